@@ -1,0 +1,141 @@
+//! `threading.Event`: a flag threads can wait for.
+
+use std::fmt;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::time::{Duration, Instant};
+
+use crate::raw::park;
+use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::timeout::deadline;
+use crate::Error;
+
+const SET: u8 = 1;
+const PARKED: u8 = 2;
+
+/// A flag threads wait for (Python's `threading.Event`). `wait` returns whether the caller was
+/// woken by `set()` — true even if `clear()` ran before it resumed — and false on timeout.
+///
+/// ```
+/// # use weft_core::{Event, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let event = Event::<S>::new();
+/// assert!(!event.is_set());
+/// event.set();
+/// assert!(event.wait());
+/// event.clear();
+/// assert!(!event.wait_timeout(std::time::Duration::ZERO).unwrap());
+/// # }
+/// ```
+pub struct Event<S: Scheduler> {
+    state: S::AtomicU8,
+}
+
+impl<S: Scheduler> Event<S> {
+    /// A new event, not set.
+    pub fn new() -> Self {
+        Event { state: S::AtomicU8::new(0) }
+    }
+
+    fn key(&self) -> usize {
+        &self.state as *const S::AtomicU8 as usize
+    }
+
+    /// The key threads blocked in [`Event::wait`] are parked on.
+    pub fn wait_key(&self) -> usize {
+        self.key()
+    }
+
+    /// Whether the flag is set.
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        self.state.load(Acquire) & SET != 0
+    }
+
+    /// Sets the flag and wakes every waiter.
+    pub fn set(&self) {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & PARKED == 0 {
+                match self.state.compare_exchange_weak(state, state | SET, Release, Relaxed) {
+                    Ok(_) => return,
+                    Err(actual) => state = actual,
+                }
+                continue;
+            }
+            // Set the flag under the queue lock: exactly the threads queued now are woken, and
+            // none that arrives after a following `clear()`.
+            let callback = |_result| {
+                self.state.store(SET, Release);
+                0
+            };
+            // SAFETY: the key is this event's own address; the filter and callback only touch
+            // its atomic state, cannot panic and do not call the scheduler.
+            unsafe { S::unpark_filter(self.key(), |_| FilterOp::Unpark, callback) };
+            return;
+        }
+    }
+
+    /// Resets the flag.
+    pub fn clear(&self) {
+        self.state.fetch_and(!SET, Relaxed);
+    }
+
+    /// Blocks until the flag is set. Returns true.
+    pub fn wait(&self) -> bool {
+        self.wait_until(None)
+    }
+
+    /// Blocks until the flag is set or `timeout` passes. Returns true at once if set; otherwise
+    /// whether `set()` woke the caller.
+    ///
+    /// # Errors
+    /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        if self.is_set() {
+            return Ok(true);
+        }
+        if timeout.is_zero() {
+            deadline::<S>(timeout)?;
+            return Ok(self.is_set());
+        }
+        Ok(self.wait_until(deadline::<S>(timeout)?))
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            let state = self.state.load(Acquire);
+            if state & SET != 0 {
+                return true;
+            }
+            if state & PARKED == 0 && self.state.compare_exchange_weak(state, PARKED, Relaxed, Relaxed).is_err() {
+                continue;
+            }
+            let validate = || self.state.load(Relaxed) == PARKED;
+            let timed_out = |_key, was_last: bool| {
+                if was_last {
+                    self.state.fetch_and(!PARKED, Relaxed);
+                }
+            };
+            // SAFETY: the key is this event's own address; the callbacks only touch its atomic
+            // state, cannot panic and do not call the scheduler.
+            match unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
+                ParkResult::Unparked(_) => return true,
+                ParkResult::TimedOut => return false,
+                ParkResult::Invalid => {}
+            }
+        }
+    }
+}
+
+impl<S: Scheduler> Default for Event<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Event<S> {
+    /// `<Event: set>` / `<Event: unset>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Event: {}>", if self.is_set() { "set" } else { "unset" })
+    }
+}

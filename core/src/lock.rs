@@ -1,0 +1,488 @@
+//! `threading.Lock` and `threading.RLock`, their guard, and the hand-off a `Condition` needs.
+
+use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::raw::RawLock;
+use crate::scheduler::{Atomic, Scheduler};
+use crate::timeout::deadline;
+use crate::Error;
+
+/// Something a [`Guard`] releases when it is dropped.
+pub trait Release {
+    /// Releases once.
+    ///
+    /// # Errors
+    /// The primitive's release error (for example releasing a lock another thread already
+    /// released).
+    fn release_once(&self) -> Result<(), Error>;
+}
+
+/// Python's `with` statement: holds a primitive acquired by `lock()` / `guard()` and releases it
+/// when dropped, also while unwinding from a panic.
+///
+/// # Panics
+/// Dropping the guard panics if the release fails (for example someone released the lock behind
+/// the guard's back), unless the thread is already panicking.
+#[must_use = "the primitive is released as soon as the guard is dropped"]
+pub struct Guard<'a, P: Release + ?Sized> {
+    primitive: &'a P,
+}
+
+impl<'a, P: Release + ?Sized> Guard<'a, P> {
+    pub(crate) fn new(primitive: &'a P) -> Self {
+        Guard { primitive }
+    }
+}
+
+impl<P: Release + ?Sized> Drop for Guard<'_, P> {
+    fn drop(&mut self) {
+        if let Err(error) = self.primitive.release_once() {
+            if !std::thread::panicking() {
+                panic!("{}: {error}", error.kind());
+            }
+        }
+    }
+}
+
+impl<P: Release + ?Sized> fmt::Debug for Guard<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Guard")
+    }
+}
+
+/// A primitive lock (Python's `threading.Lock`): not reentrant, no owner — any thread may release
+/// it.
+///
+/// ```
+/// # use weft_core::{Lock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let lock = Lock::<S>::new();
+/// assert!(lock.acquire());
+/// assert!(!lock.try_acquire());
+/// lock.release().unwrap();
+/// {
+///     let _held = lock.lock();
+///     assert!(lock.locked());
+/// }
+/// assert!(!lock.locked());
+/// # }
+/// ```
+pub struct Lock<S: Scheduler> {
+    raw: RawLock<S>,
+}
+
+impl<S: Scheduler> Lock<S> {
+    /// A new, unlocked lock.
+    #[inline]
+    pub fn new() -> Self {
+        Lock { raw: RawLock::new() }
+    }
+
+    /// Blocks until the lock is taken. Returns true.
+    #[inline]
+    pub fn acquire(&self) -> bool {
+        self.raw.lock();
+        true
+    }
+
+    /// Takes the lock if it is free (Python's `acquire(blocking=False)`).
+    #[inline]
+    pub fn try_acquire(&self) -> bool {
+        self.raw.try_lock()
+    }
+
+    /// Waits at most `timeout` for the lock; a zero timeout is a single try. Returns whether the
+    /// lock was taken. A failed attempt leaves no trace.
+    ///
+    /// # Errors
+    /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
+    #[inline]
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        if timeout.is_zero() {
+            return Ok(self.raw.try_lock());
+        }
+        let deadline = deadline::<S>(timeout)?;
+        Ok(self.raw.lock_until(deadline))
+    }
+
+    /// Releases the lock, letting one waiter in. Any thread may release it.
+    ///
+    /// # Errors
+    /// [`Error::ReleaseUnlocked`] if the lock is not locked.
+    #[inline]
+    pub fn release(&self) -> Result<(), Error> {
+        if self.raw.unlock() {
+            Ok(())
+        } else {
+            Err(Error::ReleaseUnlocked)
+        }
+    }
+
+    /// Whether the lock is held (by any thread).
+    #[inline]
+    pub fn locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// Acquires the lock and returns a guard that releases it when dropped (Python's `with lock:`).
+    #[inline]
+    pub fn lock(&self) -> Guard<'_, Self> {
+        self.raw.lock();
+        Guard::new(self)
+    }
+
+    /// The key threads blocked on this lock are parked on.
+    pub fn wait_key(&self) -> usize {
+        self.raw.park_key()
+    }
+}
+
+impl<S: Scheduler> Default for Lock<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Scheduler> Release for Lock<S> {
+    #[inline]
+    fn release_once(&self) -> Result<(), Error> {
+        self.release()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Lock<S> {
+    /// `<unlocked Lock object>` / `<locked Lock object>`, as Python's `repr` without the address.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.locked() { "locked" } else { "unlocked" };
+        write!(f, "<{state} Lock object>")
+    }
+}
+
+/// A reentrant lock (Python's `threading.RLock`): the owner may acquire it again; it is free once
+/// the owner released it as many times as it acquired it. Only the owner may release it.
+///
+/// ```
+/// # use weft_core::{RLock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let lock = RLock::<S>::new();
+/// lock.acquire();
+/// lock.acquire();
+/// assert_eq!(lock.recursion_count(), 2);
+/// lock.release().unwrap();
+/// lock.release().unwrap();
+/// assert!(lock.release().is_err()); // "cannot release un-acquired lock"
+/// # }
+/// ```
+pub struct RLock<S: Scheduler> {
+    raw: RawLock<S>,
+    owner: S::AtomicUsize,
+    count: S::AtomicUsize,
+}
+
+/// What [`RLock::release_save`] hands back: the recursion level and the owner, to restore exactly.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RLockState {
+    /// The recursion level.
+    pub count: usize,
+    /// The owner's ident.
+    pub owner: usize,
+}
+
+impl<S: Scheduler> RLock<S> {
+    /// A new, unlocked reentrant lock.
+    #[inline]
+    pub fn new() -> Self {
+        RLock { raw: RawLock::new(), owner: S::AtomicUsize::new(0), count: S::AtomicUsize::new(0) }
+    }
+
+    #[inline]
+    fn owned_by_caller(&self) -> Option<usize> {
+        let me = S::current_ident();
+        (self.owner.load(Relaxed) == me).then_some(me)
+    }
+
+    #[inline]
+    fn take(&self, me: usize) {
+        self.owner.store(me, Relaxed);
+        self.count.store(1, Relaxed);
+    }
+
+    /// Blocks until the caller owns the lock (at once if it already does). Returns true.
+    #[inline]
+    pub fn acquire(&self) -> bool {
+        let me = S::current_ident();
+        if self.owner.load(Relaxed) == me {
+            self.count.fetch_add(1, Relaxed);
+        } else {
+            self.raw.lock();
+            self.take(me);
+        }
+        true
+    }
+
+    /// Takes the lock if it is free or already the caller's. Never blocks.
+    #[inline]
+    pub fn try_acquire(&self) -> bool {
+        let me = S::current_ident();
+        if self.owner.load(Relaxed) == me {
+            self.count.fetch_add(1, Relaxed);
+            true
+        } else if self.raw.try_lock() {
+            self.take(me);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Waits at most `timeout` for the lock (a zero timeout is a single try).
+    ///
+    /// # Errors
+    /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        let deadline = deadline::<S>(timeout)?;
+        let me = S::current_ident();
+        if self.owner.load(Relaxed) == me {
+            self.count.fetch_add(1, Relaxed);
+            return Ok(true);
+        }
+        let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline) };
+        if taken {
+            self.take(me);
+        }
+        Ok(taken)
+    }
+
+    /// Releases one level; the last release frees the lock and lets one waiter in.
+    ///
+    /// # Errors
+    /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
+    #[inline]
+    pub fn release(&self) -> Result<(), Error> {
+        if self.owned_by_caller().is_none() {
+            return Err(Error::ReleaseUnacquired);
+        }
+        let count = self.count.load(Relaxed) - 1;
+        self.count.store(count, Relaxed);
+        if count == 0 {
+            self.owner.store(0, Relaxed);
+            self.raw.unlock();
+        }
+        Ok(())
+    }
+
+    /// Whether any thread holds the lock.
+    #[inline]
+    pub fn locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// Whether the caller holds the lock (Python's `_is_owned()`).
+    #[inline]
+    pub fn is_owned(&self) -> bool {
+        self.owned_by_caller().is_some()
+    }
+
+    /// The caller's recursion level: 0 if it does not own the lock (Python's
+    /// `_recursion_count()`).
+    pub fn recursion_count(&self) -> usize {
+        if self.is_owned() {
+            self.count.load(Relaxed)
+        } else {
+            0
+        }
+    }
+
+    /// Releases every level at once and returns them, for [`RLock::acquire_restore`] (Python's
+    /// `_release_save()`, what `Condition.wait` uses).
+    ///
+    /// # Errors
+    /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
+    pub fn release_save(&self) -> Result<RLockState, Error> {
+        let owner = self.owned_by_caller().ok_or(Error::ReleaseUnacquired)?;
+        let count = self.count.swap(0, Relaxed);
+        self.owner.store(0, Relaxed);
+        self.raw.unlock();
+        Ok(RLockState { count, owner })
+    }
+
+    /// Blocks until the lock is free, then restores exactly the saved owner and level (Python's
+    /// `_acquire_restore()`).
+    pub fn acquire_restore(&self, state: RLockState) {
+        self.raw.lock();
+        self.owner.store(state.owner, Relaxed);
+        self.count.store(state.count, Relaxed);
+    }
+
+    /// Acquires the lock and returns a guard that releases one level when dropped.
+    #[inline]
+    pub fn lock(&self) -> Guard<'_, Self> {
+        self.acquire();
+        Guard::new(self)
+    }
+
+    /// The key threads blocked on this lock are parked on.
+    pub fn wait_key(&self) -> usize {
+        self.raw.park_key()
+    }
+}
+
+impl<S: Scheduler> Default for RLock<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Scheduler> Release for RLock<S> {
+    #[inline]
+    fn release_once(&self) -> Result<(), Error> {
+        self.release()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for RLock<S> {
+    /// `<unlocked RLock object owner=0 count=0>` / `<locked RLock object owner=IDENT count=N>`:
+    /// the real level, whichever thread asks.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.locked() { "locked" } else { "unlocked" };
+        write!(f, "<{state} RLock object owner={} count={}>", self.owner.load(Relaxed), self.count.load(Relaxed))
+    }
+}
+
+/// A lock a [`crate::Condition`] can be built on: [`Lock`], [`RLock`], or a shared reference to
+/// one (`&L`, `Arc<L>`).
+pub trait ConditionLock<S: Scheduler> {
+    /// What releasing completely hands back, to restore after waiting.
+    type Saved;
+    /// Blocks until acquired; returns true.
+    fn acquire(&self) -> bool;
+    /// Acquires if possible without blocking.
+    fn try_acquire(&self) -> bool;
+    /// Acquires within `timeout`.
+    ///
+    /// # Errors
+    /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
+    fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error>;
+    /// Releases once.
+    ///
+    /// # Errors
+    /// The lock's own release error.
+    fn release(&self) -> Result<(), Error>;
+    /// Whether any thread holds it.
+    fn locked(&self) -> bool;
+    /// Whether the caller may wait and notify: for an `RLock` the caller owns it; for a plain
+    /// `Lock` someone holds it (Python cannot tell who).
+    fn is_owned(&self) -> bool;
+    /// Releases completely.
+    ///
+    /// # Errors
+    /// [`Error::ReleaseUnacquired`] (RLock not owned) or [`Error::ReleaseUnlocked`] (Lock free).
+    fn release_save(&self) -> Result<Self::Saved, Error>;
+    /// Re-acquires and restores what [`ConditionLock::release_save`] saved.
+    fn acquire_restore(&self, saved: Self::Saved);
+    /// The raw lock underneath, whose queue notified waiters are moved onto.
+    #[doc(hidden)]
+    fn raw_lock(&self) -> &RawLock<S>;
+}
+
+impl<S: Scheduler> ConditionLock<S> for Lock<S> {
+    type Saved = ();
+    fn acquire(&self) -> bool {
+        Lock::acquire(self)
+    }
+    fn try_acquire(&self) -> bool {
+        Lock::try_acquire(self)
+    }
+    fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        Lock::acquire_timeout(self, timeout)
+    }
+    fn release(&self) -> Result<(), Error> {
+        Lock::release(self)
+    }
+    fn locked(&self) -> bool {
+        Lock::locked(self)
+    }
+    fn is_owned(&self) -> bool {
+        self.locked()
+    }
+    fn release_save(&self) -> Result<(), Error> {
+        self.release()
+    }
+    fn acquire_restore(&self, _saved: ()) {
+        self.raw.lock();
+    }
+    fn raw_lock(&self) -> &RawLock<S> {
+        &self.raw
+    }
+}
+
+impl<S: Scheduler> ConditionLock<S> for RLock<S> {
+    type Saved = RLockState;
+    fn acquire(&self) -> bool {
+        RLock::acquire(self)
+    }
+    fn try_acquire(&self) -> bool {
+        RLock::try_acquire(self)
+    }
+    fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        RLock::acquire_timeout(self, timeout)
+    }
+    fn release(&self) -> Result<(), Error> {
+        RLock::release(self)
+    }
+    fn locked(&self) -> bool {
+        RLock::locked(self)
+    }
+    fn is_owned(&self) -> bool {
+        RLock::is_owned(self)
+    }
+    fn release_save(&self) -> Result<RLockState, Error> {
+        RLock::release_save(self)
+    }
+    fn acquire_restore(&self, saved: RLockState) {
+        RLock::acquire_restore(self, saved)
+    }
+    fn raw_lock(&self) -> &RawLock<S> {
+        &self.raw
+    }
+}
+
+macro_rules! forward_condition_lock {
+    ($($ty:ty),*) => {$(
+        impl<S: Scheduler, L: ConditionLock<S> + ?Sized> ConditionLock<S> for $ty {
+            type Saved = L::Saved;
+            fn acquire(&self) -> bool {
+                (**self).acquire()
+            }
+            fn try_acquire(&self) -> bool {
+                (**self).try_acquire()
+            }
+            fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+                (**self).acquire_timeout(timeout)
+            }
+            fn release(&self) -> Result<(), Error> {
+                (**self).release()
+            }
+            fn locked(&self) -> bool {
+                (**self).locked()
+            }
+            fn is_owned(&self) -> bool {
+                (**self).is_owned()
+            }
+            fn release_save(&self) -> Result<L::Saved, Error> {
+                (**self).release_save()
+            }
+            fn acquire_restore(&self, saved: L::Saved) {
+                (**self).acquire_restore(saved)
+            }
+            fn raw_lock(&self) -> &RawLock<S> {
+                (**self).raw_lock()
+            }
+        }
+    )*};
+}
+
+forward_condition_lock!(&L, Arc<L>);

@@ -1,0 +1,244 @@
+//! The raw lock every lock-like primitive is built on, the internal data mutex, and the one place
+//! where primitives park (so that every parked thread records what it waits on).
+
+use std::cell::UnsafeCell;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::time::Instant;
+
+use crate::scheduler::{Atomic, ParkResult, Scheduler};
+
+/// Parks the calling thread through `S::park`, recording in its [`crate::ThreadState`] the key it
+/// is parked on while it sleeps (what tests and deadlock reports read as "blocked on").
+///
+/// # Safety
+/// The contract of [`Scheduler::park`].
+#[inline]
+pub(crate) unsafe fn park<S: Scheduler>(
+    key: usize,
+    validate: impl FnOnce() -> bool,
+    before_sleep: impl FnOnce(),
+    timed_out: impl FnOnce(usize, bool),
+    token: usize,
+    deadline: Option<Instant>,
+) -> ParkResult {
+    S::with_thread_state(|thread| {
+        let before_sleep = || {
+            thread.status.blocked_on.store(key, Relaxed);
+            before_sleep();
+        };
+        // SAFETY: the caller upholds `S::park`'s contract for `validate`, `before_sleep` and
+        // `timed_out`; the added store neither panics nor calls the scheduler's parking.
+        let result = unsafe { S::park(key, validate, before_sleep, timed_out, token, deadline) };
+        thread.status.blocked_on.store(0, Relaxed);
+        result
+    })
+}
+
+const LOCKED: u8 = 1;
+const PARKED: u8 = 2;
+
+/// A one-byte lock in the style of `parking_lot`'s raw mutex: a CAS on the fast path, a bounded
+/// spin, then parking on the lock's address. It has no owner: any thread may unlock it.
+pub struct RawLock<S: Scheduler> {
+    state: S::AtomicU8,
+}
+
+impl<S: Scheduler> RawLock<S> {
+    /// A new, unlocked lock.
+    #[inline]
+    pub fn new() -> Self {
+        RawLock { state: S::AtomicU8::new(0) }
+    }
+
+    #[inline]
+    fn key(&self) -> usize {
+        &self.state as *const S::AtomicU8 as usize
+    }
+
+    /// Takes the lock if it is free. Never blocks.
+    #[inline]
+    pub fn try_lock(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & LOCKED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state | LOCKED, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Takes the lock, blocking as long as it takes.
+    #[inline]
+    pub fn lock(&self) {
+        if self.state.compare_exchange_weak(0, LOCKED, Acquire, Relaxed).is_err() {
+            self.lock_slow(None);
+        }
+    }
+
+    /// Takes the lock unless `deadline` passes first. Returns whether it was taken.
+    #[inline]
+    pub fn lock_until(&self, deadline: Option<Instant>) -> bool {
+        self.state.compare_exchange_weak(0, LOCKED, Acquire, Relaxed).is_ok() || self.lock_slow(deadline)
+    }
+
+    #[cold]
+    fn lock_slow(&self, deadline: Option<Instant>) -> bool {
+        let mut spins = 0;
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & LOCKED == 0 {
+                match self.state.compare_exchange_weak(state, state | LOCKED, Acquire, Relaxed) {
+                    Ok(_) => return true,
+                    Err(actual) => state = actual,
+                }
+                continue;
+            }
+            if state & PARKED == 0 {
+                if S::spin(spins) {
+                    spins += 1;
+                    state = self.state.load(Relaxed);
+                    continue;
+                }
+                if let Err(actual) = self.state.compare_exchange_weak(state, state | PARKED, Relaxed, Relaxed) {
+                    state = actual;
+                    continue;
+                }
+            }
+            let validate = || self.state.load(Relaxed) == LOCKED | PARKED;
+            let timed_out = |_key, was_last: bool| {
+                if was_last {
+                    self.state.fetch_and(!PARKED, Relaxed);
+                }
+            };
+            // SAFETY: the key is this lock's own address; the callbacks only touch this lock's
+            // atomic state, cannot panic and do not call the scheduler.
+            match unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
+                ParkResult::TimedOut => return false,
+                ParkResult::Unparked(_) | ParkResult::Invalid => {}
+            }
+            spins = 0;
+            state = self.state.load(Relaxed);
+        }
+    }
+
+    /// Releases the lock and wakes one waiter if there is one. Returns false (and changes
+    /// nothing) if the lock was not locked.
+    #[inline]
+    pub fn unlock(&self) -> bool {
+        if self.state.compare_exchange(LOCKED, 0, Release, Relaxed).is_ok() {
+            return true;
+        }
+        self.unlock_slow()
+    }
+
+    #[cold]
+    fn unlock_slow(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state & LOCKED == 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state & !LOCKED, Release, Relaxed) {
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+        if state & PARKED != 0 {
+            let callback = |result: crate::UnparkResult| {
+                if !result.have_more_threads {
+                    self.state.fetch_and(!PARKED, Relaxed);
+                }
+                0
+            };
+            // SAFETY: the key is this lock's own address; the callback only clears this lock's
+            // parked bit under the queue lock, cannot panic and does not call the scheduler.
+            unsafe { S::unpark_one(self.key(), callback) };
+        }
+        true
+    }
+
+    /// Whether some thread holds the lock.
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.state.load(Relaxed) & LOCKED != 0
+    }
+
+    /// The key threads park on while they wait for this lock (for requeueing onto it).
+    #[inline]
+    pub(crate) fn park_key(&self) -> usize {
+        self.key()
+    }
+
+    /// Marks the lock as having parked threads: called under both queue locks by a requeue that
+    /// moves waiters onto this lock's queue. Returns whether the lock was held.
+    #[inline]
+    pub(crate) fn mark_parked(&self) -> bool {
+        self.state.fetch_or(PARKED, Relaxed) & LOCKED != 0
+    }
+
+    /// Clears the parked mark (a requeued waiter that timed out as the last one in the queue).
+    #[inline]
+    pub(crate) fn clear_parked(&self) {
+        self.state.fetch_and(!PARKED, Relaxed);
+    }
+}
+
+impl<S: Scheduler> Default for RawLock<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A data mutex over [`RawLock`], for the primitives' own bookkeeping (the thread registry, the
+/// hooks). Everything it does goes through the scheduler, so a simulator sees it too.
+pub(crate) struct Mutex<S: Scheduler, T> {
+    raw: RawLock<S>,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the data is only reached through a guard, and a guard exists only while `raw` is held,
+// so at most one thread accesses it at a time; moving `T` between threads needs `T: Send`.
+unsafe impl<S: Scheduler, T: Send> Sync for Mutex<S, T> {}
+// SAFETY: the mutex owns its `T`; sending the mutex sends the `T`.
+unsafe impl<S: Scheduler, T: Send> Send for Mutex<S, T> {}
+
+impl<S: Scheduler, T> Mutex<S, T> {
+    pub(crate) fn new(data: T) -> Self {
+        Mutex { raw: RawLock::new(), data: UnsafeCell::new(data) }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, S, T> {
+        self.raw.lock();
+        MutexGuard { mutex: self }
+    }
+}
+
+pub(crate) struct MutexGuard<'a, S: Scheduler, T> {
+    mutex: &'a Mutex<S, T>,
+}
+
+impl<S: Scheduler, T> Deref for MutexGuard<'_, S, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the raw lock, so no other reference to the data exists.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<S: Scheduler, T> DerefMut for MutexGuard<'_, S, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: this guard holds the raw lock and is borrowed mutably, so this is the only
+        // reference to the data.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<S: Scheduler, T> Drop for MutexGuard<'_, S, T> {
+    fn drop(&mut self) {
+        self.mutex.raw.unlock();
+    }
+}

@@ -1,0 +1,304 @@
+//! The abstract scheduler: the services every primitive is written against.
+//!
+//! A primitive in this crate never touches the operating system. It reaches threads, parking,
+//! atomics, time and per-run state only through a type `S: Scheduler`. The real backend passes
+//! each service straight through to std and `parking_lot_core`; a simulator implements the same
+//! services deterministically and so checks the primitives' own algorithms.
+
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::state::{RunState, ThreadState};
+
+/// An integer atomic cell provided by a [`Scheduler`].
+///
+/// On the real backend this is the std atomic of the same width; under a simulator every access
+/// is an event the simulator can schedule around. The methods mirror `std::sync::atomic`.
+pub trait Atomic<T: Copy>: Send + Sync + Sized {
+    /// Creates a cell holding `value`.
+    fn new(value: T) -> Self;
+    /// Loads the value.
+    fn load(&self, order: Ordering) -> T;
+    /// Stores `value`.
+    fn store(&self, value: T, order: Ordering);
+    /// Stores `value`, returning the previous value.
+    fn swap(&self, value: T, order: Ordering) -> T;
+    /// Stores `new` if the value is `current`; returns the previous value as `Ok` on success and
+    /// `Err` on failure.
+    ///
+    /// # Errors
+    /// `Err(actual)` when the value was not `current`.
+    fn compare_exchange(&self, current: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T>;
+    /// Like [`Atomic::compare_exchange`], but may fail spuriously.
+    ///
+    /// # Errors
+    /// `Err(actual)` when the value was not `current`, or spuriously.
+    fn compare_exchange_weak(&self, current: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T>;
+    /// Adds `value` (wrapping), returning the previous value.
+    fn fetch_add(&self, value: T, order: Ordering) -> T;
+    /// Subtracts `value` (wrapping), returning the previous value.
+    fn fetch_sub(&self, value: T, order: Ordering) -> T;
+    /// Bitwise or with `value`, returning the previous value.
+    fn fetch_or(&self, value: T, order: Ordering) -> T;
+    /// Bitwise and with `value`, returning the previous value.
+    fn fetch_and(&self, value: T, order: Ordering) -> T;
+}
+
+// The std atomics are the cells of the real backend: each method is the std method itself.
+macro_rules! std_atomic {
+    ($atomic:ty, $int:ty) => {
+        impl Atomic<$int> for $atomic {
+            #[inline(always)]
+            fn new(value: $int) -> Self {
+                <$atomic>::new(value)
+            }
+            #[inline(always)]
+            fn load(&self, order: Ordering) -> $int {
+                <$atomic>::load(self, order)
+            }
+            #[inline(always)]
+            fn store(&self, value: $int, order: Ordering) {
+                <$atomic>::store(self, value, order)
+            }
+            #[inline(always)]
+            fn swap(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::swap(self, value, order)
+            }
+            #[inline(always)]
+            fn compare_exchange(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                <$atomic>::compare_exchange(self, current, new, success, failure)
+            }
+            #[inline(always)]
+            fn compare_exchange_weak(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                <$atomic>::compare_exchange_weak(self, current, new, success, failure)
+            }
+            #[inline(always)]
+            fn fetch_add(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_add(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_sub(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_or(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_or(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_and(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_and(self, value, order)
+            }
+        }
+    };
+}
+
+std_atomic!(AtomicU8, u8);
+std_atomic!(AtomicUsize, usize);
+std_atomic!(AtomicU64, u64);
+
+/// What a [`Scheduler::park`] call ended with.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ParkResult {
+    /// Another thread unparked this one and passed it this token.
+    Unparked(usize),
+    /// The `validate` callback returned false: the thread did not sleep.
+    Invalid,
+    /// The deadline passed before anyone unparked the thread.
+    TimedOut,
+}
+
+impl ParkResult {
+    /// Whether another thread unparked this one.
+    #[inline]
+    pub fn is_unparked(self) -> bool {
+        matches!(self, ParkResult::Unparked(_))
+    }
+}
+
+/// What an unpark call did.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct UnparkResult {
+    /// How many threads were unparked.
+    pub unparked_threads: usize,
+    /// How many threads were moved to another queue.
+    pub requeued_threads: usize,
+    /// Whether threads remain parked on the original key.
+    pub have_more_threads: bool,
+}
+
+/// What [`Scheduler::unpark_requeue`] should do, as its `validate` callback decides.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum RequeueOp {
+    /// Do nothing.
+    Abort,
+    /// Unpark the first thread and move the rest to the target queue.
+    UnparkOneRequeueRest,
+    /// Move every thread to the target queue.
+    RequeueAll,
+    /// Unpark the first thread and leave the rest where they are.
+    UnparkOne,
+    /// Move the first thread to the target queue and leave the rest.
+    RequeueOne,
+}
+
+/// What [`Scheduler::unpark_filter`] should do with one parked thread.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum FilterOp {
+    /// Unpark it and look at the next one.
+    Unpark,
+    /// Leave it and look at the next one.
+    Skip,
+    /// Leave it and stop.
+    Stop,
+}
+
+/// How to start a thread.
+#[derive(Clone, Debug, Default)]
+pub struct SpawnOptions {
+    /// The name the backend gives the thread (the OS name on real threads).
+    pub name: Option<String>,
+    /// Whether the program (or a simulated execution) may end while this thread still runs.
+    pub daemon: bool,
+    /// Stack size in bytes; 0 is the platform default.
+    pub stack_size: usize,
+}
+
+/// The backend refused to start a thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpawnError(pub String);
+
+/// The services every primitive of weft is written against.
+///
+/// All methods are associated functions (no `self`): a scheduler is a type, and the state it
+/// needs is process-wide (real threads) or belongs to the running execution (a simulator).
+///
+/// # Parking
+/// Parking follows `parking_lot_core`: a thread parks on a *key* (the address of the object it
+/// waits on) if `validate` still holds, checked atomically with the enqueue; queues are FIFO.
+///
+/// # Safety (for implementors and callers of the `unsafe` methods)
+/// The callbacks passed to `park` (`validate`, `timed_out`) and to the unpark functions run while
+/// the queue is locked: they must not panic and must not call back into the scheduler.
+/// `before_sleep` runs outside the queue lock and may unpark but must not park or panic. Keys must
+/// be addresses owned by the caller, so that unrelated objects never share a queue.
+pub trait Scheduler: Sized + Send + Sync + 'static {
+    /// An atomic byte.
+    type AtomicU8: Atomic<u8>;
+    /// An atomic machine word.
+    type AtomicUsize: Atomic<usize>;
+    /// An atomic 64-bit integer.
+    type AtomicU64: Atomic<u64>;
+
+    // ---- threads ----
+
+    /// Starts a thread that runs `main`.
+    ///
+    /// # Errors
+    /// [`SpawnError`] if the backend cannot start a thread (out of memory, a stack size the
+    /// platform rejects, a thread limit).
+    fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError>;
+
+    /// A non-zero number that identifies the calling thread among the live threads of this
+    /// backend (Python's `get_ident()`).
+    fn current_ident() -> usize;
+
+    /// The identifier the OS (or the simulator, deterministically) gives the calling thread.
+    fn native_id() -> u64;
+
+    /// The `(ident, native_id)` of the program's main thread (under a simulator: the thread
+    /// running the model's closure), whichever thread asks.
+    fn main_thread_ids() -> (usize, u64);
+
+    /// Lets other threads run.
+    fn yield_now();
+
+    /// One step of a bounded spin before parking. Returns false once spinning should stop.
+    /// `iteration` counts from 0. A simulator returns false at once: spinning only adds steps.
+    fn spin(iteration: u32) -> bool;
+
+    // ---- parking ----
+
+    /// Parks the calling thread on `key` if `validate` returns true, until unparked or until
+    /// `deadline`.
+    ///
+    /// `timed_out(key, was_last)` runs under the queue lock if the deadline passed, with the key
+    /// the thread was parked on then (it may have been requeued) and whether it was the last
+    /// thread on that key. `token` is a value an unpark filter may inspect.
+    ///
+    /// # Safety
+    /// See the trait's safety section.
+    unsafe fn park(
+        key: usize,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(usize, bool),
+        token: usize,
+        deadline: Option<Instant>,
+    ) -> ParkResult;
+
+    /// Unparks the oldest thread parked on `key`. `callback` runs under the queue lock with the
+    /// result and returns the token handed to the woken thread.
+    ///
+    /// # Safety
+    /// See the trait's safety section.
+    unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult;
+
+    /// Unparks every thread parked on `key`, handing each `token`. Returns how many.
+    ///
+    /// # Safety
+    /// See the trait's safety section.
+    unsafe fn unpark_all(key: usize, token: usize) -> usize;
+
+    /// Walks the threads parked on `key`, oldest first, unparking those `filter` selects.
+    /// `callback` runs under the queue lock before they wake and returns their token.
+    ///
+    /// # Safety
+    /// See the trait's safety section.
+    unsafe fn unpark_filter(
+        key: usize,
+        filter: impl FnMut(usize) -> FilterOp,
+        callback: impl FnOnce(UnparkResult) -> usize,
+    ) -> UnparkResult;
+
+    /// Moves threads from the queue of `from` to the queue of `to` (and possibly unparks one), as
+    /// `validate` decides, under both queue locks.
+    ///
+    /// # Safety
+    /// See the trait's safety section.
+    unsafe fn unpark_requeue(
+        from: usize,
+        to: usize,
+        validate: impl FnOnce() -> RequeueOp,
+        callback: impl FnOnce(RequeueOp, UnparkResult) -> usize,
+    ) -> UnparkResult;
+
+    // ---- time ----
+
+    /// The current instant of this backend's monotonic clock (virtual under a simulator).
+    fn now() -> Instant;
+
+    /// Suspends the calling thread for `duration`.
+    fn sleep(duration: Duration);
+
+    // ---- per-run state ----
+
+    /// Runs `f` with the state of the current run: process-wide on real threads, one execution's
+    /// under a simulator.
+    fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R;
+
+    /// Runs `f` with the calling thread's own state. The backend creates it on the thread's first
+    /// call and drops it when the thread ends.
+    fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
+}

@@ -1,0 +1,306 @@
+//! `threading.Semaphore` and `threading.BoundedSemaphore`.
+
+use std::fmt;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::time::{Duration, Instant};
+
+use crate::lock::{Guard, Release as GuardRelease};
+use crate::raw::park;
+use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
+use crate::timeout::deadline;
+use crate::Error;
+
+/// The low bit of the state word: some thread is parked on the counter.
+const PARKED: usize = 1;
+/// The counter lives above the parked bit.
+const ONE: usize = 2;
+
+/// The largest value a semaphore holds.
+pub const SEMAPHORE_MAX: usize = usize::MAX >> 1;
+
+/// The counter both semaphores share: an atomic word (value × 2 | parked bit), a CAS fast path,
+/// parking on the word's address.
+struct Counter<S: Scheduler> {
+    state: S::AtomicUsize,
+}
+
+impl<S: Scheduler> Counter<S> {
+    fn new(value: usize) -> Self {
+        assert!(value <= SEMAPHORE_MAX, "semaphore value is too large");
+        Counter { state: S::AtomicUsize::new(value * ONE) }
+    }
+
+    fn key(&self) -> usize {
+        &self.state as *const S::AtomicUsize as usize
+    }
+
+    fn value(&self) -> usize {
+        self.state.load(Relaxed) / ONE
+    }
+
+    #[inline]
+    fn try_acquire(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if state < ONE {
+                return false;
+            }
+            match self.state.compare_exchange_weak(state, state - ONE, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    #[inline]
+    fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+        self.try_acquire() || self.acquire_slow(deadline)
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+        loop {
+            if self.try_acquire() {
+                return true;
+            }
+            let state = self.state.load(Relaxed);
+            if state >= ONE {
+                continue;
+            }
+            if state & PARKED == 0 && self.state.compare_exchange_weak(state, PARKED, Relaxed, Relaxed).is_err() {
+                continue;
+            }
+            let validate = || self.state.load(Relaxed) == PARKED;
+            let timed_out = |_key, was_last: bool| {
+                if was_last {
+                    self.state.fetch_and(!PARKED, Relaxed);
+                }
+            };
+            // SAFETY: the key is this counter's own address; the callbacks only touch its atomic
+            // state, cannot panic and do not call the scheduler.
+            if let ParkResult::TimedOut = unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
+                return self.try_acquire();
+            }
+        }
+    }
+
+    /// Adds `n` (refusing to go above `bound`) and wakes up to `n` waiters.
+    fn release(&self, n: usize, bound: Option<usize>) -> Result<(), Error> {
+        if n < 1 {
+            return Err(Error::ReleaseCountNotPositive);
+        }
+        let limit = bound.unwrap_or(SEMAPHORE_MAX);
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let value = state / ONE;
+            if n > limit || value > limit - n {
+                return Err(if bound.is_some() { Error::ReleasedTooManyTimes } else { Error::SemaphoreValueTooLarge });
+            }
+            match self.state.compare_exchange_weak(state, state + n * ONE, Release, Relaxed) {
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+        if state & PARKED != 0 {
+            let mut left = n;
+            let filter = |_token| {
+                if left == 0 {
+                    FilterOp::Stop
+                } else {
+                    left -= 1;
+                    FilterOp::Unpark
+                }
+            };
+            let callback = |result: UnparkResult| {
+                if !result.have_more_threads {
+                    self.state.fetch_and(!PARKED, Relaxed);
+                }
+                0
+            };
+            // SAFETY: the key is this counter's own address; the callbacks only count and touch
+            // its atomic state, cannot panic and do not call the scheduler.
+            unsafe { S::unpark_filter(self.key(), filter, callback) };
+        }
+        Ok(())
+    }
+}
+
+macro_rules! semaphore_common {
+    () => {
+        /// Takes one unit, blocking while the value is 0. Returns true.
+        #[inline]
+        pub fn acquire(&self) -> bool {
+            self.counter.acquire_until(None)
+        }
+
+        /// Takes one unit if the value is positive. Never blocks.
+        #[inline]
+        pub fn try_acquire(&self) -> bool {
+            self.counter.try_acquire()
+        }
+
+        /// Waits at most `timeout` for a unit. Returns whether one was taken.
+        ///
+        /// # Errors
+        /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
+        pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+            if timeout.is_zero() {
+                return Ok(self.counter.try_acquire());
+            }
+            Ok(self.counter.acquire_until(deadline::<S>(timeout)?))
+        }
+
+        /// The current value.
+        pub fn value(&self) -> usize {
+            self.counter.value()
+        }
+
+        /// Acquires and returns a guard that releases when dropped (`with sem:`).
+        pub fn guard(&self) -> Guard<'_, Self> {
+            self.acquire();
+            Guard::new(self)
+        }
+
+        /// The key threads blocked in `acquire` are parked on.
+        pub fn wait_key(&self) -> usize {
+            self.counter.key()
+        }
+    };
+}
+
+/// A counting semaphore (Python's `threading.Semaphore`). Any thread may release it; its value
+/// may grow past the initial value.
+///
+/// ```
+/// # use weft_core::{Semaphore, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let pool = Semaphore::<S>::new(2);
+/// assert!(pool.try_acquire());
+/// assert!(pool.try_acquire());
+/// assert!(!pool.try_acquire());
+/// pool.release_n(2).unwrap();
+/// assert_eq!(pool.value(), 2);
+/// # }
+/// ```
+pub struct Semaphore<S: Scheduler> {
+    counter: Counter<S>,
+}
+
+impl<S: Scheduler> Semaphore<S> {
+    /// A semaphore holding `value` units.
+    ///
+    /// # Panics
+    /// If `value` exceeds [`SEMAPHORE_MAX`].
+    pub fn new(value: usize) -> Self {
+        Semaphore { counter: Counter::new(value) }
+    }
+
+    semaphore_common!();
+
+    /// Adds one unit and wakes one waiter.
+    ///
+    /// # Errors
+    /// [`Error::SemaphoreValueTooLarge`] if the value would exceed [`SEMAPHORE_MAX`].
+    #[inline]
+    pub fn release(&self) -> Result<(), Error> {
+        self.counter.release(1, None)
+    }
+
+    /// Adds `n` units and wakes up to `n` waiters (Python's `release(n)`).
+    ///
+    /// # Errors
+    /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::SemaphoreValueTooLarge`] if the
+    /// value would exceed [`SEMAPHORE_MAX`].
+    pub fn release_n(&self, n: usize) -> Result<(), Error> {
+        self.counter.release(n, None)
+    }
+}
+
+impl<S: Scheduler> Default for Semaphore<S> {
+    fn default() -> Self {
+        Self::new(1)
+    }
+}
+
+impl<S: Scheduler> GuardRelease for Semaphore<S> {
+    fn release_once(&self) -> Result<(), Error> {
+        self.release()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Semaphore<S> {
+    /// `<Semaphore: value=V>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Semaphore: value={}>", self.value())
+    }
+}
+
+/// A semaphore that refuses to be released above its initial value (Python's
+/// `threading.BoundedSemaphore`).
+///
+/// ```
+/// # use weft_core::{BoundedSemaphore, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let sem = BoundedSemaphore::<S>::new(1);
+/// assert_eq!(sem.release().unwrap_err().to_string(), "Semaphore released too many times");
+/// # }
+/// ```
+pub struct BoundedSemaphore<S: Scheduler> {
+    counter: Counter<S>,
+    initial: usize,
+}
+
+impl<S: Scheduler> BoundedSemaphore<S> {
+    /// A bounded semaphore holding `value` units, never more.
+    ///
+    /// # Panics
+    /// If `value` exceeds [`SEMAPHORE_MAX`].
+    pub fn new(value: usize) -> Self {
+        BoundedSemaphore { counter: Counter::new(value), initial: value }
+    }
+
+    semaphore_common!();
+
+    /// The initial (and largest) value.
+    pub fn initial_value(&self) -> usize {
+        self.initial
+    }
+
+    /// Adds one unit and wakes one waiter.
+    ///
+    /// # Errors
+    /// [`Error::ReleasedTooManyTimes`] if the value would exceed the initial value (nothing
+    /// changes).
+    #[inline]
+    pub fn release(&self) -> Result<(), Error> {
+        self.counter.release(1, Some(self.initial))
+    }
+
+    /// Adds `n` units and wakes up to `n` waiters.
+    ///
+    /// # Errors
+    /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::ReleasedTooManyTimes`] if the value
+    /// would exceed the initial value (nothing changes).
+    pub fn release_n(&self, n: usize) -> Result<(), Error> {
+        self.counter.release(n, Some(self.initial))
+    }
+}
+
+impl<S: Scheduler> Default for BoundedSemaphore<S> {
+    fn default() -> Self {
+        Self::new(1)
+    }
+}
+
+impl<S: Scheduler> GuardRelease for BoundedSemaphore<S> {
+    fn release_once(&self) -> Result<(), Error> {
+        self.release()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for BoundedSemaphore<S> {
+    /// `<BoundedSemaphore: value=V/INITIAL>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<BoundedSemaphore: value={}/{}>", self.value(), self.initial)
+    }
+}

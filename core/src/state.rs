@@ -1,0 +1,160 @@
+//! Per-run and per-thread state that a backend keeps for the primitives.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use crate::raw::Mutex;
+use crate::scheduler::{Atomic, Scheduler};
+use crate::thread::{ExceptHook, Thread, ThreadHook};
+
+/// The state of one run: process-wide on real threads, one execution's under a simulator. A
+/// backend creates it with [`RunState::new`] and hands it out through
+/// [`Scheduler::with_run_state`]; its contents are private to weft-core.
+pub struct RunState<S: Scheduler> {
+    pub(crate) registry: Mutex<S, Registry<S>>,
+    /// Shared by `Thread-N`, `Dummy-N` and timers; advanced only when a default name is made.
+    pub(crate) name_counter: S::AtomicUsize,
+    pub(crate) serial_counter: S::AtomicUsize,
+    pub(crate) stack_size: S::AtomicUsize,
+    pub(crate) hooks: Mutex<S, Hooks<S>>,
+    pub(crate) local_ids: Mutex<S, IdAllocator>,
+    /// Where [`crate::monotonic`] counts from.
+    pub(crate) origin: std::time::Instant,
+}
+
+pub(crate) struct Registry<S: Scheduler> {
+    /// Alive threads (started, or starting) by creation serial: insertion order is
+    /// `enumerate()`'s order, and it does not depend on addresses.
+    pub(crate) threads: BTreeMap<usize, Thread<S>>,
+    pub(crate) main: Thread<S>,
+}
+
+pub(crate) struct Hooks<S: Scheduler> {
+    pub(crate) trace: Option<ThreadHook<S>>,
+    pub(crate) profile: Option<ThreadHook<S>>,
+    pub(crate) excepthook: Option<ExceptHook<S>>,
+}
+
+/// Hands out small integer ids, reusing freed ones (the slots of [`crate::Local`] values).
+#[derive(Default)]
+pub(crate) struct IdAllocator {
+    next: usize,
+    free: Vec<usize>,
+}
+
+impl IdAllocator {
+    pub(crate) fn allocate(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.next += 1;
+            self.next - 1
+        })
+    }
+
+    pub(crate) fn release(&mut self, id: usize) {
+        self.free.push(id);
+    }
+}
+
+impl<S: Scheduler> RunState<S> {
+    /// A fresh run: only the main thread is registered, no hooks, default stack size.
+    pub fn new() -> Self {
+        let main = Thread::<S>::new_main();
+        let mut threads = BTreeMap::new();
+        threads.insert(main.serial(), main.clone());
+        RunState {
+            registry: Mutex::new(Registry { threads, main }),
+            name_counter: S::AtomicUsize::new(1),
+            serial_counter: S::AtomicUsize::new(1),
+            stack_size: S::AtomicUsize::new(0),
+            hooks: Mutex::new(Hooks { trace: None, profile: None, excepthook: None }),
+            local_ids: Mutex::new(IdAllocator::default()),
+            origin: S::now(),
+        }
+    }
+
+    /// The next number for a default name (`Thread-N`, `Dummy-N`).
+    pub(crate) fn next_name_number(&self) -> usize {
+        self.name_counter.fetch_add(1, Relaxed)
+    }
+}
+
+impl<S: Scheduler> Default for RunState<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What other threads may read about a thread while it runs.
+pub struct ThreadStatus<S: Scheduler> {
+    pub(crate) blocked_on: S::AtomicUsize,
+}
+
+impl<S: Scheduler> ThreadStatus<S> {
+    /// The key of the queue the thread is parked on (see `wait_key()` of each primitive), or 0
+    /// while it is not parked.
+    pub fn blocked_on(&self) -> usize {
+        self.blocked_on.load(Relaxed)
+    }
+}
+
+/// The values of [`crate::Local`]s that belong to one thread, indexed by the local's id.
+pub(crate) struct LocalSlots<S: Scheduler> {
+    pub(crate) values: Mutex<S, Vec<Option<Box<dyn Any + Send>>>>,
+}
+
+impl<S: Scheduler> LocalSlots<S> {
+    /// Takes every value out (to be dropped by the caller, outside the lock).
+    pub(crate) fn take_all(&self) -> Vec<Option<Box<dyn Any + Send>>> {
+        std::mem::take(&mut *self.values.lock())
+    }
+}
+
+/// The state a backend keeps for each thread (OS thread or simulated thread). The backend
+/// creates it with [`ThreadState::new`] on the thread's first use and drops it when the thread
+/// ends: dropping it drops the thread's [`crate::Local`] values and removes a dummy thread from
+/// the registry.
+pub struct ThreadState<S: Scheduler> {
+    pub(crate) current: RefCell<Option<Thread<S>>>,
+    pub(crate) status: Arc<ThreadStatus<S>>,
+    pub(crate) locals: Arc<LocalSlots<S>>,
+}
+
+impl<S: Scheduler> ThreadState<S> {
+    /// State for a thread that has done nothing yet.
+    pub fn new() -> Self {
+        ThreadState {
+            current: RefCell::new(None),
+            status: Arc::new(ThreadStatus { blocked_on: S::AtomicUsize::new(0) }),
+            locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
+        }
+    }
+
+    /// Drops the thread's `Local` values (outside any lock).
+    pub(crate) fn drop_locals(&self) {
+        drop(self.locals.take_all());
+    }
+}
+
+impl<S: Scheduler> Default for ThreadState<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Scheduler> Drop for ThreadState<S> {
+    fn drop(&mut self) {
+        self.drop_locals();
+        if let Some(thread) = self.current.get_mut().take() {
+            thread.end_of_os_thread();
+        }
+    }
+}
+
+/// The status of the calling thread, which other threads can watch (for example to wait until
+/// it is parked on a given object).
+pub fn current_status<S: Scheduler>() -> Arc<ThreadStatus<S>> {
+    S::with_thread_state(|state| state.status.clone())
+}

@@ -1,0 +1,240 @@
+//! # weft-real
+//!
+//! [`Real`], the [`Scheduler`] of weft on operating-system threads: std atomics,
+//! `parking_lot_core` for parking, `std::thread` for spawning, `std::time::Instant` for time.
+//! It holds scheduler services only; every primitive lives in `weft-core`. Each service passes
+//! straight through, so a primitive monomorphised for `Real` is the code a hand-written
+//! parking_lot-style primitive would be.
+//!
+//! ```
+//! use weft_core::Lock;
+//! use weft_real::Real;
+//!
+//! let lock = Lock::<Real>::new();
+//! let _held = lock.lock();
+//! assert!(lock.locked());
+//! ```
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use weft_core::{
+    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    UnparkResult,
+};
+
+/// The real backend: OS threads, std atomics, `parking_lot_core`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Real;
+
+// The std atomics implement `weft_core::Atomic` in weft-core itself (orphan rule).
+
+
+/// The ident of the process's main thread; other threads count up from 2.
+const MAIN_IDENT: usize = 1;
+static NEXT_IDENT: AtomicUsize = AtomicUsize::new(MAIN_IDENT + 1);
+
+thread_local! {
+    static IDENT: Cell<usize> = const { Cell::new(0) };
+    static STATE: ThreadState<Real> = ThreadState::new();
+}
+
+fn os_thread_id() -> u64 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() as u64 }
+}
+
+fn process_id() -> u64 {
+    std::process::id() as u64
+}
+
+fn run_state() -> &'static RunState<Real> {
+    static RUN: OnceLock<RunState<Real>> = OnceLock::new();
+    RUN.get_or_init(RunState::new)
+}
+
+#[inline]
+fn to_core(result: parking_lot_core::UnparkResult) -> UnparkResult {
+    UnparkResult {
+        unparked_threads: result.unparked_threads,
+        requeued_threads: result.requeued_threads,
+        have_more_threads: result.have_more_threads,
+    }
+}
+
+#[inline]
+fn to_plc_requeue(op: RequeueOp) -> parking_lot_core::RequeueOp {
+    match op {
+        RequeueOp::Abort => parking_lot_core::RequeueOp::Abort,
+        RequeueOp::UnparkOneRequeueRest => parking_lot_core::RequeueOp::UnparkOneRequeueRest,
+        RequeueOp::RequeueAll => parking_lot_core::RequeueOp::RequeueAll,
+        RequeueOp::UnparkOne => parking_lot_core::RequeueOp::UnparkOne,
+        RequeueOp::RequeueOne => parking_lot_core::RequeueOp::RequeueOne,
+    }
+}
+
+#[inline]
+fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
+    match op {
+        parking_lot_core::RequeueOp::Abort => RequeueOp::Abort,
+        parking_lot_core::RequeueOp::UnparkOneRequeueRest => RequeueOp::UnparkOneRequeueRest,
+        parking_lot_core::RequeueOp::RequeueAll => RequeueOp::RequeueAll,
+        parking_lot_core::RequeueOp::UnparkOne => RequeueOp::UnparkOne,
+        parking_lot_core::RequeueOp::RequeueOne => RequeueOp::RequeueOne,
+    }
+}
+
+impl Scheduler for Real {
+    type AtomicU8 = AtomicU8;
+    type AtomicUsize = AtomicUsize;
+    type AtomicU64 = AtomicU64;
+
+    fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
+        let mut builder = std::thread::Builder::new();
+        if let Some(name) = options.name {
+            builder = builder.name(name);
+        }
+        if options.stack_size != 0 {
+            builder = builder.stack_size(options.stack_size);
+        }
+        builder.spawn(main).map(drop).map_err(|e| SpawnError(e.to_string()))
+    }
+
+    #[inline]
+    fn current_ident() -> usize {
+        IDENT.with(|ident| {
+            let value = ident.get();
+            if value != 0 {
+                return value;
+            }
+            let value = if os_thread_id() == process_id() {
+                MAIN_IDENT
+            } else {
+                NEXT_IDENT.fetch_add(1, Ordering::Relaxed)
+            };
+            ident.set(value);
+            value
+        })
+    }
+
+    fn native_id() -> u64 {
+        os_thread_id()
+    }
+
+    fn main_thread_ids() -> (usize, u64) {
+        (MAIN_IDENT, process_id())
+    }
+
+    fn yield_now() {
+        std::thread::yield_now();
+    }
+
+    #[inline]
+    fn spin(iteration: u32) -> bool {
+        if iteration >= 10 {
+            return false;
+        }
+        if iteration < 3 {
+            for _ in 0..(1u32 << iteration) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+        true
+    }
+
+    #[inline]
+    unsafe fn park(
+        key: usize,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(usize, bool),
+        token: usize,
+        deadline: Option<Instant>,
+    ) -> ParkResult {
+        // SAFETY: the caller upholds the contract of `Scheduler::park`, which is that of
+        // `parking_lot_core::park`.
+        let result = unsafe {
+            parking_lot_core::park(key, validate, before_sleep, timed_out, parking_lot_core::ParkToken(token), deadline)
+        };
+        match result {
+            parking_lot_core::ParkResult::Unparked(token) => ParkResult::Unparked(token.0),
+            parking_lot_core::ParkResult::Invalid => ParkResult::Invalid,
+            parking_lot_core::ParkResult::TimedOut => ParkResult::TimedOut,
+        }
+    }
+
+    #[inline]
+    unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+        let callback = |result| parking_lot_core::UnparkToken(callback(to_core(result)));
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_one`, which is that of
+        // `parking_lot_core::unpark_one`; the wrapper only converts types.
+        to_core(unsafe { parking_lot_core::unpark_one(key, callback) })
+    }
+
+    #[inline]
+    unsafe fn unpark_all(key: usize, token: usize) -> usize {
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_all`.
+        unsafe { parking_lot_core::unpark_all(key, parking_lot_core::UnparkToken(token)) }
+    }
+
+    #[inline]
+    unsafe fn unpark_filter(
+        key: usize,
+        mut filter: impl FnMut(usize) -> FilterOp,
+        callback: impl FnOnce(UnparkResult) -> usize,
+    ) -> UnparkResult {
+        let filter = |token: parking_lot_core::ParkToken| match filter(token.0) {
+            FilterOp::Unpark => parking_lot_core::FilterOp::Unpark,
+            FilterOp::Skip => parking_lot_core::FilterOp::Skip,
+            FilterOp::Stop => parking_lot_core::FilterOp::Stop,
+        };
+        let callback = |result| parking_lot_core::UnparkToken(callback(to_core(result)));
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_filter`; the wrappers only
+        // convert types.
+        to_core(unsafe { parking_lot_core::unpark_filter(key, filter, callback) })
+    }
+
+    #[inline]
+    unsafe fn unpark_requeue(
+        from: usize,
+        to: usize,
+        validate: impl FnOnce() -> RequeueOp,
+        callback: impl FnOnce(RequeueOp, UnparkResult) -> usize,
+    ) -> UnparkResult {
+        let validate = || to_plc_requeue(validate());
+        let callback =
+            |op, result| parking_lot_core::UnparkToken(callback(to_core_requeue(op), to_core(result)));
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_requeue`; the wrappers
+        // only convert types.
+        to_core(unsafe { parking_lot_core::unpark_requeue(from, to, validate, callback) })
+    }
+
+    #[inline]
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    fn sleep(duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    #[inline]
+    fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
+        f(run_state())
+    }
+
+    #[inline]
+    fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
+        let mut f = Some(f);
+        match STATE.try_with(|state| (f.take().expect("called once"))(state)) {
+            Ok(result) => result,
+            // The thread's state is being destroyed (a destructor runs at thread exit): lend a
+            // fresh, empty state for the duration of the call.
+            Err(_) => (f.take().expect("not called yet"))(&ThreadState::new()),
+        }
+    }
+}
