@@ -115,11 +115,7 @@ impl<S: Scheduler> Barrier<S> {
             return Err(Error::BrokenBarrier);
         }
         let index = self.count.fetch_add(1, Relaxed);
-        let result = if index + 1 == self.parties {
-            self.release_all()
-        } else {
-            self.wait_for_release(timeout)
-        };
+        let result = if index + 1 == self.parties { self.release_all() } else { self.wait_for_release(timeout) };
         self.count.fetch_sub(1, Relaxed);
         self.exit();
         result.map(|()| index)

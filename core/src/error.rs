@@ -92,8 +92,9 @@ impl Error {
         use Error::*;
         match self {
             ReleaseUnlocked | ReleaseUnacquired | WaitUnacquired | NotifyUnacquired | StartedTwice
-            | CantStartThread | JoinBeforeStart | JoinCurrentThread | JoinDummyThread
-            | DaemonOfActiveThread => ExceptionKind::RuntimeError,
+            | CantStartThread | JoinBeforeStart | JoinCurrentThread | JoinDummyThread | DaemonOfActiveThread => {
+                ExceptionKind::RuntimeError
+            }
             ReleaseCountNotPositive | ReleasedTooManyTimes | BarrierParties | StackSizeNotValid(_) => {
                 ExceptionKind::ValueError
             }

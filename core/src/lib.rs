@@ -30,16 +30,14 @@ pub use event::Event;
 pub use local::Local;
 pub use lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
 pub use raw::RawLock;
-pub use scheduler::{
-    Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult,
-};
+pub use scheduler::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
 pub use state::{current_status, RunState, ThreadState, ThreadStatus};
 pub use thread::{
-    active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook,
-    get_ident, get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile,
-    settrace, sleep, stack_size, wait_for_non_daemon_threads, Builder, ExceptHook, ExceptHookArgs, SystemExit,
-    Thread, ThreadHook, MIN_STACK_SIZE,
+    active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident,
+    get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,
+    stack_size, wait_for_non_daemon_threads, Builder, ExceptHook, ExceptHookArgs, SystemExit, Thread, ThreadHook,
+    MIN_STACK_SIZE,
 };
 pub use timeout::{deadline, TIMEOUT_MAX};
 pub use timer::Timer;

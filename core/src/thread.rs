@@ -190,7 +190,8 @@ impl<S: Scheduler> Thread<S> {
     /// The record of a thread weft did not start, made the first time it asks for its
     /// `current_thread()`.
     fn new_dummy() -> Self {
-        let (serial, number) = S::with_run_state(|run| (run.serial_counter.fetch_add(1, Relaxed), run.next_name_number()));
+        let (serial, number) =
+            S::with_run_state(|run| (run.serial_counter.fetch_add(1, Relaxed), run.next_name_number()));
         let thread = Self::from_parts(serial, Kind::Dummy, format!("Dummy-{number}"), true, STARTED, None);
         thread.inner.ident.store(S::current_ident(), Relaxed);
         thread.inner.native_id.store(S::native_id(), Relaxed);
@@ -230,7 +231,9 @@ impl<S: Scheduler> Thread<S> {
             }
             let validate = || self.inner.state.load(Acquire) == state;
             // SAFETY: the key is this record's address; `validate` only loads an atomic.
-            if let ParkResult::TimedOut = unsafe { park::<S>(self.state_key(), validate, || {}, |_, _| {}, 0, deadline) } {
+            if let ParkResult::TimedOut =
+                unsafe { park::<S>(self.state_key(), validate, || {}, |_, _| {}, 0, deadline) }
+            {
                 return self.inner.state.load(Acquire) != state;
             }
         }
@@ -470,11 +473,7 @@ pub fn current_thread<S: Scheduler>() -> Thread<S> {
     if let Some(thread) = S::with_thread_state(|state| state.current.borrow().clone()) {
         return thread;
     }
-    let thread = if S::current_ident() == S::main_thread_ids().0 {
-        main_thread::<S>()
-    } else {
-        Thread::new_dummy()
-    };
+    let thread = if S::current_ident() == S::main_thread_ids().0 { main_thread::<S>() } else { Thread::new_dummy() };
     S::with_thread_state(|state| *state.current.borrow_mut() = Some(thread.clone()));
     thread
 }
@@ -571,7 +570,12 @@ pub fn wait_for_non_daemon_threads<S: Scheduler>() {
     loop {
         let me = S::current_ident();
         let pending = S::with_run_state(|run| {
-            run.registry.lock().threads.values().find(|t| t.kind() != Kind::Main && !t.daemon() && t.inner.ident.load(Relaxed) != me).cloned()
+            run.registry
+                .lock()
+                .threads
+                .values()
+                .find(|t| t.kind() != Kind::Main && !t.daemon() && t.inner.ident.load(Relaxed) != me)
+                .cloned()
         });
         match pending {
             Some(thread) => {

@@ -21,8 +21,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
-    UnparkResult,
+    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -30,7 +29,6 @@ use weft_core::{
 pub struct Real;
 
 // The std atomics implement `weft_core::Atomic` in weft-core itself (orphan rule).
-
 
 /// The ident of the process's main thread; other threads count up from 2.
 const MAIN_IDENT: usize = 1;
@@ -109,11 +107,8 @@ impl Scheduler for Real {
             if value != 0 {
                 return value;
             }
-            let value = if os_thread_id() == process_id() {
-                MAIN_IDENT
-            } else {
-                NEXT_IDENT.fetch_add(1, Ordering::Relaxed)
-            };
+            let value =
+                if os_thread_id() == process_id() { MAIN_IDENT } else { NEXT_IDENT.fetch_add(1, Ordering::Relaxed) };
             ident.set(value);
             value
         })
@@ -206,8 +201,7 @@ impl Scheduler for Real {
         callback: impl FnOnce(RequeueOp, UnparkResult) -> usize,
     ) -> UnparkResult {
         let validate = || to_plc_requeue(validate());
-        let callback =
-            |op, result| parking_lot_core::UnparkToken(callback(to_core_requeue(op), to_core(result)));
+        let callback = |op, result| parking_lot_core::UnparkToken(callback(to_core_requeue(op), to_core(result)));
         // SAFETY: the caller upholds the contract of `Scheduler::unpark_requeue`; the wrappers
         // only convert types.
         to_core(unsafe { parking_lot_core::unpark_requeue(from, to, validate, callback) })

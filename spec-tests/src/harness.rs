@@ -1,0 +1,154 @@
+//! A small test runner in the format of libtest: the spec tests run one after another on the
+//! process's main thread (so that `main_thread()` is the test's own thread, as in Python), each
+//! under a watchdog, and the run ends with libtest's summary line.
+
+use std::io::Write;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One spec test: its name (`module::test_name`) and its body.
+pub struct Test {
+    /// `module::test_name`, named after the CPython test it ports where it ports one.
+    pub name: String,
+    /// The body, instantiated for one backend.
+    pub run: fn(),
+}
+
+impl Test {
+    /// A test called `prefix::name`.
+    pub fn new(prefix: &str, name: &str, run: fn()) -> Self {
+        Test { name: format!("{prefix}::{name}"), run }
+    }
+}
+
+/// How long one test may run before the watchdog declares it hung and ends the process.
+const WATCHDOG: Duration = Duration::from_secs(120);
+
+/// Runs `tests` (each named `backend::…`) with libtest's command line subset: positional
+/// filters (substring match), `--exact`, `--list`, `--skip FILTER`; other flags are ignored.
+/// Exits with status 101 if a test failed.
+pub fn run(backend: &str, tests: Vec<Test>) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let exact = args.iter().any(|a| a == "--exact");
+    let list = args.iter().any(|a| a == "--list");
+    let mut skips = Vec::new();
+    let mut filters = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--skip" {
+            skips.extend(iter.next().cloned());
+        } else if !arg.starts_with('-') {
+            filters.push(arg.clone());
+        }
+    }
+    let total = tests.len();
+    let selected: Vec<Test> = tests
+        .into_iter()
+        .map(|t| Test { name: format!("{backend}::{}", t.name), run: t.run })
+        .filter(|t| {
+            let matches = |f: &String| if exact { &t.name == f } else { t.name.contains(f.as_str()) };
+            (filters.is_empty() || filters.iter().any(matches)) && !skips.iter().any(|s| t.name.contains(s.as_str()))
+        })
+        .collect();
+    if list {
+        for t in &selected {
+            println!("{}: test", t.name);
+        }
+        return;
+    }
+    let filtered_out = total - selected.len();
+    println!("\nrunning {} tests", selected.len());
+    let started = Instant::now();
+    let mut failures = Vec::new();
+    // Quiet the default panic message for expected panics; print failures ourselves.
+    for test in &selected {
+        print!("test {} ... ", test.name);
+        std::io::stdout().flush().ok();
+        let done = Arc::new(AtomicBool::new(false));
+        let watchdog = {
+            let done = done.clone();
+            let name = test.name.clone();
+            std::thread::spawn(move || {
+                let begin = Instant::now();
+                while !done.load(Ordering::Relaxed) {
+                    if begin.elapsed() > WATCHDOG {
+                        eprintln!("\ntest {name} has run for over {WATCHDOG:?}: hung; aborting the run");
+                        std::process::exit(101);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(test.run));
+        done.store(true, Ordering::Relaxed);
+        watchdog.join().ok();
+        match outcome {
+            Ok(()) => println!("ok"),
+            Err(payload) => {
+                println!("FAILED");
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "Box<dyn Any>".into());
+                failures.push((test.name.clone(), message));
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if !failures.is_empty() {
+        println!("\nfailures:");
+        for (name, message) in &failures {
+            println!("    {name}: {message}");
+        }
+    }
+    let passed = selected.len() - failures.len();
+    let verdict = if failures.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered_out} filtered out; finished in {elapsed:.2}s\n",
+        failures.len()
+    );
+    if !failures.is_empty() {
+        std::process::exit(101);
+    }
+}
+
+/// Defines spec tests and a `register` function that instantiates them for a backend.
+///
+/// ```ignore
+/// spec_tests! {
+///     generics [S: Scheduler];
+///     fn test_something() { /* S is in scope */ }
+/// }
+/// ```
+/// defines `pub fn test_something<S: Scheduler>()` and
+/// `pub fn register<S: Scheduler>(tests: &mut Vec<Test>, prefix: &str)`, which adds
+/// `prefix::test_something`. Tests cannot be defined without being registered.
+#[macro_export]
+macro_rules! spec_tests {
+    (
+        generics $gens:tt;
+        $( $(#[$meta:meta])* fn $name:ident() $body:block )*
+    ) => {
+        $( $crate::spec_tests!(@define $gens $(#[$meta])* fn $name() $body); )*
+        $crate::spec_tests!(@split $gens [$($name)*]);
+    };
+    (@define [$($g:ident : $bound:path),+] $(#[$meta:meta])* fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        pub fn $name<$($g: $bound),+>() $body
+    };
+    (@split [$($g:ident : $bound:path),+] $names:tt) => {
+        $crate::spec_tests!(@register_fn [$($g : $bound),+] [$($g),+] $names);
+    };
+    (@register_fn [$($g:ident : $bound:path),+] $args:tt [$($name:ident)*]) => {
+        /// Adds every test of this module, instantiated for these types, under `prefix`.
+        pub fn register<$($g: $bound),+>(tests: &mut Vec<$crate::harness::Test>, prefix: &str) {
+            $( $crate::spec_tests!(@register tests prefix $args $name); )*
+        }
+    };
+    (@register $tests:ident $prefix:ident [$($g:ident),+] $name:ident) => {
+        $tests.push($crate::harness::Test::new($prefix, stringify!($name), $name::<$($g),+>));
+    };
+}
