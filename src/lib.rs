@@ -1,1 +1,183 @@
-//! weft
+//! # weft
+//!
+//! Python's `threading` module for Rust: [`Thread`], [`Timer`], [`Lock`], [`RLock`],
+//! [`Condition`], [`Semaphore`], [`BoundedSemaphore`], [`Event`], [`Barrier`], [`Local`] and the
+//! module functions, with Python's names, semantics and error messages.
+//!
+//! Every primitive is written once, in `weft-core`, against an abstract [`Scheduler`]. These
+//! types run on [`Auto`], the façade's scheduler, which picks the backend an object runs on when
+//! the object is created. Today that is always the real backend ([`real::Real`]: OS threads,
+//! std atomics, `parking_lot_core`); the deterministic simulator plugs in behind the same types,
+//! so code written against `weft::Lock` is checked in simulation and shipped on real threads
+//! without a rebuild or a change of imports.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use weft::{Lock, Thread};
+//!
+//! let counter = Arc::new(Lock::new());
+//! let total = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+//! let threads: Vec<Thread> = (0..4)
+//!     .map(|_| {
+//!         let (lock, total) = (counter.clone(), total.clone());
+//!         Thread::new(move || {
+//!             let _held = lock.lock();
+//!             total.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+//!         })
+//!     })
+//!     .collect();
+//! for t in &threads {
+//!     t.start().unwrap();
+//! }
+//! for t in &threads {
+//!     t.join().unwrap();
+//! }
+//! assert_eq!(total.load(std::sync::atomic::Ordering::Relaxed), 4);
+//! ```
+//!
+//! Errors are [`Error`]s: [`Error::kind`] names the Python exception, `Display` is CPython's
+//! message.
+
+use std::time::{Duration, Instant};
+
+pub use weft_core::{
+    Builder, Error, ExceptionKind, FilterOp, Guard, ParkResult, RLockState, RequeueOp, Scheduler, SpawnError,
+    SpawnOptions, SystemExit, UnparkResult, MIN_STACK_SIZE, SEMAPHORE_MAX, TIMEOUT_MAX,
+};
+
+mod auto;
+pub use auto::Auto;
+
+/// The real backend, for code written generic over [`Scheduler`].
+pub mod real {
+    pub use weft_real::Real;
+}
+
+/// The primitives generic over the scheduler, for code written once for every backend
+/// (`fn worker<S: Scheduler>(lock: &generic::Lock<S>)`).
+pub mod generic {
+    pub use weft_core::*;
+}
+
+/// A thread of control (Python's `threading.Thread`). See [`weft_core::Thread`].
+pub type Thread = weft_core::Thread<Auto>;
+/// A thread that calls a function after a delay (Python's `threading.Timer`).
+pub type Timer = weft_core::Timer<Auto>;
+/// A primitive, non-reentrant lock (Python's `threading.Lock`).
+pub type Lock = weft_core::Lock<Auto>;
+/// A reentrant lock (Python's `threading.RLock`).
+pub type RLock = weft_core::RLock<Auto>;
+/// A condition variable on an [`RLock`] by default, or on any [`ConditionLock`].
+pub type Condition<L = RLock> = weft_core::Condition<Auto, L>;
+/// A lock a [`Condition`] can be built on.
+pub use weft_core::ConditionLock;
+/// A counting semaphore (Python's `threading.Semaphore`).
+pub type Semaphore = weft_core::Semaphore<Auto>;
+/// A semaphore that cannot be released above its initial value.
+pub type BoundedSemaphore = weft_core::BoundedSemaphore<Auto>;
+/// A flag threads wait for (Python's `threading.Event`).
+pub type Event = weft_core::Event<Auto>;
+/// A barrier for a fixed number of threads (Python's `threading.Barrier`).
+pub type Barrier = weft_core::Barrier<Auto>;
+/// A value per thread (Python's `threading.local`).
+pub type Local<T> = weft_core::Local<Auto, T>;
+/// What the excepthook is told about a panic that escaped a thread.
+pub type ExceptHookArgs = weft_core::ExceptHookArgs<Auto>;
+/// A handler for panics that escape a thread's target.
+pub type ExceptHook = weft_core::ExceptHook<Auto>;
+/// A hook called by each new thread before its target (`settrace`, `setprofile`).
+pub type ThreadHook = weft_core::ThreadHook<Auto>;
+
+/// The number of alive threads, `enumerate().len()`.
+pub fn active_count() -> usize {
+    weft_core::active_count::<Auto>()
+}
+
+/// The alive threads: started and not finished, dummy threads, and the main thread.
+pub fn enumerate() -> Vec<Thread> {
+    weft_core::enumerate::<Auto>()
+}
+
+/// The calling thread's [`Thread`] (a dummy thread for threads weft did not start).
+pub fn current_thread() -> Thread {
+    weft_core::current_thread::<Auto>()
+}
+
+/// The main thread, named `MainThread`.
+pub fn main_thread() -> Thread {
+    weft_core::main_thread::<Auto>()
+}
+
+/// A non-zero number identifying the calling thread among live threads.
+pub fn get_ident() -> usize {
+    weft_core::get_ident::<Auto>()
+}
+
+/// The OS thread id of the calling thread.
+pub fn get_native_id() -> u64 {
+    weft_core::get_native_id::<Auto>()
+}
+
+/// Sets the stack size of threads started afterwards (0 = default); returns the previous one.
+///
+/// # Errors
+/// [`Error::StackSizeNotValid`] (`ValueError`) if `0 < size < 32768`.
+pub fn stack_size(size: usize) -> Result<usize, Error> {
+    weft_core::stack_size::<Auto>(size)
+}
+
+/// Installs the hook each thread started afterwards calls before its target (`None` removes it).
+pub fn settrace(hook: Option<ThreadHook>) {
+    weft_core::settrace::<Auto>(hook)
+}
+
+/// The hook installed by [`settrace`].
+pub fn gettrace() -> Option<ThreadHook> {
+    weft_core::gettrace::<Auto>()
+}
+
+/// Installs the profile hook (called like the trace hook).
+pub fn setprofile(hook: Option<ThreadHook>) {
+    weft_core::setprofile::<Auto>(hook)
+}
+
+/// The hook installed by [`setprofile`].
+pub fn getprofile() -> Option<ThreadHook> {
+    weft_core::getprofile::<Auto>()
+}
+
+/// The default excepthook: prints `Exception in thread NAME:` and the panic message to stderr.
+pub fn excepthook(args: &ExceptHookArgs) {
+    weft_core::excepthook::<Auto>(args)
+}
+
+/// Replaces the handler of panics escaping a thread's target (`None` restores [`excepthook`]);
+/// returns the previous custom handler.
+pub fn set_excepthook(hook: Option<ExceptHook>) -> Option<ExceptHook> {
+    weft_core::set_excepthook::<Auto>(hook)
+}
+
+/// Ends the calling weft thread silently (Python's `sys.exit()` in a thread).
+pub fn exit_thread() -> ! {
+    weft_core::exit_thread()
+}
+
+/// Suspends the calling thread (Python's `time.sleep`).
+pub fn sleep(duration: Duration) {
+    weft_core::sleep::<Auto>(duration)
+}
+
+/// Time since the run began (Python's `time.monotonic()`).
+pub fn monotonic() -> Duration {
+    weft_core::monotonic::<Auto>()
+}
+
+/// The current instant of the backend's clock.
+pub fn now() -> Instant {
+    <Auto as Scheduler>::now()
+}
+
+/// Waits until every non-daemon thread has ended, as Python does before the program exits.
+pub fn wait_for_non_daemon_threads() {
+    weft_core::wait_for_non_daemon_threads::<Auto>()
+}

@@ -36,6 +36,7 @@ type Action = Box<dyn Fn() + Send + Sync + 'static>;
 /// assert!(index < 2);
 /// t.join()?;
 /// # Ok(()) }
+/// # demo::<weft_real::Real>().unwrap();
 /// ```
 pub struct Barrier<S: Scheduler> {
     cond: Condition<S, Lock<S>>,

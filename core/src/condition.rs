@@ -36,6 +36,7 @@ use crate::Error;
 /// cond.wait_for(|| ready.load(std::sync::atomic::Ordering::Relaxed))?;
 /// # drop(_held); t.join()?;
 /// # Ok(()) }
+/// # demo::<weft_real::Real>().unwrap();
 /// ```
 pub struct Condition<S: Scheduler, L: ConditionLock<S> = RLock<S>> {
     lock: L,

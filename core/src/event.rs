@@ -25,6 +25,7 @@ const PARKED: u8 = 2;
 /// event.clear();
 /// assert!(!event.wait_timeout(std::time::Duration::ZERO).unwrap());
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct Event<S: Scheduler> {
     state: S::AtomicU8,

@@ -23,6 +23,7 @@ type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 /// counter.with(|c| c.set(c.get() + 1));
 /// assert_eq!(counter.with(|c| c.get()), 1);
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct Local<S: Scheduler, T: Send + 'static> {
     id: usize,

@@ -69,6 +69,7 @@ impl<P: Release + ?Sized> fmt::Debug for Guard<'_, P> {
 /// }
 /// assert!(!lock.locked());
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct Lock<S: Scheduler> {
     raw: RawLock<S>,
@@ -175,6 +176,7 @@ impl<S: Scheduler> fmt::Debug for Lock<S> {
 /// lock.release().unwrap();
 /// assert!(lock.release().is_err()); // "cannot release un-acquired lock"
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct RLock<S: Scheduler> {
     raw: RawLock<S>,

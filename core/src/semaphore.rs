@@ -181,6 +181,7 @@ macro_rules! semaphore_common {
 /// pool.release_n(2).unwrap();
 /// assert_eq!(pool.value(), 2);
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct Semaphore<S: Scheduler> {
     counter: Counter<S>,
@@ -244,6 +245,7 @@ impl<S: Scheduler> fmt::Debug for Semaphore<S> {
 /// let sem = BoundedSemaphore::<S>::new(1);
 /// assert_eq!(sem.release().unwrap_err().to_string(), "Semaphore released too many times");
 /// # }
+/// # demo::<weft_real::Real>();
 /// ```
 pub struct BoundedSemaphore<S: Scheduler> {
     counter: Counter<S>,

@@ -79,11 +79,12 @@ pub(crate) struct ThreadInner<S: Scheduler> {
 /// ```
 /// # use weft_core::{Thread, Scheduler};
 /// # fn demo<S: Scheduler>() -> Result<(), weft_core::Error> {
-/// let t = Thread::<S>::builder().name("worker").build(|| println!("hello"));
+/// let t: Thread<S> = Thread::<S>::builder().name("worker").build(|| println!("hello"));
 /// t.start()?;
 /// t.join()?;
 /// assert!(!t.is_alive());
 /// # Ok(()) }
+/// # demo::<weft_real::Real>().unwrap();
 /// ```
 pub struct Thread<S: Scheduler> {
     inner: Arc<ThreadInner<S>>,
@@ -231,9 +232,8 @@ impl<S: Scheduler> Thread<S> {
             }
             let validate = || self.inner.state.load(Acquire) == state;
             // SAFETY: the key is this record's address; `validate` only loads an atomic.
-            if let ParkResult::TimedOut =
-                unsafe { park::<S>(self.state_key(), validate, || {}, |_, _| {}, 0, deadline) }
-            {
+            let result = unsafe { park::<S>(self.state_key(), validate, || {}, |_, _| {}, 0, deadline) };
+            if let ParkResult::TimedOut = result {
                 return self.inner.state.load(Acquire) != state;
             }
         }

@@ -21,6 +21,7 @@ use crate::Error;
 /// timer.start()?;
 /// timer.join()?;
 /// # Ok(()) }
+/// # demo::<weft_real::Real>().unwrap();
 /// ```
 pub struct Timer<S: Scheduler> {
     thread: Thread<S>,

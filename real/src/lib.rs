@@ -18,6 +18,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
@@ -46,6 +47,21 @@ fn os_thread_id() -> u64 {
 
 fn process_id() -> u64 {
     std::process::id() as u64
+}
+
+/// Runs `f` with the calling thread's state kept in `key` (a `thread_local!` of a scheduler on OS
+/// threads). While the thread-local is being destroyed (a destructor running at thread exit), `f`
+/// gets a fresh, empty state instead.
+#[inline]
+pub fn with_thread_state_in<S: Scheduler, R>(
+    key: &'static LocalKey<ThreadState<S>>,
+    f: impl FnOnce(&ThreadState<S>) -> R,
+) -> R {
+    let mut f = Some(f);
+    match key.try_with(|state| (f.take().expect("called once"))(state)) {
+        Ok(result) => result,
+        Err(_) => (f.take().expect("not called yet"))(&ThreadState::new()),
+    }
 }
 
 fn run_state() -> &'static RunState<Real> {
@@ -223,12 +239,6 @@ impl Scheduler for Real {
 
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
-        let mut f = Some(f);
-        match STATE.try_with(|state| (f.take().expect("called once"))(state)) {
-            Ok(result) => result,
-            // The thread's state is being destroyed (a destructor runs at thread exit): lend a
-            // fresh, empty state for the duration of the call.
-            Err(_) => (f.take().expect("not called yet"))(&ThreadState::new()),
-        }
+        with_thread_state_in(&STATE, f)
     }
 }
