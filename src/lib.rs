@@ -41,8 +41,8 @@
 use std::time::{Duration, Instant};
 
 pub use weft_core::{
-    Builder, Error, ExceptionKind, FilterOp, Guard, ParkResult, RLockState, RequeueOp, Scheduler, SpawnError,
-    SpawnOptions, SystemExit, UnparkResult, MIN_STACK_SIZE, SEMAPHORE_MAX, TIMEOUT_MAX,
+    Error, ExceptionKind, FilterOp, Guard, ParkResult, RLockState, RequeueOp, Scheduler, SpawnError, SpawnOptions,
+    SystemExit, UnparkResult, MIN_STACK_SIZE, SEMAPHORE_MAX, TIMEOUT_MAX,
 };
 
 mod auto;
@@ -61,6 +61,8 @@ pub mod generic {
 
 /// A thread of control (Python's `threading.Thread`). See [`weft_core::Thread`].
 pub type Thread = weft_core::Thread<Auto>;
+/// Configures a [`Thread`]'s name and daemon flag before it is created.
+pub type Builder = weft_core::Builder<Auto>;
 /// A thread that calls a function after a delay (Python's `threading.Timer`).
 pub type Timer = weft_core::Timer<Auto>;
 /// A primitive, non-reentrant lock (Python's `threading.Lock`).
@@ -181,3 +183,8 @@ pub fn now() -> Instant {
 pub fn wait_for_non_daemon_threads() {
     weft_core::wait_for_non_daemon_threads::<Auto>()
 }
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::Arc;
@@ -79,7 +80,7 @@ pub(crate) struct ThreadInner<S: Scheduler> {
 /// ```
 /// # use weft_core::{Thread, Scheduler};
 /// # fn demo<S: Scheduler>() -> Result<(), weft_core::Error> {
-/// let t: Thread<S> = Thread::<S>::builder().name("worker").build(|| println!("hello"));
+/// let t = Thread::<S>::builder().name("worker").build(|| println!("hello"));
 /// t.start()?;
 /// t.join()?;
 /// assert!(!t.is_alive());
@@ -105,13 +106,31 @@ impl<S: Scheduler> PartialEq for Thread<S> {
 impl<S: Scheduler> Eq for Thread<S> {}
 
 /// Configures a [`Thread`] before it is created: name and daemon flag.
-#[derive(Clone, Debug, Default)]
-pub struct Builder {
+pub struct Builder<S: Scheduler> {
     name: Option<String>,
     daemon: Option<bool>,
+    scheduler: PhantomData<fn() -> S>,
 }
 
-impl Builder {
+impl<S: Scheduler> Default for Builder<S> {
+    fn default() -> Self {
+        Builder { name: None, daemon: None, scheduler: PhantomData }
+    }
+}
+
+impl<S: Scheduler> Clone for Builder<S> {
+    fn clone(&self) -> Self {
+        Builder { name: self.name.clone(), daemon: self.daemon, scheduler: PhantomData }
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Builder<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder").field("name", &self.name).field("daemon", &self.daemon).finish()
+    }
+}
+
+impl<S: Scheduler> Builder<S> {
     /// A builder with the defaults: name `Thread-N`, daemon flag inherited from the creating
     /// thread.
     pub fn new() -> Self {
@@ -131,11 +150,11 @@ impl Builder {
     }
 
     /// Creates the thread (not started) that will run `target`.
-    pub fn build<S: Scheduler>(self, target: impl FnOnce() + Send + 'static) -> Thread<S> {
+    pub fn build(self, target: impl FnOnce() + Send + 'static) -> Thread<S> {
         Thread::create(Kind::Thread, self, Some(Box::new(target)))
     }
 
-    pub(crate) fn build_timer<S: Scheduler>(self, target: impl FnOnce() + Send + 'static) -> Thread<S> {
+    pub(crate) fn build_timer(self, target: impl FnOnce() + Send + 'static) -> Thread<S> {
         Thread::create(Kind::Timer, self, Some(Box::new(target)))
     }
 }
@@ -151,11 +170,11 @@ impl<S: Scheduler> Thread<S> {
     }
 
     /// A [`Builder`] to set the name and daemon flag.
-    pub fn builder() -> Builder {
+    pub fn builder() -> Builder<S> {
         Builder::new()
     }
 
-    fn create(kind: Kind, builder: Builder, target: Option<Target>) -> Self {
+    fn create(kind: Kind, builder: Builder<S>, target: Option<Target>) -> Self {
         let name = match builder.name {
             Some(name) if !name.is_empty() => name,
             _ => format!("Thread-{}", S::with_run_state(|run| run.next_name_number())),

@@ -36,7 +36,7 @@ impl<S: Scheduler> Timer<S> {
     }
 
     /// A timer whose thread gets `builder`'s name and daemon flag.
-    pub fn with_builder(builder: Builder, interval: Duration, function: impl FnOnce() + Send + 'static) -> Self {
+    pub fn with_builder(builder: Builder<S>, interval: Duration, function: impl FnOnce() + Send + 'static) -> Self {
         let finished = Arc::new(Event::new());
         let flag = finished.clone();
         let wait = interval.min(TIMEOUT_MAX);
