@@ -106,6 +106,7 @@ impl<S: Scheduler> Barrier<S> {
     }
 
     fn wait_for(&self, timeout: Option<Duration>) -> Result<usize, Error> {
+        S::operation(self.cond.wait_key(), "Barrier", "wait");
         if let Some(timeout) = timeout {
             deadline::<S>(timeout)?;
         }
@@ -174,6 +175,7 @@ impl<S: Scheduler> Barrier<S> {
     /// Returns the barrier to its initial state: threads waiting now get
     /// [`Error::BrokenBarrier`]; new arrivals wait for them to leave first.
     pub fn reset(&self) {
+        S::operation(self.cond.wait_key(), "Barrier", "reset");
         let _held = self.cond.lock();
         if self.count.load(Relaxed) > 0 {
             match self.state.load(Relaxed) {
@@ -189,6 +191,7 @@ impl<S: Scheduler> Barrier<S> {
     /// Breaks the barrier: current and future waiters get [`Error::BrokenBarrier`] until
     /// [`Barrier::reset`].
     pub fn abort(&self) {
+        S::operation(self.cond.wait_key(), "Barrier", "abort");
         let _held = self.cond.lock();
         self.break_barrier();
     }
@@ -200,6 +203,7 @@ impl<S: Scheduler> Barrier<S> {
 
     /// The number of threads waiting now (0 while the barrier drains, resets or is broken).
     pub fn n_waiting(&self) -> usize {
+        S::operation(self.cond.wait_key(), "Barrier", "n_waiting");
         if self.state.load(Relaxed) == FILLING {
             self.count.load(Relaxed)
         } else {
@@ -209,6 +213,7 @@ impl<S: Scheduler> Barrier<S> {
 
     /// Whether the barrier is broken.
     pub fn broken(&self) -> bool {
+        S::operation(self.cond.wait_key(), "Barrier", "broken");
         self.state.load(Relaxed) == BROKEN
     }
 

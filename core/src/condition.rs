@@ -152,6 +152,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
+        S::operation(self.key(), "Condition", "wait");
         if !self.lock.is_owned() {
             return Err(Error::WaitUnacquired);
         }
@@ -231,6 +232,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// # Errors
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
     pub fn notify(&self, n: usize) -> Result<(), Error> {
+        S::operation(self.key(), "Condition", "notify");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
@@ -247,6 +249,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// # Errors
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
     pub fn notify_all(&self) -> Result<(), Error> {
+        S::operation(self.key(), "Condition", "notify_all");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }

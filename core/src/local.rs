@@ -84,6 +84,7 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// The calling thread's cell, created on first access. The box never moves and is dropped
     /// only by the thread itself (at its end) or by `Local::drop`.
     fn cell(&self) -> *const RefCell<T> {
+        S::operation(self as *const Self as usize, "Local", "access");
         let slots = S::with_thread_state(|state| state.locals.clone());
         if let Some(cell) = Self::lookup(&slots, self.id) {
             return cell;

@@ -85,6 +85,7 @@ impl<S: Scheduler> Lock<S> {
     /// Blocks until the lock is taken. Returns true.
     #[inline]
     pub fn acquire(&self) -> bool {
+        S::operation(self.raw.park_key(), "Lock", "acquire");
         self.raw.lock();
         true
     }
@@ -92,6 +93,7 @@ impl<S: Scheduler> Lock<S> {
     /// Takes the lock if it is free (Python's `acquire(blocking=False)`).
     #[inline]
     pub fn try_acquire(&self) -> bool {
+        S::operation(self.raw.park_key(), "Lock", "try_acquire");
         self.raw.try_lock()
     }
 
@@ -102,6 +104,7 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        S::operation(self.raw.park_key(), "Lock", "acquire_timeout");
         if timeout.is_zero() {
             return Ok(self.raw.try_lock());
         }
@@ -115,6 +118,7 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::ReleaseUnlocked`] if the lock is not locked.
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
+        S::operation(self.raw.park_key(), "Lock", "release");
         if self.raw.unlock() {
             Ok(())
         } else {
@@ -125,12 +129,14 @@ impl<S: Scheduler> Lock<S> {
     /// Whether the lock is held (by any thread).
     #[inline]
     pub fn locked(&self) -> bool {
+        S::operation(self.raw.park_key(), "Lock", "locked");
         self.raw.is_locked()
     }
 
     /// Acquires the lock and returns a guard that releases it when dropped (Python's `with lock:`).
     #[inline]
     pub fn lock(&self) -> Guard<'_, Self> {
+        S::operation(self.raw.park_key(), "Lock", "acquire");
         self.raw.lock();
         Guard::new(self)
     }
@@ -215,6 +221,7 @@ impl<S: Scheduler> RLock<S> {
     /// Blocks until the caller owns the lock (at once if it already does). Returns true.
     #[inline]
     pub fn acquire(&self) -> bool {
+        S::operation(self.raw.park_key(), "RLock", "acquire");
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
             self.count.fetch_add(1, Relaxed);
@@ -228,6 +235,7 @@ impl<S: Scheduler> RLock<S> {
     /// Takes the lock if it is free or already the caller's. Never blocks.
     #[inline]
     pub fn try_acquire(&self) -> bool {
+        S::operation(self.raw.park_key(), "RLock", "try_acquire");
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
             self.count.fetch_add(1, Relaxed);
@@ -245,6 +253,7 @@ impl<S: Scheduler> RLock<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        S::operation(self.raw.park_key(), "RLock", "acquire_timeout");
         let deadline = deadline::<S>(timeout)?;
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
@@ -264,6 +273,7 @@ impl<S: Scheduler> RLock<S> {
     /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
+        S::operation(self.raw.park_key(), "RLock", "release");
         if self.owned_by_caller().is_none() {
             return Err(Error::ReleaseUnacquired);
         }
@@ -279,12 +289,14 @@ impl<S: Scheduler> RLock<S> {
     /// Whether any thread holds the lock.
     #[inline]
     pub fn locked(&self) -> bool {
+        S::operation(self.raw.park_key(), "RLock", "locked");
         self.raw.is_locked()
     }
 
     /// Whether the caller holds the lock (Python's `_is_owned()`).
     #[inline]
     pub fn is_owned(&self) -> bool {
+        S::operation(self.raw.park_key(), "RLock", "is_owned");
         self.owned_by_caller().is_some()
     }
 
@@ -304,6 +316,7 @@ impl<S: Scheduler> RLock<S> {
     /// # Errors
     /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
     pub fn release_save(&self) -> Result<RLockState, Error> {
+        S::operation(self.raw.park_key(), "RLock", "release_save");
         let owner = self.owned_by_caller().ok_or(Error::ReleaseUnacquired)?;
         let count = self.count.swap(0, Relaxed);
         self.owner.store(0, Relaxed);
@@ -314,6 +327,7 @@ impl<S: Scheduler> RLock<S> {
     /// Blocks until the lock is free, then restores exactly the saved owner and level (Python's
     /// `_acquire_restore()`).
     pub fn acquire_restore(&self, state: RLockState) {
+        S::operation(self.raw.park_key(), "RLock", "acquire_restore");
         self.raw.lock();
         self.owner.store(state.owner, Relaxed);
         self.count.store(state.count, Relaxed);

@@ -228,6 +228,14 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// `iteration` counts from 0. A simulator returns false at once: spinning only adds steps.
     fn spin(iteration: u32) -> bool;
 
+    /// A primitive operation is about to run: `name` (e.g. `"acquire"`) of the `kind` of object
+    /// (e.g. `"Lock"`) at `object`. Under a simulator this is a scheduling point and a trace
+    /// event (by default one operation is one step); the real backend does nothing.
+    #[inline(always)]
+    fn operation(object: usize, kind: &'static str, name: &'static str) {
+        let _ = (object, kind, name);
+    }
+
     // ---- parking ----
 
     /// Parks the calling thread on `key` if `validate` returns true, until unparked or until

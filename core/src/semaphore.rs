@@ -130,12 +130,14 @@ macro_rules! semaphore_common {
         /// Takes one unit, blocking while the value is 0. Returns true.
         #[inline]
         pub fn acquire(&self) -> bool {
+            S::operation(self.counter.key(), Self::KIND, "acquire");
             self.counter.acquire_until(None)
         }
 
         /// Takes one unit if the value is positive. Never blocks.
         #[inline]
         pub fn try_acquire(&self) -> bool {
+            S::operation(self.counter.key(), Self::KIND, "try_acquire");
             self.counter.try_acquire()
         }
 
@@ -144,6 +146,7 @@ macro_rules! semaphore_common {
         /// # Errors
         /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
         pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+            S::operation(self.counter.key(), Self::KIND, "acquire_timeout");
             if timeout.is_zero() {
                 return Ok(self.counter.try_acquire());
             }
@@ -152,11 +155,13 @@ macro_rules! semaphore_common {
 
         /// The current value.
         pub fn value(&self) -> usize {
+            S::operation(self.counter.key(), Self::KIND, "value");
             self.counter.value()
         }
 
         /// Acquires and returns a guard that releases when dropped (`with sem:`).
         pub fn guard(&self) -> Guard<'_, Self> {
+            S::operation(self.counter.key(), Self::KIND, "acquire");
             self.acquire();
             Guard::new(self)
         }
@@ -188,6 +193,8 @@ pub struct Semaphore<S: Scheduler> {
 }
 
 impl<S: Scheduler> Semaphore<S> {
+    const KIND: &'static str = "Semaphore";
+
     /// A semaphore holding `value` units.
     ///
     /// # Panics
@@ -204,6 +211,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::SemaphoreValueTooLarge`] if the value would exceed [`SEMAPHORE_MAX`].
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
+        S::operation(self.counter.key(), Self::KIND, "release");
         self.counter.release(1, None)
     }
 
@@ -213,6 +221,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::SemaphoreValueTooLarge`] if the
     /// value would exceed [`SEMAPHORE_MAX`].
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
+        S::operation(self.counter.key(), Self::KIND, "release_n");
         self.counter.release(n, None)
     }
 }
@@ -253,6 +262,8 @@ pub struct BoundedSemaphore<S: Scheduler> {
 }
 
 impl<S: Scheduler> BoundedSemaphore<S> {
+    const KIND: &'static str = "BoundedSemaphore";
+
     /// A bounded semaphore holding `value` units, never more.
     ///
     /// # Panics
@@ -275,6 +286,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// changes).
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
+        S::operation(self.counter.key(), Self::KIND, "release");
         self.counter.release(1, Some(self.initial))
     }
 
@@ -284,6 +296,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::ReleasedTooManyTimes`] if the value
     /// would exceed the initial value (nothing changes).
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
+        S::operation(self.counter.key(), Self::KIND, "release_n");
         self.counter.release(n, Some(self.initial))
     }
 }

@@ -266,6 +266,7 @@ impl<S: Scheduler> Thread<S> {
     /// [`Error::CantStartThread`] if the backend cannot start a thread (nothing stays registered,
     /// and `start()` may be tried again).
     pub fn start(&self) -> Result<(), Error> {
+        S::operation(self.state_key(), "Thread", "start");
         if self.inner.kind != Kind::Thread && self.inner.kind != Kind::Timer
             || self.inner.state.compare_exchange(INITIAL, STARTING, AcqRel, Acquire).is_err()
         {
@@ -350,6 +351,7 @@ impl<S: Scheduler> Thread<S> {
     }
 
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
+        S::operation(self.state_key(), "Thread", "join");
         if self.inner.kind == Kind::Dummy {
             return Err(Error::JoinDummyThread);
         }
@@ -406,6 +408,7 @@ impl<S: Scheduler> Thread<S> {
 
     /// True from `start()` until the target returns or panics.
     pub fn is_alive(&self) -> bool {
+        S::operation(self.state_key(), "Thread", "is_alive");
         self.inner.state.load(Acquire) == STARTED
     }
 

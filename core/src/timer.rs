@@ -64,6 +64,7 @@ impl<S: Scheduler> Timer<S> {
     /// Stops the timer if it is still waiting: the function will not be called. No effect once
     /// the function started; cancelling twice is fine.
     pub fn cancel(&self) {
+        S::operation(self.thread.wait_key(), "Timer", "cancel");
         self.finished.set();
     }
 
