@@ -1,0 +1,761 @@
+//! One execution: simulated threads on coroutines, one running at a time, on the OS thread that
+//! runs the exploration; parking queues; the virtual clock; failure detection.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, ThreadState, UnparkResult};
+
+use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
+use crate::schedule::{Choice, Schedule};
+use crate::strategy::{Point, Strategy};
+use crate::Sim;
+
+type Co = Coroutine<(), (), (), DefaultStack>;
+
+/// The stack size of a simulated thread unless it asks for another.
+const DEFAULT_STACK: usize = 1 << 20;
+
+/// The fixed origin of virtual time, so that `Instant`s of all executions are comparable.
+pub(crate) fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Runnable,
+    Blocked { key: usize, deadline: Option<Duration> },
+    Finished,
+}
+
+struct SimThread {
+    name: String,
+    daemon: bool,
+    status: Status,
+    /// How its last park ended, set by whoever woke it.
+    wake: Option<ParkResult>,
+    /// For a timed-out park: the key it was parked on then, and whether it was the last there.
+    timed_out: Option<(usize, bool)>,
+    /// Its park token, for `unpark_filter`.
+    token: usize,
+    state: Option<Box<ThreadState<Sim>>>,
+    yielder: Cell<*const Yielder<(), ()>>,
+    coroutine: Option<Co>,
+    /// Lock-like objects it acquired and has not released (for deadlock reports).
+    holds: Vec<usize>,
+}
+
+/// How an execution is run.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub max_steps: usize,
+    pub fine_grained: bool,
+    pub record_trace: bool,
+}
+
+struct Inner {
+    threads: Vec<SimThread>,
+    current: usize,
+    clock: Duration,
+    queues: HashMap<usize, VecDeque<usize>>,
+    labels: HashMap<usize, String>,
+    label_counts: HashMap<&'static str, usize>,
+    trace: Vec<TraceEvent>,
+    schedule: Schedule,
+    steps: usize,
+    failure: Option<Failure>,
+    /// The thread the controller resumes next; `None` ends the execution.
+    next: Option<usize>,
+    /// A reusable buffer of options (the step loop allocates nothing).
+    options: Vec<usize>,
+    stack_pool: Vec<DefaultStack>,
+}
+
+/// The state of the running execution, reached by every `Sim` service through [`current`].
+pub(crate) struct Execution {
+    inner: RefCell<Inner>,
+    strategy: *mut dyn Strategy,
+    run_state: OnceCell<RunState<Sim>>,
+    config: Config,
+    /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
+    in_critical: Cell<bool>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const Execution> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The running execution.
+///
+/// # Panics
+/// If called outside a simulation: a `weft_core` primitive on `Sim` was used outside
+/// `Explorer::run`/`check`.
+pub(crate) fn current() -> &'static Execution {
+    let ptr = CURRENT.with(Cell::get);
+    assert!(!ptr.is_null(), "a weft primitive on the simulator was used outside a simulation");
+    // SAFETY: the pointer is set by `run_execution` for exactly as long as the execution (which
+    // it owns on its stack) lives, and cleared before it is dropped; only this OS thread uses it.
+    unsafe { &*ptr }
+}
+
+/// Whether the calling OS thread is running a simulation.
+pub(crate) fn in_simulation() -> bool {
+    !CURRENT.with(Cell::get).is_null()
+}
+
+/// What one execution produced.
+pub(crate) struct Outcome {
+    pub failure: Option<Failure>,
+    pub schedule: Schedule,
+    pub trace: Vec<TraceEvent>,
+    pub steps: usize,
+}
+
+impl Execution {
+    fn strategy(&self) -> &mut dyn Strategy {
+        // SAFETY: the strategy outlives the execution (`run_execution` borrows it mutably for
+        // the whole run) and is only used from this OS thread, one call at a time: strategies
+        // never call back into the simulator.
+        unsafe { &mut *self.strategy }
+    }
+
+    pub(crate) fn run_state(&self) -> &RunState<Sim> {
+        self.run_state.get_or_init(RunState::new)
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        epoch() + self.inner.borrow().clock
+    }
+
+    pub(crate) fn current_thread(&self) -> usize {
+        self.inner.borrow().current
+    }
+
+    /// Runs `f` with the current simulated thread's state.
+    pub(crate) fn with_thread_state<R>(&self, f: impl FnOnce(&ThreadState<Sim>) -> R) -> R {
+        let state = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].state.as_deref().map(|s| s as *const ThreadState<Sim>)
+        };
+        match state {
+            // SAFETY: the box is owned by the thread's entry, which is never removed during the
+            // execution; it is only taken out (and dropped) by the thread itself at its end,
+            // after its last use of this function.
+            Some(state) => f(unsafe { &*state }),
+            None => f(&ThreadState::new()),
+        }
+    }
+
+    /// Runs `f` with no scheduling point inside (a callback "under the queue lock").
+    pub(crate) fn critical<R>(&self, f: impl FnOnce() -> R) -> R {
+        let was = self.in_critical.replace(true);
+        let result = f();
+        self.in_critical.set(was);
+        result
+    }
+
+    fn label(inner: &mut Inner, object: usize, kind: &'static str) -> String {
+        if let Some(label) = inner.labels.get(&object) {
+            return label.clone();
+        }
+        let count = inner.label_counts.entry(kind).or_insert(0);
+        *count += 1;
+        let label = format!("{kind}#{count}");
+        inner.labels.insert(object, label.clone());
+        label
+    }
+
+    fn record(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
+        if !self.config.record_trace {
+            return;
+        }
+        let object = match object {
+            Some((key, kind)) => Self::label(inner, key, kind),
+            None => "-".to_owned(),
+        };
+        let event = TraceEvent {
+            thread: inner.threads[inner.current].name.clone(),
+            object,
+            operation: operation.to_owned(),
+            time: inner.clock,
+        };
+        inner.trace.push(event);
+    }
+
+    /// A primitive operation starts: a scheduling point.
+    pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str) {
+        if self.in_critical.get() {
+            return;
+        }
+        {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            match (kind, name) {
+                ("Lock" | "RLock", "acquire" | "acquire_restore") => inner.threads[current].holds.push(object),
+                ("Lock" | "RLock", "release" | "release_save") => {
+                    let holds = &mut inner.threads[current].holds;
+                    if let Some(at) = holds.iter().rposition(|&h| h == object) {
+                        holds.remove(at);
+                    }
+                }
+                _ => {}
+            }
+            if self.config.record_trace {
+                Self::label(&mut inner, object, kind);
+            }
+            self.record(&mut inner, Some((object, kind)), name);
+        }
+        self.schedule_point();
+    }
+
+    /// An atomic access: a scheduling point in fine-grained mode.
+    pub(crate) fn atomic_access(&self) {
+        if self.config.fine_grained && !self.in_critical.get() {
+            {
+                let mut inner = self.inner.borrow_mut();
+                self.record(&mut inner, None, "atomic");
+            }
+            self.schedule_point();
+        }
+    }
+
+    /// Lets the strategy pick the next thread; switches to it if it is not the current one.
+    pub(crate) fn schedule_point(&self) {
+        let (next, current) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.steps += 1;
+            if inner.steps > self.config.max_steps && inner.failure.is_none() {
+                let limit = self.config.max_steps;
+                let thread = inner.threads[inner.current].name.clone();
+                inner.failure = Some(Failure {
+                    kind: FailureKind::StepLimit(limit),
+                    message: format!("more than {limit} steps: a livelock or a runaway loop"),
+                    thread,
+                });
+            }
+            let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+            inner.next = next;
+            (next, inner.current)
+        };
+        if next != Some(current) {
+            self.suspend();
+        }
+    }
+
+    /// Suspends the current thread's coroutine; returns when the controller resumes it.
+    fn suspend(&self) {
+        let yielder = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].yielder.get()
+        };
+        // SAFETY: the yielder was set by this thread's coroutine body from the `&Yielder` it was
+        // given, which lives as long as the coroutine runs; we are on that coroutine now.
+        unsafe { (*yielder).suspend(()) };
+    }
+
+    /// Chooses what runs next. Options: the current thread if it can go on (option 0, so any
+    /// other choice is a preemption), the other runnable threads, then threads whose deadline has
+    /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
+    /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
+    fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
+        if inner.threads.iter().all(|t| t.daemon || t.status == Status::Finished) {
+            return None;
+        }
+        loop {
+            let mut options = std::mem::take(&mut inner.options);
+            options.clear();
+            let current = inner.current;
+            let current_runnable = inner.threads[current].status == Status::Runnable;
+            if current_runnable {
+                options.push(current);
+            }
+            for (id, thread) in inner.threads.iter().enumerate() {
+                if id != current && thread.status == Status::Runnable {
+                    options.push(id);
+                }
+            }
+            let runnable = options.len();
+            let clock = inner.clock;
+            for (id, thread) in inner.threads.iter().enumerate() {
+                if let Status::Blocked { deadline: Some(d), .. } = thread.status {
+                    if d <= clock {
+                        options.push(id);
+                    }
+                }
+            }
+            if options.is_empty() {
+                inner.options = options;
+                let earliest = inner
+                    .threads
+                    .iter()
+                    .filter_map(|t| match t.status {
+                        Status::Blocked { deadline: Some(d), .. } => Some(d),
+                        _ => None,
+                    })
+                    .min();
+                match earliest {
+                    Some(deadline) => {
+                        inner.clock = inner.clock.max(deadline);
+                        continue;
+                    }
+                    None => {
+                        self.deadlock(inner);
+                        return None;
+                    }
+                }
+            }
+            let index = if options.len() == 1 {
+                0
+            } else {
+                let point = Point { threads: &options, current_runnable, scheduling: true };
+                let index = self.strategy().choose(&point);
+                inner.schedule.choices.push(Choice { chosen: index as u32, of: options.len() as u32 });
+                self.check_divergence(inner);
+                index
+            };
+            let chosen = options[index];
+            inner.options = options;
+            if index >= runnable {
+                self.fire_timeout(inner, chosen);
+            }
+            return Some(chosen);
+        }
+    }
+
+    fn check_divergence(&self, inner: &mut Inner) {
+        if let Some(reason) = self.strategy().divergence() {
+            if inner.failure.is_none() {
+                inner.failure = Some(Failure {
+                    kind: FailureKind::Nondeterminism,
+                    message: format!(
+                        "the replay diverged ({reason}): the model is not deterministic (does it \
+                         depend on real time, randomness, addresses or a HashMap's order?)"
+                    ),
+                    thread: inner.threads[inner.current].name.clone(),
+                });
+            }
+        }
+    }
+
+    /// The deadline of blocked `thread` has come: take it off its queue; its park returns
+    /// `TimedOut`.
+    fn fire_timeout(&self, inner: &mut Inner, thread: usize) {
+        if let Status::Blocked { key, .. } = inner.threads[thread].status {
+            let was_last = match inner.queues.get_mut(&key) {
+                Some(queue) => {
+                    queue.retain(|&t| t != thread);
+                    queue.is_empty()
+                }
+                None => true,
+            };
+            let entry = &mut inner.threads[thread];
+            entry.status = Status::Runnable;
+            entry.wake = Some(ParkResult::TimedOut);
+            entry.timed_out = Some((key, was_last));
+        }
+    }
+
+    fn deadlock(&self, inner: &mut Inner) {
+        let mut blocked = Vec::new();
+        for thread in &inner.threads {
+            if let Status::Blocked { key, .. } = thread.status {
+                let waits_on = inner.labels.get(&key).cloned().unwrap_or_else(|| format!("object at {key:#x}"));
+                let holds = thread
+                    .holds
+                    .iter()
+                    .filter(|&&h| h != key)
+                    .map(|h| inner.labels.get(h).cloned().unwrap_or_else(|| format!("object at {h:#x}")))
+                    .collect();
+                blocked.push(BlockedThread { thread: thread.name.clone(), waits_on, holds });
+            }
+        }
+        let names: Vec<&str> = blocked.iter().map(|b| b.thread.as_str()).collect();
+        inner.failure.get_or_insert(Failure {
+            message: format!("no thread can run and none has a deadline; blocked: {}", names.join(", ")),
+            kind: FailureKind::Deadlock(blocked),
+            thread: inner.threads[inner.current].name.clone(),
+        });
+    }
+
+    /// Records a failure (the first one wins) and stops the execution at the next point.
+    pub(crate) fn fail(&self, kind: FailureKind, message: String) {
+        let mut inner = self.inner.borrow_mut();
+        let thread = inner.threads[inner.current].name.clone();
+        inner.failure.get_or_insert(Failure { kind, message, thread });
+    }
+
+    pub(crate) fn thread_name(&self) -> String {
+        let inner = self.inner.borrow();
+        inner.threads[inner.current].name.clone()
+    }
+
+    // ---- threads ----
+
+    pub(crate) fn spawn(&self, options: SpawnOptions, main: Box<dyn FnOnce() + Send>) -> Result<(), SpawnError> {
+        let id = {
+            let mut inner = self.inner.borrow_mut();
+            let size = if options.stack_size == 0 { DEFAULT_STACK } else { options.stack_size.max(64 << 10) };
+            let stack = match inner.stack_pool.pop() {
+                Some(stack) if size == DEFAULT_STACK => stack,
+                Some(stack) => {
+                    inner.stack_pool.push(stack);
+                    DefaultStack::new(size).map_err(|e| SpawnError(e.to_string()))?
+                }
+                None => DefaultStack::new(size).map_err(|e| SpawnError(e.to_string()))?,
+            };
+            let id = inner.threads.len();
+            let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
+            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, main));
+            self.record(&mut inner, None, &format!("spawn thread {id}"));
+            id
+        };
+        self.strategy().thread_created(id);
+        self.schedule_point();
+        Ok(())
+    }
+
+    fn new_thread(id: usize, name: String, daemon: bool, stack: DefaultStack, main: Box<dyn FnOnce() + Send>) -> SimThread {
+        let body = move |yielder: &Yielder<(), ()>, ()| {
+            let execution = current();
+            {
+                let inner = execution.inner.borrow();
+                inner.threads[id].yielder.set(yielder as *const Yielder<(), ()>);
+            }
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(main)) {
+                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            }
+            // The thread's end: its state (Local values, a dummy's registration) goes first,
+            // while it can still use the scheduler.
+            let state = execution.inner.borrow_mut().threads[id].state.take();
+            drop(state);
+            execution.inner.borrow_mut().threads[id].status = Status::Finished;
+        };
+        SimThread {
+            name,
+            daemon,
+            status: Status::Runnable,
+            wake: None,
+            timed_out: None,
+            token: 0,
+            state: Some(Box::new(ThreadState::new())),
+            yielder: Cell::new(std::ptr::null()),
+            coroutine: Some(Coroutine::with_stack(stack, body)),
+            holds: Vec::new(),
+        }
+    }
+
+    // ---- parking ----
+
+    pub(crate) fn park(
+        &self,
+        key: usize,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(usize, bool),
+        token: usize,
+        deadline: Option<Instant>,
+    ) -> ParkResult {
+        if !self.critical(validate) {
+            return ParkResult::Invalid;
+        }
+        {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let deadline = deadline.map(|d| d.saturating_duration_since(epoch()));
+            let thread = &mut inner.threads[current];
+            thread.status = Status::Blocked { key, deadline };
+            thread.token = token;
+            thread.wake = None;
+            inner.queues.entry(key).or_default().push_back(current);
+            let label = inner.labels.get(&key).cloned();
+            let what = match label {
+                Some(label) => format!("park on {label}"),
+                None => "park".to_owned(),
+            };
+            self.record(&mut inner, None, &what);
+        }
+        self.critical(before_sleep);
+        self.block();
+        let (wake, info) = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            (thread.wake.take(), thread.timed_out.take())
+        };
+        match wake {
+            Some(ParkResult::TimedOut) => {
+                let (key, was_last) = info.unwrap_or((key, true));
+                self.critical(|| timed_out(key, was_last));
+                let mut inner = self.inner.borrow_mut();
+                self.record(&mut inner, None, "timed out");
+                ParkResult::TimedOut
+            }
+            Some(result) => result,
+            None => unreachable!("a blocked thread resumes only once woken"),
+        }
+    }
+
+    /// The current thread is blocked: run others until someone wakes it.
+    fn block(&self) {
+        let (next, current) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.steps += 1;
+            let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+            inner.next = next;
+            (next, inner.current)
+        };
+        if next != Some(current) {
+            self.suspend();
+        }
+    }
+
+    fn wake(inner: &mut Inner, thread: usize, token: usize) {
+        let entry = &mut inner.threads[thread];
+        entry.status = Status::Runnable;
+        entry.wake = Some(ParkResult::Unparked(token));
+    }
+
+    pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+        let waiters = self.inner.borrow().queues.get(&key).map_or(0, VecDeque::len);
+        let chosen = if waiters > 1 {
+            // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
+            let mut inner = self.inner.borrow_mut();
+            let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
+            let point = Point { threads: &threads, current_runnable: false, scheduling: false };
+            let index = self.strategy().choose(&point);
+            inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32 });
+            self.check_divergence(&mut inner);
+            Some(index)
+        } else if waiters == 1 {
+            Some(0)
+        } else {
+            None
+        };
+        let (thread, result) = {
+            let mut inner = self.inner.borrow_mut();
+            let queue = inner.queues.entry(key).or_default();
+            let thread = chosen.and_then(|i| queue.remove(i));
+            let result = UnparkResult {
+                unparked_threads: usize::from(thread.is_some()),
+                requeued_threads: 0,
+                have_more_threads: !queue.is_empty(),
+            };
+            (thread, result)
+        };
+        let token = self.critical(|| callback(result));
+        if let Some(thread) = thread {
+            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+        }
+        result
+    }
+
+    pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
+        let mut inner = self.inner.borrow_mut();
+        let woken: Vec<usize> = inner.queues.remove(&key).map(Vec::from).unwrap_or_default();
+        for &thread in &woken {
+            Self::wake(&mut inner, thread, token);
+        }
+        woken.len()
+    }
+
+    pub(crate) fn unpark_filter(
+        &self,
+        key: usize,
+        mut filter: impl FnMut(usize) -> weft_core::FilterOp,
+        callback: impl FnOnce(UnparkResult) -> usize,
+    ) -> UnparkResult {
+        let queued: Vec<(usize, usize)> = {
+            let inner = self.inner.borrow();
+            inner.queues.get(&key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
+        };
+        let mut chosen = Vec::new();
+        self.critical(|| {
+            for &(thread, token) in &queued {
+                match filter(token) {
+                    weft_core::FilterOp::Unpark => chosen.push(thread),
+                    weft_core::FilterOp::Skip => {}
+                    weft_core::FilterOp::Stop => break,
+                }
+            }
+        });
+        let result = {
+            let mut inner = self.inner.borrow_mut();
+            let queue = inner.queues.entry(key).or_default();
+            queue.retain(|t| !chosen.contains(t));
+            UnparkResult { unparked_threads: chosen.len(), requeued_threads: 0, have_more_threads: !queue.is_empty() }
+        };
+        let token = self.critical(|| callback(result));
+        let mut inner = self.inner.borrow_mut();
+        for &thread in &chosen {
+            Self::wake(&mut inner, thread, token);
+        }
+        result
+    }
+
+    pub(crate) fn unpark_requeue(
+        &self,
+        from: usize,
+        to: usize,
+        validate: impl FnOnce() -> weft_core::RequeueOp,
+        callback: impl FnOnce(weft_core::RequeueOp, UnparkResult) -> usize,
+    ) -> UnparkResult {
+        use weft_core::RequeueOp::*;
+        let op = self.critical(validate);
+        let mut result = UnparkResult::default();
+        let mut woken = None;
+        if op != Abort {
+            let mut inner = self.inner.borrow_mut();
+            let mut queue = inner.queues.remove(&from).unwrap_or_default();
+            if matches!(op, UnparkOne | UnparkOneRequeueRest) {
+                woken = queue.pop_front();
+            }
+            let moved: Vec<usize> = match op {
+                RequeueOne => queue.pop_front().into_iter().collect(),
+                RequeueAll | UnparkOneRequeueRest => queue.drain(..).collect(),
+                _ => Vec::new(),
+            };
+            result.unparked_threads = usize::from(woken.is_some());
+            result.requeued_threads = moved.len();
+            result.have_more_threads = !queue.is_empty();
+            if !queue.is_empty() {
+                inner.queues.insert(from, queue);
+            }
+            for &thread in &moved {
+                if let Status::Blocked { deadline, .. } = inner.threads[thread].status {
+                    inner.threads[thread].status = Status::Blocked { key: to, deadline };
+                }
+            }
+            inner.queues.entry(to).or_default().extend(moved);
+        }
+        let token = self.critical(|| callback(op, result));
+        if let Some(thread) = woken {
+            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+        }
+        result
+    }
+
+    // ---- time ----
+
+    pub(crate) fn sleep(&self, duration: Duration) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            self.record(&mut inner, None, &format!("sleep {duration:?}"));
+        }
+        let key = &duration as *const Duration as usize;
+        let deadline = self.now().checked_add(duration);
+        if deadline.is_none() {
+            self.fail(FailureKind::Deadlock(Vec::new()), "a thread sleeps forever".into());
+        }
+        self.park(key, || true, || {}, |_, _| {}, 0, deadline);
+    }
+
+    pub(crate) fn yield_now(&self) {
+        self.schedule_point();
+    }
+}
+
+/// Runs one execution of `model` under `strategy`. Threads still suspended at the end (daemon
+/// threads, or every thread after a failure) are abandoned: their coroutines are leaked, not
+/// unwound, because unwinding would run user code that can no longer be scheduled.
+pub(crate) fn run_execution(
+    model: &Arc<dyn Fn() + Send + Sync>,
+    strategy: &mut dyn Strategy,
+    config: Config,
+    stack_pool: &mut Vec<DefaultStack>,
+) -> Outcome {
+    let strategy: *mut (dyn Strategy + '_) = strategy;
+    // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
+    // `strategy` is mutably borrowed by it.
+    let strategy: *mut (dyn Strategy + 'static) = unsafe { std::mem::transmute(strategy) };
+    let execution = Execution {
+        inner: RefCell::new(Inner {
+            threads: Vec::new(),
+            current: 0,
+            clock: Duration::ZERO,
+            queues: HashMap::new(),
+            labels: HashMap::new(),
+            label_counts: HashMap::new(),
+            trace: Vec::new(),
+            schedule: Schedule::default(),
+            steps: 0,
+            failure: None,
+            next: Some(0),
+            options: Vec::with_capacity(16),
+            stack_pool: std::mem::take(stack_pool),
+        }),
+        strategy,
+        run_state: OnceCell::new(),
+        config,
+        in_critical: Cell::new(false),
+    };
+    let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
+    assert!(previous.is_null(), "simulations do not nest");
+
+    {
+        let stack = execution.inner.borrow_mut().stack_pool.pop();
+        let stack = match stack {
+            Some(stack) => stack,
+            None => DefaultStack::new(DEFAULT_STACK).expect("allocate a coroutine stack"),
+        };
+        let model = model.clone();
+        let main = Box::new(move || {
+            // Python's behaviour for a panic escaping a thread is to print it; in a simulation
+            // it fails the execution, unless the model installs its own excepthook.
+            weft_core::set_excepthook::<Sim>(Some(Arc::new(|args: &weft_core::ExceptHookArgs<Sim>| {
+                let name = args.thread.as_ref().map(|t| t.name()).unwrap_or_default();
+                current().fail(FailureKind::Panic, format!("panic in thread {name}: {}", args.message));
+            })));
+            model();
+        });
+        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, main);
+        execution.inner.borrow_mut().threads.push(main_thread);
+        execution.strategy().thread_created(0);
+    }
+
+    loop {
+        let next = execution.inner.borrow_mut().next.take();
+        let Some(thread) = next else { break };
+        let mut coroutine = {
+            let mut inner = execution.inner.borrow_mut();
+            inner.current = thread;
+            inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
+        };
+        match coroutine.resume(()) {
+            CoroutineResult::Yield(()) => {
+                execution.inner.borrow_mut().threads[thread].coroutine = Some(coroutine);
+            }
+            CoroutineResult::Return(()) => {
+                let mut inner = execution.inner.borrow_mut();
+                inner.stack_pool.push(coroutine.into_stack());
+                inner.next = if inner.failure.is_some() { None } else { execution.pick_next(&mut inner) };
+            }
+        }
+        if execution.inner.borrow().failure.is_some() {
+            break;
+        }
+    }
+
+    let mut inner = execution.inner.into_inner();
+    for thread in &mut inner.threads {
+        if let Some(coroutine) = thread.coroutine.take() {
+            std::mem::forget(coroutine);
+        }
+        if let Some(state) = thread.state.take() {
+            std::mem::forget(state);
+        }
+    }
+    *stack_pool = std::mem::take(&mut inner.stack_pool);
+    let outcome = Outcome { failure: inner.failure, schedule: inner.schedule, trace: inner.trace, steps: inner.steps };
+    // The run state may hold records of abandoned threads; drop it while the execution is
+    // still current, since dropping primitives is harmless but must not reach a dead pointer.
+    let run_state = execution.run_state.into_inner();
+    std::mem::forget(run_state);
+    CURRENT.with(|c| c.set(std::ptr::null()));
+    outcome
+}

@@ -1,0 +1,564 @@
+//! # weft-sim
+//!
+//! [`Sim`], the deterministic simulator of weft: the same [`Scheduler`] trait as the real
+//! backend, so the primitives' own algorithms are what gets checked. Simulated threads run on
+//! stackful coroutines, one at a time, on the OS thread that runs the exploration; every visible
+//! event (a primitive operation — or, in fine-grained mode, every atomic access — a park, a spawn,
+//! a sleep) is a scheduling point where a strategy picks the next thread. Time is virtual: running
+//! code takes none, and when no thread can run the clock jumps to the next deadline.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+//! use weft_core::{Lock, Thread};
+//! use weft_sim::{Explorer, Sim};
+//!
+//! // A lost update: the read and the write are separate critical sections.
+//! let report = Explorer::random_walk(1).iterations(1000).run(|| {
+//!     let lock = Arc::new(Lock::<Sim>::new());
+//!     let balance = Arc::new(AtomicUsize::new(0));
+//!     let threads: Vec<Thread<Sim>> = (0..2)
+//!         .map(|_| {
+//!             let (lock, balance) = (lock.clone(), balance.clone());
+//!             Thread::new(move || {
+//!                 let seen = { let _g = lock.lock(); balance.load(SeqCst) };
+//!                 let _g = lock.lock();
+//!                 balance.store(seen + 1, SeqCst);
+//!             })
+//!         })
+//!         .collect();
+//!     threads.iter().for_each(|t| t.start().unwrap());
+//!     threads.iter().for_each(|t| t.join().unwrap());
+//!     assert_eq!(balance.load(SeqCst), 2, "lost update");
+//! });
+//! let report = report.unwrap_err();
+//! assert!(report.failure.message.contains("lost update"));
+//! // The token replays exactly that failure.
+//! let again = Explorer::replay(&report.token).run(|| { /* the same model */ });
+//! # let _ = again;
+//! ```
+
+mod execution;
+mod report;
+mod schedule;
+mod strategy;
+
+use std::any::Any;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use corosensei::stack::DefaultStack;
+use weft_core::{
+    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    UnparkResult,
+};
+
+pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
+pub use schedule::{Choice, Schedule};
+
+use execution::{current, run_execution, Config};
+use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
+
+/// The simulator's scheduler. Use it through [`Explorer`] or [`check`]; a primitive on `Sim`
+/// used outside a simulation panics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sim;
+
+/// An atomic cell whose every access is a scheduling point in fine-grained mode. Only one
+/// simulated thread runs at a time, so the inner std atomic is never contended.
+#[derive(Debug, Default)]
+pub struct SimAtomic<A>(A);
+
+macro_rules! sim_atomic {
+    ($atomic:ty, $int:ty) => {
+        impl Atomic<$int> for SimAtomic<$atomic> {
+            fn new(value: $int) -> Self {
+                SimAtomic(<$atomic>::new(value))
+            }
+            fn load(&self, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.load(order)
+            }
+            fn store(&self, value: $int, order: Ordering) {
+                current().atomic_access();
+                self.0.store(value, order)
+            }
+            fn swap(&self, value: $int, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.swap(value, order)
+            }
+            fn compare_exchange(&self, current_value: $int, new: $int, success: Ordering, failure: Ordering) -> Result<$int, $int> {
+                current().atomic_access();
+                self.0.compare_exchange(current_value, new, success, failure)
+            }
+            fn compare_exchange_weak(&self, current_value: $int, new: $int, success: Ordering, failure: Ordering) -> Result<$int, $int> {
+                // Never fails spuriously: spurious failures would only add steps.
+                current().atomic_access();
+                self.0.compare_exchange(current_value, new, success, failure)
+            }
+            fn fetch_add(&self, value: $int, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.fetch_add(value, order)
+            }
+            fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.fetch_sub(value, order)
+            }
+            fn fetch_or(&self, value: $int, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.fetch_or(value, order)
+            }
+            fn fetch_and(&self, value: $int, order: Ordering) -> $int {
+                current().atomic_access();
+                self.0.fetch_and(value, order)
+            }
+        }
+    };
+}
+
+sim_atomic!(AtomicU8, u8);
+sim_atomic!(AtomicUsize, usize);
+sim_atomic!(AtomicU64, u64);
+
+impl Scheduler for Sim {
+    type AtomicU8 = SimAtomic<AtomicU8>;
+    type AtomicUsize = SimAtomic<AtomicUsize>;
+    type AtomicU64 = SimAtomic<AtomicU64>;
+
+    fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
+        current().spawn(options, main)
+    }
+
+    fn current_ident() -> usize {
+        current().current_thread() + 1
+    }
+
+    fn native_id() -> u64 {
+        current().current_thread() as u64 + 1
+    }
+
+    fn main_thread_ids() -> (usize, u64) {
+        (1, 1)
+    }
+
+    fn yield_now() {
+        current().yield_now()
+    }
+
+    fn spin(_iteration: u32) -> bool {
+        false
+    }
+
+    fn operation(object: usize, kind: &'static str, name: &'static str) {
+        current().operation(object, kind, name)
+    }
+
+    unsafe fn park(
+        key: usize,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(usize, bool),
+        token: usize,
+        deadline: Option<Instant>,
+    ) -> ParkResult {
+        current().park(key, validate, before_sleep, timed_out, token, deadline)
+    }
+
+    unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+        current().unpark_one(key, callback)
+    }
+
+    unsafe fn unpark_all(key: usize, token: usize) -> usize {
+        current().unpark_all(key, token)
+    }
+
+    unsafe fn unpark_filter(
+        key: usize,
+        filter: impl FnMut(usize) -> FilterOp,
+        callback: impl FnOnce(UnparkResult) -> usize,
+    ) -> UnparkResult {
+        current().unpark_filter(key, filter, callback)
+    }
+
+    unsafe fn unpark_requeue(
+        from: usize,
+        to: usize,
+        validate: impl FnOnce() -> RequeueOp,
+        callback: impl FnOnce(RequeueOp, UnparkResult) -> usize,
+    ) -> UnparkResult {
+        current().unpark_requeue(from, to, validate, callback)
+    }
+
+    fn now() -> Instant {
+        current().now()
+    }
+
+    fn sleep(duration: Duration) {
+        current().sleep(duration)
+    }
+
+    fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
+        f(current().run_state())
+    }
+
+    fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
+        current().with_thread_state(f)
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
+/// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+#[derive(Clone, Debug)]
+enum StrategyKind {
+    RandomWalk(u64),
+    Pct(u64, usize),
+    Exhaustive(Option<usize>),
+    Replay(String),
+    Portfolio(u64),
+}
+
+/// Explores the interleavings of a model: which strategy, how many executions, how long.
+///
+/// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
+/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token to
+/// replay instead of exploring).
+#[derive(Clone, Debug)]
+pub struct Explorer {
+    strategy: StrategyKind,
+    iterations: usize,
+    max_steps: usize,
+    time_limit: Option<Duration>,
+    fine_grained: bool,
+    shrink: bool,
+}
+
+/// The default number of executions per strategy.
+pub const DEFAULT_ITERATIONS: usize = 1000;
+/// The default step limit of one execution.
+pub const DEFAULT_MAX_STEPS: usize = 100_000;
+
+impl Explorer {
+    fn with(strategy: StrategyKind) -> Self {
+        Explorer {
+            strategy,
+            iterations: DEFAULT_ITERATIONS,
+            max_steps: DEFAULT_MAX_STEPS,
+            time_limit: None,
+            fine_grained: false,
+            shrink: true,
+        }
+    }
+
+    /// Uniformly random choices from `seed`.
+    pub fn random_walk(seed: u64) -> Self {
+        Self::with(StrategyKind::RandomWalk(seed))
+    }
+
+    /// Probabilistic concurrency testing from `seed` with bug depth `depth`.
+    pub fn pct(seed: u64, depth: usize) -> Self {
+        Self::with(StrategyKind::Pct(seed, depth))
+    }
+
+    /// Every schedule, depth first (no limit on executions unless [`Explorer::iterations`] sets
+    /// one).
+    pub fn exhaustive() -> Self {
+        let mut explorer = Self::with(StrategyKind::Exhaustive(None));
+        explorer.iterations = usize::MAX;
+        explorer
+    }
+
+    /// Exhaustive search limited to schedules with at most `bound` preemptions.
+    pub fn preemption_bound(mut self, bound: usize) -> Self {
+        if let StrategyKind::Exhaustive(_) = self.strategy {
+            self.strategy = StrategyKind::Exhaustive(Some(bound));
+        }
+        self
+    }
+
+    /// Replays the execution a report's token describes.
+    pub fn replay(token: &str) -> Self {
+        Self::with(StrategyKind::Replay(token.to_owned()))
+    }
+
+    /// The default portfolio of [`check`]: exhaustive search while the program is small, then
+    /// random walk and PCT at depths 1 to 3.
+    pub fn portfolio(seed: u64) -> Self {
+        Self::with(StrategyKind::Portfolio(seed))
+    }
+
+    /// Executions per strategy.
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// The step limit of one execution (beyond it: a livelock failure).
+    pub fn max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Stops exploring (without failure) after this much real time.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Makes every atomic access inside the primitives a scheduling point, to check the
+    /// primitives' own algorithms (default: one primitive operation is one step).
+    pub fn fine_grained(mut self, fine: bool) -> Self {
+        self.fine_grained = fine;
+        self
+    }
+
+    /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
+    pub fn shrink(mut self, shrink: bool) -> Self {
+        self.shrink = shrink;
+        self
+    }
+
+    fn from_env(mut self) -> Self {
+        if let Ok(token) = std::env::var("WEFT_REPLAY") {
+            self.strategy = StrategyKind::Replay(token);
+        }
+        if let Some(seed) = std::env::var("WEFT_SEED").ok().and_then(|s| s.parse().ok()) {
+            self.strategy = match self.strategy {
+                StrategyKind::RandomWalk(_) => StrategyKind::RandomWalk(seed),
+                StrategyKind::Pct(_, depth) => StrategyKind::Pct(seed, depth),
+                StrategyKind::Portfolio(_) => StrategyKind::Portfolio(seed),
+                other => other,
+            };
+        }
+        if let Some(iterations) = std::env::var("WEFT_ITERATIONS").ok().and_then(|s| s.parse().ok()) {
+            self.iterations = iterations;
+        }
+        self
+    }
+
+    /// Runs `model` under the exploration. Returns the statistics, or the report of the first
+    /// failure found.
+    ///
+    /// # Errors
+    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, or a replay that
+    /// diverged.
+    ///
+    /// # Panics
+    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, or if called
+    /// inside a simulation.
+    pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
+        let explorer = self.clone().from_env();
+        let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
+        install_quiet_panic_hook();
+        let was_quiet = QUIET.with(|q| q.replace(true));
+        let result = explorer.explore(&model);
+        QUIET.with(|q| q.set(was_quiet));
+        result
+    }
+
+    /// Like [`Explorer::run`], but panics with the report on failure (for tests).
+    ///
+    /// # Panics
+    /// With the report of the first failing execution.
+    pub fn check(&self, model: impl Fn() + Send + Sync + 'static) -> Stats {
+        match self.run(model) {
+            Ok(stats) => stats,
+            Err(report) => panic!("{report}"),
+        }
+    }
+
+    fn config(&self, record_trace: bool) -> Config {
+        Config { max_steps: self.max_steps, fine_grained: self.fine_grained, record_trace }
+    }
+
+    fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
+        let start = Instant::now();
+        let mut stats = Stats::default();
+        let mut pool = Vec::new();
+        let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
+            StrategyKind::Portfolio(seed) => {
+                let each = self.iterations.div_ceil(4).max(1);
+                vec![
+                    (StrategyKind::Exhaustive(Some(2)), each),
+                    (StrategyKind::RandomWalk(*seed), each),
+                    (StrategyKind::Pct(*seed, 2), each),
+                    (StrategyKind::Pct(seed.wrapping_add(1), 3), each),
+                ]
+            }
+            other => vec![(other.clone(), self.iterations)],
+        };
+        for (kind, iterations) in plan {
+            let mut strategy = make_strategy(&kind);
+            for _ in 0..iterations {
+                if self.time_limit.is_some_and(|limit| start.elapsed() > limit) || !strategy.next_execution() {
+                    break;
+                }
+                let outcome = run_execution(model, strategy.as_mut(), self.config(false), &mut pool);
+                stats.executions += 1;
+                stats.steps += outcome.steps;
+                strategy.execution_done(outcome.steps);
+                if let Some(failure) = outcome.failure {
+                    stats.elapsed = start.elapsed();
+                    return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
+                }
+            }
+            let exhausted = strategy.exhausted();
+            if exhausted && matches!(self.strategy, StrategyKind::Portfolio(_)) {
+                // The whole program was explored (within the preemption bound): nothing left
+                // for random strategies to find that a bounded search would miss cheaply.
+                stats.exhausted = true;
+                break;
+            }
+            stats.exhausted = exhausted;
+        }
+        stats.elapsed = start.elapsed();
+        Ok(stats)
+    }
+
+    fn replay_outcome(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        choices: Vec<u32>,
+        pool: &mut Vec<DefaultStack>,
+    ) -> execution::Outcome {
+        let mut replay = Replay::new(choices);
+        replay.next_execution();
+        run_execution(model, &mut replay, self.config(true), pool)
+    }
+
+    fn report(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        kind: &StrategyKind,
+        failure: Failure,
+        schedule: Schedule,
+        stats: Stats,
+        pool: &mut Vec<DefaultStack>,
+    ) -> Report {
+        let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
+        // Replay with the trace on: the same failure, now with its events.
+        let traced = self.replay_outcome(model, chosen.clone(), pool);
+        let failure = traced.failure.clone().unwrap_or(failure);
+        let shrunk = if self.shrink { self.shrink_schedule(model, &chosen, &failure, pool) } else { None };
+        let (seed, strategy) = match kind {
+            StrategyKind::RandomWalk(seed) => (Some(*seed), "random walk".to_owned()),
+            StrategyKind::Pct(seed, depth) => (Some(*seed), format!("PCT depth {depth}")),
+            StrategyKind::Exhaustive(bound) => (None, format!("exhaustive (preemption bound {bound:?})")),
+            StrategyKind::Replay(_) => (None, "replay".to_owned()),
+            StrategyKind::Portfolio(seed) => (Some(*seed), "portfolio".to_owned()),
+        };
+        let preemptions = schedule.preemptions();
+        let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
+        Report {
+            failure,
+            token: schedule.token(),
+            seed,
+            strategy,
+            trace: traced.trace,
+            shrunk: shrunk.map(|(s, trace)| (s.token(), trace)),
+            preemptions: (preemptions, shrunk_preemptions),
+            stats,
+        }
+    }
+
+    /// Greedily turns preemptions into "go on" (option 0) while the same kind of failure still
+    /// happens; returns the smaller schedule if it has fewer preemptions.
+    fn shrink_schedule(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        chosen: &[u32],
+        failure: &Failure,
+        pool: &mut Vec<DefaultStack>,
+    ) -> Option<(Schedule, Vec<TraceEvent>)> {
+        let same_kind = |f: &Option<Failure>| {
+            f.as_ref().is_some_and(|f| std::mem::discriminant(&f.kind) == std::mem::discriminant(&failure.kind))
+        };
+        let mut best: Vec<u32> = chosen.to_vec();
+        let original = chosen.iter().filter(|&&c| c != 0).count();
+        const BUDGET: usize = 300;
+        let mut tries = 0;
+        let mut i = 0;
+        while i < best.len() && tries < BUDGET {
+            if best[i] != 0 {
+                let mut candidate = best.clone();
+                candidate[i] = 0;
+                tries += 1;
+                let outcome = self.replay_outcome(model, candidate, pool);
+                if same_kind(&outcome.failure) && !matches!(outcome.failure.as_ref().map(|f| &f.kind), Some(FailureKind::Nondeterminism)) {
+                    best = outcome.schedule.choices.iter().map(|c| c.chosen).collect();
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let outcome = self.replay_outcome(model, best, pool);
+        let schedule = outcome.schedule;
+        (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
+    }
+}
+
+fn make_strategy(kind: &StrategyKind) -> Box<dyn Strategy> {
+    match kind {
+        StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
+        StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
+        StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound)),
+        StrategyKind::Replay(token) => {
+            let choices = Schedule::parse_token(token).unwrap_or_else(|e| panic!("WEFT_REPLAY: {e}"));
+            Box::new(Replay::new(choices))
+        }
+        StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
+    }
+}
+
+/// The seed [`check`] uses unless `WEFT_SEED` says otherwise.
+pub const DEFAULT_SEED: u64 = 0x5745_4654;
+
+/// Checks `model` with the default portfolio (bounded exhaustive search, random walk, PCT at
+/// depths 2 and 3; [`DEFAULT_ITERATIONS`] executions in all).
+///
+/// # Panics
+/// With the report of the first failing execution.
+pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
+    Explorer::portfolio(DEFAULT_SEED).check(model)
+}
+
+/// Whether the calling OS thread is running a simulation right now.
+pub fn in_simulation() -> bool {
+    execution::in_simulation()
+}
+
+/// The name of the running simulated thread (for diagnostics).
+///
+/// # Panics
+/// Outside a simulation.
+pub fn current_thread_name() -> String {
+    current().thread_name()
+}
