@@ -347,11 +347,12 @@ impl<S: Scheduler> Thread<S> {
     /// # Errors
     /// As [`Thread::join`], and [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        // As CPython: the thread's state is checked before the timeout.
+        self.check_joinable()?;
         self.join_until(deadline::<S>(timeout)?)
     }
 
-    fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
-        S::operation(self.state_key(), "Thread", "join");
+    fn check_joinable(&self) -> Result<(), Error> {
         if self.inner.kind == Kind::Dummy {
             return Err(Error::JoinDummyThread);
         }
@@ -361,6 +362,12 @@ impl<S: Scheduler> Thread<S> {
         if self.is_current() {
             return Err(Error::JoinCurrentThread);
         }
+        Ok(())
+    }
+
+    fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
+        S::operation(self.state_key(), "Thread", "join");
+        self.check_joinable()?;
         self.wait_state_leaves(STARTED, deadline);
         Ok(())
     }
