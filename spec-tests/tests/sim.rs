@@ -1,0 +1,23 @@
+//! The spec suite on the simulator: the same bodies as on `Real`, each explored by a bounded
+//! random walk in virtual time (every timeout is instant and deterministic).
+
+use weft_sim::{Explorer, Sim};
+
+/// Executions per spec test (override with `WEFT_ITERATIONS`).
+const ITERATIONS: usize = 20;
+
+fn main() {
+    let mut tests = Vec::new();
+    weft_spec_tests::register_all::<Sim>(&mut tests);
+    let tests = tests
+        .into_iter()
+        .map(|test| {
+            let body = test.run;
+            let seed = test.name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+            weft_spec_tests::Test::boxed(&test.name, move || {
+                Explorer::random_walk(seed).iterations(ITERATIONS).max_steps(1_000_000).check(body);
+            })
+        })
+        .collect();
+    weft_spec_tests::harness::run("sim", tests);
+}
