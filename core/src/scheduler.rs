@@ -236,6 +236,14 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = (object, kind, name);
     }
 
+    /// A panic escaped a thread's target and no custom excepthook is installed: the default
+    /// hook is about to print it (Python's behaviour). The real backend does nothing more; a
+    /// simulator fails the execution, since the model did not opt into Python's behaviour.
+    #[inline(always)]
+    fn unhandled_panic(thread: &str, message: &str) {
+        let _ = (thread, message);
+    }
+
     // ---- parking ----
 
     /// Parks the calling thread on `key` if `validate` returns true, until unparked or until

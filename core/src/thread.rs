@@ -473,7 +473,10 @@ fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) 
     let hook = S::with_run_state(|run| run.hooks.lock().excepthook.clone());
     let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
         Some(hook) => hook(&args),
-        None => excepthook(&args),
+        None => {
+            S::unhandled_panic(&thread.name(), &args.message);
+            excepthook(&args)
+        }
     }));
     if let Err(hook_payload) = outcome {
         eprintln!("Exception in threading.excepthook:\n{}", panic_message(&*hook_payload));

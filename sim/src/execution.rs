@@ -85,7 +85,14 @@ pub(crate) struct Execution {
     config: Config,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
+    /// Atomic accesses since the last scheduling point (coarse mode): a thread past
+    /// [`SPIN_LIMIT`] is spinning, and is preempted there.
+    accesses: Cell<u32>,
 }
+
+/// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's
+/// operation (whose internal loops are far shorter): in coarse mode it becomes a scheduling point.
+const SPIN_LIMIT: u32 = 64;
 
 thread_local! {
     static CURRENT: Cell<*const Execution> = const { Cell::new(std::ptr::null()) };
@@ -214,12 +221,17 @@ impl Execution {
         self.schedule_point();
     }
 
-    /// An atomic access: a scheduling point in fine-grained mode.
+    /// An atomic access: a scheduling point in fine-grained mode, or in a spin loop.
     pub(crate) fn atomic_access(&self) {
-        if self.config.fine_grained && !self.in_critical.get() {
+        if self.in_critical.get() {
+            return;
+        }
+        let spinning = self.accesses.get() >= SPIN_LIMIT;
+        self.accesses.set(self.accesses.get() + 1);
+        if self.config.fine_grained || spinning {
             {
                 let mut inner = self.inner.borrow_mut();
-                self.record(&mut inner, None, "atomic");
+                self.record(&mut inner, None, if spinning { "atomic (spinning)" } else { "atomic" });
             }
             self.schedule_point();
         }
@@ -227,6 +239,7 @@ impl Execution {
 
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.
     pub(crate) fn schedule_point(&self) {
+        self.accesses.set(0);
         let (next, current) = {
             let mut inner = self.inner.borrow_mut();
             inner.steps += 1;
@@ -693,6 +706,7 @@ pub(crate) fn run_execution(
         run_state: OnceCell::new(),
         config,
         in_critical: Cell::new(false),
+        accesses: Cell::new(0),
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
@@ -705,12 +719,6 @@ pub(crate) fn run_execution(
         };
         let model = model.clone();
         let main = Box::new(move || {
-            // Python's behaviour for a panic escaping a thread is to print it; in a simulation
-            // it fails the execution, unless the model installs its own excepthook.
-            weft_core::set_excepthook::<Sim>(Some(Arc::new(|args: &weft_core::ExceptHookArgs<Sim>| {
-                let name = args.thread.as_ref().map(|t| t.name()).unwrap_or_default();
-                current().fail(FailureKind::Panic, format!("panic in thread {name}: {}", args.message));
-            })));
             model();
         });
         let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, main);

@@ -155,6 +155,10 @@ impl Scheduler for Sim {
         current().operation(object, kind, name)
     }
 
+    fn unhandled_panic(thread: &str, message: &str) {
+        current().fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+    }
+
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
