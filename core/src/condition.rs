@@ -148,6 +148,10 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// [`Error::WaitUnacquired`] if the caller does not hold the lock;
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
+        // As CPython: ownership is checked before the timeout.
+        if !self.lock.is_owned() {
+            return Err(Error::WaitUnacquired);
+        }
         self.wait_until(deadline::<S>(timeout)?)
     }
 
@@ -209,8 +213,15 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// [`Error::WaitUnacquired`] if it has to wait and the caller does not hold the lock;
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_for_timeout(&self, mut predicate: impl FnMut() -> bool, timeout: Duration) -> Result<bool, Error> {
-        let deadline = deadline::<S>(timeout)?;
         let mut result = predicate();
+        if result {
+            return Ok(result);
+        }
+        // As CPython: only a call that has to wait checks ownership, then the timeout.
+        if !self.lock.is_owned() {
+            return Err(Error::WaitUnacquired);
+        }
+        let deadline = deadline::<S>(timeout)?;
         while !result {
             if let Some(deadline) = deadline {
                 if S::now() >= deadline && !timeout.is_zero() {

@@ -57,6 +57,9 @@ pub(crate) struct Config {
     pub max_steps: usize,
     pub fine_grained: bool,
     pub record_trace: bool,
+    /// Whether a panic the default excepthook handles only prints (Python's behaviour) instead
+    /// of failing the execution.
+    pub python_panics: bool,
 }
 
 struct Inner {
@@ -403,6 +406,13 @@ impl Execution {
         inner.failure.get_or_insert(Failure { kind, message, thread });
     }
 
+    /// A panic reached the default excepthook.
+    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) {
+        if !self.config.python_panics {
+            self.fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+        }
+    }
+
     pub(crate) fn thread_name(&self) -> String {
         let inner = self.inner.borrow();
         inner.threads[inner.current].name.clone()
@@ -433,7 +443,13 @@ impl Execution {
         Ok(())
     }
 
-    fn new_thread(id: usize, name: String, daemon: bool, stack: DefaultStack, main: Box<dyn FnOnce() + Send>) -> SimThread {
+    fn new_thread(
+        id: usize,
+        name: String,
+        daemon: bool,
+        stack: DefaultStack,
+        main: Box<dyn FnOnce() + Send>,
+    ) -> SimThread {
         let body = move |yielder: &Yielder<(), ()>, ()| {
             let execution = current();
             {

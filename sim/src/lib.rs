@@ -51,8 +51,7 @@ use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use weft_core::{
-    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
-    UnparkResult,
+    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 
 pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
@@ -89,11 +88,23 @@ macro_rules! sim_atomic {
                 current().atomic_access();
                 self.0.swap(value, order)
             }
-            fn compare_exchange(&self, current_value: $int, new: $int, success: Ordering, failure: Ordering) -> Result<$int, $int> {
+            fn compare_exchange(
+                &self,
+                current_value: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
                 current().atomic_access();
                 self.0.compare_exchange(current_value, new, success, failure)
             }
-            fn compare_exchange_weak(&self, current_value: $int, new: $int, success: Ordering, failure: Ordering) -> Result<$int, $int> {
+            fn compare_exchange_weak(
+                &self,
+                current_value: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
                 // Never fails spuriously: spurious failures would only add steps.
                 current().atomic_access();
                 self.0.compare_exchange(current_value, new, success, failure)
@@ -156,7 +167,7 @@ impl Scheduler for Sim {
     }
 
     fn unhandled_panic(thread: &str, message: &str) {
-        current().fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+        current().unhandled_panic(thread, message);
     }
 
     unsafe fn park(
@@ -263,6 +274,7 @@ pub struct Explorer {
     time_limit: Option<Duration>,
     fine_grained: bool,
     shrink: bool,
+    python_panics: bool,
 }
 
 /// The default number of executions per strategy.
@@ -279,6 +291,7 @@ impl Explorer {
             time_limit: None,
             fine_grained: false,
             shrink: true,
+            python_panics: false,
         }
     }
 
@@ -344,6 +357,14 @@ impl Explorer {
         self
     }
 
+    /// Opts into Python's behaviour for a panic that escapes a thread and reaches the default
+    /// excepthook: it is printed and the thread ends, instead of failing the execution (default:
+    /// it fails the execution).
+    pub fn python_panics(mut self, python: bool) -> Self {
+        self.python_panics = python;
+        self
+    }
+
     /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
@@ -400,7 +421,12 @@ impl Explorer {
     }
 
     fn config(&self, record_trace: bool) -> Config {
-        Config { max_steps: self.max_steps, fine_grained: self.fine_grained, record_trace }
+        Config {
+            max_steps: self.max_steps,
+            fine_grained: self.fine_grained,
+            record_trace,
+            python_panics: self.python_panics,
+        }
     }
 
     fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
@@ -516,7 +542,9 @@ impl Explorer {
                 candidate[i] = 0;
                 tries += 1;
                 let outcome = self.replay_outcome(model, candidate, pool);
-                if same_kind(&outcome.failure) && !matches!(outcome.failure.as_ref().map(|f| &f.kind), Some(FailureKind::Nondeterminism)) {
+                if same_kind(&outcome.failure)
+                    && !matches!(outcome.failure.as_ref().map(|f| &f.kind), Some(FailureKind::Nondeterminism))
+                {
                     best = outcome.schedule.choices.iter().map(|c| c.chosen).collect();
                     continue;
                 }

@@ -54,7 +54,10 @@ impl Schedule {
     /// # Errors
     /// A message saying what is wrong with the token.
     pub fn parse_token(token: &str) -> Result<Vec<u32>, String> {
-        let body = token.trim().strip_prefix(TOKEN_PREFIX).ok_or_else(|| format!("a replay token starts with {TOKEN_PREFIX:?}"))?;
+        let body = token
+            .trim()
+            .strip_prefix(TOKEN_PREFIX)
+            .ok_or_else(|| format!("a replay token starts with {TOKEN_PREFIX:?}"))?;
         let mut choices = Vec::new();
         if body.is_empty() {
             return Ok(choices);

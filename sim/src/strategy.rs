@@ -230,10 +230,8 @@ impl Strategy for Replay {
         let n = point.threads.len();
         let chosen = self.choices.get(self.position).copied().unwrap_or(0) as usize;
         if chosen >= n && self.diverged.is_none() {
-            self.diverged = Some(format!(
-                "decision {} of the replay chose option {chosen} but only {n} exist",
-                self.position + 1
-            ));
+            self.diverged =
+                Some(format!("decision {} of the replay chose option {chosen} but only {n} exist", self.position + 1));
         }
         self.position += 1;
         chosen.min(n - 1)

@@ -6,6 +6,10 @@ use weft_sim::{Explorer, Sim};
 /// Executions per spec test (override with `WEFT_ITERATIONS`).
 const ITERATIONS: usize = 20;
 
+/// Tests that check Python's own behaviour for a panic reaching the default excepthook (print
+/// it, the thread ends): they opt into it, instead of the simulator's default (fail).
+const PYTHON_PANICS: &[&str] = &["thread::test_original_excepthook"];
+
 fn main() {
     let mut tests = Vec::new();
     weft_spec_tests::register_all::<Sim>(&mut tests);
@@ -14,8 +18,13 @@ fn main() {
         .map(|test| {
             let body = test.run;
             let seed = test.name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+            let python_panics = PYTHON_PANICS.contains(&test.name.as_str());
             weft_spec_tests::Test::boxed(&test.name, move || {
-                Explorer::random_walk(seed).iterations(ITERATIONS).max_steps(1_000_000).check(body);
+                Explorer::random_walk(seed)
+                    .iterations(ITERATIONS)
+                    .max_steps(1_000_000)
+                    .python_panics(python_panics)
+                    .check(body);
             })
         })
         .collect();
