@@ -53,6 +53,12 @@ pub mod real {
     pub use weft_real::Real;
 }
 
+/// The deterministic simulator: [`sim::Explorer`], [`sim::check`], and [`sim::Sim`] for code
+/// written generic over [`Scheduler`].
+pub mod sim {
+    pub use weft_sim::*;
+}
+
 /// The primitives generic over the scheduler, for code written once for every backend
 /// (`fn worker<S: Scheduler>(lock: &generic::Lock<S>)`).
 pub mod generic {

@@ -128,11 +128,11 @@ pub(crate) struct Outcome {
 }
 
 impl Execution {
-    fn strategy(&self) -> &mut dyn Strategy {
+    fn with_strategy<R>(&self, f: impl FnOnce(&mut dyn Strategy) -> R) -> R {
         // SAFETY: the strategy outlives the execution (`run_execution` borrows it mutably for
         // the whole run) and is only used from this OS thread, one call at a time: strategies
-        // never call back into the simulator.
-        unsafe { &mut *self.strategy }
+        // never call back into the simulator, so this is the only reference while `f` runs.
+        f(unsafe { &mut *self.strategy })
     }
 
     pub(crate) fn run_state(&self) -> &RunState<Sim> {
@@ -330,7 +330,7 @@ impl Execution {
                 0
             } else {
                 let point = Point { threads: &options, current_runnable, scheduling: true };
-                let index = self.strategy().choose(&point);
+                let index = self.with_strategy(|s| s.choose(&point));
                 inner.schedule.choices.push(Choice { chosen: index as u32, of: options.len() as u32 });
                 self.check_divergence(inner);
                 index
@@ -345,7 +345,7 @@ impl Execution {
     }
 
     fn check_divergence(&self, inner: &mut Inner) {
-        if let Some(reason) = self.strategy().divergence() {
+        if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
                 inner.failure = Some(Failure {
                     kind: FailureKind::Nondeterminism,
@@ -438,7 +438,7 @@ impl Execution {
             self.record(&mut inner, None, &format!("spawn thread {id}"));
             id
         };
-        self.strategy().thread_created(id);
+        self.with_strategy(|s| s.thread_created(id));
         self.schedule_point();
         Ok(())
     }
@@ -557,7 +557,7 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
             let point = Point { threads: &threads, current_runnable: false, scheduling: false };
-            let index = self.strategy().choose(&point);
+            let index = self.with_strategy(|s| s.choose(&point));
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32 });
             self.check_divergence(&mut inner);
             Some(index)
@@ -739,7 +739,7 @@ pub(crate) fn run_execution(
         });
         let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, main);
         execution.inner.borrow_mut().threads.push(main_thread);
-        execution.strategy().thread_created(0);
+        execution.with_strategy(|s| s.thread_created(0));
     }
 
     loop {

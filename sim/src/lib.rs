@@ -371,7 +371,7 @@ impl Explorer {
         self
     }
 
-    fn from_env(mut self) -> Self {
+    fn with_env_overrides(mut self) -> Self {
         if let Ok(token) = std::env::var("WEFT_REPLAY") {
             self.strategy = StrategyKind::Replay(token);
         }
@@ -400,7 +400,7 @@ impl Explorer {
     /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, or if called
     /// inside a simulation.
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
-        let explorer = self.clone().from_env();
+        let explorer = self.clone().with_env_overrides();
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
