@@ -67,7 +67,8 @@ fn fixed_model() {
 
 fn main() {
     println!("1. Checking the buggy deposit in simulation (the default portfolio) …\n");
-    let report = Explorer::portfolio(weft::sim::DEFAULT_SEED).run(buggy_model).expect_err("the simulator finds the lost update");
+    let report =
+        Explorer::portfolio(weft::sim::DEFAULT_SEED).run(buggy_model).expect_err("the simulator finds the lost update");
     println!("{report}");
 
     println!("2. Replaying it from its token …");
