@@ -87,6 +87,10 @@ pub type BoundedSemaphore = weft_core::BoundedSemaphore<Auto>;
 pub type Event = weft_core::Event<Auto>;
 /// A barrier for a fixed number of threads (Python's `threading.Barrier`).
 pub type Barrier = weft_core::Barrier<Auto>;
+/// An atomic `usize` whose accesses the simulator sees (one step each).
+pub type AtomicUsize = weft_core::AtomicUsize<Auto>;
+/// An atomic `bool` whose accesses the simulator sees (one step each).
+pub type AtomicBool = weft_core::AtomicBool<Auto>;
 /// A value per thread (Python's `threading.local`).
 pub type Local<T> = weft_core::Local<Auto, T>;
 /// What the excepthook is told about a panic that escaped a thread.

@@ -9,6 +9,7 @@
 //! Every error is an [`Error`] whose [`Error::kind`] names the Python exception and whose
 //! `Display` is CPython's message.
 
+mod atomic;
 mod barrier;
 mod condition;
 mod error;
@@ -23,6 +24,7 @@ mod thread;
 mod timeout;
 mod timer;
 
+pub use atomic::{AtomicBool, AtomicUsize};
 pub use barrier::Barrier;
 pub use condition::Condition;
 pub use error::{Error, ExceptionKind};

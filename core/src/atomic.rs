@@ -1,0 +1,151 @@
+//! Atomics for user code whose every access is a visible event: a scheduling point under a
+//! simulator (by default one access is one step, like a primitive operation), plain std atomics
+//! on the real backend.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+
+use crate::scheduler::{Atomic, Scheduler};
+
+/// An atomic `usize` shared between threads, visible to the simulator.
+///
+/// ```
+/// # use std::sync::atomic::Ordering::SeqCst;
+/// # use weft_core::{AtomicUsize, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let counter = AtomicUsize::<S>::new(0);
+/// counter.fetch_add(2, SeqCst);
+/// assert_eq!(counter.load(SeqCst), 2);
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
+pub struct AtomicUsize<S: Scheduler> {
+    cell: S::AtomicUsize,
+}
+
+impl<S: Scheduler> AtomicUsize<S> {
+    const KIND: &'static str = "AtomicUsize";
+
+    /// A cell holding `value`.
+    pub fn new(value: usize) -> Self {
+        AtomicUsize { cell: S::AtomicUsize::new(value) }
+    }
+
+    fn key(&self) -> usize {
+        &self.cell as *const S::AtomicUsize as usize
+    }
+
+    /// Loads the value.
+    #[inline]
+    pub fn load(&self, order: Ordering) -> usize {
+        S::operation(self.key(), Self::KIND, "load");
+        self.cell.load(order)
+    }
+
+    /// Stores `value`.
+    #[inline]
+    pub fn store(&self, value: usize, order: Ordering) {
+        S::operation(self.key(), Self::KIND, "store");
+        self.cell.store(value, order)
+    }
+
+    /// Stores `value`, returning the previous value.
+    #[inline]
+    pub fn swap(&self, value: usize, order: Ordering) -> usize {
+        S::operation(self.key(), Self::KIND, "swap");
+        self.cell.swap(value, order)
+    }
+
+    /// Adds `value` (wrapping), returning the previous value.
+    #[inline]
+    pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+        S::operation(self.key(), Self::KIND, "fetch_add");
+        self.cell.fetch_add(value, order)
+    }
+
+    /// Subtracts `value` (wrapping), returning the previous value.
+    #[inline]
+    pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+        S::operation(self.key(), Self::KIND, "fetch_sub");
+        self.cell.fetch_sub(value, order)
+    }
+
+    /// Stores `new` if the value is `current`.
+    ///
+    /// # Errors
+    /// `Err(actual)` when the value was not `current`.
+    #[inline]
+    pub fn compare_exchange(
+        &self,
+        current: usize,
+        new: usize,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<usize, usize> {
+        S::operation(self.key(), Self::KIND, "compare_exchange");
+        self.cell.compare_exchange(current, new, success, failure)
+    }
+}
+
+impl<S: Scheduler> Default for AtomicUsize<S> {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for AtomicUsize<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AtomicUsize({})", self.cell.load(Ordering::Relaxed))
+    }
+}
+
+/// An atomic `bool` shared between threads, visible to the simulator.
+pub struct AtomicBool<S: Scheduler> {
+    cell: S::AtomicU8,
+}
+
+impl<S: Scheduler> AtomicBool<S> {
+    const KIND: &'static str = "AtomicBool";
+
+    /// A cell holding `value`.
+    pub fn new(value: bool) -> Self {
+        AtomicBool { cell: S::AtomicU8::new(value as u8) }
+    }
+
+    fn key(&self) -> usize {
+        &self.cell as *const S::AtomicU8 as usize
+    }
+
+    /// Loads the value.
+    #[inline]
+    pub fn load(&self, order: Ordering) -> bool {
+        S::operation(self.key(), Self::KIND, "load");
+        self.cell.load(order) != 0
+    }
+
+    /// Stores `value`.
+    #[inline]
+    pub fn store(&self, value: bool, order: Ordering) {
+        S::operation(self.key(), Self::KIND, "store");
+        self.cell.store(value as u8, order)
+    }
+
+    /// Stores `value`, returning the previous value.
+    #[inline]
+    pub fn swap(&self, value: bool, order: Ordering) -> bool {
+        S::operation(self.key(), Self::KIND, "swap");
+        self.cell.swap(value as u8, order) != 0
+    }
+}
+
+impl<S: Scheduler> Default for AtomicBool<S> {
+    fn default() -> Self {
+        Self::new(false)
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for AtomicBool<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AtomicBool({})", self.cell.load(Ordering::Relaxed) != 0)
+    }
+}
