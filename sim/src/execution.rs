@@ -60,6 +60,8 @@ pub(crate) struct Config {
     /// Whether a panic the default excepthook handles only prints (Python's behaviour) instead
     /// of failing the execution.
     pub python_panics: bool,
+    /// Whether to compute each step's footprint (for partial-order reduction).
+    pub track_footprints: bool,
 }
 
 struct Inner {
@@ -78,6 +80,11 @@ struct Inner {
     /// A reusable buffer of options (the step loop allocates nothing).
     options: Vec<usize>,
     stack_pool: Vec<DefaultStack>,
+    /// Shared objects numbered by first touch in this execution (footprints use the numbers,
+    /// which are stable across executions that share a prefix, unlike addresses).
+    numbers: HashMap<usize, u32>,
+    /// Set when the strategy abandoned the execution as redundant.
+    pruned: bool,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -91,7 +98,12 @@ pub(crate) struct Execution {
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
     /// [`SPIN_LIMIT`] is spinning, and is preempted there.
     accesses: Cell<u32>,
+    /// The footprint of the step under way (see [`Strategy::step_footprint`]).
+    footprint: Cell<u64>,
 }
+
+/// The footprint bit of the clock; the others are object numbers modulo 63.
+const CLOCK_BIT: u64 = 1;
 
 /// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's
 /// operation (whose internal loops are far shorter): in coarse mode it becomes a scheduling point.
@@ -122,6 +134,8 @@ pub(crate) fn in_simulation() -> bool {
 /// What one execution produced.
 pub(crate) struct Outcome {
     pub failure: Option<Failure>,
+    /// The strategy abandoned the execution as equivalent to one already explored.
+    pub pruned: bool,
     pub schedule: Schedule,
     pub trace: Vec<TraceEvent>,
     pub steps: usize,
@@ -140,6 +154,7 @@ impl Execution {
     }
 
     pub(crate) fn now(&self) -> Instant {
+        self.footprint.set(self.footprint.get() | CLOCK_BIT);
         epoch() + self.inner.borrow().clock
     }
 
@@ -168,6 +183,21 @@ impl Execution {
         let result = f();
         self.in_critical.set(was);
         result
+    }
+
+    /// Adds shared object `address` to the current step's footprint.
+    fn touch(&self, inner: &mut Inner, address: usize) {
+        if self.config.track_footprints {
+            let next = inner.numbers.len() as u32;
+            let number = *inner.numbers.entry(address).or_insert(next);
+            self.footprint.set(self.footprint.get() | 1 << (1 + number % 63));
+        }
+    }
+
+    fn touch_now(&self, address: usize) {
+        if self.config.track_footprints {
+            self.touch(&mut self.inner.borrow_mut(), address);
+        }
     }
 
     fn label(inner: &mut Inner, object: usize, kind: &'static str) -> String {
@@ -216,6 +246,7 @@ impl Execution {
                 }
                 _ => {}
             }
+            self.touch(&mut inner, object);
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);
             }
@@ -225,7 +256,8 @@ impl Execution {
     }
 
     /// An atomic access: a scheduling point in fine-grained mode, or in a spin loop.
-    pub(crate) fn atomic_access(&self) {
+    pub(crate) fn atomic_access(&self, address: usize) {
+        self.touch_now(address);
         if self.in_critical.get() {
             return;
         }
@@ -280,9 +312,14 @@ impl Execution {
     /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
+        if self.config.track_footprints {
+            let footprint = self.footprint.replace(0);
+            self.with_strategy(|s| s.step_footprint(footprint));
+        }
         if inner.threads.iter().all(|t| t.daemon || t.status == Status::Finished) {
             return None;
         }
+        let clock_before = inner.clock;
         loop {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
@@ -326,19 +363,24 @@ impl Execution {
                     }
                 }
             }
-            let index = if options.len() == 1 {
-                0
-            } else {
-                let point = Point { threads: &options, current_runnable, scheduling: true };
-                let index = self.with_strategy(|s| s.choose(&point));
+            let point = Point { threads: &options, current_runnable, scheduling: true };
+            let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
+                inner.options = options;
+                inner.pruned = true;
+                return None;
+            };
+            if options.len() > 1 {
                 inner.schedule.choices.push(Choice { chosen: index as u32, of: options.len() as u32 });
                 self.check_divergence(inner);
-                index
-            };
+            }
             let chosen = options[index];
             inner.options = options;
             if index >= runnable {
                 self.fire_timeout(inner, chosen);
+            }
+            if index >= runnable || inner.clock != clock_before {
+                // Time moved: treat the step as dependent on everything.
+                self.footprint.set(u64::MAX);
             }
             return Some(chosen);
         }
@@ -490,6 +532,7 @@ impl Execution {
         token: usize,
         deadline: Option<Instant>,
     ) -> ParkResult {
+        self.touch_now(key);
         if !self.critical(validate) {
             return ParkResult::Invalid;
         }
@@ -511,6 +554,11 @@ impl Execution {
         }
         self.critical(before_sleep);
         self.block();
+        let resumed_on = match self.inner.borrow().threads[self.current_thread()].timed_out {
+            Some((key, _)) => key,
+            None => key,
+        };
+        self.touch_now(resumed_on);
         let (wake, info) = {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -551,13 +599,14 @@ impl Execution {
     }
 
     pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+        self.touch_now(key);
         let waiters = self.inner.borrow().queues.get(&key).map_or(0, VecDeque::len);
         let chosen = if waiters > 1 {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
             let mut inner = self.inner.borrow_mut();
             let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
             let point = Point { threads: &threads, current_runnable: false, scheduling: false };
-            let index = self.with_strategy(|s| s.choose(&point));
+            let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32 });
             self.check_divergence(&mut inner);
             Some(index)
@@ -586,6 +635,7 @@ impl Execution {
 
     pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
         let mut inner = self.inner.borrow_mut();
+        self.touch(&mut inner, key);
         let woken: Vec<usize> = inner.queues.remove(&key).map(Vec::from).unwrap_or_default();
         for &thread in &woken {
             Self::wake(&mut inner, thread, token);
@@ -599,6 +649,7 @@ impl Execution {
         mut filter: impl FnMut(usize) -> weft_core::FilterOp,
         callback: impl FnOnce(UnparkResult) -> usize,
     ) -> UnparkResult {
+        self.touch_now(key);
         let queued: Vec<(usize, usize)> = {
             let inner = self.inner.borrow();
             inner.queues.get(&key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
@@ -635,6 +686,8 @@ impl Execution {
         callback: impl FnOnce(weft_core::RequeueOp, UnparkResult) -> usize,
     ) -> UnparkResult {
         use weft_core::RequeueOp::*;
+        self.touch_now(from);
+        self.touch_now(to);
         let op = self.critical(validate);
         let mut result = UnparkResult::default();
         let mut woken = None;
@@ -717,12 +770,15 @@ pub(crate) fn run_execution(
             next: Some(0),
             options: Vec::with_capacity(16),
             stack_pool: std::mem::take(stack_pool),
+            numbers: HashMap::new(),
+            pruned: false,
         }),
         strategy,
         run_state: OnceCell::new(),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
+        footprint: Cell::new(0),
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
@@ -775,7 +831,13 @@ pub(crate) fn run_execution(
         }
     }
     *stack_pool = std::mem::take(&mut inner.stack_pool);
-    let outcome = Outcome { failure: inner.failure, schedule: inner.schedule, trace: inner.trace, steps: inner.steps };
+    let outcome = Outcome {
+        failure: inner.failure,
+        pruned: inner.pruned,
+        schedule: inner.schedule,
+        trace: inner.trace,
+        steps: inner.steps,
+    };
     // The run state may hold records of abandoned threads; drop it while the execution is
     // still current, since dropping primitives is harmless but must not reach a dead pointer.
     let run_state = execution.run_state.into_inner();

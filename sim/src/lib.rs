@@ -77,15 +77,15 @@ macro_rules! sim_atomic {
                 SimAtomic(<$atomic>::new(value))
             }
             fn load(&self, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.load(order)
             }
             fn store(&self, value: $int, order: Ordering) {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.store(value, order)
             }
             fn swap(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.swap(value, order)
             }
             fn compare_exchange(
@@ -95,7 +95,7 @@ macro_rules! sim_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
             fn compare_exchange_weak(
@@ -106,23 +106,23 @@ macro_rules! sim_atomic {
                 failure: Ordering,
             ) -> Result<$int, $int> {
                 // Never fails spuriously: spurious failures would only add steps.
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.fetch_add(value, order)
             }
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.fetch_sub(value, order)
             }
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.fetch_or(value, order)
             }
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access();
+                current().atomic_access(self as *const Self as usize);
                 self.0.fetch_and(value, order)
             }
         }
@@ -275,6 +275,7 @@ pub struct Explorer {
     fine_grained: bool,
     shrink: bool,
     python_panics: bool,
+    reduce: bool,
 }
 
 /// The default number of executions per strategy.
@@ -292,6 +293,7 @@ impl Explorer {
             fine_grained: false,
             shrink: true,
             python_panics: false,
+            reduce: true,
         }
     }
 
@@ -365,6 +367,13 @@ impl Explorer {
         self
     }
 
+    /// Whether exhaustive search uses partial-order reduction (default: yes). Without it, every
+    /// interleaving runs, also those equivalent to one already explored.
+    pub fn partial_order_reduction(mut self, reduce: bool) -> Self {
+        self.reduce = reduce;
+        self
+    }
+
     /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
@@ -420,12 +429,13 @@ impl Explorer {
         }
     }
 
-    fn config(&self, record_trace: bool) -> Config {
+    fn config(&self, record_trace: bool, track_footprints: bool) -> Config {
         Config {
             max_steps: self.max_steps,
             fine_grained: self.fine_grained,
             record_trace,
             python_panics: self.python_panics,
+            track_footprints,
         }
     }
 
@@ -446,13 +456,15 @@ impl Explorer {
             other => vec![(other.clone(), self.iterations)],
         };
         for (kind, iterations) in plan {
-            let mut strategy = make_strategy(&kind);
+            let mut strategy = make_strategy(&kind, self.reduce);
             for _ in 0..iterations {
                 if self.time_limit.is_some_and(|limit| start.elapsed() > limit) || !strategy.next_execution() {
                     break;
                 }
-                let outcome = run_execution(model, strategy.as_mut(), self.config(false), &mut pool);
+                let config = self.config(false, strategy.wants_footprints());
+                let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
                 stats.executions += 1;
+                stats.pruned += usize::from(outcome.pruned);
                 stats.steps += outcome.steps;
                 strategy.execution_done(outcome.steps);
                 if let Some(failure) = outcome.failure {
@@ -481,7 +493,7 @@ impl Explorer {
     ) -> execution::Outcome {
         let mut replay = Replay::new(choices);
         replay.next_execution();
-        run_execution(model, &mut replay, self.config(true), pool)
+        run_execution(model, &mut replay, self.config(true, false), pool)
     }
 
     fn report(
@@ -557,11 +569,11 @@ impl Explorer {
     }
 }
 
-fn make_strategy(kind: &StrategyKind) -> Box<dyn Strategy> {
+fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
     match kind {
         StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
-        StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound)),
+        StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
         StrategyKind::Replay(token) => {
             let choices = Schedule::parse_token(token).unwrap_or_else(|e| panic!("WEFT_REPLAY: {e}"));
             Box::new(Replay::new(choices))

@@ -75,6 +75,8 @@ pub struct Stats {
     pub executions: usize,
     /// Scheduling points, over all executions.
     pub steps: usize,
+    /// Executions abandoned by partial-order reduction as equivalent to one already explored.
+    pub pruned: usize,
     /// Whether the exhaustive search covered every schedule (within its preemption bound).
     pub exhausted: bool,
     /// Real time spent.

@@ -17,8 +17,16 @@ pub(crate) struct Point<'a> {
 pub(crate) trait Strategy {
     /// Prepares the next execution; false once there is nothing left to explore.
     fn next_execution(&mut self) -> bool;
-    /// Picks one of `point.threads.len()` (≥ 1) options.
-    fn choose(&mut self, point: &Point<'_>) -> usize;
+    /// Picks one of `point.threads.len()` (≥ 1) options; `None` abandons the execution as
+    /// redundant (an exhaustive search whose every option is asleep).
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize>;
+    /// Whether the strategy wants each step's footprint (see [`Strategy::step_footprint`]).
+    fn wants_footprints(&self) -> bool {
+        false
+    }
+    /// The footprint of the step that just ended: a bit set of the shared objects it touched,
+    /// numbered by first touch in the execution (bit 0: the clock; all bits: unknown).
+    fn step_footprint(&mut self, _footprint: u64) {}
     /// Called when a thread is created (for priority-based strategies).
     fn thread_created(&mut self, _thread: usize) {}
     /// The execution ended after `steps` scheduling points.
@@ -57,8 +65,9 @@ impl Strategy for RandomWalk {
         true
     }
 
-    fn choose(&mut self, point: &Point<'_>) -> usize {
-        self.rng.below(point.threads.len() as u64) as usize
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
+        let n = point.threads.len() as u64;
+        Some(if n == 1 { 0 } else { self.rng.below(n) as usize })
     }
 }
 
@@ -111,9 +120,12 @@ impl Strategy for Pct {
         self.priorities[thread] = self.depth as u64 + 1 + (self.rng.next_u64() >> 8);
     }
 
-    fn choose(&mut self, point: &Point<'_>) -> usize {
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
+        if point.threads.len() == 1 {
+            return Some(0);
+        }
         if !point.scheduling {
-            return self.rng.below(point.threads.len() as u64) as usize;
+            return Some(self.rng.below(point.threads.len() as u64) as usize);
         }
         self.step += 1;
         if let Some(index) = self.change_points.iter().position(|&c| c == self.step) {
@@ -125,7 +137,7 @@ impl Strategy for Pct {
             }
         }
         let priority = |t: usize| self.priorities.get(t).copied().unwrap_or(0);
-        (0..point.threads.len()).max_by_key(|&i| (priority(point.threads[i]), std::cmp::Reverse(i))).unwrap_or(0)
+        (0..point.threads.len()).max_by_key(|&i| (priority(point.threads[i]), std::cmp::Reverse(i)))
     }
 
     fn execution_done(&mut self, steps: usize) {
@@ -133,67 +145,260 @@ impl Strategy for Pct {
     }
 }
 
-/// Depth-first search of every schedule, with an optional bound on preemptions (switches away
-/// from a thread that could have gone on). Option 0 is explored first, so the first execution
-/// is the one without preemptions.
+/// One decision point of the exhaustive search.
+struct Node {
+    /// The thread each option runs (for a data choice: the waiter it wakes).
+    threads: Vec<usize>,
+    /// Options to explore here: for a scheduling decision, those found racing with a later step
+    /// (dynamic partial-order reduction); for a data choice, all of them.
+    backtrack: Vec<usize>,
+    /// The option taken now.
+    chosen: usize,
+    /// A scheduling decision (reduction applies) or a data choice.
+    scheduling: bool,
+    /// At or beyond the preemption bound: only option 0 may be explored.
+    bounded: bool,
+    /// The sleep set on arrival: threads whose next step was explored from an equivalent state,
+    /// with that step's footprint.
+    sleep: Vec<(usize, u64)>,
+    /// Options explored here already, with their steps' footprints.
+    done: Vec<(usize, u64)>,
+    /// The footprint of the step taken now (known once it ends).
+    footprint: u64,
+}
+
+/// One executed step: its thread, its decision node (if there was a choice), and its vector
+/// clock (for each thread, how many of its steps happen before this one, inclusive).
+struct Step {
+    thread: usize,
+    node: Option<usize>,
+    clock: Vec<usize>,
+}
+
+/// Depth-first search of every schedule up to equivalence, with dynamic partial-order reduction
+/// (Flanagan and Godefroid, POPL 2005) and sleep sets, and an optional bound on preemptions.
+///
+/// Two steps are dependent when their footprints (the shared objects each touched) intersect;
+/// independent steps commute. A decision point first explores one option (option 0, "the running
+/// thread goes on", when it can); when a later step of thread `p` turns out to race with the
+/// step taken at a decision point — dependent, and not ordered by happens-before — `p` is added
+/// to the options to explore there. Sleep sets skip orders already covered. Footprints
+/// over-approximate dependence, which keeps the reduction sound.
 pub(crate) struct Exhaustive {
     bound: Option<usize>,
-    /// For each decision of the current execution: (chosen, number of options allowed).
-    stack: Vec<(u32, u32)>,
+    reduce: bool,
+    stack: Vec<Node>,
     position: usize,
     preemptions: usize,
+    /// The current sleep set.
+    sleep: Vec<(usize, u64)>,
+    /// The step under way: its thread and, if it was a decision, its node.
+    pending: Option<(usize, Option<usize>)>,
+    /// The steps of this execution.
+    steps: Vec<Step>,
+    /// Each thread's vector clock after its last step.
+    thread_clocks: Vec<Vec<usize>>,
+    /// For each footprint bit, the last step that touched it.
+    last_touch: [Option<usize>; 64],
     started: bool,
     done: bool,
 }
 
 impl Exhaustive {
-    pub(crate) fn new(bound: Option<usize>) -> Self {
-        Exhaustive { bound, stack: Vec::new(), position: 0, preemptions: 0, started: false, done: false }
+    pub(crate) fn new(bound: Option<usize>, reduce: bool) -> Self {
+        Exhaustive {
+            bound,
+            reduce,
+            stack: Vec::new(),
+            position: 0,
+            preemptions: 0,
+            sleep: Vec::new(),
+            pending: None,
+            steps: Vec::new(),
+            thread_clocks: Vec::new(),
+            last_touch: [None; 64],
+            started: false,
+            done: false,
+        }
+    }
+
+    fn asleep(&self, thread: usize) -> bool {
+        self.sleep.iter().any(|&(t, _)| t == thread)
+    }
+
+    fn clock_of(&mut self, thread: usize) -> Vec<usize> {
+        if self.thread_clocks.len() <= thread {
+            self.thread_clocks.resize(thread + 1, Vec::new());
+        }
+        self.thread_clocks[thread].clone()
+    }
+
+    /// Thread `thread` raced with step `earlier`: explore it first at that step's decision.
+    fn add_backtrack(&mut self, earlier: usize, thread: usize) {
+        let Some(node) = self.steps[earlier].node else { return };
+        let node = &mut self.stack[node];
+        let options: Vec<usize> = match node.threads.iter().position(|&t| t == thread) {
+            Some(index) => vec![index],
+            // Not enabled there: every option may lead to it.
+            None => (0..node.threads.len()).collect(),
+        };
+        for index in options {
+            if node.bounded && index != 0 {
+                continue;
+            }
+            if !node.backtrack.contains(&index) {
+                node.backtrack.push(index);
+            }
+        }
+    }
+
+    /// Records the step just taken (thread, footprint): race detection and clocks.
+    fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: u64) {
+        let index = self.steps.len();
+        let before = self.clock_of(thread);
+        let mut clock = before.clone();
+        for bit in 0..64 {
+            if footprint & (1 << bit) == 0 {
+                continue;
+            }
+            let Some(earlier) = self.last_touch[bit] else { continue };
+            let other = self.steps[earlier].thread;
+            let ordered = before.get(other).is_some_and(|&n| n > self.steps[earlier].clock[other] - 1);
+            if other != thread && !ordered {
+                self.add_backtrack(earlier, thread);
+            }
+            let theirs = &self.steps[earlier].clock;
+            if clock.len() < theirs.len() {
+                clock.resize(theirs.len(), 0);
+            }
+            for (mine, &t) in clock.iter_mut().zip(theirs) {
+                *mine = (*mine).max(t);
+            }
+        }
+        if clock.len() <= thread {
+            clock.resize(thread + 1, 0);
+        }
+        clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
+        for bit in 0..64 {
+            if footprint & (1 << bit) != 0 {
+                self.last_touch[bit] = Some(index);
+            }
+        }
+        self.thread_clocks[thread] = clock.clone();
+        self.steps.push(Step { thread, node, clock });
     }
 }
 
 impl Strategy for Exhaustive {
     fn next_execution(&mut self) -> bool {
         if self.started {
-            // Truncate to what this execution actually decided, then backtrack.
+            // Backtrack: the deepest decision with an option left to explore moves to it.
             self.stack.truncate(self.position);
             loop {
-                match self.stack.last_mut() {
-                    None => {
-                        self.done = true;
-                        return false;
-                    }
-                    Some((chosen, allowed)) if *chosen + 1 < *allowed => {
-                        *chosen += 1;
-                        break;
-                    }
-                    Some(_) => {
-                        self.stack.pop();
-                    }
+                let Some(node) = self.stack.last_mut() else {
+                    self.done = true;
+                    return false;
+                };
+                let taken = node.threads[node.chosen];
+                node.done.push((taken, node.footprint));
+                let next = node.backtrack.iter().copied().find(|&i| {
+                    let t = node.threads[i];
+                    !node.done.iter().any(|&(d, _)| d == t) && !node.sleep.iter().any(|&(z, _)| z == t)
+                });
+                if let Some(next) = next {
+                    node.chosen = next;
+                    break;
                 }
+                self.stack.pop();
             }
         }
         self.started = true;
         self.position = 0;
         self.preemptions = 0;
+        self.sleep.clear();
+        self.pending = None;
+        self.steps.clear();
+        self.thread_clocks.clear();
+        self.last_touch = [None; 64];
         true
     }
 
-    fn choose(&mut self, point: &Point<'_>) -> usize {
-        let n = point.threads.len() as u32;
-        let bounded = point.scheduling && point.current_runnable && self.bound.is_some_and(|b| self.preemptions >= b);
-        let allowed = if bounded { 1 } else { n };
-        let chosen = if self.position < self.stack.len() {
-            self.stack[self.position].0.min(n - 1)
-        } else {
-            self.stack.push((0, allowed));
-            0
-        };
+    fn wants_footprints(&self) -> bool {
+        self.reduce
+    }
+
+    fn step_footprint(&mut self, footprint: u64) {
+        if let Some((thread, node)) = self.pending.take() {
+            if let Some(node) = node {
+                self.stack[node].footprint = footprint;
+            }
+            self.sleep.retain(|&(t, f)| t != thread && f & footprint == 0);
+            self.record_step(thread, node, footprint);
+        }
+    }
+
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
+        let n = point.threads.len();
+        if !point.scheduling {
+            // A data choice: every alternative.
+            if n == 1 {
+                return Some(0);
+            }
+            if self.position == self.stack.len() {
+                self.stack.push(Node {
+                    threads: point.threads.to_vec(),
+                    backtrack: (0..n).collect(),
+                    chosen: 0,
+                    scheduling: false,
+                    bounded: false,
+                    sleep: Vec::new(),
+                    done: Vec::new(),
+                    footprint: 0,
+                });
+            }
+            let node = &self.stack[self.position];
+            self.position += 1;
+            return Some(node.chosen.min(n - 1));
+        }
+        if n == 1 {
+            let thread = point.threads[0];
+            if self.asleep(thread) {
+                return None;
+            }
+            self.pending = Some((thread, None));
+            return Some(0);
+        }
+        if self.position == self.stack.len() {
+            let bounded = point.current_runnable && self.bound.is_some_and(|b| self.preemptions >= b);
+            let allowed = if bounded { 1 } else { n };
+            let first = (0..allowed).find(|&i| !self.asleep(point.threads[i]))?;
+            // Without reduction every option is explored; with it, only those found racing.
+            let backtrack = if self.reduce { vec![first] } else { (first..allowed).collect() };
+            self.stack.push(Node {
+                threads: point.threads.to_vec(),
+                backtrack,
+                chosen: first,
+                scheduling: true,
+                bounded,
+                sleep: self.sleep.clone(),
+                done: Vec::new(),
+                footprint: 0,
+            });
+        }
+        let index = self.position;
         self.position += 1;
-        if point.scheduling && point.current_runnable && chosen != 0 {
+        let node = &self.stack[index];
+        debug_assert!(node.scheduling, "the replayed prefix takes the same decisions");
+        let chosen = node.chosen.min(n - 1);
+        // Arriving here again, the sleep set is what it was, plus the siblings explored since.
+        if self.reduce {
+            self.sleep = node.sleep.iter().chain(node.done.iter()).copied().collect();
+        }
+        if point.current_runnable && chosen != 0 {
             self.preemptions += 1;
         }
-        chosen as usize
+        self.pending = Some((point.threads[chosen], Some(index)));
+        Some(chosen)
     }
 
     fn exhausted(&self) -> bool {
@@ -226,15 +431,18 @@ impl Strategy for Replay {
         true
     }
 
-    fn choose(&mut self, point: &Point<'_>) -> usize {
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
         let n = point.threads.len();
+        if n == 1 {
+            return Some(0);
+        }
         let chosen = self.choices.get(self.position).copied().unwrap_or(0) as usize;
         if chosen >= n && self.diverged.is_none() {
             self.diverged =
                 Some(format!("decision {} of the replay chose option {chosen} but only {n} exist", self.position + 1));
         }
         self.position += 1;
-        chosen.min(n - 1)
+        Some(chosen.min(n - 1))
     }
 
     fn divergence(&self) -> Option<&str> {

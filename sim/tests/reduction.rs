@@ -1,0 +1,126 @@
+//! Partial-order reduction loses no behaviour: on each model, exhaustive search with reduction
+//! reaches exactly the set of outcomes that exhaustive search without it reaches, in no more
+//! executions.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use weft_core::{AtomicUsize, Condition, Event, Lock, Semaphore, Thread};
+use weft_sim::{Explorer, Sim};
+
+type Outcomes = Arc<Mutex<BTreeSet<String>>>;
+
+/// Runs `model` exhaustively with and without reduction; returns (outcomes, executions) of each.
+fn both(model: fn(&Outcomes)) -> ((BTreeSet<String>, usize), (BTreeSet<String>, usize)) {
+    let run = |reduce: bool| {
+        let outcomes: Outcomes = Arc::default();
+        let sink = outcomes.clone();
+        let stats = Explorer::exhaustive().partial_order_reduction(reduce).check(move || model(&sink));
+        assert!(stats.exhausted);
+        let set = outcomes.lock().unwrap().clone();
+        (set, stats.executions)
+    };
+    (run(true), run(false))
+}
+
+fn assert_same(model: fn(&Outcomes)) {
+    let ((reduced, with), (full, without)) = both(model);
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert!(with <= without, "{with} executions with reduction, {without} without");
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+}
+
+fn spawn_all(bodies: Vec<Box<dyn FnOnce() + Send>>) {
+    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(|body| Thread::new(body)).collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    threads.iter().for_each(|t| t.join().unwrap());
+}
+
+/// Three threads append their name to a log under one lock: every order is an outcome.
+fn lock_order(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let bodies = ["a", "b", "c"]
+        .into_iter()
+        .map(|name| {
+            let (lock, log) = (lock.clone(), log.clone());
+            Box::new(move || {
+                let _held = lock.lock();
+                log.lock().unwrap().push_str(name);
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// Two threads race on visible atomics: one shared counter, one private counter each, and each
+/// records what it read of the shared one.
+fn atomic_race(outcomes: &Outcomes) {
+    let shared = Arc::new(AtomicUsize::<Sim>::new(0));
+    let seen = Arc::new(Mutex::new(vec![0; 2]));
+    let bodies = (0..2)
+        .map(|i| {
+            let (shared, seen) = (shared.clone(), seen.clone());
+            Box::new(move || {
+                let private = AtomicUsize::<Sim>::new(0);
+                private.fetch_add(1, SeqCst);
+                let read = shared.load(SeqCst);
+                shared.store(read + 1, SeqCst);
+                private.fetch_add(1, SeqCst);
+                seen.lock().unwrap()[i] = read;
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    let result = format!("{:?} final {}", seen.lock().unwrap(), shared.load(SeqCst));
+    outcomes.lock().unwrap().insert(result);
+}
+
+/// A timed wait races a notification, an event and a semaphore: whether each timed out.
+fn timeouts(outcomes: &Outcomes) {
+    let cond = Arc::new(Condition::<Sim>::new());
+    let event = Arc::new(Event::<Sim>::new());
+    let sem = Arc::new(Semaphore::<Sim>::new(0));
+    let result = Arc::new(Mutex::new(String::new()));
+    let waiter = {
+        let (cond, event, sem, result) = (cond.clone(), event.clone(), sem.clone(), result.clone());
+        Box::new(move || {
+            let notified = {
+                let _held = cond.lock();
+                cond.wait_timeout(Duration::from_millis(10)).unwrap()
+            };
+            let set = event.wait_timeout(Duration::from_millis(10)).unwrap();
+            let acquired = sem.acquire_timeout(Duration::from_millis(10)).unwrap();
+            *result.lock().unwrap() = format!("{notified} {set} {acquired}");
+        }) as Box<dyn FnOnce() + Send>
+    };
+    let notifier = Box::new(move || {
+        weft_core::sleep::<Sim>(Duration::from_millis(10));
+        {
+            let _held = cond.lock();
+            cond.notify_all().unwrap();
+        }
+        event.set();
+        sem.release().unwrap();
+    }) as Box<dyn FnOnce() + Send>;
+    spawn_all(vec![waiter, notifier]);
+    outcomes.lock().unwrap().insert(result.lock().unwrap().clone());
+}
+
+#[test]
+fn reduction_keeps_every_lock_order() {
+    assert_same(lock_order);
+}
+
+#[test]
+fn reduction_keeps_every_atomic_outcome() {
+    assert_same(atomic_race);
+}
+
+#[test]
+fn reduction_keeps_every_timeout_outcome() {
+    assert_same(timeouts);
+}
