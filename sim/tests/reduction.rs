@@ -33,7 +33,7 @@ fn assert_same(model: fn(&Outcomes)) {
 }
 
 fn spawn_all(bodies: Vec<Box<dyn FnOnce() + Send>>) {
-    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(|body| Thread::new(body)).collect();
+    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(Thread::new).collect();
     threads.iter().for_each(|t| t.start().unwrap());
     threads.iter().for_each(|t| t.join().unwrap());
 }
