@@ -1,20 +1,128 @@
-//! [`Auto`]: the façade's scheduler, which picks the backend an object runs on.
+//! [`Auto`]: the façade's scheduler, which picks the backend an object runs on when the object is
+//! created.
 
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
+    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 use weft_real::Real;
+use weft_sim::{in_simulation, Sim, SimAtomic};
 
 /// The scheduler behind the façade's types (`weft::Lock` is `weft_core::Lock<Auto>`).
 ///
-/// An object runs on the backend chosen when it is created. Outside a simulation that is
-/// [`Real`]: every service here forwards to it and is inlined, so the façade's types are the
-/// real backend's types at no cost. (The simulator joins behind this type, without changing the
-/// façade's types.)
+/// Inside a simulation (`weft::sim::check`, an `Explorer`) everything runs on the simulator;
+/// elsewhere on real threads. An object's atomics are the real or the simulated kind, chosen when
+/// it is created; the services (parking, threads, time, state) follow the calling thread — a
+/// simulation runs on the OS thread that started it. On the real path each atomic access costs a
+/// predictable branch on the object's own tag and each service a thread-local flag test: the
+/// façade's types run at the speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
+
+/// An atomic cell of either backend, chosen when it is created.
+#[derive(Debug)]
+pub enum AutoAtomic<A> {
+    /// Created outside a simulation: a std atomic.
+    Real(A),
+    /// Created inside a simulation: the simulator sees every access.
+    Sim(SimAtomic<A>),
+}
+
+macro_rules! auto_atomic {
+    ($atomic:ty, $int:ty) => {
+        impl Atomic<$int> for AutoAtomic<$atomic> {
+            #[inline]
+            fn new(value: $int) -> Self {
+                if in_simulation() {
+                    AutoAtomic::Sim(<SimAtomic<$atomic> as Atomic<$int>>::new(value))
+                } else {
+                    AutoAtomic::Real(<$atomic>::new(value))
+                }
+            }
+            #[inline(always)]
+            fn load(&self, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.load(order),
+                    AutoAtomic::Sim(a) => a.load(order),
+                }
+            }
+            #[inline(always)]
+            fn store(&self, value: $int, order: Ordering) {
+                match self {
+                    AutoAtomic::Real(a) => a.store(value, order),
+                    AutoAtomic::Sim(a) => a.store(value, order),
+                }
+            }
+            #[inline(always)]
+            fn swap(&self, value: $int, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.swap(value, order),
+                    AutoAtomic::Sim(a) => a.swap(value, order),
+                }
+            }
+            #[inline(always)]
+            fn compare_exchange(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                match self {
+                    AutoAtomic::Real(a) => a.compare_exchange(current, new, success, failure),
+                    AutoAtomic::Sim(a) => a.compare_exchange(current, new, success, failure),
+                }
+            }
+            #[inline(always)]
+            fn compare_exchange_weak(
+                &self,
+                current: $int,
+                new: $int,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$int, $int> {
+                match self {
+                    AutoAtomic::Real(a) => a.compare_exchange_weak(current, new, success, failure),
+                    AutoAtomic::Sim(a) => a.compare_exchange_weak(current, new, success, failure),
+                }
+            }
+            #[inline(always)]
+            fn fetch_add(&self, value: $int, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.fetch_add(value, order),
+                    AutoAtomic::Sim(a) => a.fetch_add(value, order),
+                }
+            }
+            #[inline(always)]
+            fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.fetch_sub(value, order),
+                    AutoAtomic::Sim(a) => a.fetch_sub(value, order),
+                }
+            }
+            #[inline(always)]
+            fn fetch_or(&self, value: $int, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.fetch_or(value, order),
+                    AutoAtomic::Sim(a) => a.fetch_or(value, order),
+                }
+            }
+            #[inline(always)]
+            fn fetch_and(&self, value: $int, order: Ordering) -> $int {
+                match self {
+                    AutoAtomic::Real(a) => a.fetch_and(value, order),
+                    AutoAtomic::Sim(a) => a.fetch_and(value, order),
+                }
+            }
+        }
+    };
+}
+
+auto_atomic!(AtomicU8, u8);
+auto_atomic!(AtomicUsize, usize);
+auto_atomic!(AtomicU64, u64);
 
 thread_local! {
     static STATE: ThreadState<Auto> = ThreadState::new();
@@ -25,39 +133,57 @@ fn run_state() -> &'static RunState<Auto> {
     RUN.get_or_init(RunState::new)
 }
 
-impl Scheduler for Auto {
-    type AtomicU8 = <Real as Scheduler>::AtomicU8;
-    type AtomicUsize = <Real as Scheduler>::AtomicUsize;
-    type AtomicU64 = <Real as Scheduler>::AtomicU64;
+/// Calls the simulator's service inside a simulation, the real backend's elsewhere.
+macro_rules! dispatch {
+    ($($call:tt)*) => {
+        if in_simulation() {
+            Sim::$($call)*
+        } else {
+            Real::$($call)*
+        }
+    };
+}
 
-    #[inline]
+impl Scheduler for Auto {
+    type AtomicU8 = AutoAtomic<AtomicU8>;
+    type AtomicUsize = AutoAtomic<AtomicUsize>;
+    type AtomicU64 = AutoAtomic<AtomicU64>;
+
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
-        Real::spawn(options, main)
+        dispatch!(spawn(options, main))
     }
 
     #[inline]
     fn current_ident() -> usize {
-        Real::current_ident()
+        dispatch!(current_ident())
     }
 
-    #[inline]
     fn native_id() -> u64 {
-        Real::native_id()
+        dispatch!(native_id())
     }
 
-    #[inline]
     fn main_thread_ids() -> (usize, u64) {
-        Real::main_thread_ids()
+        dispatch!(main_thread_ids())
     }
 
-    #[inline]
     fn yield_now() {
-        Real::yield_now()
+        dispatch!(yield_now())
     }
 
     #[inline]
     fn spin(iteration: u32) -> bool {
-        Real::spin(iteration)
+        dispatch!(spin(iteration))
+    }
+
+    #[inline(always)]
+    fn operation(object: usize, kind: &'static str, name: &'static str) {
+        if in_simulation() {
+            Sim::operation(object, kind, name)
+        }
+    }
+
+    fn unhandled_panic(thread: &str, message: &str) {
+        dispatch!(unhandled_panic(thread, message))
     }
 
     #[inline]
@@ -69,20 +195,20 @@ impl Scheduler for Auto {
         token: usize,
         deadline: Option<Instant>,
     ) -> ParkResult {
-        // SAFETY: the caller upholds the same contract for `Auto` as `Real` requires.
-        unsafe { Real::park(key, validate, before_sleep, timed_out, token, deadline) }
+        // SAFETY: the caller upholds the contract of `Scheduler::park`, the same for every backend.
+        unsafe { dispatch!(park(key, validate, before_sleep, timed_out, token, deadline)) }
     }
 
     #[inline]
     unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
-        // SAFETY: the caller upholds the same contract for `Auto` as `Real` requires.
-        unsafe { Real::unpark_one(key, callback) }
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_one`.
+        unsafe { dispatch!(unpark_one(key, callback)) }
     }
 
     #[inline]
     unsafe fn unpark_all(key: usize, token: usize) -> usize {
-        // SAFETY: the caller upholds the same contract for `Auto` as `Real` requires.
-        unsafe { Real::unpark_all(key, token) }
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_all`.
+        unsafe { dispatch!(unpark_all(key, token)) }
     }
 
     #[inline]
@@ -91,8 +217,8 @@ impl Scheduler for Auto {
         filter: impl FnMut(usize) -> FilterOp,
         callback: impl FnOnce(UnparkResult) -> usize,
     ) -> UnparkResult {
-        // SAFETY: the caller upholds the same contract for `Auto` as `Real` requires.
-        unsafe { Real::unpark_filter(key, filter, callback) }
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_filter`.
+        unsafe { dispatch!(unpark_filter(key, filter, callback)) }
     }
 
     #[inline]
@@ -102,27 +228,34 @@ impl Scheduler for Auto {
         validate: impl FnOnce() -> RequeueOp,
         callback: impl FnOnce(RequeueOp, UnparkResult) -> usize,
     ) -> UnparkResult {
-        // SAFETY: the caller upholds the same contract for `Auto` as `Real` requires.
-        unsafe { Real::unpark_requeue(from, to, validate, callback) }
+        // SAFETY: the caller upholds the contract of `Scheduler::unpark_requeue`.
+        unsafe { dispatch!(unpark_requeue(from, to, validate, callback)) }
     }
 
     #[inline]
     fn now() -> Instant {
-        Real::now()
+        dispatch!(now())
     }
 
-    #[inline]
     fn sleep(duration: Duration) {
-        Real::sleep(duration)
+        dispatch!(sleep(duration))
     }
 
     #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
-        f(run_state())
+        if in_simulation() {
+            weft_sim::with_execution_local::<RunState<Auto>, R>(f)
+        } else {
+            f(run_state())
+        }
     }
 
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
-        weft_real::with_thread_state_in(&STATE, f)
+        if in_simulation() {
+            weft_sim::with_thread_local::<ThreadState<Auto>, R>(f)
+        } else {
+            weft_real::with_thread_state_in(&STATE, f)
+        }
     }
 }

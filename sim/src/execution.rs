@@ -1,6 +1,7 @@
 //! One execution: simulated threads on coroutines, one running at a time, on the OS thread that
 //! runs the exploration; parking queues; the virtual clock; failure detection.
 
+use std::any::{Any, TypeId};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -45,6 +46,8 @@ struct SimThread {
     /// Its park token, for `unpark_filter`.
     token: usize,
     state: Option<Box<ThreadState<Sim>>>,
+    /// Values other schedulers keep per thread (see [`Execution::with_thread_local`]).
+    locals: Vec<(TypeId, Box<dyn Any>)>,
     yielder: Cell<*const Yielder<(), ()>>,
     coroutine: Option<Co>,
     /// Lock-like objects it acquired and has not released (for deadlock reports).
@@ -92,6 +95,8 @@ pub(crate) struct Execution {
     inner: RefCell<Inner>,
     strategy: *mut dyn Strategy,
     run_state: OnceCell<RunState<Sim>>,
+    /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
+    locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
     config: Config,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
@@ -127,6 +132,7 @@ pub(crate) fn current() -> &'static Execution {
 }
 
 /// Whether the calling OS thread is running a simulation.
+#[inline]
 pub(crate) fn in_simulation() -> bool {
     !CURRENT.with(Cell::get).is_null()
 }
@@ -147,6 +153,66 @@ impl Execution {
         // the whole run) and is only used from this OS thread, one call at a time: strategies
         // never call back into the simulator, so this is the only reference while `f` runs.
         f(unsafe { &mut *self.strategy })
+    }
+
+    /// Runs `f` with this execution's `T`, made by `T::default()` on first use.
+    pub(crate) fn with_execution_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let find = |locals: &Vec<(TypeId, Box<dyn Any>)>| {
+            locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<T>())
+                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
+        };
+        let existing = find(&self.locals.borrow());
+        let value = match existing {
+            Some(value) => value,
+            None => {
+                // Made outside the borrow: making it may use the simulator.
+                let fresh: Box<dyn Any> = Box::new(T::default());
+                let mut locals = self.locals.borrow_mut();
+                match find(&locals) {
+                    Some(value) => value,
+                    None => {
+                        locals.push((TypeId::of::<T>(), fresh));
+                        find(&locals).expect("just inserted")
+                    }
+                }
+            }
+        };
+        // SAFETY: the value is boxed (it never moves) and owned by this execution, which drops
+        // none of them before it ends; `f` runs within the execution.
+        f(unsafe { &*value })
+    }
+
+    /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
+    /// dropped when the thread ends.
+    pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let find = |inner: &Inner| {
+            inner.threads[inner.current]
+                .locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<T>())
+                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
+        };
+        let existing = find(&self.inner.borrow());
+        let value = match existing {
+            Some(value) => value,
+            None => {
+                let fresh: Box<dyn Any> = Box::new(T::default());
+                let mut inner = self.inner.borrow_mut();
+                match find(&inner) {
+                    Some(value) => value,
+                    None => {
+                        let current = inner.current;
+                        inner.threads[current].locals.push((TypeId::of::<T>(), fresh));
+                        find(&inner).expect("just inserted")
+                    }
+                }
+            }
+        };
+        // SAFETY: the value is boxed (it never moves) and owned by the current thread's entry,
+        // which drops it only at the thread's end, after its last use; `f` runs before that.
+        f(unsafe { &*value })
     }
 
     pub(crate) fn run_state(&self) -> &RunState<Sim> {
@@ -505,6 +571,8 @@ impl Execution {
             // while it can still use the scheduler.
             let state = execution.inner.borrow_mut().threads[id].state.take();
             drop(state);
+            let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
+            drop(locals);
             execution.inner.borrow_mut().threads[id].status = Status::Finished;
         };
         SimThread {
@@ -515,6 +583,7 @@ impl Execution {
             timed_out: None,
             token: 0,
             state: Some(Box::new(ThreadState::new())),
+            locals: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             coroutine: Some(Coroutine::with_stack(stack, body)),
             holds: Vec::new(),
@@ -775,6 +844,7 @@ pub(crate) fn run_execution(
         }),
         strategy,
         run_state: OnceCell::new(),
+        locals: RefCell::new(Vec::new()),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
@@ -829,6 +899,7 @@ pub(crate) fn run_execution(
         if let Some(state) = thread.state.take() {
             std::mem::forget(state);
         }
+        std::mem::forget(std::mem::take(&mut thread.locals));
     }
     *stack_pool = std::mem::take(&mut inner.stack_pool);
     let outcome = Outcome {
@@ -842,6 +913,7 @@ pub(crate) fn run_execution(
     // still current, since dropping primitives is harmless but must not reach a dead pointer.
     let run_state = execution.run_state.into_inner();
     std::mem::forget(run_state);
+    std::mem::forget(execution.locals.into_inner());
     CURRENT.with(|c| c.set(std::ptr::null()));
     outcome
 }

@@ -595,8 +595,27 @@ pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
 }
 
 /// Whether the calling OS thread is running a simulation right now.
+#[inline]
 pub fn in_simulation() -> bool {
     execution::in_simulation()
+}
+
+/// Runs `f` with the running execution's value of type `T`, made by `T::default()` on first use
+/// (for schedulers that delegate to the simulator, such as the façade's: their per-run state).
+///
+/// # Panics
+/// Outside a simulation.
+pub fn with_execution_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
+    current().with_execution_local(f)
+}
+
+/// Runs `f` with the running simulated thread's value of type `T`, made by `T::default()` on
+/// first use and dropped when the thread ends (their per-thread state).
+///
+/// # Panics
+/// Outside a simulation.
+pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
+    current().with_thread_local(f)
 }
 
 /// The name of the running simulated thread (for diagnostics).

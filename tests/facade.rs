@@ -1,0 +1,61 @@
+//! The façade's types pick their backend when created: inside a simulation they run on the
+//! simulator (which finds the bug), outside it the same code runs on real threads.
+
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+
+use weft::sim::{Explorer, FailureKind};
+use weft::{AtomicUsize, Lock, Thread};
+
+fn increments(locked: bool) -> usize {
+    let lock = Arc::new(Lock::new());
+    let counter = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<Thread> = (0..2)
+        .map(|_| {
+            let (lock, counter) = (lock.clone(), counter.clone());
+            Thread::new(move || {
+                let _held = locked.then(|| lock.lock());
+                let seen = counter.load(SeqCst);
+                counter.store(seen + 1, SeqCst);
+            })
+        })
+        .collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    threads.iter().for_each(|t| t.join().unwrap());
+    counter.load(SeqCst)
+}
+
+#[test]
+fn facade_types_run_on_the_simulator_inside_a_simulation() {
+    let report = Explorer::portfolio(weft::sim::DEFAULT_SEED)
+        .run(|| assert_eq!(increments(false), 2, "lost update"))
+        .expect_err("the simulator explores the façade's threads");
+    assert_eq!(report.failure.kind, FailureKind::Panic);
+    assert!(report.failure.message.contains("lost update"), "{}", report.failure.message);
+    // The trace shows the façade's objects as the simulator saw them.
+    assert!(report.trace.iter().any(|e| e.object.starts_with("AtomicUsize#")));
+    let stats = Explorer::exhaustive().check(|| assert_eq!(increments(true), 2));
+    assert!(stats.exhausted);
+}
+
+#[test]
+fn facade_types_run_on_real_threads_outside_a_simulation() {
+    assert!(!weft::sim::in_simulation());
+    assert_eq!(increments(true), 2);
+    assert_eq!(weft::main_thread().name(), "MainThread");
+}
+
+#[test]
+fn simulated_threads_and_registry_belong_to_the_execution() {
+    let before = weft::active_count();
+    Explorer::random_walk(3).iterations(20).check(|| {
+        // A fresh registry per execution: only the simulated main thread.
+        assert_eq!(weft::active_count(), 1);
+        assert_eq!(weft::current_thread(), weft::main_thread());
+        let t = Thread::new(|| weft::sleep(std::time::Duration::from_secs(3600)));
+        t.start().unwrap();
+        assert_eq!(weft::active_count(), 2);
+        t.join().unwrap();
+    });
+    assert_eq!(weft::active_count(), before);
+}
