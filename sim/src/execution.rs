@@ -105,6 +105,9 @@ pub(crate) struct Execution {
     accesses: Cell<u32>,
     /// The footprint of the step under way (see [`Strategy::step_footprint`]).
     footprint: Cell<u64>,
+    /// Set when the running thread yields or spins: switching away from it is not a
+    /// preemption, and the other threads are tried first (fair to spin loops).
+    yielding: Cell<bool>,
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -330,6 +333,7 @@ impl Execution {
         let spinning = self.accesses.get() >= SPIN_LIMIT;
         self.accesses.set(self.accesses.get() + 1);
         if self.config.fine_grained || spinning {
+            self.yielding.set(spinning);
             {
                 let mut inner = self.inner.borrow_mut();
                 self.record(&mut inner, None, if spinning { "atomic (spinning)" } else { "atomic" });
@@ -386,11 +390,14 @@ impl Execution {
             return None;
         }
         let clock_before = inner.clock;
+        let yielding = self.yielding.replace(false);
         loop {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
             let current = inner.current;
-            let current_runnable = inner.threads[current].status == Status::Runnable;
+            let runnable_now = inner.threads[current].status == Status::Runnable;
+            // Option 0 is "the running thread goes on", unless it yields: then it comes last.
+            let current_runnable = runnable_now && !yielding;
             if current_runnable {
                 options.push(current);
             }
@@ -398,6 +405,9 @@ impl Execution {
                 if id != current && thread.status == Status::Runnable {
                     options.push(id);
                 }
+            }
+            if runnable_now && yielding {
+                options.push(current);
             }
             let runnable = options.len();
             let clock = inner.clock;
@@ -429,7 +439,8 @@ impl Execution {
                     }
                 }
             }
-            let point = Point { threads: &options, current_runnable, scheduling: true };
+            let yielder = (runnable_now && yielding).then_some(current);
+            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
                 inner.options = options;
                 inner.pruned = true;
@@ -674,7 +685,7 @@ impl Execution {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
             let mut inner = self.inner.borrow_mut();
             let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
-            let point = Point { threads: &threads, current_runnable: false, scheduling: false };
+            let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32 });
             self.check_divergence(&mut inner);
@@ -807,6 +818,7 @@ impl Execution {
     }
 
     pub(crate) fn yield_now(&self) {
+        self.yielding.set(true);
         self.schedule_point();
     }
 }
@@ -849,6 +861,7 @@ pub(crate) fn run_execution(
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
         footprint: Cell::new(0),
+        yielding: Cell::new(false),
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");

@@ -11,6 +11,8 @@ pub(crate) struct Point<'a> {
     /// Whether this is a scheduling decision (true) or a data choice, such as which waiter a
     /// release wakes (false).
     pub scheduling: bool,
+    /// The running thread yields or spins (it is the last option, if runnable).
+    pub yielding: Option<usize>,
 }
 
 /// Picks options. One strategy object lives across all executions of an exploration.
@@ -71,6 +73,10 @@ impl Strategy for RandomWalk {
     }
 }
 
+const INITIAL_PRIORITY: u64 = 1 << 48;
+const CHANGE_PRIORITY: u64 = 1 << 40;
+const YIELD_PRIORITY: u64 = 1 << 32;
+
 /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010): random thread priorities,
 /// the highest-priority runnable thread runs, and at `depth - 1` random steps the running
 /// thread's priority drops below all others. Finds any bug of depth `d` with probability at least
@@ -82,6 +88,8 @@ pub(crate) struct Pct {
     rng: Rng,
     priorities: Vec<u64>,
     change_points: Vec<usize>,
+    /// The next priority given to a thread that yields: below every other.
+    yield_priority: u64,
     step: usize,
     max_steps_seen: usize,
 }
@@ -95,6 +103,7 @@ impl Pct {
             rng: Rng::new(seed),
             priorities: Vec::new(),
             change_points: Vec::new(),
+            yield_priority: YIELD_PRIORITY,
             step: 0,
             max_steps_seen: 64,
         }
@@ -106,6 +115,7 @@ impl Strategy for Pct {
         self.rng = Rng::new(execution_seed(self.seed ^ 0x5043_5400, self.execution));
         self.execution += 1;
         self.priorities.clear();
+        self.yield_priority = YIELD_PRIORITY;
         self.step = 0;
         let k = self.max_steps_seen.max(1) as u64;
         self.change_points = (1..self.depth).map(|_| 1 + self.rng.below(k) as usize).collect();
@@ -116,8 +126,8 @@ impl Strategy for Pct {
         if self.priorities.len() <= thread {
             self.priorities.resize(thread + 1, 0);
         }
-        // Distinct high priorities, above the change-point priorities 0..depth.
-        self.priorities[thread] = self.depth as u64 + 1 + (self.rng.next_u64() >> 8);
+        // Distinct high priorities, above the change-point and yield priorities.
+        self.priorities[thread] = INITIAL_PRIORITY + (self.rng.next_u64() >> 24);
     }
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
@@ -128,11 +138,18 @@ impl Strategy for Pct {
             return Some(self.rng.below(point.threads.len() as u64) as usize);
         }
         self.step += 1;
+        if let Some(yielder) = point.yielding {
+            // A yielding (spinning) thread goes below everyone, or it would spin forever.
+            if yielder < self.priorities.len() {
+                self.yield_priority -= 1;
+                self.priorities[yielder] = self.yield_priority;
+            }
+        }
         if let Some(index) = self.change_points.iter().position(|&c| c == self.step) {
             if point.current_runnable {
                 let current = point.threads[0];
                 if current < self.priorities.len() {
-                    self.priorities[current] = index as u64;
+                    self.priorities[current] = CHANGE_PRIORITY + index as u64;
                 }
             }
         }

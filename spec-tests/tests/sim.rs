@@ -1,10 +1,12 @@
-//! The spec suite on the simulator: the same bodies as on `Real`, each explored by a bounded
-//! random walk in virtual time (every timeout is instant and deterministic).
+//! The spec suite on the simulator: the same bodies as on `Real`, each explored by the default
+//! portfolio with a small budget — exhaustive (preemption-bounded) search first, which finishes
+//! on the small tests, then random walk and PCT — in virtual time (every timeout is instant and
+//! deterministic).
 
 use weft_sim::{Explorer, Sim};
 
 /// Executions per spec test (override with `WEFT_ITERATIONS`).
-const ITERATIONS: usize = 20;
+const ITERATIONS: usize = 40;
 
 /// Tests that check Python's own behaviour for a panic reaching the default excepthook (print
 /// it, the thread ends): they opt into it, instead of the simulator's default (fail).
@@ -20,7 +22,7 @@ fn main() {
             let seed = test.name.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
             let python_panics = PYTHON_PANICS.contains(&test.name.as_str());
             weft_spec_tests::Test::boxed(&test.name, move || {
-                Explorer::random_walk(seed)
+                Explorer::portfolio(seed)
                     .iterations(ITERATIONS)
                     .max_steps(1_000_000)
                     .python_panics(python_panics)
