@@ -334,11 +334,19 @@ impl Execution {
         self.accesses.set(self.accesses.get() + 1);
         if self.config.fine_grained || spinning {
             self.yielding.set(spinning);
+            if spinning {
+                // A spin waits for some other step: dependent on everything, it wakes every
+                // sleeping thread (sleep sets must not starve the thread it waits for).
+                self.footprint.set(u64::MAX);
+            }
             {
                 let mut inner = self.inner.borrow_mut();
                 self.record(&mut inner, None, if spinning { "atomic (spinning)" } else { "atomic" });
             }
+            // A fine-grained point inside a loop does not end the spin count; a spin yields.
+            let count = if spinning { 0 } else { self.accesses.get() };
             self.schedule_point();
+            self.accesses.set(count);
         }
     }
 
@@ -406,29 +414,32 @@ impl Execution {
                     options.push(id);
                 }
             }
-            if runnable_now && yielding {
-                options.push(current);
+            if runnable_now && yielding && options.is_empty() {
+                // Only the yielding (spinning) thread could run: spinning lets time pass, so
+                // the next deadline comes before it.
+                if let Some(deadline) = Self::earliest_deadline(inner) {
+                    inner.clock = inner.clock.max(deadline);
+                }
             }
-            let runnable = options.len();
             let clock = inner.clock;
+            let mut due = 0;
             for (id, thread) in inner.threads.iter().enumerate() {
                 if let Status::Blocked { deadline: Some(d), .. } = thread.status {
                     if d <= clock {
                         options.push(id);
+                        due += 1;
                     }
                 }
             }
+            if runnable_now && yielding {
+                options.push(current);
+            }
+            // Options before `first_timer` run threads; from it, `due` timeouts fire; the
+            // yielding thread, if any, comes last.
+            let first_timer = options.len() - due - usize::from(runnable_now && yielding);
             if options.is_empty() {
                 inner.options = options;
-                let earliest = inner
-                    .threads
-                    .iter()
-                    .filter_map(|t| match t.status {
-                        Status::Blocked { deadline: Some(d), .. } => Some(d),
-                        _ => None,
-                    })
-                    .min();
-                match earliest {
+                match Self::earliest_deadline(inner) {
                     Some(deadline) => {
                         inner.clock = inner.clock.max(deadline);
                         continue;
@@ -452,15 +463,27 @@ impl Execution {
             }
             let chosen = options[index];
             inner.options = options;
-            if index >= runnable {
+            let fires = index >= first_timer && index < first_timer + due;
+            if fires {
                 self.fire_timeout(inner, chosen);
             }
-            if index >= runnable || inner.clock != clock_before {
+            if fires || inner.clock != clock_before {
                 // Time moved: treat the step as dependent on everything.
                 self.footprint.set(u64::MAX);
             }
             return Some(chosen);
         }
+    }
+
+    fn earliest_deadline(inner: &Inner) -> Option<Duration> {
+        inner
+            .threads
+            .iter()
+            .filter_map(|t| match t.status {
+                Status::Blocked { deadline: Some(d), .. } => Some(d),
+                _ => None,
+            })
+            .min()
     }
 
     fn check_divergence(&self, inner: &mut Inner) {
@@ -819,6 +842,7 @@ impl Execution {
 
     pub(crate) fn yield_now(&self) {
         self.yielding.set(true);
+        self.footprint.set(u64::MAX);
         self.schedule_point();
     }
 }

@@ -12,9 +12,16 @@ const ITERATIONS: usize = 40;
 /// it, the thread ends): they opt into it, instead of the simulator's default (fail).
 const PYTHON_PANICS: &[&str] = &["thread::test_original_excepthook"];
 
+/// Set `WEFT_FINE_GRAINED=1` to run the suite with every atomic access inside the primitives as
+/// its own scheduling point (checking the primitives' algorithms themselves).
+fn fine_grained() -> bool {
+    std::env::var("WEFT_FINE_GRAINED").is_ok_and(|v| v == "1")
+}
+
 fn main() {
     let mut tests = Vec::new();
     weft_spec_tests::register_all::<Sim>(&mut tests);
+    let fine = fine_grained();
     let tests = tests
         .into_iter()
         .map(|test| {
@@ -26,6 +33,7 @@ fn main() {
                     .iterations(ITERATIONS)
                     .max_steps(1_000_000)
                     .python_panics(python_panics)
+                    .fine_grained(fine)
                     .check(body);
             })
         })
