@@ -441,6 +441,7 @@ impl Explorer {
 
     fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
         let start = Instant::now();
+        let mut next_progress = PROGRESS_EVERY;
         let mut stats = Stats::default();
         let mut pool = Vec::new();
         let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
@@ -467,6 +468,17 @@ impl Explorer {
                 stats.pruned += usize::from(outcome.pruned);
                 stats.steps += outcome.steps;
                 strategy.execution_done(outcome.steps);
+                if stats.executions % 1024 == 0 && start.elapsed() >= next_progress {
+                    next_progress = start.elapsed() + PROGRESS_EVERY;
+                    eprintln!(
+                        "weft: exploring ({}): {} executions, {} steps, {} pruned, {:.1?}",
+                        kind_name(&kind),
+                        stats.executions,
+                        stats.steps,
+                        stats.pruned,
+                        start.elapsed()
+                    );
+                }
                 if let Some(failure) = outcome.failure {
                     stats.elapsed = start.elapsed();
                     return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
@@ -510,13 +522,11 @@ impl Explorer {
         let traced = self.replay_outcome(model, chosen.clone(), pool);
         let failure = traced.failure.clone().unwrap_or(failure);
         let shrunk = if self.shrink { self.shrink_schedule(model, &chosen, &failure, pool) } else { None };
-        let (seed, strategy) = match kind {
-            StrategyKind::RandomWalk(seed) => (Some(*seed), "random walk".to_owned()),
-            StrategyKind::Pct(seed, depth) => (Some(*seed), format!("PCT depth {depth}")),
-            StrategyKind::Exhaustive(bound) => (None, format!("exhaustive (preemption bound {bound:?})")),
-            StrategyKind::Replay(_) => (None, "replay".to_owned()),
-            StrategyKind::Portfolio(seed) => (Some(*seed), "portfolio".to_owned()),
+        let seed = match kind {
+            StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
+            StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
         };
+        let strategy = kind_name(kind);
         let preemptions = schedule.preemptions();
         let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
         Report {
@@ -566,6 +576,22 @@ impl Explorer {
         let outcome = self.replay_outcome(model, best, pool);
         let schedule = outcome.schedule;
         (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
+    }
+}
+
+/// How often a long exploration reports its progress on stderr.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+fn kind_name(kind: &StrategyKind) -> String {
+    match kind {
+        StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
+        StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
+        StrategyKind::Exhaustive(bound) => match bound {
+            Some(bound) => format!("exhaustive, at most {bound} preemptions"),
+            None => "exhaustive".to_owned(),
+        },
+        StrategyKind::Replay(_) => "replay".to_owned(),
+        StrategyKind::Portfolio(seed) => format!("portfolio, seed {seed}"),
     }
 }
 
