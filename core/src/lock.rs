@@ -428,6 +428,7 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
         self.release()
     }
     fn acquire_restore(&self, _saved: ()) {
+        S::operation(self.raw.park_key(), "Lock", "acquire_restore");
         self.raw.lock();
     }
     fn raw_lock(&self) -> &RawLock<S> {

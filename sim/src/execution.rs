@@ -2,9 +2,10 @@
 //! runs the exploration; parking queues; the virtual clock; failure detection.
 
 use std::any::{Any, TypeId};
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -94,7 +95,7 @@ struct Inner {
 pub(crate) struct Execution {
     inner: RefCell<Inner>,
     strategy: *mut dyn Strategy,
-    run_state: OnceCell<RunState<Sim>>,
+    run_state: RefCell<Option<Rc<RunState<Sim>>>>,
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
     locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
     config: Config,
@@ -108,6 +109,9 @@ pub(crate) struct Execution {
     /// Set when the running thread yields or spins: switching away from it is not a
     /// preemption, and the other threads are tried first (fair to spin loops).
     yielding: Cell<bool>,
+    /// Set while the execution's state is dropped after its end: destructors may still call
+    /// the scheduler, which then neither schedules nor blocks.
+    tearing_down: Cell<bool>,
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -218,8 +222,18 @@ impl Execution {
         f(unsafe { &*value })
     }
 
-    pub(crate) fn run_state(&self) -> &RunState<Sim> {
-        self.run_state.get_or_init(RunState::new)
+    /// Runs `f` with this execution's run state (made on first use).
+    pub(crate) fn with_run_state<R>(&self, f: impl FnOnce(&RunState<Sim>) -> R) -> R {
+        let existing = self.run_state.borrow().clone();
+        let state = match existing {
+            Some(state) => state,
+            None => {
+                // Made outside the borrow: making it uses the scheduler.
+                let fresh = Rc::new(RunState::new());
+                self.run_state.borrow_mut().get_or_insert(fresh).clone()
+            }
+        };
+        f(&state)
     }
 
     pub(crate) fn now(&self) -> Instant {
@@ -299,20 +313,23 @@ impl Execution {
 
     /// A primitive operation starts: a scheduling point.
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str) {
-        if self.in_critical.get() {
+        if self.tearing_down.get() {
             return;
         }
         {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
+            // What each thread holds, for deadlock reports; also inside a callback (a
+            // `Condition` releases its lock in `before_sleep`).
+            let holds = &mut inner.threads[current].holds;
             match (kind, name) {
-                ("Lock" | "RLock", "acquire" | "acquire_restore") => inner.threads[current].holds.push(object),
-                ("Lock" | "RLock", "release" | "release_save") => {
-                    let holds = &mut inner.threads[current].holds;
+                ("Lock" | "RLock", "acquire" | "acquire_restore") => holds.push(object),
+                ("Lock" | "RLock", "release") => {
                     if let Some(at) = holds.iter().rposition(|&h| h == object) {
                         holds.remove(at);
                     }
                 }
+                ("Lock" | "RLock", "release_save") => holds.retain(|&h| h != object),
                 _ => {}
             }
             self.touch(&mut inner, object);
@@ -321,7 +338,9 @@ impl Execution {
             }
             self.record(&mut inner, Some((object, kind)), name);
         }
-        self.schedule_point();
+        if !self.in_critical.get() {
+            self.schedule_point();
+        }
     }
 
     /// An atomic access: a scheduling point in fine-grained mode, or in a spin loop.
@@ -352,6 +371,9 @@ impl Execution {
 
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.
     pub(crate) fn schedule_point(&self) {
+        if self.tearing_down.get() {
+            return;
+        }
         self.accesses.set(0);
         let (next, current) = {
             let mut inner = self.inner.borrow_mut();
@@ -458,7 +480,11 @@ impl Execution {
                 return None;
             };
             if options.len() > 1 {
-                inner.schedule.choices.push(Choice { chosen: index as u32, of: options.len() as u32 });
+                inner.schedule.choices.push(Choice {
+                    chosen: index as u32,
+                    of: options.len() as u32,
+                    preemptible: current_runnable,
+                });
                 self.check_divergence(inner);
             }
             let chosen = options[index];
@@ -639,6 +665,12 @@ impl Execution {
         if !self.critical(validate) {
             return ParkResult::Invalid;
         }
+        if self.tearing_down.get() {
+            // After the end nothing runs again: a wait there ends at once.
+            self.critical(before_sleep);
+            self.critical(|| timed_out(key, true));
+            return ParkResult::TimedOut;
+        }
         {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -710,7 +742,7 @@ impl Execution {
             let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
             let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
-            inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32 });
+            inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
             self.check_divergence(&mut inner);
             Some(index)
         } else if waiters == 1 {
@@ -879,13 +911,14 @@ pub(crate) fn run_execution(
             pruned: false,
         }),
         strategy,
-        run_state: OnceCell::new(),
+        run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
         footprint: Cell::new(0),
         yielding: Cell::new(false),
+        tearing_down: Cell::new(false),
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
@@ -928,6 +961,14 @@ pub(crate) fn run_execution(
         }
     }
 
+    // Drop the execution's own state (the registry, hooks, other schedulers' state) while it is
+    // still current, in teardown mode: destructors that call the scheduler neither schedule nor
+    // block. Suspended (abandoned) coroutines are leaked below and never run again.
+    execution.tearing_down.set(true);
+    drop(execution.locals.take());
+    drop(execution.run_state.take());
+    execution.tearing_down.set(false);
+
     let mut inner = execution.inner.into_inner();
     for thread in &mut inner.threads {
         if let Some(coroutine) = thread.coroutine.take() {
@@ -946,11 +987,6 @@ pub(crate) fn run_execution(
         trace: inner.trace,
         steps: inner.steps,
     };
-    // The run state may hold records of abandoned threads; drop it while the execution is
-    // still current, since dropping primitives is harmless but must not reach a dead pointer.
-    let run_state = execution.run_state.into_inner();
-    std::mem::forget(run_state);
-    std::mem::forget(execution.locals.into_inner());
     CURRENT.with(|c| c.set(std::ptr::null()));
     outcome
 }

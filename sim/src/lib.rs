@@ -215,7 +215,7 @@ impl Scheduler for Sim {
     }
 
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
-        f(current().run_state())
+        current().with_run_state(f)
     }
 
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
@@ -521,7 +521,7 @@ impl Explorer {
         // Replay with the trace on: the same failure, now with its events.
         let traced = self.replay_outcome(model, chosen.clone(), pool);
         let failure = traced.failure.clone().unwrap_or(failure);
-        let shrunk = if self.shrink { self.shrink_schedule(model, &chosen, &failure, pool) } else { None };
+        let shrunk = if self.shrink { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
         let seed = match kind {
             StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
             StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
@@ -546,15 +546,16 @@ impl Explorer {
     fn shrink_schedule(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
-        chosen: &[u32],
+        found: &Schedule,
         failure: &Failure,
         pool: &mut Vec<DefaultStack>,
     ) -> Option<(Schedule, Vec<TraceEvent>)> {
+        let chosen: Vec<u32> = found.choices.iter().map(|c| c.chosen).collect();
         let same_kind = |f: &Option<Failure>| {
             f.as_ref().is_some_and(|f| std::mem::discriminant(&f.kind) == std::mem::discriminant(&failure.kind))
         };
-        let mut best: Vec<u32> = chosen.to_vec();
-        let original = chosen.iter().filter(|&&c| c != 0).count();
+        let mut best: Vec<u32> = chosen;
+        let original = found.preemptions();
         const BUDGET: usize = 300;
         let mut tries = 0;
         let mut i = 0;

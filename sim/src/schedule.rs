@@ -9,6 +9,10 @@ pub struct Choice {
     pub chosen: u32,
     /// How many options there were.
     pub of: u32,
+    /// Whether option 0 meant "the running thread goes on", so that any other option preempts
+    /// it (false when it blocked, ended or yielded, and for data choices such as which waiter
+    /// a release wakes).
+    pub preemptible: bool,
 }
 
 /// The choices of one execution, in order. Replaying them reproduces the execution exactly
@@ -73,10 +77,9 @@ impl Schedule {
         Ok(choices)
     }
 
-    /// How many times the schedule switched away from a thread that could have gone on
-    /// (choices other than option 0, which is always "the running thread goes on" when it can).
+    /// How many times the schedule switched away from a thread that could have gone on.
     pub fn preemptions(&self) -> usize {
-        self.choices.iter().filter(|c| c.chosen != 0).count()
+        self.choices.iter().filter(|c| c.preemptible && c.chosen != 0).count()
     }
 }
 
@@ -137,7 +140,8 @@ mod tests {
     #[test]
     fn token_round_trip() {
         let chosen = [0, 0, 0, 1, 2, 2, 0, 35, 36, 0];
-        let schedule = Schedule { choices: chosen.iter().map(|&c| Choice { chosen: c, of: 40 }).collect() };
+        let schedule =
+            Schedule { choices: chosen.iter().map(|&c| Choice { chosen: c, of: 40, preemptible: true }).collect() };
         let token = schedule.token();
         assert_eq!(token, "weft1:0*3.1.2*2.0.z.10.0");
         assert_eq!(Schedule::parse_token(&token).unwrap(), chosen);
