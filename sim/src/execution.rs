@@ -880,8 +880,9 @@ impl Execution {
 }
 
 /// Runs one execution of `model` under `strategy`. Threads still suspended at the end (daemon
-/// threads, or every thread after a failure) are abandoned: their coroutines are leaked, not
-/// unwound, because unwinding would run user code that can no longer be scheduled.
+/// threads, every thread after a failure or a pruned execution) are abandoned: their stacks are
+/// reset and reused without unwinding (unwinding would run user code that can no longer be
+/// scheduled), leaking what was on them.
 pub(crate) fn run_execution(
     model: &Arc<dyn Fn() + Send + Sync>,
     strategy: &mut dyn Strategy,
@@ -971,8 +972,14 @@ pub(crate) fn run_execution(
 
     let mut inner = execution.inner.into_inner();
     for thread in &mut inner.threads {
-        if let Some(coroutine) = thread.coroutine.take() {
-            std::mem::forget(coroutine);
+        if let Some(mut coroutine) = thread.coroutine.take() {
+            // SAFETY: `force_reset` abandons the suspended coroutine without running the
+            // destructors of the objects on its stack: they are leaked, as `mem::forget` would.
+            // Nothing of this execution runs again, and nothing outside the stack points into it:
+            // the scheduler's queues hold thread numbers, and the execution's state dropped above
+            // holds no pointer into a coroutine stack. The stack is then reused.
+            unsafe { coroutine.force_reset() };
+            inner.stack_pool.push(coroutine.into_stack());
         }
         if let Some(state) = thread.state.take() {
             std::mem::forget(state);
