@@ -102,6 +102,43 @@ fn calibrate(run: &Run, target: Duration) -> u64 {
     }
 }
 
+/// [`calibrate`], then one check at the estimate: a preempted calibration run only ever makes the
+/// estimate too small, so a check that runs much faster than `target` scales it up.
+fn calibrate_checked(run: &Run, target: Duration) -> u64 {
+    let n = calibrate(run, target);
+    let took = run(n).min(run(n));
+    if took < target / 2 {
+        let estimate = n as f64 * target.as_secs_f64() / took.as_secs_f64().max(1e-9);
+        estimate.round().max(1.0) as u64
+    } else {
+        n
+    }
+}
+
+/// How many cores the process really gets now: `cores` threads of pure arithmetic against one
+/// (2.0 on an idle 2-core machine; about 1.0 while another process keeps a core busy).
+fn effective_parallelism(cores: usize) -> f64 {
+    fn spin(iterations: u64) -> u64 {
+        let mut x = 0u64;
+        for i in 0..iterations {
+            x = std::hint::black_box(x.wrapping_add(i));
+        }
+        x
+    }
+    let iterations = 30_000_000;
+    let alone = {
+        let began = Instant::now();
+        spin(iterations);
+        began.elapsed()
+    };
+    let began = Instant::now();
+    let threads: Vec<_> = (0..cores).map(|_| std::thread::spawn(move || spin(iterations))).collect();
+    for thread in threads {
+        thread.join().expect("spin thread");
+    }
+    cores as f64 * alone.as_secs_f64() / began.elapsed().as_secs_f64()
+}
+
 fn median(sorted: &[f64]) -> f64 {
     let mid = sorted.len() / 2;
     if sorted.len() % 2 == 1 {
@@ -118,7 +155,7 @@ fn median(sorted: &[f64]) -> f64 {
 fn measure(group: &Group, settings: &Settings) -> Vec<Measured> {
     // Threaded cases get longer samples: a scheduler time slice is a few milliseconds.
     let target = if group.threaded { settings.target * 3 } else { settings.target };
-    let ops: Vec<u64> = group.cases.iter().map(|case| calibrate(&case.run, target)).collect();
+    let ops: Vec<u64> = group.cases.iter().map(|case| calibrate_checked(&case.run, target)).collect();
     for (case, &n) in group.cases.iter().zip(&ops) {
         (case.run)(n); // warm-up
     }
@@ -292,6 +329,9 @@ const NOTES_MARKER: &str =
 
 fn main() {
     let settings = settings();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let parallel_before = effective_parallelism(cores);
+    eprintln!("effective parallelism: {parallel_before:.2} of {cores} cores");
     let began = Instant::now();
     let load_before = load_average();
     let mut main_rows = Vec::new();
@@ -335,15 +375,19 @@ fn main() {
     }
     let load_after = load_average();
     let elapsed = began.elapsed();
+    let parallel_after = effective_parallelism(cores);
     main_rows.extend(zero_cost_rows);
     let summary = table(&main_rows);
     println!("{summary}");
-    println!("(report took {:.0} s; load average before: {load_before}, after: {load_after})", elapsed.as_secs_f64());
+    println!(
+        "(report took {:.0} s; load average before: {load_before}, after: {load_after}; effective parallelism \
+         before: {parallel_before:.2}, after: {parallel_after:.2} of {cores} cores)",
+        elapsed.as_secs_f64()
+    );
 
     if !settings.write || settings.quick || settings.only.is_some() {
         return;
     }
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let nproc = command_output("nproc", &[]).unwrap_or_else(|| cores.to_string());
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(|| "unknown".to_owned());
     let rustc = command_output("rustc", &["--version"]).unwrap_or_else(|| "unknown".to_owned());
@@ -367,10 +411,19 @@ fn main() {
     );
     let _ = writeln!(
         doc,
-        "- Load average (1, 5, 15 min) before the run: {load_before}; after: {load_after}. Threaded cases \
-         (ping-pong, contention, barriers, thread start) on {nproc} cores are sensitive to other load: \
-         read their ratios as ±20 %."
+        "- Load average (1, 5, 15 min) before the run: {load_before}; after: {load_after}. Effective \
+         parallelism ({cores} threads of pure arithmetic against one) before: {parallel_before:.2}, after: \
+         {parallel_after:.2}. Threaded cases (ping-pong, contention, barriers, thread start) on {nproc} cores \
+         are sensitive to other load: read their ratios as ±20 %."
     );
+    if parallel_before.min(parallel_after) < cores as f64 * 0.8 {
+        let _ = writeln!(
+            doc,
+            "- The machine was shared: other processes kept part of it busy during the run, so threads \
+             that should run in parallel were partly serialized (contended cases then look like uncontended \
+             ones)."
+        );
+    }
     if let Some(note) = &settings.note {
         let _ = writeln!(doc, "- Note: {note}");
     }
