@@ -1,32 +1,19 @@
-//! Uncontended lock+unlock: weft's façade `Lock`, `weft_core::Lock<Real>`, parking_lot and std.
+//! Lock: uncontended, and contended by 2, 4 and 8 threads, beside parking_lot, std and the
+//! hand-written baseline (the zero-cost proof: `weft::Lock` = `weft_core::Lock<Real>` = baseline).
 
 #![allow(missing_docs)] // criterion's macros define undocumented items
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use std::hint::black_box;
+#[allow(dead_code)] // each bench uses some of the shared workloads
+mod common;
 
-fn uncontended(c: &mut Criterion) {
-    let mut group = c.benchmark_group("lock/uncontended");
-    let facade = weft::Lock::new();
-    group.bench_function("weft::Lock", |b| {
-        b.iter(|| {
-            black_box(&facade).acquire();
-            black_box(&facade).release().unwrap();
-        })
-    });
-    let real = weft_core::Lock::<weft_real::Real>::new();
-    group.bench_function("weft_core::Lock<Real>", |b| {
-        b.iter(|| {
-            black_box(&real).acquire();
-            black_box(&real).release().unwrap();
-        })
-    });
-    let pl = parking_lot::Mutex::new(());
-    group.bench_function("parking_lot::Mutex", |b| b.iter(|| drop(black_box(&pl).lock())));
-    let std_mutex = std::sync::Mutex::new(());
-    group.bench_function("std::sync::Mutex", |b| b.iter(|| drop(black_box(&std_mutex).lock().unwrap())));
-    group.finish();
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn benches(c: &mut Criterion) {
+    common::bench(c, common::lock_uncontended());
+    common::bench(c, common::lock_contended(2));
+    common::bench(c, common::lock_contended(4));
+    common::bench(c, common::lock_contended(8));
 }
 
-criterion_group!(benches, uncontended);
-criterion_main!(benches);
+criterion_group!(group, benches);
+criterion_main!(group);

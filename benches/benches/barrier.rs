@@ -1,0 +1,16 @@
+//! Barrier: rounds of 2 and 4 threads, beside std::sync::Barrier and async-lock's Barrier.
+
+#![allow(missing_docs)] // criterion's macros define undocumented items
+
+#[allow(dead_code)] // each bench uses some of the shared workloads
+mod common;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+fn benches(c: &mut Criterion) {
+    common::bench(c, common::barrier(2));
+    common::bench(c, common::barrier(4));
+}
+
+criterion_group!(group, benches);
+criterion_main!(group);
