@@ -242,35 +242,48 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     ///
     /// # Errors
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
+    #[inline]
     pub fn notify(&self, n: usize) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
+        if self.waiters.load(Relaxed) == 0 {
+            return Ok(());
+        }
+        self.notify_slow(n);
+        Ok(())
+    }
+
+    #[cold]
+    fn notify_slow(&self, n: usize) {
         for _ in 0..n {
             if !self.requeue(false) {
                 break;
             }
         }
-        Ok(())
     }
 
     /// Wakes every waiter.
     ///
     /// # Errors
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
+    #[inline]
     pub fn notify_all(&self) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify_all");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
-        self.requeue(true);
+        if self.waiters.load(Relaxed) != 0 {
+            self.requeue(true);
+        }
         Ok(())
     }
 
     /// Moves the oldest waiter (or all) from this condition's queue to the lock's queue, where the
     /// lock's release will wake them one at a time; if the lock happens to be free, wakes the
     /// first directly. Returns whether more waiters remain.
+    #[cold]
     fn requeue(&self, all: bool) -> bool {
         if self.waiters.load(Relaxed) == 0 {
             return false;

@@ -421,6 +421,7 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
     fn locked(&self) -> bool {
         Lock::locked(self)
     }
+    #[inline]
     fn is_owned(&self) -> bool {
         self.locked()
     }
@@ -453,6 +454,7 @@ impl<S: Scheduler> ConditionLock<S> for RLock<S> {
     fn locked(&self) -> bool {
         RLock::locked(self)
     }
+    #[inline]
     fn is_owned(&self) -> bool {
         RLock::is_owned(self)
     }
