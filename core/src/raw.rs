@@ -125,40 +125,43 @@ impl<S: Scheduler> RawLock<S> {
         }
     }
 
-    /// Releases the lock and wakes one waiter if there is one. Returns false (and changes
-    /// nothing) if the lock was not locked.
+    /// Releases the lock and wakes one waiter if there is one. Returns false if the lock was
+    /// not locked.
+    ///
+    /// The release is one `swap(0)` (an `xchg`, cheaper than a compare-exchange): it clears the
+    /// parked bit too, which the wake-up sets again if more threads wait. If the lock was not
+    /// locked, the bits it clobbered are restored and, when threads were parked, one is woken,
+    /// so that no wake-up can be lost even when a release is a mistake.
     #[inline]
     pub fn unlock(&self) -> bool {
-        if self.state.compare_exchange(LOCKED, 0, Release, Relaxed).is_ok() {
+        let previous = self.state.swap(0, Release);
+        if previous == LOCKED {
             return true;
         }
-        self.unlock_slow()
+        self.unlock_slow(previous)
     }
 
     #[cold]
-    fn unlock_slow(&self) -> bool {
-        let mut state = self.state.load(Relaxed);
-        loop {
-            if state & LOCKED == 0 {
-                return false;
+    fn unlock_slow(&self, previous: u8) -> bool {
+        let was_locked = previous & LOCKED != 0;
+        if previous & PARKED != 0 {
+            if !was_locked {
+                self.state.fetch_or(PARKED, Relaxed);
             }
-            match self.state.compare_exchange_weak(state, state & !LOCKED, Release, Relaxed) {
-                Ok(_) => break,
-                Err(actual) => state = actual,
-            }
-        }
-        if state & PARKED != 0 {
             let callback = |result: crate::UnparkResult| {
-                if !result.have_more_threads {
+                if result.have_more_threads {
+                    self.state.fetch_or(PARKED, Relaxed);
+                } else {
                     self.state.fetch_and(!PARKED, Relaxed);
                 }
                 0
             };
-            // SAFETY: the key is this lock's own address; the callback only clears this lock's
-            // parked bit under the queue lock, cannot panic and does not call the scheduler.
+            // SAFETY: the key is this lock's own address; the callback only sets or clears this
+            // lock's parked bit under the queue lock, cannot panic and does not call the
+            // scheduler.
             unsafe { S::unpark_one(self.key(), callback) };
         }
-        true
+        was_locked
     }
 
     /// Whether some thread holds the lock.

@@ -3,8 +3,8 @@
 //!
 //! One `AtomicU8` with a LOCKED and a PARKED bit; `lock` is one weak CAS 0 → LOCKED, then the same
 //! bounded spin as `weft_real::Real::spin` (3 rounds of 1, 2, 4 `spin_loop`s, then 7
-//! `yield_now`s), then `parking_lot_core::park` on the byte's address; `unlock` is one CAS
-//! LOCKED → 0, else clear LOCKED and `unpark_one`. What it leaves out is only what weft adds on
+//! `yield_now`s), then `parking_lot_core::park` on the byte's address; `unlock` is one `swap(0)`,
+//! then, if threads were parked, `unpark_one` (which sets PARKED again if more wait). What it leaves out is only what weft adds on
 //! top of the algorithm: the `S::operation` hook (a no-op on `Real`), the `blocked_on` record a
 //! parked thread leaves in its `ThreadState` (core/src/raw.rs `park`), and deadlines.
 //! If `weft_core::Lock<Real>` is as fast as this, the `Scheduler` abstraction costs nothing.
@@ -109,35 +109,32 @@ impl BaselineLock {
     /// locked (as weft's `release` reports an error).
     #[inline]
     pub fn unlock(&self) -> bool {
-        if self.state.compare_exchange(LOCKED, 0, Release, Relaxed).is_ok() {
+        let previous = self.state.swap(0, Release);
+        if previous == LOCKED {
             return true;
         }
-        self.unlock_slow()
+        self.unlock_slow(previous)
     }
 
     #[cold]
-    fn unlock_slow(&self) -> bool {
-        let mut state = self.state.load(Relaxed);
-        loop {
-            if state & LOCKED == 0 {
-                return false;
+    fn unlock_slow(&self, previous: u8) -> bool {
+        let was_locked = previous & LOCKED != 0;
+        if previous & PARKED != 0 {
+            if !was_locked {
+                self.state.fetch_or(PARKED, Relaxed);
             }
-            match self.state.compare_exchange_weak(state, state & !LOCKED, Release, Relaxed) {
-                Ok(_) => break,
-                Err(actual) => state = actual,
-            }
-        }
-        if state & PARKED != 0 {
             let callback = |result: parking_lot_core::UnparkResult| {
-                if !result.have_more_threads {
+                if result.have_more_threads {
+                    self.state.fetch_or(PARKED, Relaxed);
+                } else {
                     self.state.fetch_and(!PARKED, Relaxed);
                 }
                 parking_lot_core::DEFAULT_UNPARK_TOKEN
             };
-            // SAFETY: the key is this lock's own address; the callback only clears this lock's
-            // parked bit, cannot panic and does not park.
+            // SAFETY: the key is this lock's own address; the callback only sets or clears this
+            // lock's parked bit, cannot panic and does not park.
             unsafe { parking_lot_core::unpark_one(self.key(), callback) };
         }
-        true
+        was_locked
     }
 }
