@@ -8,59 +8,83 @@ use weft_core::{
     Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 use weft_real::Real;
-use weft_sim::{in_simulation, Sim, SimAtomic};
+use weft_sim::{explorations_running, in_simulation, Sim};
 
 /// The scheduler behind the façade's types (`weft::Lock` is `weft_core::Lock<Auto>`).
 ///
 /// Inside a simulation (`weft::sim::check`, an `Explorer`) everything runs on the simulator;
-/// elsewhere on real threads. An object's atomics are the real or the simulated kind, chosen when
-/// it is created; the services (parking, threads, time, state) follow the calling thread — a
-/// simulation runs on the OS thread that started it. On the real path each atomic access costs a
-/// predictable branch on the object's own tag and each service a thread-local flag test: the
-/// façade's types run at the speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
+/// elsewhere on real threads. Every service follows the calling thread (a simulation runs on the
+/// OS thread that started it); while no exploration runs in the process, the test is one load of a
+/// read-mostly word per operation, and the atomics are std atomics, so the façade's types run at
+/// the speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 
-/// An atomic cell of either backend, chosen when it is created.
-#[derive(Debug)]
-pub enum AutoAtomic<A> {
-    /// Created outside a simulation: a std atomic.
-    Real(A),
-    /// Created inside a simulation: the simulator sees every access.
-    Sim(SimAtomic<A>),
+/// An atomic cell of the façade: a std atomic. The simulator sees the façade's objects through
+/// their operations (`Scheduler::operation`, one per primitive operation) rather than through
+/// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
+#[derive(Debug, Default)]
+#[repr(transparent)]
+pub struct AutoAtomic<A>(A);
+
+/// Runs `f` out of line: the simulator's side of a branch, kept off the real path's hot code.
+#[cold]
+#[inline(never)]
+fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// Whether the calling thread runs a simulation: one load of a read-mostly word while no
+/// exploration runs in the process, the thread-local test out of line otherwise.
+#[inline(always)]
+fn simulating() -> bool {
+    explorations_running() && cold(in_simulation)
+}
+
+#[cold]
+#[inline(never)]
+fn sim_operation(object: usize, kind: &'static str, name: &'static str) {
+    if in_simulation() {
+        Sim::operation(object, kind, name)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_touch(address: usize) {
+    if in_simulation() {
+        Sim::touch(address)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_current_ident() -> usize {
+    if in_simulation() {
+        Sim::current_ident()
+    } else {
+        Real::current_ident()
+    }
 }
 
 macro_rules! auto_atomic {
     ($atomic:ty, $int:ty) => {
         impl Atomic<$int> for AutoAtomic<$atomic> {
-            #[inline]
+            #[inline(always)]
             fn new(value: $int) -> Self {
-                if in_simulation() {
-                    AutoAtomic::Sim(<SimAtomic<$atomic> as Atomic<$int>>::new(value))
-                } else {
-                    AutoAtomic::Real(<$atomic>::new(value))
-                }
+                AutoAtomic(<$atomic>::new(value))
             }
             #[inline(always)]
             fn load(&self, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.load(order),
-                    AutoAtomic::Sim(a) => a.load(order),
-                }
+                self.0.load(order)
             }
             #[inline(always)]
             fn store(&self, value: $int, order: Ordering) {
-                match self {
-                    AutoAtomic::Real(a) => a.store(value, order),
-                    AutoAtomic::Sim(a) => a.store(value, order),
-                }
+                self.0.store(value, order)
             }
             #[inline(always)]
             fn swap(&self, value: $int, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.swap(value, order),
-                    AutoAtomic::Sim(a) => a.swap(value, order),
-                }
+                self.0.swap(value, order)
             }
             #[inline(always)]
             fn compare_exchange(
@@ -70,11 +94,10 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                match self {
-                    AutoAtomic::Real(a) => a.compare_exchange(current, new, success, failure),
-                    AutoAtomic::Sim(a) => a.compare_exchange(current, new, success, failure),
-                }
+                self.0.compare_exchange(current, new, success, failure)
             }
+            /// The strong exchange: a spurious failure would make a simulation nondeterministic
+            /// (on x86 both compile to the same instruction).
             #[inline(always)]
             fn compare_exchange_weak(
                 &self,
@@ -83,38 +106,23 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                match self {
-                    AutoAtomic::Real(a) => a.compare_exchange_weak(current, new, success, failure),
-                    AutoAtomic::Sim(a) => a.compare_exchange_weak(current, new, success, failure),
-                }
+                self.0.compare_exchange(current, new, success, failure)
             }
             #[inline(always)]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.fetch_add(value, order),
-                    AutoAtomic::Sim(a) => a.fetch_add(value, order),
-                }
+                self.0.fetch_add(value, order)
             }
             #[inline(always)]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.fetch_sub(value, order),
-                    AutoAtomic::Sim(a) => a.fetch_sub(value, order),
-                }
+                self.0.fetch_sub(value, order)
             }
             #[inline(always)]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.fetch_or(value, order),
-                    AutoAtomic::Sim(a) => a.fetch_or(value, order),
-                }
+                self.0.fetch_or(value, order)
             }
             #[inline(always)]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                match self {
-                    AutoAtomic::Real(a) => a.fetch_and(value, order),
-                    AutoAtomic::Sim(a) => a.fetch_and(value, order),
-                }
+                self.0.fetch_and(value, order)
             }
         }
     };
@@ -136,8 +144,8 @@ fn run_state() -> &'static RunState<Auto> {
 /// Calls the simulator's service inside a simulation, the real backend's elsewhere.
 macro_rules! dispatch {
     ($($call:tt)*) => {
-        if in_simulation() {
-            Sim::$($call)*
+        if simulating() {
+            cold(|| Sim::$($call)*)
         } else {
             Real::$($call)*
         }
@@ -153,9 +161,13 @@ impl Scheduler for Auto {
         dispatch!(spawn(options, main))
     }
 
-    #[inline]
+    #[inline(always)]
     fn current_ident() -> usize {
-        dispatch!(current_ident())
+        if explorations_running() {
+            sim_current_ident()
+        } else {
+            Real::current_ident()
+        }
     }
 
     fn native_id() -> u64 {
@@ -177,8 +189,15 @@ impl Scheduler for Auto {
 
     #[inline(always)]
     fn operation(object: usize, kind: &'static str, name: &'static str) {
-        if in_simulation() {
-            Sim::operation(object, kind, name)
+        if explorations_running() {
+            sim_operation(object, kind, name)
+        }
+    }
+
+    #[inline(always)]
+    fn touch(address: usize) {
+        if explorations_running() {
+            sim_touch(address)
         }
     }
 
@@ -243,8 +262,8 @@ impl Scheduler for Auto {
 
     #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
-        if in_simulation() {
-            weft_sim::with_execution_local::<RunState<Auto>, R>(f)
+        if simulating() {
+            cold(|| weft_sim::with_execution_local::<RunState<Auto>, R>(f))
         } else {
             f(run_state())
         }
@@ -252,8 +271,8 @@ impl Scheduler for Auto {
 
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
-        if in_simulation() {
-            weft_sim::with_thread_local::<ThreadState<Auto>, R>(f)
+        if simulating() {
+            cold(|| weft_sim::with_thread_local::<ThreadState<Auto>, R>(f))
         } else {
             weft_real::with_thread_state_in(&STATE, f)
         }

@@ -59,3 +59,54 @@ fn simulated_threads_and_registry_belong_to_the_execution() {
     });
     assert_eq!(weft::active_count(), before);
 }
+
+/// Partial-order reduction on the façade's types (whose footprints come from their operations,
+/// not from each atomic access) reaches exactly the outcomes of the full search.
+#[test]
+fn reduction_on_facade_types_keeps_every_outcome() {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    use weft::{Condition, Event};
+
+    fn model(outcomes: &Arc<Mutex<BTreeSet<String>>>) {
+        let lock = Arc::new(Lock::new());
+        let cond = Arc::new(Condition::new());
+        let event = Arc::new(Event::new());
+        let log = Arc::new(Mutex::new(String::new()));
+        let threads: Vec<Thread> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let (lock, cond, event, log) = (lock.clone(), cond.clone(), event.clone(), log.clone());
+                Thread::new(move || {
+                    {
+                        let _held = lock.lock();
+                        log.lock().unwrap().push_str(name);
+                    }
+                    if name == "a" {
+                        event.set();
+                        let _held = cond.lock();
+                        cond.notify_all().unwrap();
+                    } else {
+                        let seen = event.is_set();
+                        log.lock().unwrap().push_str(if seen { "+" } else { "-" });
+                    }
+                })
+            })
+            .collect();
+        threads.iter().for_each(|t| t.start().unwrap());
+        threads.iter().for_each(|t| t.join().unwrap());
+        outcomes.lock().unwrap().insert(format!("{} {}", log.lock().unwrap(), weft::active_count()));
+    }
+    let run = |reduce: bool| {
+        let outcomes: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+        let sink = outcomes.clone();
+        let stats = Explorer::exhaustive().partial_order_reduction(reduce).check(move || model(&sink));
+        assert!(stats.exhausted);
+        let set = outcomes.lock().unwrap().clone();
+        (set, stats.executions)
+    };
+    let ((reduced, with), (full, without)) = (run(true), run(false));
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert!(with <= without);
+    println!("{} outcomes: {with} executions with reduction, {without} without", full.len());
+}

@@ -215,6 +215,7 @@ impl<S: Scheduler, T> Mutex<S, T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, S, T> {
+        S::touch(self.raw.park_key());
         self.raw.lock();
         MutexGuard { mutex: self }
     }

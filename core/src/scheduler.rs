@@ -236,6 +236,14 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = (object, kind, name);
     }
 
+    /// The calling thread is about to touch shared state at `address` that no primitive
+    /// operation announces (the thread registry, the hooks): a simulator adds it to the step's
+    /// footprint (for partial-order reduction); the real backend does nothing.
+    #[inline(always)]
+    fn touch(address: usize) {
+        let _ = address;
+    }
+
     /// A panic escaped a thread's target and no custom excepthook is installed: the default
     /// hook is about to print it (Python's behaviour). The real backend does nothing more; a
     /// simulator fails the execution, since the model did not opt into Python's behaviour.

@@ -138,10 +138,15 @@ pub(crate) fn current() -> &'static Execution {
     unsafe { &*ptr }
 }
 
+/// How many explorations run in this process now. While none does (a program that is not being
+/// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
+/// the façade's types pay nothing for being able to run in a simulation.
+pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Whether the calling OS thread is running a simulation.
 #[inline]
 pub(crate) fn in_simulation() -> bool {
-    !CURRENT.with(Cell::get).is_null()
+    ACTIVE.load(std::sync::atomic::Ordering::Relaxed) != 0 && !CURRENT.with(Cell::get).is_null()
 }
 
 /// What one execution produced.
@@ -277,6 +282,11 @@ impl Execution {
         }
     }
 
+    /// Adds `address` to the current step's footprint (`Scheduler::touch`).
+    pub(crate) fn touch_address(&self, address: usize) {
+        self.touch_now(address);
+    }
+
     fn touch_now(&self, address: usize) {
         if self.config.track_footprints {
             self.touch(&mut self.inner.borrow_mut(), address);
@@ -340,6 +350,10 @@ impl Execution {
         }
         if !self.in_critical.get() {
             self.schedule_point();
+            // The operation itself runs in the step that starts now: its object belongs to that
+            // step's footprint (objects whose atomics the simulator does not see, such as the
+            // façade's, are known only through this).
+            self.touch_now(object);
         }
     }
 

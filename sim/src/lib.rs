@@ -45,6 +45,7 @@ mod strategy;
 
 use std::any::Any;
 use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
@@ -168,6 +169,10 @@ impl Scheduler for Sim {
 
     fn unhandled_panic(thread: &str, message: &str) {
         current().unhandled_panic(thread, message);
+    }
+
+    fn touch(address: usize) {
+        current().touch_address(address);
     }
 
     unsafe fn park(
@@ -413,9 +418,13 @@ impl Explorer {
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
-        let result = explorer.explore(&model);
+        // Counted for the whole exploration (set before any execution makes this thread's
+        // simulation visible to `in_simulation`).
+        execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
+        let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
+        execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
         QUIET.with(|q| q.set(was_quiet));
-        result
+        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
 
     /// Like [`Explorer::run`], but panics with the report on failure (for tests).
@@ -625,6 +634,13 @@ pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
 #[inline]
 pub fn in_simulation() -> bool {
     execution::in_simulation()
+}
+
+/// Whether any exploration runs in this process now: one load of a read-mostly word. When false,
+/// no thread is in a simulation, and [`in_simulation`] need not be asked.
+#[inline(always)]
+pub fn explorations_running() -> bool {
+    execution::ACTIVE.load(Ordering::Relaxed) != 0
 }
 
 /// Runs `f` with the running execution's value of type `T`, made by `T::default()` on first use
