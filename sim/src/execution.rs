@@ -55,6 +55,44 @@ struct SimThread {
     holds: Vec<usize>,
 }
 
+/// The parking queues, by key: a small vector searched linearly (a model parks on few objects at
+/// a time, and an emptied queue is removed), cheaper than hashing addresses at every park.
+#[derive(Default)]
+struct Queues(Vec<(usize, VecDeque<usize>)>);
+
+impl Queues {
+    fn get(&self, key: usize) -> Option<&VecDeque<usize>> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, q)| q)
+    }
+
+    /// The queue of `key`, made empty if there is none.
+    fn entry(&mut self, key: usize) -> &mut VecDeque<usize> {
+        let at = match self.0.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                self.0.push((key, VecDeque::new()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Takes the whole queue of `key` out.
+    fn remove(&mut self, key: usize) -> VecDeque<usize> {
+        match self.0.iter().position(|(k, _)| *k == key) {
+            Some(at) => self.0.swap_remove(at).1,
+            None => VecDeque::new(),
+        }
+    }
+
+    /// Drops the queue of `key` if it is empty.
+    fn forget_if_empty(&mut self, key: usize) {
+        if let Some(at) = self.0.iter().position(|(k, q)| *k == key && q.is_empty()) {
+            self.0.swap_remove(at);
+        }
+    }
+}
+
 /// How an execution is run.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
@@ -72,7 +110,7 @@ struct Inner {
     threads: Vec<SimThread>,
     current: usize,
     clock: Duration,
-    queues: HashMap<usize, VecDeque<usize>>,
+    queues: Queues,
     labels: HashMap<usize, String>,
     label_counts: HashMap<&'static str, usize>,
     trace: Vec<TraceEvent>,
@@ -89,6 +127,10 @@ struct Inner {
     numbers: HashMap<usize, u32>,
     /// Set when the strategy abandoned the execution as redundant.
     pruned: bool,
+    /// Non-daemon threads that have not finished: the execution ends when none is left.
+    unfinished: usize,
+    /// Threads blocked with a deadline (when none, time cannot move).
+    timed: usize,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -112,6 +154,8 @@ pub(crate) struct Execution {
     /// Set while the execution's state is dropped after its end: destructors may still call
     /// the scheduler, which then neither schedules nor blocks.
     tearing_down: Cell<bool>,
+    /// The strategy replays a schedule (which the model may fail to follow).
+    replaying: bool,
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -147,6 +191,21 @@ pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::At
 #[inline]
 pub(crate) fn in_simulation() -> bool {
     ACTIVE.load(std::sync::atomic::Ordering::Relaxed) != 0 && !CURRENT.with(Cell::get).is_null()
+}
+
+/// What executions reuse from one to the next: coroutine stacks, and the schedule's buffer.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    pub stacks: Vec<DefaultStack>,
+    pub choices: Vec<Choice>,
+}
+
+impl Buffers {
+    /// Hands a finished execution's schedule back for reuse.
+    pub(crate) fn recycle(&mut self, mut schedule: Schedule) {
+        schedule.choices.clear();
+        self.choices = schedule.choices;
+    }
 }
 
 /// What one execution produced.
@@ -430,7 +489,7 @@ impl Execution {
             let footprint = self.footprint.replace(0);
             self.with_strategy(|s| s.step_footprint(footprint));
         }
-        if inner.threads.iter().all(|t| t.daemon || t.status == Status::Finished) {
+        if inner.unfinished == 0 {
             return None;
         }
         let clock_before = inner.clock;
@@ -450,20 +509,22 @@ impl Execution {
                     options.push(id);
                 }
             }
-            if runnable_now && yielding && options.is_empty() {
-                // Only the yielding (spinning) thread could run: spinning lets time pass, so
-                // the next deadline comes before it.
-                if let Some(deadline) = Self::earliest_deadline(inner) {
-                    inner.clock = inner.clock.max(deadline);
-                }
-            }
-            let clock = inner.clock;
             let mut due = 0;
-            for (id, thread) in inner.threads.iter().enumerate() {
-                if let Status::Blocked { deadline: Some(d), .. } = thread.status {
-                    if d <= clock {
-                        options.push(id);
-                        due += 1;
+            if inner.timed > 0 {
+                if runnable_now && yielding && options.is_empty() {
+                    // Only the yielding (spinning) thread could run: spinning lets time pass, so
+                    // the next deadline comes before it.
+                    if let Some(deadline) = Self::earliest_deadline(inner) {
+                        inner.clock = inner.clock.max(deadline);
+                    }
+                }
+                let clock = inner.clock;
+                for (id, thread) in inner.threads.iter().enumerate() {
+                    if let Status::Blocked { deadline: Some(d), .. } = thread.status {
+                        if d <= clock {
+                            options.push(id);
+                            due += 1;
+                        }
                     }
                 }
             }
@@ -527,6 +588,9 @@ impl Execution {
     }
 
     fn check_divergence(&self, inner: &mut Inner) {
+        if !self.replaying {
+            return;
+        }
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
                 inner.failure = Some(Failure {
@@ -544,14 +608,12 @@ impl Execution {
     /// The deadline of blocked `thread` has come: take it off its queue; its park returns
     /// `TimedOut`.
     fn fire_timeout(&self, inner: &mut Inner, thread: usize) {
-        if let Status::Blocked { key, .. } = inner.threads[thread].status {
-            let was_last = match inner.queues.get_mut(&key) {
-                Some(queue) => {
-                    queue.retain(|&t| t != thread);
-                    queue.is_empty()
-                }
-                None => true,
-            };
+        if let Status::Blocked { key, deadline } = inner.threads[thread].status {
+            inner.timed -= usize::from(deadline.is_some());
+            let queue = inner.queues.entry(key);
+            queue.retain(|&t| t != thread);
+            let was_last = queue.is_empty();
+            inner.queues.forget_if_empty(key);
             let entry = &mut inner.threads[thread];
             entry.status = Status::Runnable;
             entry.wake = Some(ParkResult::TimedOut);
@@ -617,6 +679,7 @@ impl Execution {
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
             inner.threads.push(Self::new_thread(id, name, options.daemon, stack, main));
+            inner.unfinished += usize::from(!options.daemon);
             self.record(&mut inner, None, &format!("spawn thread {id}"));
             id
         };
@@ -647,7 +710,11 @@ impl Execution {
             drop(state);
             let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
             drop(locals);
-            execution.inner.borrow_mut().threads[id].status = Status::Finished;
+            let mut inner = execution.inner.borrow_mut();
+            inner.threads[id].status = Status::Finished;
+            if !inner.threads[id].daemon {
+                inner.unfinished -= 1;
+            }
         };
         SimThread {
             name,
@@ -689,11 +756,12 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
             let deadline = deadline.map(|d| d.saturating_duration_since(epoch()));
+            inner.timed += usize::from(deadline.is_some());
             let thread = &mut inner.threads[current];
             thread.status = Status::Blocked { key, deadline };
             thread.token = token;
             thread.wake = None;
-            inner.queues.entry(key).or_default().push_back(current);
+            inner.queues.entry(key).push_back(current);
             let label = inner.labels.get(&key).cloned();
             let what = match label {
                 Some(label) => format!("park on {label}"),
@@ -742,6 +810,9 @@ impl Execution {
     }
 
     fn wake(inner: &mut Inner, thread: usize, token: usize) {
+        if let Status::Blocked { deadline: Some(_), .. } = inner.threads[thread].status {
+            inner.timed -= 1;
+        }
         let entry = &mut inner.threads[thread];
         entry.status = Status::Runnable;
         entry.wake = Some(ParkResult::Unparked(token));
@@ -749,11 +820,11 @@ impl Execution {
 
     pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         self.touch_now(key);
-        let waiters = self.inner.borrow().queues.get(&key).map_or(0, VecDeque::len);
+        let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
         let chosen = if waiters > 1 {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
             let mut inner = self.inner.borrow_mut();
-            let threads: Vec<usize> = inner.queues[&key].iter().copied().collect();
+            let threads: Vec<usize> = inner.queues.get(key).map(|q| q.iter().copied().collect()).unwrap_or_default();
             let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
@@ -766,13 +837,14 @@ impl Execution {
         };
         let (thread, result) = {
             let mut inner = self.inner.borrow_mut();
-            let queue = inner.queues.entry(key).or_default();
+            let queue = inner.queues.entry(key);
             let thread = chosen.and_then(|i| queue.remove(i));
             let result = UnparkResult {
                 unparked_threads: usize::from(thread.is_some()),
                 requeued_threads: 0,
                 have_more_threads: !queue.is_empty(),
             };
+            inner.queues.forget_if_empty(key);
             (thread, result)
         };
         let token = self.critical(|| callback(result));
@@ -785,7 +857,7 @@ impl Execution {
     pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
         let mut inner = self.inner.borrow_mut();
         self.touch(&mut inner, key);
-        let woken: Vec<usize> = inner.queues.remove(&key).map(Vec::from).unwrap_or_default();
+        let woken: Vec<usize> = Vec::from(inner.queues.remove(key));
         for &thread in &woken {
             Self::wake(&mut inner, thread, token);
         }
@@ -801,7 +873,7 @@ impl Execution {
         self.touch_now(key);
         let queued: Vec<(usize, usize)> = {
             let inner = self.inner.borrow();
-            inner.queues.get(&key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
+            inner.queues.get(key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
         };
         let mut chosen = Vec::new();
         self.critical(|| {
@@ -815,9 +887,15 @@ impl Execution {
         });
         let result = {
             let mut inner = self.inner.borrow_mut();
-            let queue = inner.queues.entry(key).or_default();
+            let queue = inner.queues.entry(key);
             queue.retain(|t| !chosen.contains(t));
-            UnparkResult { unparked_threads: chosen.len(), requeued_threads: 0, have_more_threads: !queue.is_empty() }
+            let result = UnparkResult {
+                unparked_threads: chosen.len(),
+                requeued_threads: 0,
+                have_more_threads: !queue.is_empty(),
+            };
+            inner.queues.forget_if_empty(key);
+            result
         };
         let token = self.critical(|| callback(result));
         let mut inner = self.inner.borrow_mut();
@@ -842,7 +920,7 @@ impl Execution {
         let mut woken = None;
         if op != Abort {
             let mut inner = self.inner.borrow_mut();
-            let mut queue = inner.queues.remove(&from).unwrap_or_default();
+            let mut queue = inner.queues.remove(from);
             if matches!(op, UnparkOne | UnparkOneRequeueRest) {
                 woken = queue.pop_front();
             }
@@ -855,14 +933,16 @@ impl Execution {
             result.requeued_threads = moved.len();
             result.have_more_threads = !queue.is_empty();
             if !queue.is_empty() {
-                inner.queues.insert(from, queue);
+                inner.queues.entry(from).extend(queue);
             }
             for &thread in &moved {
                 if let Status::Blocked { deadline, .. } = inner.threads[thread].status {
                     inner.threads[thread].status = Status::Blocked { key: to, deadline };
                 }
             }
-            inner.queues.entry(to).or_default().extend(moved);
+            if !moved.is_empty() {
+                inner.queues.entry(to).extend(moved);
+            }
         }
         let token = self.critical(|| callback(op, result));
         if let Some(thread) = woken {
@@ -901,8 +981,10 @@ pub(crate) fn run_execution(
     model: &Arc<dyn Fn() + Send + Sync>,
     strategy: &mut dyn Strategy,
     config: Config,
-    stack_pool: &mut Vec<DefaultStack>,
+    buffers: &mut Buffers,
 ) -> Outcome {
+    let strategy_follows = strategy.follows_a_schedule();
+    let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
     // `strategy` is mutably borrowed by it.
@@ -912,18 +994,20 @@ pub(crate) fn run_execution(
             threads: Vec::new(),
             current: 0,
             clock: Duration::ZERO,
-            queues: HashMap::new(),
+            queues: Queues::default(),
             labels: HashMap::new(),
             label_counts: HashMap::new(),
             trace: Vec::new(),
-            schedule: Schedule::default(),
+            schedule: Schedule { choices },
             steps: 0,
             failure: None,
             next: Some(0),
             options: Vec::with_capacity(16),
-            stack_pool: std::mem::take(stack_pool),
+            stack_pool: std::mem::take(&mut buffers.stacks),
             numbers: HashMap::new(),
             pruned: false,
+            unfinished: 0,
+            timed: 0,
         }),
         strategy,
         run_state: RefCell::new(None),
@@ -934,6 +1018,7 @@ pub(crate) fn run_execution(
         footprint: Cell::new(0),
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
+        replaying: strategy_follows,
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
@@ -949,7 +1034,10 @@ pub(crate) fn run_execution(
             model();
         });
         let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, main);
-        execution.inner.borrow_mut().threads.push(main_thread);
+        let mut inner = execution.inner.borrow_mut();
+        inner.threads.push(main_thread);
+        inner.unfinished += 1;
+        drop(inner);
         execution.with_strategy(|s| s.thread_created(0));
     }
 
@@ -1000,7 +1088,7 @@ pub(crate) fn run_execution(
         }
         std::mem::forget(std::mem::take(&mut thread.locals));
     }
-    *stack_pool = std::mem::take(&mut inner.stack_pool);
+    buffers.stacks = std::mem::take(&mut inner.stack_pool);
     let outcome = Outcome {
         failure: inner.failure,
         pruned: inner.pruned,

@@ -50,7 +50,6 @@ use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use corosensei::stack::DefaultStack;
 use weft_core::{
     Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
@@ -58,7 +57,7 @@ use weft_core::{
 pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
 pub use schedule::{Choice, Schedule};
 
-use execution::{current, run_execution, Config};
+use execution::{current, run_execution, Buffers, Config};
 use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
 
 /// The simulator's scheduler. Use it through [`Explorer`] or [`check`]; a primitive on `Sim`
@@ -452,7 +451,7 @@ impl Explorer {
         let start = Instant::now();
         let mut next_progress = PROGRESS_EVERY;
         let mut stats = Stats::default();
-        let mut pool = Vec::new();
+        let mut pool = Buffers::default();
         let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
             StrategyKind::Portfolio(seed) => {
                 let each = self.iterations.div_ceil(4).max(1);
@@ -492,6 +491,7 @@ impl Explorer {
                     stats.elapsed = start.elapsed();
                     return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
                 }
+                pool.recycle(outcome.schedule);
             }
             let exhausted = strategy.exhausted();
             if exhausted && matches!(self.strategy, StrategyKind::Portfolio(_)) {
@@ -510,7 +510,7 @@ impl Explorer {
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
         choices: Vec<u32>,
-        pool: &mut Vec<DefaultStack>,
+        pool: &mut Buffers,
     ) -> execution::Outcome {
         let mut replay = Replay::new(choices);
         replay.next_execution();
@@ -524,7 +524,7 @@ impl Explorer {
         failure: Failure,
         schedule: Schedule,
         stats: Stats,
-        pool: &mut Vec<DefaultStack>,
+        pool: &mut Buffers,
     ) -> Report {
         let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
         // Replay with the trace on: the same failure, now with its events.
@@ -557,7 +557,7 @@ impl Explorer {
         model: &Arc<dyn Fn() + Send + Sync>,
         found: &Schedule,
         failure: &Failure,
-        pool: &mut Vec<DefaultStack>,
+        pool: &mut Buffers,
     ) -> Option<(Schedule, Vec<TraceEvent>)> {
         let chosen: Vec<u32> = found.choices.iter().map(|c| c.chosen).collect();
         let same_kind = |f: &Option<Failure>| {

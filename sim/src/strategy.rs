@@ -41,6 +41,10 @@ pub(crate) trait Strategy {
     fn divergence(&self) -> Option<&str> {
         None
     }
+    /// Whether [`Strategy::divergence`] can ever say something (only a replay can diverge).
+    fn follows_a_schedule(&self) -> bool {
+        false
+    }
 }
 
 /// Uniformly random choices, a fresh seed per execution derived from one seed.
@@ -464,5 +468,9 @@ impl Strategy for Replay {
 
     fn divergence(&self) -> Option<&str> {
         self.diverged.as_deref()
+    }
+
+    fn follows_a_schedule(&self) -> bool {
+        true
     }
 }
