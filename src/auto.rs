@@ -51,6 +51,14 @@ fn sim_operation(object: usize, kind: &'static str, name: &'static str) {
 
 #[cold]
 #[inline(never)]
+fn sim_outcome(object: usize, result: &'static str) {
+    if in_simulation() {
+        Sim::outcome(object, result)
+    }
+}
+
+#[cold]
+#[inline(never)]
 fn sim_touch(address: usize) {
     if in_simulation() {
         Sim::touch(address)
@@ -191,6 +199,13 @@ impl Scheduler for Auto {
     fn operation(object: usize, kind: &'static str, name: &'static str) {
         if explorations_running() {
             sim_operation(object, kind, name)
+        }
+    }
+
+    #[inline(always)]
+    fn outcome(object: usize, result: &'static str) {
+        if explorations_running() {
+            sim_outcome(object, result)
         }
     }
 

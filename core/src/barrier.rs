@@ -120,6 +120,7 @@ impl<S: Scheduler> Barrier<S> {
         let result = if index + 1 == self.parties { self.release_all() } else { self.wait_for_release(timeout) };
         self.count.fetch_sub(1, Relaxed);
         self.exit();
+        crate::report::<S>(self.cond.wait_key(), result.is_ok(), "passed", "broken");
         result.map(|()| index)
     }
 

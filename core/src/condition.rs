@@ -186,6 +186,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
             ParkResult::TimedOut => requeued.get(),
             ParkResult::Invalid => unreachable!("validate always holds"),
         };
+        crate::report::<S>(self.key(), notified, "notified", "timed out");
         match saved.take() {
             Some(saved) => self.lock.acquire_restore(saved),
             // The lock was released behind our back while we queued: take it again anyway,

@@ -125,8 +125,8 @@ impl<S: Scheduler> Event<S> {
             // SAFETY: the key is this event's own address; the callbacks only touch its atomic
             // state, cannot panic and do not call the scheduler.
             match unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
-                ParkResult::Unparked(_) => return true,
-                ParkResult::TimedOut => return false,
+                ParkResult::Unparked(_) => return crate::report::<S>(self.key(), true, "woken by set", ""),
+                ParkResult::TimedOut => return crate::report::<S>(self.key(), false, "", "timed out"),
                 ParkResult::Invalid => {}
             }
         }

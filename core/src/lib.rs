@@ -44,6 +44,14 @@ pub use thread::{
 pub use timeout::{deadline, TIMEOUT_MAX};
 pub use timer::Timer;
 
+/// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through
+/// [`Scheduler::outcome`], and returns `ok`.
+#[inline(always)]
+pub(crate) fn report<S: Scheduler>(object: usize, ok: bool, yes: &'static str, no: &'static str) -> bool {
+    S::outcome(object, if ok { yes } else { no });
+    ok
+}
+
 /// A monotonic clock reading (Python's `time.monotonic()`): the time since the run began, on
 /// `S`'s clock (virtual under a simulator).
 pub fn monotonic<S: Scheduler>() -> std::time::Duration {

@@ -94,7 +94,7 @@ impl<S: Scheduler> Lock<S> {
     #[inline]
     pub fn try_acquire(&self) -> bool {
         S::operation(self.raw.park_key(), "Lock", "try_acquire");
-        self.raw.try_lock()
+        crate::report::<S>(self.raw.park_key(), self.raw.try_lock(), "acquired", "busy")
     }
 
     /// Waits at most `timeout` for the lock; a zero timeout is a single try. Returns whether the
@@ -105,11 +105,12 @@ impl<S: Scheduler> Lock<S> {
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
         S::operation(self.raw.park_key(), "Lock", "acquire_timeout");
+        let key = self.raw.park_key();
         if timeout.is_zero() {
-            return Ok(self.raw.try_lock());
+            return Ok(crate::report::<S>(key, self.raw.try_lock(), "acquired", "busy"));
         }
         let deadline = deadline::<S>(timeout)?;
-        Ok(self.raw.lock_until(deadline))
+        Ok(crate::report::<S>(key, self.raw.lock_until(deadline), "acquired", "timed out"))
     }
 
     /// Releases the lock, letting one waiter in. Any thread may release it.
@@ -122,6 +123,7 @@ impl<S: Scheduler> Lock<S> {
         if self.raw.unlock() {
             Ok(())
         } else {
+            S::outcome(self.raw.park_key(), "error: release unlocked lock");
             Err(Error::ReleaseUnlocked)
         }
     }
@@ -261,6 +263,7 @@ impl<S: Scheduler> RLock<S> {
             return Ok(true);
         }
         let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline) };
+        crate::report::<S>(self.raw.park_key(), taken, "acquired", "timed out");
         if taken {
             self.take(me);
         }
@@ -275,6 +278,7 @@ impl<S: Scheduler> RLock<S> {
     pub fn release(&self) -> Result<(), Error> {
         S::operation(self.raw.park_key(), "RLock", "release");
         if self.owned_by_caller().is_none() {
+            S::outcome(self.raw.park_key(), "error: cannot release un-acquired lock");
             return Err(Error::ReleaseUnacquired);
         }
         let count = self.count.load(Relaxed) - 1;

@@ -236,6 +236,13 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = (object, kind, name);
     }
 
+    /// The operation the calling thread last started on `object` ended with `result` (for
+    /// example `"timed out"`): a simulator adds it to the trace; the real backend does nothing.
+    #[inline(always)]
+    fn outcome(object: usize, result: &'static str) {
+        let _ = (object, result);
+    }
+
     /// The calling thread is about to touch shared state at `address` that no primitive
     /// operation announces (the thread registry, the hooks): a simulator adds it to the step's
     /// footprint (for partial-order reduction); the real backend does nothing.

@@ -79,7 +79,7 @@ impl<S: Scheduler> Counter<S> {
             // SAFETY: the key is this counter's own address; the callbacks only touch its atomic
             // state, cannot panic and do not call the scheduler.
             if let ParkResult::TimedOut = unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
-                return self.try_acquire();
+                return crate::report::<S>(self.key(), self.try_acquire(), "acquired", "timed out");
             }
         }
     }

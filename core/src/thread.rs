@@ -368,7 +368,8 @@ impl<S: Scheduler> Thread<S> {
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
         S::operation(self.state_key(), "Thread", "join");
         self.check_joinable()?;
-        self.wait_state_leaves(STARTED, deadline);
+        let ended = self.wait_state_leaves(STARTED, deadline);
+        crate::report::<S>(self.state_key(), ended, "ended", "still alive");
         Ok(())
     }
 

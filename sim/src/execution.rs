@@ -375,6 +375,7 @@ impl Execution {
             thread: inner.threads[inner.current].name.clone(),
             object,
             operation: operation.to_owned(),
+            outcome: String::new(),
             time: inner.clock,
         };
         inner.trace.push(event);
@@ -413,6 +414,20 @@ impl Execution {
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
             self.touch_now(object);
+        }
+    }
+
+    /// The operation the current thread last started on `object` ended with `result`: it goes
+    /// into that operation's trace event.
+    pub(crate) fn outcome(&self, object: usize, result: &'static str) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let Some(label) = inner.labels.get(&object).cloned() else { return };
+        let thread = inner.threads[inner.current].name.clone();
+        if let Some(event) = inner.trace.iter_mut().rev().find(|e| e.thread == thread && e.object == label) {
+            event.outcome = result.to_owned();
         }
     }
 

@@ -174,6 +174,10 @@ impl Scheduler for Sim {
         current().touch_address(address);
     }
 
+    fn outcome(object: usize, result: &'static str) {
+        current().outcome(object, result);
+    }
+
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,

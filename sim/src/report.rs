@@ -12,13 +12,19 @@ pub struct TraceEvent {
     pub object: String,
     /// The operation (`acquire`, `park`, `timeout`, …).
     pub operation: String,
+    /// How it ended, where the primitive says (`timed out`, `busy`, `notified`, …), else empty.
+    pub outcome: String,
     /// Virtual time since the execution began.
     pub time: Duration,
 }
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>10.3?}  {:<14} {:<20} {}", self.time, self.thread, self.object, self.operation)
+        write!(f, "{:>10.3?}  {:<14} {:<20} {}", self.time, self.thread, self.object, self.operation)?;
+        if !self.outcome.is_empty() {
+            write!(f, " → {}", self.outcome)?;
+        }
+        Ok(())
     }
 }
 
