@@ -3,10 +3,11 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Weak};
 
 use crate::raw::Mutex;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Atomic, Scheduler};
 use crate::state::LocalSlots;
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
@@ -27,6 +28,9 @@ type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 /// ```
 pub struct Local<S: Scheduler, T: Send + 'static> {
     id: usize,
+    /// Unique for the run (ids are reused): tells a thread's cached entry for `id` is this
+    /// local's.
+    serial: u64,
     init: Init<T>,
     /// The threads that hold a value, to drop them with the `Local`.
     holders: Mutex<S, Vec<Weak<LocalSlots<S>>>>,
@@ -35,8 +39,9 @@ pub struct Local<S: Scheduler, T: Send + 'static> {
 impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// A local whose value in each thread starts as `init()`.
     pub fn new(init: impl Fn() -> T + Send + Sync + 'static) -> Self {
-        let id = S::with_run_state(|run| run.local_ids.lock().allocate());
-        Local { id, init: Box::new(init), holders: Mutex::new(Vec::new()) }
+        let (id, serial) =
+            S::with_run_state(|run| (run.local_ids.lock().allocate(), run.local_serials.fetch_add(1, Relaxed)));
+        Local { id, serial, init: Box::new(init), holders: Mutex::new(Vec::new()) }
     }
 
     /// Runs `f` with the calling thread's value, creating it first if needed.
@@ -83,8 +88,38 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
 
     /// The calling thread's cell, created on first access. The box never moves and is dropped
     /// only by the thread itself (at its end) or by `Local::drop`.
+    ///
+    /// Fast path: the thread's own cache (no lock, no atomic): the entry for this local's id is
+    /// used only if it carries this local's serial, so an entry left by a dropped local whose id
+    /// was reused is never followed.
+    #[inline]
     fn cell(&self) -> *const RefCell<T> {
         S::operation(self as *const Self as usize, "Local", "access");
+        let cached = S::with_thread_state(|state| match state.local_cache.borrow().get(self.id) {
+            Some(&(serial, value)) if serial == self.serial => Some(value as *const RefCell<T>),
+            _ => None,
+        });
+        match cached {
+            Some(cell) => cell,
+            None => self.cell_slow(),
+        }
+    }
+
+    #[cold]
+    fn cell_slow(&self) -> *const RefCell<T> {
+        let cell = self.cell_locked();
+        S::with_thread_state(|state| {
+            let mut cache = state.local_cache.borrow_mut();
+            if cache.len() <= self.id {
+                cache.resize(self.id + 1, (0, std::ptr::null()));
+            }
+            cache[self.id] = (self.serial, cell as *const ());
+        });
+        cell
+    }
+
+    /// The calling thread's cell through its locked slot vector, created if needed.
+    fn cell_locked(&self) -> *const RefCell<T> {
         let slots = S::with_thread_state(|state| state.locals.clone());
         if let Some(cell) = Self::lookup(&slots, self.id) {
             return cell;

@@ -15,6 +15,8 @@ use crate::thread::{ExceptHook, Thread, ThreadHook};
 /// [`Scheduler::with_run_state`]; its contents are private to weft-core.
 pub struct RunState<S: Scheduler> {
     pub(crate) registry: Mutex<S, Registry<S>>,
+    /// Serial numbers of `Local`s, never reused (their ids are).
+    pub(crate) local_serials: S::AtomicU64,
     /// Shared by `Thread-N`, `Dummy-N` and timers; advanced only when a default name is made.
     pub(crate) name_counter: S::AtomicUsize,
     pub(crate) serial_counter: S::AtomicUsize,
@@ -66,6 +68,7 @@ impl<S: Scheduler> RunState<S> {
         threads.insert(main.serial(), main.clone());
         RunState {
             registry: Mutex::new(Registry { threads, main }),
+            local_serials: S::AtomicU64::new(1),
             name_counter: S::AtomicUsize::new(1),
             serial_counter: S::AtomicUsize::new(1),
             stack_size: S::AtomicUsize::new(0),
@@ -120,6 +123,9 @@ pub struct ThreadState<S: Scheduler> {
     pub(crate) current: RefCell<Option<Thread<S>>>,
     pub(crate) status: Arc<ThreadStatus<S>>,
     pub(crate) locals: Arc<LocalSlots<S>>,
+    /// This thread's lock-free view of its `Local` values: by local id, the local's serial and
+    /// the address of its value (see `Local::cell`).
+    pub(crate) local_cache: RefCell<Vec<(u64, *const ())>>,
 }
 
 impl<S: Scheduler> ThreadState<S> {
@@ -129,11 +135,13 @@ impl<S: Scheduler> ThreadState<S> {
             current: RefCell::new(None),
             status: Arc::new(ThreadStatus { blocked_on: S::AtomicUsize::new(0) }),
             locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
+            local_cache: RefCell::new(Vec::new()),
         }
     }
 
     /// Drops the thread's `Local` values (outside any lock).
     pub(crate) fn drop_locals(&self) {
+        self.local_cache.borrow_mut().clear();
         drop(self.locals.take_all());
     }
 }
