@@ -110,3 +110,19 @@ fn reduction_on_facade_types_keeps_every_outcome() {
     assert!(with <= without);
     println!("{} outcomes: {with} executions with reduction, {without} without", full.len());
 }
+
+/// A `Local` made outside a simulation and read inside one keeps its own value, although the
+/// simulation's own locals reuse its id (found by review: the per-thread cache confused them).
+#[test]
+fn local_identity_holds_across_a_simulation() {
+    let outer: Arc<weft::Local<u64>> = Arc::new(weft::Local::new(|| 7));
+    assert_eq!(outer.get(), 7);
+    let o = outer.clone();
+    weft::sim::check(move || {
+        let inner: weft::Local<String> = weft::Local::new(|| String::from("hello, world"));
+        inner.with(|s| assert_eq!(s, "hello, world"));
+        assert_eq!(o.get(), 7);
+        inner.with(|s| assert_eq!(s, "hello, world"));
+    });
+    assert_eq!(outer.get(), 7);
+}

@@ -3,11 +3,11 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 
 use crate::raw::Mutex;
-use crate::scheduler::{Atomic, Scheduler};
+use crate::scheduler::Scheduler;
 use crate::state::LocalSlots;
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
@@ -28,8 +28,8 @@ type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 /// ```
 pub struct Local<S: Scheduler, T: Send + 'static> {
     id: usize,
-    /// Unique for the run (ids are reused): tells a thread's cached entry for `id` is this
-    /// local's.
+    /// Unique in the process, across runs and simulated executions (ids are reused and belong to
+    /// one run): a thread's values and cache entries are this local's only if they carry it.
     serial: u64,
     init: Init<T>,
     /// The threads that hold a value, to drop them with the `Local`.
@@ -39,8 +39,8 @@ pub struct Local<S: Scheduler, T: Send + 'static> {
 impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// A local whose value in each thread starts as `init()`.
     pub fn new(init: impl Fn() -> T + Send + Sync + 'static) -> Self {
-        let (id, serial) =
-            S::with_run_state(|run| (run.local_ids.lock().allocate(), run.local_serials.fetch_add(1, Relaxed)));
+        let id = S::with_run_state(|run| run.local_ids.lock().allocate());
+        let serial = NEXT_SERIAL.fetch_add(1, Relaxed);
         Local { id, serial, init: Box::new(init), holders: Mutex::new(Vec::new()) }
     }
 
@@ -50,9 +50,10 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// If `f` (or the initialiser) calls [`Local::with_mut`] or [`Local::set`] on this same
     /// local: the value is borrowed.
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let cell = self.cell();
-        // SAFETY: see `cell`: the pointee lives until this thread ends or this `Local` is
-        // dropped, neither of which can happen while `self` is borrowed by this thread.
+        let (cell, _slots) = self.cell();
+        // SAFETY: see `cell`: the pointee lives until this thread's state drops it or this
+        // `Local` is dropped; neither happens while `self` is borrowed here, and when the
+        // thread's state is a stand-in (during its teardown) `_slots` keeps it alive.
         let cell = unsafe { &*cell };
         let value = cell.borrow();
         f(&value)
@@ -63,7 +64,7 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// # Panics
     /// If the value is already borrowed by an enclosing `with`/`with_mut` on this local.
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let cell = self.cell();
+        let (cell, _slots) = self.cell();
         // SAFETY: as in `with`.
         let cell = unsafe { &*cell };
         let mut value = cell.borrow_mut();
@@ -86,64 +87,75 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
         self.with(T::clone)
     }
 
-    /// The calling thread's cell, created on first access. The box never moves and is dropped
-    /// only by the thread itself (at its end) or by `Local::drop`.
+    /// The calling thread's cell, created on first access, and (on the slow path) the slot
+    /// vector holding it, which the caller keeps until it is done with the cell. The box never
+    /// moves and is dropped only by the thread's state (at the thread's end) or by `Local::drop`.
     ///
-    /// Fast path: the thread's own cache (no lock, no atomic): the entry for this local's id is
+    /// Fast path: the thread's own cache (no lock, no atomic). The entry for this local's id is
     /// used only if it carries this local's serial, so an entry left by a dropped local whose id
-    /// was reused is never followed.
+    /// was reused, or by a local of another run with the same id, is never followed.
     #[inline]
-    fn cell(&self) -> *const RefCell<T> {
+    fn cell(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
         S::operation(self as *const Self as usize, "Local", "access");
         let cached = S::with_thread_state(|state| match state.local_cache.borrow().get(self.id) {
             Some(&(serial, value)) if serial == self.serial => Some(value as *const RefCell<T>),
             _ => None,
         });
         match cached {
-            Some(cell) => cell,
+            Some(cell) => (cell, None),
             None => self.cell_slow(),
         }
     }
 
     #[cold]
-    fn cell_slow(&self) -> *const RefCell<T> {
-        let cell = self.cell_locked();
+    fn cell_slow(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
+        let slots = S::with_thread_state(|state| state.locals.clone());
+        let cell = self.cell_locked(&slots);
         S::with_thread_state(|state| {
-            let mut cache = state.local_cache.borrow_mut();
-            if cache.len() <= self.id {
-                cache.resize(self.id + 1, (0, std::ptr::null()));
+            // Cache only in the thread's own state (not in a stand-in lent during teardown,
+            // whose slots die with it).
+            if Arc::ptr_eq(&state.locals, &slots) {
+                let mut cache = state.local_cache.borrow_mut();
+                if cache.len() <= self.id {
+                    cache.resize(self.id + 1, (0, std::ptr::null()));
+                }
+                cache[self.id] = (self.serial, cell as *const ());
             }
-            cache[self.id] = (self.serial, cell as *const ());
         });
-        cell
+        (cell, Some(slots))
     }
 
-    /// The calling thread's cell through its locked slot vector, created if needed.
-    fn cell_locked(&self) -> *const RefCell<T> {
-        let slots = S::with_thread_state(|state| state.locals.clone());
-        if let Some(cell) = Self::lookup(&slots, self.id) {
+    /// The calling thread's cell in its locked slot vector, created if needed.
+    fn cell_locked(&self, slots: &Arc<LocalSlots<S>>) -> *const RefCell<T> {
+        if let Some(cell) = self.lookup(slots) {
             return cell;
         }
         // Run the initialiser without holding any lock: it is user code.
         let fresh: Box<dyn Any + Send> = Box::new(RefCell::new((self.init)()));
         let cell = {
             let mut values = slots.values.lock();
-            if values.len() <= self.id {
-                values.resize_with(self.id + 1, || None);
-            }
-            let slot = values[self.id].get_or_insert(fresh);
-            slot.downcast_ref::<RefCell<T>>().expect("a local's slot holds its own type") as *const RefCell<T>
+            let at = match values.iter().position(|(serial, _)| *serial == self.serial) {
+                Some(at) => at,
+                None => {
+                    values.push((self.serial, fresh));
+                    values.len() - 1
+                }
+            };
+            values[at].1.downcast_ref::<RefCell<T>>().expect("a local's value has its type") as *const RefCell<T>
         };
-        self.holders.lock().push(Arc::downgrade(&slots));
+        self.holders.lock().push(Arc::downgrade(slots));
         cell
     }
 
-    fn lookup(slots: &LocalSlots<S>, id: usize) -> Option<*const RefCell<T>> {
+    fn lookup(&self, slots: &LocalSlots<S>) -> Option<*const RefCell<T>> {
         let values = slots.values.lock();
-        let slot = values.get(id)?.as_ref()?;
-        Some(slot.downcast_ref::<RefCell<T>>().expect("a local's slot holds its own type") as *const RefCell<T>)
+        let (_, value) = values.iter().find(|(serial, _)| *serial == self.serial)?;
+        Some(value.downcast_ref::<RefCell<T>>().expect("a local's value has its type") as *const RefCell<T>)
     }
 }
+
+/// Serials of `Local`s: unique in the process.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
 
 impl<S: Scheduler, T: Send + Default + 'static> Default for Local<S, T> {
     fn default() -> Self {
@@ -155,7 +167,10 @@ impl<S: Scheduler, T: Send + 'static> Drop for Local<S, T> {
     fn drop(&mut self) {
         let holders = std::mem::take(&mut *self.holders.lock());
         for slots in holders.iter().filter_map(Weak::upgrade) {
-            let value = slots.values.lock().get_mut(self.id).and_then(Option::take);
+            let value = {
+                let mut values = slots.values.lock();
+                values.iter().position(|(serial, _)| *serial == self.serial).map(|at| values.swap_remove(at))
+            };
             drop(value);
         }
         S::with_run_state(|run| run.local_ids.lock().release(self.id));
@@ -164,6 +179,6 @@ impl<S: Scheduler, T: Send + 'static> Drop for Local<S, T> {
 
 impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<Local #{}>", self.id)
+        write!(f, "<Local #{}>", self.serial)
     }
 }

@@ -217,12 +217,14 @@ impl<S: Scheduler, T> Mutex<S, T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, S, T> {
         S::touch(self.raw.park_key());
         self.raw.lock();
-        MutexGuard { mutex: self }
+        MutexGuard { mutex: self, _data: std::marker::PhantomData }
     }
 }
 
 pub(crate) struct MutexGuard<'a, S: Scheduler, T> {
     mutex: &'a Mutex<S, T>,
+    /// A guard gives `&mut T`: it is `Sync` only if `T` is (as std's guard).
+    _data: std::marker::PhantomData<&'a mut T>,
 }
 
 impl<S: Scheduler, T> Deref for MutexGuard<'_, S, T> {

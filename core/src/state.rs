@@ -15,8 +15,6 @@ use crate::thread::{ExceptHook, Thread, ThreadHook};
 /// [`Scheduler::with_run_state`]; its contents are private to weft-core.
 pub struct RunState<S: Scheduler> {
     pub(crate) registry: Mutex<S, Registry<S>>,
-    /// Serial numbers of `Local`s, never reused (their ids are).
-    pub(crate) local_serials: S::AtomicU64,
     /// Shared by `Thread-N`, `Dummy-N` and timers; advanced only when a default name is made.
     pub(crate) name_counter: S::AtomicUsize,
     pub(crate) serial_counter: S::AtomicUsize,
@@ -68,7 +66,6 @@ impl<S: Scheduler> RunState<S> {
         threads.insert(main.serial(), main.clone());
         RunState {
             registry: Mutex::new(Registry { threads, main }),
-            local_serials: S::AtomicU64::new(1),
             name_counter: S::AtomicUsize::new(1),
             serial_counter: S::AtomicUsize::new(1),
             stack_size: S::AtomicUsize::new(0),
@@ -103,14 +100,18 @@ impl<S: Scheduler> ThreadStatus<S> {
     }
 }
 
-/// The values of [`crate::Local`]s that belong to one thread, indexed by the local's id.
+/// One thread's value of one [`crate::Local`], with that local's serial (unique in the process,
+/// unlike ids, which are reused and belong to one run).
+pub(crate) type LocalValue = (u64, Box<dyn Any + Send>);
+
+/// The values of [`crate::Local`]s that belong to one thread.
 pub(crate) struct LocalSlots<S: Scheduler> {
-    pub(crate) values: Mutex<S, Vec<Option<Box<dyn Any + Send>>>>,
+    pub(crate) values: Mutex<S, Vec<LocalValue>>,
 }
 
 impl<S: Scheduler> LocalSlots<S> {
     /// Takes every value out (to be dropped by the caller, outside the lock).
-    pub(crate) fn take_all(&self) -> Vec<Option<Box<dyn Any + Send>>> {
+    pub(crate) fn take_all(&self) -> Vec<LocalValue> {
         std::mem::take(&mut *self.values.lock())
     }
 }

@@ -721,10 +721,16 @@ impl Execution {
             }
             // The thread's end: its state (Local values, a dummy's registration) goes first,
             // while it can still use the scheduler.
+            // Dropping them runs user destructors (`Local` values): a panic there fails the
+            // execution like any other, and must not unwind out of the coroutine.
             let state = execution.inner.borrow_mut().threads[id].state.take();
-            drop(state);
             let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
-            drop(locals);
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || {
+                drop(state);
+                drop(locals);
+            })) {
+                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            }
             let mut inner = execution.inner.borrow_mut();
             inner.threads[id].status = Status::Finished;
             if !inner.threads[id].daemon {
@@ -1037,6 +1043,14 @@ pub(crate) fn run_execution(
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
+    // Whatever happens below, even a panic, the pointer to this execution does not outlive it.
+    struct ClearCurrent;
+    impl Drop for ClearCurrent {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(std::ptr::null()));
+        }
+    }
+    let _clear = ClearCurrent;
 
     {
         let stack = execution.inner.borrow_mut().stack_pool.pop();
@@ -1083,8 +1097,17 @@ pub(crate) fn run_execution(
     // still current, in teardown mode: destructors that call the scheduler neither schedule nor
     // block. Suspended (abandoned) coroutines are leaked below and never run again.
     execution.tearing_down.set(true);
-    drop(execution.locals.take());
-    drop(execution.run_state.take());
+    let locals = execution.locals.take();
+    let run_state = execution.run_state.take();
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || {
+        drop(locals);
+        drop(run_state);
+    })) {
+        execution.fail(
+            FailureKind::Panic,
+            format!("panic while dropping the execution's state: {}", crate::panic_message(&*payload)),
+        );
+    }
     execution.tearing_down.set(false);
 
     let mut inner = execution.inner.into_inner();
