@@ -17,6 +17,11 @@ use weft_sim::{explorations_running, in_simulation, Sim};
 /// OS thread that started it); while no exploration runs in the process, the test is one load of a
 /// read-mostly word per operation, and the atomics are std atomics, so the façade's types run at
 /// the speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
+///
+/// Objects belong to the world that uses them: create a simulation's objects inside it. An object
+/// shared at the same time by a simulation and by real threads (a `static` lock used by two tests,
+/// one of them in `weft::sim::check`) would park its waiters in two different schedulers, and a
+/// real waiter could then wait forever.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 
