@@ -341,12 +341,8 @@ impl Execution {
         }
     }
 
-    /// Adds `address` to the current step's footprint (`Scheduler::touch`).
-    pub(crate) fn touch_address(&self, address: usize) {
-        self.touch_now(address);
-    }
-
-    fn touch_now(&self, address: usize) {
+    /// Adds `address` to the current step's footprint (also `Scheduler::touch`).
+    pub(crate) fn touch_now(&self, address: usize) {
         if self.config.track_footprints {
             self.touch(&mut self.inner.borrow_mut(), address);
         }
@@ -463,10 +459,9 @@ impl Execution {
             return;
         }
         self.accesses.set(0);
-        let (next, current) = {
+        {
             let mut inner = self.inner.borrow_mut();
-            inner.steps += 1;
-            if inner.steps > self.config.max_steps && inner.failure.is_none() {
+            if inner.steps >= self.config.max_steps && inner.failure.is_none() {
                 let limit = self.config.max_steps;
                 let thread = inner.threads[inner.current].name.clone();
                 inner.failure = Some(Failure {
@@ -475,6 +470,16 @@ impl Execution {
                     thread,
                 });
             }
+        }
+        self.run_next();
+    }
+
+    /// Ends the current step: the strategy picks the next thread, and the current one is
+    /// suspended unless it is the one picked.
+    fn run_next(&self) {
+        let (next, current) = {
+            let mut inner = self.inner.borrow_mut();
+            inner.steps += 1;
             let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
             inner.next = next;
             (next, inner.current)
@@ -791,7 +796,8 @@ impl Execution {
             self.record(&mut inner, None, &what);
         }
         self.critical(before_sleep);
-        self.block();
+        // Blocked: others run until someone wakes this thread.
+        self.run_next();
         let resumed_on = match self.inner.borrow().threads[self.current_thread()].timed_out {
             Some((key, _)) => key,
             None => key,
@@ -813,20 +819,6 @@ impl Execution {
             }
             Some(result) => result,
             None => unreachable!("a blocked thread resumes only once woken"),
-        }
-    }
-
-    /// The current thread is blocked: run others until someone wakes it.
-    fn block(&self) {
-        let (next, current) = {
-            let mut inner = self.inner.borrow_mut();
-            inner.steps += 1;
-            let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
-            inner.next = next;
-            (next, inner.current)
-        };
-        if next != Some(current) {
-            self.suspend();
         }
     }
 
@@ -1127,13 +1119,11 @@ pub(crate) fn run_execution(
         std::mem::forget(std::mem::take(&mut thread.locals));
     }
     buffers.stacks = std::mem::take(&mut inner.stack_pool);
-    let outcome = Outcome {
+    Outcome {
         failure: inner.failure,
         pruned: inner.pruned,
         schedule: inner.schedule,
         trace: inner.trace,
         steps: inner.steps,
-    };
-    CURRENT.with(|c| c.set(std::ptr::null()));
-    outcome
+    }
 }

@@ -171,7 +171,7 @@ impl Scheduler for Sim {
     }
 
     fn touch(address: usize) {
-        current().touch_address(address);
+        current().touch_now(address);
     }
 
     fn outcome(object: usize, result: &'static str) {
