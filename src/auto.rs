@@ -72,6 +72,46 @@ fn sim_touch(address: usize) {
 
 #[cold]
 #[inline(never)]
+fn sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+    if in_simulation() {
+        Sim::blocking_operation(object, kind, name, ready)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_wait_ready(key: usize, ready: &dyn Fn() -> bool) {
+    if in_simulation() {
+        Sim::wait_ready(key, ready)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_releases(object: usize) {
+    if in_simulation() {
+        Sim::releases(object)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_observe(address: usize) {
+    if in_simulation() {
+        Sim::observe(address)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn sim_internal_section(enter: bool) {
+    if in_simulation() {
+        Sim::internal_section(enter)
+    }
+}
+
+#[cold]
+#[inline(never)]
 fn sim_current_ident() -> usize {
     if in_simulation() {
         Sim::current_ident()
@@ -218,6 +258,41 @@ impl Scheduler for Auto {
     fn touch(address: usize) {
         if explorations_running() {
             sim_touch(address)
+        }
+    }
+
+    #[inline(always)]
+    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        if explorations_running() {
+            sim_blocking_operation(object, kind, name, ready)
+        }
+    }
+
+    #[inline(always)]
+    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
+        if explorations_running() {
+            sim_wait_ready(key, ready)
+        }
+    }
+
+    #[inline(always)]
+    fn releases(object: usize) {
+        if explorations_running() {
+            sim_releases(object)
+        }
+    }
+
+    #[inline(always)]
+    fn observe(address: usize) {
+        if explorations_running() {
+            sim_observe(address)
+        }
+    }
+
+    #[inline(always)]
+    fn internal_section(enter: bool) {
+        if explorations_running() {
+            sim_internal_section(enter)
         }
     }
 

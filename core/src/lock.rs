@@ -85,7 +85,7 @@ impl<S: Scheduler> Lock<S> {
     /// Blocks until the lock is taken. Returns true.
     #[inline]
     pub fn acquire(&self) -> bool {
-        S::operation(self.raw.park_key(), "Lock", "acquire");
+        S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
         true
     }
@@ -121,6 +121,7 @@ impl<S: Scheduler> Lock<S> {
     pub fn release(&self) -> Result<(), Error> {
         S::operation(self.raw.park_key(), "Lock", "release");
         if self.raw.unlock() {
+            S::releases(self.raw.park_key());
             Ok(())
         } else {
             S::outcome(self.raw.park_key(), "error: release unlocked lock");
@@ -138,7 +139,7 @@ impl<S: Scheduler> Lock<S> {
     /// Acquires the lock and returns a guard that releases it when dropped (Python's `with lock:`).
     #[inline]
     pub fn lock(&self) -> Guard<'_, Self> {
-        S::operation(self.raw.park_key(), "Lock", "acquire");
+        S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
         Guard::new(self)
     }
@@ -214,6 +215,16 @@ impl<S: Scheduler> RLock<S> {
         (self.owner.load(Relaxed) == me).then_some(me)
     }
 
+    /// Whether the lock is free or owned by `me` (0: nobody), the readiness test of a blocking
+    /// acquire. It reads the whole state (the level too, though it decides nothing): what a
+    /// simulator learns a release wrote, and lets through (see `Scheduler::releases`).
+    fn free_or_owned_by(&self, me: usize) -> bool {
+        let locked = self.raw.is_locked();
+        let owner = self.owner.load(Relaxed);
+        let _level = self.count.load(Relaxed);
+        !locked || owner == me
+    }
+
     #[inline]
     fn take(&self, me: usize) {
         self.owner.store(me, Relaxed);
@@ -223,8 +234,8 @@ impl<S: Scheduler> RLock<S> {
     /// Blocks until the caller owns the lock (at once if it already does). Returns true.
     #[inline]
     pub fn acquire(&self) -> bool {
-        S::operation(self.raw.park_key(), "RLock", "acquire");
         let me = S::current_ident();
+        S::blocking_operation(self.raw.park_key(), "RLock", "acquire", &|| self.free_or_owned_by(me));
         if self.owner.load(Relaxed) == me {
             self.count.fetch_add(1, Relaxed);
         } else {
@@ -286,6 +297,7 @@ impl<S: Scheduler> RLock<S> {
         if count == 0 {
             self.owner.store(0, Relaxed);
             self.raw.unlock();
+            S::releases(self.raw.park_key());
         }
         Ok(())
     }
@@ -325,13 +337,14 @@ impl<S: Scheduler> RLock<S> {
         let count = self.count.swap(0, Relaxed);
         self.owner.store(0, Relaxed);
         self.raw.unlock();
+        S::releases(self.raw.park_key());
         Ok(RLockState { count, owner })
     }
 
     /// Blocks until the lock is free, then restores exactly the saved owner and level (Python's
     /// `_acquire_restore()`).
     pub fn acquire_restore(&self, state: RLockState) {
-        S::operation(self.raw.park_key(), "RLock", "acquire_restore");
+        S::blocking_operation(self.raw.park_key(), "RLock", "acquire_restore", &|| self.free_or_owned_by(0));
         self.raw.lock();
         self.owner.store(state.owner, Relaxed);
         self.count.store(state.count, Relaxed);
@@ -433,7 +446,7 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
         self.release()
     }
     fn acquire_restore(&self, _saved: ()) {
-        S::operation(self.raw.park_key(), "Lock", "acquire_restore");
+        S::blocking_operation(self.raw.park_key(), "Lock", "acquire_restore", &|| !self.raw.is_locked());
         self.raw.lock();
     }
     fn raw_lock(&self) -> &RawLock<S> {

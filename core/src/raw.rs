@@ -214,10 +214,29 @@ impl<S: Scheduler, T> Mutex<S, T> {
         Mutex { raw: RawLock::new(), data: UnsafeCell::new(data) }
     }
 
+    /// Locks the mutex to read or change its data (a simulator sees a change of this mutex).
     pub(crate) fn lock(&self) -> MutexGuard<'_, S, T> {
-        S::touch(self.raw.park_key());
+        S::touch(self.key());
+        self.lock_declared()
+    }
+
+    /// Locks the mutex to only read its data (reads by different threads commute).
+    pub(crate) fn read(&self) -> MutexGuard<'_, S, T> {
+        S::observe(self.key());
+        self.lock_declared()
+    }
+
+    /// Locks the mutex; the caller declared what the critical section touches
+    /// ([`Scheduler::touch`], [`Scheduler::observe`]).
+    pub(crate) fn lock_declared(&self) -> MutexGuard<'_, S, T> {
+        S::internal_section(true);
         self.raw.lock();
         MutexGuard { mutex: self, _data: std::marker::PhantomData }
+    }
+
+    /// The address that stands for this mutex's data in footprints.
+    pub(crate) fn key(&self) -> usize {
+        self.raw.park_key()
     }
 }
 
@@ -246,5 +265,6 @@ impl<S: Scheduler, T> DerefMut for MutexGuard<'_, S, T> {
 impl<S: Scheduler, T> Drop for MutexGuard<'_, S, T> {
     fn drop(&mut self) {
         self.mutex.raw.unlock();
+        S::internal_section(false);
     }
 }

@@ -236,6 +236,31 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = (object, kind, name);
     }
 
+    /// A blocking operation is about to run, like [`Scheduler::operation`]: `name` of the `kind`
+    /// of object at `object`, which is also the key its waiters park on. The calling thread can
+    /// make no progress in it until `ready()` holds (the lock is free, the flag is set, the
+    /// thread has ended); until then it would only park.
+    ///
+    /// A simulator may keep the thread off the run queue while `ready()` is false, instead of
+    /// letting it try, park and be woken: the same outcomes in fewer, and fewer distinct, steps.
+    /// `ready` may be called while the calling thread is suspended, from another simulated
+    /// thread: it must only load atomics of the object and compare them with values it
+    /// captured. The real backend does nothing.
+    #[inline(always)]
+    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        let _ = ready;
+        Self::operation(object, kind, name);
+    }
+
+    /// The calling thread is about to wait on `key` until `ready()` holds, inside an operation
+    /// already announced (the hand-shake of `Thread::start`). Like
+    /// [`Scheduler::blocking_operation`] without a new trace event: a simulator may keep the
+    /// thread off the run queue until `ready()` holds. The real backend does nothing.
+    #[inline(always)]
+    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
+        let _ = (key, ready);
+    }
+
     /// The operation the calling thread last started on `object` ended with `result` (for
     /// example `"timed out"`): a simulator adds it to the trace; the real backend does nothing.
     #[inline(always)]
@@ -249,6 +274,33 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     #[inline(always)]
     fn touch(address: usize) {
         let _ = address;
+    }
+
+    /// The calling thread has just released `object` for the blocking operations waiting on it
+    /// (a lock's last release, a semaphore's release, a thread's end): their readiness tests may
+    /// hold now. A simulator learns that this step and those operations were never both able
+    /// to proceed (or commute when they were, as a semaphore's release and acquire), so their
+    /// order needs no exploring. The real backend does nothing.
+    #[inline(always)]
+    fn releases(object: usize) {
+        let _ = object;
+    }
+
+    /// Like [`Scheduler::touch`] for shared state the calling thread only reads: reads of the
+    /// same address by different threads commute, so a simulator need not order them.
+    #[inline(always)]
+    fn observe(address: usize) {
+        let _ = address;
+    }
+
+    /// The calling thread enters (`true`) or leaves (`false`) a critical section of one of the
+    /// primitives' internal mutexes, whose footprint it declared with [`Scheduler::touch`] or
+    /// [`Scheduler::observe`]. A simulator runs the section as one indivisible action: no
+    /// scheduling point inside, and the mutex's own atomics are not part of the footprint. Such
+    /// a section must not call [`Scheduler::operation`] or park. The real backend does nothing.
+    #[inline(always)]
+    fn internal_section(enter: bool) {
+        let _ = enter;
     }
 
     /// A panic escaped a thread's target and no custom excepthook is installed: the default

@@ -101,6 +101,7 @@ impl<S: Scheduler> Counter<S> {
                 Err(actual) => state = actual,
             }
         }
+        S::releases(self.key());
         if state & PARKED != 0 {
             let mut left = n;
             let filter = |_token| {
@@ -130,7 +131,7 @@ macro_rules! semaphore_common {
         /// Takes one unit, blocking while the value is 0. Returns true.
         #[inline]
         pub fn acquire(&self) -> bool {
-            S::operation(self.counter.key(), Self::KIND, "acquire");
+            S::blocking_operation(self.counter.key(), Self::KIND, "acquire", &|| self.counter.value() > 0);
             self.counter.acquire_until(None)
         }
 
@@ -161,7 +162,6 @@ macro_rules! semaphore_common {
 
         /// Acquires and returns a guard that releases when dropped (`with sem:`).
         pub fn guard(&self) -> Guard<'_, Self> {
-            S::operation(self.counter.key(), Self::KIND, "acquire");
             self.acquire();
             Guard::new(self)
         }

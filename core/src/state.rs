@@ -140,6 +140,13 @@ impl<S: Scheduler> ThreadState<S> {
         }
     }
 
+    /// Records that the thread waits on `key` (0: no longer) without parking: for a backend
+    /// that keeps a thread off its run queue until its blocking operation can proceed
+    /// ([`Scheduler::blocking_operation`]), so that [`ThreadStatus::blocked_on`] still tells.
+    pub fn set_blocked_on(&self, key: usize) {
+        self.status.blocked_on.store(key, Relaxed);
+    }
+
     /// Drops the thread's `Local` values (outside any lock).
     pub(crate) fn drop_locals(&self) {
         self.local_cache.borrow_mut().clear();
@@ -153,12 +160,22 @@ impl<S: Scheduler> Default for ThreadState<S> {
     }
 }
 
-impl<S: Scheduler> Drop for ThreadState<S> {
-    fn drop(&mut self) {
+impl<S: Scheduler> ThreadState<S> {
+    /// Does what dropping the state does (drops the thread's `Local` values, removes a dummy
+    /// thread from the registry) but keeps the state's memory: for a backend that keeps the
+    /// addresses of an ended thread's objects from being reused for a while. Dropping it later
+    /// does nothing more.
+    pub fn end(&mut self) {
         self.drop_locals();
         if let Some(thread) = self.current.get_mut().take() {
             thread.end_of_os_thread();
         }
+    }
+}
+
+impl<S: Scheduler> Drop for ThreadState<S> {
+    fn drop(&mut self) {
+        self.end();
     }
 }
 

@@ -1,6 +1,7 @@
 //! `threading.Thread`: a handle to a thread of control, its life cycle and its registry.
 
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -215,8 +216,20 @@ impl<S: Scheduler> Thread<S> {
         let thread = Self::from_parts(serial, Kind::Dummy, format!("Dummy-{number}"), true, STARTED, None);
         thread.inner.ident.store(S::current_ident(), Relaxed);
         thread.inner.native_id.store(S::native_id(), Relaxed);
-        S::with_run_state(|run| run.registry.lock().threads.insert(serial, thread.clone()));
+        thread.change_registry(|threads| threads.insert(serial, thread.clone()));
         thread
+    }
+
+    /// Adds this thread to the registry or removes it (`f` does either). Such changes by
+    /// different threads commute: each is modelled as reading the registry and writing this
+    /// thread's own entry, so that a simulator orders them only against readers of the whole
+    /// registry (`enumerate`, `active_count`), which write it.
+    fn change_registry<R>(&self, f: impl FnOnce(&mut BTreeMap<usize, Thread<S>>) -> R) -> R {
+        S::touch(self.state_key());
+        S::with_run_state(|run| {
+            S::observe(run.registry.key());
+            f(&mut run.registry.lock_declared().threads)
+        })
     }
 
     pub(crate) fn serial(&self) -> usize {
@@ -272,19 +285,20 @@ impl<S: Scheduler> Thread<S> {
         {
             return Err(Error::StartedTwice);
         }
-        let stack_size = S::with_run_state(|run| {
-            run.registry.lock().threads.insert(self.serial(), self.clone());
-            run.stack_size.load(Relaxed)
-        });
+        self.change_registry(|threads| threads.insert(self.serial(), self.clone()));
+        let stack_size = S::with_run_state(|run| run.stack_size.load(Relaxed));
         let name = self.name();
         let os_name = name.split('\0').next().unwrap_or_default().to_owned();
         let options = SpawnOptions { name: Some(os_name), daemon: self.daemon(), stack_size };
         let thread = self.clone();
         if S::spawn(options, Box::new(move || thread.run())).is_err() {
-            S::with_run_state(|run| run.registry.lock().threads.remove(&self.serial()));
+            self.change_registry(|threads| threads.remove(&self.serial()));
             self.inner.state.store(INITIAL, Release);
             return Err(Error::CantStartThread);
         }
+        // The new thread announces itself at once: a simulator runs it until then rather than
+        // let the caller park first.
+        S::wait_ready(self.state_key(), &|| self.inner.state.load(Acquire) != STARTING);
         self.wait_state_leaves(STARTING, None);
         Ok(())
     }
@@ -297,7 +311,7 @@ impl<S: Scheduler> Thread<S> {
         self.set_state(STARTED);
 
         let (trace, profile) = S::with_run_state(|run| {
-            let hooks = run.hooks.lock();
+            let hooks = run.hooks.read();
             (hooks.trace.clone(), hooks.profile.clone())
         });
         let target = self.inner.target.lock().take();
@@ -321,8 +335,9 @@ impl<S: Scheduler> Thread<S> {
 
     /// Leaves the registry and wakes the joiners: `join()` returning implies deregistration.
     fn finish(&self) {
-        S::with_run_state(|run| run.registry.lock().threads.remove(&self.serial()));
+        self.change_registry(|threads| threads.remove(&self.serial()));
         self.set_state(STOPPED);
+        S::releases(self.state_key());
     }
 
     /// Called when the OS (or simulated) thread behind this record ends: a dummy leaves the
@@ -366,7 +381,20 @@ impl<S: Scheduler> Thread<S> {
     }
 
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
-        S::operation(self.state_key(), "Thread", "join");
+        match deadline {
+            None => {
+                // Ready once the thread ended, or at once when the join is an error.
+                let me = S::current_ident();
+                S::blocking_operation(self.state_key(), "Thread", "join", &|| {
+                    let state = self.inner.state.load(Acquire);
+                    state == STOPPED
+                        || state < STARTED
+                        || self.inner.kind == Kind::Dummy
+                        || self.inner.ident.load(Relaxed) == me
+                })
+            }
+            Some(_) => S::operation(self.state_key(), "Thread", "join"),
+        }
         self.check_joinable()?;
         let ended = self.wait_state_leaves(STARTED, deadline);
         crate::report::<S>(self.state_key(), ended, "ended", "still alive");
@@ -379,7 +407,7 @@ impl<S: Scheduler> Thread<S> {
 
     /// The thread's name.
     pub fn name(&self) -> String {
-        self.inner.name.lock().clone()
+        self.inner.name.read().clone()
     }
 
     /// Renames the thread (weft's name; the OS name set at start stays).
@@ -471,7 +499,7 @@ fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) 
         return;
     }
     let args = ExceptHookArgs { thread: Some(thread.clone()), message: panic_message(&*payload) };
-    let hook = S::with_run_state(|run| run.hooks.lock().excepthook.clone());
+    let hook = S::with_run_state(|run| run.hooks.read().excepthook.clone());
     let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
         Some(hook) => hook(&args),
         None => {
@@ -568,7 +596,7 @@ pub fn settrace<S: Scheduler>(hook: Option<ThreadHook<S>>) {
 
 /// The hook installed by [`settrace`].
 pub fn gettrace<S: Scheduler>() -> Option<ThreadHook<S>> {
-    S::with_run_state(|run| run.hooks.lock().trace.clone())
+    S::with_run_state(|run| run.hooks.read().trace.clone())
 }
 
 /// Installs a profile hook, called like the trace hook (Python's `setprofile`).
@@ -578,7 +606,7 @@ pub fn setprofile<S: Scheduler>(hook: Option<ThreadHook<S>>) {
 
 /// The hook installed by [`setprofile`].
 pub fn getprofile<S: Scheduler>() -> Option<ThreadHook<S>> {
-    S::with_run_state(|run| run.hooks.lock().profile.clone())
+    S::with_run_state(|run| run.hooks.read().profile.clone())
 }
 
 /// Replaces the handler of panics that escape a thread's target (`None` restores the default,
@@ -589,7 +617,7 @@ pub fn set_excepthook<S: Scheduler>(hook: Option<ExceptHook<S>>) -> Option<Excep
 
 /// The custom handler installed by [`set_excepthook`], if any.
 pub fn get_excepthook<S: Scheduler>() -> Option<ExceptHook<S>> {
-    S::with_run_state(|run| run.hooks.lock().excepthook.clone())
+    S::with_run_state(|run| run.hooks.read().excepthook.clone())
 }
 
 /// Suspends the calling thread for `duration` (virtual time under a simulator).

@@ -15,7 +15,7 @@ use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, ThreadState, Unp
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{Choice, Schedule};
-use crate::strategy::{Point, Strategy};
+use crate::strategy::{Footprint, Point, StepInfo, Strategy};
 use crate::Sim;
 
 type Co = Coroutine<(), (), (), DefaultStack>;
@@ -53,6 +53,12 @@ struct SimThread {
     coroutine: Option<Co>,
     /// Lock-like objects it acquired and has not released (for deadlock reports).
     holds: Vec<usize>,
+    /// Set while the thread waits, runnable but unable to make progress, in a blocking
+    /// operation (see [`Execution::blocking_operation`]): the key it waits on, and the
+    /// operation's readiness test, which lives on the thread's suspended stack.
+    awaiting: Option<(usize, *const (dyn Fn() -> bool + 'static))>,
+    /// Whether it was found not ready at a scheduling point since it began to wait.
+    waited: Cell<bool>,
 }
 
 /// The parking queues, by key: a small vector searched linearly (a model parks on few objects at
@@ -122,6 +128,13 @@ struct Inner {
     /// A reusable buffer of options (the step loop allocates nothing).
     options: Vec<usize>,
     stack_pool: Vec<DefaultStack>,
+    /// Stacks of threads that finished in this execution: reused only by later executions, so
+    /// that objects on different threads' stacks never share an address (footprints name
+    /// objects by address).
+    finished_stacks: Vec<DefaultStack>,
+    /// The states of threads that ended, kept (empty) until the execution ends, for the same
+    /// reason.
+    ended_states: Vec<ThreadState<Sim>>,
     /// Shared objects numbered by first touch in this execution (footprints use the numbers,
     /// which are stable across executions that share a prefix, unlike addresses).
     numbers: HashMap<usize, u32>,
@@ -147,7 +160,16 @@ pub(crate) struct Execution {
     /// [`SPIN_LIMIT`] is spinning, and is preempted there.
     accesses: Cell<u32>,
     /// The footprint of the step under way (see [`Strategy::step_footprint`]).
-    footprint: Cell<u64>,
+    footprint: Cell<Footprint>,
+    /// How deep the running thread is in internal critical sections (see
+    /// [`Execution::internal_section`]), or in a readiness test: atomics there are neither
+    /// tracked nor scheduling points.
+    quiet: Cell<u32>,
+    /// Set while a readiness test runs to learn what it reads (into `probe_reads`).
+    recording: Cell<bool>,
+    probe_reads: RefCell<Vec<usize>>,
+    /// What the strategy is told about the step under way besides its footprint.
+    step_info: Cell<StepInfo>,
     /// Set when the running thread yields or spins: switching away from it is not a
     /// preemption, and the other threads are tried first (fair to spin loops).
     yielding: Cell<bool>,
@@ -160,6 +182,12 @@ pub(crate) struct Execution {
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
 const CLOCK_BIT: u64 = 1;
+
+/// The footprint key that orders a thread's spawn before its first step (an address no object
+/// has).
+fn spawn_key(thread: usize) -> usize {
+    usize::MAX - thread
+}
 
 /// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's
 /// operation (whose internal loops are far shorter): in coarse mode it becomes a scheduling point.
@@ -301,7 +329,7 @@ impl Execution {
     }
 
     pub(crate) fn now(&self) -> Instant {
-        self.footprint.set(self.footprint.get() | CLOCK_BIT);
+        self.add_footprint(CLOCK_BIT, false);
         epoch() + self.inner.borrow().clock
     }
 
@@ -332,20 +360,53 @@ impl Execution {
         result
     }
 
-    /// Adds shared object `address` to the current step's footprint.
-    fn touch(&self, inner: &mut Inner, address: usize) {
+    fn add_footprint(&self, bits: u64, write: bool) {
+        let mut footprint = self.footprint.get();
+        if write {
+            footprint.writes |= bits;
+        } else {
+            footprint.reads |= bits;
+        }
+        self.footprint.set(footprint);
+    }
+
+    /// Adds shared object `address` to the current step's footprint, as written (`write`) or
+    /// only read.
+    fn touch(&self, inner: &mut Inner, address: usize, write: bool) {
         if self.config.track_footprints {
             let next = inner.numbers.len() as u32;
             let number = *inner.numbers.entry(address).or_insert(next);
-            self.footprint.set(self.footprint.get() | 1 << (1 + number % 63));
+            self.add_footprint(1 << (1 + number % 63), write);
         }
     }
 
-    /// Adds `address` to the current step's footprint (also `Scheduler::touch`).
-    pub(crate) fn touch_now(&self, address: usize) {
+    /// Adds `address` to the current step's footprint (`Scheduler::touch` and
+    /// `Scheduler::observe`).
+    pub(crate) fn touch_now(&self, address: usize, write: bool) {
         if self.config.track_footprints {
-            self.touch(&mut self.inner.borrow_mut(), address);
+            self.touch(&mut self.inner.borrow_mut(), address, write);
         }
+    }
+
+    /// Enters or leaves an internal critical section: see `Scheduler::internal_section`.
+    pub(crate) fn internal_section(&self, enter: bool) {
+        if enter {
+            self.quiet.set(self.quiet.get() + 1);
+        } else {
+            self.quiet.set(self.quiet.get() - 1);
+        }
+    }
+
+    /// Evaluates a readiness test quietly (its loads are not the running step's).
+    fn probe(&self, ready: *const (dyn Fn() -> bool + 'static)) -> bool {
+        self.quiet.set(self.quiet.get() + 1);
+        // SAFETY: `ready` was stored by `wait_until_ready` from a reference to a closure on the
+        // stack of a thread suspended inside that call; the thread clears it before the call
+        // returns, so while it is stored the closure is alive and unmoved. Only this OS thread
+        // runs the simulation, and the closure only loads atomics.
+        let result = unsafe { (*ready)() };
+        self.quiet.set(self.quiet.get() - 1);
+        result
     }
 
     fn label(inner: &mut Inner, object: usize, kind: &'static str) -> String {
@@ -382,6 +443,131 @@ impl Execution {
         if self.tearing_down.get() {
             return;
         }
+        self.announce(object, kind, name);
+        if !self.in_critical.get() {
+            self.schedule_point();
+            // The operation itself runs in the step that starts now: its object belongs to that
+            // step's footprint (objects whose atomics the simulator does not see, such as the
+            // façade's, are known only through this).
+            self.touch_now(object, true);
+        }
+    }
+
+    /// The running step released `object` for the blocking operations waiting on it (see
+    /// `Scheduler::releases`).
+    pub(crate) fn releases(&self, object: usize) {
+        if self.config.track_footprints && !self.tearing_down.get() {
+            if let Some(number) = self.number(object) {
+                let mut info = self.step_info.get();
+                info.add_release(number);
+                self.step_info.set(info);
+            }
+        }
+    }
+
+    /// The number of shared object `address` in this execution, if it was touched.
+    fn number(&self, address: usize) -> Option<u32> {
+        self.inner.borrow().numbers.get(&address).copied()
+    }
+
+    /// A blocking operation starts: a scheduling point at which the thread is not runnable
+    /// until `ready()` holds (see `Scheduler::blocking_operation`). In fine-grained mode the
+    /// primitive's own waiting (its failed attempts, parking and wake-ups) is explored instead.
+    pub(crate) fn blocking_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            return self.operation(object, kind, name);
+        }
+        self.announce(object, kind, name);
+        self.wait_until_ready(object, ready, true);
+        self.schedule_point();
+        self.touch_now(object, true);
+        self.end_wait(object, ready);
+    }
+
+    /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
+    /// `key` (and, for `blocked_on`, its status); the caller's next scheduling point switches
+    /// away from it until then. Without `announced`, the wait is its own scheduling point.
+    pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
+        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            return;
+        }
+        let test = ready;
+        let ready: *const (dyn Fn() -> bool + '_) = ready;
+        // SAFETY: only the lifetime is erased. The pointer is stored until this thread is
+        // scheduled again, which happens before this call returns (below, or at the caller's
+        // scheduling point that follows at once), and the stored pointer is then cleared.
+        let ready: *const (dyn Fn() -> bool + 'static) = unsafe { std::mem::transmute(ready) };
+        let ready_now = self.probe(ready);
+        if ready_now && !announced {
+            return;
+        }
+        // Kept even when ready now: other threads may run at the scheduling point that
+        // follows, and the operation must not start unless it can go through without blocking.
+        {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            inner.threads[current].awaiting = Some((key, ready));
+            inner.threads[current].waited.set(!ready_now);
+        }
+        if !ready_now {
+            self.with_thread_state(|state| state.set_blocked_on(key));
+        }
+        if !announced {
+            self.schedule_point();
+            self.touch_now(key, true);
+            self.end_wait(key, test);
+        }
+    }
+
+    /// The running thread, scheduled again at the start of its blocking operation on `key`
+    /// (whose readiness test is `ready`), no longer waits. The strategy learns what the test
+    /// reads: the step that let this one go by writing it was never enabled together with it.
+    fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool) {
+        let waited = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            thread.awaiting = None;
+            thread.waited.replace(false)
+        };
+        if waited {
+            self.with_thread_state(|state| state.set_blocked_on(0));
+        }
+        if self.config.track_footprints {
+            self.recording.set(true);
+            self.quiet.set(self.quiet.get() + 1);
+            ready();
+            self.quiet.set(self.quiet.get() - 1);
+            self.recording.set(false);
+            let addresses = std::mem::take(&mut *self.probe_reads.borrow_mut());
+            let inner = self.inner.borrow();
+            // The object itself too: the simulator may not see its atomics (the façade's).
+            let readiness = addresses
+                .iter()
+                .chain(std::iter::once(&key))
+                .filter_map(|a| inner.numbers.get(a))
+                .fold(0, |bits, &number| bits | 1 << (1 + number % 63));
+            let mut info = self.step_info.get();
+            info.readiness = readiness;
+            info.acquires = inner.numbers.get(&key).copied();
+            // The thread does not hold what it is about to acquire (its announcement counted it
+            // already), unless it held it before (a re-entrant acquire).
+            let held = inner.threads[inner.current].holds.iter().filter(|&&h| h == key).count();
+            if held <= 1 {
+                info.remove_held(info.acquires);
+            }
+            self.step_info.set(info);
+        }
+    }
+
+    /// Records the start of an operation: what the thread holds, the footprint, the trace.
+    fn announce(&self, object: usize, kind: &'static str, name: &'static str) {
         {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -398,18 +584,14 @@ impl Execution {
                 ("Lock" | "RLock", "release_save") => holds.retain(|&h| h != object),
                 _ => {}
             }
-            self.touch(&mut inner, object);
+            if self.in_critical.get() {
+                // No scheduling point: the operation runs in the step under way.
+                self.touch(&mut inner, object, true);
+            }
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);
             }
             self.record(&mut inner, Some((object, kind)), name);
-        }
-        if !self.in_critical.get() {
-            self.schedule_point();
-            // The operation itself runs in the step that starts now: its object belongs to that
-            // step's footprint (objects whose atomics the simulator does not see, such as the
-            // façade's, are known only through this).
-            self.touch_now(object);
         }
     }
 
@@ -427,10 +609,17 @@ impl Execution {
         }
     }
 
-    /// An atomic access: a scheduling point in fine-grained mode, or in a spin loop.
-    pub(crate) fn atomic_access(&self, address: usize) {
-        self.touch_now(address);
+    /// An atomic access (`write`: one that may change the value): a scheduling point in
+    /// fine-grained mode, or in a spin loop.
+    pub(crate) fn atomic_access(&self, address: usize, write: bool) {
+        if self.quiet.get() != 0 {
+            if self.recording.get() {
+                self.probe_reads.borrow_mut().push(address);
+            }
+            return;
+        }
         if self.in_critical.get() {
+            self.touch_now(address, write);
             return;
         }
         let spinning = self.accesses.get() >= SPIN_LIMIT;
@@ -440,7 +629,7 @@ impl Execution {
             if spinning {
                 // A spin waits for some other step: dependent on everything, it wakes every
                 // sleeping thread (sleep sets must not starve the thread it waits for).
-                self.footprint.set(u64::MAX);
+                self.footprint.set(Footprint::ALL);
             }
             {
                 let mut inner = self.inner.borrow_mut();
@@ -451,6 +640,8 @@ impl Execution {
             self.schedule_point();
             self.accesses.set(count);
         }
+        // The access runs in the step under way (after the scheduling point, if there was one).
+        self.touch_now(address, write);
     }
 
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.
@@ -505,9 +696,11 @@ impl Execution {
     /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
+        self.mark_waiting(inner);
         if self.config.track_footprints {
-            let footprint = self.footprint.replace(0);
-            self.with_strategy(|s| s.step_footprint(footprint));
+            let footprint = self.footprint.replace(Footprint::default());
+            let info = self.step_info.replace(StepInfo::default());
+            self.with_strategy(|s| s.step_footprint(footprint, info));
         }
         if inner.unfinished == 0 {
             return None;
@@ -518,14 +711,14 @@ impl Execution {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
             let current = inner.current;
-            let runnable_now = inner.threads[current].status == Status::Runnable;
+            let runnable_now = self.can_run(&inner.threads[current]);
             // Option 0 is "the running thread goes on", unless it yields: then it comes last.
             let current_runnable = runnable_now && !yielding;
             if current_runnable {
                 options.push(current);
             }
             for (id, thread) in inner.threads.iter().enumerate() {
-                if id != current && thread.status == Status::Runnable {
+                if id != current && self.can_run(thread) {
                     options.push(id);
                 }
             }
@@ -584,16 +777,56 @@ impl Execution {
             }
             let chosen = options[index];
             inner.options = options;
+            if self.config.track_footprints {
+                // The locks the chosen thread holds as its step begins (for the strategy).
+                let mut info = StepInfo::default();
+                for address in inner.threads[chosen].holds.iter().rev() {
+                    if let Some(&number) = inner.numbers.get(address) {
+                        info.add_held(number);
+                    }
+                }
+                self.step_info.set(info);
+            }
             let fires = index >= first_timer && index < first_timer + due;
             if fires {
                 self.fire_timeout(inner, chosen);
             }
             if fires || inner.clock != clock_before {
                 // Time moved: treat the step as dependent on everything.
-                self.footprint.set(u64::MAX);
+                self.footprint.set(Footprint::ALL);
             }
             return Some(chosen);
         }
+    }
+
+    /// Threads at a blocking operation that the step just ended made wait (they were ready when
+    /// they reached it): their status says now what they wait on, as a parked thread's does.
+    /// The change belongs to the step that caused it.
+    fn mark_waiting(&self, inner: &mut Inner) {
+        for id in 0..inner.threads.len() {
+            let thread = &inner.threads[id];
+            let Some((key, ready)) = thread.awaiting else { continue };
+            if thread.status != Status::Runnable || thread.waited.get() || self.probe(ready) {
+                continue;
+            }
+            thread.waited.set(true);
+            if let Some(state) = &thread.state {
+                self.quiet.set(self.quiet.get() + 1);
+                self.recording.set(true);
+                state.set_blocked_on(key);
+                self.recording.set(false);
+                self.quiet.set(self.quiet.get() - 1);
+            }
+            for address in std::mem::take(&mut *self.probe_reads.borrow_mut()) {
+                self.touch(inner, address, true);
+            }
+        }
+    }
+
+    /// Whether `thread` can make progress: runnable, and not waiting in a blocking operation
+    /// that is not ready.
+    fn can_run(&self, thread: &SimThread) -> bool {
+        thread.status == Status::Runnable && thread.awaiting.is_none_or(|(_, ready)| self.probe(ready))
     }
 
     fn earliest_deadline(inner: &Inner) -> Option<Duration> {
@@ -644,7 +877,12 @@ impl Execution {
     fn deadlock(&self, inner: &mut Inner) {
         let mut blocked = Vec::new();
         for thread in &inner.threads {
-            if let Status::Blocked { key, .. } = thread.status {
+            let waiting = match (thread.status, thread.awaiting) {
+                (Status::Blocked { key, .. }, _) => Some(key),
+                (Status::Runnable, Some((key, _))) => Some(key),
+                _ => None,
+            };
+            if let Some(key) = waiting {
                 let waits_on = inner.labels.get(&key).cloned().unwrap_or_else(|| format!("object at {key:#x}"));
                 let holds = thread
                     .holds
@@ -701,10 +939,12 @@ impl Execution {
             inner.threads.push(Self::new_thread(id, name, options.daemon, stack, main));
             inner.unfinished += usize::from(!options.daemon);
             self.record(&mut inner, None, &format!("spawn thread {id}"));
+            self.touch(&mut inner, spawn_key(id), true);
             id
         };
         self.with_strategy(|s| s.thread_created(id));
-        self.schedule_point();
+        // No scheduling point here: the spawner's next one comes at once (`Thread::start` waits
+        // for the new thread to announce itself), and the new thread can run from there.
         Ok(())
     }
 
@@ -721,6 +961,8 @@ impl Execution {
                 let inner = execution.inner.borrow();
                 inner.threads[id].yielder.set(yielder as *const Yielder<(), ()>);
             }
+            // Ordered after its spawn.
+            execution.touch_now(spawn_key(id), true);
             if let Err(payload) = catch_unwind(AssertUnwindSafe(main)) {
                 execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
             }
@@ -728,15 +970,20 @@ impl Execution {
             // while it can still use the scheduler.
             // Dropping them runs user destructors (`Local` values): a panic there fails the
             // execution like any other, and must not unwind out of the coroutine.
-            let state = execution.inner.borrow_mut().threads[id].state.take();
+            // The state's memory is kept until the execution ends, so that no later thread's
+            // objects take its addresses (footprints name objects by address).
+            let mut state = execution.inner.borrow_mut().threads[id].state.take();
             let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || {
-                drop(state);
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+                if let Some(state) = &mut state {
+                    state.end();
+                }
                 drop(locals);
             })) {
                 execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
             }
             let mut inner = execution.inner.borrow_mut();
+            inner.ended_states.extend(state.map(|state| *state));
             inner.threads[id].status = Status::Finished;
             if !inner.threads[id].daemon {
                 inner.unfinished -= 1;
@@ -754,6 +1001,8 @@ impl Execution {
             yielder: Cell::new(std::ptr::null()),
             coroutine: Some(Coroutine::with_stack(stack, body)),
             holds: Vec::new(),
+            awaiting: None,
+            waited: Cell::new(false),
         }
     }
 
@@ -768,7 +1017,7 @@ impl Execution {
         token: usize,
         deadline: Option<Instant>,
     ) -> ParkResult {
-        self.touch_now(key);
+        self.touch_now(key, true);
         if !self.critical(validate) {
             return ParkResult::Invalid;
         }
@@ -802,7 +1051,7 @@ impl Execution {
             Some((key, _)) => key,
             None => key,
         };
-        self.touch_now(resumed_on);
+        self.touch_now(resumed_on, true);
         let (wake, info) = {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -832,7 +1081,7 @@ impl Execution {
     }
 
     pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
-        self.touch_now(key);
+        self.touch_now(key, true);
         let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
         let chosen = if waiters > 1 {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
@@ -869,7 +1118,7 @@ impl Execution {
 
     pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
         let mut inner = self.inner.borrow_mut();
-        self.touch(&mut inner, key);
+        self.touch(&mut inner, key, true);
         let woken: Vec<usize> = Vec::from(inner.queues.remove(key));
         for &thread in &woken {
             Self::wake(&mut inner, thread, token);
@@ -883,7 +1132,7 @@ impl Execution {
         mut filter: impl FnMut(usize) -> weft_core::FilterOp,
         callback: impl FnOnce(UnparkResult) -> usize,
     ) -> UnparkResult {
-        self.touch_now(key);
+        self.touch_now(key, true);
         let queued: Vec<(usize, usize)> = {
             let inner = self.inner.borrow();
             inner.queues.get(key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
@@ -926,8 +1175,8 @@ impl Execution {
         callback: impl FnOnce(weft_core::RequeueOp, UnparkResult) -> usize,
     ) -> UnparkResult {
         use weft_core::RequeueOp::*;
-        self.touch_now(from);
-        self.touch_now(to);
+        self.touch_now(from, true);
+        self.touch_now(to, true);
         let op = self.critical(validate);
         let mut result = UnparkResult::default();
         let mut woken = None;
@@ -981,7 +1230,7 @@ impl Execution {
 
     pub(crate) fn yield_now(&self) {
         self.yielding.set(true);
-        self.footprint.set(u64::MAX);
+        self.footprint.set(Footprint::ALL);
         self.schedule_point();
     }
 }
@@ -1017,6 +1266,8 @@ pub(crate) fn run_execution(
             next: Some(0),
             options: Vec::with_capacity(16),
             stack_pool: std::mem::take(&mut buffers.stacks),
+            finished_stacks: Vec::new(),
+            ended_states: Vec::new(),
             numbers: HashMap::new(),
             pruned: false,
             unfinished: 0,
@@ -1028,7 +1279,11 @@ pub(crate) fn run_execution(
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
-        footprint: Cell::new(0),
+        footprint: Cell::new(Footprint::default()),
+        quiet: Cell::new(0),
+        recording: Cell::new(false),
+        probe_reads: RefCell::new(Vec::new()),
+        step_info: Cell::new(StepInfo::default()),
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
         replaying: strategy_follows,
@@ -1076,7 +1331,7 @@ pub(crate) fn run_execution(
             }
             CoroutineResult::Return(()) => {
                 let mut inner = execution.inner.borrow_mut();
-                inner.stack_pool.push(coroutine.into_stack());
+                inner.finished_stacks.push(coroutine.into_stack());
                 inner.next = if inner.failure.is_some() { None } else { execution.pick_next(&mut inner) };
             }
         }
@@ -1091,7 +1346,9 @@ pub(crate) fn run_execution(
     execution.tearing_down.set(true);
     let locals = execution.locals.take();
     let run_state = execution.run_state.take();
+    let ended_states = std::mem::take(&mut execution.inner.borrow_mut().ended_states);
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || {
+        drop(ended_states);
         drop(locals);
         drop(run_state);
     })) {
@@ -1118,6 +1375,7 @@ pub(crate) fn run_execution(
         }
         std::mem::forget(std::mem::take(&mut thread.locals));
     }
+    inner.stack_pool.append(&mut inner.finished_stacks);
     buffers.stacks = std::mem::take(&mut inner.stack_pool);
     Outcome {
         failure: inner.failure,

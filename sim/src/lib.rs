@@ -77,15 +77,15 @@ macro_rules! sim_atomic {
                 SimAtomic(<$atomic>::new(value))
             }
             fn load(&self, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, false);
                 self.0.load(order)
             }
             fn store(&self, value: $int, order: Ordering) {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.store(value, order)
             }
             fn swap(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.swap(value, order)
             }
             fn compare_exchange(
@@ -95,7 +95,7 @@ macro_rules! sim_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
             fn compare_exchange_weak(
@@ -106,23 +106,23 @@ macro_rules! sim_atomic {
                 failure: Ordering,
             ) -> Result<$int, $int> {
                 // Never fails spuriously: spurious failures would only add steps.
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_add(value, order)
             }
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_sub(value, order)
             }
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_or(value, order)
             }
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize);
+                current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_and(value, order)
             }
         }
@@ -170,8 +170,28 @@ impl Scheduler for Sim {
         current().unhandled_panic(thread, message);
     }
 
+    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        current().blocking_operation(object, kind, name, ready)
+    }
+
+    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
+        current().wait_until_ready(key, ready, false)
+    }
+
     fn touch(address: usize) {
-        current().touch_now(address);
+        current().touch_now(address, true);
+    }
+
+    fn releases(object: usize) {
+        current().releases(object);
+    }
+
+    fn observe(address: usize) {
+        current().touch_now(address, false);
+    }
+
+    fn internal_section(enter: bool) {
+        current().internal_section(enter);
     }
 
     fn outcome(object: usize, result: &'static str) {
@@ -287,7 +307,7 @@ pub struct Explorer {
 }
 
 /// The default number of executions per strategy.
-pub const DEFAULT_ITERATIONS: usize = 1000;
+pub const DEFAULT_ITERATIONS: usize = 5000;
 /// The default step limit of one execution.
 pub const DEFAULT_MAX_STEPS: usize = 100_000;
 
@@ -336,8 +356,9 @@ impl Explorer {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
 
-    /// The default portfolio of [`check`]: exhaustive search while the program is small, then
-    /// random walk and PCT at depths 1 to 3.
+    /// The default portfolio of [`check`], a fifth of the executions each: exhaustive search
+    /// (a search that finishes proves the model, and ends the check), exhaustive search within
+    /// 2 preemptions (shallow bugs first), random walk, and PCT at depths 2 and 3.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
     }
@@ -458,8 +479,9 @@ impl Explorer {
         let mut pool = Buffers::default();
         let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
             StrategyKind::Portfolio(seed) => {
-                let each = self.iterations.div_ceil(4).max(1);
+                let each = self.iterations.div_ceil(5).max(1);
                 vec![
+                    (StrategyKind::Exhaustive(None), each),
                     (StrategyKind::Exhaustive(Some(2)), each),
                     (StrategyKind::RandomWalk(*seed), each),
                     (StrategyKind::Pct(*seed, 2), each),
@@ -498,13 +520,16 @@ impl Explorer {
                 pool.recycle(outcome.schedule);
             }
             let exhausted = strategy.exhausted();
-            if exhausted && matches!(self.strategy, StrategyKind::Portfolio(_)) {
-                // The whole program was explored (within the preemption bound): nothing left
-                // for random strategies to find that a bounded search would miss cheaply.
+            let unbounded = matches!(kind, StrategyKind::Exhaustive(None));
+            if exhausted && unbounded && matches!(self.strategy, StrategyKind::Portfolio(_)) {
+                // Every interleaving was explored (up to equivalence): nothing is left for the
+                // random strategies to find.
                 stats.exhausted = true;
                 break;
             }
-            stats.exhausted = exhausted;
+            // In a portfolio, only the unbounded search proves anything.
+            let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
+            stats.exhausted = exhausted && (!portfolio || matches!(kind, StrategyKind::Exhaustive(None)));
         }
         stats.elapsed = start.elapsed();
         Ok(stats)
@@ -625,8 +650,10 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
 /// The seed [`check`] uses unless `WEFT_SEED` says otherwise.
 pub const DEFAULT_SEED: u64 = 0x5745_4654;
 
-/// Checks `model` with the default portfolio (bounded exhaustive search, random walk, PCT at
-/// depths 2 and 3; [`DEFAULT_ITERATIONS`] executions in all).
+/// Checks `model` with the default portfolio ([`Explorer::portfolio`], [`DEFAULT_ITERATIONS`]
+/// executions in all): exhaustive search with partial-order reduction, which proves the model
+/// correct if it finishes within its share; otherwise bounded exhaustive search, random walk and
+/// PCT.
 ///
 /// # Panics
 /// With the report of the first failing execution.

@@ -26,9 +26,9 @@ pub(crate) trait Strategy {
     fn wants_footprints(&self) -> bool {
         false
     }
-    /// The footprint of the step that just ended: a bit set of the shared objects it touched,
-    /// numbered by first touch in the execution (bit 0: the clock; all bits: unknown).
-    fn step_footprint(&mut self, _footprint: u64) {}
+    /// The footprint of the step that just ended (what it read and wrote), and what else is
+    /// known about it.
+    fn step_footprint(&mut self, _footprint: Footprint, _info: StepInfo) {}
     /// Called when a thread is created (for priority-based strategies).
     fn thread_created(&mut self, _thread: usize) {}
     /// The execution ended after `steps` scheduling points.
@@ -166,6 +166,66 @@ impl Strategy for Pct {
     }
 }
 
+/// What a step touched: bit sets of the shared objects it read and wrote, numbered by first
+/// touch in the execution (bit 0: the clock).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Footprint {
+    pub reads: u64,
+    pub writes: u64,
+}
+
+impl Footprint {
+    /// Dependent on every other step (time moved, a spin, or nothing is known).
+    pub(crate) const ALL: Footprint = Footprint { reads: u64::MAX, writes: u64::MAX };
+
+    /// Whether the two steps may not commute: one writes what the other reads or writes.
+    #[inline]
+    pub(crate) fn conflicts(self, other: Footprint) -> bool {
+        self.writes & (other.reads | other.writes) != 0 || self.reads & other.writes != 0
+    }
+}
+
+/// What a strategy learns about a step besides its footprint: the blocking operation it begins
+/// with, and the lock it releases. Objects are numbered by first touch in the execution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StepInfo {
+    /// The object of the blocking operation (a lock's acquire, a join) the step begins with.
+    pub acquires: Option<u32>,
+    /// The footprint bits that operation's readiness test reads.
+    pub readiness: u64,
+    /// The objects the step released for blocking operations (see `Scheduler::releases`); a
+    /// step that releases more is not told about the rest (which is safe: it only makes the
+    /// search explore more).
+    pub releases: [Option<u32>; 3],
+    /// Locks the thread held when the step began (up to 3; the same remark applies).
+    pub held: [Option<u32>; 3],
+}
+
+impl StepInfo {
+    /// Records that the step's thread held `object` when it began.
+    pub(crate) fn add_held(&mut self, object: u32) {
+        if let Some(slot) = self.held.iter_mut().find(|r| r.is_none_or(|r| r == object)) {
+            *slot = Some(object);
+        }
+    }
+
+    /// Forgets that the thread held `object`.
+    pub(crate) fn remove_held(&mut self, object: Option<u32>) {
+        for slot in &mut self.held {
+            if *slot == object {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Records that the step released `object`.
+    pub(crate) fn add_release(&mut self, object: u32) {
+        if let Some(slot) = self.releases.iter_mut().find(|r| r.is_none_or(|r| r == object)) {
+            *slot = Some(object);
+        }
+    }
+}
+
 /// One decision point of the exhaustive search.
 struct Node {
     /// The thread each option runs (for a data choice: the waiter it wakes).
@@ -181,11 +241,11 @@ struct Node {
     bounded: bool,
     /// The sleep set on arrival: threads whose next step was explored from an equivalent state,
     /// with that step's footprint.
-    sleep: Vec<(usize, u64)>,
+    sleep: Vec<(usize, Footprint)>,
     /// Options explored here already, with their steps' footprints.
-    done: Vec<(usize, u64)>,
+    done: Vec<(usize, Footprint)>,
     /// The footprint of the step taken now (known once it ends).
-    footprint: u64,
+    footprint: Footprint,
 }
 
 /// One executed step: its thread, its decision node (if there was a choice), and its vector
@@ -194,17 +254,31 @@ struct Step {
     thread: usize,
     node: Option<usize>,
     clock: Vec<usize>,
+    /// The objects the step released, and those its thread held (see [`StepInfo`]).
+    releases: [Option<u32>; 3],
+    held: [Option<u32>; 3],
+}
+
+impl Step {
+    /// This step's number among its thread's steps (from 1).
+    fn local(&self) -> usize {
+        self.clock[self.thread]
+    }
 }
 
 /// Depth-first search of every schedule up to equivalence, with dynamic partial-order reduction
-/// (Flanagan and Godefroid, POPL 2005) and sleep sets, and an optional bound on preemptions.
+/// and sleep sets (source-set DPOR, Abdulla et al., POPL 2014), and an optional bound on
+/// preemptions.
 ///
-/// Two steps are dependent when their footprints (the shared objects each touched) intersect;
-/// independent steps commute. A decision point first explores one option (option 0, "the running
-/// thread goes on", when it can); when a later step of thread `p` turns out to race with the
-/// step taken at a decision point — dependent, and not ordered by happens-before — `p` is added
-/// to the options to explore there. Sleep sets skip orders already covered. Footprints
-/// over-approximate dependence, which keeps the reduction sound.
+/// Two steps are dependent when one writes an object the other reads or writes (footprints);
+/// independent steps commute. A decision point first explores one option (option 0, "the
+/// running thread goes on", when it can). When a later step `e'` turns out to race with the step
+/// `e` taken at a decision point — dependent, and ordered only by that dependence — the search
+/// makes sure the decision explores one of the threads that can start the reversed race: the
+/// *initials* of the steps after `e` that do not depend on it, followed by `e'`. A race that
+/// cannot be reversed (`e` is what let `e'`'s thread run: a release the thread waited for) adds
+/// nothing. Sleep sets skip orders already covered. Footprints over-approximate dependence,
+/// which keeps the reduction sound.
 pub(crate) struct Exhaustive {
     bound: Option<usize>,
     reduce: bool,
@@ -212,15 +286,17 @@ pub(crate) struct Exhaustive {
     position: usize,
     preemptions: usize,
     /// The current sleep set.
-    sleep: Vec<(usize, u64)>,
+    sleep: Vec<(usize, Footprint)>,
     /// The step under way: its thread and, if it was a decision, its node.
     pending: Option<(usize, Option<usize>)>,
     /// The steps of this execution.
     steps: Vec<Step>,
     /// Each thread's vector clock after its last step.
     thread_clocks: Vec<Vec<usize>>,
-    /// For each footprint bit, the last step that touched it.
-    last_touch: [Option<usize>; 64],
+    /// For each footprint bit, the steps that wrote it, in order, and the steps that read it
+    /// since the last write.
+    writes: Vec<Vec<usize>>,
+    reads_since: Vec<Vec<usize>>,
     started: bool,
     done: bool,
 }
@@ -237,7 +313,8 @@ impl Exhaustive {
             pending: None,
             steps: Vec::new(),
             thread_clocks: Vec::new(),
-            last_touch: [None; 64],
+            writes: vec![Vec::new(); 64],
+            reads_since: vec![Vec::new(); 64],
             started: false,
             done: false,
         }
@@ -247,48 +324,106 @@ impl Exhaustive {
         self.sleep.iter().any(|&(t, _)| t == thread)
     }
 
-    fn clock_of(&mut self, thread: usize) -> Vec<usize> {
+    /// Whether step `a` happens before step `b` (or is `b`).
+    fn happens_before(&self, a: usize, b: usize) -> bool {
+        let a = &self.steps[a];
+        self.steps[b].clock.get(a.thread).is_some_and(|&n| n >= a.local())
+    }
+
+    /// Steps `earlier` and `later` race (dependent, ordered only by that dependence): make the
+    /// decision at `earlier` explore a thread that can run the reversed order first.
+    fn reverse_race(&mut self, earlier: usize, later: usize) {
+        let Some(node_index) = self.steps[earlier].node else { return };
+        // v: the steps after `earlier` that do not depend on it, then `later`. Its initials are
+        // the threads whose first step in v has no predecessor in v.
+        let mut in_v: Vec<usize> = Vec::new();
+        let mut seen_threads: Vec<usize> = Vec::new();
+        let mut initials: Vec<usize> = Vec::new();
+        for j in earlier + 1..=later {
+            if j != later && self.happens_before(earlier, j) {
+                continue;
+            }
+            let thread = self.steps[j].thread;
+            if !seen_threads.contains(&thread) {
+                seen_threads.push(thread);
+                if !in_v.iter().any(|&k| self.happens_before(k, j)) {
+                    initials.push(thread);
+                }
+            }
+            in_v.push(j);
+        }
+        let node = &mut self.stack[node_index];
+        let covered = |t: usize| {
+            node.backtrack.iter().any(|&i| node.threads[i] == t)
+                || node.done.iter().any(|&(d, _)| d == t)
+                || node.sleep.iter().any(|&(z, _)| z == t)
+        };
+        if initials.iter().any(|&t| covered(t)) {
+            return;
+        }
+        // An initial not enabled at the decision can only be `later`'s thread, enabled by
+        // `earlier` itself: that race cannot be reversed.
+        let allowed = |index: usize| !node.bounded || index == 0;
+        let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
+        if let Some(index) = option {
+            node.backtrack.push(index);
+        }
+    }
+
+    /// Records the step just taken (thread, footprint): clocks and race detection.
+    ///
+    /// A step that begins with a blocking operation (acquiring an object) does not depend,
+    /// through what the operation's readiness test reads, on writes made while the object was
+    /// out of its reach: by steps of a thread that held the object (a `Condition.notify`
+    /// marking the lock), by the steps that released it, and while the thread waited. Those
+    /// steps and this one are never both enabled (as a lock's release and an acquire), so their
+    /// order cannot be reversed. The step depends instead on the write before them: the step
+    /// that took the object (the previous acquire), and races with that one, as acquires of one
+    /// lock do in Flanagan and Godefroid's DPOR.
+    fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
+        let index = self.steps.len();
         if self.thread_clocks.len() <= thread {
             self.thread_clocks.resize(thread + 1, Vec::new());
         }
-        self.thread_clocks[thread].clone()
-    }
-
-    /// Thread `thread` raced with step `earlier`: explore it first at that step's decision.
-    fn add_backtrack(&mut self, earlier: usize, thread: usize) {
-        let Some(node) = self.steps[earlier].node else { return };
-        let node = &mut self.stack[node];
-        let options: Vec<usize> = match node.threads.iter().position(|&t| t == thread) {
-            Some(index) => vec![index],
-            // Not enabled there: every option may lead to it.
-            None => (0..node.threads.len()).collect(),
-        };
-        for index in options {
-            if node.bounded && index != 0 {
+        // The steps this one depends on directly: the last write of each object it touches,
+        // and for objects it writes, the reads since.
+        let mut dependencies: Vec<usize> = Vec::new();
+        let touched = footprint.reads | footprint.writes;
+        for bit in 0..64 {
+            if touched & (1 << bit) == 0 {
                 continue;
             }
-            if !node.backtrack.contains(&index) {
-                node.backtrack.push(index);
+            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
+                // What the readiness test reads: the last write that was not made while the
+                // object was out of this thread's reach (see above).
+                let enabling_only = |w: usize| {
+                    let step = &self.steps[w];
+                    step.releases.contains(&info.acquires) || step.held.contains(&info.acquires)
+                };
+                let found = self.writes[bit]
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&w| self.steps[w].thread == thread || !enabling_only(w));
+                dependencies.extend(found);
+                dependencies.extend_from_slice(&self.reads_since[bit]);
+                continue;
+            }
+            if let Some(&write) = self.writes[bit].last() {
+                dependencies.push(write);
+            }
+            if footprint.writes & (1 << bit) != 0 {
+                dependencies.extend_from_slice(&self.reads_since[bit]);
             }
         }
-    }
+        dependencies.sort_unstable();
+        dependencies.dedup();
+        dependencies.retain(|&d| self.steps[d].thread != thread);
 
-    /// Records the step just taken (thread, footprint): race detection and clocks.
-    fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: u64) {
-        let index = self.steps.len();
-        let before = self.clock_of(thread);
+        let before = self.thread_clocks[thread].clone();
         let mut clock = before.clone();
-        for bit in 0..64 {
-            if footprint & (1 << bit) == 0 {
-                continue;
-            }
-            let Some(earlier) = self.last_touch[bit] else { continue };
-            let other = self.steps[earlier].thread;
-            let ordered = before.get(other).is_some_and(|&n| n > self.steps[earlier].clock[other] - 1);
-            if other != thread && !ordered {
-                self.add_backtrack(earlier, thread);
-            }
-            let theirs = &self.steps[earlier].clock;
+        for &d in &dependencies {
+            let theirs = &self.steps[d].clock;
             if clock.len() < theirs.len() {
                 clock.resize(theirs.len(), 0);
             }
@@ -300,13 +435,33 @@ impl Exhaustive {
             clock.resize(thread + 1, 0);
         }
         clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
+        self.thread_clocks[thread] = clock.clone();
+        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held });
+
+        // A dependency races with this step unless it happens before it through another path:
+        // the thread's own earlier steps, or another dependency.
+        let races: Vec<usize> = dependencies
+            .iter()
+            .copied()
+            .filter(|&d| {
+                let step = &self.steps[d];
+                let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
+                let through_other = dependencies.iter().any(|&o| o != d && self.happens_before(d, o));
+                !through_thread && !through_other
+            })
+            .collect();
+        for earlier in races {
+            self.reverse_race(earlier, index);
+        }
+
         for bit in 0..64 {
-            if footprint & (1 << bit) != 0 {
-                self.last_touch[bit] = Some(index);
+            if footprint.writes & (1 << bit) != 0 {
+                self.writes[bit].push(index);
+                self.reads_since[bit].clear();
+            } else if footprint.reads & (1 << bit) != 0 {
+                self.reads_since[bit].push(index);
             }
         }
-        self.thread_clocks[thread] = clock.clone();
-        self.steps.push(Step { thread, node, clock });
     }
 }
 
@@ -340,7 +495,8 @@ impl Strategy for Exhaustive {
         self.pending = None;
         self.steps.clear();
         self.thread_clocks.clear();
-        self.last_touch = [None; 64];
+        self.writes.iter_mut().for_each(Vec::clear);
+        self.reads_since.iter_mut().for_each(Vec::clear);
         true
     }
 
@@ -348,13 +504,13 @@ impl Strategy for Exhaustive {
         self.reduce
     }
 
-    fn step_footprint(&mut self, footprint: u64) {
+    fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
         if let Some((thread, node)) = self.pending.take() {
             if let Some(node) = node {
                 self.stack[node].footprint = footprint;
             }
-            self.sleep.retain(|&(t, f)| t != thread && f & footprint == 0);
-            self.record_step(thread, node, footprint);
+            self.sleep.retain(|&(t, f)| t != thread && !f.conflicts(footprint));
+            self.record_step(thread, node, footprint, info);
         }
     }
 
@@ -374,7 +530,7 @@ impl Strategy for Exhaustive {
                     bounded: false,
                     sleep: Vec::new(),
                     done: Vec::new(),
-                    footprint: 0,
+                    footprint: Footprint::default(),
                 });
             }
             let node = &self.stack[self.position];
@@ -403,7 +559,7 @@ impl Strategy for Exhaustive {
                 bounded,
                 sleep: self.sleep.clone(),
                 done: Vec::new(),
-                footprint: 0,
+                footprint: Footprint::default(),
             });
         }
         let index = self.position;

@@ -53,14 +53,10 @@ fn ok<T>(result: Result<T, Error>) -> T {
 
 /// The three acceptance points of one program. Returns the report of the buggy variant for
 /// program-specific assertions; prints the measurements.
-///
-/// `bound` is the preemption bound of the fixed variant's exhaustive search: `None` (unbounded)
-/// unless the unbounded search takes far too long without partial-order reduction.
 fn acceptance(
     program: &str,
     buggy: impl Fn() + Send + Sync + Clone + 'static,
     fixed: impl Fn() + Send + Sync + 'static,
-    bound: Option<usize>,
 ) -> Box<Report> {
     // 1. The default check configuration finds the bug.
     let report = match Explorer::portfolio(DEFAULT_SEED).run(buggy.clone()) {
@@ -74,12 +70,8 @@ fn acceptance(
     };
     assert_eq!(replayed.failure, report.failure, "{program}: the replay fails differently");
     assert_eq!(replayed.trace, report.trace, "{program}: the replay's trace differs");
-    // 3. The fix survives every schedule (within `bound` preemptions, if set).
-    let explorer = match bound {
-        Some(bound) => Explorer::exhaustive().preemption_bound(bound),
-        None => Explorer::exhaustive(),
-    };
-    let stats = explorer.run(fixed).unwrap_or_else(|r| panic!("{program}: the fixed variant fails\n{r}"));
+    // 3. The fix survives every schedule (unbounded exhaustive search).
+    let stats = Explorer::exhaustive().run(fixed).unwrap_or_else(|r| panic!("{program}: the fixed variant fails\n{r}"));
     assert!(stats.exhausted, "{program}: the exhaustive search did not finish");
 
     let blocked = match &report.failure.kind {
@@ -92,7 +84,7 @@ fn acceptance(
     };
     println!(
         "MEASURE | {program:<22} | bug: {} after {:>4} executions ({} steps, {:.2?}; {} preemptions, shrunk to {:?}) \
-         | fix: {:>8} executions, {:>9} steps, {:>8.2?}{} |\n        | {}: {} {}",
+         | fix: {:>8} executions, {:>9} steps, {:>8.2?} |\n        | {}: {} {}",
         report.failure.kind,
         report.stats.executions,
         report.stats.steps,
@@ -102,7 +94,6 @@ fn acceptance(
         stats.executions,
         stats.steps,
         stats.elapsed,
-        bound.map(|b| format!(" (preemption bound {b})")).unwrap_or_default(),
         report.failure.thread,
         report.failure.message,
         blocked,
@@ -164,7 +155,7 @@ fn lost_update<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_01_lost_update() {
-    let report = acceptance("1 lost update", || lost_update::<Sim>(false), || lost_update::<Sim>(true), None);
+    let report = acceptance("1 lost update", || lost_update::<Sim>(false), || lost_update::<Sim>(true));
     assert_panic(&report, "lost update");
     assert_eq!(report.failure.thread, "MainThread");
 }
@@ -196,7 +187,7 @@ fn ab_ba<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_02_ab_ba_deadlock() {
-    let report = acceptance("2 AB-BA deadlock", || ab_ba::<Sim>(false), || ab_ba::<Sim>(true), None);
+    let report = acceptance("2 AB-BA deadlock", || ab_ba::<Sim>(false), || ab_ba::<Sim>(true));
     let t1 = blocked(&report, "t1");
     let t2 = blocked(&report, "t2");
     assert!(t1.waits_on.starts_with("Lock#") && t2.waits_on.starts_with("Lock#"), "{report}");
@@ -236,10 +227,7 @@ fn philosophers<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_03_dining_philosophers() {
-    // PREEMPTION BOUND 2: five threads; without partial-order reduction the unbounded search of
-    // the fix had not finished after 60 s (9.2 million executions).
-    let report =
-        acceptance("3 dining philosophers", || philosophers::<Sim>(false), || philosophers::<Sim>(true), Some(2));
+    let report = acceptance("3 dining philosophers", || philosophers::<Sim>(false), || philosophers::<Sim>(true));
     let diners: Vec<&BlockedThread> =
         (0..PHILOSOPHERS).map(|i| blocked(&report, &format!("philosopher-{i}"))).collect();
     for diner in &diners {
@@ -296,9 +284,7 @@ fn cargill<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_04_cargill_bounded_buffer() {
-    // PREEMPTION BOUND 2: five threads; without partial-order reduction the unbounded search of
-    // the fix had not finished after 60 s (6.7 million executions).
-    let report = acceptance("4 Cargill buffer", || cargill::<Sim>(false), || cargill::<Sim>(true), Some(2));
+    let report = acceptance("4 Cargill buffer", || cargill::<Sim>(false), || cargill::<Sim>(true));
     let workers: Vec<&BlockedThread> = deadlocked(&report).iter().filter(|b| b.thread != "MainThread").collect();
     assert!(workers.len() >= 2, "{report}");
     assert!(workers.iter().any(|b| b.thread.starts_with("producer")), "a producer sleeps\n{report}");
@@ -340,8 +326,7 @@ fn unlocked_notify<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_05_notify_without_lock() {
-    let report =
-        acceptance("5 notify without lock", || unlocked_notify::<Sim>(false), || unlocked_notify::<Sim>(true), None);
+    let report = acceptance("5 notify without lock", || unlocked_notify::<Sim>(false), || unlocked_notify::<Sim>(true));
     // The RuntimeError needs no preemption (the waiter is already waiting, the lock free), so it
     // is found first; the lost wake-up needs the notifier to run while the waiter holds the lock.
     assert_panic(&report, "RuntimeError: cannot notify on un-acquired lock");
@@ -386,10 +371,7 @@ fn reorder<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_06_reorder_5() {
-    // PREEMPTION BOUND 2: six threads; without partial-order reduction the unbounded search of
-    // the fix had not finished after 60 s (7.3 million executions; bound 3 takes 6.9 million
-    // executions, about 52 s).
-    let report = acceptance("6 reorder_5", || reorder::<Sim>(false), || reorder::<Sim>(true), Some(2));
+    let report = acceptance("6 reorder_5", || reorder::<Sim>(false), || reorder::<Sim>(true));
     assert_panic(&report, "half-written state");
     assert_eq!(report.failure.thread, "checker");
 }
@@ -448,10 +430,7 @@ fn twostage<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_07_twostage() {
-    // PREEMPTION BOUND 2: four threads with long critical sections; without partial-order
-    // reduction the unbounded search of the fix had not finished after 60 s (11.9 million
-    // executions).
-    let report = acceptance("7 twostage", || twostage::<Sim>(false), || twostage::<Sim>(true), Some(2));
+    let report = acceptance("7 twostage", || twostage::<Sim>(false), || twostage::<Sim>(true));
     assert_panic(&report, "stage one without stage two");
     assert_eq!(report.failure.thread, "reader");
 }
@@ -490,7 +469,7 @@ fn pool<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_08_semaphore_double_release() {
-    let report = acceptance("8 semaphore pool", || pool::<Sim>(false), || pool::<Sim>(true), None);
+    let report = acceptance("8 semaphore pool", || pool::<Sim>(false), || pool::<Sim>(true));
     assert_panic(&report, "pool over-subscribed");
 }
 
@@ -527,7 +506,7 @@ fn barrier<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_09_barrier_wrong_parties() {
-    let report = acceptance("9 barrier parties", || barrier::<Sim>(false), || barrier::<Sim>(true), None);
+    let report = acceptance("9 barrier parties", || barrier::<Sim>(false), || barrier::<Sim>(true));
     for name in ["worker-0", "worker-1"] {
         let worker = blocked(&report, name);
         assert!(worker.waits_on.starts_with("Barrier#"), "{report}");
@@ -568,7 +547,7 @@ fn timer_cancel<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_10_timer_cancel_race() {
-    let report = acceptance("10 timer cancel race", || timer_cancel::<Sim>(false), || timer_cancel::<Sim>(true), None);
+    let report = acceptance("10 timer cancel race", || timer_cancel::<Sim>(false), || timer_cancel::<Sim>(true));
     assert_panic(&report, "answered twice");
     assert_eq!(report.failure.thread, "MainThread");
 }
@@ -600,7 +579,7 @@ fn event_pulse<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_11_event_set_clear_race() {
-    let report = acceptance("11 event set/clear", || event_pulse::<Sim>(false), || event_pulse::<Sim>(true), None);
+    let report = acceptance("11 event set/clear", || event_pulse::<Sim>(false), || event_pulse::<Sim>(true));
     let waiter = blocked(&report, "waiter");
     assert!(waiter.waits_on.starts_with("Event#"), "{report}");
     assert!(waiter.holds.is_empty(), "{report}");
@@ -642,8 +621,7 @@ fn rlock_non_owner<S: Scheduler>(fixed: bool) {
 
 #[test]
 fn bug_12_rlock_non_owner_release() {
-    let report =
-        acceptance("12 RLock non-owner", || rlock_non_owner::<Sim>(false), || rlock_non_owner::<Sim>(true), None);
+    let report = acceptance("12 RLock non-owner", || rlock_non_owner::<Sim>(false), || rlock_non_owner::<Sim>(true));
     assert_panic(&report, "RuntimeError: cannot release un-acquired lock");
     assert_eq!(report.failure.thread, "worker-1");
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weft_core::{AtomicUsize, Condition, Event, Lock, Semaphore, Thread};
+use weft_core::{AtomicUsize, Condition, Event, Lock, RLock, Semaphore, Thread};
 use weft_sim::{Explorer, Sim};
 
 type Outcomes = Arc<Mutex<BTreeSet<String>>>;
@@ -123,4 +123,89 @@ fn reduction_keeps_every_atomic_outcome() {
 #[test]
 fn reduction_keeps_every_timeout_outcome() {
     assert_same(timeouts);
+}
+
+/// Three threads take an `RLock` once each: every order is an outcome (acquires of one lock race
+/// with each other, not with the releases between them).
+fn rlock_order(outcomes: &Outcomes) {
+    let lock = Arc::new(RLock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let bodies = ["a", "b", "c"]
+        .into_iter()
+        .map(|name| {
+            let (lock, log) = (lock.clone(), log.clone());
+            Box::new(move || {
+                let _held = lock.lock();
+                log.lock().unwrap().push_str(name);
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// Two timed waiters and one `notify(1)`: who is notified, who times out, in which order.
+fn notify_one_of_two(outcomes: &Outcomes) {
+    let cond = Arc::new(Condition::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut bodies: Vec<Box<dyn FnOnce() + Send>> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let (cond, log) = (cond.clone(), log.clone());
+            Box::new(move || {
+                let _held = cond.lock();
+                let notified = cond.wait_timeout(Duration::from_millis(10)).unwrap();
+                log.lock().unwrap().push_str(&format!("{name}{}", if notified { "+" } else { "-" }));
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    let (c, l) = (cond.clone(), log.clone());
+    bodies.push(Box::new(move || {
+        let _held = c.lock();
+        c.notify(1).unwrap();
+        l.lock().unwrap().push('n');
+    }));
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// A timed waiter, a notifier and a third thread that only takes the lock: the third can come
+/// before the notifier, whose `notify` marks the lock while holding it.
+fn notify_and_bystander(outcomes: &Outcomes) {
+    let cond = Arc::new(Condition::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let (c, l) = (cond.clone(), log.clone());
+    let waiter = Box::new(move || {
+        let _held = c.lock();
+        let notified = c.wait_timeout(Duration::from_millis(10)).unwrap();
+        l.lock().unwrap().push_str(if notified { "w+" } else { "w-" });
+    }) as Box<dyn FnOnce() + Send>;
+    let (c, l) = (cond.clone(), log.clone());
+    let notifier = Box::new(move || {
+        let _held = c.lock();
+        c.notify(1).unwrap();
+        l.lock().unwrap().push('n');
+    }) as Box<dyn FnOnce() + Send>;
+    let (c, l) = (cond.clone(), log.clone());
+    let bystander = Box::new(move || {
+        let _held = c.lock();
+        l.lock().unwrap().push('x');
+    }) as Box<dyn FnOnce() + Send>;
+    spawn_all(vec![waiter, notifier, bystander]);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+#[test]
+fn reduction_keeps_every_rlock_order() {
+    assert_same(rlock_order);
+}
+
+#[test]
+fn reduction_keeps_every_notification_outcome() {
+    assert_same(notify_one_of_two);
+}
+
+#[test]
+fn reduction_keeps_a_bystander_before_the_notifier() {
+    assert_same(notify_and_bystander);
 }
