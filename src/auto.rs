@@ -183,6 +183,19 @@ impl Scheduler for Auto {
         }
     }
 
+    /// True while any exploration runs in the process (in doubt), so that it stays one load.
+    #[inline(always)]
+    fn observing() -> bool {
+        explorations_running()
+    }
+
+    /// Branch-free: `Real`'s while no exploration runs in the process (then no thread is in a
+    /// simulation), `usize::MAX` otherwise.
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        Real::unobserved_ident() | usize::from(explorations_running()).wrapping_neg()
+    }
+
     fn native_id() -> u64 {
         dispatch!(native_id())
     }

@@ -214,6 +214,26 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// backend (Python's `get_ident()`).
     fn current_ident() -> usize;
 
+    /// Whether the scheduler watches the calling thread's primitive operations now (a simulator:
+    /// [`Scheduler::operation`] is a scheduling point, atomics may be events). The real backend
+    /// never does; the façade only inside a simulation (it may answer true in doubt: while any
+    /// simulation runs in the process). When this is false a primitive may run a
+    /// fast path that skips its announcements, provided the path has no effect a simulator would
+    /// have to see (for example a `notify` that finds no waiter).
+    #[inline(always)]
+    fn observing() -> bool {
+        true
+    }
+
+    /// The calling thread's ident ([`Scheduler::current_ident`]) if the scheduler is not
+    /// [observing](Scheduler::observing) and the ident costs no more than a load; otherwise
+    /// `usize::MAX`, which is never an ident, so a fast path can compare it with an owner as it
+    /// is and take its slow path on a mismatch. For branch-free ownership checks.
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        usize::MAX
+    }
+
     /// The identifier the OS (or the simulator, deterministically) gives the calling thread.
     fn native_id() -> u64;
 
