@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::state::{RunState, ThreadState};
+use crate::state::{LocalView, RunState, ThreadState};
 
 /// An integer atomic cell provided by a [`Scheduler`].
 ///
@@ -352,4 +352,13 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// Runs `f` with the calling thread's own state. The backend creates it on the thread's first
     /// call and drops it when the thread ends.
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
+
+    /// Runs `f` with the [`LocalView`] the calling thread's state (that of
+    /// [`Scheduler::with_thread_state`]) publishes its `Local` cache to, or with `None`: when
+    /// the backend keeps no view, and whenever it is [observing](Scheduler::observing) (a
+    /// `Local` access found in the view is not announced). The default is `None`.
+    #[inline(always)]
+    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
+        f(None)
+    }
 }

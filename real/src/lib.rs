@@ -22,7 +22,8 @@ use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
+    FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -39,7 +40,10 @@ thread_local! {
     /// The calling thread's ident, complemented: the initial 0 reads as `usize::MAX`, "not
     /// assigned yet", which never equals an ident (so fast paths can compare it unchecked).
     static NOT_IDENT: Cell<usize> = const { Cell::new(0) };
-    static STATE: ThreadState<Real> = ThreadState::new();
+    static VIEW: LocalView = const { LocalView::new() };
+    // SAFETY: `VIEW` is a const thread-local without destructor of the same thread: it outlives
+    // the state, and only this thread reaches it; no other state is made with it.
+    static STATE: ThreadState<Real> = unsafe { ThreadState::with_view(VIEW.with(|view| view as *const LocalView)) };
 }
 
 fn os_thread_id() -> u64 {
@@ -256,5 +260,10 @@ impl Scheduler for Real {
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
         with_thread_state_in(&STATE, f)
+    }
+
+    #[inline(always)]
+    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
+        VIEW.with(|view| f(Some(view)))
     }
 }
