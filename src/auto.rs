@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
+    Atomic, FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    UnparkResult,
 };
 use weft_real::Real;
 use weft_sim::{explorations_running, in_simulation, Sim};
@@ -186,7 +187,11 @@ auto_atomic!(AtomicUsize, usize);
 auto_atomic!(AtomicU64, u64);
 
 thread_local! {
-    static STATE: ThreadState<Auto> = ThreadState::new();
+    static VIEW: LocalView = const { LocalView::new() };
+    // SAFETY: `VIEW` is a const thread-local without destructor of the same thread: it outlives
+    // the state, and only this thread reaches it; no other state is made with it (a simulated
+    // thread's state is made by the simulator, without a view).
+    static STATE: ThreadState<Auto> = unsafe { ThreadState::with_view(VIEW.with(|view| view as *const LocalView)) };
 }
 
 fn run_state() -> &'static RunState<Auto> {
@@ -221,6 +226,19 @@ impl Scheduler for Auto {
         } else {
             Real::current_ident()
         }
+    }
+
+    /// True while any exploration runs in the process (in doubt), so that it stays one load.
+    #[inline(always)]
+    fn observing() -> bool {
+        explorations_running()
+    }
+
+    /// Branch-free: `Real`'s while no exploration runs in the process (then no thread is in a
+    /// simulation), `usize::MAX` otherwise.
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        Real::unobserved_ident() | usize::from(explorations_running()).wrapping_neg()
     }
 
     fn native_id() -> u64 {
@@ -361,6 +379,17 @@ impl Scheduler for Auto {
             cold(|| weft_sim::with_execution_local::<RunState<Auto>, R>(f))
         } else {
             f(run_state())
+        }
+    }
+
+    /// The OS thread's view while no exploration runs in the process (then the thread's state is
+    /// the OS thread's, which publishes to it), `None` otherwise.
+    #[inline(always)]
+    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
+        if explorations_running() {
+            f(None)
+        } else {
+            VIEW.with(|view| f(Some(view)))
         }
     }
 

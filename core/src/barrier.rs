@@ -1,28 +1,48 @@
 //! `threading.Barrier`: a fixed number of threads meet, then all go on; reusable.
 
+use std::cell::Cell;
 use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::condition::Condition;
-use crate::lock::Lock;
-use crate::scheduler::{Atomic, Scheduler};
+use crate::raw::{park, RawLock};
+use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
 
-const FILLING: usize = 0;
-const DRAINING: usize = 1;
-const RESETTING: usize = 2;
-const BROKEN: usize = 3;
+/// The bit of `Barrier::state` that says the barrier is broken.
+const BROKEN: usize = 1;
+/// One round in `Barrier::state`: rounds count above the `BROKEN` bit.
+const ROUND: usize = 2;
+
+/// The wake-up tokens of a round's waiters: how the round ended for them.
+const PASSED: usize = 0;
+const BROKE: usize = 1;
 
 type Action = Box<dyn Fn() + Send + Sync + 'static>;
+
+/// How a round ends (see [`Barrier::end_round`]).
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum End {
+    /// Every party arrived: the next round begins, unless a waiter's timeout broke the round.
+    Pass,
+    /// The barrier breaks (timeout, `abort`, a panicking action): it stays broken until `reset`.
+    Break,
+    /// `reset`: the waiters get `BrokenBarrierError`, and the next round begins, unbroken.
+    Reset,
+}
 
 /// A barrier for a fixed number of threads (Python's `threading.Barrier`).
 ///
 /// Each `wait` returns the caller's arrival index, `0..parties`. The last arrival runs the action
 /// (if any) before anyone is released. A timeout, an `abort()`, a `reset()` while threads wait, or
 /// a panicking action break the barrier: waiters get [`Error::BrokenBarrier`]. It is cyclic.
+///
+/// Rounds are numbered: a waiter parks until its round ends and learns how it ended from its
+/// wake-up, so that the threads of a round need not leave before the next round fills (unlike
+/// CPython's draining, which costs a second wake-up per round), and the next round's arrivals
+/// never wait for them. The observable behaviour is CPython's.
 ///
 /// ```
 /// # use std::sync::Arc;
@@ -39,14 +59,18 @@ type Action = Box<dyn Fn() + Send + Sync + 'static>;
 /// # demo::<weft_real::Real>().unwrap();
 /// ```
 pub struct Barrier<S: Scheduler> {
-    cond: Condition<S, Lock<S>>,
+    /// The current round (in steps of `ROUND`) and the `BROKEN` bit. It changes only under the
+    /// queue lock of its own address (the waiters' key): in `end_round`'s unpark callback, and
+    /// in a waiter's timeout callback, which breaks the round. So every waiter of a round is
+    /// queued when its round ends, and is woken with a token that says how it ended.
+    state: S::AtomicUsize,
+    /// Serialises arrivals, `reset` and `abort`.
+    lock: RawLock<S>,
+    /// Arrivals in the current round; written under `lock`.
+    count: S::AtomicUsize,
     parties: usize,
     action: Option<Action>,
     timeout: Option<Duration>,
-    /// FILLING, DRAINING, RESETTING or BROKEN; written under the lock.
-    state: S::AtomicUsize,
-    /// Threads inside `wait`; written under the lock.
-    count: S::AtomicUsize,
 }
 
 impl<S: Scheduler> Barrier<S> {
@@ -59,12 +83,12 @@ impl<S: Scheduler> Barrier<S> {
             return Err(Error::BarrierParties);
         }
         Ok(Barrier {
-            cond: Condition::with_lock(Lock::new()),
+            state: S::AtomicUsize::new(0),
+            lock: RawLock::new(),
+            count: S::AtomicUsize::new(0),
             parties,
             action: None,
             timeout: None,
-            state: S::AtomicUsize::new(FILLING),
-            count: S::AtomicUsize::new(0),
         })
     }
 
@@ -78,6 +102,10 @@ impl<S: Scheduler> Barrier<S> {
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    fn key(&self) -> usize {
+        &self.state as *const S::AtomicUsize as usize
     }
 
     /// Waits for all parties, with the default timeout if one was set. Returns the arrival index.
@@ -106,95 +134,145 @@ impl<S: Scheduler> Barrier<S> {
     }
 
     fn wait_for(&self, timeout: Option<Duration>) -> Result<usize, Error> {
-        S::operation(self.cond.wait_key(), "Barrier", "wait");
-        if let Some(timeout) = timeout {
-            deadline::<S>(timeout)?;
-        }
-        let _held = self.cond.lock();
-        // Wait while the previous round drains or a reset completes.
-        self.cond.wait_for(|| !matches!(self.state.load(Relaxed), DRAINING | RESETTING))?;
-        if self.state.load(Relaxed) == BROKEN {
-            return Err(Error::BrokenBarrier);
-        }
-        let index = self.count.fetch_add(1, Relaxed);
-        let result = if index + 1 == self.parties { self.release_all() } else { self.wait_for_release(timeout) };
-        self.count.fetch_sub(1, Relaxed);
-        self.exit();
-        crate::report::<S>(self.cond.wait_key(), result.is_ok(), "passed", "broken");
-        result.map(|()| index)
+        S::operation(self.key(), "Barrier", "wait");
+        let deadline = match timeout {
+            Some(timeout) => deadline::<S>(timeout)?,
+            None => None,
+        };
+        self.lock.lock();
+        let round = self.state.load(Relaxed);
+        let result = if round & BROKEN != 0 {
+            self.lock.unlock();
+            Err(Error::BrokenBarrier)
+        } else {
+            let index = self.count.load(Relaxed);
+            if index + 1 == self.parties {
+                self.release_all().map(|()| index)
+            } else {
+                self.count.store(index + 1, Relaxed);
+                self.wait_for_release(round, deadline).map(|()| index)
+            }
+        };
+        crate::report::<S>(self.key(), result.is_ok(), "passed", "broken");
+        result
     }
 
-    /// The last arrival: run the action, then let everybody go.
+    /// The last arrival, holding the lock: run the action, then let everybody go.
     fn release_all(&self) -> Result<(), Error> {
         if let Some(action) = &self.action {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(action)) {
-                self.break_barrier();
-                self.count.fetch_sub(1, Relaxed);
-                self.exit();
-                // The guard releases the lock as the panic unwinds.
+                self.end_round(End::Break);
+                self.lock.unlock();
                 resume_unwind(payload);
             }
         }
-        self.state.store(DRAINING, Relaxed);
-        self.notify_all();
-        Ok(())
+        let passed = self.end_round(End::Pass);
+        self.lock.unlock();
+        if passed {
+            Ok(())
+        } else {
+            Err(Error::BrokenBarrier)
+        }
     }
 
-    fn wait_for_release(&self, timeout: Option<Duration>) -> Result<(), Error> {
-        let filled = || self.state.load(Relaxed) != FILLING;
-        let released = match timeout {
-            Some(timeout) => self.cond.wait_for_timeout(filled, timeout)?,
-            None => self.cond.wait_for(filled)?,
+    /// An arrival of `round` that is not the last, holding the lock: queue up, release the lock,
+    /// and sleep until the round ends or `deadline` passes.
+    fn wait_for_release(&self, round: usize, deadline: Option<std::time::Instant>) -> Result<(), Error> {
+        let broke_it = Cell::new(false);
+        let timed_out = |_key: usize, _was_last: bool| {
+            // Under the queue lock, and still queued: the round has not ended (its end would
+            // have woken us), unless another waiter's timeout broke it already.
+            if self.state.load(Relaxed) == round {
+                self.state.store(round | BROKEN, Relaxed);
+                broke_it.set(true);
+            }
         };
-        if !released {
-            self.break_barrier();
-            return Err(Error::BrokenBarrier);
-        }
-        match self.state.load(Relaxed) {
-            BROKEN | RESETTING => Err(Error::BrokenBarrier),
-            _ => Ok(()),
+        // SAFETY: the key is this barrier's own address. `validate` is trivially true: we hold
+        // the lock, without which no round ends, so our round is still filling. `before_sleep`
+        // releases the lock, which may unpark but never parks. `timed_out` only touches atomics,
+        // cannot panic and does not call the scheduler.
+        let result = unsafe {
+            park::<S>(
+                self.key(),
+                || true,
+                || {
+                    self.lock.unlock();
+                },
+                timed_out,
+                0,
+                deadline,
+            )
+        };
+        match result {
+            ParkResult::Unparked(PASSED) => Ok(()),
+            ParkResult::Unparked(_) => Err(Error::BrokenBarrier),
+            ParkResult::TimedOut => {
+                if broke_it.get() {
+                    // Wake the round's other waiters, unless a reset already did.
+                    self.lock.lock();
+                    if self.state.load(Relaxed) == round | BROKEN {
+                        self.count.store(0, Relaxed);
+                        // SAFETY: the key is this barrier's own address; no callback.
+                        unsafe { S::unpark_all(self.key(), BROKE) };
+                    }
+                    self.lock.unlock();
+                }
+                Err(Error::BrokenBarrier)
+            }
+            ParkResult::Invalid => unreachable!("validate always holds"),
         }
     }
 
-    /// The last thread out of a draining or resetting barrier opens it for the next round.
-    fn exit(&self) {
-        if self.count.load(Relaxed) == 0 && matches!(self.state.load(Relaxed), DRAINING | RESETTING) {
-            self.state.store(FILLING, Relaxed);
-            self.notify_all();
-        }
-    }
-
-    fn notify_all(&self) {
-        self.cond.notify_all().expect("the barrier's own lock is held");
-    }
-
-    fn break_barrier(&self) {
-        self.state.store(BROKEN, Relaxed);
-        self.notify_all();
+    /// Ends the current round as `end` says, holding the lock: changes the state and wakes the
+    /// round's waiters in one step under the queue lock. Returns whether the round passed.
+    fn end_round(&self, end: End) -> bool {
+        let passed = Cell::new(false);
+        let callback = |_result| {
+            let state = self.state.load(Relaxed);
+            match end {
+                // A waiter timed out, and broke the round, while the last arrival came.
+                End::Pass if state & BROKEN != 0 => BROKE,
+                End::Pass => {
+                    self.state.store(state + ROUND, Relaxed);
+                    passed.set(true);
+                    PASSED
+                }
+                End::Break => {
+                    self.state.store(state | BROKEN, Relaxed);
+                    BROKE
+                }
+                End::Reset => {
+                    self.state.store((state & !BROKEN) + ROUND, Relaxed);
+                    BROKE
+                }
+            }
+        };
+        // Before the wake-ups: a released thread reads `n_waiting() == 0`.
+        self.count.store(0, Relaxed);
+        // SAFETY: the key is this barrier's own address; the filter and the callback only touch
+        // its atomics, cannot panic and do not call the scheduler.
+        unsafe { S::unpark_filter(self.key(), |_| FilterOp::Unpark, callback) };
+        passed.get()
     }
 
     /// Returns the barrier to its initial state: threads waiting now get
-    /// [`Error::BrokenBarrier`]; new arrivals wait for them to leave first.
+    /// [`Error::BrokenBarrier`]; the barrier is usable again at once.
     pub fn reset(&self) {
-        S::operation(self.cond.wait_key(), "Barrier", "reset");
-        let _held = self.cond.lock();
-        if self.count.load(Relaxed) > 0 {
-            match self.state.load(Relaxed) {
-                FILLING | BROKEN => self.state.store(RESETTING, Relaxed),
-                _ => {}
-            }
-        } else {
-            self.state.store(FILLING, Relaxed);
+        S::operation(self.key(), "Barrier", "reset");
+        self.lock.lock();
+        if self.count.load(Relaxed) > 0 || self.state.load(Relaxed) & BROKEN != 0 {
+            self.end_round(End::Reset);
         }
-        self.notify_all();
+        self.lock.unlock();
     }
 
     /// Breaks the barrier: current and future waiters get [`Error::BrokenBarrier`] until
     /// [`Barrier::reset`].
     pub fn abort(&self) {
-        S::operation(self.cond.wait_key(), "Barrier", "abort");
-        let _held = self.cond.lock();
-        self.break_barrier();
+        S::operation(self.key(), "Barrier", "abort");
+        self.lock.lock();
+        self.end_round(End::Break);
+        self.lock.unlock();
     }
 
     /// The number of threads needed to pass.
@@ -202,10 +280,11 @@ impl<S: Scheduler> Barrier<S> {
         self.parties
     }
 
-    /// The number of threads waiting now (0 while the barrier drains, resets or is broken).
+    /// The number of threads waiting now (0 once their round has passed, and while the barrier
+    /// is broken).
     pub fn n_waiting(&self) -> usize {
-        S::operation(self.cond.wait_key(), "Barrier", "n_waiting");
-        if self.state.load(Relaxed) == FILLING {
+        S::operation(self.key(), "Barrier", "n_waiting");
+        if self.state.load(Relaxed) & BROKEN == 0 {
             self.count.load(Relaxed)
         } else {
             0
@@ -214,13 +293,13 @@ impl<S: Scheduler> Barrier<S> {
 
     /// Whether the barrier is broken.
     pub fn broken(&self) -> bool {
-        S::operation(self.cond.wait_key(), "Barrier", "broken");
-        self.state.load(Relaxed) == BROKEN
+        S::operation(self.key(), "Barrier", "broken");
+        self.state.load(Relaxed) & BROKEN != 0
     }
 
     /// The key threads blocked in [`Barrier::wait`] are parked on.
     pub fn wait_key(&self) -> usize {
-        self.cond.wait_key()
+        self.key()
     }
 }
 

@@ -245,24 +245,28 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
     #[inline]
     pub fn notify(&self, n: usize) -> Result<(), Error> {
+        // Fast path, one branch: unobserved, owned, nobody waiting. Nothing happens then, so
+        // there is nothing to announce. (Under a simulator nothing is loaded before the
+        // operation is announced: a load there would belong to the caller's previous step.)
+        if !S::observing() && self.lock.owned_unobserved() & (self.waiters.load(Relaxed) == 0) {
+            return Ok(());
+        }
+        self.notify_slow(n)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn notify_slow(&self, n: usize) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
-        if self.waiters.load(Relaxed) == 0 {
-            return Ok(());
-        }
-        self.notify_slow(n);
-        Ok(())
-    }
-
-    #[cold]
-    fn notify_slow(&self, n: usize) {
         for _ in 0..n {
             if !self.requeue(false) {
                 break;
             }
         }
+        Ok(())
     }
 
     /// Wakes every waiter.
@@ -271,13 +275,21 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// [`Error::NotifyUnacquired`] if the caller does not hold the lock.
     #[inline]
     pub fn notify_all(&self) -> Result<(), Error> {
+        // As `notify`.
+        if !S::observing() && self.lock.owned_unobserved() & (self.waiters.load(Relaxed) == 0) {
+            return Ok(());
+        }
+        self.notify_all_slow()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn notify_all_slow(&self) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify_all");
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
-        if self.waiters.load(Relaxed) != 0 {
-            self.requeue(true);
-        }
+        self.requeue(true);
         Ok(())
     }
 

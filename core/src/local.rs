@@ -49,9 +49,21 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// # Panics
     /// If `f` (or the initialiser) calls [`Local::with_mut`] or [`Local::set`] on this same
     /// local: the value is borrowed.
+    #[inline]
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let (cell, _slots) = self.cell();
-        // SAFETY: see `cell`: the pointee lives until this thread's state drops it or this
+        match self.cached_cell() {
+            // SAFETY: see `cached_cell`: the pointee lives until this thread's state drops it or this
+            // `Local` is dropped; neither happens while `self` is borrowed here.
+            Some(cell) => f(&unsafe { &*cell }.borrow()),
+            None => self.with_slow(f),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn with_slow<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let (cell, _slots) = self.cell_slow();
+        // SAFETY: see `cached_cell`: the pointee lives until this thread's state drops it or this
         // `Local` is dropped; neither happens while `self` is borrowed here, and when the
         // thread's state is a stand-in (during its teardown) `_slots` keeps it alive.
         let cell = unsafe { &*cell };
@@ -63,9 +75,20 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     ///
     /// # Panics
     /// If the value is already borrowed by an enclosing `with`/`with_mut` on this local.
+    #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let (cell, _slots) = self.cell();
-        // SAFETY: as in `with`.
+        match self.cached_cell() {
+            // SAFETY: as in `with`.
+            Some(cell) => f(&mut unsafe { &*cell }.borrow_mut()),
+            None => self.with_mut_slow(f),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn with_mut_slow<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let (cell, _slots) = self.cell_slow();
+        // SAFETY: as in `with_slow`.
         let cell = unsafe { &*cell };
         let mut value = cell.borrow_mut();
         f(&mut value)
@@ -87,39 +110,32 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
         self.with(T::clone)
     }
 
-    /// The calling thread's cell, created on first access, and (on the slow path) the slot
-    /// vector holding it, which the caller keeps until it is done with the cell. The box never
+    /// The calling thread's cell, if its cache has it: the fast path (no lock, no atomic, one
+    /// thread-local access through the backend's [`crate::LocalView`]). The cell's box never
     /// moves and is dropped only by the thread's state (at the thread's end) or by `Local::drop`.
     ///
-    /// Fast path: the thread's own cache (no lock, no atomic). The entry for this local's id is
-    /// used only if it carries this local's serial, so an entry left by a dropped local whose id
-    /// was reused, or by a local of another run with the same id, is never followed.
-    #[inline]
-    fn cell(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
-        S::operation(self as *const Self as usize, "Local", "access");
-        let cached = S::with_thread_state(|state| match state.local_cache.borrow().get(self.id) {
-            Some(&(serial, value)) if serial == self.serial => Some(value as *const RefCell<T>),
-            _ => None,
-        });
-        match cached {
-            Some(cell) => (cell, None),
-            None => self.cell_slow(),
-        }
+    /// The entry for this local's id is used only if it carries this local's serial, so an entry
+    /// left by a dropped local whose id was reused, or by a local of another run with the same
+    /// id, is never followed.
+    #[inline(always)]
+    fn cached_cell(&self) -> Option<*const RefCell<T>> {
+        S::with_local_view(|view| view?.lookup(self.id, self.serial)).map(|cell| cell as *const RefCell<T>)
     }
 
-    #[cold]
+    /// The calling thread's cell, created on first access, and the slot vector holding it when it
+    /// was not cached (the caller keeps it until it is done with the cell).
     fn cell_slow(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
+        S::operation(self as *const Self as usize, "Local", "access");
+        if let Some(cell) = S::with_thread_state(|state| state.cached(self.id, self.serial)) {
+            return (cell as *const RefCell<T>, None);
+        }
         let slots = S::with_thread_state(|state| state.locals.clone());
         let cell = self.cell_locked(&slots);
         S::with_thread_state(|state| {
             // Cache only in the thread's own state (not in a stand-in lent during teardown,
             // whose slots die with it).
             if Arc::ptr_eq(&state.locals, &slots) {
-                let mut cache = state.local_cache.borrow_mut();
-                if cache.len() <= self.id {
-                    cache.resize(self.id + 1, (0, std::ptr::null()));
-                }
-                cache[self.id] = (self.serial, cell as *const ());
+                state.cache(self.id, self.serial, cell as *const ());
             }
         });
         (cell, Some(slots))

@@ -419,6 +419,11 @@ pub trait ConditionLock<S: Scheduler> {
     /// The raw lock underneath, whose queue notified waiters are moved onto.
     #[doc(hidden)]
     fn raw_lock(&self) -> &RawLock<S>;
+    /// [`ConditionLock::is_owned`] for fast paths: true only if the scheduler is not
+    /// [observing](Scheduler::observing) and the caller may notify; false when in doubt (the
+    /// caller then takes its slow path, which asks `is_owned`). Branch-free, announces nothing.
+    #[doc(hidden)]
+    fn owned_unobserved(&self) -> bool;
 }
 
 impl<S: Scheduler> ConditionLock<S> for Lock<S> {
@@ -452,6 +457,10 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
     fn raw_lock(&self) -> &RawLock<S> {
         &self.raw
     }
+    #[inline(always)]
+    fn owned_unobserved(&self) -> bool {
+        self.raw.is_locked() & !S::observing()
+    }
 }
 
 impl<S: Scheduler> ConditionLock<S> for RLock<S> {
@@ -483,6 +492,11 @@ impl<S: Scheduler> ConditionLock<S> for RLock<S> {
     }
     fn raw_lock(&self) -> &RawLock<S> {
         &self.raw
+    }
+    #[inline(always)]
+    fn owned_unobserved(&self) -> bool {
+        // `usize::MAX` (in doubt) is never an owner.
+        self.owner.load(Relaxed) == S::unobserved_ident()
     }
 }
 
@@ -516,6 +530,10 @@ macro_rules! forward_condition_lock {
             }
             fn raw_lock(&self) -> &RawLock<S> {
                 (**self).raw_lock()
+            }
+            #[inline(always)]
+            fn owned_unobserved(&self) -> bool {
+                (**self).owned_unobserved()
             }
         }
     )*};

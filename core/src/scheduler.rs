@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::state::{RunState, ThreadState};
+use crate::state::{LocalView, RunState, ThreadState};
 
 /// An integer atomic cell provided by a [`Scheduler`].
 ///
@@ -214,6 +214,26 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// backend (Python's `get_ident()`).
     fn current_ident() -> usize;
 
+    /// Whether the scheduler watches the calling thread's primitive operations now (a simulator:
+    /// [`Scheduler::operation`] is a scheduling point, atomics may be events). The real backend
+    /// never does; the façade only inside a simulation (it may answer true in doubt: while any
+    /// simulation runs in the process). When this is false a primitive may run a
+    /// fast path that skips its announcements, provided the path has no effect a simulator would
+    /// have to see (for example a `notify` that finds no waiter).
+    #[inline(always)]
+    fn observing() -> bool {
+        true
+    }
+
+    /// The calling thread's ident ([`Scheduler::current_ident`]) if the scheduler is not
+    /// [observing](Scheduler::observing) and the ident costs no more than a load; otherwise
+    /// `usize::MAX`, which is never an ident, so a fast path can compare it with an owner as it
+    /// is and take its slow path on a mismatch. For branch-free ownership checks.
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        usize::MAX
+    }
+
     /// The identifier the OS (or the simulator, deterministically) gives the calling thread.
     fn native_id() -> u64;
 
@@ -384,4 +404,13 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// Runs `f` with the calling thread's own state. The backend creates it on the thread's first
     /// call and drops it when the thread ends.
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
+
+    /// Runs `f` with the [`LocalView`] the calling thread's state (that of
+    /// [`Scheduler::with_thread_state`]) publishes its `Local` cache to, or with `None`: when
+    /// the backend keeps no view, and whenever it is [observing](Scheduler::observing) (a
+    /// `Local` access found in the view is not announced). The default is `None`.
+    #[inline(always)]
+    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
+        f(None)
+    }
 }

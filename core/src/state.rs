@@ -1,7 +1,7 @@
 //! Per-run and per-thread state that a backend keeps for the primitives.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -116,6 +116,58 @@ impl<S: Scheduler> LocalSlots<S> {
     }
 }
 
+/// One entry of a thread's `Local` cache, at the index of the local's id: the local's serial and
+/// the address of the thread's value of it.
+pub(crate) type CacheEntry = (u64, *const ());
+
+/// Where a backend lets `Local` find the calling thread's cache of `Local` values with no more
+/// than a thread-local address computation: keep one in a const-initialised `thread_local!`
+/// (it has no destructor, so it is reachable until the thread exits, even from other
+/// thread-locals' destructors), create the thread's [`ThreadState`] with
+/// [`ThreadState::with_view`], and hand it out through [`Scheduler::with_local_view`].
+///
+/// It holds the address and length of the state's cache, which the state republishes whenever
+/// the cache moves and empties before the cache is dropped; weft-core only reads it.
+#[derive(Debug)]
+pub struct LocalView {
+    entries: Cell<*const CacheEntry>,
+    len: Cell<usize>,
+}
+
+impl LocalView {
+    /// An empty view (every lookup misses).
+    pub const fn new() -> Self {
+        LocalView { entries: Cell::new(std::ptr::null()), len: Cell::new(0) }
+    }
+
+    /// The cached value address of the local with `id` and `serial`, if any.
+    #[inline(always)]
+    pub(crate) fn lookup(&self, id: usize, serial: u64) -> Option<*const ()> {
+        if id >= self.len.get() {
+            return None;
+        }
+        // SAFETY: `entries` and `len` describe the cache vector of the live `ThreadState` that
+        // owns this view (`publish` is called after every change that can move or shrink the
+        // vector, with no code in between, and with an empty slice before the vector is
+        // dropped), and `id < len`. Only the view's own thread reaches the view (it is in a
+        // thread-local and `LocalView` is neither `Send` nor `Sync`), and that thread never
+        // reads it while it changes the vector, so the read does not race.
+        let (cached, value) = unsafe { *self.entries.get().add(id) };
+        (cached == serial).then_some(value)
+    }
+
+    fn publish(&self, entries: &[CacheEntry]) {
+        self.entries.set(entries.as_ptr());
+        self.len.set(entries.len());
+    }
+}
+
+impl Default for LocalView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The state a backend keeps for each thread (OS thread or simulated thread). The backend
 /// creates it with [`ThreadState::new`] on the thread's first use and drops it when the thread
 /// ends: dropping it drops the thread's [`crate::Local`] values and removes a dummy thread from
@@ -126,7 +178,9 @@ pub struct ThreadState<S: Scheduler> {
     pub(crate) locals: Arc<LocalSlots<S>>,
     /// This thread's lock-free view of its `Local` values: by local id, the local's serial and
     /// the address of its value (see `Local::cell`).
-    pub(crate) local_cache: RefCell<Vec<(u64, *const ())>>,
+    local_cache: RefCell<Vec<CacheEntry>>,
+    /// Where the cache is published for `Local`'s fast path (null: nowhere).
+    view: *const LocalView,
 }
 
 impl<S: Scheduler> ThreadState<S> {
@@ -137,6 +191,47 @@ impl<S: Scheduler> ThreadState<S> {
             status: Arc::new(ThreadStatus { blocked_on: S::AtomicUsize::new(0) }),
             locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
             local_cache: RefCell::new(Vec::new()),
+            view: std::ptr::null(),
+        }
+    }
+
+    /// State for a thread that has done nothing yet, which publishes its `Local` cache in
+    /// `view` (see [`LocalView`]).
+    ///
+    /// # Safety
+    /// `view` must stay valid (neither moved nor freed) as long as the returned state, and must
+    /// be reachable only from the thread the state belongs to: a const-initialised thread-local
+    /// of that thread, with no destructor, satisfies both. No other state may publish to it.
+    pub unsafe fn with_view(view: *const LocalView) -> Self {
+        let mut state = Self::new();
+        state.view = view;
+        state
+    }
+
+    /// The cached value address of the local with `id` and `serial`, if any.
+    #[inline]
+    pub(crate) fn cached(&self, id: usize, serial: u64) -> Option<*const ()> {
+        match self.local_cache.borrow().get(id) {
+            Some(&(cached, value)) if cached == serial => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Caches `value` as the address of this thread's value of the local with `id` and `serial`.
+    pub(crate) fn cache(&self, id: usize, serial: u64, value: *const ()) {
+        let mut cache = self.local_cache.borrow_mut();
+        if cache.len() <= id {
+            cache.resize(id + 1, (0, std::ptr::null()));
+        }
+        cache[id] = (serial, value);
+        self.publish(&cache);
+    }
+
+    fn publish(&self, cache: &[CacheEntry]) {
+        // SAFETY: `with_view`'s contract: the view outlives this state and belongs to this
+        // state's thread, the only one that runs this.
+        if let Some(view) = unsafe { self.view.as_ref() } {
+            view.publish(cache);
         }
     }
 
@@ -149,7 +244,11 @@ impl<S: Scheduler> ThreadState<S> {
 
     /// Drops the thread's `Local` values (outside any lock).
     pub(crate) fn drop_locals(&self) {
-        self.local_cache.borrow_mut().clear();
+        {
+            let mut cache = self.local_cache.borrow_mut();
+            cache.clear();
+            self.publish(&cache);
+        }
         drop(self.locals.take_all());
     }
 }

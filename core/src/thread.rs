@@ -258,9 +258,16 @@ impl<S: Scheduler> Thread<S> {
 
     /// Parks until the state differs from `state` or `deadline` passes; true if it differs.
     fn wait_state_leaves(&self, state: usize, deadline: Option<Instant>) -> bool {
+        let mut spins = 0;
         loop {
             if self.inner.state.load(Acquire) != state {
                 return true;
+            }
+            // A short bounded spin first (none under a simulator): a new thread often registers,
+            // and a short target ends, within it, and then neither side sleeps or wakes.
+            if S::spin(spins) {
+                spins += 1;
+                continue;
             }
             let validate = || self.inner.state.load(Acquire) == state;
             // SAFETY: the key is this record's address; `validate` only loads an atomic.

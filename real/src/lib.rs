@@ -22,7 +22,8 @@ use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
+    FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -36,8 +37,13 @@ const MAIN_IDENT: usize = 1;
 static NEXT_IDENT: AtomicUsize = AtomicUsize::new(MAIN_IDENT + 1);
 
 thread_local! {
-    static IDENT: Cell<usize> = const { Cell::new(0) };
-    static STATE: ThreadState<Real> = ThreadState::new();
+    /// The calling thread's ident, complemented: the initial 0 reads as `usize::MAX`, "not
+    /// assigned yet", which never equals an ident (so fast paths can compare it unchecked).
+    static NOT_IDENT: Cell<usize> = const { Cell::new(0) };
+    static VIEW: LocalView = const { LocalView::new() };
+    // SAFETY: `VIEW` is a const thread-local without destructor of the same thread: it outlives
+    // the state, and only this thread reaches it; no other state is made with it.
+    static STATE: ThreadState<Real> = unsafe { ThreadState::with_view(VIEW.with(|view| view as *const LocalView)) };
 }
 
 fn os_thread_id() -> u64 {
@@ -47,6 +53,15 @@ fn os_thread_id() -> u64 {
 
 fn process_id() -> u64 {
     std::process::id() as u64
+}
+
+/// The calling thread's first `current_ident`: the main thread is `MAIN_IDENT`, others count up.
+#[cold]
+#[inline(never)]
+fn assign_ident() -> usize {
+    let ident = if os_thread_id() == process_id() { MAIN_IDENT } else { NEXT_IDENT.fetch_add(1, Ordering::Relaxed) };
+    NOT_IDENT.with(|cell| cell.set(!ident));
+    ident
 }
 
 /// Runs `f` with the calling thread's state kept in `key` (a `thread_local!` of a scheduler on OS
@@ -118,16 +133,21 @@ impl Scheduler for Real {
 
     #[inline]
     fn current_ident() -> usize {
-        IDENT.with(|ident| {
-            let value = ident.get();
-            if value != 0 {
-                return value;
-            }
-            let value =
-                if os_thread_id() == process_id() { MAIN_IDENT } else { NEXT_IDENT.fetch_add(1, Ordering::Relaxed) };
-            ident.set(value);
-            value
-        })
+        let ident = Self::unobserved_ident();
+        if ident != usize::MAX {
+            return ident;
+        }
+        assign_ident()
+    }
+
+    #[inline(always)]
+    fn observing() -> bool {
+        false
+    }
+
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        !NOT_IDENT.with(Cell::get)
     }
 
     fn native_id() -> u64 {
@@ -240,5 +260,10 @@ impl Scheduler for Real {
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
         with_thread_state_in(&STATE, f)
+    }
+
+    #[inline(always)]
+    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
+        VIEW.with(|view| f(Some(view)))
     }
 }

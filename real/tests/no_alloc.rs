@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use weft_core::{BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore};
+use weft_core::{Barrier, BoundedSemaphore, Condition, Event, Local, Lock, RLock, Semaphore};
 use weft_real::Real;
 
 struct CountingAllocator;
@@ -99,4 +99,14 @@ fn uncontended_rlock_semaphores_event_condition_allocate_nothing() {
         }),
         0
     );
+}
+
+#[test]
+fn local_access_and_single_party_barrier_allocate_nothing() {
+    let local = Local::<Real, Cell<u64>>::new(|| Cell::new(0));
+    assert_eq!(allocations_during(|| local.with(|c| c.set(c.get() + 1))), 0);
+    assert_eq!(allocations_during(|| local.with_mut(|c| *c.get_mut() += 1)), 0);
+    // A round of a 1-party barrier: the arrival is the last, so it ends the round (no waiting).
+    let barrier = Barrier::<Real>::new(1).unwrap();
+    assert_eq!(allocations_during(|| assert_eq!(barrier.wait().unwrap(), 0)), 0);
 }

@@ -324,6 +324,13 @@ impl Exhaustive {
         self.sleep.iter().any(|&(t, _)| t == thread)
     }
 
+    /// Whether `step` held or released `object` (an object a later step acquires): the two
+    /// steps were never both enabled.
+    fn out_of_reach(&self, step: usize, object: Option<u32>) -> bool {
+        let step = &self.steps[step];
+        object.is_some() && (step.releases.contains(&object) || step.held.contains(&object))
+    }
+
     /// Whether step `a` happens before step `b` (or is `b`).
     fn happens_before(&self, a: usize, b: usize) -> bool {
         let a = &self.steps[a];
@@ -396,15 +403,11 @@ impl Exhaustive {
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
-                let enabling_only = |w: usize| {
-                    let step = &self.steps[w];
-                    step.releases.contains(&info.acquires) || step.held.contains(&info.acquires)
-                };
                 let found = self.writes[bit]
                     .iter()
                     .rev()
                     .copied()
-                    .find(|&w| self.steps[w].thread == thread || !enabling_only(w));
+                    .find(|&w| self.steps[w].thread == thread || !self.out_of_reach(w, info.acquires));
                 dependencies.extend(found);
                 dependencies.extend_from_slice(&self.reads_since[bit]);
                 continue;
@@ -439,14 +442,20 @@ impl Exhaustive {
         self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held });
 
         // A dependency races with this step unless it happens before it through another path:
-        // the thread's own earlier steps, or another dependency.
+        // the thread's own earlier steps, or another dependency. A path through a step that held
+        // or released what this step acquires does not count: this step is the acquire and what
+        // follows it until the next scheduling point, and only the latter may depend on that
+        // critical section; the acquire itself still races with the previous acquire (a race
+        // too many only costs executions).
         let races: Vec<usize> = dependencies
             .iter()
             .copied()
             .filter(|&d| {
                 let step = &self.steps[d];
                 let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
-                let through_other = dependencies.iter().any(|&o| o != d && self.happens_before(d, o));
+                let through_other = dependencies
+                    .iter()
+                    .any(|&o| o != d && !self.out_of_reach(o, info.acquires) && self.happens_before(d, o));
                 !through_thread && !through_other
             })
             .collect();
