@@ -178,6 +178,9 @@ pub(crate) struct Execution {
     tearing_down: Cell<bool>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
+    /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
+    /// reduction): the fast path of `atomic_access`.
+    plain_atomics: bool,
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -611,7 +614,24 @@ impl Execution {
 
     /// An atomic access (`write`: one that may change the value): a scheduling point in
     /// fine-grained mode, or in a spin loop.
+    #[inline]
     pub(crate) fn atomic_access(&self, address: usize, write: bool) {
+        if self.plain_atomics {
+            // Coarse mode without footprints: an access only counts towards a spin.
+            if self.quiet.get() != 0 && !self.recording.get() {
+                return;
+            }
+            let count = self.accesses.get();
+            if count < SPIN_LIMIT && self.quiet.get() == 0 && !self.in_critical.get() {
+                self.accesses.set(count + 1);
+                return;
+            }
+        }
+        self.atomic_access_slow(address, write);
+    }
+
+    #[cold]
+    fn atomic_access_slow(&self, address: usize, write: bool) {
         if self.quiet.get() != 0 {
             if self.recording.get() {
                 self.probe_reads.borrow_mut().push(address);
@@ -650,7 +670,13 @@ impl Execution {
             return;
         }
         self.accesses.set(0);
-        {
+        self.run_next();
+    }
+
+    /// Ends the current step: the strategy picks the next thread, and the current one is
+    /// suspended unless it is the one picked.
+    fn run_next(&self) {
+        let (next, current) = {
             let mut inner = self.inner.borrow_mut();
             if inner.steps >= self.config.max_steps && inner.failure.is_none() {
                 let limit = self.config.max_steps;
@@ -661,15 +687,6 @@ impl Execution {
                     thread,
                 });
             }
-        }
-        self.run_next();
-    }
-
-    /// Ends the current step: the strategy picks the next thread, and the current one is
-    /// suspended unless it is the one picked.
-    fn run_next(&self) {
-        let (next, current) = {
-            let mut inner = self.inner.borrow_mut();
             inner.steps += 1;
             let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
             inner.next = next;
@@ -696,30 +713,35 @@ impl Execution {
     /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
-        self.mark_waiting(inner);
-        if self.config.track_footprints {
-            let footprint = self.footprint.replace(Footprint::default());
-            let info = self.step_info.replace(StepInfo::default());
-            self.with_strategy(|s| s.step_footprint(footprint, info));
-        }
-        if inner.unfinished == 0 {
-            return None;
-        }
         let clock_before = inner.clock;
         let yielding = self.yielding.replace(false);
+        let mut step_reported = false;
         loop {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
             let current = inner.current;
-            let runnable_now = self.can_run(&inner.threads[current]);
+            let runnable_now = self.can_run(inner, current);
             // Option 0 is "the running thread goes on", unless it yields: then it comes last.
             let current_runnable = runnable_now && !yielding;
             if current_runnable {
                 options.push(current);
             }
-            for (id, thread) in inner.threads.iter().enumerate() {
-                if id != current && self.can_run(thread) {
+            for id in 0..inner.threads.len() {
+                if id != current && self.can_run(inner, id) {
                     options.push(id);
+                }
+            }
+            if !step_reported {
+                // The step that just ended is complete now (`can_run` may have added to it).
+                step_reported = true;
+                if self.config.track_footprints {
+                    let footprint = self.footprint.replace(Footprint::default());
+                    let info = self.step_info.replace(StepInfo::default());
+                    self.with_strategy(|s| s.step_footprint(footprint, info));
+                }
+                if inner.unfinished == 0 {
+                    inner.options = options;
+                    return None;
                 }
             }
             let mut due = 0;
@@ -799,17 +821,21 @@ impl Execution {
         }
     }
 
-    /// Threads at a blocking operation that the step just ended made wait (they were ready when
-    /// they reached it): their status says now what they wait on, as a parked thread's does.
-    /// The change belongs to the step that caused it.
-    fn mark_waiting(&self, inner: &mut Inner) {
-        for id in 0..inner.threads.len() {
-            let thread = &inner.threads[id];
-            let Some((key, ready)) = thread.awaiting else { continue };
-            if thread.status != Status::Runnable || thread.waited.get() || self.probe(ready) {
-                continue;
-            }
-            thread.waited.set(true);
+    /// Whether thread `id` can make progress: runnable, and not waiting in a blocking operation
+    /// that is not ready. A thread that the step just ended made wait (it was ready when it
+    /// reached the operation) is marked: its status says now what it waits on, as a parked
+    /// thread's does, a change that belongs to the step that caused it.
+    #[inline]
+    fn can_run(&self, inner: &mut Inner, id: usize) -> bool {
+        let thread = &inner.threads[id];
+        if thread.status != Status::Runnable {
+            return false;
+        }
+        let Some((key, ready)) = thread.awaiting else { return true };
+        if self.probe(ready) {
+            return true;
+        }
+        if !thread.waited.replace(true) {
             if let Some(state) = &thread.state {
                 self.quiet.set(self.quiet.get() + 1);
                 self.recording.set(true);
@@ -821,12 +847,7 @@ impl Execution {
                 self.touch(inner, address, true);
             }
         }
-    }
-
-    /// Whether `thread` can make progress: runnable, and not waiting in a blocking operation
-    /// that is not ready.
-    fn can_run(&self, thread: &SimThread) -> bool {
-        thread.status == Status::Runnable && thread.awaiting.is_none_or(|(_, ready)| self.probe(ready))
+        false
     }
 
     fn earliest_deadline(inner: &Inner) -> Option<Duration> {
@@ -1246,6 +1267,7 @@ pub(crate) fn run_execution(
     buffers: &mut Buffers,
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
+    let plain_atomics = !config.fine_grained && !config.track_footprints;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -1287,6 +1309,7 @@ pub(crate) fn run_execution(
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
         replaying: strategy_follows,
+        plain_atomics,
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
