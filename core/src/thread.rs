@@ -294,8 +294,11 @@ impl<S: Scheduler> Thread<S> {
         }
         self.change_registry(|threads| threads.insert(self.serial(), self.clone()));
         let stack_size = S::with_run_state(|run| run.stack_size.load(Relaxed));
-        let name = self.name();
-        let os_name = name.split('\0').next().unwrap_or_default().to_owned();
+        // The OS name stops at a NUL, as CPython's does.
+        let mut os_name = self.name();
+        if let Some(nul) = os_name.find('\0') {
+            os_name.truncate(nul);
+        }
         let options = SpawnOptions { name: Some(os_name), daemon: self.daemon(), stack_size };
         let thread = self.clone();
         if S::spawn(options, Box::new(move || thread.run())).is_err() {

@@ -224,11 +224,16 @@ pub(crate) fn in_simulation() -> bool {
     ACTIVE.load(std::sync::atomic::Ordering::Relaxed) != 0 && !CURRENT.with(Cell::get).is_null()
 }
 
-/// What executions reuse from one to the next: coroutine stacks, and the schedule's buffer.
+/// What executions reuse from one to the next: coroutine stacks, and the buffers of the
+/// schedule, the thread table and the step loop (an execution allocates as little as it can).
 #[derive(Default)]
 pub(crate) struct Buffers {
     pub stacks: Vec<DefaultStack>,
     pub choices: Vec<Choice>,
+    threads: Vec<SimThread>,
+    options: Vec<usize>,
+    finished_stacks: Vec<DefaultStack>,
+    ended_states: Vec<ThreadState<Sim>>,
 }
 
 impl Buffers {
@@ -1275,7 +1280,7 @@ pub(crate) fn run_execution(
     let strategy: *mut (dyn Strategy + 'static) = unsafe { std::mem::transmute(strategy) };
     let execution = Execution {
         inner: RefCell::new(Inner {
-            threads: Vec::new(),
+            threads: std::mem::take(&mut buffers.threads),
             current: 0,
             clock: Duration::ZERO,
             queues: Queues::default(),
@@ -1286,10 +1291,10 @@ pub(crate) fn run_execution(
             steps: 0,
             failure: None,
             next: Some(0),
-            options: Vec::with_capacity(16),
+            options: std::mem::take(&mut buffers.options),
             stack_pool: std::mem::take(&mut buffers.stacks),
-            finished_stacks: Vec::new(),
-            ended_states: Vec::new(),
+            finished_stacks: std::mem::take(&mut buffers.finished_stacks),
+            ended_states: std::mem::take(&mut buffers.ended_states),
             numbers: HashMap::new(),
             pruned: false,
             unfinished: 0,
@@ -1369,9 +1374,9 @@ pub(crate) fn run_execution(
     execution.tearing_down.set(true);
     let locals = execution.locals.take();
     let run_state = execution.run_state.take();
-    let ended_states = std::mem::take(&mut execution.inner.borrow_mut().ended_states);
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || {
-        drop(ended_states);
+    let mut ended_states = std::mem::take(&mut execution.inner.borrow_mut().ended_states);
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+        ended_states.clear();
         drop(locals);
         drop(run_state);
     })) {
@@ -1400,6 +1405,12 @@ pub(crate) fn run_execution(
     }
     inner.stack_pool.append(&mut inner.finished_stacks);
     buffers.stacks = std::mem::take(&mut inner.stack_pool);
+    buffers.finished_stacks = std::mem::take(&mut inner.finished_stacks);
+    inner.threads.clear();
+    buffers.threads = std::mem::take(&mut inner.threads);
+    buffers.options = std::mem::take(&mut inner.options);
+    ended_states.clear();
+    buffers.ended_states = ended_states;
     Outcome {
         failure: inner.failure,
         pruned: inner.pruned,
