@@ -495,7 +495,9 @@ impl Execution {
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
         self.touch_now(object, true);
-        self.end_wait(object, ready);
+        // A semaphore's acquire did not need the last release (other units may have been
+        // free): only locks and threads order their acquire after it.
+        self.end_wait(object, ready, !kind.ends_with("Semaphore"));
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -529,14 +531,17 @@ impl Execution {
         if !announced {
             self.schedule_point();
             self.touch_now(key, true);
-            self.end_wait(key, test);
+            self.end_wait(key, test, false);
         }
     }
 
     /// The running thread, scheduled again at the start of its blocking operation on `key`
     /// (whose readiness test is `ready`), no longer waits. The strategy learns what the test
-    /// reads: the step that let this one go by writing it was never enabled together with it.
-    fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool) {
+    /// reads: a step that held or released the object was never enabled together with this one.
+    /// An operation that `acquires` the object is ordered after the release that let it go; a
+    /// mere wait inside another operation (`Thread.start`'s hand-shake, which the new thread's
+    /// first step lets go, not its end) is not.
+    fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, acquires: bool) {
         let waited = {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -564,6 +569,7 @@ impl Execution {
             let mut info = self.step_info.get();
             info.readiness = readiness;
             info.acquires = inner.numbers.get(&key).copied();
+            info.synchronizes = acquires;
             // The thread does not hold what it is about to acquire (its announcement counted it
             // already), unless it held it before (a re-entrant acquire).
             let held = inner.threads[inner.current].holds.iter().filter(|&&h| h == key).count();

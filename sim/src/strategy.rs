@@ -193,6 +193,10 @@ pub(crate) struct StepInfo {
     pub acquires: Option<u32>,
     /// The footprint bits that operation's readiness test reads.
     pub readiness: u64,
+    /// Whether the operation acquires the object (a lock's acquire, a join): it is then
+    /// ordered after the release that let it go. A mere wait (`Thread.start`'s hand-shake) is
+    /// not: a later release of the object did not decide it.
+    pub synchronizes: bool,
     /// The objects the step released for blocking operations (see `Scheduler::releases`); a
     /// step that releases more is not told about the rest (which is safe: it only makes the
     /// search explore more).
@@ -395,6 +399,9 @@ impl Exhaustive {
         // The steps this one depends on directly: the last write of each object it touches,
         // and for objects it writes, the reads since.
         let mut dependencies: Vec<usize> = Vec::new();
+        // Steps that released what this step acquires: ordered before it (what it reads in the
+        // critical section was written before the release), but never racing with it.
+        let mut released_before: Vec<usize> = Vec::new();
         let touched = footprint.reads | footprint.writes;
         for bit in 0..64 {
             if touched & (1 << bit) == 0 {
@@ -410,6 +417,9 @@ impl Exhaustive {
                     .find(|&w| self.steps[w].thread == thread || !self.out_of_reach(w, info.acquires));
                 dependencies.extend(found);
                 dependencies.extend_from_slice(&self.reads_since[bit]);
+                if info.synchronizes {
+                    released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+                }
                 continue;
             }
             if let Some(&write) = self.writes[bit].last() {
@@ -425,7 +435,7 @@ impl Exhaustive {
 
         let before = self.thread_clocks[thread].clone();
         let mut clock = before.clone();
-        for &d in &dependencies {
+        for &d in dependencies.iter().chain(&released_before) {
             let theirs = &self.steps[d].clock;
             if clock.len() < theirs.len() {
                 clock.resize(theirs.len(), 0);
