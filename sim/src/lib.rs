@@ -382,7 +382,10 @@ impl Explorer {
     }
 
     /// Makes every atomic access inside the primitives a scheduling point, to check the
-    /// primitives' own algorithms (default: one primitive operation is one step).
+    /// primitives' own algorithms (default: one primitive operation is one step). In the default
+    /// coarse mode a blocking operation (an acquire, a join) waits off the run queue until it can
+    /// go through, rather than trying, parking and being woken; fine-grained mode explores the
+    /// primitives' parking too.
     pub fn fine_grained(mut self, fine: bool) -> Self {
         self.fine_grained = fine;
         self
