@@ -234,6 +234,11 @@ impl<S: Scheduler, T> Mutex<S, T> {
         MutexGuard { mutex: self, _data: std::marker::PhantomData }
     }
 
+    /// The data, through exclusive access (no locking).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
     /// The address that stands for this mutex's data in footprints.
     pub(crate) fn key(&self) -> usize {
         self.raw.park_key()

@@ -251,6 +251,21 @@ impl<S: Scheduler> ThreadState<S> {
         }
         drop(self.locals.take_all());
     }
+
+    /// [`ThreadState::drop_locals`] with exclusive access: no lock (and no scheduler) needed
+    /// when nothing else holds the slots.
+    fn drop_locals_mut(&mut self) {
+        match Arc::get_mut(&mut self.locals) {
+            Some(slots) => {
+                let values = std::mem::take(slots.values.get_mut());
+                let cache = self.local_cache.get_mut();
+                cache.clear();
+                self.publish(&self.local_cache.borrow());
+                drop(values);
+            }
+            None => self.drop_locals(),
+        }
+    }
 }
 
 impl<S: Scheduler> Default for ThreadState<S> {
@@ -265,10 +280,27 @@ impl<S: Scheduler> ThreadState<S> {
     /// addresses of an ended thread's objects from being reused for a while. Dropping it later
     /// does nothing more.
     pub fn end(&mut self) {
-        self.drop_locals();
+        self.drop_locals_mut();
         if let Some(thread) = self.current.get_mut().take() {
             thread.end_of_os_thread();
         }
+    }
+}
+
+impl<S: Scheduler> ThreadState<S> {
+    /// Whether this ended state ([`ThreadState::end`]) can serve another thread as if new:
+    /// nothing else holds its status or its `Local` slots (not even weakly, as a `Local` that
+    /// the thread used does until it is dropped). If so, it is made new again.
+    pub fn renew(&mut self) -> bool {
+        let alone = Arc::strong_count(&self.status) == 1
+            && Arc::strong_count(&self.locals) == 1
+            && Arc::weak_count(&self.locals) == 0
+            && self.current.get_mut().is_none();
+        if alone {
+            self.drop_locals_mut();
+            self.status.blocked_on.store(0, Relaxed);
+        }
+        alone
     }
 }
 

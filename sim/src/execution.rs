@@ -133,8 +133,12 @@ struct Inner {
     /// objects by address).
     finished_stacks: Vec<DefaultStack>,
     /// The states of threads that ended, kept (empty) until the execution ends, for the same
-    /// reason.
-    ended_states: Vec<ThreadState<Sim>>,
+    /// reason; then reused by later executions when nothing else holds them.
+    #[allow(clippy::vec_box)] // the boxes themselves are reused: one allocation less per thread
+    ended_states: Vec<Box<ThreadState<Sim>>>,
+    /// Ended threads' states from earlier executions, ready to serve new threads.
+    #[allow(clippy::vec_box)]
+    spare_states: Vec<Box<ThreadState<Sim>>>,
     /// Shared objects numbered by first touch in this execution (footprints use the numbers,
     /// which are stable across executions that share a prefix, unlike addresses).
     numbers: HashMap<usize, u32>,
@@ -233,7 +237,11 @@ pub(crate) struct Buffers {
     threads: Vec<SimThread>,
     options: Vec<usize>,
     finished_stacks: Vec<DefaultStack>,
-    ended_states: Vec<ThreadState<Sim>>,
+    #[allow(clippy::vec_box)] // see `Inner::ended_states`
+    ended_states: Vec<Box<ThreadState<Sim>>>,
+    /// Ended threads' states ready to serve new threads.
+    #[allow(clippy::vec_box)]
+    spare_states: Vec<Box<ThreadState<Sim>>>,
 }
 
 impl Buffers {
@@ -968,7 +976,8 @@ impl Execution {
             };
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
-            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, main));
+            let state = inner.spare_states.pop().unwrap_or_default();
+            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, main));
             inner.unfinished += usize::from(!options.daemon);
             self.record(&mut inner, None, &format!("spawn thread {id}"));
             self.touch(&mut inner, spawn_key(id), true);
@@ -985,6 +994,7 @@ impl Execution {
         name: String,
         daemon: bool,
         stack: DefaultStack,
+        state: Box<ThreadState<Sim>>,
         main: Box<dyn FnOnce() + Send>,
     ) -> SimThread {
         let body = move |yielder: &Yielder<(), ()>, ()| {
@@ -1015,7 +1025,7 @@ impl Execution {
                 execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
             }
             let mut inner = execution.inner.borrow_mut();
-            inner.ended_states.extend(state.map(|state| *state));
+            inner.ended_states.extend(state);
             inner.threads[id].status = Status::Finished;
             if !inner.threads[id].daemon {
                 inner.unfinished -= 1;
@@ -1028,7 +1038,7 @@ impl Execution {
             wake: None,
             timed_out: None,
             token: 0,
-            state: Some(Box::new(ThreadState::new())),
+            state: Some(state),
             locals: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             coroutine: Some(Coroutine::with_stack(stack, body)),
@@ -1301,6 +1311,7 @@ pub(crate) fn run_execution(
             stack_pool: std::mem::take(&mut buffers.stacks),
             finished_stacks: std::mem::take(&mut buffers.finished_stacks),
             ended_states: std::mem::take(&mut buffers.ended_states),
+            spare_states: std::mem::take(&mut buffers.spare_states),
             numbers: HashMap::new(),
             pruned: false,
             unfinished: 0,
@@ -1343,7 +1354,8 @@ pub(crate) fn run_execution(
         let main = Box::new(move || {
             model();
         });
-        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, main);
+        let state = execution.inner.borrow_mut().spare_states.pop().unwrap_or_default();
+        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, state, main);
         let mut inner = execution.inner.borrow_mut();
         inner.threads.push(main_thread);
         inner.unfinished += 1;
@@ -1381,8 +1393,14 @@ pub(crate) fn run_execution(
     let locals = execution.locals.take();
     let run_state = execution.run_state.take();
     let mut ended_states = std::mem::take(&mut execution.inner.borrow_mut().ended_states);
+    let mut spare_states = std::mem::take(&mut execution.inner.borrow_mut().spare_states);
     if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
-        ended_states.clear();
+        // Ended states nothing else holds serve the next execution's threads.
+        for mut state in ended_states.drain(..) {
+            if state.renew() {
+                spare_states.push(state);
+            }
+        }
         drop(locals);
         drop(run_state);
     })) {
@@ -1415,8 +1433,8 @@ pub(crate) fn run_execution(
     inner.threads.clear();
     buffers.threads = std::mem::take(&mut inner.threads);
     buffers.options = std::mem::take(&mut inner.options);
-    ended_states.clear();
     buffers.ended_states = ended_states;
+    buffers.spare_states = spare_states;
     Outcome {
         failure: inner.failure,
         pruned: inner.pruned,
