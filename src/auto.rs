@@ -89,6 +89,14 @@ fn sim_wait_ready(key: usize, ready: &dyn Fn() -> bool) {
 
 #[cold]
 #[inline(never)]
+fn sim_acquires(object: usize) {
+    if in_simulation() {
+        Sim::acquires(object)
+    }
+}
+
+#[cold]
+#[inline(never)]
 fn sim_releases(object: usize) {
     if in_simulation() {
         Sim::releases(object)
@@ -290,6 +298,13 @@ impl Scheduler for Auto {
     fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
         if explorations_running() {
             sim_wait_ready(key, ready)
+        }
+    }
+
+    #[inline(always)]
+    fn acquires(object: usize) {
+        if explorations_running() {
+            sim_acquires(object)
         }
     }
 

@@ -191,7 +191,10 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
             Some(saved) => self.lock.acquire_restore(saved),
             // The lock was released behind our back while we queued: take it again anyway,
             // so the caller holds it on return as it expects.
-            None => raw.lock(),
+            None => {
+                raw.lock();
+                S::acquires(raw.park_key());
+            }
         }
         Ok(notified)
     }

@@ -75,6 +75,16 @@ pub struct Lock<S: Scheduler> {
     raw: RawLock<S>,
 }
 
+/// Tells the scheduler that the calling thread took the lock at `key` if `taken`; returns
+/// `taken`.
+#[inline(always)]
+fn took<S: Scheduler>(key: usize, taken: bool) -> bool {
+    if taken {
+        S::acquires(key);
+    }
+    taken
+}
+
 impl<S: Scheduler> Lock<S> {
     /// A new, unlocked lock.
     #[inline]
@@ -87,6 +97,7 @@ impl<S: Scheduler> Lock<S> {
     pub fn acquire(&self) -> bool {
         S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
+        S::acquires(self.raw.park_key());
         true
     }
 
@@ -94,7 +105,8 @@ impl<S: Scheduler> Lock<S> {
     #[inline]
     pub fn try_acquire(&self) -> bool {
         S::operation(self.raw.park_key(), "Lock", "try_acquire");
-        crate::report::<S>(self.raw.park_key(), self.raw.try_lock(), "acquired", "busy")
+        let taken = took::<S>(self.raw.park_key(), self.raw.try_lock());
+        crate::report::<S>(self.raw.park_key(), taken, "acquired", "busy")
     }
 
     /// Waits at most `timeout` for the lock; a zero timeout is a single try. Returns whether the
@@ -107,10 +119,10 @@ impl<S: Scheduler> Lock<S> {
         S::operation(self.raw.park_key(), "Lock", "acquire_timeout");
         let key = self.raw.park_key();
         if timeout.is_zero() {
-            return Ok(crate::report::<S>(key, self.raw.try_lock(), "acquired", "busy"));
+            return Ok(crate::report::<S>(key, took::<S>(key, self.raw.try_lock()), "acquired", "busy"));
         }
         let deadline = deadline::<S>(timeout)?;
-        Ok(crate::report::<S>(key, self.raw.lock_until(deadline), "acquired", "timed out"))
+        Ok(crate::report::<S>(key, took::<S>(key, self.raw.lock_until(deadline)), "acquired", "timed out"))
     }
 
     /// Releases the lock, letting one waiter in. Any thread may release it.
@@ -141,6 +153,7 @@ impl<S: Scheduler> Lock<S> {
     pub fn lock(&self) -> Guard<'_, Self> {
         S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
+        S::acquires(self.raw.park_key());
         Guard::new(self)
     }
 
@@ -229,6 +242,7 @@ impl<S: Scheduler> RLock<S> {
     fn take(&self, me: usize) {
         self.owner.store(me, Relaxed);
         self.count.store(1, Relaxed);
+        S::acquires(self.raw.park_key());
     }
 
     /// Blocks until the caller owns the lock (at once if it already does). Returns true.
@@ -346,6 +360,7 @@ impl<S: Scheduler> RLock<S> {
     pub fn acquire_restore(&self, state: RLockState) {
         S::blocking_operation(self.raw.park_key(), "RLock", "acquire_restore", &|| self.free_or_owned_by(0));
         self.raw.lock();
+        S::acquires(self.raw.park_key());
         self.owner.store(state.owner, Relaxed);
         self.count.store(state.count, Relaxed);
     }
@@ -453,6 +468,7 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
     fn acquire_restore(&self, _saved: ()) {
         S::blocking_operation(self.raw.park_key(), "Lock", "acquire_restore", &|| !self.raw.is_locked());
         self.raw.lock();
+        S::acquires(self.raw.park_key());
     }
     fn raw_lock(&self) -> &RawLock<S> {
         &self.raw

@@ -296,6 +296,15 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = address;
     }
 
+    /// The calling thread has just taken `object`, a lock (any way: a blocking acquire, a try, a
+    /// timed acquire, a `Condition`'s re-acquire). A simulator keeps track of what each thread
+    /// holds (for deadlock reports and partial-order reduction) until [`Scheduler::releases`].
+    /// The real backend does nothing.
+    #[inline(always)]
+    fn acquires(object: usize) {
+        let _ = object;
+    }
+
     /// The calling thread has just released `object` for the blocking operations waiting on it
     /// (a lock's last release, a semaphore's release, a thread's end): their readiness tests may
     /// hold now. A simulator learns that this step and those operations were never both able

@@ -469,9 +469,30 @@ impl Execution {
         }
     }
 
+    /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
+    /// some thread releases it (for deadlock reports and the strategy).
+    pub(crate) fn acquires(&self, object: usize) {
+        if self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let holds = &mut inner.threads[current].holds;
+        if !holds.contains(&object) {
+            holds.push(object);
+        }
+    }
+
     /// The running step released `object` for the blocking operations waiting on it (see
-    /// `Scheduler::releases`).
+    /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
+    /// release a `Lock`).
     pub(crate) fn releases(&self, object: usize) {
+        if !self.tearing_down.get() {
+            let mut inner = self.inner.borrow_mut();
+            for thread in &mut inner.threads {
+                thread.holds.retain(|&h| h != object);
+            }
+        }
         if self.config.track_footprints && !self.tearing_down.get() {
             if let Some(number) = self.number(object) {
                 let mut info = self.step_info.get();
@@ -578,34 +599,14 @@ impl Execution {
             info.readiness = readiness;
             info.acquires = inner.numbers.get(&key).copied();
             info.synchronizes = acquires;
-            // The thread does not hold what it is about to acquire (its announcement counted it
-            // already), unless it held it before (a re-entrant acquire).
-            let held = inner.threads[inner.current].holds.iter().filter(|&&h| h == key).count();
-            if held <= 1 {
-                info.remove_held(info.acquires);
-            }
             self.step_info.set(info);
         }
     }
 
-    /// Records the start of an operation: what the thread holds, the footprint, the trace.
+    /// Records the start of an operation: the footprint, the trace.
     fn announce(&self, object: usize, kind: &'static str, name: &'static str) {
         {
             let mut inner = self.inner.borrow_mut();
-            let current = inner.current;
-            // What each thread holds, for deadlock reports; also inside a callback (a
-            // `Condition` releases its lock in `before_sleep`).
-            let holds = &mut inner.threads[current].holds;
-            match (kind, name) {
-                ("Lock" | "RLock", "acquire" | "acquire_restore") => holds.push(object),
-                ("Lock" | "RLock", "release") => {
-                    if let Some(at) = holds.iter().rposition(|&h| h == object) {
-                        holds.remove(at);
-                    }
-                }
-                ("Lock" | "RLock", "release_save") => holds.retain(|&h| h != object),
-                _ => {}
-            }
             if self.in_critical.get() {
                 // No scheduling point: the operation runs in the step under way.
                 self.touch(&mut inner, object, true);

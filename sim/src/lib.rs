@@ -182,6 +182,10 @@ impl Scheduler for Sim {
         current().touch_now(address, true);
     }
 
+    fn acquires(object: usize) {
+        current().acquires(object);
+    }
+
     fn releases(object: usize) {
         current().releases(object);
     }

@@ -213,15 +213,6 @@ impl StepInfo {
         }
     }
 
-    /// Forgets that the thread held `object`.
-    pub(crate) fn remove_held(&mut self, object: Option<u32>) {
-        for slot in &mut self.held {
-            if *slot == object {
-                *slot = None;
-            }
-        }
-    }
-
     /// Records that the step released `object`.
     pub(crate) fn add_release(&mut self, object: u32) {
         if let Some(slot) = self.releases.iter_mut().find(|r| r.is_none_or(|r| r == object)) {

@@ -209,3 +209,73 @@ fn reduction_keeps_every_notification_outcome() {
 fn reduction_keeps_a_bystander_before_the_notifier() {
     assert_same(notify_and_bystander);
 }
+
+/// A `Lock` has no owner: the main thread takes it and another thread releases it. Then a third
+/// thread, woken by an event, takes it while the main thread tries it: whether the try succeeds
+/// depends on which comes first.
+///
+/// The simulator's record of what each thread holds kept the lock in the main thread's list after
+/// the other thread released it, so every later step of the main thread counted as made while
+/// holding the lock, and the blocking acquire skipped the main thread's `try_acquire` as a race
+/// partner ("out of reach"): the reduced search never ran the acquire first, and lost `false`.
+fn lock_released_by_another_thread(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let event = Arc::new(Event::<Sim>::new());
+    lock.acquire();
+    let l = lock.clone();
+    let releaser = Thread::<Sim>::new(move || l.release().unwrap());
+    releaser.start().unwrap();
+    releaser.join().unwrap();
+    let (l, e) = (lock.clone(), event.clone());
+    let taker = Thread::<Sim>::new(move || {
+        e.wait();
+        let _held = l.lock();
+    });
+    taker.start().unwrap();
+    event.set();
+    let tried = lock.try_acquire();
+    if tried {
+        lock.release().unwrap();
+    }
+    taker.join().unwrap();
+    outcomes.lock().unwrap().insert(format!("{tried}"));
+}
+
+#[test]
+fn reduction_keeps_a_try_after_a_release_by_another_thread() {
+    assert_same(lock_released_by_another_thread);
+}
+
+/// One thread takes a `Lock` with `try_acquire`, asks `locked()` while it holds it, and releases
+/// it; another takes it with a blocking `acquire`. If the blocking acquire comes first, the try
+/// fails.
+///
+/// Only a blocking `acquire` (and `acquire_restore`) counts as taking the lock in the simulator's
+/// record of what a thread holds, so the holder's `locked()` did not count as made while holding
+/// the lock: it became the blocking acquire's race partner (the last write to the lock not made
+/// while holding it), a race that cannot be reversed (the lock is held there), and the race with
+/// the `try_acquire` that took the lock was never seen: the reduced search lost `false`.
+fn try_acquire_then_locked(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let tried = Arc::new(Mutex::new(None));
+    let (l, t) = (lock.clone(), tried.clone());
+    let trier = Box::new(move || {
+        let ok = l.try_acquire();
+        if ok {
+            l.locked();
+            l.release().unwrap();
+        }
+        *t.lock().unwrap() = Some(ok);
+    }) as Box<dyn FnOnce() + Send>;
+    let l = lock.clone();
+    let taker = Box::new(move || {
+        let _held = l.lock();
+    }) as Box<dyn FnOnce() + Send>;
+    spawn_all(vec![trier, taker]);
+    outcomes.lock().unwrap().insert(format!("{:?}", tried.lock().unwrap()));
+}
+
+#[test]
+fn reduction_keeps_a_blocking_acquire_before_a_try_acquire() {
+    assert_same(try_acquire_then_locked);
+}
