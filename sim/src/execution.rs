@@ -524,9 +524,7 @@ impl Execution {
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
         self.touch_now(object, true);
-        // A semaphore's acquire did not need the last release (other units may have been
-        // free): only locks and threads order their acquire after it.
-        self.end_wait(object, ready, !kind.ends_with("Semaphore"));
+        self.end_wait(object, ready, true);
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on

@@ -252,6 +252,9 @@ struct Step {
     /// The objects the step released, and those its thread held (see [`StepInfo`]).
     releases: [Option<u32>; 3],
     held: [Option<u32>; 3],
+    /// Its footprint was everything (time moved, a spin, a yield): it orders what comes after
+    /// it, but a path through it does not hide a race, nor does its write hide the one before.
+    everything: bool,
 }
 
 impl Step {
@@ -401,20 +404,30 @@ impl Exhaustive {
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
-                let found = self.writes[bit]
-                    .iter()
-                    .rev()
-                    .copied()
-                    .find(|&w| self.steps[w].thread == thread || !self.out_of_reach(w, info.acquires));
-                dependencies.extend(found);
+                // Steps dependent on everything (time moved) do not hide the write before them.
+                let mut found = None;
+                for &w in self.writes[bit].iter().rev() {
+                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
+                        continue;
+                    }
+                    dependencies.push(w);
+                    if !self.steps[w].everything || self.steps[w].thread == thread {
+                        found = Some(w);
+                        break;
+                    }
+                }
                 dependencies.extend_from_slice(&self.reads_since[bit]);
                 if info.synchronizes {
                     released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
                 }
                 continue;
             }
-            if let Some(&write) = self.writes[bit].last() {
-                dependencies.push(write);
+            // The last write, and past writes dependent on everything, the write before them.
+            for &w in self.writes[bit].iter().rev() {
+                dependencies.push(w);
+                if !self.steps[w].everything || self.steps[w].thread == thread {
+                    break;
+                }
             }
             if footprint.writes & (1 << bit) != 0 {
                 dependencies.extend_from_slice(&self.reads_since[bit]);
@@ -440,7 +453,8 @@ impl Exhaustive {
         }
         clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
         self.thread_clocks[thread] = clock.clone();
-        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held });
+        let everything = footprint.writes == u64::MAX;
+        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held, everything });
 
         // A dependency races with this step unless it happens before it through another path:
         // the thread's own earlier steps, or another dependency. A path through a step that held
@@ -454,9 +468,12 @@ impl Exhaustive {
             .filter(|&d| {
                 let step = &self.steps[d];
                 let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
-                let through_other = dependencies
-                    .iter()
-                    .any(|&o| o != d && !self.out_of_reach(o, info.acquires) && self.happens_before(d, o));
+                let through_other = dependencies.iter().any(|&o| {
+                    o != d
+                        && !self.out_of_reach(o, info.acquires)
+                        && !self.steps[o].everything
+                        && self.happens_before(d, o)
+                });
                 !through_thread && !through_other
             })
             .collect();
