@@ -1,0 +1,565 @@
+//! Differential testing of partial-order reduction on random models: for each small generated
+//! program, exhaustive search with reduction must reach exactly the outcomes (and the deadlocks)
+//! that exhaustive search without it reaches.
+//!
+//! The default run is short and uses a fixed seed. The environment runs more:
+//! `REDUCTION_MODELS` (how many models, default 80), `REDUCTION_SEED` (the generator's seed),
+//! `REDUCTION_ONLY` (run only the model with this index, printing it), `REDUCTION_LIMIT_MS` (the
+//! time limit of the full search of one model, default 150; models whose full search does not
+//! finish are skipped and counted), `REDUCTION_THREADS` and `REDUCTION_OPS` (at most this many
+//! threads besides main, default 3, and operations per thread, default 2), `REDUCTION_FINE`
+//! (`all`: a smaller model of 2 threads of 1–2 operations with every index, whose reduced
+//! fine-grained search is compared with the full searches; `none`: none; default: with every
+//! eighth index).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use weft_core::{AtomicUsize, Condition, Event, Lock, RLock, Semaphore, Thread};
+use weft_sim::{Explorer, FailureKind, Sim};
+
+/// A small deterministic generator (splitmix64), so that a seed names a model forever.
+struct Gen(u64);
+
+impl Gen {
+    /// The next 64 random bits.
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// True with probability `percent` / 100.
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// What a thread does inside a critical section: visible atomic accesses, and appending its
+/// name to the log (ordered by the section's locks).
+#[derive(Clone, Debug)]
+enum Inner {
+    Load(usize),
+    Store(usize, usize),
+    FetchAdd(usize),
+    Log,
+}
+
+/// One operation of a generated thread. Locks: 0 and 1 are `Lock`s (always taken in that order),
+/// 2 is an `RLock`. Conditions: 0 is built on lock 0, 1 on its own `RLock`.
+#[derive(Clone, Debug)]
+enum Op {
+    /// Takes the given locks in order (an `RLock` possibly twice), runs the body, releases.
+    Section {
+        locks: Vec<usize>,
+        reentrant: bool,
+        body: Vec<Inner>,
+    },
+    /// `try_acquire` on a lock; on success logs and releases.
+    TryLock(usize),
+    /// `acquire_timeout` on a lock; on success logs and releases.
+    LockTimeout(usize, u64),
+    /// `locked()` of a lock.
+    Locked(usize),
+    /// Blocking `Semaphore.acquire`.
+    SemAcquire,
+    SemTryAcquire,
+    SemTimeout(u64),
+    SemRelease,
+    /// `wait_timeout` on a condition under its lock.
+    CondWait(usize, u64),
+    /// `notify(1)` (false) or `notify_all` (true) under the condition's lock.
+    CondNotify(usize, bool),
+    EventSet,
+    EventClear,
+    EventWait(u64),
+    EventIsSet,
+    Load(usize),
+    Store(usize, usize),
+    FetchAdd(usize),
+    /// Untimed join of an earlier-started thread.
+    Join(usize),
+    /// `join_timeout` of an earlier-started thread, then `is_alive`.
+    JoinTimeout(usize, u64),
+    Sleep(u64),
+}
+
+/// A generated program: the threads' operations, what the main thread does after starting them
+/// (before joining them), and the semaphore's initial value.
+#[derive(Clone, Debug)]
+struct Model {
+    threads: Vec<Vec<Op>>,
+    main: Vec<Op>,
+    semaphore: usize,
+}
+
+/// The generator's share of each kind of operation.
+fn gen_op(g: &mut Gen, me: usize) -> Op {
+    let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
+    loop {
+        return match g.below(22) {
+            0..=3 => {
+                let locks = match g.below(5) {
+                    0 | 1 => vec![0],
+                    2 => vec![1],
+                    3 => vec![0, 1],
+                    _ => vec![2],
+                };
+                let reentrant = locks == [2] && g.chance(50);
+                let mut body = Vec::new();
+                for _ in 0..g.below(3) {
+                    body.push(match g.below(4) {
+                        0 => Inner::Load(g.below(2)),
+                        1 => Inner::Store(g.below(2), 1 + g.below(2)),
+                        2 => Inner::FetchAdd(g.below(2)),
+                        _ => Inner::Log,
+                    });
+                }
+                if g.chance(60) {
+                    body.push(Inner::Log);
+                }
+                Op::Section { locks, reentrant, body }
+            }
+            4 => Op::TryLock(g.below(3)),
+            5 => Op::LockTimeout(g.below(3), ms(g)),
+            6 => Op::Locked(g.below(3)),
+            7 => Op::SemAcquire,
+            8 => Op::SemTryAcquire,
+            9 => Op::SemTimeout(ms(g)),
+            10 => Op::SemRelease,
+            11 => Op::CondWait(g.below(2), ms(g)),
+            12 => Op::CondNotify(g.below(2), g.chance(50)),
+            13 => Op::EventSet,
+            14 => Op::EventClear,
+            15 => Op::EventWait(ms(g)),
+            16 => Op::EventIsSet,
+            17 => Op::Load(g.below(2)),
+            18 => match g.below(2) {
+                0 => Op::Store(g.below(2), 1 + g.below(2)),
+                _ => Op::FetchAdd(g.below(2)),
+            },
+            19 if me > 0 => match g.below(2) {
+                0 => Op::Join(g.below(me)),
+                _ => Op::JoinTimeout(g.below(me), ms(g)),
+            },
+            20 => Op::Sleep(ms(g)),
+            21 => Op::EventSet,
+            _ => continue,
+        };
+    }
+}
+
+/// A random model of 2 to `threads` threads of 1 to `ops` operations each, and 0 to `ops - 1`
+/// operations of the main thread.
+fn gen_model(g: &mut Gen, threads: usize, ops: usize) -> Model {
+    let n = 2 + g.below(threads - 1);
+    let threads = (0..n).map(|me| (0..1 + g.below(ops)).map(|_| gen_op(g, me)).collect()).collect();
+    // The main thread never blocks on the semaphore: it releases a unit for each blocking acquire
+    // of the other threads after its operations (see `execute`).
+    let main = (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire)).collect();
+    Model { threads, main, semaphore: g.below(2) }
+}
+
+/// The shared objects of one execution of a model.
+struct World {
+    locks: [Arc<Lock<Sim>>; 2],
+    rlock: RLock<Sim>,
+    conds: (Condition<Sim, Arc<Lock<Sim>>>, Condition<Sim>),
+    sem: Semaphore<Sim>,
+    event: Event<Sim>,
+    atomics: [AtomicUsize<Sim>; 2],
+    /// One log per lock (0, 1, the `RLock`, the second condition's `RLock`), appended to only
+    /// while holding that lock: the order of its entries is the order of the lock's critical
+    /// sections (a log shared by several locks would order sections the simulator rightly
+    /// considers independent).
+    logs: [Mutex<String>; 4],
+    threads: OnceLock<Vec<Thread<Sim>>>,
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+impl World {
+    /// Runs `op` as thread `name`, appending what it observed to `seen`.
+    fn run(&self, name: char, op: &Op, seen: &mut String) {
+        let log = |w: &World, l: usize| w.logs[l].lock().unwrap().push(name);
+        match op {
+            Op::Section { locks, reentrant, body } => {
+                for &l in locks {
+                    self.acquire(l);
+                }
+                if *reentrant {
+                    self.rlock.acquire();
+                }
+                for inner in body {
+                    match *inner {
+                        Inner::Load(a) => write!(seen, "l{}", self.atomics[a].load(SeqCst)).unwrap(),
+                        Inner::Store(a, v) => self.atomics[a].store(v, SeqCst),
+                        Inner::FetchAdd(a) => write!(seen, "f{}", self.atomics[a].fetch_add(1, SeqCst)).unwrap(),
+                        Inner::Log => {
+                            for &l in locks {
+                                log(self, l);
+                            }
+                        }
+                    }
+                }
+                if *reentrant {
+                    self.rlock.release().unwrap();
+                }
+                for &l in locks.iter().rev() {
+                    self.release(l);
+                }
+            }
+            Op::TryLock(l) => {
+                let taken = match l {
+                    2 => self.rlock.try_acquire(),
+                    _ => self.locks[*l].try_acquire(),
+                };
+                write!(seen, "t{}", u8::from(taken)).unwrap();
+                if taken {
+                    log(self, *l);
+                    self.release(*l);
+                }
+            }
+            Op::LockTimeout(l, t) => {
+                let taken = match l {
+                    2 => self.rlock.acquire_timeout(ms(*t)).unwrap(),
+                    _ => self.locks[*l].acquire_timeout(ms(*t)).unwrap(),
+                };
+                write!(seen, "a{}", u8::from(taken)).unwrap();
+                if taken {
+                    log(self, *l);
+                    self.release(*l);
+                }
+            }
+            Op::Locked(l) => {
+                let locked = match l {
+                    2 => self.rlock.locked(),
+                    _ => self.locks[*l].locked(),
+                };
+                write!(seen, "k{}", u8::from(locked)).unwrap();
+            }
+            Op::SemAcquire => {
+                self.sem.acquire();
+                seen.push('s');
+            }
+            Op::SemTryAcquire => write!(seen, "s{}", u8::from(self.sem.try_acquire())).unwrap(),
+            Op::SemTimeout(t) => write!(seen, "S{}", u8::from(self.sem.acquire_timeout(ms(*t)).unwrap())).unwrap(),
+            Op::SemRelease => self.sem.release().unwrap(),
+            Op::CondWait(c, t) => {
+                let notified = match c {
+                    0 => {
+                        let _held = self.conds.0.lock();
+                        let notified = self.conds.0.wait_timeout(ms(*t)).unwrap();
+                        log(self, 0);
+                        notified
+                    }
+                    _ => {
+                        let _held = self.conds.1.lock();
+                        let notified = self.conds.1.wait_timeout(ms(*t)).unwrap();
+                        log(self, 3);
+                        notified
+                    }
+                };
+                write!(seen, "w{}", u8::from(notified)).unwrap();
+            }
+            Op::CondNotify(c, all) => match (c, all) {
+                (0, false) => {
+                    let _held = self.conds.0.lock();
+                    self.conds.0.notify(1).unwrap();
+                    log(self, 0);
+                }
+                (0, true) => {
+                    let _held = self.conds.0.lock();
+                    self.conds.0.notify_all().unwrap();
+                    log(self, 0);
+                }
+                (_, false) => {
+                    let _held = self.conds.1.lock();
+                    self.conds.1.notify(1).unwrap();
+                    log(self, 3);
+                }
+                (_, true) => {
+                    let _held = self.conds.1.lock();
+                    self.conds.1.notify_all().unwrap();
+                    log(self, 3);
+                }
+            },
+            Op::EventSet => self.event.set(),
+            Op::EventClear => self.event.clear(),
+            Op::EventWait(t) => write!(seen, "e{}", u8::from(self.event.wait_timeout(ms(*t)).unwrap())).unwrap(),
+            Op::EventIsSet => write!(seen, "i{}", u8::from(self.event.is_set())).unwrap(),
+            Op::Load(a) => write!(seen, "L{}", self.atomics[*a].load(SeqCst)).unwrap(),
+            Op::Store(a, v) => self.atomics[*a].store(*v, SeqCst),
+            Op::FetchAdd(a) => write!(seen, "F{}", self.atomics[*a].fetch_add(1, SeqCst)).unwrap(),
+            Op::Join(j) => {
+                let thread = &self.threads.get().unwrap()[*j];
+                let result = thread.join();
+                write!(seen, "j{}", u8::from(result.is_ok())).unwrap();
+            }
+            Op::JoinTimeout(j, t) => {
+                let thread = &self.threads.get().unwrap()[*j];
+                let result = thread.join_timeout(ms(*t));
+                write!(seen, "J{}{}", u8::from(result.is_ok()), u8::from(thread.is_alive())).unwrap();
+            }
+            Op::Sleep(t) => weft_core::sleep::<Sim>(ms(*t)),
+        }
+        seen.push(' ');
+    }
+
+    fn acquire(&self, l: usize) {
+        match l {
+            2 => {
+                self.rlock.acquire();
+            }
+            _ => {
+                self.locks[l].acquire();
+            }
+        }
+    }
+
+    fn release(&self, l: usize) {
+        match l {
+            2 => self.rlock.release().unwrap(),
+            _ => self.locks[l].release().unwrap(),
+        }
+    }
+}
+
+/// Runs `model` once (one execution) and returns its outcome: what each thread observed, the
+/// log of critical sections, and the final state.
+fn execute(model: &Arc<Model>) -> String {
+    let lock0 = Arc::new(Lock::<Sim>::new());
+    let world = Arc::new(World {
+        conds: (Condition::with_lock(lock0.clone()), Condition::new()),
+        locks: [lock0, Arc::new(Lock::new())],
+        rlock: RLock::new(),
+        sem: Semaphore::new(model.semaphore),
+        event: Event::new(),
+        atomics: [AtomicUsize::new(0), AtomicUsize::new(0)],
+        logs: Default::default(),
+        threads: OnceLock::new(),
+    });
+    let seen: Vec<Arc<Mutex<String>>> = (0..model.threads.len()).map(|_| Arc::default()).collect();
+    let threads: Vec<Thread<Sim>> = model
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(i, ops)| {
+            let (world, ops, seen) = (world.clone(), ops.clone(), seen[i].clone());
+            let name = (b'a' + i as u8) as char;
+            Thread::new(move || {
+                let mut mine = String::new();
+                for op in &ops {
+                    world.run(name, op, &mut mine);
+                }
+                *seen.lock().unwrap() = mine;
+            })
+        })
+        .collect();
+    assert!(world.threads.set(threads.clone()).is_ok());
+    threads.iter().for_each(|t| t.start().unwrap());
+    let mut mine = String::new();
+    for op in &model.main {
+        world.run('m', op, &mut mine);
+    }
+    // As many units as there are blocking acquires: a model deadlocks less often.
+    let blocking = model.threads.iter().flatten().filter(|op| matches!(op, Op::SemAcquire)).count();
+    if blocking > 0 {
+        world.sem.release_n(blocking).unwrap();
+    }
+    threads.iter().for_each(|t| t.join().unwrap());
+    let mut outcome = String::new();
+    for s in &seen {
+        write!(outcome, "[{}]", s.lock().unwrap()).unwrap();
+    }
+    write!(
+        outcome,
+        " main[{mine}] logs {:?} atomics {} {} sem {} event {} locked {}{}{}",
+        world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
+        world.atomics[0].load(SeqCst),
+        world.atomics[1].load(SeqCst),
+        world.sem.value(),
+        u8::from(world.event.is_set()),
+        u8::from(world.locks[0].locked()),
+        u8::from(world.locks[1].locked()),
+        u8::from(world.rlock.locked()),
+    )
+    .unwrap();
+    outcome
+}
+
+/// What an exhaustive search of a model found.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// Every outcome, and the number of executions.
+    Outcomes(BTreeSet<String>, usize),
+    /// Some execution deadlocks (the search stops at the first).
+    Deadlock,
+    /// The search did not finish within its time limit.
+    Unfinished,
+}
+
+/// Searches `model` exhaustively, with or without reduction, in coarse or fine-grained mode.
+///
+/// # Panics
+/// On a failure other than a deadlock (a panic in the model is a bug of the generator or of the
+/// primitives, and is reported as such).
+fn search(model: &Arc<Model>, reduce: bool, fine: bool, limit: Duration) -> Found {
+    let outcomes: Arc<Mutex<BTreeSet<String>>> = Arc::default();
+    let (sink, shared) = (outcomes.clone(), model.clone());
+    let result =
+        Explorer::exhaustive().partial_order_reduction(reduce).fine_grained(fine).shrink(false).time_limit(limit).run(
+            move || {
+                let outcome = execute(&shared);
+                sink.lock().unwrap().insert(outcome);
+            },
+        );
+    match result {
+        Ok(stats) if stats.exhausted => Found::Outcomes(outcomes.lock().unwrap().clone(), stats.executions),
+        Ok(_) => Found::Unfinished,
+        Err(report) if matches!(report.failure.kind, FailureKind::Deadlock(_)) => Found::Deadlock,
+        Err(report) => panic!("model {model:?} failed (reduce {reduce}, fine {fine}): {report}"),
+    }
+}
+
+/// The tally of a differential run.
+#[derive(Default, Debug)]
+struct Tally {
+    compared: usize,
+    deadlocks: usize,
+    skipped: usize,
+    /// Fine-grained models whose full fine-grained search finished too.
+    fine_full: usize,
+    executions_reduced: usize,
+    executions_full: usize,
+    mismatches: Vec<String>,
+}
+
+/// Compares the reduced search of `model` (fine-grained if `fine`) with the full search in coarse
+/// mode and, if `fine`, also in fine-grained mode when that finishes. Every primitive operation
+/// is atomic (linearizable), so fine-grained mode reaches the outcomes coarse mode reaches. Records
+/// a mismatch in `tally`.
+fn compare(index: usize, model: &Arc<Model>, fine: bool, limit: Duration, tally: &mut Tally) {
+    let full = search(model, false, false, limit);
+    if full == Found::Unfinished {
+        tally.skipped += 1;
+        return;
+    }
+    let reduced = search(model, true, fine, limit * if fine { 20 } else { 4 });
+    let mut mismatch = differ(&reduced, &full, tally);
+    if fine && mismatch.is_none() {
+        let full_fine = search(model, false, true, limit);
+        if full_fine != Found::Unfinished {
+            tally.fine_full += 1;
+            mismatch = differ(&reduced, &full_fine, &mut Tally::default())
+                .map(|m| format!("against the full fine-grained search: {m}"));
+        }
+    }
+    if let Some(mismatch) = mismatch {
+        let message = format!("model #{index} (fine-grained {fine}): {model:#?}\n{mismatch}");
+        eprintln!("MISMATCH {message}");
+        tally.mismatches.push(message);
+    }
+}
+
+/// How the `reduced` search's result differs from the `full` one's, if it does; counts the
+/// comparison in `tally`.
+fn differ(reduced: &Found, full: &Found, tally: &mut Tally) -> Option<String> {
+    match (reduced, full) {
+        (Found::Outcomes(r, with), Found::Outcomes(f, without)) => {
+            tally.compared += 1;
+            tally.executions_reduced += with;
+            tally.executions_full += without;
+            (r != f).then(|| {
+                let missed: Vec<&String> = f.difference(r).collect();
+                let invented: Vec<&String> = r.difference(f).collect();
+                format!("missed {missed:#?}\ninvented {invented:#?}")
+            })
+        }
+        (Found::Deadlock, Found::Deadlock) => {
+            tally.compared += 1;
+            tally.deadlocks += 1;
+            None
+        }
+        (Found::Unfinished, _) => {
+            tally.skipped += 1;
+            None
+        }
+        (r, f) => Some(format!("reduced: {}, full: {}", describe(r), describe(f))),
+    }
+}
+
+/// A short description of a search's result.
+fn describe(found: &Found) -> String {
+    match found {
+        Found::Outcomes(set, executions) => format!("{} outcomes in {executions} executions", set.len()),
+        Found::Deadlock => "deadlock".into(),
+        Found::Unfinished => "unfinished".into(),
+    }
+}
+
+/// An environment variable parsed, or `default`.
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[test]
+fn reduction_matches_full_search_on_random_models() {
+    let models: usize = env("REDUCTION_MODELS", 80);
+    let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
+    let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
+    let limit = Duration::from_millis(env("REDUCTION_LIMIT_MS", 150));
+    let fine_mode = std::env::var("REDUCTION_FINE").unwrap_or_default();
+    let threads: usize = env("REDUCTION_THREADS", 3);
+    let ops: usize = env("REDUCTION_OPS", 2);
+    // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
+    let (mut g, mut small) = (Gen(seed), Gen(seed ^ 0xF1E5));
+    let mut tally = Tally::default();
+    let mut fine_tally = Tally::default();
+    for index in 0..models {
+        let model = Arc::new(gen_model(&mut g, threads, ops));
+        let fine_model = Arc::new(gen_model(&mut small, 2, 2));
+        if only.is_some_and(|o| o != index) {
+            continue;
+        }
+        if only.is_some() {
+            println!("{model:#?}\nfine-grained: {fine_model:#?}");
+        }
+        compare(index, &model, false, limit, &mut tally);
+        let fine = match fine_mode.as_str() {
+            "all" => true,
+            "none" => false,
+            _ => index % 8 == 0,
+        };
+        if fine {
+            compare(index, &fine_model, true, limit, &mut fine_tally);
+        }
+    }
+    for (mode, t) in [("coarse", &tally), ("fine-grained", &fine_tally)] {
+        println!(
+            "{mode}: {} models compared ({} deadlocking, {} also with the full fine-grained search), {} skipped \
+             (a search unfinished), {} executions with reduction, {} without, {} mismatches",
+            t.compared,
+            t.deadlocks,
+            t.fine_full,
+            t.skipped,
+            t.executions_reduced,
+            t.executions_full,
+            t.mismatches.len()
+        );
+    }
+    let mismatches: Vec<&String> = tally.mismatches.iter().chain(&fine_tally.mismatches).collect();
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches[0]);
+}
