@@ -53,6 +53,9 @@ enum Inner {
     Store(usize, usize),
     FetchAdd(usize),
     Log,
+    /// Another operation while holding the section's locks (no section, no untimed blocking,
+    /// nothing that takes a held lock again through a condition).
+    Nested(Box<Op>),
 }
 
 /// One operation of a generated thread. Locks: 0 and 1 are `Lock`s (always taken in that order),
@@ -118,11 +121,22 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 let reentrant = locks == [2] && g.chance(50);
                 let mut body = Vec::new();
                 for _ in 0..g.below(3) {
-                    body.push(match g.below(4) {
+                    body.push(match g.below(5) {
                         0 => Inner::Load(g.below(2)),
                         1 => Inner::Store(g.below(2), 1 + g.below(2)),
                         2 => Inner::FetchAdd(g.below(2)),
-                        _ => Inner::Log,
+                        3 => Inner::Log,
+                        _ => loop {
+                            let op = gen_op(g, me);
+                            let allowed = match op {
+                                Op::Section { .. } | Op::Join(_) | Op::SemAcquire => false,
+                                Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
+                                _ => true,
+                            };
+                            if allowed {
+                                break Inner::Nested(Box::new(op));
+                            }
+                        },
                     });
                 }
                 if g.chance(60) {
@@ -212,6 +226,7 @@ impl World {
                                 log(self, l);
                             }
                         }
+                        Inner::Nested(ref op) => self.run(name, op, seen),
                     }
                 }
                 if *reentrant {
