@@ -74,6 +74,11 @@ enum Op {
     LockTimeout(usize, u64),
     /// `locked()` of a lock.
     Locked(usize),
+    /// `acquire()` of a `Lock` without a release (another thread may release it: a `Lock` has
+    /// no owner).
+    AcquireOnly(usize),
+    /// `release()` of a `Lock`, which may fail (not locked) or release another thread's hold.
+    ReleaseOnly(usize),
     /// Blocking `Semaphore.acquire`.
     SemAcquire,
     SemTryAcquire,
@@ -110,7 +115,7 @@ struct Model {
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
     loop {
-        return match g.below(22) {
+        return match g.below(24) {
             0..=3 => {
                 let locks = match g.below(5) {
                     0 | 1 => vec![0],
@@ -129,7 +134,8 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                         _ => loop {
                             let op = gen_op(g, me);
                             let allowed = match op {
-                                Op::Section { .. } | Op::Join(_) | Op::SemAcquire => false,
+                                Op::Section { .. } | Op::Join(_) | Op::SemAcquire | Op::AcquireOnly(_) => false,
+                                Op::ReleaseOnly(l) => !locks.contains(&l),
                                 Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
                                 _ => true,
                             };
@@ -168,6 +174,8 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             },
             20 => Op::Sleep(ms(g)),
             21 => Op::EventSet,
+            22 => Op::AcquireOnly(g.below(2)),
+            23 => Op::ReleaseOnly(g.below(2)),
             _ => continue,
         };
     }
@@ -265,6 +273,10 @@ impl World {
                 };
                 write!(seen, "k{}", u8::from(locked)).unwrap();
             }
+            Op::AcquireOnly(l) => {
+                self.locks[*l].acquire();
+            }
+            Op::ReleaseOnly(l) => write!(seen, "r{}", u8::from(self.locks[*l].release().is_ok())).unwrap(),
             Op::SemAcquire => {
                 self.sem.acquire();
                 seen.push('s');
@@ -560,6 +572,9 @@ fn reduction_matches_full_search_on_random_models() {
         };
         if fine {
             compare(index, &fine_model, true, limit, &mut fine_tally);
+        }
+        if (index + 1) % 100 == 0 {
+            eprintln!("{} models: {tally:?} / fine-grained {fine_tally:?}", index + 1);
         }
     }
     for (mode, t) in [("coarse", &tally), ("fine-grained", &fine_tally)] {
