@@ -174,8 +174,9 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             },
             20 => Op::Sleep(ms(g)),
             21 => Op::EventSet,
-            22 => Op::AcquireOnly(g.below(2)),
-            23 => Op::ReleaseOnly(g.below(2)),
+            // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
+            22 => Op::AcquireOnly(1),
+            23 => Op::ReleaseOnly(1),
             _ => continue,
         };
     }
@@ -241,7 +242,7 @@ impl World {
                     self.rlock.release().unwrap();
                 }
                 for &l in locks.iter().rev() {
-                    self.release(l);
+                    self.release(l, seen);
                 }
             }
             Op::TryLock(l) => {
@@ -252,7 +253,7 @@ impl World {
                 write!(seen, "t{}", u8::from(taken)).unwrap();
                 if taken {
                     log(self, *l);
-                    self.release(*l);
+                    self.release(*l, seen);
                 }
             }
             Op::LockTimeout(l, t) => {
@@ -263,7 +264,7 @@ impl World {
                 write!(seen, "a{}", u8::from(taken)).unwrap();
                 if taken {
                     log(self, *l);
-                    self.release(*l);
+                    self.release(*l, seen);
                 }
             }
             Op::Locked(l) => {
@@ -356,10 +357,16 @@ impl World {
         }
     }
 
-    fn release(&self, l: usize) {
+    /// Releases lock `l`; a `Lock` another thread released already (see [`Op::ReleaseOnly`])
+    /// fails, which is noted in `seen`.
+    fn release(&self, l: usize, seen: &mut String) {
         match l {
             2 => self.rlock.release().unwrap(),
-            _ => self.locks[l].release().unwrap(),
+            _ => {
+                if self.locks[l].release().is_err() {
+                    seen.push('!');
+                }
+            }
         }
     }
 }
