@@ -68,10 +68,10 @@ enum Op {
         reentrant: bool,
         body: Vec<Inner>,
     },
-    /// `try_acquire` on a lock; on success logs and releases.
-    TryLock(usize),
-    /// `acquire_timeout` on a lock; on success logs and releases.
-    LockTimeout(usize, u64),
+    /// `try_acquire` on a lock; on success runs the body while holding it, and releases.
+    TryLock(usize, Vec<Inner>),
+    /// `acquire_timeout` on a lock; on success runs the body while holding it, and releases.
+    LockTimeout(usize, u64, Vec<Inner>),
     /// `locked()` of a lock.
     Locked(usize),
     /// `acquire()` of a `Lock` without a release (another thread may release it: a `Lock` has
@@ -124,34 +124,17 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                     _ => vec![2],
                 };
                 let reentrant = locks == [2] && g.chance(50);
-                let mut body = Vec::new();
-                for _ in 0..g.below(3) {
-                    body.push(match g.below(5) {
-                        0 => Inner::Load(g.below(2)),
-                        1 => Inner::Store(g.below(2), 1 + g.below(2)),
-                        2 => Inner::FetchAdd(g.below(2)),
-                        3 => Inner::Log,
-                        _ => loop {
-                            let op = gen_op(g, me);
-                            let allowed = match op {
-                                Op::Section { .. } | Op::Join(_) | Op::SemAcquire | Op::AcquireOnly(_) => false,
-                                Op::ReleaseOnly(l) => !locks.contains(&l),
-                                Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
-                                _ => true,
-                            };
-                            if allowed {
-                                break Inner::Nested(Box::new(op));
-                            }
-                        },
-                    });
-                }
-                if g.chance(60) {
-                    body.push(Inner::Log);
-                }
+                let body = gen_body(g, me, &locks);
                 Op::Section { locks, reentrant, body }
             }
-            4 => Op::TryLock(g.below(3)),
-            5 => Op::LockTimeout(g.below(3), ms(g)),
+            4 => {
+                let l = g.below(3);
+                Op::TryLock(l, gen_body(g, me, &[l]))
+            }
+            5 => {
+                let l = g.below(3);
+                Op::LockTimeout(l, ms(g), gen_body(g, me, &[l]))
+            }
             6 => Op::Locked(g.below(3)),
             7 => Op::SemAcquire,
             8 => Op::SemTryAcquire,
@@ -180,6 +163,35 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             _ => continue,
         };
     }
+}
+
+/// The body of a critical section of `locks`: 0–2 random steps, often followed by a log entry.
+fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
+    let mut body = Vec::new();
+    for _ in 0..g.below(3) {
+        body.push(match g.below(5) {
+            0 => Inner::Load(g.below(2)),
+            1 => Inner::Store(g.below(2), 1 + g.below(2)),
+            2 => Inner::FetchAdd(g.below(2)),
+            3 => Inner::Log,
+            _ => loop {
+                let op = gen_op(g, me);
+                let allowed = match op {
+                    Op::Section { .. } | Op::Join(_) | Op::SemAcquire | Op::AcquireOnly(_) => false,
+                    Op::ReleaseOnly(l) => !locks.contains(&l),
+                    Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
+                    _ => true,
+                };
+                if allowed {
+                    break Inner::Nested(Box::new(op));
+                }
+            },
+        });
+    }
+    if g.chance(60) {
+        body.push(Inner::Log);
+    }
+    body
 }
 
 /// A random model of 2 to `threads` threads of 1 to `ops` operations each, and 0 to `ops - 1`
@@ -225,19 +237,7 @@ impl World {
                 if *reentrant {
                     self.rlock.acquire();
                 }
-                for inner in body {
-                    match *inner {
-                        Inner::Load(a) => write!(seen, "l{}", self.atomics[a].load(SeqCst)).unwrap(),
-                        Inner::Store(a, v) => self.atomics[a].store(v, SeqCst),
-                        Inner::FetchAdd(a) => write!(seen, "f{}", self.atomics[a].fetch_add(1, SeqCst)).unwrap(),
-                        Inner::Log => {
-                            for &l in locks {
-                                log(self, l);
-                            }
-                        }
-                        Inner::Nested(ref op) => self.run(name, op, seen),
-                    }
-                }
+                self.run_body(name, locks, body, seen);
                 if *reentrant {
                     self.rlock.release().unwrap();
                 }
@@ -245,25 +245,25 @@ impl World {
                     self.release(l, seen);
                 }
             }
-            Op::TryLock(l) => {
+            Op::TryLock(l, body) => {
                 let taken = match l {
                     2 => self.rlock.try_acquire(),
                     _ => self.locks[*l].try_acquire(),
                 };
                 write!(seen, "t{}", u8::from(taken)).unwrap();
                 if taken {
-                    log(self, *l);
+                    self.run_body(name, &[*l], body, seen);
                     self.release(*l, seen);
                 }
             }
-            Op::LockTimeout(l, t) => {
+            Op::LockTimeout(l, t, body) => {
                 let taken = match l {
                     2 => self.rlock.acquire_timeout(ms(*t)).unwrap(),
                     _ => self.locks[*l].acquire_timeout(ms(*t)).unwrap(),
                 };
                 write!(seen, "a{}", u8::from(taken)).unwrap();
                 if taken {
-                    log(self, *l);
+                    self.run_body(name, &[*l], body, seen);
                     self.release(*l, seen);
                 }
             }
@@ -344,6 +344,23 @@ impl World {
             Op::Sleep(t) => weft_core::sleep::<Sim>(ms(*t)),
         }
         seen.push(' ');
+    }
+
+    /// Runs the body of a critical section of `locks` as thread `name`.
+    fn run_body(&self, name: char, locks: &[usize], body: &[Inner], seen: &mut String) {
+        for inner in body {
+            match *inner {
+                Inner::Load(a) => write!(seen, "l{}", self.atomics[a].load(SeqCst)).unwrap(),
+                Inner::Store(a, v) => self.atomics[a].store(v, SeqCst),
+                Inner::FetchAdd(a) => write!(seen, "f{}", self.atomics[a].fetch_add(1, SeqCst)).unwrap(),
+                Inner::Log => {
+                    for &l in locks {
+                        self.logs[l].lock().unwrap().push(name);
+                    }
+                }
+                Inner::Nested(ref op) => self.run(name, op, seen),
+            }
+        }
     }
 
     fn acquire(&self, l: usize) {
