@@ -281,3 +281,33 @@ fn try_acquire_then_locked(outcomes: &Outcomes) {
 fn reduction_keeps_a_blocking_acquire_before_a_try_acquire() {
     assert_same(try_acquire_then_locked);
 }
+
+/// A thread takes a unit of a semaphore (value 1) with a blocking `acquire`, then tries to take
+/// another; the main thread releases one. The try fails unless the release comes before it.
+///
+/// A semaphore's release used to be a step the blocking acquire "never needs to wait for" (it
+/// skipped the release as a race partner). But the acquire could go through before the release
+/// (the value was 1), and the try, which depends on the release, depended on it only through the
+/// acquire (the last write of the semaphore before the try): the try's race with the release was
+/// never seen, and the reduced search lost `false`.
+fn semaphore_try_after_acquire(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(1));
+    let event = Arc::new(Event::<Sim>::new());
+    let tried = Arc::new(Mutex::new(None));
+    let (s, e, t) = (sem.clone(), event.clone(), tried.clone());
+    let taker = Thread::<Sim>::new(move || {
+        e.wait();
+        s.acquire();
+        *t.lock().unwrap() = Some(s.try_acquire());
+    });
+    taker.start().unwrap();
+    event.set();
+    sem.release().unwrap();
+    taker.join().unwrap();
+    outcomes.lock().unwrap().insert(format!("{:?}", tried.lock().unwrap()));
+}
+
+#[test]
+fn reduction_keeps_a_try_before_a_release_after_an_acquire() {
+    assert_same(semaphore_try_after_acquire);
+}
