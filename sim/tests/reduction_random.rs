@@ -10,7 +10,7 @@
 //! threads besides main, default 3, and operations per thread, default 2), `REDUCTION_FINE`
 //! (`all`: a smaller model of 2 threads of 1–2 operations with every index, whose reduced
 //! fine-grained search is compared with the full searches; `none`: none; default: with every
-//! eighth index).
+//! sixteenth index).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -592,7 +592,7 @@ fn reduction_matches_full_search_on_random_models() {
         let fine = match fine_mode.as_str() {
             "all" => true,
             "none" => false,
-            _ => index % 8 == 0,
+            _ => index % 16 == 0,
         };
         if fine {
             compare(index, &fine_model, true, limit, &mut fine_tally);
