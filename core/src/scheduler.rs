@@ -297,12 +297,10 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     }
 
     /// The calling thread has just released `object` for the blocking operations waiting on it
-    /// (a lock's last release, a thread's end): their readiness tests may hold now. A simulator
-    /// learns that this step and those operations were never both able to proceed, so their
-    /// order needs no exploring. Only a release that such an operation always has to wait for
-    /// may say so: a semaphore's release does not (an acquire may go through before it when the
-    /// value is positive, and a later step that conflicts with the release would then be
-    /// ordered after it only through the acquire). The real backend does nothing.
+    /// (a lock's last release, a semaphore's release, a thread's end): their readiness tests may
+    /// hold now. A simulator learns that this step and those operations were never both able
+    /// to proceed (or commute when they were, as a semaphore's release and acquire), so their
+    /// order needs no exploring. The real backend does nothing.
     #[inline(always)]
     fn releases(object: usize) {
         let _ = object;

@@ -101,9 +101,7 @@ impl<S: Scheduler> Counter<S> {
                 Err(actual) => state = actual,
             }
         }
-        // No `S::releases` here: a blocking acquire may have been able to go through before this
-        // release (the value was positive), and then later steps that race with the release
-        // only through the acquire would lose that race if the acquire did not depend on it.
+        S::releases(self.key());
         if state & PARKED != 0 {
             let mut left = n;
             let filter = |_token| {
