@@ -391,8 +391,8 @@ impl Exhaustive {
     /// that took the object (the previous acquire), and races with that one, as acquires of one
     /// lock do in Flanagan and Godefroid's DPOR. The previous blocking acquire of the object is
     /// raced with explicitly too: the last write before this step may be another step (one that
-    /// moved time, an operation of a holder the simulator does not know of) whose race with
-    /// this one cannot be reversed.
+    /// moved time while the object was held) whose race with this one cannot be reversed, and
+    /// that hides the previous acquire.
     fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
         let index = self.steps.len();
         if self.thread_clocks.len() <= thread {
@@ -465,10 +465,10 @@ impl Exhaustive {
                 !through_thread && !through_other
             })
             .collect();
-        // The previous acquire of the same object is this one's race partner even when the last
-        // write before this step is another (a step that moved time, an operation of a holder
-        // the simulator does not know of), whose race with this acquire may not be reversible:
-        // reversing it only adds to the search.
+        // The previous blocking acquire of the same object is this one's race partner even when
+        // the last write before this step is another (a step that moved time while the object
+        // was held), whose race with this acquire may not be reversible. Reversing a race only
+        // adds to the search.
         let previous = info.acquires.and_then(|object| {
             let at = self.last_acquire.iter().position(|&(o, _)| o == object);
             let previous = at.map(|at| self.last_acquire[at].1);
