@@ -254,8 +254,10 @@ fn reduction_keeps_a_try_after_a_release_by_another_thread() {
 /// Only a blocking `acquire` (and `acquire_restore`) counts as taking the lock in the simulator's
 /// record of what a thread holds, so the holder's `locked()` did not count as made while holding
 /// the lock: it became the blocking acquire's race partner (the last write to the lock not made
-/// while holding it), a race that cannot be reversed (the lock is held there), and the race with
-/// the `try_acquire` that took the lock was never seen: the reduced search lost `false`.
+/// while holding it). Reversing that race put the main thread's independent `start` of the taker
+/// before the `locked()`, where the lock is already taken (by the `try_acquire`), a branch that
+/// the sleep set then pruned; the race with the `try_acquire` that took the lock was never seen,
+/// and the reduced search lost `false`.
 fn try_acquire_then_locked(outcomes: &Outcomes) {
     let lock = Arc::new(Lock::<Sim>::new());
     let tried = Arc::new(Mutex::new(None));
