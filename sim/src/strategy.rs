@@ -295,6 +295,8 @@ pub(crate) struct Exhaustive {
     /// since the last write.
     writes: Vec<Vec<usize>>,
     reads_since: Vec<Vec<usize>>,
+    /// For each object a blocking operation acquired in this execution, the last step that did.
+    last_acquire: Vec<(u32, usize)>,
     started: bool,
     done: bool,
 }
@@ -313,6 +315,7 @@ impl Exhaustive {
             thread_clocks: Vec::new(),
             writes: vec![Vec::new(); 64],
             reads_since: vec![Vec::new(); 64],
+            last_acquire: Vec::new(),
             started: false,
             done: false,
         }
@@ -384,7 +387,10 @@ impl Exhaustive {
     /// steps and this one are never both enabled (as a lock's release and an acquire), so their
     /// order cannot be reversed. The step depends instead on the write before them: the step
     /// that took the object (the previous acquire), and races with that one, as acquires of one
-    /// lock do in Flanagan and Godefroid's DPOR.
+    /// lock do in Flanagan and Godefroid's DPOR. The previous blocking acquire of the object is
+    /// raced with explicitly too: the last write before this step may be another step (one that
+    /// moved time while the object was held) whose race with this one cannot be reversed, and
+    /// that hides the previous acquire.
     fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
         let index = self.steps.len();
         if self.thread_clocks.len() <= thread {
@@ -477,7 +483,24 @@ impl Exhaustive {
                 !through_thread && !through_other
             })
             .collect();
-        for earlier in races {
+        // The previous blocking acquire of the same object is this one's race partner even when
+        // the last write before this step is another (a step that moved time while the object
+        // was held), whose race with this acquire may not be reversible. Reversing a race only
+        // adds to the search.
+        let previous = info.acquires.and_then(|object| {
+            let at = self.last_acquire.iter().position(|&(o, _)| o == object);
+            let previous = at.map(|at| self.last_acquire[at].1);
+            match at {
+                Some(at) => self.last_acquire[at].1 = index,
+                None => self.last_acquire.push((object, index)),
+            }
+            previous
+        });
+        let previous = previous.filter(|&p| {
+            let step = &self.steps[p];
+            step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())
+        });
+        for earlier in races.into_iter().chain(previous) {
             self.reverse_race(earlier, index);
         }
 
@@ -524,6 +547,7 @@ impl Strategy for Exhaustive {
         self.thread_clocks.clear();
         self.writes.iter_mut().for_each(Vec::clear);
         self.reads_since.iter_mut().for_each(Vec::clear);
+        self.last_acquire.clear();
         true
     }
 

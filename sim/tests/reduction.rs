@@ -253,8 +253,10 @@ fn reduction_keeps_a_try_after_a_release_by_another_thread() {
 /// Only a blocking `acquire` (and `acquire_restore`) counts as taking the lock in the simulator's
 /// record of what a thread holds, so the holder's `locked()` did not count as made while holding
 /// the lock: it became the blocking acquire's race partner (the last write to the lock not made
-/// while holding it), a race that cannot be reversed (the lock is held there), and the race with
-/// the `try_acquire` that took the lock was never seen: the reduced search lost `false`.
+/// while holding it). Reversing that race put the main thread's independent `start` of the taker
+/// before the `locked()`, where the lock is already taken (by the `try_acquire`), a branch that
+/// the sleep set then pruned; the race with the `try_acquire` that took the lock was never seen,
+/// and the reduced search lost `false`.
 fn try_acquire_then_locked(outcomes: &Outcomes) {
     let lock = Arc::new(Lock::<Sim>::new());
     let tried = Arc::new(Mutex::new(None));
@@ -278,4 +280,127 @@ fn try_acquire_then_locked(outcomes: &Outcomes) {
 #[test]
 fn reduction_keeps_a_blocking_acquire_before_a_try_acquire() {
     assert_same(try_acquire_then_locked);
+}
+
+/// A thread takes a unit of a semaphore (value 1) with a blocking `acquire`, then tries to take
+/// another; the main thread releases one. The try fails unless the release comes before it.
+///
+/// A semaphore's release is a step a blocking acquire "never needs to wait for" (`releases`: the
+/// acquire skips it as a race partner, and is not ordered after it). But the acquire could go
+/// through before the release (the value was 1), and the try, which depends on the release,
+/// depends on it only through the acquire (the last write of the semaphore before the try): the
+/// try's race with the release is never seen, and the reduced search loses `false`. (Not
+/// declaring `releases` for a semaphore's release fixes this model but loses outcomes of
+/// `semaphore_as_a_mutex` and `semaphore_try_before_an_acquire`: the acquire's race partner
+/// becomes the release, a race that cannot be reversed, and hides the previous acquire or the
+/// successful `try_acquire`.)
+fn semaphore_try_after_acquire(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(1));
+    let event = Arc::new(Event::<Sim>::new());
+    let tried = Arc::new(Mutex::new(None));
+    let (s, e, t) = (sem.clone(), event.clone(), tried.clone());
+    let taker = Thread::<Sim>::new(move || {
+        e.wait();
+        s.acquire();
+        *t.lock().unwrap() = Some(s.try_acquire());
+    });
+    taker.start().unwrap();
+    event.set();
+    sem.release().unwrap();
+    taker.join().unwrap();
+    outcomes.lock().unwrap().insert(format!("{:?}", tried.lock().unwrap()));
+}
+
+#[test]
+fn reduction_keeps_a_try_before_a_release_after_an_acquire() {
+    assert_same(semaphore_try_after_acquire);
+}
+
+/// A thread sleeps while it holds a lock the main thread then takes; a third thread only sleeps
+/// (for less time). If the main thread takes the lock first, the other's increment comes after
+/// its store.
+///
+/// The main thread's acquire took as its race partner the last write to the lock not made while
+/// the object was out of its reach: the third thread's wake-up (time moved: a step dependent on
+/// everything), a race that cannot be reversed (the lock is held then). The previous acquire of
+/// the lock, the real partner, happens before that wake-up and so was never raced with the main
+/// thread's acquire (until acquires raced with the previous acquire explicitly): the reduced
+/// search lost the main thread going first.
+fn sleep_holding_a_lock(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let value = Arc::new(AtomicUsize::<Sim>::new(0));
+    let (l, v) = (lock.clone(), value.clone());
+    let sleeper = Thread::<Sim>::new(move || {
+        let _held = l.lock();
+        v.fetch_add(1, SeqCst);
+        weft_core::sleep::<Sim>(Duration::from_millis(20));
+    });
+    let bystander = Thread::<Sim>::new(|| weft_core::sleep::<Sim>(Duration::from_millis(10)));
+    sleeper.start().unwrap();
+    bystander.start().unwrap();
+    {
+        let _held = lock.lock();
+        value.store(5, SeqCst);
+    }
+    sleeper.join().unwrap();
+    bystander.join().unwrap();
+    outcomes.lock().unwrap().insert(format!("{}", value.load(SeqCst)));
+}
+
+#[test]
+fn reduction_keeps_an_acquire_before_a_sleeping_holder() {
+    assert_same(sleep_holding_a_lock);
+}
+
+/// Three threads take a semaphore of value 1 in turn, as a mutex: every order is an outcome
+/// (the acquires race with each other, not with the releases that let them in).
+fn semaphore_as_a_mutex(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(1));
+    let log = Arc::new(Mutex::new(String::new()));
+    let bodies = ["a", "b", "c"]
+        .into_iter()
+        .map(|name| {
+            let (sem, log) = (sem.clone(), log.clone());
+            Box::new(move || {
+                sem.acquire();
+                log.lock().unwrap().push_str(name);
+                sem.release().unwrap();
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+#[test]
+fn reduction_keeps_every_semaphore_order() {
+    assert_same(semaphore_as_a_mutex);
+}
+
+/// One thread takes a unit of a semaphore (value 1) with `try_acquire` and gives it back; another
+/// takes one with a blocking `acquire` and gives it back. The try fails if the acquire comes
+/// first.
+fn semaphore_try_before_an_acquire(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(1));
+    let tried = Arc::new(Mutex::new(None));
+    let (s, t) = (sem.clone(), tried.clone());
+    let trier = Box::new(move || {
+        let ok = s.try_acquire();
+        if ok {
+            s.release().unwrap();
+        }
+        *t.lock().unwrap() = Some(ok);
+    }) as Box<dyn FnOnce() + Send>;
+    let s = sem.clone();
+    let taker = Box::new(move || {
+        s.acquire();
+        s.release().unwrap();
+    }) as Box<dyn FnOnce() + Send>;
+    spawn_all(vec![trier, taker]);
+    outcomes.lock().unwrap().insert(format!("{:?}", tried.lock().unwrap()));
+}
+
+#[test]
+fn reduction_keeps_an_acquire_before_a_semaphore_try() {
+    assert_same(semaphore_try_before_an_acquire);
 }
