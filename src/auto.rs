@@ -47,76 +47,31 @@ fn simulating() -> bool {
     explorations_running() && cold(in_simulation)
 }
 
-#[cold]
-#[inline(never)]
-fn sim_operation(object: usize, kind: &'static str, name: &'static str) {
-    if in_simulation() {
-        Sim::operation(object, kind, name)
-    }
+/// The cold out-of-line half of a simulator hook: `sim_x(args)` calls `Sim::x(args)` if the
+/// calling thread runs a simulation (the façade's hooks test `explorations_running()` inline
+/// first, so that real threads pay one load).
+macro_rules! sim_hooks {
+    ($($name:ident => $hook:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[cold]
+        #[inline(never)]
+        fn $name($($arg: $ty),*) {
+            if in_simulation() {
+                Sim::$hook($($arg),*)
+            }
+        }
+    )*};
 }
 
-#[cold]
-#[inline(never)]
-fn sim_outcome(object: usize, result: &'static str) {
-    if in_simulation() {
-        Sim::outcome(object, result)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_touch(address: usize) {
-    if in_simulation() {
-        Sim::touch(address)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
-    if in_simulation() {
-        Sim::blocking_operation(object, kind, name, ready)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_wait_ready(key: usize, ready: &dyn Fn() -> bool) {
-    if in_simulation() {
-        Sim::wait_ready(key, ready)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_acquires(object: usize) {
-    if in_simulation() {
-        Sim::acquires(object)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_releases(object: usize) {
-    if in_simulation() {
-        Sim::releases(object)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_observe(address: usize) {
-    if in_simulation() {
-        Sim::observe(address)
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn sim_internal_section(enter: bool) {
-    if in_simulation() {
-        Sim::internal_section(enter)
-    }
+sim_hooks! {
+    sim_operation => operation(object: usize, kind: &'static str, name: &'static str);
+    sim_outcome => outcome(object: usize, result: &'static str);
+    sim_touch => touch(address: usize);
+    sim_blocking_operation => blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
+    sim_wait_ready => wait_ready(key: usize, ready: &dyn Fn() -> bool);
+    sim_acquires => acquires(object: usize);
+    sim_releases => releases(object: usize);
+    sim_observe => observe(address: usize);
+    sim_internal_section => internal_section(enter: bool);
 }
 
 #[cold]
