@@ -51,7 +51,7 @@ fn simulating() -> bool {
 /// calling thread runs a simulation (the façade's hooks test `explorations_running()` inline
 /// first, so that real threads pay one load).
 macro_rules! sim_hooks {
-    ($($name:ident => $hook:ident($($arg:ident: $ty:ty),*);)*) => {$(
+    ($($hook:ident => $name:ident($($arg:ident: $ty:ty),*);)*) => {$(
         #[cold]
         #[inline(never)]
         fn $name($($arg: $ty),*) {
@@ -62,17 +62,37 @@ macro_rules! sim_hooks {
     )*};
 }
 
-sim_hooks! {
-    sim_operation => operation(object: usize, kind: &'static str, name: &'static str);
-    sim_outcome => outcome(object: usize, result: &'static str);
-    sim_touch => touch(address: usize);
-    sim_blocking_operation => blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
-    sim_wait_ready => wait_ready(key: usize, ready: &dyn Fn() -> bool);
-    sim_acquires => acquires(object: usize);
-    sim_releases => releases(object: usize);
-    sim_observe => observe(address: usize);
-    sim_internal_section => internal_section(enter: bool);
+/// The simulator hooks the façade forwards: each gets a cold `sim_x` wrapper (`sim_hooks!`) and
+/// an inline trait method that tests `explorations_running()` first (`forward_hooks!`).
+macro_rules! with_hooks {
+    ($apply:ident) => {
+        $apply! {
+            operation => sim_operation(object: usize, kind: &'static str, name: &'static str);
+            outcome => sim_outcome(object: usize, result: &'static str);
+            touch => sim_touch(address: usize);
+            blocking_operation => sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
+            wait_ready => sim_wait_ready(key: usize, ready: &dyn Fn() -> bool);
+            acquires => sim_acquires(object: usize);
+            releases => sim_releases(object: usize);
+            observe => sim_observe(address: usize);
+            internal_section => sim_internal_section(enter: bool);
+        }
+    };
 }
+
+/// The inline half of a hook: real threads pay one load.
+macro_rules! forward_hooks {
+    ($($hook:ident => $name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[inline(always)]
+        fn $hook($($arg: $ty),*) {
+            if explorations_running() {
+                $name($($arg),*)
+            }
+        }
+    )*};
+}
+
+with_hooks!(sim_hooks);
 
 #[cold]
 #[inline(never)]
@@ -221,68 +241,7 @@ impl Scheduler for Auto {
         dispatch!(spin(iteration))
     }
 
-    #[inline(always)]
-    fn operation(object: usize, kind: &'static str, name: &'static str) {
-        if explorations_running() {
-            sim_operation(object, kind, name)
-        }
-    }
-
-    #[inline(always)]
-    fn outcome(object: usize, result: &'static str) {
-        if explorations_running() {
-            sim_outcome(object, result)
-        }
-    }
-
-    #[inline(always)]
-    fn touch(address: usize) {
-        if explorations_running() {
-            sim_touch(address)
-        }
-    }
-
-    #[inline(always)]
-    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
-        if explorations_running() {
-            sim_blocking_operation(object, kind, name, ready)
-        }
-    }
-
-    #[inline(always)]
-    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
-        if explorations_running() {
-            sim_wait_ready(key, ready)
-        }
-    }
-
-    #[inline(always)]
-    fn acquires(object: usize) {
-        if explorations_running() {
-            sim_acquires(object)
-        }
-    }
-
-    #[inline(always)]
-    fn releases(object: usize) {
-        if explorations_running() {
-            sim_releases(object)
-        }
-    }
-
-    #[inline(always)]
-    fn observe(address: usize) {
-        if explorations_running() {
-            sim_observe(address)
-        }
-    }
-
-    #[inline(always)]
-    fn internal_section(enter: bool) {
-        if explorations_running() {
-            sim_internal_section(enter)
-        }
-    }
+    with_hooks!(forward_hooks);
 
     fn unhandled_panic(thread: &str, message: &str) {
         dispatch!(unhandled_panic(thread, message))

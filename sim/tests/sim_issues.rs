@@ -37,18 +37,13 @@ fn forgotten_waiter<S: Scheduler, L: weft_core::ConditionLock<S> + Send + Sync +
     waiter.join().unwrap();
 }
 
-/// A thread blocked in `Condition::wait` holds nothing: `wait` released the lock. The deadlock
-/// report says it still holds it (RLock: once after the first wait, twice after a second).
+/// A thread blocked in `Condition::wait` holds nothing: `wait` released the lock.
 ///
-/// Diagnosis: `Execution::operation` (sim/src/execution.rs, the `if self.in_critical.get()
-/// { return; }` at its top) skips the holds bookkeeping inside scheduler callbacks, and
-/// `Condition::wait_until` (core/src/condition.rs) releases the lock in `before_sleep`, which
-/// `Execution::park` runs under `critical`; the release is never recorded. On wake-up,
-/// `RLock::acquire_restore` records an acquire (so the RLock is listed twice), while
-/// `Lock`'s `acquire_restore` (`raw.lock()`) records nothing. The same shows in every
-/// `Barrier` deadlock (its internal `Condition<Lock>`).
+/// Regression: the simulator used to derive what a thread holds from operation names and
+/// skipped the release `Condition::wait_until` makes in `before_sleep` (under `critical`), so
+/// the deadlock report listed the lock (an RLock twice after a second wait). What a thread holds
+/// now comes from `Scheduler::acquires`/`releases`, called by the locks themselves.
 #[test]
-
 fn condition_waiter_holds_nothing() {
     for waits in [1, 2] {
         let report = Explorer::exhaustive()
