@@ -139,6 +139,8 @@ struct Inner {
     /// Ended threads' states from earlier executions, ready to serve new threads.
     #[allow(clippy::vec_box)]
     spare_states: Vec<Box<ThreadState<Sim>>>,
+    /// Emptied hold lists of earlier executions' threads, ready to serve new threads.
+    spare_holds: Vec<Vec<usize>>,
     /// Shared objects numbered by first touch in this execution (footprints use the numbers,
     /// which are stable across executions that share a prefix, unlike addresses).
     numbers: HashMap<usize, u32>,
@@ -185,6 +187,10 @@ pub(crate) struct Execution {
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
     /// reduction): the fast path of `atomic_access`.
     plain_atomics: bool,
+    /// Whether the execution keeps what only a report or the reduction uses: the trace and its
+    /// labels, footprints, and which locks each thread holds. A failure's report comes from a
+    /// replay that keeps them.
+    detailed: bool,
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -209,6 +215,7 @@ thread_local! {
 /// # Panics
 /// If called outside a simulation: a `weft_core` primitive on `Sim` was used outside
 /// `Explorer::run`/`check`.
+#[inline]
 pub(crate) fn current() -> &'static Execution {
     let ptr = CURRENT.with(Cell::get);
     assert!(!ptr.is_null(), "a weft primitive on the simulator was used outside a simulation");
@@ -242,6 +249,7 @@ pub(crate) struct Buffers {
     /// Ended threads' states ready to serve new threads.
     #[allow(clippy::vec_box)]
     spare_states: Vec<Box<ThreadState<Sim>>>,
+    spare_holds: Vec<Vec<usize>>,
 }
 
 impl Buffers {
@@ -414,6 +422,7 @@ impl Execution {
     }
 
     /// Evaluates a readiness test quietly (its loads are not the running step's).
+    #[inline]
     fn probe(&self, ready: *const (dyn Fn() -> bool + 'static)) -> bool {
         self.quiet.set(self.quiet.get() + 1);
         // SAFETY: `ready` was stored by `wait_until_ready` from a reference to a closure on the
@@ -436,10 +445,15 @@ impl Execution {
         label
     }
 
+    #[inline]
     fn record(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
-        if !self.config.record_trace {
-            return;
+        if self.config.record_trace {
+            self.record_event(inner, object, operation);
         }
+    }
+
+    #[cold]
+    fn record_event(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
         let object = match object {
             Some((key, kind)) => Self::label(inner, key, kind),
             None => "-".to_owned(),
@@ -472,7 +486,7 @@ impl Execution {
     /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
     /// some thread releases it (for deadlock reports and the strategy).
     pub(crate) fn acquires(&self, object: usize) {
-        if self.tearing_down.get() {
+        if !self.detailed || self.tearing_down.get() {
             return;
         }
         let mut inner = self.inner.borrow_mut();
@@ -487,6 +501,9 @@ impl Execution {
     /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
     pub(crate) fn releases(&self, object: usize) {
+        if !self.detailed {
+            return;
+        }
         if !self.tearing_down.get() {
             let mut inner = self.inner.borrow_mut();
             for thread in &mut inner.threads {
@@ -585,13 +602,13 @@ impl Execution {
             ready();
             self.quiet.set(self.quiet.get() - 1);
             self.recording.set(false);
-            let addresses = std::mem::take(&mut *self.probe_reads.borrow_mut());
+            let mut addresses = self.probe_reads.borrow_mut();
             let inner = self.inner.borrow();
             // The object itself too: the simulator may not see its atomics (the façade's).
             let readiness = addresses
-                .iter()
-                .chain(std::iter::once(&key))
-                .filter_map(|a| inner.numbers.get(a))
+                .drain(..)
+                .chain(std::iter::once(key))
+                .filter_map(|a| inner.numbers.get(&a))
                 .fold(0, |bits, &number| bits | 1 << (1 + number % 63));
             let mut info = self.step_info.get();
             info.readiness = readiness;
@@ -603,7 +620,7 @@ impl Execution {
 
     /// Records the start of an operation: the footprint, the trace.
     fn announce(&self, object: usize, kind: &'static str, name: &'static str) {
-        {
+        if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
                 // No scheduling point: the operation runs in the step under way.
@@ -843,7 +860,7 @@ impl Execution {
     /// that is not ready. A thread that the step just ended made wait (it was ready when it
     /// reached the operation) is marked: its status says now what it waits on, as a parked
     /// thread's does, a change that belongs to the step that caused it.
-    #[inline]
+    #[inline(always)]
     fn can_run(&self, inner: &mut Inner, id: usize) -> bool {
         let thread = &inner.threads[id];
         if thread.status != Status::Runnable {
@@ -854,18 +871,29 @@ impl Execution {
             return true;
         }
         if !thread.waited.replace(true) {
-            if let Some(state) = &thread.state {
-                self.quiet.set(self.quiet.get() + 1);
-                self.recording.set(true);
-                state.set_blocked_on(key);
-                self.recording.set(false);
-                self.quiet.set(self.quiet.get() - 1);
-            }
-            for address in std::mem::take(&mut *self.probe_reads.borrow_mut()) {
-                self.touch(inner, address, true);
-            }
+            self.begin_waiting(inner, id, key);
         }
         false
+    }
+
+    /// Thread `id`, found not ready in its blocking operation on `key` for the first time since
+    /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]).
+    #[cold]
+    fn begin_waiting(&self, inner: &mut Inner, id: usize, key: usize) {
+        let Some(state) = &inner.threads[id].state else { return };
+        let track = self.config.track_footprints;
+        self.quiet.set(self.quiet.get() + 1);
+        self.recording.set(track);
+        state.set_blocked_on(key);
+        self.recording.set(false);
+        self.quiet.set(self.quiet.get() - 1);
+        if track {
+            let mut written = std::mem::take(&mut *self.probe_reads.borrow_mut());
+            for address in written.drain(..) {
+                self.touch(inner, address, true);
+            }
+            *self.probe_reads.borrow_mut() = written;
+        }
     }
 
     fn earliest_deadline(inner: &Inner) -> Option<Duration> {
@@ -976,9 +1004,12 @@ impl Execution {
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
             let state = inner.spare_states.pop().unwrap_or_default();
-            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, main));
+            let holds = inner.spare_holds.pop().unwrap_or_default();
+            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, holds, main));
             inner.unfinished += usize::from(!options.daemon);
-            self.record(&mut inner, None, &format!("spawn thread {id}"));
+            if self.config.record_trace {
+                self.record(&mut inner, None, &format!("spawn thread {id}"));
+            }
             self.touch(&mut inner, spawn_key(id), true);
             id
         };
@@ -994,6 +1025,7 @@ impl Execution {
         daemon: bool,
         stack: DefaultStack,
         state: Box<ThreadState<Sim>>,
+        holds: Vec<usize>,
         main: Box<dyn FnOnce() + Send>,
     ) -> SimThread {
         let body = move |yielder: &Yielder<(), ()>, ()| {
@@ -1041,7 +1073,7 @@ impl Execution {
             locals: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             coroutine: Some(Coroutine::with_stack(stack, body)),
-            holds: Vec::new(),
+            holds,
             awaiting: None,
             waited: Cell::new(false),
         }
@@ -1078,12 +1110,13 @@ impl Execution {
             thread.token = token;
             thread.wake = None;
             inner.queues.entry(key).push_back(current);
-            let label = inner.labels.get(&key).cloned();
-            let what = match label {
-                Some(label) => format!("park on {label}"),
-                None => "park".to_owned(),
-            };
-            self.record(&mut inner, None, &what);
+            if self.config.record_trace {
+                let what = match inner.labels.get(&key) {
+                    Some(label) => format!("park on {label}"),
+                    None => "park".to_owned(),
+                };
+                self.record(&mut inner, None, &what);
+            }
         }
         self.critical(before_sleep);
         // Blocked: others run until someone wakes this thread.
@@ -1257,7 +1290,7 @@ impl Execution {
     // ---- time ----
 
     pub(crate) fn sleep(&self, duration: Duration) {
-        {
+        if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
         }
@@ -1288,6 +1321,7 @@ pub(crate) fn run_execution(
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
     let plain_atomics = !config.fine_grained && !config.track_footprints;
+    let detailed = config.record_trace || config.track_footprints;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -1311,6 +1345,7 @@ pub(crate) fn run_execution(
             finished_stacks: std::mem::take(&mut buffers.finished_stacks),
             ended_states: std::mem::take(&mut buffers.ended_states),
             spare_states: std::mem::take(&mut buffers.spare_states),
+            spare_holds: std::mem::take(&mut buffers.spare_holds),
             numbers: HashMap::new(),
             pruned: false,
             unfinished: 0,
@@ -1331,6 +1366,7 @@ pub(crate) fn run_execution(
         tearing_down: Cell::new(false),
         replaying: strategy_follows,
         plain_atomics,
+        detailed,
     };
     let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
     assert!(previous.is_null(), "simulations do not nest");
@@ -1353,9 +1389,10 @@ pub(crate) fn run_execution(
         let main = Box::new(move || {
             model();
         });
-        let state = execution.inner.borrow_mut().spare_states.pop().unwrap_or_default();
-        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, state, main);
         let mut inner = execution.inner.borrow_mut();
+        let state = inner.spare_states.pop().unwrap_or_default();
+        let holds = inner.spare_holds.pop().unwrap_or_default();
+        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, state, holds, main);
         inner.threads.push(main_thread);
         inner.unfinished += 1;
         drop(inner);
@@ -1425,6 +1462,9 @@ pub(crate) fn run_execution(
             std::mem::forget(state);
         }
         std::mem::forget(std::mem::take(&mut thread.locals));
+        let mut holds = std::mem::take(&mut thread.holds);
+        holds.clear();
+        inner.spare_holds.push(holds);
     }
     inner.stack_pool.append(&mut inner.finished_stacks);
     buffers.stacks = std::mem::take(&mut inner.stack_pool);
@@ -1434,6 +1474,7 @@ pub(crate) fn run_execution(
     buffers.options = std::mem::take(&mut inner.options);
     buffers.ended_states = ended_states;
     buffers.spare_states = spare_states;
+    buffers.spare_holds = std::mem::take(&mut inner.spare_holds);
     Outcome {
         failure: inner.failure,
         pruned: inner.pruned,

@@ -73,21 +73,26 @@ pub struct SimAtomic<A>(A);
 macro_rules! sim_atomic {
     ($atomic:ty, $int:ty) => {
         impl Atomic<$int> for SimAtomic<$atomic> {
+            #[inline]
             fn new(value: $int) -> Self {
                 SimAtomic(<$atomic>::new(value))
             }
+            #[inline]
             fn load(&self, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, false);
                 self.0.load(order)
             }
+            #[inline]
             fn store(&self, value: $int, order: Ordering) {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.store(value, order)
             }
+            #[inline]
             fn swap(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.swap(value, order)
             }
+            #[inline]
             fn compare_exchange(
                 &self,
                 current_value: $int,
@@ -98,6 +103,7 @@ macro_rules! sim_atomic {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
+            #[inline]
             fn compare_exchange_weak(
                 &self,
                 current_value: $int,
@@ -109,18 +115,22 @@ macro_rules! sim_atomic {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.compare_exchange(current_value, new, success, failure)
             }
+            #[inline]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_add(value, order)
             }
+            #[inline]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_sub(value, order)
             }
+            #[inline]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_or(value, order)
             }
+            #[inline]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
                 self.0.fetch_and(value, order)
@@ -138,70 +148,87 @@ impl Scheduler for Sim {
     type AtomicUsize = SimAtomic<AtomicUsize>;
     type AtomicU64 = SimAtomic<AtomicU64>;
 
+    #[inline]
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         current().spawn(options, main)
     }
 
+    #[inline]
     fn current_ident() -> usize {
         current().current_thread() + 1
     }
 
+    #[inline]
     fn native_id() -> u64 {
         current().current_thread() as u64 + 1
     }
 
+    #[inline]
     fn main_thread_ids() -> (usize, u64) {
         (1, 1)
     }
 
+    #[inline]
     fn yield_now() {
         current().yield_now()
     }
 
+    #[inline]
     fn spin(_iteration: u32) -> bool {
         false
     }
 
+    #[inline]
     fn operation(object: usize, kind: &'static str, name: &'static str) {
         current().operation(object, kind, name)
     }
 
+    #[inline]
     fn unhandled_panic(thread: &str, message: &str) {
         current().unhandled_panic(thread, message);
     }
 
+    #[inline]
     fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
         current().blocking_operation(object, kind, name, ready)
     }
 
+    #[inline]
     fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
         current().wait_until_ready(key, ready, false)
     }
 
+    #[inline]
     fn touch(address: usize) {
         current().touch_now(address, true);
     }
 
+    #[inline]
     fn acquires(object: usize) {
         current().acquires(object);
     }
 
+    #[inline]
     fn releases(object: usize) {
         current().releases(object);
     }
 
+    #[inline]
     fn observe(address: usize) {
         current().touch_now(address, false);
     }
 
+    #[inline]
     fn internal_section(enter: bool) {
         current().internal_section(enter);
     }
 
+    #[inline]
     fn outcome(object: usize, result: &'static str) {
         current().outcome(object, result);
     }
 
+    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -213,14 +240,17 @@ impl Scheduler for Sim {
         current().park(key, validate, before_sleep, timed_out, token, deadline)
     }
 
+    #[inline]
     unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         current().unpark_one(key, callback)
     }
 
+    #[inline]
     unsafe fn unpark_all(key: usize, token: usize) -> usize {
         current().unpark_all(key, token)
     }
 
+    #[inline]
     unsafe fn unpark_filter(
         key: usize,
         filter: impl FnMut(usize) -> FilterOp,
@@ -229,6 +259,7 @@ impl Scheduler for Sim {
         current().unpark_filter(key, filter, callback)
     }
 
+    #[inline]
     unsafe fn unpark_requeue(
         from: usize,
         to: usize,
@@ -238,18 +269,22 @@ impl Scheduler for Sim {
         current().unpark_requeue(from, to, validate, callback)
     }
 
+    #[inline]
     fn now() -> Instant {
         current().now()
     }
 
+    #[inline]
     fn sleep(duration: Duration) {
         current().sleep(duration)
     }
 
+    #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
         current().with_run_state(f)
     }
 
+    #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
         current().with_thread_state(f)
     }
