@@ -56,9 +56,23 @@ struct SimThread {
     /// Set while the thread waits, runnable but unable to make progress, in a blocking
     /// operation (see [`Execution::blocking_operation`]): the key it waits on, and the
     /// operation's readiness test, which lives on the thread's suspended stack.
-    awaiting: Option<(usize, *const (dyn Fn() -> bool + 'static))>,
+    awaiting: Option<Awaiting>,
     /// Whether it was found not ready at a scheduling point since it began to wait.
     waited: Cell<bool>,
+    /// Set when its blocking operation was found not ready and nothing released the object
+    /// since: it stays not ready without testing again (see [`Execution::releases`]).
+    unready: Cell<bool>,
+}
+
+/// What a thread waits for in a blocking operation or a hand-shake (see [`SimThread::awaiting`]).
+#[derive(Clone, Copy)]
+struct Awaiting {
+    key: usize,
+    /// The readiness test, on the waiting thread's suspended stack.
+    ready: *const (dyn Fn() -> bool + 'static),
+    /// A blocking operation (an acquire, a join), whose test can turn true only when something
+    /// releases `key`; not so a hand-shake's (`Scheduler::wait_ready`).
+    until_release: bool,
 }
 
 /// The parking queues, by key: a small vector searched linearly (a model parks on few objects at
@@ -501,6 +515,12 @@ impl Execution {
     /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
     pub(crate) fn releases(&self, object: usize) {
+        // Blocking operations on `object` may be ready now.
+        for thread in &self.inner.borrow().threads {
+            if thread.awaiting.is_some_and(|a| a.key == object) {
+                thread.unready.set(false);
+            }
+        }
         if !self.detailed {
             return;
         }
@@ -566,8 +586,11 @@ impl Execution {
         {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
-            inner.threads[current].awaiting = Some((key, ready));
-            inner.threads[current].waited.set(!ready_now);
+            let thread = &mut inner.threads[current];
+            thread.awaiting = Some(Awaiting { key, ready, until_release: announced });
+            thread.waited.set(!ready_now);
+            // Only a blocking operation's test stays false until a release (see `releases`).
+            thread.unready.set(announced && !ready_now);
         }
         if !ready_now {
             self.with_thread_state(|state| state.set_blocked_on(key));
@@ -591,6 +614,7 @@ impl Execution {
             let current = inner.current;
             let thread = &mut inner.threads[current];
             thread.awaiting = None;
+            thread.unready.set(false);
             thread.waited.replace(false)
         };
         if waited {
@@ -866,10 +890,15 @@ impl Execution {
         if thread.status != Status::Runnable {
             return false;
         }
-        let Some((key, ready)) = thread.awaiting else { return true };
+        let Some(Awaiting { key, ready, until_release }) = thread.awaiting else { return true };
+        if thread.unready.get() {
+            debug_assert!(!self.probe(ready), "a blocking operation became ready without a release");
+            return false;
+        }
         if self.probe(ready) {
             return true;
         }
+        thread.unready.set(until_release);
         if !thread.waited.replace(true) {
             self.begin_waiting(inner, id, key);
         }
@@ -946,7 +975,7 @@ impl Execution {
         for thread in &inner.threads {
             let waiting = match (thread.status, thread.awaiting) {
                 (Status::Blocked { key, .. }, _) => Some(key),
-                (Status::Runnable, Some((key, _))) => Some(key),
+                (Status::Runnable, Some(Awaiting { key, .. })) => Some(key),
                 _ => None,
             };
             if let Some(key) = waiting {
@@ -1076,6 +1105,7 @@ impl Execution {
             holds,
             awaiting: None,
             waited: Cell::new(false),
+            unready: Cell::new(false),
         }
     }
 
