@@ -9,7 +9,7 @@ use weft_core::{
     UnparkResult,
 };
 use weft_real::Real;
-use weft_sim::{explorations_running, in_simulation, Sim};
+use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, Sim};
 
 /// The scheduler behind the façade's types (`weft::Lock` is `weft_core::Lock<Auto>`).
 ///
@@ -94,13 +94,17 @@ macro_rules! forward_hooks {
 
 with_hooks!(sim_hooks);
 
+/// The calling thread's ident when it has no outside ident kept: the simulated thread's inside a
+/// simulation, the OS thread's (kept from now on) elsewhere.
 #[cold]
 #[inline(never)]
-fn sim_current_ident() -> usize {
+fn unkept_ident() -> usize {
     if in_simulation() {
         Sim::current_ident()
     } else {
-        Real::current_ident()
+        let ident = Real::current_ident();
+        keep_outside_ident(ident);
+        ident
     }
 }
 
@@ -202,26 +206,32 @@ impl Scheduler for Auto {
         dispatch!(spawn(options, main))
     }
 
+    /// One thread-local load once the OS thread's ident is kept (see [`outside_ident`]).
     #[inline(always)]
     fn current_ident() -> usize {
-        if explorations_running() {
-            sim_current_ident()
+        let ident = outside_ident();
+        if ident != usize::MAX {
+            ident
         } else {
-            Real::current_ident()
+            unkept_ident()
         }
     }
 
-    /// True while any exploration runs in the process (in doubt), so that it stays one load.
+    /// False once the OS thread's ident is kept outside a simulation (one thread-local load);
+    /// true inside one, and in doubt.
     #[inline(always)]
     fn observing() -> bool {
-        explorations_running()
+        outside_ident() == usize::MAX
+            && cold(|| {
+                unkept_ident();
+                in_simulation()
+            })
     }
 
-    /// Branch-free: `Real`'s while no exploration runs in the process (then no thread is in a
-    /// simulation), `usize::MAX` otherwise.
+    /// The kept outside ident: `usize::MAX` inside a simulation and in doubt.
     #[inline(always)]
     fn unobserved_ident() -> usize {
-        Real::unobserved_ident() | usize::from(explorations_running()).wrapping_neg()
+        outside_ident()
     }
 
     fn native_id() -> u64 {

@@ -126,3 +126,68 @@ fn local_identity_holds_across_a_simulation() {
     });
     assert_eq!(outer.get(), 7);
 }
+
+/// An OS thread that used the façade on real threads keeps its ident for the fast paths; in a
+/// simulation it then runs, the same fast paths must not apply: every simulated thread has its
+/// own ident there, and each RLock operation is a scheduling point.
+#[test]
+fn fast_paths_of_a_real_thread_stay_out_of_its_simulations() {
+    use weft::RLock;
+
+    let real = RLock::new();
+    real.acquire();
+    real.release().unwrap();
+    let ident = weft::get_ident();
+
+    // Two threads share one RLock: mutual exclusion needs distinct idents.
+    let exclusive = Explorer::exhaustive().check(|| {
+        let lock = Arc::new(RLock::new());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<Thread> = (0..2)
+            .map(|_| {
+                let (lock, inside) = (lock.clone(), inside.clone());
+                Thread::new(move || {
+                    lock.acquire();
+                    assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners at once");
+                    inside.fetch_sub(1, SeqCst);
+                    lock.release().unwrap();
+                })
+            })
+            .collect();
+        threads.iter().for_each(|t| t.start().unwrap());
+        threads.iter().for_each(|t| t.join().unwrap());
+    });
+    assert!(exclusive.exhausted);
+
+    // A read and a write in separate critical sections: the lost update is found only if the
+    // RLock's operations are scheduling points.
+    let report = Explorer::exhaustive()
+        .run(|| {
+            let lock = Arc::new(RLock::new());
+            let counter = Arc::new(AtomicUsize::new(0));
+            let threads: Vec<Thread> = (0..2)
+                .map(|_| {
+                    let (lock, counter) = (lock.clone(), counter.clone());
+                    Thread::new(move || {
+                        lock.acquire();
+                        let seen = counter.load(SeqCst);
+                        lock.release().unwrap();
+                        lock.acquire();
+                        counter.store(seen + 1, SeqCst);
+                        lock.release().unwrap();
+                    })
+                })
+                .collect();
+            threads.iter().for_each(|t| t.start().unwrap());
+            threads.iter().for_each(|t| t.join().unwrap());
+            assert_eq!(counter.load(SeqCst), 2, "lost update");
+        })
+        .expect_err("the RLock's operations are scheduling points in the simulation");
+    assert!(report.failure.message.contains("lost update"), "{}", report.failure.message);
+
+    // Back outside, the thread has its own ident again, and its fast paths.
+    assert_eq!(weft::get_ident(), ident);
+    real.acquire();
+    assert!(real.is_owned());
+    real.release().unwrap();
+}

@@ -238,20 +238,61 @@ impl<S: Scheduler> RLock<S> {
         !locked || owner == me
     }
 
+    /// One more level for the owner. Only the owner changes the count while it holds the lock:
+    /// a load and a store, no read-modify-write.
     #[inline]
-    fn take(&self, me: usize) {
+    fn reenter(&self) {
+        self.count.store(self.count.load(Relaxed) + 1, Relaxed);
+    }
+
+    /// Makes `me` the owner at level 1 of the lock it just locked.
+    #[inline]
+    fn own(&self, me: usize) {
         self.owner.store(me, Relaxed);
         self.count.store(1, Relaxed);
+    }
+
+    #[inline]
+    fn take(&self, me: usize) {
+        self.own(me);
         S::acquires(self.raw.park_key());
     }
 
-    /// Blocks until the caller owns the lock (at once if it already does). Returns true.
+    /// Drops one level of the caller's hold; true if that freed the lock.
     #[inline]
+    fn leave(&self) -> bool {
+        let count = self.count.load(Relaxed) - 1;
+        self.count.store(count, Relaxed);
+        if count == 0 {
+            self.owner.store(0, Relaxed);
+            self.raw.unlock();
+        }
+        count == 0
+    }
+
+    /// Blocks until the caller owns the lock (at once if it already does). Returns true.
+    #[inline(always)]
     pub fn acquire(&self) -> bool {
+        // Unobserved (real threads), a re-entry or a free lock needs no announcement.
+        let me = S::unobserved_ident();
+        if self.owner.load(Relaxed) == me {
+            self.reenter();
+            return true;
+        }
+        if me != usize::MAX && self.raw.try_lock() {
+            self.own(me);
+            return true;
+        }
+        self.acquire_announced()
+    }
+
+    /// [`RLock::acquire`] with its announcements to the scheduler.
+    #[inline]
+    fn acquire_announced(&self) -> bool {
         let me = S::current_ident();
         S::blocking_operation(self.raw.park_key(), "RLock", "acquire", &|| self.free_or_owned_by(me));
         if self.owner.load(Relaxed) == me {
-            self.count.fetch_add(1, Relaxed);
+            self.reenter();
         } else {
             self.raw.lock();
             self.take(me);
@@ -265,7 +306,7 @@ impl<S: Scheduler> RLock<S> {
         S::operation(self.raw.park_key(), "RLock", "try_acquire");
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
-            self.count.fetch_add(1, Relaxed);
+            self.reenter();
             true
         } else if self.raw.try_lock() {
             self.take(me);
@@ -284,7 +325,7 @@ impl<S: Scheduler> RLock<S> {
         let deadline = deadline::<S>(timeout)?;
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
-            self.count.fetch_add(1, Relaxed);
+            self.reenter();
             return Ok(true);
         }
         let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline) };
@@ -299,18 +340,24 @@ impl<S: Scheduler> RLock<S> {
     ///
     /// # Errors
     /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
-    #[inline]
+    #[inline(always)]
     pub fn release(&self) -> Result<(), Error> {
+        // Unobserved (real threads), the owner's release needs no announcement.
+        if self.owner.load(Relaxed) == S::unobserved_ident() {
+            self.leave();
+            return Ok(());
+        }
+        self.release_announced()
+    }
+
+    /// [`RLock::release`] with its announcements to the scheduler.
+    fn release_announced(&self) -> Result<(), Error> {
         S::operation(self.raw.park_key(), "RLock", "release");
         if self.owned_by_caller().is_none() {
             S::outcome(self.raw.park_key(), "error: cannot release un-acquired lock");
             return Err(Error::ReleaseUnacquired);
         }
-        let count = self.count.load(Relaxed) - 1;
-        self.count.store(count, Relaxed);
-        if count == 0 {
-            self.owner.store(0, Relaxed);
-            self.raw.unlock();
+        if self.leave() {
             S::releases(self.raw.park_key());
         }
         Ok(())

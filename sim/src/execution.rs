@@ -887,7 +887,7 @@ impl Execution {
     #[inline(always)]
     fn can_run(&self, inner: &mut Inner, id: usize) -> bool {
         let thread = &inner.threads[id];
-        if thread.status != Status::Runnable {
+        if !matches!(thread.status, Status::Runnable) {
             return false;
         }
         let Some(Awaiting { key, ready, until_release }) = thread.awaiting else { return true };

@@ -302,7 +302,10 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 thread_local! {
+    /// Set while the calling OS thread runs an exploration.
     static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// See [`outside_ident`]: an ident, complemented (0 reads as "none").
+    static OUTSIDE_IDENT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
@@ -484,11 +487,14 @@ impl Explorer {
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
+        // The thread's code runs simulated now: its ident outside is not its ident here.
+        let outside = OUTSIDE_IDENT.with(|c| c.replace(0));
         // Counted for the whole exploration (set before any execution makes this thread's
         // simulation visible to `in_simulation`).
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
         let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        OUTSIDE_IDENT.with(|c| c.set(outside));
         QUIET.with(|q| q.set(was_quiet));
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
@@ -707,6 +713,23 @@ pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
 #[inline]
 pub fn in_simulation() -> bool {
     execution::in_simulation()
+}
+
+/// The ident that a scheduler delegating to the simulator (the façade's) keeps for the calling OS
+/// thread with [`keep_outside_ident`], or `usize::MAX` if it kept none, and always while the
+/// thread runs an exploration. One thread-local load: a value other than `usize::MAX` proves that
+/// the thread's operations are not being simulated.
+#[inline(always)]
+pub fn outside_ident() -> usize {
+    !OUTSIDE_IDENT.with(Cell::get)
+}
+
+/// Keeps `ident` as the calling OS thread's [`outside_ident`], unless the thread runs an
+/// exploration now (then nothing is kept).
+pub fn keep_outside_ident(ident: usize) {
+    if !QUIET.with(Cell::get) {
+        OUTSIDE_IDENT.with(|c| c.set(!ident));
+    }
 }
 
 /// Whether any exploration runs in this process now: one load of a read-mostly word. When false,

@@ -295,13 +295,14 @@ pub fn lock_contended(threads: usize) -> Group {
 fn rlock_nested<S: Scheduler, const DEPTH: usize>() -> impl Fn(u64) -> Duration {
     let lock = weft_core::RLock::<S>::new();
     move |n| {
+        // Each call gets the lock through `black_box`: nested acquires sit in different functions
+        // in real code, and the compiler must not fold one level into the next.
         time_loop(n, || {
-            let lock = black_box(&lock);
             for _ in 0..DEPTH {
-                lock.acquire();
+                black_box(&lock).acquire();
             }
             for _ in 0..DEPTH {
-                lock.release().unwrap();
+                black_box(&lock).release().unwrap();
             }
         })
     }
@@ -311,8 +312,7 @@ fn reentrant_mutex_nested<const DEPTH: usize>() -> impl Fn(u64) -> Duration {
     let lock = parking_lot::ReentrantMutex::new(());
     move |n| {
         time_loop(n, || {
-            let lock = black_box(&lock);
-            let guards: [_; DEPTH] = std::array::from_fn(|_| lock.lock());
+            let guards: [_; DEPTH] = std::array::from_fn(|_| black_box(&lock).lock());
             drop(guards);
         })
     }
