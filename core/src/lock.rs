@@ -481,9 +481,10 @@ pub trait ConditionLock<S: Scheduler> {
     /// The raw lock underneath, whose queue notified waiters are moved onto.
     #[doc(hidden)]
     fn raw_lock(&self) -> &RawLock<S>;
-    /// [`ConditionLock::is_owned`] for fast paths: true only if the scheduler is not
-    /// [observing](Scheduler::observing) and the caller may notify; false when in doubt (the
-    /// caller then takes its slow path, which asks `is_owned`). Branch-free, announces nothing.
+    /// [`ConditionLock::is_owned`] for fast paths, asked only once the scheduler was found not
+    /// [observing](Scheduler::observing): true only if the caller may notify; false when in doubt
+    /// (the caller then takes its slow path, which asks `is_owned`). Branch-free, announces
+    /// nothing.
     #[doc(hidden)]
     fn owned_unobserved(&self) -> bool;
 }
@@ -522,7 +523,8 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
     }
     #[inline(always)]
     fn owned_unobserved(&self) -> bool {
-        self.raw.is_locked() & !S::observing()
+        // Python's test for a Lock: locked by anyone.
+        self.raw.is_locked()
     }
 }
 
