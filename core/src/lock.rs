@@ -273,15 +273,19 @@ impl<S: Scheduler> RLock<S> {
     /// Blocks until the caller owns the lock (at once if it already does). Returns true.
     #[inline(always)]
     pub fn acquire(&self) -> bool {
-        // Unobserved (real threads), a re-entry or a free lock needs no announcement.
-        let me = S::unobserved_ident();
-        if self.owner.load(Relaxed) == me {
-            self.reenter();
-            return true;
-        }
-        if me != usize::MAX && self.raw.try_lock() {
-            self.own(me);
-            return true;
+        // Unobserved (real threads), a re-entry or a free lock needs no announcement. (Under a
+        // simulator nothing is loaded before the operation is announced: a load there would
+        // belong to the caller's previous step.)
+        if !S::observing() {
+            let me = S::unobserved_ident();
+            if self.owner.load(Relaxed) == me {
+                self.reenter();
+                return true;
+            }
+            if me != usize::MAX && self.raw.try_lock() {
+                self.own(me);
+                return true;
+            }
         }
         self.acquire_announced()
     }
@@ -342,8 +346,9 @@ impl<S: Scheduler> RLock<S> {
     /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
     #[inline(always)]
     pub fn release(&self) -> Result<(), Error> {
-        // Unobserved (real threads), the owner's release needs no announcement.
-        if self.owner.load(Relaxed) == S::unobserved_ident() {
+        // Unobserved (real threads), the owner's release needs no announcement (nothing loaded
+        // before the announcement under a simulator, as in `acquire`).
+        if !S::observing() && self.owner.load(Relaxed) == S::unobserved_ident() {
             self.leave();
             return Ok(());
         }
