@@ -274,10 +274,11 @@ impl<S: Scheduler> RLock<S> {
     #[inline(always)]
     pub fn acquire(&self) -> bool {
         // Unobserved (real threads), a re-entry or a free lock needs no announcement. (Under a
-        // simulator nothing is loaded before the operation is announced: a load there would
-        // belong to the caller's previous step.)
-        if !S::observing() {
-            let me = S::unobserved_ident();
+        // simulator, whose `unobserved_ident` is the constant `usize::MAX`, nothing is loaded
+        // before the operation is announced: a load there would belong to the caller's previous
+        // step.)
+        let me = S::unobserved_ident();
+        if me != usize::MAX {
             if self.owner.load(Relaxed) == me {
                 self.reenter();
                 return true;
@@ -348,7 +349,8 @@ impl<S: Scheduler> RLock<S> {
     pub fn release(&self) -> Result<(), Error> {
         // Unobserved (real threads), the owner's release needs no announcement (nothing loaded
         // before the announcement under a simulator, as in `acquire`).
-        if !S::observing() && self.owner.load(Relaxed) == S::unobserved_ident() {
+        let me = S::unobserved_ident();
+        if me != usize::MAX && self.owner.load(Relaxed) == me {
             self.leave();
             return Ok(());
         }
