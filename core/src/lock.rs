@@ -228,14 +228,15 @@ impl<S: Scheduler> RLock<S> {
         (self.owner.load(Relaxed) == me).then_some(me)
     }
 
-    /// Whether the lock is free or owned by `me` (0: nobody), the readiness test of a blocking
-    /// acquire. It reads the whole state (the level too, though it decides nothing): what a
-    /// simulator learns a release wrote, and lets through (see `Scheduler::releases`).
+    /// Whether the lock is free or owned by `me` (0: free only), the readiness test of a
+    /// blocking acquire. It reads the whole state (the level too, though it decides nothing):
+    /// what a simulator learns a release wrote, and lets through (see `Scheduler::releases`).
+    /// A lock still locked after its owner was cleared (a release under way) is not free.
     fn free_or_owned_by(&self, me: usize) -> bool {
         let locked = self.raw.is_locked();
         let owner = self.owner.load(Relaxed);
         let _level = self.count.load(Relaxed);
-        !locked || owner == me
+        !locked || (me != 0 && owner == me)
     }
 
     /// One more level for the owner. Only the owner changes the count while it holds the lock:

@@ -1398,8 +1398,10 @@ pub(crate) fn run_execution(
         plain_atomics,
         detailed,
     };
-    let previous = CURRENT.with(|c| c.replace(&execution as *const Execution));
-    assert!(previous.is_null(), "simulations do not nest");
+    // Checked before the pointer changes: a nested run must leave the running execution's
+    // pointer as it is (its panic unwinds into that execution).
+    assert!(CURRENT.with(Cell::get).is_null(), "simulations do not nest");
+    CURRENT.with(|c| c.set(&execution as *const Execution));
     // Whatever happens below, even a panic, the pointer to this execution does not outlive it.
     struct ClearCurrent;
     impl Drop for ClearCurrent {

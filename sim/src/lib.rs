@@ -483,6 +483,8 @@ impl Explorer {
     /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, or if called
     /// inside a simulation.
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
+        // Before anything of the running simulation's thread state changes.
+        assert!(!in_simulation(), "simulations do not nest");
         let explorer = self.clone().with_env_overrides();
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();

@@ -160,3 +160,35 @@ fn panic_in_thread_end_drop_is_a_failure_and_leaves_no_dangling_state() {
     let stats = Explorer::random_walk(2).iterations(3).check(|| {});
     assert_eq!(stats.executions, 3);
 }
+
+/// An exploration started inside a simulated thread panics ("simulations do not nest") and
+/// leaves the running simulation intact: its panic is reported like any other, and a model that
+/// catches it goes on with its own primitives. (Found by review: the inner run replaced the
+/// simulator's per-OS-thread pointer before checking, left it pointing at its freed execution,
+/// and the process crashed or the outer execution read an empty thread table.)
+#[test]
+fn nested_exploration_panics_and_leaves_the_simulation_intact() {
+    let report = Explorer::random_walk(1)
+        .iterations(2)
+        .run(|| {
+            let t = Thread::<Sim>::new(|| {
+                let _ = Explorer::random_walk(9).iterations(1).run(|| {});
+            });
+            t.start().unwrap();
+            t.join().unwrap();
+        })
+        .expect_err("the nested run panics in its thread");
+    assert_eq!(report.failure.kind, FailureKind::Panic);
+    assert!(report.failure.message.contains("simulations do not nest"), "{report}");
+
+    let stats = Explorer::random_walk(1).iterations(5).check(|| {
+        let nested = std::panic::catch_unwind(|| weft_sim::check(|| {}));
+        assert!(nested.is_err(), "a nested check panics");
+        let lock = Lock::<Sim>::new();
+        drop(lock.lock());
+        let t = Thread::<Sim>::new(|| {});
+        t.start().unwrap();
+        t.join().unwrap();
+    });
+    assert_eq!(stats.executions, 5);
+}
