@@ -127,6 +127,19 @@ fn local_identity_holds_across_a_simulation() {
     assert_eq!(outer.get(), 7);
 }
 
+/// Runs `body` on two façade threads, started together and joined.
+fn on_two_threads(body: impl Fn() + Send + Sync + 'static) {
+    let body = Arc::new(body);
+    let threads: Vec<Thread> = (0..2)
+        .map(|_| {
+            let body = body.clone();
+            Thread::new(move || body())
+        })
+        .collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    threads.iter().for_each(|t| t.join().unwrap());
+}
+
 /// An OS thread that used the façade on real threads keeps its ident for the fast paths; in a
 /// simulation it then runs, the same fast paths must not apply: every simulated thread has its
 /// own ident there, and each RLock operation is a scheduling point.
@@ -141,21 +154,13 @@ fn fast_paths_of_a_real_thread_stay_out_of_its_simulations() {
 
     // Two threads share one RLock: mutual exclusion needs distinct idents.
     let exclusive = Explorer::exhaustive().check(|| {
-        let lock = Arc::new(RLock::new());
-        let inside = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<Thread> = (0..2)
-            .map(|_| {
-                let (lock, inside) = (lock.clone(), inside.clone());
-                Thread::new(move || {
-                    lock.acquire();
-                    assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners at once");
-                    inside.fetch_sub(1, SeqCst);
-                    lock.release().unwrap();
-                })
-            })
-            .collect();
-        threads.iter().for_each(|t| t.start().unwrap());
-        threads.iter().for_each(|t| t.join().unwrap());
+        let (lock, inside) = (RLock::new(), AtomicUsize::new(0));
+        on_two_threads(move || {
+            lock.acquire();
+            assert_eq!(inside.fetch_add(1, SeqCst), 0, "two owners at once");
+            inside.fetch_sub(1, SeqCst);
+            lock.release().unwrap();
+        });
     });
     assert!(exclusive.exhausted);
 
@@ -163,23 +168,16 @@ fn fast_paths_of_a_real_thread_stay_out_of_its_simulations() {
     // RLock's operations are scheduling points.
     let report = Explorer::exhaustive()
         .run(|| {
-            let lock = Arc::new(RLock::new());
             let counter = Arc::new(AtomicUsize::new(0));
-            let threads: Vec<Thread> = (0..2)
-                .map(|_| {
-                    let (lock, counter) = (lock.clone(), counter.clone());
-                    Thread::new(move || {
-                        lock.acquire();
-                        let seen = counter.load(SeqCst);
-                        lock.release().unwrap();
-                        lock.acquire();
-                        counter.store(seen + 1, SeqCst);
-                        lock.release().unwrap();
-                    })
-                })
-                .collect();
-            threads.iter().for_each(|t| t.start().unwrap());
-            threads.iter().for_each(|t| t.join().unwrap());
+            let (lock, shared) = (RLock::new(), counter.clone());
+            on_two_threads(move || {
+                lock.acquire();
+                let seen = shared.load(SeqCst);
+                lock.release().unwrap();
+                lock.acquire();
+                shared.store(seen + 1, SeqCst);
+                lock.release().unwrap();
+            });
             assert_eq!(counter.load(SeqCst), 2, "lost update");
         })
         .expect_err("the RLock's operations are scheduling points in the simulation");
