@@ -77,38 +77,52 @@ struct Awaiting {
 
 /// The parking queues, by key: a small vector searched linearly (a model parks on few objects at
 /// a time, and an emptied queue is removed), cheaper than hashing addresses at every park.
+/// Emptied queues are kept for the next key, so that parking allocates nothing once warm.
 #[derive(Default)]
-struct Queues(Vec<(usize, VecDeque<usize>)>);
+struct Queues {
+    queues: Vec<(usize, VecDeque<usize>)>,
+    spare: Vec<VecDeque<usize>>,
+}
 
 impl Queues {
     fn get(&self, key: usize) -> Option<&VecDeque<usize>> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, q)| q)
+        self.queues.iter().find(|(k, _)| *k == key).map(|(_, q)| q)
     }
 
     /// The queue of `key`, made empty if there is none.
     fn entry(&mut self, key: usize) -> &mut VecDeque<usize> {
-        let at = match self.0.iter().position(|(k, _)| *k == key) {
+        let at = match self.queues.iter().position(|(k, _)| *k == key) {
             Some(at) => at,
             None => {
-                self.0.push((key, VecDeque::new()));
-                self.0.len() - 1
+                self.queues.push((key, self.spare.pop().unwrap_or_default()));
+                self.queues.len() - 1
             }
         };
-        &mut self.0[at].1
+        &mut self.queues[at].1
     }
 
-    /// Takes the whole queue of `key` out.
-    fn remove(&mut self, key: usize) -> VecDeque<usize> {
-        match self.0.iter().position(|(k, _)| *k == key) {
-            Some(at) => self.0.swap_remove(at).1,
-            None => VecDeque::new(),
+    /// Moves the whole queue of `key` to the end of `into`.
+    fn take_all(&mut self, key: usize, into: &mut Vec<usize>) {
+        if let Some(at) = self.queues.iter().position(|(k, _)| *k == key) {
+            let (_, mut queue) = self.queues.swap_remove(at);
+            into.extend(queue.drain(..));
+            self.spare.push(queue);
         }
     }
 
     /// Drops the queue of `key` if it is empty.
     fn forget_if_empty(&mut self, key: usize) {
-        if let Some(at) = self.0.iter().position(|(k, q)| *k == key && q.is_empty()) {
-            self.0.swap_remove(at);
+        if let Some(at) = self.queues.iter().position(|(k, q)| *k == key && q.is_empty()) {
+            let (_, queue) = self.queues.swap_remove(at);
+            self.spare.push(queue);
+        }
+    }
+
+    /// Empties every queue (an execution's end).
+    fn clear(&mut self) {
+        for (_, mut queue) in self.queues.drain(..) {
+            queue.clear();
+            self.spare.push(queue);
         }
     }
 }
@@ -141,6 +155,9 @@ struct Inner {
     next: Option<usize>,
     /// A reusable buffer of options (the step loop allocates nothing).
     options: Vec<usize>,
+    /// Reusable buffers of the unpark operations: threads, and threads with their tokens.
+    scratch: Vec<usize>,
+    scratch_tokens: Vec<(usize, usize)>,
     stack_pool: Vec<DefaultStack>,
     /// Stacks of threads that finished in this execution: reused only by later executions, so
     /// that objects on different threads' stacks never share an address (footprints name
@@ -257,6 +274,9 @@ pub(crate) struct Buffers {
     pub choices: Vec<Choice>,
     threads: Vec<SimThread>,
     options: Vec<usize>,
+    scratch: Vec<usize>,
+    scratch_tokens: Vec<(usize, usize)>,
+    queues: Queues,
     finished_stacks: Vec<DefaultStack>,
     #[allow(clippy::vec_box)] // see `Inner::ended_states`
     ended_states: Vec<Box<ThreadState<Sim>>>,
@@ -1190,10 +1210,13 @@ impl Execution {
         let chosen = if waiters > 1 {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
             let mut inner = self.inner.borrow_mut();
-            let threads: Vec<usize> = inner.queues.get(key).map(|q| q.iter().copied().collect()).unwrap_or_default();
+            let mut threads = std::mem::take(&mut inner.scratch);
+            threads.extend(inner.queues.get(key).into_iter().flatten());
             let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
+            threads.clear();
+            inner.scratch = threads;
             self.check_divergence(&mut inner);
             Some(index)
         } else if waiters == 1 {
@@ -1223,11 +1246,15 @@ impl Execution {
     pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
         let mut inner = self.inner.borrow_mut();
         self.touch(&mut inner, key, true);
-        let woken: Vec<usize> = Vec::from(inner.queues.remove(key));
+        let mut woken = std::mem::take(&mut inner.scratch);
+        inner.queues.take_all(key, &mut woken);
         for &thread in &woken {
             Self::wake(&mut inner, thread, token);
         }
-        woken.len()
+        let count = woken.len();
+        woken.clear();
+        inner.scratch = woken;
+        count
     }
 
     pub(crate) fn unpark_filter(
@@ -1237,11 +1264,15 @@ impl Execution {
         callback: impl FnOnce(UnparkResult) -> usize,
     ) -> UnparkResult {
         self.touch_now(key, true);
-        let queued: Vec<(usize, usize)> = {
-            let inner = self.inner.borrow();
-            inner.queues.get(key).map(|q| q.iter().map(|&t| (t, inner.threads[t].token)).collect()).unwrap_or_default()
+        // The filter runs outside the borrow (its atomics may reach the execution): copies of the
+        // queue and of the choice, in the execution's reusable buffers.
+        let (mut queued, mut chosen) = {
+            let mut inner = self.inner.borrow_mut();
+            let mut queued = std::mem::take(&mut inner.scratch_tokens);
+            let inner = &mut *inner;
+            queued.extend(inner.queues.get(key).into_iter().flatten().map(|&t| (t, inner.threads[t].token)));
+            (queued, std::mem::take(&mut inner.scratch))
         };
-        let mut chosen = Vec::new();
         self.critical(|| {
             for &(thread, token) in &queued {
                 match filter(token) {
@@ -1268,6 +1299,10 @@ impl Execution {
         for &thread in &chosen {
             Self::wake(&mut inner, thread, token);
         }
+        queued.clear();
+        chosen.clear();
+        inner.scratch_tokens = queued;
+        inner.scratch = chosen;
         result
     }
 
@@ -1286,29 +1321,30 @@ impl Execution {
         let mut woken = None;
         if op != Abort {
             let mut inner = self.inner.borrow_mut();
-            let mut queue = inner.queues.remove(from);
+            let inner = &mut *inner;
+            let queue = inner.queues.entry(from);
             if matches!(op, UnparkOne | UnparkOneRequeueRest) {
                 woken = queue.pop_front();
             }
-            let moved: Vec<usize> = match op {
-                RequeueOne => queue.pop_front().into_iter().collect(),
-                RequeueAll | UnparkOneRequeueRest => queue.drain(..).collect(),
-                _ => Vec::new(),
-            };
+            let mut moved = std::mem::take(&mut inner.scratch);
+            match op {
+                RequeueOne => moved.extend(queue.pop_front()),
+                RequeueAll | UnparkOneRequeueRest => moved.extend(queue.drain(..)),
+                _ => {}
+            }
             result.unparked_threads = usize::from(woken.is_some());
             result.requeued_threads = moved.len();
             result.have_more_threads = !queue.is_empty();
-            if !queue.is_empty() {
-                inner.queues.entry(from).extend(queue);
-            }
+            inner.queues.forget_if_empty(from);
             for &thread in &moved {
                 if let Status::Blocked { deadline, .. } = inner.threads[thread].status {
                     inner.threads[thread].status = Status::Blocked { key: to, deadline };
                 }
             }
             if !moved.is_empty() {
-                inner.queues.entry(to).extend(moved);
+                inner.queues.entry(to).extend(moved.drain(..));
             }
+            inner.scratch = moved;
         }
         let token = self.critical(|| callback(op, result));
         if let Some(thread) = woken {
@@ -1362,7 +1398,7 @@ pub(crate) fn run_execution(
             threads: std::mem::take(&mut buffers.threads),
             current: 0,
             clock: Duration::ZERO,
-            queues: Queues::default(),
+            queues: std::mem::take(&mut buffers.queues),
             labels: HashMap::new(),
             label_counts: HashMap::new(),
             trace: Vec::new(),
@@ -1371,6 +1407,8 @@ pub(crate) fn run_execution(
             failure: None,
             next: Some(0),
             options: std::mem::take(&mut buffers.options),
+            scratch: std::mem::take(&mut buffers.scratch),
+            scratch_tokens: std::mem::take(&mut buffers.scratch_tokens),
             stack_pool: std::mem::take(&mut buffers.stacks),
             finished_stacks: std::mem::take(&mut buffers.finished_stacks),
             ended_states: std::mem::take(&mut buffers.ended_states),
@@ -1504,6 +1542,10 @@ pub(crate) fn run_execution(
     inner.threads.clear();
     buffers.threads = std::mem::take(&mut inner.threads);
     buffers.options = std::mem::take(&mut inner.options);
+    buffers.scratch = std::mem::take(&mut inner.scratch);
+    buffers.scratch_tokens = std::mem::take(&mut inner.scratch_tokens);
+    inner.queues.clear();
+    buffers.queues = std::mem::take(&mut inner.queues);
     buffers.ended_states = ended_states;
     buffers.spare_states = spare_states;
     buffers.spare_holds = std::mem::take(&mut inner.spare_holds);
