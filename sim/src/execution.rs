@@ -414,7 +414,9 @@ impl Execution {
         if self.config.track_footprints {
             let next = inner.numbers.len() as u32;
             let number = *inner.numbers.entry(address).or_insert(next);
-            self.add_footprint(1 << (1 + number % 63), write);
+            let mut footprint = self.footprint.get();
+            footprint.add_object(number, write);
+            self.footprint.set(footprint);
         }
     }
 
@@ -842,7 +844,8 @@ impl Execution {
                 }
             }
             let yielder = (runnable_now && yielding).then_some(current);
-            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder };
+            let objects = inner.numbers.len() as u32;
+            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
                 inner.options = options;
                 inner.pruned = true;
@@ -1191,7 +1194,9 @@ impl Execution {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
             let mut inner = self.inner.borrow_mut();
             let threads: Vec<usize> = inner.queues.get(key).map(|q| q.iter().copied().collect()).unwrap_or_default();
-            let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
+            let objects = inner.numbers.len() as u32;
+            let point =
+                Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
             self.check_divergence(&mut inner);
