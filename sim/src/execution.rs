@@ -434,7 +434,9 @@ impl Execution {
         if self.config.track_footprints {
             let next = inner.numbers.len() as u32;
             let number = *inner.numbers.entry(address).or_insert(next);
-            self.add_footprint(1 << (1 + number % 63), write);
+            let mut footprint = self.footprint.get();
+            footprint.add_object(number, write);
+            self.footprint.set(footprint);
         }
     }
 
@@ -862,7 +864,8 @@ impl Execution {
                 }
             }
             let yielder = (runnable_now && yielding).then_some(current);
-            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder };
+            let objects = inner.numbers.len() as u32;
+            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
                 inner.options = options;
                 inner.pruned = true;
@@ -1212,7 +1215,9 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let mut threads = std::mem::take(&mut inner.scratch);
             threads.extend(inner.queues.get(key).into_iter().flatten());
-            let point = Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None };
+            let objects = inner.numbers.len() as u32;
+            let point =
+                Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
             threads.clear();

@@ -13,6 +13,9 @@ pub(crate) struct Point<'a> {
     pub scheduling: bool,
     /// The running thread yields or spins (it is the last option, if runnable).
     pub yielding: Option<usize>,
+    /// How many shared objects the execution has numbered so far (see [`Footprint`]): the same
+    /// at this point in every execution that reaches it by the same choices.
+    pub objects: u32,
 }
 
 /// Picks options. One strategy object lives across all executions of an exploration.
@@ -167,22 +170,69 @@ impl Strategy for Pct {
 }
 
 /// What a step touched: bit sets of the shared objects it read and wrote, numbered by first
-/// touch in the execution (bit 0: the clock).
+/// touch in the execution (bit 0: the clock), and the highest numbers it touched and wrote.
+///
+/// Numbers are stable only for the objects numbered before a decision: executions that share
+/// the choices up to it number the same objects the same way there, but an object first touched
+/// after it may have another number in a sibling execution (each branch numbers its own first
+/// touches from the same count on). A footprint recorded in one execution and compared in
+/// another (a sleep-set entry) is compared with [`Footprint::may_conflict`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Footprint {
     pub reads: u64,
     pub writes: u64,
+    /// One more than the highest object number touched (0: none).
+    pub touched_below: u32,
+    /// One more than the highest object number written (0: none).
+    pub written_below: u32,
 }
 
 impl Footprint {
     /// Dependent on every other step (time moved, a spin, or nothing is known).
-    pub(crate) const ALL: Footprint = Footprint { reads: u64::MAX, writes: u64::MAX };
+    pub(crate) const ALL: Footprint =
+        Footprint { reads: u64::MAX, writes: u64::MAX, touched_below: u32::MAX, written_below: u32::MAX };
 
-    /// Whether the two steps may not commute: one writes what the other reads or writes.
+    /// Adds object `number` (read, or written if `write`).
+    #[inline]
+    pub(crate) fn add_object(&mut self, number: u32, write: bool) {
+        let bit = 1 << (1 + number % 63);
+        let below = number.saturating_add(1);
+        self.touched_below = self.touched_below.max(below);
+        if write {
+            self.writes |= bit;
+            self.written_below = self.written_below.max(below);
+        } else {
+            self.reads |= bit;
+        }
+    }
+
+    /// Whether the two steps of one execution may not commute: one writes what the other reads
+    /// or writes.
     #[inline]
     pub(crate) fn conflicts(self, other: Footprint) -> bool {
         self.writes & (other.reads | other.writes) != 0 || self.reads & other.writes != 0
     }
+
+    /// Whether this footprint, of a step that another execution took where `known` objects were
+    /// numbered, may not commute with `other`, a step of this execution after that point. Objects
+    /// numbered below `known` have the same number in both (the bits compare them); objects
+    /// numbered from it are new in both, but their numbers say nothing: a new object one step
+    /// writes may be any new object the other touches.
+    #[inline]
+    pub(crate) fn may_conflict(self, known: u32, other: Footprint) -> bool {
+        self.conflicts(other)
+            || self.written_below > known && other.touched_below > known
+            || self.touched_below > known && other.written_below > known
+    }
+}
+
+/// A thread in a sleep set: its next step was explored from an equivalent state, where it had
+/// this footprint, in an execution that had numbered `known` objects at that decision.
+#[derive(Clone, Copy, Debug)]
+struct Asleep {
+    thread: usize,
+    footprint: Footprint,
+    known: u32,
 }
 
 /// What a strategy learns about a step besides its footprint: the blocking operation it begins
@@ -236,9 +286,11 @@ struct Node {
     bounded: bool,
     /// The sleep set on arrival: threads whose next step was explored from an equivalent state,
     /// with that step's footprint.
-    sleep: Vec<(usize, Footprint)>,
+    sleep: Vec<Asleep>,
     /// Options explored here already, with their steps' footprints.
-    done: Vec<(usize, Footprint)>,
+    done: Vec<Asleep>,
+    /// How many objects were numbered when the decision was taken.
+    objects: u32,
     /// The footprint of the step taken now (known once it ends).
     footprint: Footprint,
 }
@@ -284,7 +336,7 @@ pub(crate) struct Exhaustive {
     position: usize,
     preemptions: usize,
     /// The current sleep set.
-    sleep: Vec<(usize, Footprint)>,
+    sleep: Vec<Asleep>,
     /// The step under way: its thread and, if it was a decision, its node.
     pending: Option<(usize, Option<usize>)>,
     /// The steps of this execution.
@@ -322,7 +374,7 @@ impl Exhaustive {
     }
 
     fn asleep(&self, thread: usize) -> bool {
-        self.sleep.iter().any(|&(t, _)| t == thread)
+        self.sleep.iter().any(|a| a.thread == thread)
     }
 
     /// Whether `step` held or released `object` (an object a later step acquires): the two
@@ -363,8 +415,8 @@ impl Exhaustive {
         let node = &mut self.stack[node_index];
         let covered = |t: usize| {
             node.backtrack.iter().any(|&i| node.threads[i] == t)
-                || node.done.iter().any(|&(d, _)| d == t)
-                || node.sleep.iter().any(|&(z, _)| z == t)
+                || node.done.iter().any(|d| d.thread == t)
+                || node.sleep.iter().any(|z| z.thread == t)
         };
         if initials.iter().any(|&t| covered(t)) {
             return;
@@ -526,10 +578,10 @@ impl Strategy for Exhaustive {
                     return false;
                 };
                 let taken = node.threads[node.chosen];
-                node.done.push((taken, node.footprint));
+                node.done.push(Asleep { thread: taken, footprint: node.footprint, known: node.objects });
                 let next = node.backtrack.iter().copied().find(|&i| {
                     let t = node.threads[i];
-                    !node.done.iter().any(|&(d, _)| d == t) && !node.sleep.iter().any(|&(z, _)| z == t)
+                    !node.done.iter().any(|d| d.thread == t) && !node.sleep.iter().any(|z| z.thread == t)
                 });
                 if let Some(next) = next {
                     node.chosen = next;
@@ -560,7 +612,7 @@ impl Strategy for Exhaustive {
             if let Some(node) = node {
                 self.stack[node].footprint = footprint;
             }
-            self.sleep.retain(|&(t, f)| t != thread && !f.conflicts(footprint));
+            self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
             self.record_step(thread, node, footprint, info);
         }
     }
@@ -581,6 +633,7 @@ impl Strategy for Exhaustive {
                     bounded: false,
                     sleep: Vec::new(),
                     done: Vec::new(),
+                    objects: point.objects,
                     footprint: Footprint::default(),
                 });
             }
@@ -610,6 +663,7 @@ impl Strategy for Exhaustive {
                 bounded,
                 sleep: self.sleep.clone(),
                 done: Vec::new(),
+                objects: point.objects,
                 footprint: Footprint::default(),
             });
         }
@@ -617,6 +671,7 @@ impl Strategy for Exhaustive {
         self.position += 1;
         let node = &self.stack[index];
         debug_assert!(node.scheduling, "the replayed prefix takes the same decisions");
+        debug_assert_eq!(node.objects, point.objects, "the replayed prefix numbers the same objects");
         let chosen = node.chosen.min(n - 1);
         // Arriving here again, the sleep set is what it was, plus the siblings explored since.
         if self.reduce {

@@ -404,3 +404,41 @@ fn semaphore_try_before_an_acquire(outcomes: &Outcomes) {
 fn reduction_keeps_an_acquire_before_a_semaphore_try() {
     assert_same(semaphore_try_before_an_acquire);
 }
+
+/// Footprints number objects by first touch in the execution, so an object first touched after
+/// a decision may have another number in a sibling execution. Here the reader reads the name of
+/// one `Thread` object and the renamer reads the name of another, then renames the first (names
+/// are read as reads, not writes); neither name is touched before. Explored first, the read gives
+/// the first name number n; in the sibling where the renamer goes first, its own read takes n and
+/// the renamed name n + 1, so a comparison of numbers would leave the reader asleep (reads of n
+/// commute) and lose the read of the new name. The locks only end the steps; the event lets the
+/// renamer start before the reader reads.
+fn rename_after_a_read_of_a_new_object(outcomes: &Outcomes) {
+    let (first, other) = (Arc::new(Thread::<Sim>::new(|| {})), Thread::<Sim>::new(|| {}));
+    let (reader_lock, renamer_lock) = (Arc::new(Lock::<Sim>::new()), Arc::new(Lock::<Sim>::new()));
+    let started = Arc::new(Event::<Sim>::new());
+    // Touched before the threads run: the same numbers in every execution.
+    drop(reader_lock.lock());
+    drop(renamer_lock.lock());
+    started.is_set();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let (thread, lock, event, sink) = (first.clone(), reader_lock.clone(), started.clone(), seen.clone());
+    let reader = Box::new(move || {
+        event.set();
+        let _held = lock.lock();
+        *sink.lock().unwrap() = thread.name();
+    }) as Box<dyn FnOnce() + Send>;
+    let renamer = Box::new(move || {
+        started.wait();
+        let _held = renamer_lock.lock();
+        other.name();
+        first.set_name("renamed");
+    }) as Box<dyn FnOnce() + Send>;
+    spawn_all(vec![renamer, reader]);
+    outcomes.lock().unwrap().insert(seen.lock().unwrap().clone());
+}
+
+#[test]
+fn reduction_keeps_a_write_to_an_object_first_touched_after_a_decision() {
+    assert_same(rename_after_a_read_of_a_new_object);
+}
