@@ -169,6 +169,18 @@ macro_rules! auto_atomic {
     };
 }
 
+/// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:
+/// a dropped cell's address may name another object next.
+impl<A> Drop for AutoAtomic<A> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if explorations_running() {
+            let address = self as *const Self as usize;
+            cold(|| weft_sim::object_dropped(address));
+        }
+    }
+}
+
 auto_atomic!(AtomicU8, u8);
 auto_atomic!(AtomicUsize, usize);
 auto_atomic!(AtomicU64, u64);

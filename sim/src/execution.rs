@@ -175,6 +175,10 @@ struct Inner {
     /// Shared objects numbered by first touch in this execution (footprints use the numbers,
     /// which are stable across executions that share a prefix, unlike addresses).
     numbers: HashMap<usize, u32>,
+    /// The next object number: how many objects were numbered so far in this execution (an
+    /// object dropped leaves `numbers`, so that an address reused by another object gets a new
+    /// number, but keeps its number's place in the count).
+    next_number: u32,
     /// Set when the strategy abandoned the execution as redundant.
     pruned: bool,
     /// Non-daemon threads that have not finished: the execution ends when none is left.
@@ -253,6 +257,16 @@ pub(crate) fn current() -> &'static Execution {
     // SAFETY: the pointer is set by `run_execution` for exactly as long as the execution (which
     // it owns on its stack) lives, and cleared before it is dropped; only this OS thread uses it.
     unsafe { &*ptr }
+}
+
+/// The object at `address` is dropped (see [`Execution::forget`]); nothing outside a simulation.
+#[inline]
+pub(crate) fn object_dropped(address: usize) {
+    let ptr = CURRENT.with(Cell::get);
+    if !ptr.is_null() {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.forget(address);
+    }
 }
 
 /// How many explorations run in this process now. While none does (a program that is not being
@@ -432,8 +446,9 @@ impl Execution {
     /// only read.
     fn touch(&self, inner: &mut Inner, address: usize, write: bool) {
         if self.config.track_footprints {
-            let next = inner.numbers.len() as u32;
+            let next = inner.next_number;
             let number = *inner.numbers.entry(address).or_insert(next);
+            inner.next_number += u32::from(number == next);
             let mut footprint = self.footprint.get();
             footprint.add_object(number, write);
             self.footprint.set(footprint);
@@ -445,6 +460,19 @@ impl Execution {
     pub(crate) fn touch_now(&self, address: usize, write: bool) {
         if self.config.track_footprints {
             self.touch(&mut self.inner.borrow_mut(), address, write);
+        }
+    }
+
+    /// The object at `address` is dropped: a later object at the same address is another object,
+    /// with a number and a label of its own. Without this, an address freed and reused inside an
+    /// execution would name two objects with one number, and which objects share numbers would
+    /// depend on the interleaving (the allocator's reuse follows it), so that footprints of
+    /// different executions would not compare.
+    pub(crate) fn forget(&self, address: usize) {
+        if self.detailed && !self.tearing_down.get() {
+            let mut inner = self.inner.borrow_mut();
+            inner.numbers.remove(&address);
+            inner.labels.remove(&address);
         }
     }
 
@@ -864,7 +892,7 @@ impl Execution {
                 }
             }
             let yielder = (runnable_now && yielding).then_some(current);
-            let objects = inner.numbers.len() as u32;
+            let objects = inner.next_number;
             let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
                 inner.options = options;
@@ -1215,7 +1243,7 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let mut threads = std::mem::take(&mut inner.scratch);
             threads.extend(inner.queues.get(key).into_iter().flatten());
-            let objects = inner.numbers.len() as u32;
+            let objects = inner.next_number;
             let point =
                 Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
@@ -1420,6 +1448,7 @@ pub(crate) fn run_execution(
             spare_states: std::mem::take(&mut buffers.spare_states),
             spare_holds: std::mem::take(&mut buffers.spare_holds),
             numbers: HashMap::new(),
+            next_number: 0,
             pruned: false,
             unfinished: 0,
             timed: 0,

@@ -139,6 +139,14 @@ macro_rules! sim_atomic {
     };
 }
 
+/// A dropped cell is forgotten by the running execution: another object may take its address.
+impl<A> Drop for SimAtomic<A> {
+    #[inline]
+    fn drop(&mut self) {
+        execution::object_dropped(self as *const Self as usize);
+    }
+}
+
 sim_atomic!(AtomicU8, u8);
 sim_atomic!(AtomicUsize, usize);
 sim_atomic!(AtomicU64, u64);
@@ -732,6 +740,14 @@ pub fn keep_outside_ident(ident: usize) {
     if !QUIET.with(Cell::get) {
         OUTSIDE_IDENT.with(|c| c.set(!ident));
     }
+}
+
+/// Tells the running simulation, if the calling thread runs one, that the object at `address`
+/// is dropped, so that another object taking the address later counts as another object (for
+/// schedulers that delegate to the simulator and whose objects the simulator knows by address,
+/// such as the façade's). Does nothing elsewhere.
+pub fn object_dropped(address: usize) {
+    execution::object_dropped(address);
 }
 
 /// Whether any exploration runs in this process now: one load of a read-mostly word. When false,

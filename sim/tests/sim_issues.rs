@@ -192,3 +192,32 @@ fn nested_exploration_panics_and_leaves_the_simulation_intact() {
     });
     assert_eq!(stats.executions, 5);
 }
+
+/// An object dropped inside an execution is forgotten: another object that takes its address is
+/// another object for the reduction (a number of its own) and in the trace (a label of its own).
+/// Two locks made one after the other in the same stack slot share an address.
+#[test]
+fn an_address_reused_inside_an_execution_names_a_new_object() {
+    let addresses = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = addresses.clone();
+    let report = Explorer::random_walk(1)
+        .iterations(1)
+        .run(move || {
+            for _ in 0..2 {
+                let lock = Lock::<Sim>::new();
+                seen.lock().unwrap().push(&lock as *const Lock<Sim> as usize);
+                drop(lock.lock());
+            }
+            panic!("show the trace");
+        })
+        .expect_err("the model panics");
+    let addresses = addresses.lock().unwrap().clone();
+    assert_eq!(addresses[0], addresses[1], "the premise: both locks in one stack slot");
+    let locks: Vec<&str> = report
+        .trace
+        .iter()
+        .filter(|e| e.operation == "acquire" && e.object.starts_with("Lock#"))
+        .map(|e| e.object.as_str())
+        .collect();
+    assert_eq!(locks, ["Lock#1", "Lock#2"], "{report}");
+}
