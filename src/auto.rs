@@ -68,6 +68,7 @@ macro_rules! with_hooks {
     ($apply:ident) => {
         $apply! {
             operation => sim_operation(object: usize, kind: &'static str, name: &'static str);
+            read_operation => sim_read_operation(object: usize, kind: &'static str, name: &'static str);
             outcome => sim_outcome(object: usize, result: &'static str);
             touch => sim_touch(address: usize);
             blocking_operation => sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);

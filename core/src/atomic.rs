@@ -38,7 +38,7 @@ impl<S: Scheduler> AtomicUsize<S> {
     /// Loads the value.
     #[inline]
     pub fn load(&self, order: Ordering) -> usize {
-        S::operation(self.key(), Self::KIND, "load");
+        S::read_operation(self.key(), Self::KIND, "load");
         self.cell.load(order)
     }
 
@@ -119,7 +119,7 @@ impl<S: Scheduler> AtomicBool<S> {
     /// Loads the value.
     #[inline]
     pub fn load(&self, order: Ordering) -> bool {
-        S::operation(self.key(), Self::KIND, "load");
+        S::read_operation(self.key(), Self::KIND, "load");
         self.cell.load(order) != 0
     }
 

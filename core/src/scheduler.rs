@@ -256,6 +256,15 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         let _ = (object, kind, name);
     }
 
+    /// An operation that only reads its object is about to run (a user atomic's `load`): like
+    /// [`Scheduler::operation`], but a simulator counts the step as reading the object rather
+    /// than writing it, so that two such steps commute (partial-order reduction explores one
+    /// order of them).
+    #[inline(always)]
+    fn read_operation(object: usize, kind: &'static str, name: &'static str) {
+        Self::operation(object, kind, name);
+    }
+
     /// A blocking operation is about to run, like [`Scheduler::operation`]: `name` of the `kind`
     /// of object at `object`, which is also the key its waiters park on. The calling thread can
     /// make no progress in it until `ready()` holds (the lock is free, the flag is set, the

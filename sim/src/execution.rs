@@ -532,18 +532,19 @@ impl Execution {
         inner.trace.push(event);
     }
 
-    /// A primitive operation starts: a scheduling point.
-    pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str) {
+    /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
+    /// (`write` false: `Scheduler::read_operation`).
+    pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.tearing_down.get() {
             return;
         }
-        self.announce(object, kind, name);
+        self.announce(object, kind, name, write);
         if !self.in_critical.get() {
             self.schedule_point();
             // The operation itself runs in the step that starts now: its object belongs to that
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
-            self.touch_now(object, true);
+            self.touch_now(object, write);
         }
     }
 
@@ -605,9 +606,9 @@ impl Execution {
         ready: &dyn Fn() -> bool,
     ) {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
-            return self.operation(object, kind, name);
+            return self.operation(object, kind, name, true);
         }
-        self.announce(object, kind, name);
+        self.announce(object, kind, name, true);
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
         self.touch_now(object, true);
@@ -693,12 +694,12 @@ impl Execution {
     }
 
     /// Records the start of an operation: the footprint, the trace.
-    fn announce(&self, object: usize, kind: &'static str, name: &'static str) {
+    fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
                 // No scheduling point: the operation runs in the step under way.
-                self.touch(&mut inner, object, true);
+                self.touch(&mut inner, object, write);
             }
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);

@@ -188,7 +188,12 @@ impl Scheduler for Sim {
 
     #[inline]
     fn operation(object: usize, kind: &'static str, name: &'static str) {
-        current().operation(object, kind, name)
+        current().operation(object, kind, name, true)
+    }
+
+    #[inline]
+    fn read_operation(object: usize, kind: &'static str, name: &'static str) {
+        current().operation(object, kind, name, false)
     }
 
     #[inline]
