@@ -15,9 +15,11 @@ use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_
 ///
 /// Inside a simulation (`weft::sim::check`, an `Explorer`) everything runs on the simulator;
 /// elsewhere on real threads. Every service follows the calling thread (a simulation runs on the
-/// OS thread that started it); while no exploration runs in the process, the test is one load of a
-/// read-mostly word per operation, and the atomics are std atomics, so the façade's types run at
-/// the speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
+/// OS thread that started it). While no exploration runs in the process, a simulator hook costs
+/// one load of a read-mostly word; the calling thread's ident, and the test that its operations
+/// are not being simulated, cost one thread-local load once the thread's ident is kept
+/// ([`weft_sim::outside_ident`]); the atomics are std atomics. So the façade's types run at the
+/// speed of `weft_core::X<Real>` (see `benches/RESULTS.md`).
 ///
 /// Objects belong to the world that uses them: create a simulation's objects inside it. An object
 /// shared at the same time by a simulation and by real threads (a `static` lock used by two tests,
