@@ -291,6 +291,9 @@ struct Node {
     done: Vec<Asleep>,
     /// How many objects were numbered when the decision was taken.
     objects: u32,
+    /// Cleared once an execution arrived here having numbered another count of objects (see
+    /// [`Exhaustive::choose`]): the numbers of its entries and footprints then do not compare.
+    trusted: bool,
     /// The footprint of the step taken now (known once it ends).
     footprint: Footprint,
 }
@@ -634,6 +637,7 @@ impl Strategy for Exhaustive {
                     sleep: Vec::new(),
                     done: Vec::new(),
                     objects: point.objects,
+                    trusted: true,
                     footprint: Footprint::default(),
                 });
             }
@@ -664,12 +668,13 @@ impl Strategy for Exhaustive {
                 sleep: self.sleep.clone(),
                 done: Vec::new(),
                 objects: point.objects,
+                trusted: true,
                 footprint: Footprint::default(),
             });
         }
         let index = self.position;
         self.position += 1;
-        let node = &self.stack[index];
+        let node = &mut self.stack[index];
         debug_assert!(node.scheduling, "the replayed prefix takes the same decisions");
         let chosen = node.chosen.min(n - 1);
         // Arriving here again, the sleep set is what it was, plus the siblings explored since.
@@ -677,10 +682,12 @@ impl Strategy for Exhaustive {
         // reused inside an execution (a model that drops an object and makes another) names two
         // objects with one number in one execution and two in another. The entries' numbers then
         // do not compare, and the search wakes every thread instead (more executions, never
-        // fewer interleavings).
+        // fewer interleavings). Such a node is never trusted again: the footprints of the
+        // execution that arrived differently become its done entries.
+        node.trusted &= node.objects == point.objects;
         if self.reduce {
             self.sleep.clear();
-            if node.objects == point.objects {
+            if node.trusted {
                 self.sleep.extend(node.sleep.iter().chain(node.done.iter()).copied());
             }
         }
