@@ -442,3 +442,40 @@ fn rename_after_a_read_of_a_new_object(outcomes: &Outcomes) {
 fn reduction_keeps_a_write_to_an_object_first_touched_after_a_decision() {
     assert_same(rename_after_a_read_of_a_new_object);
 }
+
+/// KNOWN UNSOUND (found by the random differential tester, seed 21, model 30; minimised): the
+/// reduced search misses `s1`, the worker's `try_acquire` after main's `release`. Main can take
+/// the lock before the sleeper, then check the event and release the semaphore before the
+/// worker's first step. In the executions the reduced search runs, the worker tries first, and
+/// the sleeper's time-moving step (footprint: everything) orders the try before main's release,
+/// so that race is never reversed. Without the sleep, or without the worker's release and
+/// blocking acquire after its try, nothing is lost.
+fn semaphore_try_before_a_release_behind_a_sleep(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(0));
+    let lock = Arc::new(Lock::<Sim>::new());
+    let seen = Arc::new(Mutex::new(String::new()));
+    let (sink, worker_sem) = (seen.clone(), sem.clone());
+    let worker = Box::new(move || {
+        let got = worker_sem.try_acquire();
+        sink.lock().unwrap().push_str(if got { "s1" } else { "s0" });
+        worker_sem.release().unwrap();
+        worker_sem.acquire();
+    }) as Box<dyn FnOnce() + Send>;
+    let sleeper_lock = lock.clone();
+    let sleeper = Box::new(move || {
+        let _held = sleeper_lock.lock();
+        weft_core::sleep::<Sim>(Duration::from_millis(10));
+    }) as Box<dyn FnOnce() + Send>;
+    let threads: Vec<Thread<Sim>> = [worker, sleeper].into_iter().map(Thread::new).collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    drop(lock.lock());
+    sem.release().unwrap();
+    threads.iter().for_each(|t| t.join().unwrap());
+    outcomes.lock().unwrap().insert(seen.lock().unwrap().clone());
+}
+
+#[test]
+#[ignore = "known unsoundness of the reduction, not fixed yet: run with --ignored"]
+fn reduction_keeps_a_try_before_a_release_behind_a_sleep() {
+    assert_same(semaphore_try_before_a_release_behind_a_sleep);
+}
