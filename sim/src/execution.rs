@@ -158,6 +158,9 @@ struct Inner {
     /// Reusable buffers of the unpark operations: threads, and threads with their tokens.
     scratch: Vec<usize>,
     scratch_tokens: Vec<(usize, usize)>,
+    /// Threads that began to wait in a blocking operation during the step under way, with the
+    /// object (told to the strategy once the step is reported: [`Strategy::blocked`]).
+    newly_blocked: Vec<(usize, usize)>,
     stack_pool: Vec<DefaultStack>,
     /// Stacks of threads that finished in this execution: reused only by later executions, so
     /// that objects on different threads' stacks never share an address (footprints name
@@ -290,6 +293,7 @@ pub(crate) struct Buffers {
     options: Vec<usize>,
     scratch: Vec<usize>,
     scratch_tokens: Vec<(usize, usize)>,
+    newly_blocked: Vec<(usize, usize)>,
     queues: Queues,
     finished_stacks: Vec<DefaultStack>,
     #[allow(clippy::vec_box)] // see `Inner::ended_states`
@@ -646,6 +650,9 @@ impl Execution {
             thread.waited.set(!ready_now);
             // Only a blocking operation's test stays false until a release (see `releases`).
             thread.unready.set(announced && !ready_now);
+            if announced && !ready_now && self.config.track_footprints {
+                inner.newly_blocked.push((current, key));
+            }
         }
         if !ready_now {
             self.with_thread_state(|state| state.set_blocked_on(key));
@@ -852,6 +859,14 @@ impl Execution {
                     let footprint = self.footprint.replace(Footprint::default());
                     let info = self.step_info.replace(StepInfo::default());
                     self.with_strategy(|s| s.step_footprint(footprint, info));
+                    // Waits that began in that step: their acquires race with the takers'.
+                    let mut blocked = std::mem::take(&mut inner.newly_blocked);
+                    for (thread, key) in blocked.drain(..) {
+                        if let Some(&object) = inner.numbers.get(&key) {
+                            self.with_strategy(|s| s.blocked(thread, object));
+                        }
+                    }
+                    inner.newly_blocked = blocked;
                 }
                 if inner.unfinished == 0 {
                     inner.options = options;
@@ -956,7 +971,7 @@ impl Execution {
         }
         thread.unready.set(until_release);
         if !thread.waited.replace(true) {
-            self.begin_waiting(inner, id, key);
+            self.begin_waiting(inner, id, key, until_release);
         }
         false
     }
@@ -964,9 +979,12 @@ impl Execution {
     /// Thread `id`, found not ready in its blocking operation on `key` for the first time since
     /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]).
     #[cold]
-    fn begin_waiting(&self, inner: &mut Inner, id: usize, key: usize) {
-        let Some(state) = &inner.threads[id].state else { return };
+    fn begin_waiting(&self, inner: &mut Inner, id: usize, key: usize, blocking: bool) {
         let track = self.config.track_footprints;
+        if blocking && track {
+            inner.newly_blocked.push((id, key));
+        }
+        let Some(state) = &inner.threads[id].state else { return };
         self.quiet.set(self.quiet.get() + 1);
         self.recording.set(track);
         state.set_blocked_on(key);
@@ -1447,6 +1465,7 @@ pub(crate) fn run_execution(
             options: std::mem::take(&mut buffers.options),
             scratch: std::mem::take(&mut buffers.scratch),
             scratch_tokens: std::mem::take(&mut buffers.scratch_tokens),
+            newly_blocked: std::mem::take(&mut buffers.newly_blocked),
             stack_pool: std::mem::take(&mut buffers.stacks),
             finished_stacks: std::mem::take(&mut buffers.finished_stacks),
             ended_states: std::mem::take(&mut buffers.ended_states),
@@ -1583,6 +1602,8 @@ pub(crate) fn run_execution(
     buffers.options = std::mem::take(&mut inner.options);
     buffers.scratch = std::mem::take(&mut inner.scratch);
     buffers.scratch_tokens = std::mem::take(&mut inner.scratch_tokens);
+    inner.newly_blocked.clear();
+    buffers.newly_blocked = std::mem::take(&mut inner.newly_blocked);
     inner.queues.clear();
     buffers.queues = std::mem::take(&mut inner.queues);
     buffers.ended_states = ended_states;

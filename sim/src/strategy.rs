@@ -34,6 +34,9 @@ pub(crate) trait Strategy {
     fn step_footprint(&mut self, _footprint: Footprint, _info: StepInfo) {}
     /// Called when a thread is created (for priority-based strategies).
     fn thread_created(&mut self, _thread: usize) {}
+    /// `thread` began to wait, in a blocking operation, for `object` (numbered as in
+    /// footprints), which another step took: its pending acquire races with that one.
+    fn blocked(&mut self, _thread: usize, _object: u32) {}
     /// The execution ended after `steps` scheduling points.
     fn execution_done(&mut self, _steps: usize) {}
     /// Whether the exploration is complete (exhaustive search finished).
@@ -396,24 +399,35 @@ impl Exhaustive {
     /// Steps `earlier` and `later` race (dependent, ordered only by that dependence): make the
     /// decision at `earlier` explore a thread that can run the reversed order first.
     fn reverse_race(&mut self, earlier: usize, later: usize) {
+        let clock = self.steps[later].clock.clone();
+        self.reverse(earlier, later, self.steps[later].thread, &clock);
+    }
+
+    /// [`Exhaustive::reverse_race`] with a later step that is `thread`'s next, with `clock`,
+    /// after the steps before `end`.
+    fn reverse(&mut self, earlier: usize, end: usize, thread: usize, clock: &[usize]) {
         let Some(node_index) = self.steps[earlier].node else { return };
-        // v: the steps after `earlier` that do not depend on it, then `later`. Its initials are
-        // the threads whose first step in v has no predecessor in v.
+        let before_later = |step: &Step| clock.get(step.thread).is_some_and(|&n| n >= step.local());
+        // v: the steps after `earlier` that do not depend on it, then the later step. Its
+        // initials are the threads whose first step in v has no predecessor in v.
         let mut in_v: Vec<usize> = Vec::new();
         let mut seen_threads: Vec<usize> = Vec::new();
         let mut initials: Vec<usize> = Vec::new();
-        for j in earlier + 1..=later {
-            if j != later && self.happens_before(earlier, j) {
+        for j in earlier + 1..end {
+            if self.happens_before(earlier, j) {
                 continue;
             }
-            let thread = self.steps[j].thread;
-            if !seen_threads.contains(&thread) {
-                seen_threads.push(thread);
+            let step_thread = self.steps[j].thread;
+            if !seen_threads.contains(&step_thread) {
+                seen_threads.push(step_thread);
                 if !in_v.iter().any(|&k| self.happens_before(k, j)) {
-                    initials.push(thread);
+                    initials.push(step_thread);
                 }
             }
             in_v.push(j);
+        }
+        if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(&self.steps[k])) {
+            initials.push(thread);
         }
         let node = &mut self.stack[node_index];
         let covered = |t: usize| {
@@ -424,8 +438,8 @@ impl Exhaustive {
         if initials.iter().any(|&t| covered(t)) {
             return;
         }
-        // An initial not enabled at the decision can only be `later`'s thread, enabled by
-        // `earlier` itself: that race cannot be reversed.
+        // An initial not enabled at the decision can only be the later step's thread, enabled
+        // by `earlier` itself: that race cannot be reversed.
         let allowed = |index: usize| !node.bounded || index == 0;
         let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
         if let Some(index) = option {
@@ -608,6 +622,25 @@ impl Strategy for Exhaustive {
 
     fn wants_footprints(&self) -> bool {
         self.reduce
+    }
+
+    /// The waiting thread's acquire, never executed in this execution if nothing lets it go,
+    /// races with the step that took the object (as it would once executed): without this, an
+    /// execution cut short (all runnable threads asleep, or the waiter never let go before the
+    /// end) would not reverse that race, and the order in which the waiter takes the object
+    /// first could be lost.
+    fn blocked(&mut self, thread: usize, object: u32) {
+        if !self.reduce {
+            return;
+        }
+        let Some(&(_, taker)) = self.last_acquire.iter().find(|&&(o, _)| o == object) else { return };
+        let step = &self.steps[taker];
+        let clock = self.thread_clocks.get(thread).cloned().unwrap_or_default();
+        if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
+            return;
+        }
+        let end = self.steps.len();
+        self.reverse(taker, end, thread, &clock);
     }
 
     fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {

@@ -443,13 +443,15 @@ fn reduction_keeps_a_write_to_an_object_first_touched_after_a_decision() {
     assert_same(rename_after_a_read_of_a_new_object);
 }
 
-/// KNOWN UNSOUND (found by the random differential tester, seed 21, model 30; minimised): the
-/// reduced search misses `s1`, the worker's `try_acquire` after main's `release`. Main can take
-/// the lock before the sleeper, then check the event and release the semaphore before the
-/// worker's first step. In the executions the reduced search runs, the worker tries first, and
-/// the sleeper's time-moving step (footprint: everything) orders the try before main's release,
-/// so that race is never reversed. Without the sleep, or without the worker's release and
-/// blocking acquire after its try, nothing is lost.
+/// Found by the random differential tester (seed 21, model 30), minimised: main can take the lock
+/// before the sleeper, then release the semaphore before the worker's first step, so that the
+/// worker's `try_acquire` succeeds (`s1`). The reduced search lost it: in the executions where
+/// main went first, the sleeper took the lock and main began to wait for it, the worker (asleep)
+/// was the only thread that could run, and the execution was cut short before main's acquire
+/// ran, so that its race with the sleeper's acquire was never seen; where the worker went first,
+/// the sleeper's time-moving step ordered the try before main's release. A thread that begins to
+/// wait for an object now races, at once, with the step that took it
+/// (`Strategy::blocked`).
 fn semaphore_try_before_a_release_behind_a_sleep(outcomes: &Outcomes) {
     let sem = Arc::new(Semaphore::<Sim>::new(0));
     let lock = Arc::new(Lock::<Sim>::new());
@@ -475,7 +477,6 @@ fn semaphore_try_before_a_release_behind_a_sleep(outcomes: &Outcomes) {
 }
 
 #[test]
-#[ignore = "known unsoundness of the reduction, not fixed yet: run with --ignored"]
 fn reduction_keeps_a_try_before_a_release_behind_a_sleep() {
     assert_same(semaphore_try_before_a_release_behind_a_sleep);
 }
