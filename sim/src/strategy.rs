@@ -399,17 +399,15 @@ impl Exhaustive {
     /// Steps `earlier` and `later` race (dependent, ordered only by that dependence): make the
     /// decision at `earlier` explore a thread that can run the reversed order first.
     fn reverse_race(&mut self, earlier: usize, later: usize) {
-        let clock = self.steps[later].clock.clone();
-        self.reverse(earlier, later, self.steps[later].thread, &clock);
+        let later_step = &self.steps[later];
+        let initials = self.initials(earlier, later, later_step.thread, &later_step.clock);
+        self.backtrack_one_of(earlier, &initials);
     }
 
-    /// [`Exhaustive::reverse_race`] with a later step that is `thread`'s next, with `clock`,
-    /// after the steps before `end`.
-    fn reverse(&mut self, earlier: usize, end: usize, thread: usize, clock: &[usize]) {
-        let Some(node_index) = self.steps[earlier].node else { return };
-        let before_later = |step: &Step| clock.get(step.thread).is_some_and(|&n| n >= step.local());
-        // v: the steps after `earlier` that do not depend on it, then the later step. Its
-        // initials are the threads whose first step in v has no predecessor in v.
+    /// The initials of v: the steps after `earlier` and before `end` that do not depend on it,
+    /// then a later step of `thread` with `clock`. They are the threads whose first step in v has
+    /// no predecessor in v.
+    fn initials(&self, earlier: usize, end: usize, thread: usize, clock: &[usize]) -> Vec<usize> {
         let mut in_v: Vec<usize> = Vec::new();
         let mut seen_threads: Vec<usize> = Vec::new();
         let mut initials: Vec<usize> = Vec::new();
@@ -426,9 +424,20 @@ impl Exhaustive {
             }
             in_v.push(j);
         }
-        if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(&self.steps[k])) {
+        let before_later = |k: usize| {
+            let step = &self.steps[k];
+            clock.get(step.thread).is_some_and(|&n| n >= step.local())
+        };
+        if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(k)) {
             initials.push(thread);
         }
+        initials
+    }
+
+    /// Makes the decision at step `earlier` explore one of `initials` (the initials of a reversed
+    /// race), unless one of them is explored there already.
+    fn backtrack_one_of(&mut self, earlier: usize, initials: &[usize]) {
+        let Some(node_index) = self.steps[earlier].node else { return };
         let node = &mut self.stack[node_index];
         let covered = |t: usize| {
             node.backtrack.iter().any(|&i| node.threads[i] == t)
@@ -635,12 +644,12 @@ impl Strategy for Exhaustive {
         }
         let Some(&(_, taker)) = self.last_acquire.iter().find(|&&(o, _)| o == object) else { return };
         let step = &self.steps[taker];
-        let clock = self.thread_clocks.get(thread).cloned().unwrap_or_default();
+        let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
         if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
             return;
         }
-        let end = self.steps.len();
-        self.reverse(taker, end, thread, &clock);
+        let initials = self.initials(taker, self.steps.len(), thread, clock);
+        self.backtrack_one_of(taker, &initials);
     }
 
     fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
