@@ -9,7 +9,7 @@ use weft_core::{
     UnparkResult,
 };
 use weft_real::Real;
-use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, Sim};
+use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept, Sim};
 
 /// The scheduler behind the façade's types (`weft::Lock` is `weft_core::Lock<Auto>`).
 ///
@@ -241,6 +241,17 @@ impl Scheduler for Auto {
                 unkept_ident();
                 in_simulation()
             })
+    }
+
+    /// The façade's atomics are std atomics: the simulator sees its objects through their
+    /// operations only.
+    const SEES_ATOMICS: bool = false;
+
+    /// Nonzero unless the OS thread's ident is kept outside a simulation (the test of
+    /// [`Auto::observing`] without its out-of-line half).
+    #[inline(always)]
+    fn observed_word() -> usize {
+        outside_ident_unkept()
     }
 
     /// The kept outside ident: `usize::MAX` inside a simulation and in doubt.

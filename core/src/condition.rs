@@ -251,7 +251,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
         // Fast path, one branch: unobserved, owned, nobody waiting. Nothing happens then, so
         // there is nothing to announce. (Under a simulator nothing is loaded before the
         // operation is announced: a load there would belong to the caller's previous step.)
-        if !S::observing() && self.lock.owned_unobserved() & (self.waiters.load(Relaxed) == 0) {
+        if !S::SEES_ATOMICS && (self.lock.unowned_or_observed() | self.waiters.load(Relaxed)) == 0 {
             return Ok(());
         }
         self.notify_slow(n)
@@ -279,7 +279,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[inline]
     pub fn notify_all(&self) -> Result<(), Error> {
         // As `notify`.
-        if !S::observing() && self.lock.owned_unobserved() & (self.waiters.load(Relaxed) == 0) {
+        if !S::SEES_ATOMICS && (self.lock.unowned_or_observed() | self.waiters.load(Relaxed)) == 0 {
             return Ok(());
         }
         self.notify_all_slow()

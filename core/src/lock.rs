@@ -489,12 +489,13 @@ pub trait ConditionLock<S: Scheduler> {
     /// The raw lock underneath, whose queue notified waiters are moved onto.
     #[doc(hidden)]
     fn raw_lock(&self) -> &RawLock<S>;
-    /// [`ConditionLock::is_owned`] for fast paths, asked only once the scheduler was found not
-    /// [observing](Scheduler::observing): true only if the caller may notify; false when in doubt
-    /// (the caller then takes its slow path, which asks `is_owned`). Branch-free, announces
-    /// nothing.
+    /// [`ConditionLock::is_owned`] for fast paths, asked only where the scheduler does not see
+    /// atomics ([`Scheduler::SEES_ATOMICS`] is false): zero only if the caller may notify and the
+    /// scheduler is surely not [observing](Scheduler::observing) it; nonzero when in doubt (the
+    /// caller then takes its slow path, which announces and asks `is_owned`). Branch-free,
+    /// announces nothing.
     #[doc(hidden)]
-    fn owned_unobserved(&self) -> bool;
+    fn unowned_or_observed(&self) -> usize;
 }
 
 impl<S: Scheduler> ConditionLock<S> for Lock<S> {
@@ -530,9 +531,9 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
         &self.raw
     }
     #[inline(always)]
-    fn owned_unobserved(&self) -> bool {
+    fn unowned_or_observed(&self) -> usize {
         // Python's test for a Lock: locked by anyone.
-        self.raw.is_locked()
+        self.raw.unlocked_word() | S::observed_word()
     }
 }
 
@@ -567,9 +568,9 @@ impl<S: Scheduler> ConditionLock<S> for RLock<S> {
         &self.raw
     }
     #[inline(always)]
-    fn owned_unobserved(&self) -> bool {
-        // `usize::MAX` (in doubt) is never an owner.
-        self.owner.load(Relaxed) == S::unobserved_ident()
+    fn unowned_or_observed(&self) -> usize {
+        // `usize::MAX` (observed, or in doubt) is never an owner.
+        self.owner.load(Relaxed) ^ S::unobserved_ident()
     }
 }
 
@@ -605,8 +606,8 @@ macro_rules! forward_condition_lock {
                 (**self).raw_lock()
             }
             #[inline(always)]
-            fn owned_unobserved(&self) -> bool {
-                (**self).owned_unobserved()
+            fn unowned_or_observed(&self) -> usize {
+                (**self).unowned_or_observed()
             }
         }
     )*};

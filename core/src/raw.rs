@@ -170,6 +170,14 @@ impl<S: Scheduler> RawLock<S> {
         self.state.load(Relaxed) & LOCKED != 0
     }
 
+    /// Zero only if some thread holds the lock and nobody waits for it; nonzero if it is free
+    /// (and, conservatively, while threads wait for it): [`RawLock::is_locked`] for branch-free
+    /// fast paths that may take their slow path when in doubt.
+    #[inline(always)]
+    pub fn unlocked_word(&self) -> usize {
+        usize::from(self.state.load(Relaxed) ^ LOCKED)
+    }
+
     /// The key threads park on while they wait for this lock (for requeueing onto it).
     #[inline]
     pub(crate) fn park_key(&self) -> usize {

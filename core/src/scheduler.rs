@@ -225,6 +225,21 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
         true
     }
 
+    /// Whether the scheduler may see the primitives' own atomic accesses (a simulator records
+    /// them, and may make each one a scheduling point). Where it may, fast paths that load before
+    /// announcing their operation are compiled out; where it cannot (the real backend, the
+    /// façade, whose atomics are plain std atomics), they may load first and test
+    /// [`Scheduler::observed_word`] with the rest of their condition in one branch.
+    const SEES_ATOMICS: bool = true;
+
+    /// [`Scheduler::observing`] as a word for branch-free fast paths: zero only if the
+    /// scheduler is surely not watching the calling thread now (nonzero in doubt). Asked only
+    /// where [`Scheduler::SEES_ATOMICS`] is false.
+    #[inline(always)]
+    fn observed_word() -> usize {
+        Self::observing() as usize
+    }
+
     /// The calling thread's ident ([`Scheduler::current_ident`]) if the scheduler is not
     /// [observing](Scheduler::observing) and the ident costs no more than a load; otherwise
     /// `usize::MAX`, which is never an ident, so a fast path can compare it with an owner as it

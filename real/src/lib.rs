@@ -145,6 +145,13 @@ impl Scheduler for Real {
         false
     }
 
+    const SEES_ATOMICS: bool = false;
+
+    #[inline(always)]
+    fn observed_word() -> usize {
+        0
+    }
+
     #[inline(always)]
     fn unobserved_ident() -> usize {
         !NOT_IDENT.with(Cell::get)

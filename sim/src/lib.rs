@@ -317,8 +317,26 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 thread_local! {
     /// Set while the calling OS thread runs an exploration.
     static QUIET: Cell<bool> = const { Cell::new(false) };
-    /// See [`outside_ident`]: an ident, complemented (0 reads as "none").
-    static OUTSIDE_IDENT: Cell<usize> = const { Cell::new(0) };
+    /// See [`outside_ident`] and [`outside_ident_unkept`].
+    static OUTSIDE_IDENT: OutsideIdent = const { OutsideIdent { complement: Cell::new(0), unkept: Cell::new(1) } };
+}
+
+/// The ident kept for an OS thread outside simulations, in the two forms fast paths test.
+struct OutsideIdent {
+    /// The ident, complemented (0 reads as "none").
+    complement: Cell<usize>,
+    /// 0 while an ident is kept, 1 otherwise.
+    unkept: Cell<usize>,
+}
+
+impl OutsideIdent {
+    /// Keeps `ident` (none: `None`) and returns what was kept before.
+    fn replace(&self, ident: Option<usize>) -> Option<usize> {
+        let before = (self.unkept.get() == 0).then(|| !self.complement.get());
+        self.complement.set(ident.map_or(0, |ident| !ident));
+        self.unkept.set(usize::from(ident.is_none()));
+        before
+    }
 }
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
@@ -503,13 +521,13 @@ impl Explorer {
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
         // The thread's code runs simulated now: its ident outside is not its ident here.
-        let outside = OUTSIDE_IDENT.with(|c| c.replace(0));
+        let outside = OUTSIDE_IDENT.with(|kept| kept.replace(None));
         // Counted for the whole exploration (set before any execution makes this thread's
         // simulation visible to `in_simulation`).
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
         let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
-        OUTSIDE_IDENT.with(|c| c.set(outside));
+        OUTSIDE_IDENT.with(|kept| kept.replace(outside));
         QUIET.with(|q| q.set(was_quiet));
         result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
     }
@@ -736,14 +754,22 @@ pub fn in_simulation() -> bool {
 /// the thread's operations are not being simulated.
 #[inline(always)]
 pub fn outside_ident() -> usize {
-    !OUTSIDE_IDENT.with(Cell::get)
+    !OUTSIDE_IDENT.with(|kept| kept.complement.get())
+}
+
+/// 0 if an [`outside_ident`] is kept for the calling OS thread (it runs no exploration), 1
+/// otherwise: the same test as `outside_ident() == usize::MAX`, as a word that a branch-free fast
+/// path can combine with others. One thread-local load.
+#[inline(always)]
+pub fn outside_ident_unkept() -> usize {
+    OUTSIDE_IDENT.with(|kept| kept.unkept.get())
 }
 
 /// Keeps `ident` as the calling OS thread's [`outside_ident`], unless the thread runs an
 /// exploration now (then nothing is kept).
 pub fn keep_outside_ident(ident: usize) {
     if !QUIET.with(Cell::get) {
-        OUTSIDE_IDENT.with(|c| c.set(!ident));
+        OUTSIDE_IDENT.with(|kept| kept.replace(Some(ident)));
     }
 }
 
