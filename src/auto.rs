@@ -349,6 +349,12 @@ impl Scheduler for Auto {
 
     /// The OS thread's view while no exploration runs in the process (then the thread's state is
     /// the OS thread's, which publishes to it), `None` otherwise.
+    /// True outside simulations (one load of a read-mostly word while no exploration runs).
+    #[inline(always)]
+    fn owns_os_thread() -> bool {
+        !simulating()
+    }
+
     #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
         if explorations_running() {

@@ -63,6 +63,9 @@ pub use weft_core::{
 mod auto;
 pub use auto::Auto;
 
+mod local;
+pub use local::LocalKey;
+
 /// The real backend, for code written generic over [`Scheduler`].
 pub mod real {
     pub use weft_real::Real;

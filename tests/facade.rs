@@ -189,3 +189,42 @@ fn fast_paths_of_a_real_thread_stay_out_of_its_simulations() {
     assert!(real.is_owned());
     real.release().unwrap();
 }
+
+weft::thread_local! {
+    /// A per-thread count, used by the OS thread and inside its simulations.
+    static COUNT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Made from `COUNT`'s value of the thread that first uses it.
+    static SNAPSHOT: u32 = COUNT.get() * 10;
+}
+
+/// A static local (`weft::thread_local!`) has one value per real thread and one per simulated
+/// thread: a simulation neither sees nor changes the value of the OS thread that runs it, and
+/// every execution starts fresh. An initialiser may use another static local.
+#[test]
+fn static_locals_of_a_real_thread_and_of_its_simulations_are_apart() {
+    COUNT.set(3);
+    assert_eq!(SNAPSHOT.with(|s| *s), 30);
+    let stats = Explorer::portfolio(weft::sim::DEFAULT_SEED).check(|| {
+        assert_eq!(COUNT.get(), 0, "an execution's main thread starts fresh");
+        COUNT.set(1);
+        // Two racing writes, so that there is more than one execution.
+        let racing = AtomicUsize::new(0);
+        on_two_threads(move || {
+            racing.store(1, SeqCst);
+            assert_eq!(COUNT.get(), 0, "a simulated thread starts fresh");
+            COUNT.set(2);
+            assert_eq!(SNAPSHOT.with(|s| *s), 20);
+        });
+        assert_eq!(SNAPSHOT.with(|s| *s), 10);
+        assert_eq!(COUNT.get(), 1);
+    });
+    assert!(stats.executions > 1, "{stats:?}");
+    assert_eq!(COUNT.get(), 3);
+    assert_eq!(SNAPSHOT.with(|s| *s), 30);
+    on_two_threads(|| {
+        assert_eq!(COUNT.get(), 0, "a real thread starts fresh");
+        COUNT.set(5);
+        assert_eq!(SNAPSHOT.with(|s| *s), 50);
+    });
+    assert_eq!(COUNT.get(), 3);
+}

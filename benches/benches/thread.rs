@@ -10,6 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 fn benches(c: &mut Criterion) {
     common::bench(c, common::thread_start_join());
+    common::bench(c, common::local_static());
     common::bench(c, common::local_access());
 }
 

@@ -29,7 +29,7 @@ pub use barrier::Barrier;
 pub use condition::Condition;
 pub use error::{Error, ExceptionKind};
 pub use event::Event;
-pub use local::Local;
+pub use local::{Local, LocalKey};
 pub use lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
 pub use raw::RawLock;
 pub use scheduler::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};

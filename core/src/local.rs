@@ -198,3 +198,178 @@ impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
         write!(f, "<Local #{}>", self.serial)
     }
 }
+
+/// A per-thread value declared as a `static` with [`thread_local!`](crate::thread_local): the
+/// static form of [`Local`], with std's `thread_local!` syntax, for the common case of one
+/// per-thread value per program (Python: a module-level `threading.local()`).
+///
+/// A thread's value is made by the initialiser on the thread's first access. On a thread that
+/// has its OS thread to itself (every real thread: [`Scheduler::owns_os_thread`]) it is a Rust
+/// `thread_local!` value: access costs what std's does, and the value is dropped when the OS
+/// thread exits (possibly just after a `join()` of it returns). A simulated thread keeps its
+/// value in its weft state instead, dropped when the simulated thread ends, so that every
+/// simulated thread, and every execution, starts from a fresh value.
+///
+/// In generic code name the scheduler: `KEY.with::<S, _>(|v| ...)`. The façade's
+/// `weft::thread_local!` makes a key whose methods need no scheduler.
+///
+/// ```
+/// # use std::cell::Cell;
+/// # use weft_core::Scheduler;
+/// weft_core::thread_local! {
+///     static CALLS: Cell<u32> = const { Cell::new(0) };
+/// }
+///
+/// fn count<S: Scheduler>() -> u32 {
+///     CALLS.with::<S, _>(|calls| {
+///         calls.set(calls.get() + 1);
+///         calls.get()
+///     })
+/// }
+/// assert_eq!(count::<weft_real::Real>(), 1);
+/// assert_eq!(count::<weft_real::Real>(), 2);
+/// ```
+pub struct LocalKey<T: 'static> {
+    os: std::thread::LocalKey<T>,
+    init: fn() -> T,
+    /// A `static` of the key's own, whose address names the key in a thread's state. (Not the
+    /// key's address: the slow path then never sees the key, so the compiler can tell that it
+    /// does not reach `os`'s value, and keeps that value in a register across a loop of
+    /// accesses.)
+    id: &'static u8,
+}
+
+impl<T: 'static> LocalKey<T> {
+    /// A key made by [`thread_local!`](crate::thread_local): `os` holds the value of threads
+    /// that own their OS thread, `init` makes the value of the others.
+    #[doc(hidden)]
+    pub const fn __new(os: std::thread::LocalKey<T>, init: fn() -> T, id: &'static u8) -> Self {
+        LocalKey { os, init, id }
+    }
+
+    /// Runs `f` with the calling thread's value, made first if needed.
+    ///
+    /// # Panics
+    /// On a real thread, as std's `LocalKey::with`: if the value is reached while the OS thread
+    /// destroys its thread-locals, after this value was dropped. If the initialiser panics.
+    #[inline]
+    pub fn with<S: Scheduler, R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        if S::owns_os_thread() {
+            self.os.with(f)
+        } else {
+            with_in_state::<S, T, R>(self.id, self.init, f)
+        }
+    }
+}
+
+/// [`LocalKey::with`] for a thread that does not own its OS thread: the value is in the thread's
+/// state, by the address of the key's `id` (a `static`'s, which never changes).
+#[cold]
+#[inline(never)]
+fn with_in_state<S: Scheduler, T: 'static, R>(id: &'static u8, init: fn() -> T, f: impl FnOnce(&T) -> R) -> R {
+    let key = id as *const u8 as usize;
+    S::with_thread_state(|state| {
+        // The initialiser runs outside any borrow of the state: it is user code, and may
+        // use other static locals (or this one).
+        let value = match state.static_value::<T>(key) {
+            Some(value) => value,
+            None => state.insert_static(key, Box::new(init())),
+        };
+        // SAFETY: the value is boxed, so it stays where it is; the state drops it only in
+        // `ThreadState::end` or `renew`, which take the state by `&mut`, so not while this shared
+        // borrow of it (which outlives `f`) lasts.
+        f(unsafe { &*value })
+    })
+}
+
+impl<T: Copy + 'static> LocalKey<std::cell::Cell<T>> {
+    /// A copy of the calling thread's value.
+    pub fn get<S: Scheduler>(&'static self) -> T {
+        self.with::<S, _>(std::cell::Cell::get)
+    }
+
+    /// Sets the calling thread's value.
+    pub fn set<S: Scheduler>(&'static self, value: T) {
+        self.with::<S, _>(|cell| cell.set(value));
+    }
+}
+
+impl<T: 'static> LocalKey<RefCell<T>> {
+    /// Runs `f` with a shared borrow of the calling thread's value.
+    ///
+    /// # Panics
+    /// If the value is mutably borrowed (by an enclosing `with_borrow_mut`).
+    pub fn with_borrow<S: Scheduler, R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        self.with::<S, _>(|cell| f(&cell.borrow()))
+    }
+
+    /// Runs `f` with a mutable borrow of the calling thread's value.
+    ///
+    /// # Panics
+    /// If the value is borrowed (by an enclosing `with_borrow` or `with_borrow_mut`).
+    pub fn with_borrow_mut<S: Scheduler, R>(&'static self, f: impl FnOnce(&mut T) -> R) -> R {
+        self.with::<S, _>(|cell| f(&mut cell.borrow_mut()))
+    }
+}
+
+impl<T: 'static> fmt::Debug for LocalKey<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalKey").finish_non_exhaustive()
+    }
+}
+
+/// Declares per-thread values as statics of type [`LocalKey`], in std's `thread_local!`
+/// syntax (initialisers may be `const { ... }` blocks, as in std).
+///
+/// ```
+/// # use std::cell::RefCell;
+/// weft_core::thread_local! {
+///     /// Names seen by this thread.
+///     static SEEN: RefCell<Vec<String>> = RefCell::new(Vec::new());
+///     pub(crate) static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+/// }
+/// SEEN.with_borrow_mut::<weft_real::Real, _>(|seen| seen.push("a".into()));
+/// assert_eq!(SEEN.with_borrow::<weft_real::Real, _>(|seen| seen.len()), 1);
+/// ```
+#[macro_export]
+macro_rules! thread_local {
+    ($($declarations:tt)*) => {
+        $crate::__thread_local_as! { [$crate::LocalKey] $($declarations)* }
+    };
+}
+
+/// [`thread_local!`] with the key type to declare (the façade declares its own, which wraps
+/// [`LocalKey`]): `[path::to::Key] declarations`. The key type has
+/// `const fn __new(std::thread::LocalKey<T>, fn() -> T, &'static u8)`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __thread_local_as {
+    ([$($key:tt)*]) => {};
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block; $($rest:tt)*) => {
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, (const $init), $init }
+        $crate::__thread_local_as! { [$($key)*] $($rest)* }
+    };
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block) => {
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, (const $init), $init }
+    };
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, ($init), $init }
+        $crate::__thread_local_as! { [$($key)*] $($rest)* }
+    };
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr) => {
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, ($init), $init }
+    };
+    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, ($($os_init:tt)*), $init:expr) => {
+        $(#[$attr])*
+        $vis static $name: $($key)*<$t> = {
+            ::std::thread_local! {
+                static __WEFT_OS_THREAD_VALUE: $t = $($os_init)*;
+            }
+            fn __weft_init() -> $t {
+                $init
+            }
+            static __WEFT_KEY_ID: u8 = 0;
+            $($key)*::__new(__WEFT_OS_THREAD_VALUE, __weft_init, &__WEFT_KEY_ID)
+        };
+    };
+}

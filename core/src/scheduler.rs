@@ -437,6 +437,18 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// call and drops it when the thread ends.
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
 
+    /// Whether the calling thread has its OS thread to itself, so that Rust's `thread_local!`
+    /// values are its own: true on real threads, false for a simulated thread (the threads of a
+    /// simulation share the OS thread that runs it). A statically declared local
+    /// ([`crate::LocalKey`]) keeps its value in a `thread_local!` where this is true, and in
+    /// the thread's [state](Scheduler::with_thread_state) otherwise. It must not change during
+    /// a thread's life. The default, false, is right for every backend (and slower for real
+    /// threads).
+    #[inline(always)]
+    fn owns_os_thread() -> bool {
+        false
+    }
+
     /// Runs `f` with the [`LocalView`] the calling thread's state (that of
     /// [`Scheduler::with_thread_state`]) publishes its `Local` cache to, or with `None`: when
     /// the backend keeps no view, and whenever it is [observing](Scheduler::observing) (a

@@ -181,7 +181,13 @@ pub struct ThreadState<S: Scheduler> {
     local_cache: RefCell<Vec<CacheEntry>>,
     /// Where the cache is published for `Local`'s fast path (null: nowhere).
     view: *const LocalView,
+    /// The values of statically declared locals ([`crate::LocalKey`]) for a thread that does not
+    /// own its OS thread ([`Scheduler::owns_os_thread`]), by the key's address.
+    statics: RefCell<Vec<StaticValue>>,
 }
+
+/// A thread's value of one [`crate::LocalKey`], with the key's address.
+type StaticValue = (usize, Box<dyn Any>);
 
 impl<S: Scheduler> ThreadState<S> {
     /// State for a thread that has done nothing yet.
@@ -192,6 +198,7 @@ impl<S: Scheduler> ThreadState<S> {
             locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
             local_cache: RefCell::new(Vec::new()),
             view: std::ptr::null(),
+            statics: RefCell::new(Vec::new()),
         }
     }
 
@@ -233,6 +240,40 @@ impl<S: Scheduler> ThreadState<S> {
         if let Some(view) = unsafe { self.view.as_ref() } {
             view.publish(cache);
         }
+    }
+
+    /// This thread's value of the static local at `key` (a [`crate::LocalKey`]'s address), if
+    /// it has one. The value is boxed: it stays where it is until the thread's state drops it.
+    pub(crate) fn static_value<T: 'static>(&self, key: usize) -> Option<*const T> {
+        let statics = self.statics.borrow();
+        let (_, value) = statics.iter().find(|(at, _)| *at == key)?;
+        Some(value.downcast_ref::<T>().expect("a static local's value has its type") as *const T)
+    }
+
+    /// Keeps `fresh` as this thread's value of the static local at `key`, unless it got one
+    /// meanwhile (its initialiser used it): the value kept.
+    pub(crate) fn insert_static<T: 'static>(&self, key: usize, fresh: Box<T>) -> *const T {
+        if let Some(value) = self.static_value::<T>(key) {
+            return value; // `fresh` is dropped here, outside any borrow.
+        }
+        let mut statics = self.statics.borrow_mut();
+        statics.push((key, fresh));
+        let (_, value) = statics.last().expect("just pushed");
+        value.downcast_ref::<T>().expect("a static local's value has its type") as *const T
+    }
+
+    /// Drops the thread's values of static locals. A destructor that reaches a static local
+    /// again gets a fresh value, dropped in the next round; after a few rounds what remains is
+    /// leaked (as std may do for `thread_local!` values made during their thread's teardown).
+    fn drop_statics_mut(&mut self) {
+        for _ in 0..4 {
+            let values = std::mem::take(self.statics.get_mut());
+            if values.is_empty() {
+                return;
+            }
+            drop(values);
+        }
+        std::mem::forget(std::mem::take(self.statics.get_mut()));
     }
 
     /// Records that the thread waits on `key` (0: no longer) without parking: for a backend
@@ -281,6 +322,7 @@ impl<S: Scheduler> ThreadState<S> {
     /// does nothing more.
     pub fn end(&mut self) {
         self.drop_locals_mut();
+        self.drop_statics_mut();
         if let Some(thread) = self.current.get_mut().take() {
             thread.end_of_os_thread();
         }
@@ -298,6 +340,7 @@ impl<S: Scheduler> ThreadState<S> {
             && self.current.get_mut().is_none();
         if alone {
             self.drop_locals_mut();
+            self.drop_statics_mut();
             self.status.blocked_on.store(0, Relaxed);
         }
         alone

@@ -270,6 +270,11 @@ impl Scheduler for Real {
     }
 
     #[inline(always)]
+    fn owns_os_thread() -> bool {
+        true
+    }
+
+    #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
         VIEW.with(|view| f(Some(view)))
     }

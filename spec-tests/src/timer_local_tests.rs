@@ -325,6 +325,7 @@ pub mod timer {
 /// `test_threading_local.BaseLocalTest` (the portable tests), the `_threading_local` doctests,
 /// and SPEC.md's Local section.
 pub mod local {
+    use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -786,6 +787,67 @@ pub mod local {
             }
             local.with_mut(|v| *v = 5);
             assert_eq!(local.get(), 5);
+        }
+
+        /// A static local (`weft_core::thread_local!`, the static form of `Local`): each thread
+        /// has its own value, made from the initialiser on its first access; what one thread
+        /// sets, another does not see, and `with_borrow`/`with_borrow_mut` reach a `RefCell`'s.
+        fn test_static_local_per_thread() {
+            weft_core::thread_local! {
+                static IDENT: Cell<usize> = const { Cell::new(0) };
+                static LOG: RefCell<Vec<usize>> = RefCell::new(Vec::new());
+            }
+            let me = get_ident::<S>();
+            IDENT.set::<S>(me);
+            LOG.with_borrow_mut::<S, _>(|log| *log = vec![me]);
+            run_threads::<S>(3, |_| {
+                assert_eq!(IDENT.get::<S>(), 0, "a thread's first access makes its value");
+                assert!(LOG.with_borrow::<S, _>(Vec::is_empty));
+                IDENT.set::<S>(get_ident::<S>());
+                LOG.with_borrow_mut::<S, _>(|log| log.push(get_ident::<S>()));
+                sleep::<S>(Duration::from_millis(1));
+                assert_eq!(IDENT.get::<S>(), get_ident::<S>());
+                assert_eq!(LOG.with_borrow::<S, _>(Vec::clone), vec![get_ident::<S>()]);
+            });
+            assert_eq!(IDENT.get::<S>(), me);
+            assert_eq!(LOG.with_borrow::<S, _>(Vec::clone), vec![me]);
+        }
+
+        /// A static local's initialiser runs lazily, once per thread that uses the value.
+        fn test_static_local_initialiser_once_per_thread() {
+            static INITS: AtomicUsize = AtomicUsize::new(0);
+            weft_core::thread_local! {
+                static MADE: usize = {
+                    INITS.fetch_add(1, SeqCst);
+                    7
+                };
+            }
+            let before = INITS.load(SeqCst);
+            run_threads::<S>(1, |_| ());
+            assert_eq!(INITS.load(SeqCst), before, "a thread that does not use the value");
+            run_threads::<S>(2, |_| {
+                assert_eq!(MADE.with::<S, _>(|made| *made), 7);
+                assert_eq!(MADE.with::<S, _>(|made| *made), 7);
+            });
+            assert_eq!(INITS.load(SeqCst), before + 2);
+        }
+
+        /// A thread's value of a static local is dropped when the thread ends (on a real thread,
+        /// when its OS thread exits, which may be just after `join()` returns).
+        fn test_static_local_values_dropped_when_thread_ends() {
+            static DROPS: AtomicUsize = AtomicUsize::new(0);
+            struct Counted;
+            impl Drop for Counted {
+                fn drop(&mut self) {
+                    DROPS.fetch_add(1, SeqCst);
+                }
+            }
+            weft_core::thread_local! {
+                static COUNTED: Counted = Counted;
+            }
+            let before = DROPS.load(SeqCst);
+            run_threads::<S>(3, |_| COUNTED.with::<S, _>(|_| ()));
+            wait_until::<S>("the values of 3 ended threads dropped", || DROPS.load(SeqCst) == before + 3);
         }
     }
 }
