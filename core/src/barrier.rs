@@ -189,14 +189,22 @@ impl<S: Scheduler> Barrier<S> {
         };
         // SAFETY: the key is this barrier's own address. `validate` is trivially true: we hold
         // the lock, without which no round ends, so our round is still filling. `before_sleep`
-        // releases the lock, which may unpark but never parks. `timed_out` only touches atomics,
-        // cannot panic and does not call the scheduler.
+        // releases the lock, which may unpark but never parks, then spins a little (never under
+        // a simulator) while loading the state. `timed_out` only touches atomics, cannot panic
+        // and does not call the scheduler.
         let result = unsafe {
             park::<S>(
                 self.key(),
                 || true,
                 || {
                     self.lock.unlock();
+                    // Queued already, so the round's end will wake us with our outcome whenever
+                    // it comes; if it comes within a short spin, the wake-up finds us awake
+                    // and costs no sleep.
+                    let mut spins = 0;
+                    while S::spin(spins) && self.state.load(Relaxed) == round {
+                        spins += 1;
+                    }
                 },
                 timed_out,
                 0,
