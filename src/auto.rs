@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
-    UnparkResult,
+    Atomic, FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
+    ThreadState, UnparkResult,
 };
 use weft_real::Real;
 use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept, Sim};
@@ -347,14 +347,24 @@ impl Scheduler for Auto {
         }
     }
 
-    /// The OS thread's view while no exploration runs in the process (then the thread's state is
-    /// the OS thread's, which publishes to it), `None` otherwise.
     /// True outside simulations (one load of a read-mostly word while no exploration runs).
     #[inline(always)]
     fn owns_os_thread() -> bool {
         !simulating()
     }
 
+    /// Inside a simulation, the simulated thread's own (`Sim`'s), so that code naming `Sim` and
+    /// code naming the façade reach one value of a key.
+    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
+        if simulating() {
+            Sim::with_static_locals(f)
+        } else {
+            Self::with_thread_state(|state| f(state.static_locals()))
+        }
+    }
+
+    /// The OS thread's view while no exploration runs in the process (then the thread's state is
+    /// the OS thread's, which publishes to it), `None` otherwise.
     #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
         if explorations_running() {

@@ -2,6 +2,8 @@
 //! per-thread values.
 
 use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::atomic::AtomicU8;
 
 use crate::Auto;
 
@@ -24,13 +26,12 @@ use crate::Auto;
 /// t.join().unwrap();
 /// assert_eq!(CALLS.get(), 5);
 /// ```
-#[derive(Debug)]
 pub struct LocalKey<T: 'static>(weft_core::LocalKey<T>);
 
 impl<T: 'static> LocalKey<T> {
     /// A key made by [`thread_local!`](crate::thread_local).
     #[doc(hidden)]
-    pub const fn __new(os: std::thread::LocalKey<T>, init: fn() -> T, id: &'static u8) -> Self {
+    pub const fn __new(os: std::thread::LocalKey<T>, init: fn() -> T, id: &'static AtomicU8) -> Self {
         LocalKey(weft_core::LocalKey::__new(os, init, id))
     }
 
@@ -49,17 +50,33 @@ impl<T: 'static> LocalKey<T> {
     }
 }
 
-impl<T: Copy + 'static> LocalKey<Cell<T>> {
+impl<T: 'static> LocalKey<Cell<T>> {
     /// A copy of the calling thread's value.
     #[inline]
-    pub fn get(&'static self) -> T {
-        self.with(Cell::get)
+    pub fn get(&'static self) -> T
+    where
+        T: Copy,
+    {
+        self.0.get::<Auto>()
     }
 
-    /// Sets the calling thread's value.
+    /// Sets the calling thread's value (without running the initialiser, as std's `set`).
     #[inline]
     pub fn set(&'static self, value: T) {
-        self.with(|cell| cell.set(value));
+        self.0.set::<Auto>(value);
+    }
+
+    /// Takes the calling thread's value, leaving `T::default()`.
+    pub fn take(&'static self) -> T
+    where
+        T: Default,
+    {
+        self.0.take::<Auto>()
+    }
+
+    /// Replaces the calling thread's value, returning the old one.
+    pub fn replace(&'static self, value: T) -> T {
+        self.0.replace::<Auto>(value)
     }
 }
 
@@ -78,6 +95,39 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     /// If the value is borrowed (by an enclosing `with_borrow` or `with_borrow_mut`).
     pub fn with_borrow_mut<R>(&'static self, f: impl FnOnce(&mut T) -> R) -> R {
         self.with(|cell| f(&mut cell.borrow_mut()))
+    }
+
+    /// Sets the calling thread's value (without running the initialiser, as std's `set`).
+    ///
+    /// # Panics
+    /// If the value is borrowed.
+    pub fn set(&'static self, value: T) {
+        self.0.set::<Auto>(value);
+    }
+
+    /// Takes the calling thread's value, leaving `T::default()`.
+    ///
+    /// # Panics
+    /// If the value is borrowed.
+    pub fn take(&'static self) -> T
+    where
+        T: Default,
+    {
+        self.0.take::<Auto>()
+    }
+
+    /// Replaces the calling thread's value, returning the old one.
+    ///
+    /// # Panics
+    /// If the value is borrowed.
+    pub fn replace(&'static self, value: T) -> T {
+        self.0.replace::<Auto>(value)
+    }
+}
+
+impl<T: 'static> fmt::Debug for LocalKey<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalKey").finish_non_exhaustive()
     }
 }
 

@@ -261,6 +261,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[inline(never)]
     fn notify_slow(&self, n: usize) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify");
+        Self::keep_ident();
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
@@ -289,11 +290,21 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[inline(never)]
     fn notify_all_slow(&self) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify_all");
+        Self::keep_ident();
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
         }
         self.requeue(true);
         Ok(())
+    }
+
+    /// Asks for the caller's ident where fast paths may run, so that a scheduler that keeps it
+    /// once asked (the façade's) lets the caller's next `notify` take its fast path even on a
+    /// `Lock`, whose ownership test needs no ident.
+    fn keep_ident() {
+        if !S::SEES_ATOMICS {
+            S::current_ident();
+        }
     }
 
     /// Moves the oldest waiter (or all) from this condition's queue to the lock's queue, where the

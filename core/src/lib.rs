@@ -34,7 +34,7 @@ pub use lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
 pub use raw::RawLock;
 pub use scheduler::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
-pub use state::{current_status, LocalView, RunState, ThreadState, ThreadStatus};
+pub use state::{current_status, LocalView, RunState, StaticLocals, ThreadState, ThreadStatus};
 pub use thread::{
     active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident,
     get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,

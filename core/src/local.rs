@@ -1,9 +1,9 @@
 //! `threading.local`: a value per thread.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 
 use crate::raw::Mutex;
@@ -203,12 +203,15 @@ impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
 /// static form of [`Local`], with std's `thread_local!` syntax, for the common case of one
 /// per-thread value per program (Python: a module-level `threading.local()`).
 ///
-/// A thread's value is made by the initialiser on the thread's first access. On a thread that
-/// has its OS thread to itself (every real thread: [`Scheduler::owns_os_thread`]) it is a Rust
-/// `thread_local!` value: access costs what std's does, and the value is dropped when the OS
-/// thread exits (possibly just after a `join()` of it returns). A simulated thread keeps its
-/// value in its weft state instead, dropped when the simulated thread ends, so that every
-/// simulated thread, and every execution, starts from a fresh value.
+/// A thread's value is made by the initialiser on the thread's first access (`set` makes it from
+/// its argument instead, as std's does). On a thread that has its OS thread to itself (every real
+/// thread: [`Scheduler::owns_os_thread`]) it is a Rust `thread_local!` value: access costs what
+/// std's does, and the value is dropped when the OS thread exits (possibly just after a `join()`
+/// of it returns). A simulated thread keeps its values apart ([`Scheduler::with_static_locals`]):
+/// every simulated thread, in every execution, starts from fresh values, the same whether the
+/// code names the façade's scheduler or the simulator, and they are dropped when the thread ends,
+/// before a `join()` of it returns. (The values of a simulated thread that has not ended when its
+/// execution ends, such as a daemon thread, are not dropped.)
 ///
 /// In generic code name the scheduler: `KEY.with::<S, _>(|v| ...)`. The façade's
 /// `weft::thread_local!` makes a key whose methods need no scheduler.
@@ -232,18 +235,18 @@ impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
 pub struct LocalKey<T: 'static> {
     os: std::thread::LocalKey<T>,
     init: fn() -> T,
-    /// A `static` of the key's own, whose address names the key in a thread's state. (Not the
-    /// key's address: the slow path then never sees the key, so the compiler can tell that it
-    /// does not reach `os`'s value, and keeps that value in a register across a loop of
-    /// accesses.)
-    id: &'static u8,
+    /// A `static` of the key's own, whose address names the key among a simulated thread's
+    /// values. (Not the key's address: the slow path then never sees the key, so the compiler can
+    /// tell that it does not reach `os`'s value. Interior-mutable, so that it lies in writable
+    /// data, which no linker folds with another key's.)
+    id: &'static AtomicU8,
 }
 
 impl<T: 'static> LocalKey<T> {
     /// A key made by [`thread_local!`](crate::thread_local): `os` holds the value of threads
-    /// that own their OS thread, `init` makes the value of the others.
+    /// that own their OS thread, `init` makes the value of the others, `id` names the key.
     #[doc(hidden)]
-    pub const fn __new(os: std::thread::LocalKey<T>, init: fn() -> T, id: &'static u8) -> Self {
+    pub const fn __new(os: std::thread::LocalKey<T>, init: fn() -> T, id: &'static AtomicU8) -> Self {
         LocalKey { os, init, id }
     }
 
@@ -257,40 +260,87 @@ impl<T: 'static> LocalKey<T> {
         if S::owns_os_thread() {
             self.os.with(f)
         } else {
-            with_in_state::<S, T, R>(self.id, self.init, f)
+            with_apart::<S, T, R>(key_of(self.id), self.init, f)
         }
+    }
+
+    /// `set` for a cell type: puts `value` in the calling thread's cell if it has one, else makes
+    /// the cell from `value` (the initialiser does not run), as std's `set` does.
+    fn set_with<S: Scheduler, V>(
+        &'static self,
+        value: V,
+        make: fn(V) -> T,
+        put: fn(&T, V),
+        os_set: fn(&'static std::thread::LocalKey<T>, V),
+    ) {
+        if S::owns_os_thread() {
+            os_set(&self.os, value);
+            return;
+        }
+        let key = key_of(self.id);
+        S::with_static_locals(|values| match values.get::<T>(key) {
+            // SAFETY: as in `with_apart`.
+            Some(cell) => put(unsafe { &*cell }, value),
+            None => {
+                values.insert(key, Box::new(make(value)));
+            }
+        });
     }
 }
 
-/// [`LocalKey::with`] for a thread that does not own its OS thread: the value is in the thread's
-/// state, by the address of the key's `id` (a `static`'s, which never changes).
+/// The key of a [`LocalKey`] among a thread's [`StaticLocals`].
+fn key_of(id: &'static AtomicU8) -> usize {
+    id as *const AtomicU8 as usize
+}
+
+/// [`LocalKey::with`] for a thread that does not own its OS thread.
 #[cold]
 #[inline(never)]
-fn with_in_state<S: Scheduler, T: 'static, R>(id: &'static u8, init: fn() -> T, f: impl FnOnce(&T) -> R) -> R {
-    let key = id as *const u8 as usize;
-    S::with_thread_state(|state| {
-        // The initialiser runs outside any borrow of the state: it is user code, and may
-        // use other static locals (or this one).
-        let value = match state.static_value::<T>(key) {
+fn with_apart<S: Scheduler, T: 'static, R>(key: usize, init: fn() -> T, f: impl FnOnce(&T) -> R) -> R {
+    S::with_static_locals(|values| {
+        // The initialiser runs outside any borrow of the values: it is user code, and may use
+        // other static locals (or this one).
+        let value = match values.get::<T>(key) {
             Some(value) => value,
-            None => state.insert_static(key, Box::new(init())),
+            None => values.insert(key, Box::new(init())),
         };
-        // SAFETY: the value is boxed, so it stays where it is; the state drops it only in
-        // `ThreadState::end` or `renew`, which take the state by `&mut`, so not while this shared
-        // borrow of it (which outlives `f`) lasts.
+        // SAFETY: the value is boxed, so it stays where it is while the thread's values change.
+        // It is dropped by the store's drop, which the shared borrow held here (outliving `f`)
+        // excludes; by `StaticLocals::drop_all`, only at the thread's end, which takes the values
+        // out before dropping them, so that an access a destructor makes gets a new value; or by
+        // `insert` replacing it, which happens only when this key's initialiser returns after it
+        // got a value, and no access to that value is in progress then (an access needs the
+        // value present, and then no initialiser of the key runs; `set` changes a present
+        // value in place).
         f(unsafe { &*value })
     })
 }
 
-impl<T: Copy + 'static> LocalKey<std::cell::Cell<T>> {
+impl<T: 'static> LocalKey<Cell<T>> {
     /// A copy of the calling thread's value.
-    pub fn get<S: Scheduler>(&'static self) -> T {
-        self.with::<S, _>(std::cell::Cell::get)
+    pub fn get<S: Scheduler>(&'static self) -> T
+    where
+        T: Copy,
+    {
+        self.with::<S, _>(Cell::get)
     }
 
-    /// Sets the calling thread's value.
+    /// Sets the calling thread's value (without running the initialiser, as std's `set`).
     pub fn set<S: Scheduler>(&'static self, value: T) {
-        self.with::<S, _>(|cell| cell.set(value));
+        self.set_with::<S, T>(value, Cell::new, Cell::set, std::thread::LocalKey::<Cell<T>>::set);
+    }
+
+    /// Takes the calling thread's value, leaving `T::default()`.
+    pub fn take<S: Scheduler>(&'static self) -> T
+    where
+        T: Default,
+    {
+        self.with::<S, _>(Cell::take)
+    }
+
+    /// Replaces the calling thread's value, returning the old one.
+    pub fn replace<S: Scheduler>(&'static self, value: T) -> T {
+        self.with::<S, _>(|cell| cell.replace(value))
     }
 }
 
@@ -310,6 +360,38 @@ impl<T: 'static> LocalKey<RefCell<T>> {
     pub fn with_borrow_mut<S: Scheduler, R>(&'static self, f: impl FnOnce(&mut T) -> R) -> R {
         self.with::<S, _>(|cell| f(&mut cell.borrow_mut()))
     }
+
+    /// Sets the calling thread's value (without running the initialiser, as std's `set`).
+    ///
+    /// # Panics
+    /// If the value is borrowed (by an enclosing `with_borrow` or `with_borrow_mut`).
+    pub fn set<S: Scheduler>(&'static self, value: T) {
+        self.set_with::<S, T>(
+            value,
+            RefCell::new,
+            |cell, value| drop(cell.replace(value)),
+            std::thread::LocalKey::<RefCell<T>>::set,
+        );
+    }
+
+    /// Takes the calling thread's value, leaving `T::default()`.
+    ///
+    /// # Panics
+    /// If the value is borrowed.
+    pub fn take<S: Scheduler>(&'static self) -> T
+    where
+        T: Default,
+    {
+        self.with::<S, _>(RefCell::take)
+    }
+
+    /// Replaces the calling thread's value, returning the old one.
+    ///
+    /// # Panics
+    /// If the value is borrowed.
+    pub fn replace<S: Scheduler>(&'static self, value: T) -> T {
+        self.with::<S, _>(|cell| cell.replace(value))
+    }
 }
 
 impl<T: 'static> fmt::Debug for LocalKey<T> {
@@ -317,7 +399,6 @@ impl<T: 'static> fmt::Debug for LocalKey<T> {
         f.debug_struct("LocalKey").finish_non_exhaustive()
     }
 }
-
 /// Declares per-thread values as statics of type [`LocalKey`], in std's `thread_local!`
 /// syntax (initialisers may be `const { ... }` blocks, as in std).
 ///
@@ -340,35 +421,49 @@ macro_rules! thread_local {
 
 /// [`thread_local!`] with the key type to declare (the façade declares its own, which wraps
 /// [`LocalKey`]): `[path::to::Key] declarations`. The key type has
-/// `const fn __new(std::thread::LocalKey<T>, fn() -> T, &'static u8)`.
+/// `const fn __new(std::thread::LocalKey<T>, fn() -> T, &'static AtomicU8)`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __thread_local_as {
     ([$($key:tt)*]) => {};
     ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block; $($rest:tt)*) => {
-        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, (const $init), $init }
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, const, $init }
         $crate::__thread_local_as! { [$($key)*] $($rest)* }
     };
     ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block) => {
-        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, (const $init), $init }
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, const, $init }
     };
     ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
-        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, ($init), $init }
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, lazy, $init }
         $crate::__thread_local_as! { [$($key)*] $($rest)* }
     };
     ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr) => {
-        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, ($init), $init }
+        $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, lazy, $init }
     };
-    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, ($($os_init:tt)*), $init:expr) => {
+    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, const, $init:block) => {
         $(#[$attr])*
         $vis static $name: $($key)*<$t> = {
+            const __WEFT_INIT: $t = $init;
             ::std::thread_local! {
-                static __WEFT_OS_THREAD_VALUE: $t = $($os_init)*;
+                static __WEFT_OS_THREAD_VALUE: $t = const { __WEFT_INIT };
             }
+            fn __weft_init() -> $t {
+                __WEFT_INIT
+            }
+            static __WEFT_KEY_ID: ::std::sync::atomic::AtomicU8 = ::std::sync::atomic::AtomicU8::new(0);
+            $($key)*::__new(__WEFT_OS_THREAD_VALUE, __weft_init, &__WEFT_KEY_ID)
+        };
+    };
+    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, lazy, $init:expr) => {
+        $(#[$attr])*
+        $vis static $name: $($key)*<$t> = {
             fn __weft_init() -> $t {
                 $init
             }
-            static __WEFT_KEY_ID: u8 = 0;
+            ::std::thread_local! {
+                static __WEFT_OS_THREAD_VALUE: $t = __weft_init();
+            }
+            static __WEFT_KEY_ID: ::std::sync::atomic::AtomicU8 = ::std::sync::atomic::AtomicU8::new(0);
             $($key)*::__new(__WEFT_OS_THREAD_VALUE, __weft_init, &__WEFT_KEY_ID)
         };
     };

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::state::{LocalView, RunState, ThreadState};
+use crate::state::{LocalView, RunState, StaticLocals, ThreadState};
 
 /// An integer atomic cell provided by a [`Scheduler`].
 ///
@@ -441,12 +441,23 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     /// values are its own: true on real threads, false for a simulated thread (the threads of a
     /// simulation share the OS thread that runs it). A statically declared local
     /// ([`crate::LocalKey`]) keeps its value in a `thread_local!` where this is true, and in
-    /// the thread's [state](Scheduler::with_thread_state) otherwise. It must not change during
-    /// a thread's life. The default, false, is right for every backend (and slower for real
-    /// threads).
+    /// [`Scheduler::with_static_locals`] otherwise. It must not change during a thread's life.
+    /// The default is false: right for a simulator; a backend of OS threads answers true, to get
+    /// std's speed and std's behaviour during the thread's teardown.
     #[inline(always)]
     fn owns_os_thread() -> bool {
         false
+    }
+
+    /// Runs `f` with the calling thread's values of statically declared locals: asked only for
+    /// a thread that does not [own its OS thread](Scheduler::owns_os_thread). The default keeps
+    /// them in the thread's [state](Scheduler::with_thread_state). A backend whose threads more
+    /// than one scheduler reaches (the simulator's, which the façade delegates to) keeps them
+    /// where all of those find them, so that a thread has one value of a key whichever scheduler
+    /// the code that reaches it names; and drops them, with [`StaticLocals::drop_all`], when the
+    /// thread ends while it can still use its locals.
+    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
+        Self::with_thread_state(|state| f(state.static_locals()))
     }
 
     /// Runs `f` with the [`LocalView`] the calling thread's state (that of

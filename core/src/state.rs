@@ -181,13 +181,64 @@ pub struct ThreadState<S: Scheduler> {
     local_cache: RefCell<Vec<CacheEntry>>,
     /// Where the cache is published for `Local`'s fast path (null: nowhere).
     view: *const LocalView,
-    /// The values of statically declared locals ([`crate::LocalKey`]) for a thread that does not
-    /// own its OS thread ([`Scheduler::owns_os_thread`]), by the key's address.
-    statics: RefCell<Vec<StaticValue>>,
+    /// The thread's values of statically declared locals, for the default
+    /// [`Scheduler::with_static_locals`].
+    statics: StaticLocals,
 }
 
-/// A thread's value of one [`crate::LocalKey`], with the key's address.
-type StaticValue = (usize, Box<dyn Any>);
+/// The values of statically declared locals ([`crate::LocalKey`]) of one thread that does not
+/// own its OS thread ([`Scheduler::owns_os_thread`]), by key. A backend keeps one per thread and
+/// hands it out through [`Scheduler::with_static_locals`]; its contents are private to
+/// weft-core.
+#[derive(Default)]
+pub struct StaticLocals {
+    /// By the address of the key's identity (see `LocalKey`); each value boxed, so that it stays
+    /// where it is while the vector grows.
+    values: RefCell<Vec<(usize, Box<dyn Any>)>>,
+}
+
+impl StaticLocals {
+    /// The thread's value of the key `key`, if it has one. The value stays where it is until
+    /// [`StaticLocals::drop_all`] or the store's drop.
+    pub(crate) fn get<T: 'static>(&self, key: usize) -> Option<*const T> {
+        let values = self.values.borrow();
+        let (_, value) = values.iter().find(|(at, _)| *at == key)?;
+        Some(value.downcast_ref::<T>().expect("a static local's value has its type") as *const T)
+    }
+
+    /// Keeps `value` as the thread's value of `key` and returns where it is. A value the key got
+    /// meanwhile (its initialiser used the key) is replaced and dropped, as std's `thread_local!`
+    /// does: nothing can still refer to it, since its `with` has returned.
+    pub(crate) fn insert<T: 'static>(&self, key: usize, value: Box<T>) -> *const T {
+        let mut values = self.values.borrow_mut();
+        let replaced = match values.iter().position(|(at, _)| *at == key) {
+            Some(at) => Some(std::mem::replace(&mut values[at].1, value)),
+            None => {
+                values.push((key, value));
+                None
+            }
+        };
+        let (_, kept) = values.iter().find(|(at, _)| *at == key).expect("just kept");
+        let kept = kept.downcast_ref::<T>().expect("a static local's value has its type") as *const T;
+        drop(values);
+        drop(replaced); // User code: outside the borrow.
+        kept
+    }
+
+    /// Drops every value, while the thread can still use its locals: a destructor that reaches a
+    /// key gets a value again (a fresh one for a key already dropped), dropped in the next round,
+    /// as std's thread-local destructors run those registered while they run. After 16 rounds
+    /// what remains is left to the store's own drop.
+    pub fn drop_all(&self) {
+        for _ in 0..16 {
+            let values = std::mem::take(&mut *self.values.borrow_mut());
+            if values.is_empty() {
+                return;
+            }
+            drop(values);
+        }
+    }
+}
 
 impl<S: Scheduler> ThreadState<S> {
     /// State for a thread that has done nothing yet.
@@ -198,7 +249,7 @@ impl<S: Scheduler> ThreadState<S> {
             locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
             local_cache: RefCell::new(Vec::new()),
             view: std::ptr::null(),
-            statics: RefCell::new(Vec::new()),
+            statics: StaticLocals::default(),
         }
     }
 
@@ -242,38 +293,9 @@ impl<S: Scheduler> ThreadState<S> {
         }
     }
 
-    /// This thread's value of the static local at `key` (a [`crate::LocalKey`]'s address), if
-    /// it has one. The value is boxed: it stays where it is until the thread's state drops it.
-    pub(crate) fn static_value<T: 'static>(&self, key: usize) -> Option<*const T> {
-        let statics = self.statics.borrow();
-        let (_, value) = statics.iter().find(|(at, _)| *at == key)?;
-        Some(value.downcast_ref::<T>().expect("a static local's value has its type") as *const T)
-    }
-
-    /// Keeps `fresh` as this thread's value of the static local at `key`, unless it got one
-    /// meanwhile (its initialiser used it): the value kept.
-    pub(crate) fn insert_static<T: 'static>(&self, key: usize, fresh: Box<T>) -> *const T {
-        if let Some(value) = self.static_value::<T>(key) {
-            return value; // `fresh` is dropped here, outside any borrow.
-        }
-        let mut statics = self.statics.borrow_mut();
-        statics.push((key, fresh));
-        let (_, value) = statics.last().expect("just pushed");
-        value.downcast_ref::<T>().expect("a static local's value has its type") as *const T
-    }
-
-    /// Drops the thread's values of static locals. A destructor that reaches a static local
-    /// again gets a fresh value, dropped in the next round; after a few rounds what remains is
-    /// leaked (as std may do for `thread_local!` values made during their thread's teardown).
-    fn drop_statics_mut(&mut self) {
-        for _ in 0..4 {
-            let values = std::mem::take(self.statics.get_mut());
-            if values.is_empty() {
-                return;
-            }
-            drop(values);
-        }
-        std::mem::forget(std::mem::take(self.statics.get_mut()));
+    /// The thread's values of statically declared locals (see [`StaticLocals`]).
+    pub fn static_locals(&self) -> &StaticLocals {
+        &self.statics
     }
 
     /// Records that the thread waits on `key` (0: no longer) without parking: for a backend
@@ -322,7 +344,7 @@ impl<S: Scheduler> ThreadState<S> {
     /// does nothing more.
     pub fn end(&mut self) {
         self.drop_locals_mut();
-        self.drop_statics_mut();
+        self.statics.drop_all();
         if let Some(thread) = self.current.get_mut().take() {
             thread.end_of_os_thread();
         }
@@ -340,7 +362,7 @@ impl<S: Scheduler> ThreadState<S> {
             && self.current.get_mut().is_none();
         if alone {
             self.drop_locals_mut();
-            self.drop_statics_mut();
+            self.statics.drop_all();
             self.status.blocked_on.store(0, Relaxed);
         }
         alone

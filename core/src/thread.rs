@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::raw::{park, Mutex};
 use crate::scheduler::{Atomic, ParkResult, Scheduler, SpawnOptions};
+use crate::state::StaticLocals;
 use crate::timeout::deadline;
 use crate::Error;
 
@@ -340,6 +341,9 @@ impl<S: Scheduler> Thread<S> {
             report_panic(&self, payload);
         }
         S::with_thread_state(|state| state.drop_locals());
+        if !S::owns_os_thread() {
+            S::with_static_locals(StaticLocals::drop_all);
+        }
         self.finish();
     }
 

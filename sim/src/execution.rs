@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, ThreadState, UnparkResult};
+use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{Choice, Schedule};
@@ -388,6 +388,24 @@ impl Execution {
         // SAFETY: the value is boxed (it never moves) and owned by the current thread's entry,
         // which drops it only at the thread's end, after its last use; `f` runs before that.
         f(unsafe { &*value })
+    }
+
+    /// Drops the current simulated thread's values of static locals, if it has any (see
+    /// [`weft_core::StaticLocals::drop_all`]).
+    pub(crate) fn drop_static_locals(&self) {
+        let values = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current]
+                .locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<StaticLocals>())
+                .map(|(_, v)| v.downcast_ref::<StaticLocals>().expect("typed slot") as *const StaticLocals)
+        };
+        if let Some(values) = values {
+            // SAFETY: as in `with_thread_local`: the store is boxed and owned by the current
+            // thread's entry, which drops it only after this, at the thread's end.
+            unsafe { &*values }.drop_all();
+        }
     }
 
     /// Runs `f` with this execution's run state (made on first use).
@@ -1148,6 +1166,11 @@ impl Execution {
             // execution like any other, and must not unwind out of the coroutine.
             // The state's memory is kept until the execution ends, so that no later thread's
             // objects take its addresses (footprints name objects by address).
+            // Values of static locals go first, while the thread still reaches its locals: a
+            // destructor that uses a key gets a value that is dropped too.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execution.drop_static_locals())) {
+                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            }
             let mut state = execution.inner.borrow_mut().threads[id].state.take();
             let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {

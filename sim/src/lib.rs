@@ -51,7 +51,8 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
+    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState,
+    UnparkResult,
 };
 
 pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
@@ -300,6 +301,12 @@ impl Scheduler for Sim {
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
         current().with_thread_state(f)
+    }
+
+    /// Kept among the simulated thread's per-thread values (which the façade reaches too), and
+    /// dropped when the thread ends, while it can still use them.
+    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
+        current().with_thread_local(f)
     }
 }
 
