@@ -423,7 +423,10 @@ impl Explorer {
         explorer
     }
 
-    /// Exhaustive search limited to schedules with at most `bound` preemptions.
+    /// Exhaustive search limited to schedules with at most `bound` preemptions. A bounded search
+    /// runs every such schedule (it explores without partial-order reduction, which does not
+    /// combine soundly with a bound), so one that finishes (`Stats::exhausted`) proves the model
+    /// for every schedule within the bound, not for every schedule.
     pub fn preemption_bound(mut self, bound: usize) -> Self {
         if let StrategyKind::Exhaustive(_) = self.strategy {
             self.strategy = StrategyKind::Exhaustive(Some(bound));
