@@ -192,9 +192,33 @@ pub fn exit_thread() -> ! {
     weft_core::exit_thread()
 }
 
-/// Suspends the calling thread (Python's `time.sleep`).
+/// Suspends the calling thread (Python's `time.sleep`). `sleep(Duration::ZERO)` is a yield, as
+/// `time.sleep(0)` is: see [`yield_now`].
 pub fn sleep(duration: Duration) {
     weft_core::sleep::<Auto>(duration)
+}
+
+/// Lets other threads run before the caller goes on (`std::thread::yield_now`). Inside a
+/// simulation it is a fairness hint that every strategy follows: the caller is not scheduled
+/// again while another thread can run, so a polling loop lets the thread it waits for progress.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{AtomicBool, Thread};
+///
+/// weft::sim::check(|| {
+///     let flag = Arc::new(AtomicBool::new(false));
+///     let f = flag.clone();
+///     let setter = Thread::new(move || f.store(true, std::sync::atomic::Ordering::SeqCst));
+///     setter.start().unwrap();
+///     while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+///         weft::yield_now();
+///     }
+///     setter.join().unwrap();
+/// });
+/// ```
+pub fn yield_now() {
+    weft_core::yield_now::<Auto>()
 }
 
 /// Time since the run began (Python's `time.monotonic()`).

@@ -634,9 +634,22 @@ pub fn get_excepthook<S: Scheduler>() -> Option<ExceptHook<S>> {
     S::with_run_state(|run| run.hooks.read().excepthook.clone())
 }
 
-/// Suspends the calling thread for `duration` (virtual time under a simulator).
+/// Suspends the calling thread for `duration` (virtual time under a simulator). A sleep of zero
+/// is a yield (Python's `time.sleep(0)`): see [`yield_now`].
 pub fn sleep<S: Scheduler>(duration: Duration) {
     S::sleep(duration)
+}
+
+/// Lets other threads run before the caller goes on (`std::thread::yield_now`). A simulator
+/// takes it as a fairness hint: the caller is not scheduled again while another thread can run,
+/// so that a polling loop (`while !flag { yield_now() }`) lets the thread it waits for make
+/// progress instead of spinning.
+///
+/// ```
+/// weft_core::yield_now::<weft_real::Real>();
+/// ```
+pub fn yield_now<S: Scheduler>() {
+    S::yield_now()
 }
 
 /// Waits until no non-daemon thread other than the caller and the main thread is alive, as

@@ -822,7 +822,12 @@ impl Execution {
                 let thread = inner.threads[inner.current].name.clone();
                 inner.failure = Some(Failure {
                     kind: FailureKind::StepLimit(limit),
-                    message: format!("more than {limit} steps: a livelock or a runaway loop"),
+                    message: format!(
+                        "more than {limit} steps: a livelock or a runaway loop (a thread that polls \
+                         until another makes progress should call weft::yield_now() or sleep in \
+                         its loop; a loop that never ends needs a fix, or a larger \
+                         Explorer::max_steps)"
+                    ),
                     thread,
                 });
             }
@@ -910,12 +915,18 @@ impl Execution {
                     }
                 }
             }
-            if runnable_now && yielding {
+            // A thread that yields (or spins) is not scheduled again while another thread can
+            // run or a timeout can fire: a yield is a fairness hint, as in loom and shuttle, which
+            // every strategy follows, so a polling loop lets the thread it waits for progress
+            // (and an exhaustive search of it ends: the poller runs again only after another
+            // step).
+            let yielder_runs = runnable_now && yielding && options.is_empty();
+            if yielder_runs {
                 options.push(current);
             }
             // Options before `first_timer` run threads; from it, `due` timeouts fire; the
-            // yielding thread, if any, comes last.
-            let first_timer = options.len() - due - usize::from(runnable_now && yielding);
+            // yielding thread comes last, and only when it is alone.
+            let first_timer = options.len() - due - usize::from(yielder_runs);
             if options.is_empty() {
                 inner.options = options;
                 match Self::earliest_deadline(inner) {
@@ -930,6 +941,8 @@ impl Execution {
                 }
             }
             let yielder = (runnable_now && yielding).then_some(current);
+            // Only the yielder could run: it is not a preemption to let it go on.
+            let current_runnable = current_runnable || yielder_runs;
             let objects = inner.next_number;
             let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
@@ -1438,6 +1451,10 @@ impl Execution {
         if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
+        }
+        if duration.is_zero() {
+            // Python's `time.sleep(0)`: a yield.
+            return self.yield_now();
         }
         let key = &duration as *const Duration as usize;
         let deadline = self.now().checked_add(duration);

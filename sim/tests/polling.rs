@@ -1,0 +1,105 @@
+//! Polling loops (issue 10, section 3): a thread that yields or sleeps for zero time is
+//! deprioritised by every strategy, so Python's correct polling idiom
+//! `while not flag: time.sleep(0)` passes the default check, and exhaustive search of it ends;
+//! a loop that can never make progress is still a livelock, reported with a hint to yield.
+
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_core::{AtomicBool, AtomicUsize, Scheduler, Thread};
+use weft_sim::{Explorer, FailureKind, Sim, DEFAULT_SEED};
+
+/// How the poller lets others run.
+#[derive(Clone, Copy, Debug)]
+enum Pause {
+    SleepZero,
+    Yield,
+    /// Nothing: a busy loop of loads. Each load is a step of its own, and option 0 (the running
+    /// thread goes on) is always open: like loom, the simulator needs the hint to leave the
+    /// loop, so a search may spin until the step limit, which reports the hint.
+    Spin,
+}
+
+fn pause<S: Scheduler>(how: Pause) {
+    match how {
+        Pause::SleepZero => weft_core::sleep::<S>(Duration::ZERO),
+        Pause::Yield => weft_core::yield_now::<S>(),
+        Pause::Spin => {}
+    }
+}
+
+/// The main thread polls a flag that a worker sets after a few steps of its own.
+fn polling<S: Scheduler>(how: Pause) {
+    let flag = Arc::new(AtomicBool::<S>::new(false));
+    let work = Arc::new(AtomicUsize::<S>::new(0));
+    let (f, w) = (flag.clone(), work.clone());
+    let worker = Thread::<S>::new(move || {
+        for _ in 0..3 {
+            w.fetch_add(1, SeqCst);
+        }
+        f.store(true, SeqCst);
+    });
+    worker.start().unwrap();
+    while !flag.load(SeqCst) {
+        pause::<S>(how);
+    }
+    assert_eq!(work.load(SeqCst), 3);
+    worker.join().unwrap();
+}
+
+/// Every strategy: the default check, exhaustive search (which must end), random walk, PCT.
+fn explorers() -> Vec<(&'static str, Explorer)> {
+    vec![
+        ("check", Explorer::portfolio(DEFAULT_SEED)),
+        ("exhaustive", Explorer::exhaustive()),
+        ("exhaustive, 2 preemptions", Explorer::exhaustive().preemption_bound(2)),
+        ("random walk", Explorer::random_walk(7).iterations(500)),
+        ("PCT 2", Explorer::pct(7, 2).iterations(500)),
+        ("PCT 3", Explorer::pct(7, 3).iterations(500)),
+    ]
+}
+
+fn polling_passes(how: Pause) {
+    for (name, explorer) in explorers() {
+        let explorer = explorer.max_steps(5_000);
+        match explorer.run(move || polling::<Sim>(how)) {
+            Ok(stats) => {
+                if name.starts_with("exhaustive") {
+                    assert!(stats.exhausted, "{how:?}, {name}: {stats:?}");
+                }
+            }
+            Err(report) => panic!("{how:?}, {name}: a correct polling loop failed\n{report}"),
+        }
+    }
+}
+
+#[test]
+fn sleep_zero_polling_passes_every_strategy() {
+    polling_passes(Pause::SleepZero);
+}
+
+#[test]
+fn yield_polling_passes_every_strategy() {
+    polling_passes(Pause::Yield);
+}
+
+/// A poller whose flag nobody sets: a livelock, whatever the loop does, with a hint to yield.
+#[test]
+fn a_loop_that_cannot_progress_is_a_livelock_with_a_hint() {
+    for how in [Pause::SleepZero, Pause::Yield, Pause::Spin] {
+        let report = Explorer::portfolio(DEFAULT_SEED)
+            .max_steps(2_000)
+            .run(move || {
+                let flag = AtomicBool::<Sim>::new(false);
+                let worker = Thread::<Sim>::new(|| {});
+                worker.start().unwrap();
+                while !flag.load(SeqCst) {
+                    pause::<Sim>(how);
+                }
+            })
+            .expect_err("the loop never ends");
+        assert!(matches!(report.failure.kind, FailureKind::StepLimit(_)), "{how:?}: {report}");
+        assert!(report.failure.message.contains("yield_now"), "{how:?}: {report}");
+    }
+}
