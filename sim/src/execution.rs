@@ -138,6 +138,9 @@ pub(crate) struct Config {
     pub python_panics: bool,
     /// Whether to compute each step's footprint (for partial-order reduction).
     pub track_footprints: bool,
+    /// Whether to hash the steps into [`Outcome::trail`] (for the determinism check of a
+    /// search that claims it finished).
+    pub track_trail: bool,
 }
 
 struct Inner {
@@ -220,6 +223,10 @@ pub(crate) struct Execution {
     /// Set while the execution's state is dropped after its end: destructors may still call
     /// the scheduler, which then neither schedules nor blocks.
     tearing_down: Cell<bool>,
+    /// A hash of every step so far: the thread that took it, its options, and the operations it
+    /// announced. A deterministic model gives the same trail whenever the same choices are
+    /// replayed (see [`Outcome::trail`]).
+    trail: Cell<u64>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
@@ -229,6 +236,12 @@ pub(crate) struct Execution {
     /// labels, footprints, and which locks each thread holds. A failure's report comes from a
     /// replay that keeps them.
     detailed: bool,
+}
+
+/// Folds `value` into the hash `trail` (see [`Execution::trail`]).
+#[inline(always)]
+fn mix(trail: u64, value: u64) -> u64 {
+    (trail.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
@@ -320,6 +333,10 @@ pub(crate) struct Outcome {
     pub schedule: Schedule,
     pub trace: Vec<TraceEvent>,
     pub steps: usize,
+    /// A hash of the steps taken (thread, options, operations): replaying the schedule of a
+    /// deterministic model gives the same trail. Within one process only (it hashes the
+    /// addresses of static operation names).
+    pub trail: u64,
 }
 
 impl Execution {
@@ -724,6 +741,9 @@ impl Execution {
 
     /// Records the start of an operation: the footprint, the trace.
     fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        if self.config.track_trail {
+            self.trail.set(mix(mix(self.trail.get(), kind.as_ptr() as u64), name.as_ptr() as u64 ^ u64::from(write)));
+        }
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -959,6 +979,9 @@ impl Execution {
                 self.check_divergence(inner);
             }
             let chosen = options[index];
+            if self.config.track_trail {
+                self.trail.set(mix(self.trail.get(), (chosen as u64) << 32 | options.len() as u64));
+            }
             inner.options = options;
             if self.config.track_footprints {
                 // The locks the chosen thread holds as its step begins (for the strategy).
@@ -1530,6 +1553,7 @@ pub(crate) fn run_execution(
         step_info: Cell::new(StepInfo::default()),
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
+        trail: Cell::new(0),
         replaying: strategy_follows,
         plain_atomics,
         detailed,
@@ -1615,6 +1639,7 @@ pub(crate) fn run_execution(
     }
     execution.tearing_down.set(false);
 
+    let trail = execution.trail.get();
     let mut inner = execution.inner.into_inner();
     for thread in &mut inner.threads {
         if let Some(mut coroutine) = thread.coroutine.take() {
@@ -1655,5 +1680,6 @@ pub(crate) fn run_execution(
         schedule: inner.schedule,
         trace: inner.trace,
         steps: inner.steps,
+        trail,
     }
 }

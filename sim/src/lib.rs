@@ -553,13 +553,14 @@ impl Explorer {
         }
     }
 
-    fn config(&self, record_trace: bool, track_footprints: bool) -> Config {
+    fn config(&self, record_trace: bool, track_footprints: bool, track_trail: bool) -> Config {
         Config {
             max_steps: self.max_steps,
             fine_grained: self.fine_grained,
             record_trace,
             python_panics: self.python_panics,
             track_footprints,
+            track_trail,
         }
     }
 
@@ -583,11 +584,15 @@ impl Explorer {
         };
         for (kind, iterations) in plan {
             let mut strategy = make_strategy(&kind, self.reduce);
-            for _ in 0..iterations {
+            // A sample of the executions, re-run before the search claims it finished.
+            let mut sample = Sample::new();
+            for run in 1..=iterations {
                 if self.time_limit.is_some_and(|limit| start.elapsed() > limit) || !strategy.next_execution() {
                     break;
                 }
-                let config = self.config(false, strategy.wants_footprints());
+                // Only a search that can claim it finished checks its executions' trails.
+                let exhaustive = matches!(kind, StrategyKind::Exhaustive(_));
+                let config = self.config(false, strategy.wants_footprints(), exhaustive);
                 let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
                 stats.executions += 1;
                 stats.pruned += usize::from(outcome.pruned);
@@ -604,13 +609,34 @@ impl Explorer {
                         start.elapsed()
                     );
                 }
-                if let Some(failure) = outcome.failure {
+                let divergence = strategy.divergence().map(str::to_owned);
+                let failure = match (outcome.failure, divergence) {
+                    (Some(failure), _) => Some(failure),
+                    (None, Some(reason)) => Some(nondeterministic(&format!(
+                        "the search arrived at a decision it had explored before with other options ({reason})"
+                    ))),
+                    (None, None) => None,
+                };
+                if let Some(failure) = failure {
                     stats.elapsed = start.elapsed();
                     return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
+                }
+                if exhaustive && !outcome.pruned {
+                    // (A pruned execution was cut short: its replay would go on.)
+                    sample.offer(run, &outcome.schedule, outcome.trail);
                 }
                 pool.recycle(outcome.schedule);
             }
             let exhausted = strategy.exhausted();
+            if exhausted {
+                // A claim that every schedule ran holds only if the model is deterministic: the
+                // sampled schedules, replayed, must take the same steps.
+                stats.verified += sample.kept.len();
+                if let Some((schedule, failure)) = self.verify_sample(model, &sample, &mut pool) {
+                    stats.elapsed = start.elapsed();
+                    return Err(Box::new(self.report(model, &kind, failure, schedule, stats, &mut pool)));
+                }
+            }
             let unbounded = matches!(kind, StrategyKind::Exhaustive(None));
             if exhausted && unbounded && matches!(self.strategy, StrategyKind::Portfolio(_)) {
                 // Every interleaving was explored (up to equivalence): nothing is left for the
@@ -626,6 +652,36 @@ impl Explorer {
         Ok(stats)
     }
 
+    /// Replays each sampled schedule; the first whose steps differ from the first run's gives
+    /// its schedule and a nondeterminism failure.
+    fn verify_sample(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        sample: &Sample,
+        pool: &mut Buffers,
+    ) -> Option<(Schedule, Failure)> {
+        for (execution, schedule, trail) in &sample.kept {
+            let choices: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
+            let mut replay = Replay::new(choices);
+            replay.next_execution();
+            let outcome = run_execution(model, &mut replay, self.config(false, false, true), pool);
+            let diverged = replay.divergence().map(str::to_owned);
+            if outcome.trail != *trail || outcome.failure.is_some() || diverged.is_some() {
+                let what = match (&outcome.failure, diverged) {
+                    (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
+                    (None, Some(reason)) => reason,
+                    (None, None) => "its steps differed".to_owned(),
+                };
+                let message = format!(
+                    "execution {execution} of the search, replayed with the same choices before claiming the \
+                     search finished, did not repeat ({what})"
+                );
+                return Some((schedule.clone(), nondeterministic(&message)));
+            }
+        }
+        None
+    }
+
     fn replay_outcome(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
@@ -634,7 +690,7 @@ impl Explorer {
     ) -> execution::Outcome {
         let mut replay = Replay::new(choices);
         replay.next_execution();
-        run_execution(model, &mut replay, self.config(true, false), pool)
+        run_execution(model, &mut replay, self.config(true, false, false), pool)
     }
 
     fn report(
@@ -649,8 +705,18 @@ impl Explorer {
         let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
         // Replay with the trace on: the same failure, now with its events.
         let traced = self.replay_outcome(model, chosen.clone(), pool);
-        let failure = traced.failure.clone().unwrap_or(failure);
-        let shrunk = if self.shrink { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
+        let failure = match traced.failure.clone() {
+            Some(failure) => failure,
+            None if failure.kind == FailureKind::Nondeterminism => failure,
+            // The same choices, and no failure: what failed depends on something else.
+            None => nondeterministic(&format!(
+                "the failure found ({}: {}) did not happen again when its schedule was replayed",
+                failure.kind, failure.message
+            )),
+        };
+        let shrinkable = failure.kind != FailureKind::Nondeterminism;
+        let shrunk =
+            if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
         let seed = match kind {
             StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
             StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
@@ -706,6 +772,48 @@ impl Explorer {
         let outcome = self.replay_outcome(model, best, pool);
         let schedule = outcome.schedule;
         (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
+    }
+}
+
+/// A nondeterminism failure with `what` happened, and what usually causes it.
+fn nondeterministic(what: &str) -> Failure {
+    Failure {
+        kind: FailureKind::Nondeterminism,
+        message: format!(
+            "nondeterministic model: {what}. The model must do the same thing whenever it is given the same \
+             choices: does it depend on random numbers, a HashMap's order (a fresh RandomState), real \
+             clocks, addresses, or state kept across executions (a static, a std OnceLock)? Use \
+             weft::sync::OnceLock/LazyLock for per-execution statics."
+        ),
+        thread: "MainThread".to_owned(),
+    }
+}
+
+/// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
+/// fixed seed) of [`Sample::SIZE`] schedules with their trails, and always the first.
+struct Sample {
+    kept: Vec<(usize, Schedule, u64)>,
+    rng: schedule::Rng,
+}
+
+impl Sample {
+    const SIZE: usize = 8;
+
+    fn new() -> Self {
+        Sample { kept: Vec::new(), rng: schedule::Rng::new(0x5341_4d50) }
+    }
+
+    /// Offers execution number `execution` (from 1): kept with probability `SIZE / execution`.
+    fn offer(&mut self, execution: usize, schedule: &Schedule, trail: u64) {
+        if self.kept.len() < Self::SIZE {
+            self.kept.push((execution, schedule.clone(), trail));
+        } else {
+            let slot = self.rng.below(execution as u64) as usize;
+            // Slot 0 keeps the first execution.
+            if (1..Self::SIZE).contains(&slot) {
+                self.kept[slot] = (execution, schedule.clone(), trail);
+            }
+        }
     }
 }
 

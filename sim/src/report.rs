@@ -83,8 +83,13 @@ pub struct Stats {
     pub steps: usize,
     /// Executions abandoned by partial-order reduction as equivalent to one already explored.
     pub pruned: usize,
-    /// Whether the exhaustive search covered every schedule (within its preemption bound).
+    /// Whether the exhaustive search covered every schedule (within its preemption bound, if
+    /// it had one), up to equivalence. Claimed only after a sample of the schedules, replayed,
+    /// took the same steps again (a nondeterministic model is reported instead).
     pub exhausted: bool,
+    /// Executions re-run (not counted in `executions`) to check that the model is
+    /// deterministic before claiming `exhausted`.
+    pub verified: usize,
     /// Real time spent.
     pub elapsed: Duration,
 }

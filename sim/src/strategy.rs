@@ -357,6 +357,9 @@ pub(crate) struct Exhaustive {
     last_acquire: Vec<(u32, usize)>,
     started: bool,
     done: bool,
+    /// Set when a replayed prefix reached a decision with other options than before: the model
+    /// is not deterministic.
+    diverged: Option<String>,
 }
 
 impl Exhaustive {
@@ -385,6 +388,7 @@ impl Exhaustive {
             last_acquire: Vec::new(),
             started: false,
             done: false,
+            diverged: None,
         }
     }
 
@@ -693,6 +697,9 @@ impl Strategy for Exhaustive {
                 });
             }
             let node = &self.stack[self.position];
+            if node.threads != point.threads {
+                return self.diverge();
+            }
             self.position += 1;
             return Some(node.chosen.min(n - 1));
         }
@@ -724,9 +731,11 @@ impl Strategy for Exhaustive {
             });
         }
         let index = self.position;
+        if !self.stack[index].scheduling || self.stack[index].threads != point.threads {
+            return self.diverge();
+        }
         self.position += 1;
         let node = &mut self.stack[index];
-        debug_assert!(node.scheduling, "the replayed prefix takes the same decisions");
         let chosen = node.chosen.min(n - 1);
         // Arriving here again, the sleep set is what it was, plus the siblings explored since.
         // Unless the replayed prefix numbered another count of objects: an address freed and
@@ -751,6 +760,25 @@ impl Strategy for Exhaustive {
 
     fn exhausted(&self) -> bool {
         self.done
+    }
+
+    fn divergence(&self) -> Option<&str> {
+        self.diverged.as_deref()
+    }
+}
+
+impl Exhaustive {
+    /// The replayed prefix reached decision `self.position` with other options than when it was
+    /// explored: the execution ends (pruned), and the search reports a nondeterministic model.
+    #[cold]
+    fn diverge(&mut self) -> Option<usize> {
+        let node = &self.stack[self.position];
+        self.diverged = Some(format!(
+            "decision {} had the options {:?} (threads), and now has others",
+            self.position + 1,
+            node.threads
+        ));
+        None
     }
 }
 
