@@ -264,4 +264,33 @@ fn a_simulated_facade_thread_tells_what_it_waits_on() {
         t.join().unwrap();
         assert_eq!(blocked(&status), Some(0), "still blocked after the acquire");
     });
+
+    // Also when the lock was free as the thread began to acquire it, and taken before it went
+    // on: every interleaving of the two acquires.
+    let stats = Explorer::exhaustive().check(|| {
+        let lock = Arc::new(Lock::new());
+        let through = Arc::new(weft::AtomicBool::new(false));
+        let status: Arc<Mutex<Option<Arc<ThreadStatus<Auto>>>>> = Arc::default();
+        let t = {
+            let (lock, through, status) = (lock.clone(), through.clone(), status.clone());
+            Thread::new(move || {
+                *status.lock().unwrap() = Some(current_status::<Auto>());
+                drop(lock.lock());
+                through.store(true, SeqCst);
+            })
+        };
+        t.start().unwrap();
+        let held = lock.lock();
+        let blocked = || status.lock().unwrap().as_ref().map_or(0, |s| s.blocked_on());
+        let mut tries = 0;
+        while !through.load(SeqCst) && blocked() != lock.wait_key() {
+            tries += 1;
+            assert!(tries < 100, "the thread is neither through nor blocked on the lock");
+            weft::sleep(Duration::from_millis(1));
+        }
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(blocked(), 0, "still blocked after the acquire");
+    });
+    assert!(stats.exhausted, "{stats:?}");
 }
