@@ -377,7 +377,7 @@ impl Scheduler for Auto {
     #[inline]
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R {
         if simulating() {
-            cold(|| weft_sim::with_thread_local::<ThreadState<Auto>, R>(f))
+            cold(|| weft_sim::with_thread_state_of::<Auto, R>(f))
         } else {
             weft_real::with_thread_state_in(&STATE, f)
         }

@@ -228,3 +228,69 @@ fn static_locals_of_a_real_thread_and_of_its_simulations_are_apart() {
     });
     assert_eq!(COUNT.get(), 3);
 }
+
+/// Inside a simulation, a façade thread that waits in a blocking operation tells what it waits
+/// on (`ThreadStatus::blocked_on`, what the spec suite's `wait_blocked` reads), although the
+/// simulator keeps it off the run queue without parking it; once through, it waits on nothing.
+/// (Found by the spec suite on the façade: it said 0, and `wait_blocked` waited forever.)
+#[test]
+fn a_simulated_facade_thread_tells_what_it_waits_on() {
+    use std::sync::Mutex;
+    use std::time::Duration;
+    use weft::generic::{current_status, ThreadStatus};
+    use weft::Auto;
+
+    weft::sim::check(|| {
+        let lock = Arc::new(Lock::new());
+        let held = lock.lock();
+        let status: Arc<Mutex<Option<Arc<ThreadStatus<Auto>>>>> = Arc::default();
+        let t = {
+            let (lock, status) = (lock.clone(), status.clone());
+            Thread::new(move || {
+                *status.lock().unwrap() = Some(current_status::<Auto>());
+                drop(lock.lock());
+            })
+        };
+        t.start().unwrap();
+        let blocked =
+            |status: &Mutex<Option<Arc<ThreadStatus<Auto>>>>| status.lock().unwrap().as_ref().map(|s| s.blocked_on());
+        let mut tries = 0;
+        while blocked(&status) != Some(lock.wait_key()) {
+            tries += 1;
+            assert!(tries < 1000, "the thread never appeared blocked on the lock: {:?}", blocked(&status));
+            weft::sleep(Duration::from_millis(1));
+        }
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(blocked(&status), Some(0), "still blocked after the acquire");
+    });
+
+    // Also when the lock was free as the thread began to acquire it, and taken before it went
+    // on: every interleaving of the two acquires.
+    let stats = Explorer::exhaustive().check(|| {
+        let lock = Arc::new(Lock::new());
+        let through = Arc::new(weft::AtomicBool::new(false));
+        let status: Arc<Mutex<Option<Arc<ThreadStatus<Auto>>>>> = Arc::default();
+        let t = {
+            let (lock, through, status) = (lock.clone(), through.clone(), status.clone());
+            Thread::new(move || {
+                *status.lock().unwrap() = Some(current_status::<Auto>());
+                drop(lock.lock());
+                through.store(true, SeqCst);
+            })
+        };
+        t.start().unwrap();
+        let held = lock.lock();
+        let blocked = || status.lock().unwrap().as_ref().map_or(0, |s| s.blocked_on());
+        let mut tries = 0;
+        while !through.load(SeqCst) && blocked() != lock.wait_key() {
+            tries += 1;
+            assert!(tries < 100, "the thread is neither through nor blocked on the lock");
+            weft::sleep(Duration::from_millis(1));
+        }
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(blocked(), 0, "still blocked after the acquire");
+    });
+    assert!(stats.exhausted, "{stats:?}");
+}

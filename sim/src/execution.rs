@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
+use weft_core::{ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{Choice, Schedule};
@@ -49,6 +49,9 @@ struct SimThread {
     state: Option<Box<ThreadState<Sim>>>,
     /// Values other schedulers keep per thread (see [`Execution::with_thread_local`]).
     locals: Vec<(TypeId, Box<dyn Any>)>,
+    /// The thread's states of other schedulers among `locals` (see
+    /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
+    other_states: Vec<OtherState>,
     yielder: Cell<*const Yielder<(), ()>>,
     coroutine: Option<Co>,
     /// Lock-like objects it acquired and has not released (for deadlock reports).
@@ -62,6 +65,23 @@ struct SimThread {
     /// Set when its blocking operation was found not ready and nothing released the object
     /// since: it stays not ready without testing again (see [`Execution::releases`]).
     unready: Cell<bool>,
+}
+
+/// A thread's `ThreadState<S>` for a scheduler `S` other than [`Sim`] (the façade's), kept among
+/// its `locals`: its address, and `ThreadState::<S>::set_blocked_on` for it.
+#[derive(Clone, Copy)]
+struct OtherState {
+    state: *const (),
+    set_blocked_on: unsafe fn(*const (), usize),
+}
+
+/// Sets what the `ThreadState<S>` at `state` says its thread waits on.
+///
+/// # Safety
+/// `state` points to a live `ThreadState<S>`.
+unsafe fn set_blocked_on_of<S: Scheduler>(state: *const (), key: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { &*(state as *const ThreadState<S>) }.set_blocked_on(key);
 }
 
 /// What a thread waits for in a blocking operation or a hand-shake (see [`SimThread::awaiting`]).
@@ -379,6 +399,35 @@ impl Execution {
     /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
     /// dropped when the thread ends.
     pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.with_thread_local_made(|_, _| {}, f)
+    }
+
+    /// [`Execution::with_thread_local`] for the thread's `ThreadState<S>` of a scheduler `S` that
+    /// runs on the simulator inside simulations (the façade's): the simulator keeps it telling
+    /// what the thread waits on ([`weft_core::ThreadStatus::blocked_on`]) as it does the thread's
+    /// own state, also while it keeps the thread off the run queue without parking it.
+    /// Only for a scheduler whose atomics are plain (`!S::SEES_ATOMICS`): setting them never
+    /// calls the simulator, which sets them while it schedules.
+    pub(crate) fn with_thread_state_of<S: Scheduler, R>(&self, f: impl FnOnce(&ThreadState<S>) -> R) -> R {
+        self.with_thread_local_made(
+            |thread, state: *const ThreadState<S>| {
+                if !S::SEES_ATOMICS {
+                    thread
+                        .other_states
+                        .push(OtherState { state: state as *const (), set_blocked_on: set_blocked_on_of::<S> })
+                }
+            },
+            f,
+        )
+    }
+
+    /// [`Execution::with_thread_local`], calling `made` with the thread's entry and the value
+    /// when it is made.
+    fn with_thread_local_made<T: Any + Default, R>(
+        &self,
+        made: impl FnOnce(&mut SimThread, *const T),
+        f: impl FnOnce(&T) -> R,
+    ) -> R {
         let find = |inner: &Inner| {
             inner.threads[inner.current]
                 .locals
@@ -397,7 +446,9 @@ impl Execution {
                     None => {
                         let current = inner.current;
                         inner.threads[current].locals.push((TypeId::of::<T>(), fresh));
-                        find(&inner).expect("just inserted")
+                        let value = find(&inner).expect("just inserted");
+                        made(&mut inner.threads[current], value);
+                        value
                     }
                 }
             }
@@ -690,7 +741,7 @@ impl Execution {
             }
         }
         if !ready_now {
-            self.with_thread_state(|state| state.set_blocked_on(key));
+            self.set_blocked_on(key);
         }
         if !announced {
             self.schedule_point();
@@ -715,7 +766,7 @@ impl Execution {
             thread.waited.replace(false)
         };
         if waited {
-            self.with_thread_state(|state| state.set_blocked_on(0));
+            self.set_blocked_on(0);
         }
         if self.config.track_footprints {
             self.recording.set(true);
@@ -1030,6 +1081,24 @@ impl Execution {
         false
     }
 
+    /// Records that the running thread waits on `key` (0: no longer) in its states, without
+    /// parking it.
+    fn set_blocked_on(&self, key: usize) {
+        self.with_thread_state(|state| state.set_blocked_on(key));
+        let inner = self.inner.borrow();
+        Self::set_other_states_blocked_on(&inner.threads[inner.current], key);
+    }
+
+    /// Records that `thread` waits on `key` (0: no longer) in its states of other schedulers.
+    fn set_other_states_blocked_on(thread: &SimThread, key: usize) {
+        for other in &thread.other_states {
+            // SAFETY: the state is boxed among the thread's `locals`, which are dropped only at
+            // the thread's end, after `other_states` is cleared; its `S::AtomicUsize` is plain
+            // (`with_thread_state_of` keeps only such states here): nothing re-enters.
+            unsafe { (other.set_blocked_on)(other.state, key) };
+        }
+    }
+
     /// Thread `id`, found not ready in its blocking operation on `key` for the first time since
     /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]).
     #[cold]
@@ -1038,6 +1107,7 @@ impl Execution {
         if blocking && track {
             inner.newly_blocked.push((id, key));
         }
+        Self::set_other_states_blocked_on(&inner.threads[id], key);
         let Some(state) = &inner.threads[id].state else { return };
         self.quiet.set(self.quiet.get() + 1);
         self.recording.set(track);
@@ -1208,7 +1278,11 @@ impl Execution {
                 execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
             }
             let mut state = execution.inner.borrow_mut().threads[id].state.take();
-            let locals = std::mem::take(&mut execution.inner.borrow_mut().threads[id].locals);
+            let locals = {
+                let mut inner = execution.inner.borrow_mut();
+                inner.threads[id].other_states.clear();
+                std::mem::take(&mut inner.threads[id].locals)
+            };
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
                 if let Some(state) = &mut state {
                     state.end();
@@ -1233,6 +1307,7 @@ impl Execution {
             token: 0,
             state: Some(state),
             locals: Vec::new(),
+            other_states: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             coroutine: Some(Coroutine::with_stack(stack, body)),
             holds,
@@ -1654,6 +1729,7 @@ pub(crate) fn run_execution(
         if let Some(state) = thread.state.take() {
             std::mem::forget(state);
         }
+        thread.other_states.clear();
         std::mem::forget(std::mem::take(&mut thread.locals));
         let mut holds = std::mem::take(&mut thread.holds);
         holds.clear();

@@ -924,6 +924,23 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
     current().with_thread_local(f)
 }
 
+/// Runs `f` with the running simulated thread's `ThreadState<S>`, for a scheduler `S` that runs
+/// on the simulator inside simulations (the façade's `Auto`): made on first use and dropped when
+/// the thread ends, like [`with_thread_local`], and kept telling what the thread waits on
+/// ([`weft_core::ThreadStatus::blocked_on`]) as the thread's `ThreadState<Sim>` does: the
+/// simulator keeps a thread that cannot proceed in a blocking operation off its run queue
+/// without parking it, so the scheduler's own parking never records it.
+///
+/// The simulator sets it while it schedules, so only the states of a scheduler whose atomics
+/// are plain (`!S::SEES_ATOMICS`: the façade's are std atomics) are kept telling; for another
+/// `S` this is [`with_thread_local`].
+///
+/// # Panics
+/// Outside a simulation.
+pub fn with_thread_state_of<S: Scheduler, R>(f: impl FnOnce(&ThreadState<S>) -> R) -> R {
+    current().with_thread_state_of(f)
+}
+
 /// The name of the running simulated thread (for diagnostics).
 ///
 /// # Panics

@@ -16,18 +16,26 @@ pub struct Test {
     pub run: fn(),
     /// A body that wraps `run` (for example in a simulation), if any.
     wrapped: Option<Box<dyn Fn()>>,
+    /// Why the backend does not run it, if it does not (see [`Test::ignore`]).
+    ignored: Option<String>,
 }
 
 impl Test {
     /// A test called `prefix::name`.
     pub fn new(prefix: &str, name: &str, run: fn()) -> Self {
-        Test { name: format!("{prefix}::{name}"), run, wrapped: None }
+        Test { name: format!("{prefix}::{name}"), run, wrapped: None, ignored: None }
     }
 
     /// A test called `name` whose body is `body` (a backend's wrapper around a spec test).
     pub fn boxed(name: &str, body: impl Fn() + 'static) -> Self {
         fn unused() {}
-        Test { name: name.to_owned(), run: unused, wrapped: Some(Box::new(body)) }
+        Test { name: name.to_owned(), run: unused, wrapped: Some(Box::new(body)), ignored: None }
+    }
+
+    /// The same test, which this backend lists but does not run, for `reason` (reported as
+    /// `ignored, REASON`, and counted; `--include-ignored` or `--ignored` runs it anyway).
+    pub fn ignore(self, reason: &str) -> Self {
+        Test { ignored: Some(reason.to_owned()), ..self }
     }
 
     fn execute(&self) {
@@ -42,12 +50,22 @@ impl Test {
 const WATCHDOG: Duration = Duration::from_secs(120);
 
 /// Runs `tests` (each named `backend::…`) with libtest's command line subset: positional
-/// filters (substring match), `--exact`, `--list`, `--skip FILTER`; other flags are ignored.
+/// filters (substring match), `--exact`, `--list`, `--skip FILTER`, `--ignored`,
+/// `--include-ignored`; other flags are ignored.
 /// Exits with status 101 if a test failed.
 pub fn run(backend: &str, tests: Vec<Test>) {
+    run_suites(vec![(backend, tests)]);
+}
+
+/// Runs several backends' suites in one binary, one after another, like [`run`]: each test is
+/// named `backend::…`, filters apply to the full names, and the summary ends with one count line
+/// per backend (when there are several) before libtest's summary line.
+pub fn run_suites(mut suites: Vec<(&str, Vec<Test>)>) {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let exact = args.iter().any(|a| a == "--exact");
     let list = args.iter().any(|a| a == "--list");
+    let only_ignored = args.iter().any(|a| a == "--ignored");
+    let include_ignored = only_ignored || args.iter().any(|a| a == "--include-ignored");
     let mut skips = Vec::new();
     let mut filters = Vec::new();
     let mut iter = args.iter();
@@ -58,17 +76,26 @@ pub fn run(backend: &str, tests: Vec<Test>) {
             filters.push(arg.clone());
         }
     }
-    let total = tests.len();
-    let selected: Vec<Test> = tests
-        .into_iter()
-        .map(|t| Test { name: format!("{backend}::{}", t.name), ..t })
-        .filter(|t| {
+    let several = suites.len() > 1;
+    let total: usize = suites.iter().map(|(_, tests)| tests.len()).sum();
+    let selected: Vec<(usize, Test)> = suites
+        .iter_mut()
+        .enumerate()
+        .flat_map(|(suite, (backend, tests))| {
+            let backend = *backend;
+            std::mem::take(tests)
+                .into_iter()
+                .map(move |t| (suite, Test { name: format!("{backend}::{}", t.name), ..t }))
+        })
+        .filter(|(_, t)| {
             let matches = |f: &String| if exact { &t.name == f } else { t.name.contains(f.as_str()) };
-            (filters.is_empty() || filters.iter().any(matches)) && !skips.iter().any(|s| t.name.contains(s.as_str()))
+            (filters.is_empty() || filters.iter().any(matches))
+                && !skips.iter().any(|s| t.name.contains(s.as_str()))
+                && (!only_ignored || t.ignored.is_some())
         })
         .collect();
     if list {
-        for t in &selected {
+        for (_, t) in &selected {
             println!("{}: test", t.name);
         }
         return;
@@ -77,9 +104,18 @@ pub fn run(backend: &str, tests: Vec<Test>) {
     println!("\nrunning {} tests", selected.len());
     let started = Instant::now();
     let mut failures = Vec::new();
+    // Per suite: (run, failed, ignored).
+    let mut counts = vec![(0usize, 0usize, 0usize); suites.len()];
+    let mut ignored = 0;
     // Quiet the default panic message for expected panics; print failures ourselves.
-    for test in &selected {
+    for (suite, test) in &selected {
         print!("test {} ... ", test.name);
+        if let (Some(reason), false) = (&test.ignored, include_ignored) {
+            println!("ignored, {reason}");
+            counts[*suite].2 += 1;
+            ignored += 1;
+            continue;
+        }
         std::io::stdout().flush().ok();
         let done = Arc::new(AtomicBool::new(false));
         let watchdog = {
@@ -99,10 +135,12 @@ pub fn run(backend: &str, tests: Vec<Test>) {
         let outcome = catch_unwind(AssertUnwindSafe(|| test.execute()));
         done.store(true, Ordering::Relaxed);
         watchdog.join().ok();
+        counts[*suite].0 += 1;
         match outcome {
             Ok(()) => println!("ok"),
             Err(payload) => {
                 println!("FAILED");
+                counts[*suite].1 += 1;
                 let message = payload
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
@@ -119,10 +157,16 @@ pub fn run(backend: &str, tests: Vec<Test>) {
             println!("    {name}: {message}");
         }
     }
-    let passed = selected.len() - failures.len();
+    if several {
+        println!();
+        for ((backend, _), (ran, failed, ignored)) in suites.iter().zip(&counts) {
+            println!("{backend}: {} passed; {failed} failed; {ignored} ignored", ran - failed);
+        }
+    }
+    let passed = selected.len() - failures.len() - ignored;
     let verdict = if failures.is_empty() { "ok" } else { "FAILED" };
     println!(
-        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {filtered_out} filtered out; finished in {elapsed:.2}s\n",
+        "\ntest result: {verdict}. {passed} passed; {} failed; {ignored} ignored; 0 measured; {filtered_out} filtered out; finished in {elapsed:.2}s\n",
         failures.len()
     );
     if !failures.is_empty() {
