@@ -14,7 +14,7 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
-use crate::schedule::{Choice, Schedule};
+use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
 use crate::strategy::{Footprint, Point, StepInfo, Strategy};
 use crate::Sim;
 
@@ -188,6 +188,10 @@ struct Inner {
     unfinished: usize,
     /// Threads blocked with a deadline (when none, time cannot move).
     timed: usize,
+    /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
+    /// it covers.
+    fingerprint: u32,
+    fingerprinted: u32,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -222,6 +226,8 @@ pub(crate) struct Execution {
     tearing_down: Cell<bool>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
+    /// Whether to compute the program's fingerprint (replays and traced executions).
+    fingerprinting: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
     /// reduction): the fast path of `atomic_access`.
     plain_atomics: bool,
@@ -230,6 +236,9 @@ pub(crate) struct Execution {
     /// replay that keeps them.
     detailed: bool,
 }
+
+/// How many operations of an execution its fingerprint covers.
+const FINGERPRINT_OPERATIONS: u32 = 64;
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
 const CLOCK_BIT: u64 = 1;
@@ -724,6 +733,9 @@ impl Execution {
 
     /// Records the start of an operation: the footprint, the trace.
     fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        if self.fingerprinting {
+            self.add_to_fingerprint(kind, name);
+        }
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -734,6 +746,21 @@ impl Execution {
                 Self::label(&mut inner, object, kind);
             }
             self.record(&mut inner, Some((object, kind)), name);
+        }
+    }
+
+    /// Adds the running thread's operation `name` on a `kind` to the program's fingerprint, if it
+    /// is one of the first [`FINGERPRINT_OPERATIONS`].
+    #[cold]
+    fn add_to_fingerprint(&self, kind: &str, name: &str) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.fingerprinted < FINGERPRINT_OPERATIONS {
+            inner.fingerprinted += 1;
+            let mut hash = fnv1a(inner.fingerprint, &(inner.current as u32).to_le_bytes());
+            hash = fnv1a(hash, kind.as_bytes());
+            hash = fnv1a(hash, &[0]);
+            hash = fnv1a(hash, name.as_bytes());
+            inner.fingerprint = fnv1a(hash, &[0]);
         }
     }
 
@@ -1034,14 +1061,19 @@ impl Execution {
         }
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
-                inner.failure = Some(Failure {
-                    kind: FailureKind::Nondeterminism,
-                    message: format!(
-                        "the replay diverged ({reason}): the model is not deterministic (does it \
-                         depend on real time, randomness, addresses or a HashMap's order?)"
-                    ),
-                    thread: inner.threads[inner.current].name.clone(),
-                });
+                let strict = self.with_strategy(|s| s.strict());
+                let (kind, message) = if strict {
+                    (FailureKind::ReplayMismatch, format!("the replay cannot follow its token: {reason}"))
+                } else {
+                    (
+                        FailureKind::Nondeterminism,
+                        format!(
+                            "the replay diverged ({reason}): the model is not deterministic (does it \
+                             depend on real time, randomness, addresses or a HashMap's order?)"
+                        ),
+                    )
+                };
+                inner.failure = Some(Failure { kind, message, thread: inner.threads[inner.current].name.clone() });
             }
         }
     }
@@ -1467,6 +1499,7 @@ pub(crate) fn run_execution(
     let strategy_follows = strategy.follows_a_schedule();
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
+    let fingerprinting = strategy_follows || config.record_trace;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -1481,7 +1514,7 @@ pub(crate) fn run_execution(
             labels: HashMap::new(),
             label_counts: HashMap::new(),
             trace: Vec::new(),
-            schedule: Schedule { choices },
+            schedule: Schedule { choices, fingerprint: 0 },
             steps: 0,
             failure: None,
             next: Some(0),
@@ -1499,6 +1532,8 @@ pub(crate) fn run_execution(
             pruned: false,
             unfinished: 0,
             timed: 0,
+            fingerprint: FNV_OFFSET,
+            fingerprinted: 0,
         }),
         strategy,
         run_state: RefCell::new(None),
@@ -1514,6 +1549,7 @@ pub(crate) fn run_execution(
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
         replaying: strategy_follows,
+        fingerprinting,
         plain_atomics,
         detailed,
     };
@@ -1599,6 +1635,18 @@ pub(crate) fn run_execution(
     execution.tearing_down.set(false);
 
     let mut inner = execution.inner.into_inner();
+    if execution.fingerprinting {
+        inner.schedule.fingerprint = inner.fingerprint;
+    }
+    if strategy_follows && !inner.pruned {
+        // SAFETY: as in `Execution::with_strategy`: the strategy is borrowed by this call, and
+        // the execution that shared it has ended.
+        if let Some(message) = unsafe { &*strategy }.finish(inner.schedule.fingerprint) {
+            // A token for another program: whatever happened is not what it recorded.
+            let thread = inner.threads.get(inner.current).map_or_else(|| "MainThread".to_owned(), |t| t.name.clone());
+            inner.failure = Some(Failure { kind: FailureKind::ReplayMismatch, message, thread });
+        }
+    }
     for thread in &mut inner.threads {
         if let Some(mut coroutine) = thread.coroutine.take() {
             // SAFETY: `force_reset` abandons the suspended coroutine without running the

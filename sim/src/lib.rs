@@ -494,6 +494,13 @@ impl Explorer {
 
     fn with_env_overrides(mut self) -> Self {
         if let Ok(token) = std::env::var("WEFT_REPLAY") {
+            // Loud: a variable left set in a shell silently turns every exploration into one replay.
+            let shown: String = token.chars().take(32).collect();
+            let more = if token.chars().count() > 32 { "…" } else { "" };
+            eprintln!(
+                "weft: WEFT_REPLAY is set: replaying {shown}{more} instead of {} (unset WEFT_REPLAY to explore)",
+                kind_name(&self.strategy)
+            );
             self.strategy = StrategyKind::Replay(token);
         }
         if let Some(seed) = std::env::var("WEFT_SEED").ok().and_then(|s| s.parse().ok()) {
@@ -524,6 +531,12 @@ impl Explorer {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
         let explorer = self.clone().with_env_overrides();
+        // A malformed token panics here, where the panic hook still prints the message.
+        if let StrategyKind::Replay(token) = &explorer.strategy {
+            if let Err(e) = Schedule::parse_token(token) {
+                panic!("weft: cannot replay {}: {e}", shorten(token));
+            }
+        }
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
@@ -536,7 +549,11 @@ impl Explorer {
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
         OUTSIDE_IDENT.with(|kept| kept.replace(outside));
         QUIET.with(|q| q.set(was_quiet));
-        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        result.unwrap_or_else(|payload| {
+            // The quiet hook kept this panic (of the simulator, not of the model) silent, and
+            // `resume_unwind` would not print it either: panic again, now that the hook prints.
+            panic!("weft: the simulator panicked: {}", panic_message(&*payload))
+        })
     }
 
     /// Like [`Explorer::run`], but panics with the report on failure (for tests).
@@ -623,13 +640,14 @@ impl Explorer {
         Ok(stats)
     }
 
+    /// Replays `chosen` leniently (see [`Replay`]), with the trace on.
     fn replay_outcome(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
-        choices: Vec<u32>,
+        chosen: Vec<u32>,
         pool: &mut Buffers,
     ) -> execution::Outcome {
-        let mut replay = Replay::new(choices);
+        let mut replay = Replay::lenient(chosen);
         replay.next_execution();
         run_execution(model, &mut replay, self.config(true, false), pool)
     }
@@ -644,10 +662,17 @@ impl Explorer {
         pool: &mut Buffers,
     ) -> Report {
         let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
-        // Replay with the trace on: the same failure, now with its events.
-        let traced = self.replay_outcome(model, chosen.clone(), pool);
-        let failure = traced.failure.clone().unwrap_or(failure);
-        let shrunk = if self.shrink { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
+        // Replay with the trace on: the same failure, now with its events (and the program's
+        // fingerprint, for the token).
+        let traced = self.replay_outcome(model, chosen, pool);
+        let mismatch = failure.kind == FailureKind::ReplayMismatch;
+        let (failure, token) = match kind {
+            // The token does not fit: the report is about the token, not about what the model did.
+            StrategyKind::Replay(token) if mismatch => (failure, token.clone()),
+            _ => (traced.failure.clone().unwrap_or(failure), traced.schedule.printable_token()),
+        };
+        let shrunk =
+            if self.shrink && !mismatch { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
         let seed = match kind {
             StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
             StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
@@ -657,11 +682,11 @@ impl Explorer {
         let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
         Report {
             failure,
-            token: schedule.token(),
+            token,
             seed,
             strategy,
             trace: traced.trace,
-            shrunk: shrunk.map(|(s, trace)| (s.token(), trace)),
+            shrunk: shrunk.map(|(s, trace)| (s.printable_token(), trace)),
             preemptions: (preemptions, shrunk_preemptions),
             stats,
         }
@@ -728,10 +753,21 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
         StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
         StrategyKind::Replay(token) => {
-            let choices = Schedule::parse_token(token).unwrap_or_else(|e| panic!("WEFT_REPLAY: {e}"));
-            Box::new(Replay::new(choices))
+            let schedule =
+                Schedule::parse_token(token).unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
+            Box::new(Replay::strict(schedule))
         }
         StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
+    }
+}
+
+/// The first characters of a token, for messages.
+fn shorten(token: &str) -> String {
+    let shown: String = token.chars().take(48).collect();
+    if shown.len() < token.len() {
+        format!("{shown:?}…")
+    } else {
+        format!("{shown:?}")
     }
 }
 

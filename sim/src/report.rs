@@ -50,6 +50,9 @@ pub enum FailureKind {
     StepLimit(usize),
     /// A replay could not follow its schedule: the model is not deterministic.
     Nondeterminism,
+    /// A replay token does not fit the model: it was recorded for a different program (or cut
+    /// short, or the model is not deterministic).
+    ReplayMismatch,
 }
 
 impl fmt::Display for FailureKind {
@@ -59,6 +62,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Deadlock(_) => f.write_str("deadlock"),
             FailureKind::StepLimit(limit) => write!(f, "step limit of {limit} exceeded"),
             FailureKind::Nondeterminism => f.write_str("nondeterministic model"),
+            FailureKind::ReplayMismatch => f.write_str("replay token does not fit this program"),
         }
     }
 }
