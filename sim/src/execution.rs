@@ -62,6 +62,27 @@ struct SimThread {
     /// Set when its blocking operation was found not ready and nothing released the object
     /// since: it stays not ready without testing again (see [`Execution::releases`]).
     unready: Cell<bool>,
+    /// The operation it runs now, for the trace (kept only while tracing).
+    open: Option<OpenOp>,
+    /// How deep it is in primitives' inner operations (`Scheduler::nested_operations`).
+    nested: u32,
+    /// Where its last panic happened (`file:line:column`), from the panic hook.
+    panic_location: Option<String>,
+}
+
+/// The operation a thread runs now, for the trace: its event is recorded when it takes effect
+/// (a lock granted, a wait woken), and a "blocks on" event marks the start of its waiting.
+#[derive(Clone, Copy, Debug)]
+struct OpenOp {
+    object: usize,
+    kind: &'static str,
+    name: &'static str,
+    /// Its event is in the trace (it took effect, and has not blocked since).
+    recorded: bool,
+    /// It blocked, and its "blocks on" event is in the trace.
+    blocked: bool,
+    /// How it ended, if the primitive said so before its event was recorded.
+    outcome: Option<&'static str>,
 }
 
 /// What a thread waits for in a blocking operation or a hand-shake (see [`SimThread::awaiting`]).
@@ -192,6 +213,8 @@ struct Inner {
     /// it covers.
     fingerprint: u32,
     fingerprinted: u32,
+    /// Where the panic that failed the execution happened (tracing only).
+    failure_location: Option<String>,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -281,6 +304,16 @@ pub(crate) fn object_dropped(address: usize) {
     }
 }
 
+/// A panic is under way at `location` on this OS thread (called by the panic hook): the running
+/// simulated thread's, if a simulation runs here.
+pub(crate) fn note_panic(location: &std::panic::Location<'_>) {
+    let ptr = CURRENT.with(Cell::get);
+    if !ptr.is_null() {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.panicked_at(location);
+    }
+}
+
 /// How many explorations run in this process now. While none does (a program that is not being
 /// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
 /// the façade's types pay nothing for being able to run in a simulation.
@@ -329,6 +362,8 @@ pub(crate) struct Outcome {
     pub schedule: Schedule,
     pub trace: Vec<TraceEvent>,
     pub steps: usize,
+    /// Where the panic that failed it happened (`file:line:column`; traced executions only).
+    pub panic_location: Option<String>,
 }
 
 impl Execution {
@@ -551,20 +586,125 @@ impl Execution {
         }
     }
 
+    /// Records an event of the simulator's own machinery (a park, its timeout): only in
+    /// fine-grained mode, whose traces show the primitives' inner workings.
+    #[inline]
+    fn record_inner(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
+        if self.config.record_trace && self.config.fine_grained {
+            self.record_event(inner, object, operation);
+        }
+    }
+
     #[cold]
     fn record_event(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
+        let thread = inner.current;
+        Self::record_for(inner, thread, object, operation);
+    }
+
+    /// Records an event of `thread`.
+    #[cold]
+    fn record_for(inner: &mut Inner, thread: usize, object: Option<(usize, &'static str)>, operation: &str) {
         let object = match object {
             Some((key, kind)) => Self::label(inner, key, kind),
             None => "-".to_owned(),
         };
         let event = TraceEvent {
-            thread: inner.threads[inner.current].name.clone(),
+            thread: inner.threads[thread].name.clone(),
             object,
             operation: operation.to_owned(),
             outcome: String::new(),
             time: inner.clock,
         };
         inner.trace.push(event);
+    }
+
+    /// The running thread starts operation `name` on `object` (tracing): it is its open
+    /// operation, unless it runs inside another primitive's operation.
+    #[cold]
+    fn open_operation(&self, object: usize, kind: &'static str, name: &'static str) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let thread = &mut inner.threads[current];
+        if thread.nested == 0 {
+            thread.open = Some(OpenOp { object, kind, name, recorded: false, blocked: false, outcome: None });
+        }
+    }
+
+    /// The running thread's operation `name` on `object` takes effect now (after its scheduling
+    /// point): its event. An inner operation of another primitive's (a `Condition`'s probe of
+    /// its lock) shows only in fine-grained mode.
+    #[cold]
+    fn took_effect(&self, object: usize, kind: &'static str, name: &'static str) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        if inner.threads[current].nested > 0 {
+            if self.config.fine_grained {
+                self.record_event(&mut inner, Some((object, kind)), name);
+            }
+            return;
+        }
+        Self::record_open(&mut inner, current);
+    }
+
+    /// Records `thread`'s open operation's event, if it is not in the trace.
+    fn record_open(inner: &mut Inner, thread: usize) {
+        let Some(mut op) = inner.threads[thread].open else { return };
+        if op.recorded {
+            return;
+        }
+        Self::record_for(inner, thread, Some((op.object, op.kind)), op.name);
+        if let Some(outcome) = op.outcome.take() {
+            if let Some(event) = inner.trace.last_mut() {
+                event.outcome = outcome.to_owned();
+            }
+        }
+        op.recorded = true;
+        op.blocked = false;
+        inner.threads[thread].open = Some(op);
+    }
+
+    /// `thread` begins to wait in its open operation: a "blocks on" event (once per wait); the
+    /// operation's event, if recorded, is taken back (it is recorded when the wait ends).
+    #[cold]
+    fn record_blocks(inner: &mut Inner, thread: usize) {
+        let Some(mut op) = inner.threads[thread].open else { return };
+        if op.recorded {
+            let name = &inner.threads[thread].name;
+            let label = inner.labels.get(&op.object);
+            if let Some(at) = inner.trace.iter().rposition(|e| &e.thread == name && Some(&e.object) == label) {
+                if inner.trace[at].operation == op.name {
+                    inner.trace.remove(at);
+                }
+            }
+            op.recorded = false;
+        }
+        if !op.blocked {
+            op.blocked = true;
+            inner.threads[thread].open = Some(op);
+            Self::record_for(inner, thread, Some((op.object, op.kind)), &format!("blocks on ({})", op.name));
+        } else {
+            inner.threads[thread].open = Some(op);
+        }
+    }
+
+    /// The running thread enters (`true`) or leaves an inner operation of a primitive (see
+    /// `Scheduler::nested_operations`); leaving the outermost, its open operation has taken
+    /// effect.
+    pub(crate) fn nested_operations(&self, enter: bool) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let thread = &mut inner.threads[current];
+        if enter {
+            thread.nested += 1;
+        } else {
+            thread.nested = thread.nested.saturating_sub(1);
+            if thread.nested == 0 {
+                Self::record_open(&mut inner, current);
+            }
+        }
     }
 
     /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
@@ -580,6 +720,10 @@ impl Execution {
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
             self.touch_now(object, write);
+        }
+        if self.config.record_trace {
+            // Its event comes now that it runs, after the other threads' steps before it.
+            self.took_effect(object, kind, name);
         }
     }
 
@@ -648,6 +792,10 @@ impl Execution {
         self.schedule_point();
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
+        if self.config.record_trace {
+            // Granted now: its event comes after the step that let it go.
+            self.took_effect(object, kind, name);
+        }
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -679,6 +827,9 @@ impl Execution {
             thread.unready.set(announced && !ready_now);
             if announced && !ready_now && self.config.track_footprints {
                 inner.newly_blocked.push((current, key));
+            }
+            if announced && !ready_now && self.config.record_trace && inner.threads[current].nested == 0 {
+                Self::record_blocks(&mut inner, current);
             }
         }
         if !ready_now {
@@ -745,7 +896,9 @@ impl Execution {
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);
             }
-            self.record(&mut inner, Some((object, kind)), name);
+        }
+        if self.config.record_trace {
+            self.open_operation(object, kind, name);
         }
     }
 
@@ -771,6 +924,18 @@ impl Execution {
             return;
         }
         let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        if let Some(op) = &mut inner.threads[current].open {
+            if op.object == object && !op.recorded {
+                // Its event comes when it takes effect.
+                op.outcome = Some(result);
+                return;
+            }
+        }
+        if inner.threads[current].nested > 0 && !self.config.fine_grained {
+            // An inner operation, not in the trace.
+            return;
+        }
         let Some(label) = inner.labels.get(&object).cloned() else { return };
         let thread = inner.threads[inner.current].name.clone();
         if let Some(event) = inner.trace.iter_mut().rev().find(|e| e.thread == thread && e.object == label) {
@@ -1029,6 +1194,9 @@ impl Execution {
         if blocking && track {
             inner.newly_blocked.push((id, key));
         }
+        if blocking && self.config.record_trace && inner.threads[id].nested == 0 {
+            Self::record_blocks(inner, id);
+        }
         let Some(state) = &inner.threads[id].state else { return };
         self.quiet.set(self.quiet.get() + 1);
         self.recording.set(track);
@@ -1124,14 +1292,51 @@ impl Execution {
     /// Records a failure (the first one wins) and stops the execution at the next point.
     pub(crate) fn fail(&self, kind: FailureKind, message: String) {
         let mut inner = self.inner.borrow_mut();
-        let thread = inner.threads[inner.current].name.clone();
-        inner.failure.get_or_insert(Failure { kind, message, thread });
+        if inner.failure.is_some() {
+            return;
+        }
+        let current = inner.current;
+        if kind == FailureKind::Panic {
+            inner.failure_location = inner.threads[current].panic_location.clone();
+        }
+        let thread = inner.threads[current].name.clone();
+        inner.failure = Some(Failure { kind, message, thread });
     }
 
-    /// A panic reached the default excepthook.
-    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) {
+    /// The running thread panicked at `location` (from the panic hook; tracing only).
+    fn panicked_at(&self, location: &std::panic::Location<'_>) {
+        if !self.config.record_trace {
+            return;
+        }
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            let current = inner.current;
+            if let Some(thread) = inner.threads.get_mut(current) {
+                thread.panic_location = Some(format!("{}:{}:{}", location.file(), location.line(), location.column()));
+            }
+        }
+    }
+
+    /// A panic reached the default excepthook. Returns whether the hook prints it: only with
+    /// Python's behaviour (`python_panics`); otherwise the report shows it, once.
+    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) -> bool {
         if !self.config.python_panics {
             self.fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+        }
+        self.config.python_panics
+    }
+
+    /// Names the object at `object` `label` in traces and deadlock reports (see
+    /// `Scheduler::label_object`).
+    pub(crate) fn label_object(&self, object: usize, label: &str) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.labels.insert(object, label.to_owned()) {
+            // Events recorded before under the automatic label take the new one.
+            for event in inner.trace.iter_mut().filter(|e| e.object == old) {
+                event.object = label.to_owned();
+            }
         }
     }
 
@@ -1161,7 +1366,20 @@ impl Execution {
             inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, holds, main));
             inner.unfinished += usize::from(!options.daemon);
             if self.config.record_trace {
-                self.record(&mut inner, None, &format!("spawn thread {id}"));
+                let what = format!("spawn {}", inner.threads[id].name);
+                self.record(&mut inner, None, &what);
+                // The `Thread` object being started is this thread: it shows under its name.
+                let current = inner.current;
+                if let Some(op) = inner.threads[current].open.filter(|op| op.kind == "Thread") {
+                    let label = Self::label(&mut inner, op.object, op.kind);
+                    if label.starts_with("Thread#") {
+                        let named = format!("{} ({label})", inner.threads[id].name);
+                        for event in inner.trace.iter_mut().filter(|e| e.object == label) {
+                            event.object = named.clone();
+                        }
+                        inner.labels.insert(op.object, named);
+                    }
+                }
             }
             self.touch(&mut inner, spawn_key(id), true);
             id
@@ -1235,6 +1453,9 @@ impl Execution {
             awaiting: None,
             waited: Cell::new(false),
             unready: Cell::new(false),
+            open: None,
+            nested: 0,
+            panic_location: None,
         }
     }
 
@@ -1270,11 +1491,14 @@ impl Execution {
             thread.wake = None;
             inner.queues.entry(key).push_back(current);
             if self.config.record_trace {
-                let what = match inner.labels.get(&key) {
-                    Some(label) => format!("park on {label}"),
-                    None => "park".to_owned(),
-                };
-                self.record(&mut inner, None, &what);
+                if self.config.fine_grained {
+                    let what = match inner.labels.get(&key) {
+                        Some(label) => format!("park on {label}"),
+                        None => "park".to_owned(),
+                    };
+                    self.record(&mut inner, None, &what);
+                }
+                Self::record_blocks(&mut inner, current);
             }
         }
         self.critical(before_sleep);
@@ -1296,11 +1520,25 @@ impl Execution {
                 let (key, was_last) = info.unwrap_or((key, true));
                 self.critical(|| timed_out(key, was_last));
                 let mut inner = self.inner.borrow_mut();
-                self.record(&mut inner, None, "timed out");
+                self.record_inner(&mut inner, None, "timed out");
+                self.woke(&mut inner);
                 ParkResult::TimedOut
             }
-            Some(result) => result,
+            Some(result) => {
+                self.woke(&mut self.inner.borrow_mut());
+                result
+            }
             None => unreachable!("a blocked thread resumes only once woken"),
+        }
+    }
+
+    /// The running thread woke from a park (tracing): its open operation takes effect now,
+    /// unless it is still inside another primitive's operation (a `Condition.wait`, which
+    /// takes effect once it holds the lock again).
+    fn woke(&self, inner: &mut Inner) {
+        if self.config.record_trace && inner.threads[inner.current].nested == 0 {
+            let current = inner.current;
+            Self::record_open(inner, current);
         }
     }
 
@@ -1470,6 +1708,9 @@ impl Execution {
         if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
+            // A sleep is no primitive's operation: its park does not block one.
+            let current = inner.current;
+            inner.threads[current].open = None;
         }
         let key = &duration as *const Duration as usize;
         let deadline = self.now().checked_add(duration);
@@ -1534,6 +1775,7 @@ pub(crate) fn run_execution(
             timed: 0,
             fingerprint: FNV_OFFSET,
             fingerprinted: 0,
+            failure_location: None,
         }),
         strategy,
         run_state: RefCell::new(None),
@@ -1686,5 +1928,6 @@ pub(crate) fn run_execution(
         schedule: inner.schedule,
         trace: inner.trace,
         steps: inner.steps,
+        panic_location: inner.failure_location,
     }
 }

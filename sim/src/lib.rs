@@ -198,8 +198,18 @@ impl Scheduler for Sim {
     }
 
     #[inline]
-    fn unhandled_panic(thread: &str, message: &str) {
-        current().unhandled_panic(thread, message);
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
+        current().unhandled_panic(thread, message)
+    }
+
+    #[inline]
+    fn nested_operations(enter: bool) {
+        current().nested_operations(enter);
+    }
+
+    #[inline]
+    fn label_object(object: usize, label: &str) {
+        current().label_object(object, label);
     }
 
     #[inline]
@@ -353,7 +363,12 @@ fn install_quiet_panic_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
+            if QUIET.try_with(Cell::get).unwrap_or(false) {
+                // Shown in the report, with where it happened (the simulated thread's panic).
+                if let Some(location) = info.location() {
+                    execution::note_panic(location);
+                }
+            } else {
                 previous(info);
             }
         }));
@@ -685,6 +700,7 @@ impl Explorer {
             token,
             seed,
             strategy,
+            location: traced.panic_location,
             trace: traced.trace,
             shrunk: shrunk.map(|(s, trace)| (s.printable_token(), trace)),
             preemptions: (preemptions, shrunk_preemptions),

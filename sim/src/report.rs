@@ -98,6 +98,8 @@ pub struct Stats {
 pub struct Report {
     /// The failure.
     pub failure: Failure,
+    /// Where the panic happened (`file:line:column`), for a panic.
+    pub location: Option<String>,
     /// The replay token: `WEFT_REPLAY=<token>` re-runs exactly this execution.
     pub token: String,
     /// The seed of the strategy that found it (`None` for exhaustive search and replays).
@@ -132,6 +134,9 @@ impl fmt::Display for Report {
         writeln!(f, "weft simulation found a failure: {}", failure.kind)?;
         writeln!(f, "  thread:   {}", failure.thread)?;
         writeln!(f, "  message:  {}", failure.message)?;
+        if let Some(location) = &self.location {
+            writeln!(f, "  at:       {location}")?;
+        }
         if let FailureKind::Deadlock(blocked) = &failure.kind {
             writeln!(f, "  blocked threads:")?;
             for b in blocked {

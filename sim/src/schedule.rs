@@ -44,7 +44,9 @@ impl Schedule {
         while i < self.choices.len() {
             let (chosen, of) = (self.choices[i].chosen, self.choices[i].of);
             let mut run = 1;
-            while i + run < self.choices.len() && self.choices[i + run].chosen == chosen && self.choices[i + run].of == of
+            while i + run < self.choices.len()
+                && self.choices[i + run].chosen == chosen
+                && self.choices[i + run].of == of
             {
                 run += 1;
             }
@@ -297,10 +299,8 @@ mod tests {
 
     #[test]
     fn long_uniform_tokens_stay_short() {
-        let schedule = Schedule {
-            choices: vec![Choice { chosen: 1, of: 2, preemptible: true }; 100_000],
-            fingerprint: 7,
-        };
+        let schedule =
+            Schedule { choices: vec![Choice { chosen: 1, of: 2, preemptible: true }; 100_000], fingerprint: 7 };
         assert!(schedule.token().len() < 30, "{}", schedule.token());
         assert_eq!(Schedule::parse_token(&schedule.token()).unwrap().choices.len(), 100_000);
     }
