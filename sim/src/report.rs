@@ -18,13 +18,20 @@ pub struct TraceEvent {
     pub time: Duration,
 }
 
-impl fmt::Display for TraceEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>10.3?}  {:<14} {:<20} {}", self.time, self.thread, self.object, self.operation)?;
+impl TraceEvent {
+    /// Writes the event with its thread and object in columns of these widths.
+    fn write(&self, f: &mut fmt::Formatter<'_>, thread: usize, object: usize) -> fmt::Result {
+        write!(f, "{:>10.3?}  {:<thread$} {:<object$} {}", self.time, self.thread, self.object, self.operation)?;
         if !self.outcome.is_empty() {
             write!(f, " → {}", self.outcome)?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, 14, 20)
     }
 }
 
@@ -122,8 +129,16 @@ fn write_trace(f: &mut fmt::Formatter<'_>, trace: &[TraceEvent]) -> fmt::Result 
     if skip > 0 {
         writeln!(f, "  … {skip} earlier events …")?;
     }
+    // Columns as wide as the names shown (within reason).
+    let width = |name: fn(&TraceEvent) -> usize, least: usize| {
+        trace.iter().skip(skip).map(name).max().unwrap_or(0).clamp(least, 40)
+    };
+    let thread = width(|e| e.thread.chars().count(), 12);
+    let object = width(|e| e.object.chars().count(), 14);
     for (i, event) in trace.iter().enumerate().skip(skip) {
-        writeln!(f, "  {:>5}  {event}", i + 1)?;
+        write!(f, "  {:>5}  ", i + 1)?;
+        event.write(f, thread, object)?;
+        writeln!(f)?;
     }
     Ok(())
 }
@@ -133,7 +148,7 @@ impl fmt::Display for Report {
         let failure = &self.failure;
         writeln!(f, "weft simulation found a failure: {}", failure.kind)?;
         writeln!(f, "  thread:   {}", failure.thread)?;
-        writeln!(f, "  message:  {}", failure.message)?;
+        writeln!(f, "  message:  {}", failure.message.trim_end().replace('\n', "\n            "))?;
         if let Some(location) = &self.location {
             writeln!(f, "  at:       {location}")?;
         }
@@ -173,7 +188,13 @@ impl fmt::Display for Report {
 
 /// The cycle among blocked threads, if one thread waits on what another holds, and so on back.
 fn deadlock_cycle(blocked: &[BlockedThread]) -> Option<String> {
-    let holder = |object: &str| blocked.iter().position(|b| b.holds.iter().any(|h| h == object));
+    // Whoever holds the object, or the thread it is (a join waits on the thread itself).
+    let holder = |object: &str| {
+        blocked.iter().position(|b| {
+            b.holds.iter().any(|h| h == object)
+                || object.strip_prefix(b.thread.as_str()).is_some_and(|rest| rest.starts_with(" (Thread#"))
+        })
+    };
     for start in 0..blocked.len() {
         let mut path = vec![start];
         let mut at = start;
