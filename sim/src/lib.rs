@@ -387,8 +387,9 @@ enum StrategyKind {
 /// Explores the interleavings of a model: which strategy, how many executions, how long.
 ///
 /// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
-/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token to
-/// replay instead of exploring).
+/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
+/// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
+/// says so on stderr, so that a variable left set in a shell cannot pass for a check).
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,
@@ -446,7 +447,27 @@ impl Explorer {
         self
     }
 
-    /// Replays the execution a report's token describes.
+    /// Replays the execution a report's token describes: the token as printed (`weft2:…`), or
+    /// `@path` of a file holding it (reports write tokens longer than about 4 KB to a file under
+    /// the target directory, `target/weft/`, and print `@path`).
+    ///
+    /// A token records every decision with its number of options, and a fingerprint of the
+    /// model's first operations. A replay that does not fit — another model, a token cut short, a
+    /// model that takes more or fewer decisions — fails with [`FailureKind::ReplayMismatch`]
+    /// ("this token was recorded for a different program") rather than passing.
+    ///
+    /// ```
+    /// use weft_sim::{Explorer, FailureKind};
+    /// let report = Explorer::random_walk(1).run(|| panic!("boom")).unwrap_err();
+    /// let again = Explorer::replay(&report.token).run(|| panic!("boom")).unwrap_err();
+    /// assert_eq!(again.failure, report.failure);
+    /// let other = Explorer::replay(&report.token).run(|| {
+    ///     weft_core::Lock::<weft_sim::Sim>::new().acquire();
+    /// });
+    /// assert_eq!(other.unwrap_err().failure.kind, FailureKind::ReplayMismatch);
+    /// ```
+    ///
+    /// A malformed token makes [`Explorer::run`] panic with a message saying what is wrong.
     pub fn replay(token: &str) -> Self {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
@@ -536,12 +557,13 @@ impl Explorer {
     /// failure found.
     ///
     /// # Errors
-    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, or a replay that
-    /// diverged.
+    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, a replay that
+    /// diverged, or a replay token that does not fit the model.
     ///
     /// # Panics
-    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, or if called
-    /// inside a simulation.
+    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, from an
+    /// older version of weft, or names a file that cannot be read (the message says which), or
+    /// if called inside a simulation.
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
