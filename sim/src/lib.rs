@@ -588,8 +588,9 @@ impl Explorer {
         QUIET.with(|q| q.set(was_quiet));
         result.unwrap_or_else(|payload| {
             // The quiet hook kept this panic (of the simulator, not of the model) silent, and
-            // `resume_unwind` would not print it either: panic again, now that the hook prints.
-            panic!("weft: the simulator panicked: {}", panic_message(&*payload))
+            // `resume_unwind` does not print: say it here (where `cargo test` captures it).
+            eprintln!("weft: the exploration panicked: {}", panic_message(&*payload));
+            std::panic::resume_unwind(payload)
         })
     }
 

@@ -27,6 +27,9 @@ pub struct Schedule {
     pub fingerprint: u32,
 }
 
+/// The most decisions a token may hold (a corrupt one must not exhaust memory).
+const MAX_DECISIONS: u64 = 1 << 25;
+
 /// The prefix of replay tokens of this format version.
 pub const TOKEN_PREFIX: &str = "weft2:";
 
@@ -121,7 +124,7 @@ impl Schedule {
             let (Ok(of), Ok(chosen)) = (u32::try_from(of), u32::try_from(chosen)) else {
                 return Err("the replay token is corrupt (a choice out of range)".to_owned());
             };
-            if chosen >= of || run == 0 || run > (1 << 32) {
+            if chosen >= of || run == 0 || run > MAX_DECISIONS - choices.len() as u64 {
                 return Err(format!(
                     "the replay token is corrupt (option {chosen} of {of}, {run} times, at decision {})",
                     choices.len() + 1
@@ -303,6 +306,17 @@ mod tests {
             Schedule { choices: vec![Choice { chosen: 1, of: 2, preemptible: true }; 100_000], fingerprint: 7 };
         assert!(schedule.token().len() < 30, "{}", schedule.token());
         assert_eq!(Schedule::parse_token(&schedule.token()).unwrap().choices.len(), 100_000);
+    }
+
+    #[test]
+    fn a_corrupt_run_does_not_exhaust_memory() {
+        let mut bytes = vec![0; 4];
+        put_varint(&mut bytes, 2);
+        put_varint(&mut bytes, 0);
+        put_varint(&mut bytes, 1 << 40);
+        let mut token = String::from(TOKEN_PREFIX);
+        base64url(&bytes, &mut token);
+        assert!(Schedule::parse_token(&token).unwrap_err().contains("corrupt"));
     }
 
     #[test]
