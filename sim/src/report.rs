@@ -100,7 +100,38 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
-/// A failure the simulator found, with everything needed to act on it.
+/// A failure the simulator found, with everything needed to act on it. Its `Display` shows the
+/// failure (message, and where a panic happened), the blocked threads of a deadlock, the replay
+/// token, and the trace: each operation when it took effect, a `blocks on (…)` event where a
+/// thread began to wait, threads under their names and objects under their labels.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Thread};
+/// use weft_sim::{Explorer, Sim};
+///
+/// let report = Explorer::exhaustive()
+///     .run(|| {
+///         let (a, b) = (Arc::new(Lock::<Sim>::new()), Arc::new(Lock::<Sim>::new()));
+///         a.label("accounts");
+///         b.label("ledger");
+///         let (a2, b2) = (a.clone(), b.clone());
+///         let auditor = Thread::<Sim>::builder().name("auditor").build(move || {
+///             let _l = b2.lock();
+///             let _a = a2.lock();
+///         });
+///         auditor.start().unwrap();
+///         let _a = a.lock();
+///         let _l = b.lock();
+///         drop((_l, _a));
+///         auditor.join().unwrap();
+///     })
+///     .unwrap_err();
+/// let text = report.to_string();
+/// assert!(text.contains("MainThread waits on ledger and holds accounts"), "{text}");
+/// assert!(text.contains("auditor waits on accounts and holds ledger"), "{text}");
+/// assert!(text.contains("blocks on (acquire)"), "{text}");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Report {
     /// The failure.
