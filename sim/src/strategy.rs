@@ -863,7 +863,8 @@ impl Strategy for Replay {
         if fingerprint != self.fingerprint {
             return Some(format!(
                 "{DIFFERENT_PROGRAM}: the model's first operations are not the ones it recorded (fingerprint \
-                 {fingerprint:08x}, recorded {:08x})",
+                 {fingerprint:08x}, recorded {:08x}); replay it on the model that reported it, or explore this \
+                 one for a token of its own",
                 self.fingerprint
             ));
         }
