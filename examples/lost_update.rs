@@ -38,6 +38,9 @@ fn deposit_fixed(account: &Account) {
 /// `threads` threads each make `deposits` deposits; returns the final balance.
 fn bank(deposit: fn(&Account), threads: usize, deposits: usize) -> usize {
     let account = Arc::new(Account { lock: Lock::new(), balance: AtomicUsize::new(0) });
+    // Names in the simulator's report (in place, now that the account is in its `Arc`).
+    account.lock.label("account.lock");
+    account.balance.label("account.balance");
     let workers: Vec<Thread> = (0..threads)
         .map(|i| {
             let account = account.clone();

@@ -79,6 +79,8 @@ macro_rules! with_hooks {
             releases => sim_releases(object: usize);
             observe => sim_observe(address: usize);
             internal_section => sim_internal_section(enter: bool);
+            nested_operations => sim_nested_operations(enter: bool);
+            label_object => sim_label_object(object: usize, label: &str);
         }
     };
 }
@@ -279,7 +281,7 @@ impl Scheduler for Auto {
 
     with_hooks!(forward_hooks);
 
-    fn unhandled_panic(thread: &str, message: &str) {
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
         dispatch!(unhandled_panic(thread, message))
     }
 

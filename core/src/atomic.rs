@@ -24,6 +24,13 @@ pub struct AtomicUsize<S: Scheduler> {
 }
 
 impl<S: Scheduler> AtomicUsize<S> {
+    /// Names this atomic `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.key(), label);
+        self
+    }
+
     const KIND: &'static str = "AtomicUsize";
 
     /// A cell holding `value`.
@@ -105,6 +112,13 @@ pub struct AtomicBool<S: Scheduler> {
 }
 
 impl<S: Scheduler> AtomicBool<S> {
+    /// Names this atomic `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.key(), label);
+        self
+    }
+
     const KIND: &'static str = "AtomicBool";
 
     /// A cell holding `value`.

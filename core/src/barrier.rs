@@ -74,6 +74,13 @@ pub struct Barrier<S: Scheduler> {
 }
 
 impl<S: Scheduler> Barrier<S> {
+    /// Names this barrier `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.key(), label);
+        self
+    }
+
     /// A barrier for `parties` threads, with no action and no default timeout.
     ///
     /// # Errors

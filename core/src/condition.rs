@@ -58,6 +58,13 @@ impl<S: Scheduler> Default for Condition<S> {
 }
 
 impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
+    /// Names this condition (not its lock, which has a label of its own) `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.key(), label);
+        self
+    }
+
     /// A condition on `lock` (Python's `Condition(lock)`). Pass `&lock` or an `Arc` to keep
     /// using the lock elsewhere.
     pub fn with_lock(lock: L) -> Self {
@@ -149,14 +156,32 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
         // As CPython: ownership is checked before the timeout.
-        if !self.lock.is_owned() {
+        if !self.lock_is_owned() {
             return Err(Error::WaitUnacquired);
         }
         self.wait_until(deadline::<S>(timeout)?)
     }
 
+    /// Whether the caller may wait and notify, asked by the condition's own operations: an
+    /// inner operation of theirs (see [`Scheduler::nested_operations`]).
+    fn lock_is_owned(&self) -> bool {
+        S::nested_operations(true);
+        let owned = self.lock.is_owned();
+        S::nested_operations(false);
+        owned
+    }
+
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
         S::operation(self.key(), "Condition", "wait");
+        // The lock's release, the wait and the re-acquire are one operation: its event comes
+        // when it returns, holding the lock.
+        S::nested_operations(true);
+        let result = self.wait_nested(deadline);
+        S::nested_operations(false);
+        result
+    }
+
+    fn wait_nested(&self, deadline: Option<Instant>) -> Result<bool, Error> {
         if !self.lock.is_owned() {
             return Err(Error::WaitUnacquired);
         }
@@ -222,7 +247,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
             return Ok(result);
         }
         // As CPython: only a call that has to wait checks ownership, then the timeout.
-        if !self.lock.is_owned() {
+        if !self.lock_is_owned() {
             return Err(Error::WaitUnacquired);
         }
         let deadline = deadline::<S>(timeout)?;
@@ -262,7 +287,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     fn notify_slow(&self, n: usize) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify");
         Self::keep_ident();
-        if !self.lock.is_owned() {
+        if !self.lock_is_owned() {
             return Err(Error::NotifyUnacquired);
         }
         for _ in 0..n {
@@ -291,7 +316,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     fn notify_all_slow(&self) -> Result<(), Error> {
         S::operation(self.key(), "Condition", "notify_all");
         Self::keep_ident();
-        if !self.lock.is_owned() {
+        if !self.lock_is_owned() {
             return Err(Error::NotifyUnacquired);
         }
         self.requeue(true);

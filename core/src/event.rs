@@ -32,6 +32,13 @@ pub struct Event<S: Scheduler> {
 }
 
 impl<S: Scheduler> Event<S> {
+    /// Names this event `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.key(), label);
+        self
+    }
+
     /// A new event, not set.
     pub fn new() -> Self {
         Event { state: S::AtomicU8::new(0) }

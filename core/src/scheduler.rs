@@ -356,11 +356,32 @@ pub trait Scheduler: Sized + Send + Sync + 'static {
     }
 
     /// A panic escaped a thread's target and no custom excepthook is installed: the default
-    /// hook is about to print it (Python's behaviour). The real backend does nothing more; a
-    /// simulator fails the execution, since the model did not opt into Python's behaviour.
+    /// hook is about to print it (Python's behaviour). Returns whether it should print it. The
+    /// real backend does nothing more (it prints); a simulator fails the execution, since the
+    /// model did not opt into Python's behaviour, and shows the panic once, in its report,
+    /// rather than on each of the executions that replay it.
     #[inline(always)]
-    fn unhandled_panic(thread: &str, message: &str) {
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
         let _ = (thread, message);
+        true
+    }
+
+    /// The calling thread enters (`true`) or leaves (`false`) the part of a primitive's
+    /// operation that runs other primitives' operations (a `Condition.wait` releasing and
+    /// re-acquiring its lock): a simulator shows those inner operations only in fine-grained
+    /// traces, and records the outer operation's event when the outermost part is left. Calls
+    /// pair up on every path. The real backend does nothing.
+    #[inline(always)]
+    fn nested_operations(enter: bool) {
+        let _ = enter;
+    }
+
+    /// Gives the object at `object` (the address a primitive announces its operations with)
+    /// the name `label` in a simulator's traces and deadlock reports, for the rest of the
+    /// execution or until the object is dropped. The real backend does nothing.
+    #[inline(always)]
+    fn label_object(object: usize, label: &str) {
+        let _ = (object, label);
     }
 
     // ---- parking ----

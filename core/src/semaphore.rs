@@ -194,6 +194,13 @@ pub struct Semaphore<S: Scheduler> {
 }
 
 impl<S: Scheduler> Semaphore<S> {
+    /// Names this semaphore `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.counter.key(), label);
+        self
+    }
+
     const KIND: &'static str = "Semaphore";
 
     /// A semaphore holding `value` units.
@@ -263,6 +270,13 @@ pub struct BoundedSemaphore<S: Scheduler> {
 }
 
 impl<S: Scheduler> BoundedSemaphore<S> {
+    /// Names this semaphore `label` in a simulator's traces and deadlock reports; returns it.
+    /// See [`crate::Lock::label`].
+    pub fn label(&self, label: &str) -> &Self {
+        S::label_object(self.counter.key(), label);
+        self
+    }
+
     const KIND: &'static str = "BoundedSemaphore";
 
     /// A bounded semaphore holding `value` units, never more.

@@ -517,8 +517,9 @@ fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) 
     let outcome = catch_unwind(AssertUnwindSafe(|| match hook {
         Some(hook) => hook(&args),
         None => {
-            S::unhandled_panic(&thread.name(), &args.message);
-            excepthook(&args)
+            if S::unhandled_panic(&thread.name(), &args.message) {
+                excepthook(&args)
+            }
         }
     }));
     if let Err(hook_payload) = outcome {

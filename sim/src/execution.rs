@@ -14,7 +14,7 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use weft_core::{ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
-use crate::schedule::{Choice, Schedule};
+use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
 use crate::strategy::{Footprint, Point, StepInfo, Strategy};
 use crate::Sim;
 
@@ -65,6 +65,27 @@ struct SimThread {
     /// Set when its blocking operation was found not ready and nothing released the object
     /// since: it stays not ready without testing again (see [`Execution::releases`]).
     unready: Cell<bool>,
+    /// The operation it runs now, for the trace (kept only while tracing).
+    open: Option<OpenOp>,
+    /// How deep it is in primitives' inner operations (`Scheduler::nested_operations`).
+    nested: u32,
+    /// Where its last panic happened (`file:line:column`), from the panic hook.
+    panic_location: Option<String>,
+}
+
+/// The operation a thread runs now, for the trace: its event is recorded when it takes effect
+/// (a lock granted, a wait woken), and a "blocks on" event marks the start of its waiting.
+#[derive(Clone, Copy, Debug)]
+struct OpenOp {
+    object: usize,
+    kind: &'static str,
+    name: &'static str,
+    /// Its event is in the trace (it took effect, and has not blocked since).
+    recorded: bool,
+    /// It blocked, and its "blocks on" event is in the trace.
+    blocked: bool,
+    /// How it ended, if the primitive said so before its event was recorded.
+    outcome: Option<&'static str>,
 }
 
 /// A thread's `ThreadState<S>` for a scheduler `S` other than [`Sim`] (the façade's), kept among
@@ -211,6 +232,12 @@ struct Inner {
     unfinished: usize,
     /// Threads blocked with a deadline (when none, time cannot move).
     timed: usize,
+    /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
+    /// it covers.
+    fingerprint: u32,
+    fingerprinted: u32,
+    /// Where the panic that failed the execution happened (tracing only).
+    failure_location: Option<String>,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -249,6 +276,8 @@ pub(crate) struct Execution {
     trail: Cell<u64>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
+    /// Whether to compute the program's fingerprint (replays and traced executions).
+    fingerprinting: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
     /// reduction): the fast path of `atomic_access`.
     plain_atomics: bool,
@@ -263,6 +292,9 @@ pub(crate) struct Execution {
 fn mix(trail: u64, value: u64) -> u64 {
     (trail.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
+
+/// How many operations of an execution its fingerprint covers.
+const FINGERPRINT_OPERATIONS: u32 = 64;
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
 const CLOCK_BIT: u64 = 1;
@@ -302,6 +334,16 @@ pub(crate) fn object_dropped(address: usize) {
     if !ptr.is_null() {
         // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
         unsafe { &*ptr }.forget(address);
+    }
+}
+
+/// A panic is under way at `location` on this OS thread (called by the panic hook): the running
+/// simulated thread's, if a simulation runs here.
+pub(crate) fn note_panic(location: &std::panic::Location<'_>) {
+    let ptr = CURRENT.with(Cell::get);
+    if !ptr.is_null() {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.panicked_at(location);
     }
 }
 
@@ -355,8 +397,10 @@ pub(crate) struct Outcome {
     pub steps: usize,
     /// A hash of the steps taken (thread, options, operations): replaying the schedule of a
     /// deterministic model gives the same trail. Within one process only (it hashes the
-    /// addresses of static operation names).
+    /// addresses of static operation names), unlike the token's fingerprint.
     pub trail: u64,
+    /// Where the panic that failed it happened (`file:line:column`; traced executions only).
+    pub panic_location: Option<String>,
 }
 
 impl Execution {
@@ -610,20 +654,125 @@ impl Execution {
         }
     }
 
+    /// Records an event of the simulator's own machinery (a park, its timeout): only in
+    /// fine-grained mode, whose traces show the primitives' inner workings.
+    #[inline]
+    fn record_inner(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
+        if self.config.record_trace && self.config.fine_grained {
+            self.record_event(inner, object, operation);
+        }
+    }
+
     #[cold]
     fn record_event(&self, inner: &mut Inner, object: Option<(usize, &'static str)>, operation: &str) {
+        let thread = inner.current;
+        Self::record_for(inner, thread, object, operation);
+    }
+
+    /// Records an event of `thread`.
+    #[cold]
+    fn record_for(inner: &mut Inner, thread: usize, object: Option<(usize, &'static str)>, operation: &str) {
         let object = match object {
             Some((key, kind)) => Self::label(inner, key, kind),
             None => "-".to_owned(),
         };
         let event = TraceEvent {
-            thread: inner.threads[inner.current].name.clone(),
+            thread: inner.threads[thread].name.clone(),
             object,
             operation: operation.to_owned(),
             outcome: String::new(),
             time: inner.clock,
         };
         inner.trace.push(event);
+    }
+
+    /// The running thread starts operation `name` on `object` (tracing): it is its open
+    /// operation, unless it runs inside another primitive's operation.
+    #[cold]
+    fn open_operation(&self, object: usize, kind: &'static str, name: &'static str) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let thread = &mut inner.threads[current];
+        if thread.nested == 0 {
+            thread.open = Some(OpenOp { object, kind, name, recorded: false, blocked: false, outcome: None });
+        }
+    }
+
+    /// The running thread's operation `name` on `object` takes effect now (after its scheduling
+    /// point): its event. An inner operation of another primitive's (a `Condition`'s probe of
+    /// its lock) shows only in fine-grained mode.
+    #[cold]
+    fn took_effect(&self, object: usize, kind: &'static str, name: &'static str) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        if inner.threads[current].nested > 0 {
+            if self.config.fine_grained {
+                self.record_event(&mut inner, Some((object, kind)), name);
+            }
+            return;
+        }
+        Self::record_open(&mut inner, current);
+    }
+
+    /// Records `thread`'s open operation's event, if it is not in the trace.
+    fn record_open(inner: &mut Inner, thread: usize) {
+        let Some(mut op) = inner.threads[thread].open else { return };
+        if op.recorded {
+            return;
+        }
+        Self::record_for(inner, thread, Some((op.object, op.kind)), op.name);
+        if let Some(outcome) = op.outcome.take() {
+            if let Some(event) = inner.trace.last_mut() {
+                event.outcome = outcome.to_owned();
+            }
+        }
+        op.recorded = true;
+        op.blocked = false;
+        inner.threads[thread].open = Some(op);
+    }
+
+    /// `thread` begins to wait in its open operation: a "blocks on" event (once per wait); the
+    /// operation's event, if recorded, is taken back (it is recorded when the wait ends).
+    #[cold]
+    fn record_blocks(inner: &mut Inner, thread: usize) {
+        let Some(mut op) = inner.threads[thread].open else { return };
+        if op.recorded {
+            let name = &inner.threads[thread].name;
+            let label = inner.labels.get(&op.object);
+            if let Some(at) = inner.trace.iter().rposition(|e| &e.thread == name && Some(&e.object) == label) {
+                if inner.trace[at].operation == op.name {
+                    inner.trace.remove(at);
+                }
+            }
+            op.recorded = false;
+        }
+        if !op.blocked {
+            op.blocked = true;
+            inner.threads[thread].open = Some(op);
+            Self::record_for(inner, thread, Some((op.object, op.kind)), &format!("blocks on ({})", op.name));
+        } else {
+            inner.threads[thread].open = Some(op);
+        }
+    }
+
+    /// The running thread enters (`true`) or leaves an inner operation of a primitive (see
+    /// `Scheduler::nested_operations`); leaving the outermost, its open operation has taken
+    /// effect.
+    pub(crate) fn nested_operations(&self, enter: bool) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let thread = &mut inner.threads[current];
+        if enter {
+            thread.nested += 1;
+        } else {
+            thread.nested = thread.nested.saturating_sub(1);
+            if thread.nested == 0 {
+                Self::record_open(&mut inner, current);
+            }
+        }
     }
 
     /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
@@ -639,6 +788,10 @@ impl Execution {
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
             self.touch_now(object, write);
+        }
+        if self.config.record_trace {
+            // Its event comes now that it runs, after the other threads' steps before it.
+            self.took_effect(object, kind, name);
         }
     }
 
@@ -707,6 +860,10 @@ impl Execution {
         self.schedule_point();
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
+        if self.config.record_trace {
+            // Granted now: its event comes after the step that let it go.
+            self.took_effect(object, kind, name);
+        }
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -738,6 +895,9 @@ impl Execution {
             thread.unready.set(announced && !ready_now);
             if announced && !ready_now && self.config.track_footprints {
                 inner.newly_blocked.push((current, key));
+            }
+            if announced && !ready_now && self.config.record_trace && inner.threads[current].nested == 0 {
+                Self::record_blocks(&mut inner, current);
             }
         }
         if !ready_now {
@@ -795,6 +955,9 @@ impl Execution {
         if self.config.track_trail {
             self.trail.set(mix(mix(self.trail.get(), kind.as_ptr() as u64), name.as_ptr() as u64 ^ u64::from(write)));
         }
+        if self.fingerprinting {
+            self.add_to_fingerprint(kind, name);
+        }
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -804,7 +967,24 @@ impl Execution {
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);
             }
-            self.record(&mut inner, Some((object, kind)), name);
+        }
+        if self.config.record_trace {
+            self.open_operation(object, kind, name);
+        }
+    }
+
+    /// Adds the running thread's operation `name` on a `kind` to the program's fingerprint, if it
+    /// is one of the first [`FINGERPRINT_OPERATIONS`].
+    #[cold]
+    fn add_to_fingerprint(&self, kind: &str, name: &str) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.fingerprinted < FINGERPRINT_OPERATIONS {
+            inner.fingerprinted += 1;
+            let mut hash = fnv1a(inner.fingerprint, &(inner.current as u32).to_le_bytes());
+            hash = fnv1a(hash, kind.as_bytes());
+            hash = fnv1a(hash, &[0]);
+            hash = fnv1a(hash, name.as_bytes());
+            inner.fingerprint = fnv1a(hash, &[0]);
         }
     }
 
@@ -815,6 +995,18 @@ impl Execution {
             return;
         }
         let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        if let Some(op) = &mut inner.threads[current].open {
+            if op.object == object && !op.recorded {
+                // Its event comes when it takes effect.
+                op.outcome = Some(result);
+                return;
+            }
+        }
+        if inner.threads[current].nested > 0 && !self.config.fine_grained {
+            // An inner operation, not in the trace.
+            return;
+        }
         let Some(label) = inner.labels.get(&object).cloned() else { return };
         let thread = inner.threads[inner.current].name.clone();
         if let Some(event) = inner.trace.iter_mut().rev().find(|e| e.thread == thread && e.object == label) {
@@ -1108,6 +1300,9 @@ impl Execution {
             inner.newly_blocked.push((id, key));
         }
         Self::set_other_states_blocked_on(&inner.threads[id], key);
+        if blocking && self.config.record_trace && inner.threads[id].nested == 0 {
+            Self::record_blocks(inner, id);
+        }
         let Some(state) = &inner.threads[id].state else { return };
         self.quiet.set(self.quiet.get() + 1);
         self.recording.set(track);
@@ -1140,14 +1335,19 @@ impl Execution {
         }
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
-                inner.failure = Some(Failure {
-                    kind: FailureKind::Nondeterminism,
-                    message: format!(
-                        "the replay diverged ({reason}): the model is not deterministic (does it \
-                         depend on real time, randomness, addresses or a HashMap's order?)"
-                    ),
-                    thread: inner.threads[inner.current].name.clone(),
-                });
+                let strict = self.with_strategy(|s| s.strict());
+                let (kind, message) = if strict {
+                    (FailureKind::ReplayMismatch, format!("the replay cannot follow its token: {reason}"))
+                } else {
+                    (
+                        FailureKind::Nondeterminism,
+                        format!(
+                            "the replay diverged ({reason}): the model is not deterministic (does it \
+                             depend on real time, randomness, addresses or a HashMap's order?)"
+                        ),
+                    )
+                };
+                inner.failure = Some(Failure { kind, message, thread: inner.threads[inner.current].name.clone() });
             }
         }
     }
@@ -1198,14 +1398,51 @@ impl Execution {
     /// Records a failure (the first one wins) and stops the execution at the next point.
     pub(crate) fn fail(&self, kind: FailureKind, message: String) {
         let mut inner = self.inner.borrow_mut();
-        let thread = inner.threads[inner.current].name.clone();
-        inner.failure.get_or_insert(Failure { kind, message, thread });
+        if inner.failure.is_some() {
+            return;
+        }
+        let current = inner.current;
+        if kind == FailureKind::Panic {
+            inner.failure_location = inner.threads[current].panic_location.clone();
+        }
+        let thread = inner.threads[current].name.clone();
+        inner.failure = Some(Failure { kind, message, thread });
     }
 
-    /// A panic reached the default excepthook.
-    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) {
+    /// The running thread panicked at `location` (from the panic hook; tracing only).
+    fn panicked_at(&self, location: &std::panic::Location<'_>) {
+        if !self.config.record_trace {
+            return;
+        }
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            let current = inner.current;
+            if let Some(thread) = inner.threads.get_mut(current) {
+                thread.panic_location = Some(format!("{}:{}:{}", location.file(), location.line(), location.column()));
+            }
+        }
+    }
+
+    /// A panic reached the default excepthook. Returns whether the hook prints it: only with
+    /// Python's behaviour (`python_panics`); otherwise the report shows it, once.
+    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) -> bool {
         if !self.config.python_panics {
             self.fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+        }
+        self.config.python_panics
+    }
+
+    /// Names the object at `object` `label` in traces and deadlock reports (see
+    /// `Scheduler::label_object`).
+    pub(crate) fn label_object(&self, object: usize, label: &str) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.labels.insert(object, label.to_owned()) {
+            // Events recorded before under the automatic label take the new one.
+            for event in inner.trace.iter_mut().filter(|e| e.object == old) {
+                event.object = label.to_owned();
+            }
         }
     }
 
@@ -1235,7 +1472,20 @@ impl Execution {
             inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, holds, main));
             inner.unfinished += usize::from(!options.daemon);
             if self.config.record_trace {
-                self.record(&mut inner, None, &format!("spawn thread {id}"));
+                let what = format!("spawn {}", inner.threads[id].name);
+                self.record(&mut inner, None, &what);
+                // The `Thread` object being started is this thread: it shows under its name.
+                let current = inner.current;
+                if let Some(op) = inner.threads[current].open.filter(|op| op.kind == "Thread") {
+                    let label = Self::label(&mut inner, op.object, op.kind);
+                    if label.starts_with("Thread#") {
+                        let named = format!("{} ({label})", inner.threads[id].name);
+                        for event in inner.trace.iter_mut().filter(|e| e.object == label) {
+                            event.object = named.clone();
+                        }
+                        inner.labels.insert(op.object, named);
+                    }
+                }
             }
             self.touch(&mut inner, spawn_key(id), true);
             id
@@ -1314,6 +1564,9 @@ impl Execution {
             awaiting: None,
             waited: Cell::new(false),
             unready: Cell::new(false),
+            open: None,
+            nested: 0,
+            panic_location: None,
         }
     }
 
@@ -1349,11 +1602,14 @@ impl Execution {
             thread.wake = None;
             inner.queues.entry(key).push_back(current);
             if self.config.record_trace {
-                let what = match inner.labels.get(&key) {
-                    Some(label) => format!("park on {label}"),
-                    None => "park".to_owned(),
-                };
-                self.record(&mut inner, None, &what);
+                if self.config.fine_grained {
+                    let what = match inner.labels.get(&key) {
+                        Some(label) => format!("park on {label}"),
+                        None => "park".to_owned(),
+                    };
+                    self.record(&mut inner, None, &what);
+                }
+                Self::record_blocks(&mut inner, current);
             }
         }
         self.critical(before_sleep);
@@ -1375,11 +1631,25 @@ impl Execution {
                 let (key, was_last) = info.unwrap_or((key, true));
                 self.critical(|| timed_out(key, was_last));
                 let mut inner = self.inner.borrow_mut();
-                self.record(&mut inner, None, "timed out");
+                self.record_inner(&mut inner, None, "timed out");
+                self.woke(&mut inner);
                 ParkResult::TimedOut
             }
-            Some(result) => result,
+            Some(result) => {
+                self.woke(&mut self.inner.borrow_mut());
+                result
+            }
             None => unreachable!("a blocked thread resumes only once woken"),
+        }
+    }
+
+    /// The running thread woke from a park (tracing): its open operation takes effect now,
+    /// unless it is still inside another primitive's operation (a `Condition.wait`, which
+    /// takes effect once it holds the lock again).
+    fn woke(&self, inner: &mut Inner) {
+        if self.config.record_trace && inner.threads[inner.current].nested == 0 {
+            let current = inner.current;
+            Self::record_open(inner, current);
         }
     }
 
@@ -1549,6 +1819,9 @@ impl Execution {
         if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
+            // A sleep is no primitive's operation: its park does not block one.
+            let current = inner.current;
+            inner.threads[current].open = None;
         }
         if duration.is_zero() {
             // Python's `time.sleep(0)`: a yield.
@@ -1582,6 +1855,7 @@ pub(crate) fn run_execution(
     let strategy_follows = strategy.follows_a_schedule();
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
+    let fingerprinting = strategy_follows || config.record_trace;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -1596,7 +1870,7 @@ pub(crate) fn run_execution(
             labels: HashMap::new(),
             label_counts: HashMap::new(),
             trace: Vec::new(),
-            schedule: Schedule { choices },
+            schedule: Schedule { choices, fingerprint: 0 },
             steps: 0,
             failure: None,
             next: Some(0),
@@ -1614,6 +1888,9 @@ pub(crate) fn run_execution(
             pruned: false,
             unfinished: 0,
             timed: 0,
+            fingerprint: FNV_OFFSET,
+            fingerprinted: 0,
+            failure_location: None,
         }),
         strategy,
         run_state: RefCell::new(None),
@@ -1630,6 +1907,7 @@ pub(crate) fn run_execution(
         tearing_down: Cell::new(false),
         trail: Cell::new(0),
         replaying: strategy_follows,
+        fingerprinting,
         plain_atomics,
         detailed,
     };
@@ -1716,6 +1994,18 @@ pub(crate) fn run_execution(
 
     let trail = execution.trail.get();
     let mut inner = execution.inner.into_inner();
+    if execution.fingerprinting {
+        inner.schedule.fingerprint = inner.fingerprint;
+    }
+    if strategy_follows && !inner.pruned {
+        // SAFETY: as in `Execution::with_strategy`: the strategy is borrowed by this call, and
+        // the execution that shared it has ended.
+        if let Some(message) = unsafe { &*strategy }.finish(inner.schedule.fingerprint) {
+            // A token for another program: whatever happened is not what it recorded.
+            let thread = inner.threads.get(inner.current).map_or_else(|| "MainThread".to_owned(), |t| t.name.clone());
+            inner.failure = Some(Failure { kind: FailureKind::ReplayMismatch, message, thread });
+        }
+    }
     for thread in &mut inner.threads {
         if let Some(mut coroutine) = thread.coroutine.take() {
             // SAFETY: `force_reset` abandons the suspended coroutine without running the
@@ -1757,5 +2047,6 @@ pub(crate) fn run_execution(
         trace: inner.trace,
         steps: inner.steps,
         trail,
+        panic_location: inner.failure_location,
     }
 }

@@ -198,8 +198,18 @@ impl Scheduler for Sim {
     }
 
     #[inline]
-    fn unhandled_panic(thread: &str, message: &str) {
-        current().unhandled_panic(thread, message);
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
+        current().unhandled_panic(thread, message)
+    }
+
+    #[inline]
+    fn nested_operations(enter: bool) {
+        current().nested_operations(enter);
+    }
+
+    #[inline]
+    fn label_object(object: usize, label: &str) {
+        current().label_object(object, label);
     }
 
     #[inline]
@@ -353,7 +363,12 @@ fn install_quiet_panic_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(Cell::get) {
+            if QUIET.try_with(Cell::get).unwrap_or(false) {
+                // Shown in the report, with where it happened (the simulated thread's panic).
+                if let Some(location) = info.location() {
+                    execution::note_panic(location);
+                }
+            } else {
                 previous(info);
             }
         }));
@@ -372,8 +387,9 @@ enum StrategyKind {
 /// Explores the interleavings of a model: which strategy, how many executions, how long.
 ///
 /// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
-/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token to
-/// replay instead of exploring).
+/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
+/// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
+/// says so on stderr, so that a variable left set in a shell cannot pass for a check).
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,
@@ -434,7 +450,27 @@ impl Explorer {
         self
     }
 
-    /// Replays the execution a report's token describes.
+    /// Replays the execution a report's token describes: the token as printed (`weft2:…`), or
+    /// `@path` of a file holding it (reports write tokens longer than about 4 KB to a file under
+    /// the target directory, `target/weft/`, and print `@path`).
+    ///
+    /// A token records every decision with its number of options, and a fingerprint of the
+    /// model's first operations. A replay that does not fit — another model, a token cut short, a
+    /// model that takes more or fewer decisions — fails with [`FailureKind::ReplayMismatch`]
+    /// ("this token was recorded for a different program") rather than passing.
+    ///
+    /// ```
+    /// use weft_sim::{Explorer, FailureKind};
+    /// let report = Explorer::random_walk(1).run(|| panic!("boom")).unwrap_err();
+    /// let again = Explorer::replay(&report.token).run(|| panic!("boom")).unwrap_err();
+    /// assert_eq!(again.failure, report.failure);
+    /// let other = Explorer::replay(&report.token).run(|| {
+    ///     weft_core::Lock::<weft_sim::Sim>::new().acquire();
+    /// });
+    /// assert_eq!(other.unwrap_err().failure.kind, FailureKind::ReplayMismatch);
+    /// ```
+    ///
+    /// A malformed token makes [`Explorer::run`] panic with a message saying what is wrong.
     pub fn replay(token: &str) -> Self {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
@@ -497,6 +533,13 @@ impl Explorer {
 
     fn with_env_overrides(mut self) -> Self {
         if let Ok(token) = std::env::var("WEFT_REPLAY") {
+            // Loud: a variable left set in a shell silently turns every exploration into one replay.
+            let shown: String = token.chars().take(32).collect();
+            let more = if token.chars().count() > 32 { "…" } else { "" };
+            eprintln!(
+                "weft: WEFT_REPLAY is set: replaying {shown}{more} instead of {} (unset WEFT_REPLAY to explore)",
+                kind_name(&self.strategy)
+            );
             self.strategy = StrategyKind::Replay(token);
         }
         if let Some(seed) = std::env::var("WEFT_SEED").ok().and_then(|s| s.parse().ok()) {
@@ -517,16 +560,23 @@ impl Explorer {
     /// failure found.
     ///
     /// # Errors
-    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, or a replay that
-    /// diverged.
+    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, a replay that
+    /// diverged, or a replay token that does not fit the model.
     ///
     /// # Panics
-    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, or if called
-    /// inside a simulation.
+    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, from an
+    /// older version of weft, or names a file that cannot be read (the message says which), or
+    /// if called inside a simulation.
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
         let explorer = self.clone().with_env_overrides();
+        // A malformed token panics here, where the panic hook still prints the message.
+        if let StrategyKind::Replay(token) = &explorer.strategy {
+            if let Err(e) = Schedule::parse_token(token) {
+                panic!("weft: cannot replay {}: {e}", shorten(token));
+            }
+        }
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
@@ -539,7 +589,12 @@ impl Explorer {
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
         OUTSIDE_IDENT.with(|kept| kept.replace(outside));
         QUIET.with(|q| q.set(was_quiet));
-        result.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        result.unwrap_or_else(|payload| {
+            // The quiet hook kept this panic (of the simulator, not of the model) silent, and
+            // `resume_unwind` does not print: say it here (where `cargo test` captures it).
+            eprintln!("weft: the exploration panicked: {}", panic_message(&*payload));
+            std::panic::resume_unwind(payload)
+        })
     }
 
     /// Like [`Explorer::run`], but panics with the report on failure (for tests).
@@ -662,7 +717,7 @@ impl Explorer {
     ) -> Option<(Schedule, Failure)> {
         for (execution, schedule, trail) in &sample.kept {
             let choices: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
-            let mut replay = Replay::new(choices);
+            let mut replay = Replay::lenient(choices);
             replay.next_execution();
             let outcome = run_execution(model, &mut replay, self.config(false, false, true), pool);
             let diverged = replay.divergence().map(str::to_owned);
@@ -682,13 +737,14 @@ impl Explorer {
         None
     }
 
+    /// Replays `chosen` leniently (see [`Replay`]), with the trace on.
     fn replay_outcome(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
-        choices: Vec<u32>,
+        chosen: Vec<u32>,
         pool: &mut Buffers,
     ) -> execution::Outcome {
-        let mut replay = Replay::new(choices);
+        let mut replay = Replay::lenient(chosen);
         replay.next_execution();
         run_execution(model, &mut replay, self.config(true, false, false), pool)
     }
@@ -703,18 +759,27 @@ impl Explorer {
         pool: &mut Buffers,
     ) -> Report {
         let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
-        // Replay with the trace on: the same failure, now with its events.
-        let traced = self.replay_outcome(model, chosen.clone(), pool);
-        let failure = match traced.failure.clone() {
-            Some(failure) => failure,
-            None if failure.kind == FailureKind::Nondeterminism => failure,
-            // The same choices, and no failure: what failed depends on something else.
-            None => nondeterministic(&format!(
-                "the failure found ({}: {}) did not happen again when its schedule was replayed",
-                failure.kind, failure.message
-            )),
+        // Replay with the trace on: the same failure, now with its events (and the program's
+        // fingerprint, for the token).
+        let traced = self.replay_outcome(model, chosen, pool);
+        let mismatch = failure.kind == FailureKind::ReplayMismatch;
+        let (failure, token) = match kind {
+            // The token does not fit: the report is about the token, not about what the model did.
+            StrategyKind::Replay(token) if mismatch => (failure, token.clone()),
+            _ => {
+                let failure = match traced.failure.clone() {
+                    Some(failure) => failure,
+                    None if failure.kind == FailureKind::Nondeterminism => failure,
+                    // The same choices, and no failure: what failed depends on something else.
+                    None => nondeterministic(&format!(
+                        "the failure found ({}: {}) did not happen again when its schedule was replayed",
+                        failure.kind, failure.message
+                    )),
+                };
+                (failure, traced.schedule.printable_token())
+            }
         };
-        let shrinkable = failure.kind != FailureKind::Nondeterminism;
+        let shrinkable = !mismatch && failure.kind != FailureKind::Nondeterminism;
         let shrunk =
             if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
         let seed = match kind {
@@ -726,11 +791,12 @@ impl Explorer {
         let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
         Report {
             failure,
-            token: schedule.token(),
+            token,
             seed,
             strategy,
+            location: traced.panic_location,
             trace: traced.trace,
-            shrunk: shrunk.map(|(s, trace)| (s.token(), trace)),
+            shrunk: shrunk.map(|(s, trace)| (s.printable_token(), trace)),
             preemptions: (preemptions, shrunk_preemptions),
             stats,
         }
@@ -839,10 +905,21 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
         StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
         StrategyKind::Replay(token) => {
-            let choices = Schedule::parse_token(token).unwrap_or_else(|e| panic!("WEFT_REPLAY: {e}"));
-            Box::new(Replay::new(choices))
+            let schedule =
+                Schedule::parse_token(token).unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
+            Box::new(Replay::strict(schedule))
         }
         StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
+    }
+}
+
+/// The first characters of a token, for messages.
+fn shorten(token: &str) -> String {
+    let shown: String = token.chars().take(48).collect();
+    if shown.len() < token.len() {
+        format!("{shown:?}…")
+    } else {
+        format!("{shown:?}")
     }
 }
 

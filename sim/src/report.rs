@@ -18,13 +18,20 @@ pub struct TraceEvent {
     pub time: Duration,
 }
 
-impl fmt::Display for TraceEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>10.3?}  {:<14} {:<20} {}", self.time, self.thread, self.object, self.operation)?;
+impl TraceEvent {
+    /// Writes the event with its thread and object in columns of these widths.
+    fn write(&self, f: &mut fmt::Formatter<'_>, thread: usize, object: usize) -> fmt::Result {
+        write!(f, "{:>10.3?}  {:<thread$} {:<object$} {}", self.time, self.thread, self.object, self.operation)?;
         if !self.outcome.is_empty() {
             write!(f, " → {}", self.outcome)?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for TraceEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, 14, 20)
     }
 }
 
@@ -50,6 +57,9 @@ pub enum FailureKind {
     StepLimit(usize),
     /// A replay could not follow its schedule: the model is not deterministic.
     Nondeterminism,
+    /// A replay token does not fit the model: it was recorded for a different program (or cut
+    /// short, or the model is not deterministic).
+    ReplayMismatch,
 }
 
 impl fmt::Display for FailureKind {
@@ -59,6 +69,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Deadlock(_) => f.write_str("deadlock"),
             FailureKind::StepLimit(limit) => write!(f, "step limit of {limit} exceeded"),
             FailureKind::Nondeterminism => f.write_str("nondeterministic model"),
+            FailureKind::ReplayMismatch => f.write_str("replay token does not fit this program"),
         }
     }
 }
@@ -94,11 +105,44 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
-/// A failure the simulator found, with everything needed to act on it.
+/// A failure the simulator found, with everything needed to act on it. Its `Display` shows the
+/// failure (message, and where a panic happened), the blocked threads of a deadlock, the replay
+/// token, and the trace: each operation when it took effect, a `blocks on (…)` event where a
+/// thread began to wait, threads under their names and objects under their labels.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Thread};
+/// use weft_sim::{Explorer, Sim};
+///
+/// let report = Explorer::exhaustive()
+///     .run(|| {
+///         let (a, b) = (Arc::new(Lock::<Sim>::new()), Arc::new(Lock::<Sim>::new()));
+///         a.label("accounts");
+///         b.label("ledger");
+///         let (a2, b2) = (a.clone(), b.clone());
+///         let auditor = Thread::<Sim>::builder().name("auditor").build(move || {
+///             let _l = b2.lock();
+///             let _a = a2.lock();
+///         });
+///         auditor.start().unwrap();
+///         let _a = a.lock();
+///         let _l = b.lock();
+///         drop((_l, _a));
+///         auditor.join().unwrap();
+///     })
+///     .unwrap_err();
+/// let text = report.to_string();
+/// assert!(text.contains("MainThread waits on ledger and holds accounts"), "{text}");
+/// assert!(text.contains("auditor waits on accounts and holds ledger"), "{text}");
+/// assert!(text.contains("blocks on (acquire)"), "{text}");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Report {
     /// The failure.
     pub failure: Failure,
+    /// Where the panic happened (`file:line:column`), for a panic.
+    pub location: Option<String>,
     /// The replay token: `WEFT_REPLAY=<token>` re-runs exactly this execution.
     pub token: String,
     /// The seed of the strategy that found it (`None` for exhaustive search and replays).
@@ -121,8 +165,16 @@ fn write_trace(f: &mut fmt::Formatter<'_>, trace: &[TraceEvent]) -> fmt::Result 
     if skip > 0 {
         writeln!(f, "  … {skip} earlier events …")?;
     }
+    // Columns as wide as the names shown (within reason).
+    let width = |name: fn(&TraceEvent) -> usize, least: usize| {
+        trace.iter().skip(skip).map(name).max().unwrap_or(0).clamp(least, 40)
+    };
+    let thread = width(|e| e.thread.chars().count(), 12);
+    let object = width(|e| e.object.chars().count(), 14);
     for (i, event) in trace.iter().enumerate().skip(skip) {
-        writeln!(f, "  {:>5}  {event}", i + 1)?;
+        write!(f, "  {:>5}  ", i + 1)?;
+        event.write(f, thread, object)?;
+        writeln!(f)?;
     }
     Ok(())
 }
@@ -132,7 +184,10 @@ impl fmt::Display for Report {
         let failure = &self.failure;
         writeln!(f, "weft simulation found a failure: {}", failure.kind)?;
         writeln!(f, "  thread:   {}", failure.thread)?;
-        writeln!(f, "  message:  {}", failure.message)?;
+        writeln!(f, "  message:  {}", failure.message.trim_end().replace('\n', "\n            "))?;
+        if let Some(location) = &self.location {
+            writeln!(f, "  at:       {location}")?;
+        }
         if let FailureKind::Deadlock(blocked) = &failure.kind {
             writeln!(f, "  blocked threads:")?;
             for b in blocked {
@@ -169,7 +224,13 @@ impl fmt::Display for Report {
 
 /// The cycle among blocked threads, if one thread waits on what another holds, and so on back.
 fn deadlock_cycle(blocked: &[BlockedThread]) -> Option<String> {
-    let holder = |object: &str| blocked.iter().position(|b| b.holds.iter().any(|h| h == object));
+    // Whoever holds the object, or the thread it is (a join waits on the thread itself).
+    let holder = |object: &str| {
+        blocked.iter().position(|b| {
+            b.holds.iter().any(|h| h == object)
+                || object.strip_prefix(b.thread.as_str()).is_some_and(|rest| rest.starts_with(" (Thread#"))
+        })
+    };
     for start in 0..blocked.len() {
         let mut path = vec![start];
         let mut at = start;

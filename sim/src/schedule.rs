@@ -15,66 +15,124 @@ pub struct Choice {
     pub preemptible: bool,
 }
 
-/// The choices of one execution, in order. Replaying them reproduces the execution exactly
-/// (the simulator is deterministic). Its token is a short text: run-length encoded choices.
+/// The choices of one execution, in order, and the fingerprint of the program that made them.
+/// Replaying them reproduces the execution exactly (the simulator is deterministic). Its token
+/// is a short text (see [`Schedule::token`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Schedule {
     /// The decisions, in order.
     pub choices: Vec<Choice>,
+    /// A hash of the execution's first operations (thread, object kind, operation name): a
+    /// replay on another program notices it. 0 when not computed (only replays compute it).
+    pub fingerprint: u32,
 }
 
-const TOKEN_PREFIX: &str = "weft1:";
+/// The most decisions a token may hold (a corrupt one must not exhaust memory).
+const MAX_DECISIONS: u64 = 1 << 25;
+
+/// The prefix of replay tokens of this format version.
+pub const TOKEN_PREFIX: &str = "weft2:";
+
+/// The longest token printed as it is; a longer one is written to a file (see
+/// [`Schedule::printable_token`]).
+pub const MAX_PRINTED_TOKEN: usize = 4000;
 
 impl Schedule {
-    /// The replay token: `weft1:` then `index*count` runs of chosen indices, base 36, joined by
-    /// `.` (`count` omitted when 1). The number of options is not stored: a replay checks it
-    /// is in range.
+    /// The replay token: `weft2:` then, in base64url, the fingerprint (4 bytes, little endian)
+    /// and runs of equal decisions, each three varints: the number of options, the option
+    /// taken, how many times in a row.
     pub fn token(&self) -> String {
-        let mut out = String::from(TOKEN_PREFIX);
+        let mut bytes = self.fingerprint.to_le_bytes().to_vec();
         let mut i = 0;
-        let mut first = true;
         while i < self.choices.len() {
-            let value = self.choices[i].chosen;
+            let (chosen, of) = (self.choices[i].chosen, self.choices[i].of);
             let mut run = 1;
-            while i + run < self.choices.len() && self.choices[i + run].chosen == value {
+            while i + run < self.choices.len()
+                && self.choices[i + run].chosen == chosen
+                && self.choices[i + run].of == of
+            {
                 run += 1;
             }
-            if !first {
-                out.push('.');
-            }
-            first = false;
-            out.push_str(&base36(value as u64));
-            if run > 1 {
-                out.push('*');
-                out.push_str(&base36(run as u64));
-            }
+            put_varint(&mut bytes, u64::from(of));
+            put_varint(&mut bytes, u64::from(chosen));
+            put_varint(&mut bytes, run as u64);
             i += run;
         }
+        let mut out = String::from(TOKEN_PREFIX);
+        base64url(&bytes, &mut out);
         out
     }
 
-    /// Parses a replay token into the chosen indices.
+    /// The token as a report prints it: [`Schedule::token`] if it has at most
+    /// [`MAX_PRINTED_TOKEN`] characters, else `@path` of a file under the build's target
+    /// directory (`target/weft/`) that holds it (both forms replay, by [`crate::Explorer::replay`]
+    /// and `WEFT_REPLAY`). If the file cannot be written, the long token itself.
+    pub fn printable_token(&self) -> String {
+        let token = self.token();
+        if token.len() <= MAX_PRINTED_TOKEN {
+            return token;
+        }
+        match write_token_file(&token) {
+            Ok(path) => format!("@{}", path.display()),
+            Err(e) => {
+                eprintln!("weft: could not write the replay token to a file ({e}); it follows in full");
+                token
+            }
+        }
+    }
+
+    /// Parses a replay token (or `@path` of a file holding one) into its schedule: each choice
+    /// with its number of options (`preemptible` is not recorded: false).
     ///
     /// # Errors
-    /// A message saying what is wrong with the token.
-    pub fn parse_token(token: &str) -> Result<Vec<u32>, String> {
-        let body = token
-            .trim()
-            .strip_prefix(TOKEN_PREFIX)
-            .ok_or_else(|| format!("a replay token starts with {TOKEN_PREFIX:?}"))?;
+    /// A message saying what is wrong with the token (or why the file cannot be read).
+    pub fn parse_token(token: &str) -> Result<Schedule, String> {
+        let token = token.trim();
+        if let Some(path) = token.strip_prefix('@') {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the replay token file {path:?}: {e}"))?;
+            if text.trim().starts_with('@') {
+                return Err(format!("the replay token file {path:?} names another file"));
+            }
+            return Self::parse_token(&text);
+        }
+        let Some(body) = token.strip_prefix(TOKEN_PREFIX) else {
+            if token.starts_with("weft") && token.contains(':') {
+                let version = token.split(':').next().unwrap_or_default();
+                return Err(format!(
+                    "this replay token has format {version:?}, which this version of weft no longer reads \
+                     (it reads {TOKEN_PREFIX:?} tokens): run the exploration again to get a new token"
+                ));
+            }
+            let shown: String = token.chars().take(40).collect();
+            return Err(format!(
+                "not a weft replay token: {shown:?} (a token starts with {TOKEN_PREFIX:?}, or is @path of a file \
+                 holding one)"
+            ));
+        };
+        let bytes = unbase64url(body)?;
+        if bytes.len() < 4 {
+            return Err("the replay token is cut short (no fingerprint)".to_owned());
+        }
+        let fingerprint = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let mut at = 4;
         let mut choices = Vec::new();
-        if body.is_empty() {
-            return Ok(choices);
-        }
-        for part in body.split('.') {
-            let (value, run) = match part.split_once('*') {
-                Some((value, run)) => (value, parse36(run)?),
-                None => (part, 1),
+        while at < bytes.len() {
+            let of = get_varint(&bytes, &mut at)?;
+            let chosen = get_varint(&bytes, &mut at)?;
+            let run = get_varint(&bytes, &mut at)?;
+            let (Ok(of), Ok(chosen)) = (u32::try_from(of), u32::try_from(chosen)) else {
+                return Err("the replay token is corrupt (a choice out of range)".to_owned());
             };
-            let value = u32::try_from(parse36(value)?).map_err(|_| format!("choice out of range in {part:?}"))?;
-            choices.extend(std::iter::repeat_n(value, run as usize));
+            if chosen >= of || run == 0 || run > MAX_DECISIONS - choices.len() as u64 {
+                return Err(format!(
+                    "the replay token is corrupt (option {chosen} of {of}, {run} times, at decision {})",
+                    choices.len() + 1
+                ));
+            }
+            choices.extend(std::iter::repeat_n(Choice { chosen, of, preemptible: false }, run as usize));
         }
-        Ok(choices)
+        Ok(Schedule { choices, fingerprint })
     }
 
     /// How many times the schedule switched away from a thread that could have gone on.
@@ -89,22 +147,106 @@ impl fmt::Display for Schedule {
     }
 }
 
-fn base36(mut n: u64) -> String {
-    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    if n == 0 {
-        return "0".into();
+/// FNV-1a, 32 bits: the fingerprint's hash (the same in every build and process).
+pub(crate) fn fnv1a(mut hash: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
     }
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(DIGITS[(n % 36) as usize]);
-        n /= 36;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ascii")
+    hash
 }
 
-fn parse36(s: &str) -> Result<u64, String> {
-    u64::from_str_radix(s, 36).map_err(|_| format!("not a base-36 number: {s:?}"))
+/// The initial value of [`fnv1a`].
+pub(crate) const FNV_OFFSET: u32 = 0x811c_9dc5;
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> Result<u64, String> {
+    let mut n = 0u64;
+    for shift in (0..64).step_by(7) {
+        let Some(&b) = bytes.get(*at) else {
+            return Err("the replay token is cut short (it ends inside a number)".to_owned());
+        };
+        *at += 1;
+        n |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(n);
+        }
+    }
+    Err("the replay token is corrupt (a number too long)".to_owned())
+}
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn base64url(bytes: &[u8], out: &mut String) {
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(BASE64URL[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+}
+
+fn unbase64url(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut n = 0u32;
+    let mut bits = 0;
+    for (i, c) in text.bytes().enumerate() {
+        let Some(value) = BASE64URL.iter().position(|&d| d == c) else {
+            return Err(format!(
+                "the replay token has a character {:?} at position {} that no token has (was it cut or \
+                 wrapped when copied?)",
+                c as char,
+                i + TOKEN_PREFIX.len() + 1
+            ));
+        };
+        n = n << 6 | value as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((n >> bits) as u8);
+            n &= (1 << bits) - 1;
+        }
+    }
+    if bits >= 6 {
+        return Err("the replay token is cut short".to_owned());
+    }
+    Ok(out)
+}
+
+/// The directory for files the simulator writes: `weft/` in the build's target directory
+/// (`CARGO_TARGET_DIR`, else the ancestor of the running executable that cargo marked with
+/// `CACHEDIR.TAG` or that is named `target`), else in the system's temporary directory.
+pub fn output_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .map(|dir| if dir.is_relative() { std::env::current_dir().unwrap_or_default().join(dir) } else { dir })
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
+            let ancestors = || exe.ancestors().skip(1);
+            ancestors()
+                .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+                .or_else(|| ancestors().find(|dir| dir.file_name().is_some_and(|n| n == "target")))
+                .map(std::path::Path::to_path_buf)
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    target.join("weft")
+}
+
+/// Writes `token` to `target/weft/token-<hash>.txt`; returns the file's absolute path.
+fn write_token_file(token: &str) -> std::io::Result<std::path::PathBuf> {
+    let dir = output_dir();
+    std::fs::create_dir_all(&dir)?;
+    let hash = fnv1a(FNV_OFFSET, token.as_bytes());
+    let path = dir.join(format!("token-{hash:08x}-{}.txt", token.len()));
+    std::fs::write(&path, token)?;
+    Ok(std::fs::canonicalize(&path).unwrap_or(path))
 }
 
 /// A small, fast, deterministic generator (SplitMix64). The simulator owns it, rather than
@@ -139,14 +281,52 @@ mod tests {
 
     #[test]
     fn token_round_trip() {
-        let chosen = [0, 0, 0, 1, 2, 2, 0, 35, 36, 0];
-        let schedule =
-            Schedule { choices: chosen.iter().map(|&c| Choice { chosen: c, of: 40, preemptible: true }).collect() };
+        let chosen = [(0, 2), (0, 2), (0, 2), (1, 3), (2, 3), (2, 3), (0, 40), (35, 40), (36, 300), (0, 2)];
+        let schedule = Schedule {
+            choices: chosen.iter().map(|&(c, of)| Choice { chosen: c, of, preemptible: true }).collect(),
+            fingerprint: 0xdead_beef,
+        };
         let token = schedule.token();
-        assert_eq!(token, "weft1:0*3.1.2*2.0.z.10.0");
-        assert_eq!(Schedule::parse_token(&token).unwrap(), chosen);
-        assert!(Schedule::parse_token("nope").is_err());
-        assert_eq!(Schedule::parse_token("weft1:").unwrap(), Vec::<u32>::new());
+        assert!(token.starts_with(TOKEN_PREFIX), "{token}");
+        let parsed = Schedule::parse_token(&token).unwrap();
+        assert_eq!(parsed.fingerprint, 0xdead_beef);
+        let back: Vec<(u32, u32)> = parsed.choices.iter().map(|c| (c.chosen, c.of)).collect();
+        assert_eq!(back, chosen);
+        assert!(Schedule::parse_token("nope").unwrap_err().contains("not a weft replay token"));
+        assert!(Schedule::parse_token("weft1:0*3.1").unwrap_err().contains("no longer reads"));
+        assert!(Schedule::parse_token(&token[..token.len() - 1]).is_err());
+        assert!(Schedule::parse_token(&format!("{token}!")).unwrap_err().contains("character '!'"));
+        let empty = Schedule::default().token();
+        assert_eq!(Schedule::parse_token(&empty).unwrap(), Schedule::default());
+    }
+
+    #[test]
+    fn long_uniform_tokens_stay_short() {
+        let schedule =
+            Schedule { choices: vec![Choice { chosen: 1, of: 2, preemptible: true }; 100_000], fingerprint: 7 };
+        assert!(schedule.token().len() < 30, "{}", schedule.token());
+        assert_eq!(Schedule::parse_token(&schedule.token()).unwrap().choices.len(), 100_000);
+    }
+
+    #[test]
+    fn a_corrupt_run_does_not_exhaust_memory() {
+        let mut bytes = vec![0; 4];
+        put_varint(&mut bytes, 2);
+        put_varint(&mut bytes, 0);
+        put_varint(&mut bytes, 1 << 40);
+        let mut token = String::from(TOKEN_PREFIX);
+        base64url(&bytes, &mut token);
+        assert!(Schedule::parse_token(&token).unwrap_err().contains("corrupt"));
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for len in 0..10 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 200) as u8).collect();
+            let mut text = String::new();
+            base64url(&bytes, &mut text);
+            assert_eq!(unbase64url(&text).unwrap(), bytes);
+        }
     }
 
     #[test]

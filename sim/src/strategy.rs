@@ -1,6 +1,6 @@
 //! Strategies: how the simulator picks among the options at each scheduling point.
 
-use crate::schedule::Rng;
+use crate::schedule::{Choice, Rng, Schedule};
 
 /// What the strategy is told at a scheduling point.
 pub(crate) struct Point<'a> {
@@ -50,6 +50,16 @@ pub(crate) trait Strategy {
     /// Whether [`Strategy::divergence`] can ever say something (only a replay can diverge).
     fn follows_a_schedule(&self) -> bool {
         false
+    }
+    /// Whether a divergence means that the schedule (a token) does not fit the model, rather
+    /// than that the model is not deterministic.
+    fn strict(&self) -> bool {
+        false
+    }
+    /// The execution ended with `fingerprint` (see [`crate::Schedule::fingerprint`]): why the
+    /// schedule followed does not fit it, if it does not.
+    fn finish(&self, _fingerprint: u32) -> Option<String> {
+        None
     }
 }
 
@@ -782,20 +792,52 @@ impl Exhaustive {
     }
 }
 
-/// Replays recorded choices; past their end it lets the running thread go on.
+/// Replays recorded choices.
+///
+/// A strict replay (of a token) follows its schedule exactly: every decision must have the
+/// number of options recorded, the execution must take every recorded decision and no more,
+/// and its fingerprint must be the recorded one; otherwise it says that the token was recorded
+/// for a different program. A lenient replay (of a schedule being shrunk) lets the running
+/// thread go on past the recorded choices and takes the last option where a choice is out of
+/// range (saying so).
 pub(crate) struct Replay {
-    choices: Vec<u32>,
+    choices: Vec<Choice>,
+    fingerprint: u32,
+    strict: bool,
     position: usize,
     used: bool,
-    /// Set when a recorded choice is out of range: the model did something else this time.
+    /// Set when the model did something else than the recorded schedule says.
     pub(crate) diverged: Option<String>,
 }
 
 impl Replay {
-    pub(crate) fn new(choices: Vec<u32>) -> Self {
-        Replay { choices, position: 0, used: false, diverged: None }
+    /// A strict replay of `schedule` (a token's).
+    pub(crate) fn strict(schedule: Schedule) -> Self {
+        Replay {
+            choices: schedule.choices,
+            fingerprint: schedule.fingerprint,
+            strict: true,
+            position: 0,
+            used: false,
+            diverged: None,
+        }
+    }
+
+    /// A lenient replay of the chosen options `chosen`.
+    pub(crate) fn lenient(chosen: impl IntoIterator<Item = u32>) -> Self {
+        Replay {
+            choices: chosen.into_iter().map(|chosen| Choice { chosen, of: u32::MAX, preemptible: false }).collect(),
+            fingerprint: 0,
+            strict: false,
+            position: 0,
+            used: false,
+            diverged: None,
+        }
     }
 }
+
+/// What every message of a replay that does not fit the model says.
+pub(crate) const DIFFERENT_PROGRAM: &str = "this token was recorded for a different program";
 
 impl Strategy for Replay {
     fn next_execution(&mut self) -> bool {
@@ -812,12 +854,30 @@ impl Strategy for Replay {
         if n == 1 {
             return Some(0);
         }
-        let chosen = self.choices.get(self.position).copied().unwrap_or(0) as usize;
-        if chosen >= n && self.diverged.is_none() {
-            self.diverged =
-                Some(format!("decision {} of the replay chose option {chosen} but only {n} exist", self.position + 1));
-        }
+        let decision = self.position + 1;
         self.position += 1;
+        let Some(&Choice { chosen, of, .. }) = self.choices.get(decision - 1) else {
+            if self.strict && self.diverged.is_none() {
+                self.diverged = Some(format!(
+                    "{DIFFERENT_PROGRAM} (or it was cut short, or the model is not deterministic): the \
+                     model takes more than the {} decisions it recorded",
+                    self.choices.len()
+                ));
+            }
+            return Some(0);
+        };
+        let chosen = chosen as usize;
+        if self.diverged.is_none() {
+            if self.strict && of as usize != n {
+                self.diverged = Some(format!(
+                    "{DIFFERENT_PROGRAM}, or the model is not deterministic: decision {decision} had {of} options \
+                     when it was recorded and has {n} now"
+                ));
+            } else if chosen >= n {
+                self.diverged =
+                    Some(format!("decision {decision} of the replay chose option {chosen} but only {n} exist"));
+            }
+        }
         Some(chosen.min(n - 1))
     }
 
@@ -827,5 +887,31 @@ impl Strategy for Replay {
 
     fn follows_a_schedule(&self) -> bool {
         true
+    }
+
+    fn strict(&self) -> bool {
+        self.strict
+    }
+
+    fn finish(&self, fingerprint: u32) -> Option<String> {
+        if !self.strict || self.diverged.is_some() {
+            return None;
+        }
+        if fingerprint != self.fingerprint {
+            return Some(format!(
+                "{DIFFERENT_PROGRAM}: the model's first operations are not the ones it recorded (fingerprint \
+                 {fingerprint:08x}, recorded {:08x}); replay it on the model that reported it, or explore this \
+                 one for a token of its own",
+                self.fingerprint
+            ));
+        }
+        (self.position < self.choices.len()).then(|| {
+            format!(
+                "{DIFFERENT_PROGRAM}, or the model is not deterministic: the execution ended after {} of the {} \
+                 decisions it recorded",
+                self.position,
+                self.choices.len()
+            )
+        })
     }
 }

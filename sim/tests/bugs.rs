@@ -126,7 +126,8 @@ fn assert_panic(report: &Report, needle: &str) {
 /// Asserts that the main thread is blocked joining a thread.
 fn assert_main_joins(report: &Report) {
     let main = blocked(report, "MainThread");
-    assert!(main.waits_on.starts_with("Thread#"), "MainThread should wait on a thread: {main:?}");
+    // A thread shows under its name: `t1 (Thread#1)`.
+    assert!(main.waits_on.contains(" (Thread#"), "MainThread should wait on a thread: {main:?}");
     assert!(main.holds.is_empty(), "{main:?}");
 }
 
