@@ -41,6 +41,7 @@
 mod execution;
 mod report;
 mod schedule;
+mod stack;
 mod strategy;
 
 use std::any::Any;
@@ -384,6 +385,7 @@ pub struct Explorer {
     shrink: bool,
     python_panics: bool,
     reduce: bool,
+    main_stack: usize,
 }
 
 /// The default number of executions per strategy.
@@ -402,6 +404,7 @@ impl Explorer {
             shrink: true,
             python_panics: false,
             reduce: true,
+            main_stack: 0,
         }
     }
 
@@ -486,6 +489,30 @@ impl Explorer {
         self
     }
 
+    /// The stack size of the model's main thread, in bytes (default: std's for a new thread,
+    /// 2 MiB, or `RUST_MIN_STACK`). The threads the model starts get theirs from
+    /// `weft::stack_size`, with the same default.
+    ///
+    /// A simulated thread that overflows its stack ends the process with a message naming the
+    /// thread and saying "stack overflow", and the replay token of the execution.
+    ///
+    /// ```
+    /// use weft_sim::Explorer;
+    ///
+    /// // 8 MiB for a model that recurses deeply.
+    /// Explorer::random_walk(1).iterations(1).stack_size(8 << 20).check(|| {
+    ///     fn depth(n: u64) -> u64 {
+    ///         let frame = std::hint::black_box([n; 64]);
+    ///         if n == 0 { frame[0] } else { depth(n - 1) + frame[1] - n + 1 }
+    ///     }
+    ///     assert_eq!(depth(6000), 6000);
+    /// });
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.main_stack = bytes;
+        self
+    }
+
     /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
@@ -557,6 +584,7 @@ impl Explorer {
             record_trace,
             python_panics: self.python_panics,
             track_footprints,
+            main_stack: self.main_stack,
         }
     }
 

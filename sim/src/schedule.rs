@@ -30,27 +30,9 @@ impl Schedule {
     /// `.` (`count` omitted when 1). The number of options is not stored: a replay checks it
     /// is in range.
     pub fn token(&self) -> String {
-        let mut out = String::from(TOKEN_PREFIX);
-        let mut i = 0;
-        let mut first = true;
-        while i < self.choices.len() {
-            let value = self.choices[i].chosen;
-            let mut run = 1;
-            while i + run < self.choices.len() && self.choices[i + run].chosen == value {
-                run += 1;
-            }
-            if !first {
-                out.push('.');
-            }
-            first = false;
-            out.push_str(&base36(value as u64));
-            if run > 1 {
-                out.push('*');
-                out.push_str(&base36(run as u64));
-            }
-            i += run;
-        }
-        out
+        let mut out = Vec::new();
+        write_token(&self.choices, &mut |bytes| out.extend_from_slice(bytes));
+        String::from_utf8(out).expect("a token is ascii")
     }
 
     /// Parses a replay token into the chosen indices.
@@ -89,18 +71,41 @@ impl fmt::Display for Schedule {
     }
 }
 
-fn base36(mut n: u64) -> String {
+/// Writes the replay token of `choices` (see [`Schedule::token`]) to `out`, in pieces, without
+/// allocating (the stack overflow handler uses it).
+pub(crate) fn write_token(choices: &[Choice], out: &mut dyn FnMut(&[u8])) {
+    out(TOKEN_PREFIX.as_bytes());
+    let mut i = 0;
+    while i < choices.len() {
+        let value = choices[i].chosen;
+        let mut run = 1;
+        while i + run < choices.len() && choices[i + run].chosen == value {
+            run += 1;
+        }
+        if i != 0 {
+            out(b".");
+        }
+        out(base36(value as u64, &mut [0; 13]));
+        if run > 1 {
+            out(b"*");
+            out(base36(run as u64, &mut [0; 13]));
+        }
+        i += run;
+    }
+}
+
+/// `n` in base 36, written at the end of `buffer`.
+fn base36(mut n: u64, buffer: &mut [u8; 13]) -> &[u8] {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    if n == 0 {
-        return "0".into();
-    }
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(DIGITS[(n % 36) as usize]);
+    let mut at = buffer.len();
+    loop {
+        at -= 1;
+        buffer[at] = DIGITS[(n % 36) as usize];
         n /= 36;
+        if n == 0 {
+            return &buffer[at..];
+        }
     }
-    out.reverse();
-    String::from_utf8(out).expect("ascii")
 }
 
 fn parse36(s: &str) -> Result<u64, String> {
