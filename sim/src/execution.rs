@@ -909,7 +909,8 @@ impl Execution {
     /// being unwound that swallowed the unwind and goes on gets it again.
     #[inline]
     fn while_torn(&self) {
-        if self.unwind_pending.get() {
+        // Not while it unwinds: destructors (a guard's release) go through without scheduling.
+        if self.unwind_pending.get() && !std::thread::panicking() {
             self.abandon_unwind();
         }
     }

@@ -777,6 +777,14 @@ pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
     Explorer::portfolio(DEFAULT_SEED).check(model)
 }
 
+/// How many coroutine stacks this process retired: stacks of threads abandoned at an
+/// execution's end that could not be unwound (they would have blocked while unwinding, or kept
+/// running), leaked rather than reused. Diagnostics and tests; it should stay near 0.
+#[doc(hidden)]
+pub fn retired_stacks() -> usize {
+    execution::RETIRED_STACKS.load(Ordering::Relaxed)
+}
+
 /// Whether the calling OS thread is running a simulation right now.
 #[inline]
 pub fn in_simulation() -> bool {
