@@ -74,7 +74,10 @@ pub struct SimAtomic<A>(A);
 
 macro_rules! sim_atomic {
     ($atomic:ty, $int:ty) => {
-        impl Atomic<$int> for SimAtomic<$atomic> {
+        // SAFETY: each method is one call of the inner std atomic's method of the same name (the
+        // scheduling point, if any, comes before it, never in the middle), so each access is
+        // indivisible with std's orderings; simulated threads run one at a time on one OS thread.
+        unsafe impl Atomic<$int> for SimAtomic<$atomic> {
             #[inline]
             fn new(value: $int) -> Self {
                 SimAtomic(<$atomic>::new(value))
@@ -153,7 +156,16 @@ sim_atomic!(AtomicU8, u8);
 sim_atomic!(AtomicUsize, usize);
 sim_atomic!(AtomicU64, u64);
 
-impl Scheduler for Sim {
+// SAFETY: simulated threads run on coroutines of the one OS thread that runs the exploration,
+// one at a time, switching only inside the simulator's methods (`Execution::suspend`), and
+// `owns_os_thread` is false for them; each thread's state is boxed in its entry of the execution,
+// reached only while that thread is the running one, and dropped by the thread itself at its end
+// (or kept, never dropped, if the thread is abandoned); the run state belongs to the execution
+// and is dropped after its threads; the atomics are `SimAtomic`s; idents are thread numbers plus
+// one, distinct within the execution; parking is the execution's: a thread's park validates and
+// queues it with no scheduling point in between, it resumes only once woken, timed out or
+// invalid, and the callbacks run in a critical section (no scheduling point).
+unsafe impl Scheduler for Sim {
     type AtomicU8 = SimAtomic<AtomicU8>;
     type AtomicUsize = SimAtomic<AtomicUsize>;
     type AtomicU64 = SimAtomic<AtomicU64>;
