@@ -1622,7 +1622,10 @@ pub(crate) fn run_execution(
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
     // `strategy` is mutably borrowed by it.
     let strategy: *mut (dyn Strategy + 'static) = unsafe { std::mem::transmute(strategy) };
-    let execution = Execution {
+    // Leaked if the simulator itself panics below: dropping it then would run the threads' and
+    // the model's destructors outside the simulation (a panic in a destructor during that unwind
+    // would abort the process). The panic reaches the caller of `Explorer::run` as it is.
+    let execution = ManuallyDrop::new(Execution {
         inner: RefCell::new(Inner {
             threads: std::mem::take(&mut buffers.threads),
             current: 0,
@@ -1669,11 +1672,11 @@ pub(crate) fn run_execution(
         replaying: strategy_follows,
         plain_atomics,
         detailed,
-    };
+    });
     // Checked before the pointer changes: a nested run must leave the running execution's
     // pointer as it is (its panic unwinds into that execution).
     assert!(CURRENT.with(Cell::get).is_null(), "simulations do not nest");
-    CURRENT.with(|c| c.set(&execution as *const Execution));
+    CURRENT.with(|c| c.set(&*execution as *const Execution));
     // Whatever happens below, even a panic, the pointer to this execution does not outlive it.
     struct ClearCurrent;
     impl Drop for ClearCurrent {
@@ -1758,6 +1761,9 @@ pub(crate) fn run_execution(
     execution.tearing_down.set(false);
 
     stack::clear_running();
+    // Nothing below uses the simulator: the execution stops being current before it moves.
+    CURRENT.with(|c| c.set(std::ptr::null()));
+    let execution = ManuallyDrop::into_inner(execution);
     let mut inner = execution.inner.into_inner();
     for thread in &mut inner.threads {
         // Only a given-up thread still has its coroutine: leaked with its stack (`Fiber`).

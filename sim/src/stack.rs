@@ -137,6 +137,8 @@ static PREVIOUS: OnceLock<Previous> = OnceLock::new();
 /// alternate signal stack for it to run on (a handler cannot run on the overflowed stack).
 pub(crate) fn install_overflow_handler() {
     PREVIOUS.get_or_init(|| {
+        // Known before the handler may need it (it must not initialise anything).
+        page_size();
         // SAFETY: `sigaction` with a zeroed (then filled in) action and valid out-pointers; the
         // handler is an `extern "C"` function that is async-signal-safe (see `on_fault`).
         unsafe {
