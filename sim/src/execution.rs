@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use weft_core::{ParkResult, RunState, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
+use weft_core::{Abandoned, ParkResult, RunState, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{Choice, Schedule};
@@ -45,10 +45,6 @@ impl Fiber {
         coroutine.into_stack()
     }
 }
-
-/// The panic payload that unwinds a simulated thread abandoned at its execution's end (see
-/// [`Execution::abandon_unwind`]). Private: only the thread's own body recognises it.
-struct Abandoned;
 
 /// How many times an abandoned thread may swallow the unwind that ends it (a `catch_unwind`
 /// that goes on to use weft) before it is given up.
@@ -916,7 +912,9 @@ impl Execution {
     }
 
     /// Unwinds the running thread, abandoned at the execution's end, from the scheduling point
-    /// where it is: a private payload (no panic hook runs) that its body recognises. If it is
+    /// where it is, with `resume_unwind` (no panic hook runs) of weft_core's [`Abandoned`]
+    /// payload, which a weft thread's wrapper lets pass silently and the thread's body here
+    /// recognises. If it is
     /// already unwinding (a destructor reached a scheduling point), or swallowed the unwind too
     /// often, it is given up instead.
     #[cold]

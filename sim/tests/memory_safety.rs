@@ -171,16 +171,22 @@ fn abandoned_thread_inside_thread_scope_keeps_its_stack() {
 fn abandoned_threads_are_unwound() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let executions = Arc::new(AtomicUsize::new(0));
+    let hooked = Arc::new(AtomicUsize::new(0));
     struct Counts(Arc<AtomicUsize>);
     impl Drop for Counts {
         fn drop(&mut self) {
             self.0.fetch_add(1, Relaxed);
         }
     }
-    let (d, e) = (dropped.clone(), executions.clone());
+    let (d, e, h) = (dropped.clone(), executions.clone(), hooked.clone());
     let stats = Explorer::exhaustive()
         .run(move || {
             e.fetch_add(1, Relaxed);
+            // The unwind of an abandoned thread is no exception of the model's.
+            let h = h.clone();
+            weft_core::set_excepthook::<Sim>(Some(Arc::new(move |_: &weft_core::ExceptHookArgs<Sim>| {
+                h.fetch_add(1, Relaxed);
+            })));
             let never = Arc::new(Event::<Sim>::new());
             let lock = Arc::new(Lock::<Sim>::new());
             let t = {
@@ -199,6 +205,7 @@ fn abandoned_threads_are_unwound() {
     // Every execution in which the daemon thread had started and reached its wait unwound it.
     assert!(dropped.load(Relaxed) > 0, "no abandoned thread was unwound");
     assert!(dropped.load(Relaxed) <= executions.load(Relaxed));
+    assert_eq!(hooked.load(Relaxed), 0, "the excepthook saw an abandoned thread's unwind");
 }
 
 // ---- (2) the pool keeps stacks by size ----
