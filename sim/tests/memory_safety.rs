@@ -338,3 +338,48 @@ fn small_thread_stack_size_is_honoured() {
     assert!(child.code.is_some_and(|c| c != 0), "{:?}\n{}", child.code, child.output);
     assert!(child.output.contains("stack overflow in simulated thread 'small'"), "{}", child.output);
 }
+
+/// An abandoned thread that cannot be unwound is given up, its stack retired (never reused),
+/// and the exploration goes on: a destructor that would block while the thread unwinds, or a
+/// thread that swallows the unwind and goes on waiting.
+#[test]
+fn unwinding_that_would_block_retires_the_stack() {
+    const NAME: &str = "unwinding_that_would_block_retires_the_stack";
+    if is_child(NAME) {
+        struct AcquireOnDrop(Arc<Lock<Sim>>);
+        impl Drop for AcquireOnDrop {
+            fn drop(&mut self) {
+                // The lock is held by a thread that never releases it: this would block.
+                std::mem::forget(self.0.lock());
+            }
+        }
+        let before = weft_sim::retired_stacks();
+        Explorer::random_walk(1).iterations(5).check(|| {
+            let lock = Arc::new(Lock::<Sim>::new());
+            let never = Arc::new(Event::<Sim>::new());
+            std::mem::forget(lock.lock());
+            let blocker = {
+                let (lock, never) = (lock.clone(), never.clone());
+                Thread::<Sim>::builder().daemon(true).build(move || {
+                    let _on_drop = AcquireOnDrop(lock);
+                    never.wait();
+                })
+            };
+            let swallower = {
+                let never = never.clone();
+                Thread::<Sim>::builder().daemon(true).build(move || loop {
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| never.wait()));
+                })
+            };
+            blocker.start().unwrap();
+            swallower.start().unwrap();
+            let _ = never.wait_timeout(std::time::Duration::from_millis(1));
+        });
+        let retired = weft_sim::retired_stacks() - before;
+        assert_eq!(retired, 10, "two threads given up in each of 5 executions");
+        println!("child done");
+        return;
+    }
+    let child = run_in_child(NAME);
+    assert!(child.code == Some(0) && child.output.contains("child done"), "{:?}\n{}", child.code, child.output);
+}
