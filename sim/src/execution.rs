@@ -914,9 +914,8 @@ impl Execution {
     /// Unwinds the running thread, abandoned at the execution's end, from the scheduling point
     /// where it is, with `resume_unwind` (no panic hook runs) of weft_core's [`Abandoned`]
     /// payload, which a weft thread's wrapper lets pass silently and the thread's body here
-    /// recognises. If it is
-    /// already unwinding (a destructor reached a scheduling point), or swallowed the unwind too
-    /// often, it is given up instead.
+    /// recognises. If it is already unwinding (it was suspended in a destructor), or swallowed
+    /// the unwind too often, it is given up instead.
     #[cold]
     fn abandon_unwind(&self) {
         let raised = self.abandon_raises.get();
@@ -1564,11 +1563,13 @@ impl Execution {
 
 /// Unwinds the threads still suspended at the execution's end (daemon threads, every thread
 /// after a failure or a pruned execution), one at a time, in teardown mode: each is resumed at
-/// its pending scheduling point, which unwinds with a private payload; its destructors run (a
-/// `std::thread::scope` waits there for its OS threads), then its usual end, and its coroutine
-/// returns: nothing can point into its stack any more, which is reused. Where that ends were
-/// scheduled, nothing is (no failure is recorded either). A thread that would block while
-/// unwinding, or will not stop, is given up: its coroutine and stack are leaked, never reused.
+/// its pending scheduling point, which unwinds with the [`Abandoned`] payload; its destructors
+/// run (a `std::thread::scope` waits there for its OS threads), then its usual end, and its
+/// coroutine returns: nothing can point into its stack any more, which is reused. Meanwhile
+/// scheduling points schedule nothing and no failure is recorded. A thread never started only
+/// drops its closure. A thread that would block while unwinding (park), or that swallows the
+/// unwind and goes on, is given up: its coroutine and stack are leaked (retired), never reused
+/// nor unmapped, so that whatever still points into them stays valid.
 fn abandon_threads(execution: &Execution) {
     execution.abandoning.set(true);
     let count = execution.inner.borrow().threads.len();
