@@ -47,8 +47,12 @@ impl Fiber {
 }
 
 /// How many times an abandoned thread may swallow the unwind that ends it (a `catch_unwind`
-/// that goes on to use weft) before it is given up.
+/// that goes on to wait again) before it is given up.
 const ABANDON_RAISES: u32 = 8;
+
+/// How many scheduling points an abandoned thread may pass while it is unwound (destructors,
+/// its end) before it is taken for a runaway loop and given up.
+const ABANDON_STEPS: u32 = 100_000;
 
 /// Stacks whose abandoned threads could not be unwound, leaked (see `run_execution`).
 pub(crate) static RETIRED_STACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -259,10 +263,12 @@ pub(crate) struct Execution {
     /// Set while the threads still suspended at the end are unwound (see `run_execution`):
     /// failures are not recorded, and a thread that would block is given up.
     abandoning: Cell<bool>,
-    /// Set while the abandoned thread being unwound has not left its code yet: its scheduling
-    /// points raise the unwind again (it swallowed it), at most [`ABANDON_RAISES`] times.
+    /// Set while the abandoned thread being unwound has not left its code yet: a wait raises
+    /// the unwind again (it swallowed it), at most [`ABANDON_RAISES`] times.
     unwind_pending: Cell<bool>,
     abandon_raises: Cell<u32>,
+    /// Scheduling points the abandoned thread being unwound passed (see [`ABANDON_STEPS`]).
+    abandon_steps: Cell<u32>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
@@ -901,13 +907,17 @@ impl Execution {
         }
     }
 
-    /// A scheduling point while the execution is torn down: nothing is scheduled, but a thread
-    /// being unwound that swallowed the unwind and goes on gets it again.
+    /// A scheduling point while the execution is torn down: nothing is scheduled. Destructors
+    /// and a thread's end (which a weft thread's wrapper runs after it caught the unwind) go
+    /// through; an abandoned thread that passes too many is in a runaway loop, and given up.
     #[inline]
     fn while_torn(&self) {
-        // Not while it unwinds: destructors (a guard's release) go through without scheduling.
-        if self.unwind_pending.get() && !std::thread::panicking() {
-            self.abandon_unwind();
+        if self.abandoning.get() {
+            let steps = self.abandon_steps.get() + 1;
+            self.abandon_steps.set(steps);
+            if steps > ABANDON_STEPS {
+                self.give_up();
+            }
         }
     }
 
@@ -1325,7 +1335,12 @@ impl Execution {
             return ParkResult::Invalid;
         }
         if self.abandoning.get() {
-            // An abandoned thread being unwound would block: it is given up.
+            // An abandoned thread being unwound waits: if it swallowed the unwind and still
+            // runs its code, it gets it again; otherwise (it waits in a destructor, or at its
+            // end) it is given up.
+            if self.unwind_pending.get() {
+                self.abandon_unwind();
+            }
             self.give_up();
         }
         if self.tearing_down.get() {
@@ -1567,9 +1582,10 @@ impl Execution {
 /// run (a `std::thread::scope` waits there for its OS threads), then its usual end, and its
 /// coroutine returns: nothing can point into its stack any more, which is reused. Meanwhile
 /// scheduling points schedule nothing and no failure is recorded. A thread never started only
-/// drops its closure. A thread that would block while unwinding (park), or that swallows the
-/// unwind and goes on, is given up: its coroutine and stack are leaked (retired), never reused
-/// nor unmapped, so that whatever still points into them stays valid.
+/// drops its closure. A thread that would block while unwinding (park), that swallows the
+/// unwind and waits again too often, or that runs away, is given up: its coroutine and stack
+/// are leaked (retired), never reused nor unmapped, so that whatever still points into them
+/// stays valid.
 fn abandon_threads(execution: &Execution) {
     execution.abandoning.set(true);
     let count = execution.inner.borrow().threads.len();
@@ -1585,6 +1601,7 @@ fn abandon_threads(execution: &Execution) {
         let Some(mut coroutine) = coroutine else { continue };
         execution.unwind_pending.set(coroutine.0.started());
         execution.abandon_raises.set(0);
+        execution.abandon_steps.set(0);
         // A panic out of the coroutine is the simulator's own (the thread's body catches the
         // thread's): it still finished the coroutine, whose stack is reusable.
         let result = catch_unwind(AssertUnwindSafe(|| coroutine.0.resume(())));
@@ -1668,6 +1685,7 @@ pub(crate) fn run_execution(
         abandoning: Cell::new(false),
         unwind_pending: Cell::new(false),
         abandon_raises: Cell::new(0),
+        abandon_steps: Cell::new(0),
         replaying: strategy_follows,
         plain_atomics,
         detailed,

@@ -172,13 +172,14 @@ fn abandoned_threads_are_unwound() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let executions = Arc::new(AtomicUsize::new(0));
     let hooked = Arc::new(AtomicUsize::new(0));
+    let locals_dropped = Arc::new(AtomicUsize::new(0));
     struct Counts(Arc<AtomicUsize>);
     impl Drop for Counts {
         fn drop(&mut self) {
             self.0.fetch_add(1, Relaxed);
         }
     }
-    let (d, e, h) = (dropped.clone(), executions.clone(), hooked.clone());
+    let (d, e, h, l) = (dropped.clone(), executions.clone(), hooked.clone(), locals_dropped.clone());
     let stats = Explorer::exhaustive()
         .run(move || {
             e.fetch_add(1, Relaxed);
@@ -189,10 +190,13 @@ fn abandoned_threads_are_unwound() {
             })));
             let never = Arc::new(Event::<Sim>::new());
             let lock = Arc::new(Lock::<Sim>::new());
+            let local = Arc::new(weft_core::Local::<Sim, Option<Counts>>::new(|| None));
             let t = {
-                let (never, lock, d) = (never.clone(), lock.clone(), d.clone());
+                let (never, lock, d, l, local) = (never.clone(), lock.clone(), d.clone(), l.clone(), local.clone());
                 Thread::<Sim>::builder().daemon(true).build(move || {
                     let _counts = Counts(d);
+                    // Dropped at the thread's end, which runs after the unwind.
+                    local.set(Some(Counts(l)));
                     let _held = lock.lock();
                     never.wait();
                 })
@@ -206,6 +210,7 @@ fn abandoned_threads_are_unwound() {
     assert!(dropped.load(Relaxed) > 0, "no abandoned thread was unwound");
     assert!(dropped.load(Relaxed) <= executions.load(Relaxed));
     assert_eq!(hooked.load(Relaxed), 0, "the excepthook saw an abandoned thread's unwind");
+    assert_eq!(locals_dropped.load(Relaxed), dropped.load(Relaxed), "an abandoned thread's end did not run");
 }
 
 // ---- (2) the pool keeps stacks by size ----
@@ -340,8 +345,8 @@ fn small_thread_stack_size_is_honoured() {
 }
 
 /// An abandoned thread that cannot be unwound is given up, its stack retired (never reused),
-/// and the exploration goes on: a destructor that would block while the thread unwinds, or a
-/// thread that swallows the unwind and goes on waiting.
+/// and the exploration goes on: a destructor that would block while the thread unwinds, a
+/// thread that swallows the unwind and goes on waiting, one that swallows it and loops.
 #[test]
 fn unwinding_that_would_block_retires_the_stack() {
     const NAME: &str = "unwinding_that_would_block_retires_the_stack";
@@ -371,12 +376,23 @@ fn unwinding_that_would_block_retires_the_stack() {
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| never.wait()));
                 })
             };
+            let runner = {
+                let never = never.clone();
+                Thread::<Sim>::builder().daemon(true).build(move || {
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| never.wait()));
+                    let lock = Lock::<Sim>::new();
+                    loop {
+                        drop(lock.lock());
+                    }
+                })
+            };
             blocker.start().unwrap();
             swallower.start().unwrap();
+            runner.start().unwrap();
             let _ = never.wait_timeout(std::time::Duration::from_millis(1));
         });
         let retired = weft_sim::retired_stacks() - before;
-        assert_eq!(retired, 10, "two threads given up in each of 5 executions");
+        assert_eq!(retired, 15, "three threads given up in each of 5 executions");
         println!("child done");
         return;
     }
