@@ -7,6 +7,13 @@
 //! a sleep) is a scheduling point where a strategy picks the next thread. Time is virtual: running
 //! code takes none, and when no thread can run the clock jumps to the next deadline.
 //!
+//! Each simulated thread has a stack of its own: std's default size for a new thread (2 MiB, or
+//! `RUST_MIN_STACK`), the size `weft_core::stack_size` set when it started, or, for the model's
+//! main thread, [`Explorer::stack_size`]. Threads still suspended when an execution ends
+//! (daemon threads, every thread after a failure) are unwound before their stacks are reused:
+//! their destructors run, with no scheduling points. An overflow of a simulated thread's stack
+//! ends the process with a message naming the thread, and the replay token of the execution.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
