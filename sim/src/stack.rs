@@ -264,3 +264,34 @@ fn report_overflow(running: Running) -> ! {
     // SAFETY: `_exit` ends the process at once, async-signal-safe.
     unsafe { libc::_exit(OVERFLOW_EXIT_STATUS) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_serves_stacks_by_size_and_is_bounded() {
+        let mut pool = StackPool::default();
+        let small = pool.take(64 << 10).unwrap();
+        let small_base = small.base().get();
+        pool.give(64 << 10, small);
+        // A default-size request does not get the small stack.
+        let large = pool.take(2 << 20).unwrap();
+        assert_ne!(large.base().get(), small_base);
+        // A request of the small size does.
+        assert_eq!(pool.take(64 << 10).unwrap().base().get(), small_base);
+        drop(large);
+        // At most POOL_STACKS stacks are kept, and at most POOL_BYTES of them.
+        for _ in 0..POOL_STACKS + 10 {
+            let stack = DefaultStack::new(64 << 10).unwrap();
+            pool.give(64 << 10, stack);
+        }
+        assert_eq!(pool.stacks.len(), POOL_STACKS);
+        let mut big = StackPool::default();
+        for _ in 0..POOL_BYTES / (64 << 20) + 2 {
+            let stack = DefaultStack::new(64 << 20).unwrap();
+            big.give(64 << 20, stack);
+        }
+        assert!(big.bytes <= POOL_BYTES && big.stacks.len() == POOL_BYTES / (64 << 20));
+    }
+}
