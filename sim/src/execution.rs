@@ -57,6 +57,11 @@ const ABANDON_STEPS: u32 = 100_000;
 /// Stacks whose abandoned threads could not be unwound, leaked (see `run_execution`).
 pub(crate) static RETIRED_STACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+thread_local! {
+    /// [`RETIRED_STACKS`] of the explorations run on this OS thread.
+    pub(crate) static RETIRED_HERE: Cell<usize> = const { Cell::new(0) };
+}
+
 /// The fixed origin of virtual time, so that `Instant`s of all executions are comparable.
 pub(crate) fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -1610,6 +1615,7 @@ fn abandon_threads(execution: &Execution) {
             Ok(CoroutineResult::Yield(())) => {
                 // Given up: leaked with its stack (see `Fiber`).
                 RETIRED_STACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                RETIRED_HERE.with(|r| r.set(r.get() + 1));
                 std::mem::forget(coroutine);
             }
             Ok(CoroutineResult::Return(())) | Err(_) => {

@@ -578,7 +578,16 @@ impl Explorer {
         // Counted for the whole exploration (set before any execution makes this thread's
         // simulation visible to `in_simulation`).
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
+        let retired = execution::RETIRED_HERE.with(Cell::get);
         let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
+        let retired = execution::RETIRED_HERE.with(Cell::get) - retired;
+        if retired > 0 {
+            eprintln!(
+                "weft: {retired} simulated thread(s) left suspended at the end of an execution could not be \
+                 unwound (a destructor would block, or the thread would not stop): their stacks were kept \
+                 (leaked), never reused"
+            );
+        }
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
         OUTSIDE_IDENT.with(|kept| kept.replace(outside));
         QUIET.with(|q| q.set(was_quiet));

@@ -398,4 +398,5 @@ fn unwinding_that_would_block_retires_the_stack() {
     }
     let child = run_in_child(NAME);
     assert!(child.code == Some(0) && child.output.contains("child done"), "{:?}\n{}", child.code, child.output);
+    assert!(child.output.contains("weft: 15 simulated thread(s) left suspended"), "{}", child.output);
 }
