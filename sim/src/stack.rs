@@ -37,6 +37,9 @@ pub(crate) fn default_stack_size() -> usize {
         std::env::var_os("RUST_MIN_STACK")
             .and_then(|s| s.to_str().and_then(|s| s.trim().parse().ok()))
             .unwrap_or(STD_DEFAULT_STACK)
+            // No smaller than `weft::stack_size` accepts (std, likewise, rounds up to the
+            // platform's minimum).
+            .max(32 << 10)
     })
 }
 
