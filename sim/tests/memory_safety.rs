@@ -22,9 +22,20 @@ struct Child {
     output: String,
 }
 
-/// Runs test `name` of this binary in a child process, where `is_child()` holds, with a timeout.
+/// Runs test `name` of this binary in a child process, where `is_child()` holds, with a timeout
+/// (and without `RUST_MIN_STACK`).
 fn run_in_child(name: &str) -> Child {
-    let mut child = Command::new(std::env::current_exe().expect("the test binary"))
+    run_in_child_with(name, None)
+}
+
+/// [`run_in_child`] with `RUST_MIN_STACK` set to `min_stack`, if given.
+fn run_in_child_with(name: &str, min_stack: Option<&str>) -> Child {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary"));
+    command.env_remove("RUST_MIN_STACK");
+    if let Some(size) = min_stack {
+        command.env("RUST_MIN_STACK", size);
+    }
+    let mut child = command
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(CHILD, name)
         .stdin(Stdio::null())
@@ -399,4 +410,24 @@ fn unwinding_that_would_block_retires_the_stack() {
     let child = run_in_child(NAME);
     assert!(child.code == Some(0) && child.output.contains("child done"), "{:?}\n{}", child.code, child.output);
     assert!(child.output.contains("weft: 15 simulated thread(s) left suspended"), "{}", child.output);
+}
+
+/// `RUST_MIN_STACK` sets the default stack size of simulated threads, as it does std's.
+#[test]
+fn rust_min_stack_is_honoured() {
+    const NAME: &str = "rust_min_stack_is_honoured";
+    if is_child(NAME) {
+        Explorer::random_walk(1).iterations(2).check(|| {
+            assert!(recurse(3 << 20) >= 3 << 20);
+            let t = Thread::<Sim>::new(|| {
+                assert!(recurse(3 << 20) >= 3 << 20);
+            });
+            t.start().unwrap();
+            t.join().unwrap();
+        });
+        println!("child done");
+        return;
+    }
+    let child = run_in_child_with(NAME, Some("4194304"));
+    assert!(child.code == Some(0) && child.output.contains("child done"), "{:?}\n{}", child.code, child.output);
 }
