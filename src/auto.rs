@@ -115,7 +115,9 @@ fn unkept_ident() -> usize {
 
 macro_rules! auto_atomic {
     ($atomic:ty, $int:ty) => {
-        impl Atomic<$int> for AutoAtomic<$atomic> {
+        // SAFETY: each method is one call of the inner std atomic's method of the same name, with
+        // the ordering given (the simulator, if it watches, is told before, not in the middle).
+        unsafe impl Atomic<$int> for AutoAtomic<$atomic> {
             #[inline(always)]
             fn new(value: $int) -> Self {
                 AutoAtomic(<$atomic>::new(value))
@@ -214,7 +216,12 @@ macro_rules! dispatch {
     };
 }
 
-impl Scheduler for Auto {
+// SAFETY: each call goes to `Sim` inside a simulation and to `Real` elsewhere (see `dispatch!`),
+// both of which meet the contract; a thread is in one world for its whole life (a simulated
+// thread never leaves its simulation, an OS thread outside one is never simulated while it runs
+// a thread of `Auto`), so its state, its locals and `owns_os_thread` come from one of them
+// throughout. The atomics are std's, which meet `Atomic`'s contract in both worlds.
+unsafe impl Scheduler for Auto {
     type AtomicU8 = AutoAtomic<AtomicU8>;
     type AtomicUsize = AutoAtomic<AtomicUsize>;
     type AtomicU64 = AutoAtomic<AtomicU64>;

@@ -150,6 +150,10 @@ pub fn get_native_id() -> u64 {
 
 /// Sets the stack size of threads started afterwards (0 = default); returns the previous one.
 ///
+/// Simulated threads honour it too; their default is std's (2 MiB, or `RUST_MIN_STACK`), and
+/// `weft_sim::Explorer::stack_size` sets the model's main thread. A simulated thread that
+/// overflows its stack ends the process with a message naming it.
+///
 /// # Errors
 /// [`Error::StackSizeNotValid`] (`ValueError`) if `0 < size < 32768`.
 pub fn stack_size(size: usize) -> Result<usize, Error> {

@@ -38,8 +38,8 @@ pub use state::{current_status, LocalView, RunState, StaticLocals, ThreadState, 
 pub use thread::{
     active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident,
     get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,
-    stack_size, wait_for_non_daemon_threads, yield_now, Builder, ExceptHook, ExceptHookArgs, SystemExit, Thread,
-    ThreadHook, MIN_STACK_SIZE,
+    stack_size, wait_for_non_daemon_threads, yield_now, Abandoned, Builder, ExceptHook, ExceptHookArgs, SystemExit,
+    Thread, ThreadHook, MIN_STACK_SIZE,
 };
 pub use timeout::{deadline, TIMEOUT_MAX};
 pub use timer::Timer;

@@ -14,7 +14,51 @@ use crate::state::{LocalView, RunState, StaticLocals, ThreadState};
 ///
 /// On the real backend this is the std atomic of the same width; under a simulator every access
 /// is an event the simulator can schedule around. The methods mirror `std::sync::atomic`.
-pub trait Atomic<T: Copy>: Send + Sync + Sized {
+///
+/// # Safety
+/// The primitives' `unsafe` code relies on these cells for mutual exclusion (the internal
+/// mutex that guards the thread registry and the hooks gives out `&mut` to its data on the
+/// strength of a `compare_exchange`). An implementation must behave as the std atomic of the
+/// same width:
+/// - every method is one indivisible access to one value, whichever threads (or simulated
+///   threads) use the cell at the same time: no update is lost, no read sees a value that was
+///   never stored;
+/// - each access gives at least the memory ordering it is asked for (a simulator that runs one
+///   thread at a time on one OS thread gives sequential consistency, which is stronger);
+/// - `compare_exchange` stores `new` if and only if the value was `current`, and says which
+///   happened (`compare_exchange_weak` may also fail spuriously, and only fail);
+/// - the cell is safe to share and send between the scheduler's threads (`Send + Sync`).
+///
+/// ```
+/// use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
+/// use weft_core::Atomic;
+///
+/// // A cell that counts its stores, and is otherwise std's.
+/// struct Counted(AtomicU8, std::sync::atomic::AtomicUsize);
+///
+/// // SAFETY: every method is the std method of `AtomicU8`, on one std atomic.
+/// unsafe impl Atomic<u8> for Counted {
+///     fn new(value: u8) -> Self { Counted(AtomicU8::new(value), Default::default()) }
+///     fn load(&self, o: std::sync::atomic::Ordering) -> u8 { self.0.load(o) }
+///     fn store(&self, v: u8, o: std::sync::atomic::Ordering) { self.1.fetch_add(1, SeqCst); self.0.store(v, o) }
+///     fn swap(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.swap(v, o) }
+///     fn compare_exchange(&self, c: u8, n: u8, s: std::sync::atomic::Ordering, f: std::sync::atomic::Ordering) -> Result<u8, u8> {
+///         self.0.compare_exchange(c, n, s, f)
+///     }
+///     fn compare_exchange_weak(&self, c: u8, n: u8, s: std::sync::atomic::Ordering, f: std::sync::atomic::Ordering) -> Result<u8, u8> {
+///         self.0.compare_exchange_weak(c, n, s, f)
+///     }
+///     fn fetch_add(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_add(v, o) }
+///     fn fetch_sub(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_sub(v, o) }
+///     fn fetch_or(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_or(v, o) }
+///     fn fetch_and(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_and(v, o) }
+/// }
+///
+/// let cell = Counted::new(1);
+/// cell.store(2, SeqCst);
+/// assert_eq!(cell.load(SeqCst), 2);
+/// ```
+pub unsafe trait Atomic<T: Copy>: Send + Sync + Sized {
     /// Creates a cell holding `value`.
     fn new(value: T) -> Self;
     /// Loads the value.
@@ -47,7 +91,9 @@ pub trait Atomic<T: Copy>: Send + Sync + Sized {
 // The std atomics are the cells of the real backend: each method is the std method itself.
 macro_rules! std_atomic {
     ($atomic:ty, $int:ty) => {
-        impl Atomic<$int> for $atomic {
+        // SAFETY: each method is the std atomic's own method of the same name, on `self`, with
+        // the ordering given: the contract is std's.
+        unsafe impl Atomic<$int> for $atomic {
             #[inline(always)]
             fn new(value: $int) -> Self {
                 <$atomic>::new(value)
@@ -188,12 +234,45 @@ pub struct SpawnError(pub String);
 /// Parking follows `parking_lot_core`: a thread parks on a *key* (the address of the object it
 /// waits on) if `validate` still holds, checked atomically with the enqueue; queues are FIFO.
 ///
-/// # Safety (for implementors and callers of the `unsafe` methods)
-/// The callbacks passed to `park` (`validate`, `timed_out`) and to the unpark functions run while
-/// the queue is locked: they must not panic and must not call back into the scheduler.
-/// `before_sleep` runs outside the queue lock and may unpark but must not park or panic. Keys must
-/// be addresses owned by the caller, so that unrelated objects never share a queue.
-pub trait Scheduler: Sized + Send + Sync + 'static {
+/// # Safety
+/// The primitives' `unsafe` code (their internal mutex, `Local`'s cached values, statically
+/// declared locals) relies on what follows. An implementation must ensure:
+/// - **Threads.** A thread of the scheduler runs on one OS thread at a time. Threads that
+///   share an OS thread (a simulator's) never run at the same time: one runs until it enters
+///   one of the scheduler's own methods (a scheduling point), where another may take over.
+/// - **Atomics.** [`Scheduler::AtomicU8`], [`Scheduler::AtomicUsize`] and
+///   [`Scheduler::AtomicU64`] meet the contract of [`Atomic`].
+/// - **Thread state.** [`Scheduler::with_thread_state`] gives the calling thread its own
+///   state: one per thread, the same one for the thread's whole life, reached by no other
+///   thread, and dropped only after the thread's last use of it (during its teardown, once
+///   the state is being dropped, a fresh stand-in that lives for the one call). [`Scheduler::with_local_view`]
+///   gives that state's view or `None`; [`Scheduler::with_static_locals`] the calling
+///   thread's own store, under the same rules.
+/// - **OS threads.** [`Scheduler::owns_os_thread`] answers true only for a thread that is,
+///   for its whole life, the only thread of any scheduler on its OS thread (Rust's
+///   `thread_local!` values are then its own), and never changes its answer during a thread's
+///   life.
+/// - **Run state.** [`Scheduler::with_run_state`] gives every thread of one run (the process,
+///   or one simulated execution) the same state, alive while any of them can use it.
+/// - **Idents.** [`Scheduler::current_ident`] is non-zero and distinct among live threads.
+/// - **Parking** (the contract of `parking_lot_core`). A parked thread returns only because
+///   `validate` returned false, because an unpark of its key chose it (with the token the
+///   unparker's callback returned), or because its deadline passed (after `timed_out` ran):
+///   never spuriously. Checking `validate` and queueing the thread happen as one step with
+///   respect to every park and unpark of the same key, and so do the unpark functions'
+///   callbacks with respect to their queues.
+///
+/// Callers of the `unsafe` queue functions ([`Scheduler::park`], the unpark functions) must
+/// ensure:
+/// - The callbacks that run while the queue is locked (`park`'s `validate` and `timed_out`,
+///   the unpark functions' `filter`, `validate` and `callback`) do not park, unpark or requeue
+///   (any of the five queue functions: on real threads that deadlocks on the queue's lock),
+///   and do not panic (that would leave the queue locked). Other services of the scheduler
+///   (atomics, [`Scheduler::touch`], [`Scheduler::operation`]) are allowed: a simulator makes
+///   no scheduling point there.
+/// - `before_sleep` runs outside the queue lock: it may unpark, but must not park or panic.
+/// - Keys are addresses the caller owns, so that unrelated objects never share a queue.
+pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// An atomic byte.
     type AtomicU8: Atomic<u8>;
     /// An atomic machine word.

@@ -43,6 +43,14 @@ impl<S: Scheduler> fmt::Debug for ExceptHookArgs<S> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SystemExit;
 
+/// The panic payload with which a scheduler unwinds a thread it abandons (the simulator, at the
+/// end of an execution that leaves the thread suspended, so that the thread's destructors run
+/// before its stack is reused). Like [`SystemExit`], it ends the thread silently: the
+/// excepthook is not called. Only a scheduler raises it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Abandoned;
+
 /// Ends the calling weft thread at once, without reporting an error (Python's `sys.exit()` in a
 /// thread). Guards are dropped as the stack unwinds, so primitives held through guards are
 /// released.
@@ -509,7 +517,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// `_invoke_excepthook`). A [`SystemExit`] is ignored. A hook that panics itself is reported as
 /// `Exception in threading.excepthook:` followed by its message.
 fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) {
-    if payload.is::<SystemExit>() {
+    if payload.is::<SystemExit>() || payload.is::<Abandoned>() {
         return;
     }
     let args = ExceptHookArgs { thread: Some(thread.clone()), message: panic_message(&*payload) };

@@ -115,7 +115,13 @@ fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
     }
 }
 
-impl Scheduler for Real {
+// SAFETY: every thread is an OS thread of its own (`spawn` is `std::thread::Builder::spawn`), so
+// `owns_os_thread` is true for all of them, and its state lives in a `thread_local!`, which is
+// the thread's own and dropped at its end, after its last use; the run state is one process-wide
+// value that is never dropped; the atomics are std's (see their `Atomic` impls); `current_ident`
+// is non-zero and distinct among live threads (see its implementation); parking is
+// `parking_lot_core`'s, whose contract is the one this trait states.
+unsafe impl Scheduler for Real {
     type AtomicU8 = AtomicU8;
     type AtomicUsize = AtomicUsize;
     type AtomicU64 = AtomicU64;

@@ -4,6 +4,7 @@
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -11,17 +12,57 @@ use std::time::{Duration, Instant};
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use weft_core::{ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult};
+use weft_core::{
+    Abandoned, ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult,
+};
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
+use crate::stack::{self, StackPool};
 use crate::strategy::{Footprint, Point, StepInfo, Strategy};
 use crate::Sim;
 
 type Co = Coroutine<(), (), (), DefaultStack>;
 
-/// The stack size of a simulated thread unless it asks for another.
-const DEFAULT_STACK: usize = 1 << 20;
+/// A simulated thread's coroutine. Dropped unfinished (a panic of the simulator itself unwinds
+/// the execution), it is leaked with its stack, never unwound: unwinding would run the thread's
+/// code outside its execution, and its stack may hold frames that something still points into.
+struct Fiber(ManuallyDrop<Co>);
+
+impl Drop for Fiber {
+    fn drop(&mut self) {
+        if self.0.done() {
+            // SAFETY: dropped once, here; a finished coroutine's drop only unmaps its stack.
+            unsafe { ManuallyDrop::drop(&mut self.0) };
+        }
+    }
+}
+
+impl Fiber {
+    /// The stack of the finished coroutine, for reuse.
+    fn into_stack(mut self) -> DefaultStack {
+        // SAFETY: taken once; `self` is forgotten at once so that it is not dropped again.
+        let coroutine = unsafe { ManuallyDrop::take(&mut self.0) };
+        std::mem::forget(self);
+        coroutine.into_stack()
+    }
+}
+
+/// How many times an abandoned thread may swallow the unwind that ends it (a `catch_unwind`
+/// that goes on to wait again) before it is given up.
+const ABANDON_RAISES: u32 = 8;
+
+/// How many scheduling points an abandoned thread may pass while it is unwound (destructors,
+/// its end) before it is taken for a runaway loop and given up.
+const ABANDON_STEPS: u32 = 100_000;
+
+/// Stacks whose abandoned threads could not be unwound, leaked (see `run_execution`).
+pub(crate) static RETIRED_STACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// [`RETIRED_STACKS`] of the explorations run on this OS thread.
+    pub(crate) static RETIRED_HERE: Cell<usize> = const { Cell::new(0) };
+}
 
 /// The fixed origin of virtual time, so that `Instant`s of all executions are comparable.
 pub(crate) fn epoch() -> Instant {
@@ -53,7 +94,11 @@ struct SimThread {
     /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
     other_states: Vec<OtherState>,
     yielder: Cell<*const Yielder<(), ()>>,
-    coroutine: Option<Co>,
+    coroutine: Option<Fiber>,
+    /// The size its stack was made for (the pool keeps stacks by size).
+    stack_size: usize,
+    /// The lowest address of its stack (its guard page), for the overflow handler.
+    guard: usize,
     /// Lock-like objects it acquired and has not released (for deadlock reports).
     holds: Vec<usize>,
     /// Set while the thread waits, runnable but unable to make progress, in a blocking
@@ -182,6 +227,8 @@ pub(crate) struct Config {
     /// Whether to hash the steps into [`Outcome::trail`] (for the determinism check of a
     /// search that claims it finished).
     pub track_trail: bool,
+    /// The stack size of the model's main thread (0: the default).
+    pub main_stack: usize,
 }
 
 struct Inner {
@@ -205,11 +252,11 @@ struct Inner {
     /// Threads that began to wait in a blocking operation during the step under way, with the
     /// object (told to the strategy once the step is reported: [`Strategy::blocked`]).
     newly_blocked: Vec<(usize, usize)>,
-    stack_pool: Vec<DefaultStack>,
+    stack_pool: StackPool,
     /// Stacks of threads that finished in this execution: reused only by later executions, so
     /// that objects on different threads' stacks never share an address (footprints name
     /// objects by address).
-    finished_stacks: Vec<DefaultStack>,
+    finished_stacks: StackPool,
     /// The states of threads that ended, kept (empty) until the execution ends, for the same
     /// reason; then reused by later executions when nothing else holds them.
     #[allow(clippy::vec_box)] // the boxes themselves are reused: one allocation less per thread
@@ -274,6 +321,15 @@ pub(crate) struct Execution {
     /// announced. A deterministic model gives the same trail whenever the same choices are
     /// replayed (see [`Outcome::trail`]).
     trail: Cell<u64>,
+    /// Set while the threads still suspended at the end are unwound (see `run_execution`):
+    /// failures are not recorded, and a thread that would block is given up.
+    abandoning: Cell<bool>,
+    /// Set while the abandoned thread being unwound has not left its code yet: a wait raises
+    /// the unwind again (it swallowed it), at most [`ABANDON_RAISES`] times.
+    unwind_pending: Cell<bool>,
+    abandon_raises: Cell<u32>,
+    /// Scheduling points the abandoned thread being unwound passed (see [`ABANDON_STEPS`]).
+    abandon_steps: Cell<u32>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
     /// Whether to compute the program's fingerprint (replays and traced executions).
@@ -362,7 +418,7 @@ pub(crate) fn in_simulation() -> bool {
 /// schedule, the thread table and the step loop (an execution allocates as little as it can).
 #[derive(Default)]
 pub(crate) struct Buffers {
-    pub stacks: Vec<DefaultStack>,
+    stacks: StackPool,
     pub choices: Vec<Choice>,
     threads: Vec<SimThread>,
     options: Vec<usize>,
@@ -370,7 +426,7 @@ pub(crate) struct Buffers {
     scratch_tokens: Vec<(usize, usize)>,
     newly_blocked: Vec<(usize, usize)>,
     queues: Queues,
-    finished_stacks: Vec<DefaultStack>,
+    finished_stacks: StackPool,
     #[allow(clippy::vec_box)] // see `Inner::ended_states`
     ended_states: Vec<Box<ThreadState<Sim>>>,
     /// Ended threads' states ready to serve new threads.
@@ -779,6 +835,9 @@ impl Execution {
     /// (`write` false: `Scheduler::read_operation`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.tearing_down.get() {
+            if !self.in_critical.get() {
+                self.while_torn();
+            }
             return;
         }
         self.announce(object, kind, name, write);
@@ -871,6 +930,9 @@ impl Execution {
     /// away from it until then. Without `announced`, the wait is its own scheduling point.
     pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            if self.tearing_down.get() && !self.in_critical.get() {
+                self.while_torn();
+            }
             return;
         }
         let test = ready;
@@ -1069,6 +1131,7 @@ impl Execution {
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.
     pub(crate) fn schedule_point(&self) {
         if self.tearing_down.get() {
+            self.while_torn();
             return;
         }
         self.accesses.set(0);
@@ -1113,6 +1176,54 @@ impl Execution {
         // SAFETY: the yielder was set by this thread's coroutine body from the `&Yielder` it was
         // given, which lives as long as the coroutine runs; we are on that coroutine now.
         unsafe { (*yielder).suspend(()) };
+        if self.unwind_pending.get() {
+            // Resumed only to be unwound: the execution is over.
+            self.abandon_unwind();
+        }
+    }
+
+    /// A scheduling point while the execution is torn down: nothing is scheduled. Destructors
+    /// and a thread's end (which a weft thread's wrapper runs after it caught the unwind) go
+    /// through; an abandoned thread that passes too many is in a runaway loop, and given up.
+    #[inline]
+    fn while_torn(&self) {
+        if self.abandoning.get() {
+            let steps = self.abandon_steps.get() + 1;
+            self.abandon_steps.set(steps);
+            if steps > ABANDON_STEPS {
+                self.give_up();
+            }
+        }
+    }
+
+    /// Unwinds the running thread, abandoned at the execution's end, from the scheduling point
+    /// where it is, with `resume_unwind` (no panic hook runs) of weft_core's [`Abandoned`]
+    /// payload, which a weft thread's wrapper lets pass silently and the thread's body here
+    /// recognises. If it is already unwinding (it was suspended in a destructor), or swallowed
+    /// the unwind too often, it is given up instead.
+    #[cold]
+    fn abandon_unwind(&self) {
+        let raised = self.abandon_raises.get();
+        if std::thread::panicking() || raised >= ABANDON_RAISES {
+            self.give_up();
+        }
+        self.abandon_raises.set(raised + 1);
+        std::panic::resume_unwind(Box::new(Abandoned));
+    }
+
+    /// Gives up the running thread, abandoned at the execution's end, that cannot be unwound
+    /// (it would block, or it will not stop): it suspends for good, and `run_execution` retires
+    /// its stack.
+    #[cold]
+    fn give_up(&self) -> ! {
+        let yielder = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].yielder.get()
+        };
+        loop {
+            // SAFETY: as in `suspend`; the controller never resumes a given-up thread.
+            unsafe { (*yielder).suspend(()) };
+        }
     }
 
     /// Chooses what runs next. Options: the current thread if it can go on (option 0, so any
@@ -1397,6 +1508,10 @@ impl Execution {
 
     /// Records a failure (the first one wins) and stops the execution at the next point.
     pub(crate) fn fail(&self, kind: FailureKind, message: String) {
+        if self.abandoning.get() {
+            // The execution is over; unwinding its abandoned threads is no part of it.
+            return;
+        }
         let mut inner = self.inner.borrow_mut();
         if inner.failure.is_some() {
             return;
@@ -1456,20 +1571,14 @@ impl Execution {
     pub(crate) fn spawn(&self, options: SpawnOptions, main: Box<dyn FnOnce() + Send>) -> Result<(), SpawnError> {
         let id = {
             let mut inner = self.inner.borrow_mut();
-            let size = if options.stack_size == 0 { DEFAULT_STACK } else { options.stack_size.max(64 << 10) };
-            let stack = match inner.stack_pool.pop() {
-                Some(stack) if size == DEFAULT_STACK => stack,
-                Some(stack) => {
-                    inner.stack_pool.push(stack);
-                    DefaultStack::new(size).map_err(|e| SpawnError(e.to_string()))?
-                }
-                None => DefaultStack::new(size).map_err(|e| SpawnError(e.to_string()))?,
-            };
+            // A size of 0 is std's default; `weft::stack_size` accepts no size below 32 KiB.
+            let size = if options.stack_size == 0 { stack::default_stack_size() } else { options.stack_size };
+            let stack = inner.stack_pool.take(size).map_err(|e| SpawnError(e.to_string()))?;
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
             let state = inner.spare_states.pop().unwrap_or_default();
             let holds = inner.spare_holds.pop().unwrap_or_default();
-            inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, holds, main));
+            inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
             inner.unfinished += usize::from(!options.daemon);
             if self.config.record_trace {
                 let what = format!("spawn {}", inner.threads[id].name);
@@ -1500,7 +1609,7 @@ impl Execution {
         id: usize,
         name: String,
         daemon: bool,
-        stack: DefaultStack,
+        (stack_size, stack): (usize, DefaultStack),
         state: Box<ThreadState<Sim>>,
         holds: Vec<usize>,
         main: Box<dyn FnOnce() + Send>,
@@ -1513,9 +1622,18 @@ impl Execution {
             }
             // Ordered after its spawn.
             execution.touch_now(spawn_key(id), true);
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(main)) {
-                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            if execution.abandoning.get() {
+                // Started only to be abandoned (the execution ended before it ran): its code
+                // never runs, its closure is dropped.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(main)));
+            } else if let Err(payload) = catch_unwind(AssertUnwindSafe(main)) {
+                // An abandoned thread's unwind ends here, and is no failure.
+                if !payload.is::<Abandoned>() {
+                    execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+                }
             }
+            // Its code is left: its end below runs in teardown mode, if abandoned.
+            execution.unwind_pending.set(false);
             // The thread's end: its state (Local values, a dummy's registration) goes first,
             // while it can still use the scheduler.
             // Dropping them runs user destructors (`Local` values): a panic there fails the
@@ -1559,7 +1677,9 @@ impl Execution {
             locals: Vec::new(),
             other_states: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
-            coroutine: Some(Coroutine::with_stack(stack, body)),
+            guard: stack::guard_page(&stack),
+            stack_size,
+            coroutine: Some(Fiber(ManuallyDrop::new(Coroutine::with_stack(stack, body)))),
             holds,
             awaiting: None,
             waited: Cell::new(false),
@@ -1584,6 +1704,15 @@ impl Execution {
         self.touch_now(key, true);
         if !self.critical(validate) {
             return ParkResult::Invalid;
+        }
+        if self.abandoning.get() {
+            // An abandoned thread being unwound waits: if it swallowed the unwind and still
+            // runs its code, it gets it again; otherwise (it waits in a destructor, or at its
+            // end) it is given up.
+            if self.unwind_pending.get() {
+                self.abandon_unwind();
+            }
+            self.give_up();
         }
         if self.tearing_down.get() {
             // After the end nothing runs again: a wait there ends at once.
@@ -1842,10 +1971,55 @@ impl Execution {
     }
 }
 
-/// Runs one execution of `model` under `strategy`. Threads still suspended at the end (daemon
-/// threads, every thread after a failure or a pruned execution) are abandoned: their stacks are
-/// reset and reused without unwinding (unwinding would run user code that can no longer be
-/// scheduled), leaking what was on them.
+/// Unwinds the threads still suspended at the execution's end (daemon threads, every thread
+/// after a failure or a pruned execution), one at a time, in teardown mode: each is resumed at
+/// its pending scheduling point, which unwinds with the [`Abandoned`] payload; its destructors
+/// run (a `std::thread::scope` waits there for its OS threads), then its usual end, and its
+/// coroutine returns: nothing can point into its stack any more, which is reused. Meanwhile
+/// scheduling points schedule nothing and no failure is recorded. A thread never started only
+/// drops its closure. A thread that would block while unwinding (park), that swallows the
+/// unwind and waits again too often, or that runs away, is given up: its coroutine and stack
+/// are leaked (retired), never reused nor unmapped, so that whatever still points into them
+/// stays valid.
+fn abandon_threads(execution: &Execution) {
+    execution.abandoning.set(true);
+    let count = execution.inner.borrow().threads.len();
+    for id in 0..count {
+        let coroutine = {
+            let mut inner = execution.inner.borrow_mut();
+            inner.current = id;
+            inner.threads[id].awaiting = None;
+            let entry = &inner.threads[id];
+            stack::set_running(entry.guard, &entry.name, &inner.schedule.choices);
+            inner.threads[id].coroutine.take()
+        };
+        let Some(mut coroutine) = coroutine else { continue };
+        execution.unwind_pending.set(coroutine.0.started());
+        execution.abandon_raises.set(0);
+        execution.abandon_steps.set(0);
+        // A panic out of the coroutine is the simulator's own (the thread's body catches the
+        // thread's): it still finished the coroutine, whose stack is reusable.
+        let result = catch_unwind(AssertUnwindSafe(|| coroutine.0.resume(())));
+        execution.unwind_pending.set(false);
+        match result {
+            Ok(CoroutineResult::Yield(())) => {
+                // Given up: leaked with its stack (see `Fiber`).
+                RETIRED_STACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                RETIRED_HERE.with(|r| r.set(r.get() + 1));
+                std::mem::forget(coroutine);
+            }
+            Ok(CoroutineResult::Return(())) | Err(_) => {
+                let mut inner = execution.inner.borrow_mut();
+                let size = inner.threads[id].stack_size;
+                inner.finished_stacks.give(size, coroutine.into_stack());
+            }
+        }
+    }
+    execution.abandoning.set(false);
+}
+
+/// Runs one execution of `model` under `strategy`. Threads still suspended at the end are
+/// unwound (see [`abandon_threads`]).
 pub(crate) fn run_execution(
     model: &Arc<dyn Fn() + Send + Sync>,
     strategy: &mut dyn Strategy,
@@ -1861,7 +2035,10 @@ pub(crate) fn run_execution(
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
     // `strategy` is mutably borrowed by it.
     let strategy: *mut (dyn Strategy + 'static) = unsafe { std::mem::transmute(strategy) };
-    let execution = Execution {
+    // Leaked if the simulator itself panics below: dropping it then would run the threads' and
+    // the model's destructors outside the simulation (a panic in a destructor during that unwind
+    // would abort the process). The panic reaches the caller of `Explorer::run` as it is.
+    let execution = ManuallyDrop::new(Execution {
         inner: RefCell::new(Inner {
             threads: std::mem::take(&mut buffers.threads),
             current: 0,
@@ -1906,15 +2083,19 @@ pub(crate) fn run_execution(
         yielding: Cell::new(false),
         tearing_down: Cell::new(false),
         trail: Cell::new(0),
+        abandoning: Cell::new(false),
+        unwind_pending: Cell::new(false),
+        abandon_raises: Cell::new(0),
+        abandon_steps: Cell::new(0),
         replaying: strategy_follows,
         fingerprinting,
         plain_atomics,
         detailed,
-    };
+    });
     // Checked before the pointer changes: a nested run must leave the running execution's
     // pointer as it is (its panic unwinds into that execution).
     assert!(CURRENT.with(Cell::get).is_null(), "simulations do not nest");
-    CURRENT.with(|c| c.set(&execution as *const Execution));
+    CURRENT.with(|c| c.set(&*execution as *const Execution));
     // Whatever happens below, even a panic, the pointer to this execution does not outlive it.
     struct ClearCurrent;
     impl Drop for ClearCurrent {
@@ -1924,12 +2105,12 @@ pub(crate) fn run_execution(
     }
     let _clear = ClearCurrent;
 
+    stack::install_overflow_handler();
     {
-        let stack = execution.inner.borrow_mut().stack_pool.pop();
-        let stack = match stack {
-            Some(stack) => stack,
-            None => DefaultStack::new(DEFAULT_STACK).expect("allocate a coroutine stack"),
-        };
+        let size =
+            if execution.config.main_stack == 0 { stack::default_stack_size() } else { execution.config.main_stack };
+        let stack = execution.inner.borrow_mut().stack_pool.take(size);
+        let stack = stack.unwrap_or_else(|e| panic!("cannot map a stack of {size} bytes for the model: {e}"));
         let model = model.clone();
         let main = Box::new(move || {
             model();
@@ -1937,7 +2118,7 @@ pub(crate) fn run_execution(
         let mut inner = execution.inner.borrow_mut();
         let state = inner.spare_states.pop().unwrap_or_default();
         let holds = inner.spare_holds.pop().unwrap_or_default();
-        let main_thread = Execution::new_thread(0, "MainThread".into(), false, stack, state, holds, main);
+        let main_thread = Execution::new_thread(0, "MainThread".into(), false, (size, stack), state, holds, main);
         inner.threads.push(main_thread);
         inner.unfinished += 1;
         drop(inner);
@@ -1950,15 +2131,18 @@ pub(crate) fn run_execution(
         let mut coroutine = {
             let mut inner = execution.inner.borrow_mut();
             inner.current = thread;
+            let entry = &inner.threads[thread];
+            stack::set_running(entry.guard, &entry.name, &inner.schedule.choices);
             inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
         };
-        match coroutine.resume(()) {
+        match coroutine.0.resume(()) {
             CoroutineResult::Yield(()) => {
                 execution.inner.borrow_mut().threads[thread].coroutine = Some(coroutine);
             }
             CoroutineResult::Return(()) => {
                 let mut inner = execution.inner.borrow_mut();
-                inner.finished_stacks.push(coroutine.into_stack());
+                let size = inner.threads[thread].stack_size;
+                inner.finished_stacks.give(size, coroutine.into_stack());
                 inner.next = if inner.failure.is_some() { None } else { execution.pick_next(&mut inner) };
             }
         }
@@ -1967,10 +2151,13 @@ pub(crate) fn run_execution(
         }
     }
 
+    // Threads still suspended (abandoned) are unwound, in teardown mode, before anything of the
+    // execution is dropped (their destructors may use it).
+    execution.tearing_down.set(true);
+    abandon_threads(&execution);
     // Drop the execution's own state (the registry, hooks, other schedulers' state) while it is
     // still current, in teardown mode: destructors that call the scheduler neither schedule nor
-    // block. Suspended (abandoned) coroutines are leaked below and never run again.
-    execution.tearing_down.set(true);
+    // block.
     let locals = execution.locals.take();
     let run_state = execution.run_state.take();
     let mut ended_states = std::mem::take(&mut execution.inner.borrow_mut().ended_states);
@@ -1992,6 +2179,10 @@ pub(crate) fn run_execution(
     }
     execution.tearing_down.set(false);
 
+    stack::clear_running();
+    // Nothing below uses the simulator: the execution stops being current before it moves.
+    CURRENT.with(|c| c.set(std::ptr::null()));
+    let execution = ManuallyDrop::into_inner(execution);
     let trail = execution.trail.get();
     let mut inner = execution.inner.into_inner();
     if execution.fingerprinting {
@@ -2007,15 +2198,8 @@ pub(crate) fn run_execution(
         }
     }
     for thread in &mut inner.threads {
-        if let Some(mut coroutine) = thread.coroutine.take() {
-            // SAFETY: `force_reset` abandons the suspended coroutine without running the
-            // destructors of the objects on its stack: they are leaked, as `mem::forget` would.
-            // Nothing of this execution runs again, and nothing outside the stack points into it:
-            // the scheduler's queues hold thread numbers, and the execution's state dropped above
-            // holds no pointer into a coroutine stack. The stack is then reused.
-            unsafe { coroutine.force_reset() };
-            inner.stack_pool.push(coroutine.into_stack());
-        }
+        // Only a given-up thread still has its coroutine: leaked with its stack (`Fiber`).
+        drop(thread.coroutine.take());
         if let Some(state) = thread.state.take() {
             std::mem::forget(state);
         }
@@ -2025,7 +2209,8 @@ pub(crate) fn run_execution(
         holds.clear();
         inner.spare_holds.push(holds);
     }
-    inner.stack_pool.append(&mut inner.finished_stacks);
+    let Inner { stack_pool, finished_stacks, .. } = &mut inner;
+    stack_pool.append(finished_stacks);
     buffers.stacks = std::mem::take(&mut inner.stack_pool);
     buffers.finished_stacks = std::mem::take(&mut inner.finished_stacks);
     inner.threads.clear();
@@ -2048,5 +2233,117 @@ pub(crate) fn run_execution(
         steps: inner.steps,
         trail,
         panic_location: inner.failure_location,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::Point;
+    use weft_core::{Event, Thread};
+
+    /// Picks the first option, and panics at its `at`-th pick: a panic of the simulator itself,
+    /// on a simulated thread's stack or on the controller's, with other threads suspended.
+    struct PanicAt {
+        at: usize,
+        picks: usize,
+    }
+
+    impl Strategy for PanicAt {
+        fn next_execution(&mut self) -> bool {
+            true
+        }
+        fn choose(&mut self, _point: &Point<'_>) -> Option<usize> {
+            self.picks += 1;
+            assert!(self.picks != self.at, "the strategy's own bug");
+            Some(0)
+        }
+    }
+
+    fn config() -> Config {
+        Config {
+            max_steps: 10_000,
+            fine_grained: false,
+            record_trace: false,
+            python_panics: false,
+            track_footprints: false,
+            track_trail: false,
+            main_stack: 0,
+        }
+    }
+
+    /// A thread that finishes (so that the controller picks the next thread) while a daemon
+    /// thread waits forever and the main thread waits for the first.
+    fn model() -> Arc<dyn Fn() + Send + Sync> {
+        Arc::new(|| {
+            let never = Arc::new(Event::<Sim>::new());
+            let n = never.clone();
+            let daemon = Thread::<Sim>::builder().daemon(true).build(move || {
+                n.wait();
+            });
+            daemon.start().unwrap();
+            let quick = Thread::<Sim>::new(|| {});
+            quick.start().unwrap();
+            quick.join().unwrap();
+            never.set();
+        })
+    }
+
+    const CHILD: &str = "WEFT_EXECUTION_TESTS_CHILD";
+
+    /// A panic of the simulator itself, wherever it happens, is a failure of the execution or a
+    /// panic out of `run_execution` (and so of `Explorer::run`), never an abort: the threads it
+    /// leaves suspended are not unwound outside the simulation. In a child process: the old
+    /// behaviour aborted the test binary.
+    #[test]
+    fn a_panic_of_the_simulator_does_not_abort() {
+        const NAME: &str = "execution::tests::a_panic_of_the_simulator_does_not_abort";
+        if std::env::var(CHILD).is_ok() {
+            let mut buffers = Buffers::default();
+            let (mut failed, mut panicked) = (0, 0);
+            for at in 1..40 {
+                let mut strategy = PanicAt { at, picks: 0 };
+                match catch_unwind(AssertUnwindSafe(|| run_execution(&model(), &mut strategy, config(), &mut buffers)))
+                {
+                    Ok(outcome) => failed += usize::from(outcome.failure.is_some()),
+                    Err(_) => {
+                        panicked += 1;
+                        // The pool is left as the panic left it: a fresh one.
+                        buffers = Buffers::default();
+                    }
+                }
+            }
+            // Both kinds happened: on a simulated thread (a failure) and in the controller.
+            assert!(failed > 0 && panicked > 0, "failed {failed}, panicked {panicked}");
+            // And executions still run.
+            let mut strategy = PanicAt { at: usize::MAX, picks: 0 };
+            assert!(run_execution(&model(), &mut strategy, config(), &mut buffers).failure.is_none());
+            println!("child done");
+            return;
+        }
+        let out = std::env::temp_dir().join(format!("weft-execution-tests-{}.txt", std::process::id()));
+        let file = std::fs::File::create(&out).expect("a file for the child's output");
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .stdout(file.try_clone().expect("the file again"))
+            .stderr(file)
+            .spawn()
+            .expect("run the child");
+        let began = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for the child") {
+                break Some(status);
+            }
+            if began.elapsed() > Duration::from_secs(120) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let _ = std::fs::remove_file(&out);
+        assert!(status.is_some_and(|s| s.success()) && text.contains("child done"), "{status:?}\n{text}");
     }
 }

@@ -7,6 +7,13 @@
 //! a sleep) is a scheduling point where a strategy picks the next thread. Time is virtual: running
 //! code takes none, and when no thread can run the clock jumps to the next deadline.
 //!
+//! Each simulated thread has a stack of its own: std's default size for a new thread (2 MiB, or
+//! `RUST_MIN_STACK`), the size `weft_core::stack_size` set when it started, or, for the model's
+//! main thread, [`Explorer::stack_size`]. Threads still suspended when an execution ends
+//! (daemon threads, every thread after a failure) are unwound before their stacks are reused:
+//! their destructors run, with no scheduling points. An overflow of a simulated thread's stack
+//! ends the process with a message naming the thread, and the replay token of the execution.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -41,6 +48,7 @@
 mod execution;
 mod report;
 mod schedule;
+mod stack;
 mod strategy;
 
 use std::any::Any;
@@ -73,7 +81,10 @@ pub struct SimAtomic<A>(A);
 
 macro_rules! sim_atomic {
     ($atomic:ty, $int:ty) => {
-        impl Atomic<$int> for SimAtomic<$atomic> {
+        // SAFETY: each method is one call of the inner std atomic's method of the same name (the
+        // scheduling point, if any, comes before it, never in the middle), so each access is
+        // indivisible with std's orderings; simulated threads run one at a time on one OS thread.
+        unsafe impl Atomic<$int> for SimAtomic<$atomic> {
             #[inline]
             fn new(value: $int) -> Self {
                 SimAtomic(<$atomic>::new(value))
@@ -152,7 +163,16 @@ sim_atomic!(AtomicU8, u8);
 sim_atomic!(AtomicUsize, usize);
 sim_atomic!(AtomicU64, u64);
 
-impl Scheduler for Sim {
+// SAFETY: simulated threads run on coroutines of the one OS thread that runs the exploration,
+// one at a time, switching only inside the simulator's methods (`Execution::suspend`), and
+// `owns_os_thread` is false for them; each thread's state is boxed in its entry of the execution,
+// reached only while that thread is the running one, and dropped by the thread itself at its end
+// (or kept, never dropped, if the thread is abandoned); the run state belongs to the execution
+// and is dropped after its threads; the atomics are `SimAtomic`s; idents are thread numbers plus
+// one, distinct within the execution; parking is the execution's: a thread's park validates and
+// queues it with no scheduling point in between, it resumes only once woken, timed out or
+// invalid, and the callbacks run in a critical section (no scheduling point).
+unsafe impl Scheduler for Sim {
     type AtomicU8 = SimAtomic<AtomicU8>;
     type AtomicUsize = SimAtomic<AtomicUsize>;
     type AtomicU64 = SimAtomic<AtomicU64>;
@@ -400,6 +420,7 @@ pub struct Explorer {
     shrink: bool,
     python_panics: bool,
     reduce: bool,
+    main_stack: usize,
 }
 
 /// The default number of executions per strategy.
@@ -418,6 +439,7 @@ impl Explorer {
             shrink: true,
             python_panics: false,
             reduce: true,
+            main_stack: 0,
         }
     }
 
@@ -525,6 +547,30 @@ impl Explorer {
         self
     }
 
+    /// The stack size of the model's main thread, in bytes (default: std's for a new thread,
+    /// 2 MiB, or `RUST_MIN_STACK`). The threads the model starts get theirs from
+    /// `weft::stack_size`, with the same default.
+    ///
+    /// A simulated thread that overflows its stack ends the process with a message naming the
+    /// thread and saying "stack overflow", and the replay token of the execution.
+    ///
+    /// ```
+    /// use weft_sim::Explorer;
+    ///
+    /// // 8 MiB for a model that recurses deeply.
+    /// Explorer::random_walk(1).iterations(1).stack_size(8 << 20).check(|| {
+    ///     fn depth(n: u64) -> u64 {
+    ///         let frame = std::hint::black_box([n; 64]);
+    ///         if n == 0 { frame[0] } else { depth(n - 1) + frame[1] - n + 1 }
+    ///     }
+    ///     assert_eq!(depth(6000), 6000);
+    /// });
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.main_stack = bytes;
+        self
+    }
+
     /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
     pub fn shrink(mut self, shrink: bool) -> Self {
         self.shrink = shrink;
@@ -585,7 +631,16 @@ impl Explorer {
         // Counted for the whole exploration (set before any execution makes this thread's
         // simulation visible to `in_simulation`).
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
+        let retired = execution::RETIRED_HERE.with(Cell::get);
         let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
+        let retired = execution::RETIRED_HERE.with(Cell::get) - retired;
+        if retired > 0 {
+            eprintln!(
+                "weft: {retired} simulated thread(s) left suspended at the end of an execution could not be \
+                 unwound (a destructor would block, or the thread would not stop): their stacks were kept \
+                 (leaked), never reused"
+            );
+        }
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
         OUTSIDE_IDENT.with(|kept| kept.replace(outside));
         QUIET.with(|q| q.set(was_quiet));
@@ -616,6 +671,7 @@ impl Explorer {
             python_panics: self.python_panics,
             track_footprints,
             track_trail,
+            main_stack: self.main_stack,
         }
     }
 
@@ -935,6 +991,14 @@ pub const DEFAULT_SEED: u64 = 0x5745_4654;
 /// With the report of the first failing execution.
 pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
     Explorer::portfolio(DEFAULT_SEED).check(model)
+}
+
+/// How many coroutine stacks this process retired: stacks of threads abandoned at an
+/// execution's end that could not be unwound (they would have blocked while unwinding, or kept
+/// running), leaked rather than reused. Diagnostics and tests; it should stay near 0.
+#[doc(hidden)]
+pub fn retired_stacks() -> usize {
+    execution::RETIRED_STACKS.load(Ordering::Relaxed)
 }
 
 /// Whether the calling OS thread is running a simulation right now.

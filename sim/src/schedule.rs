@@ -23,7 +23,9 @@ pub struct Schedule {
     /// The decisions, in order.
     pub choices: Vec<Choice>,
     /// A hash of the execution's first operations (thread, object kind, operation name): a
-    /// replay on another program notices it. 0 when not computed (only replays compute it).
+    /// replay on another program notices it. 0 when not computed (only replays compute it; a
+    /// token printed during an exploration, on a stack overflow or a stall, has 0), and then a
+    /// replay does not check it.
     pub fingerprint: u32,
 }
 
@@ -42,25 +44,9 @@ impl Schedule {
     /// and runs of equal decisions, each three varints: the number of options, the option
     /// taken, how many times in a row.
     pub fn token(&self) -> String {
-        let mut bytes = self.fingerprint.to_le_bytes().to_vec();
-        let mut i = 0;
-        while i < self.choices.len() {
-            let (chosen, of) = (self.choices[i].chosen, self.choices[i].of);
-            let mut run = 1;
-            while i + run < self.choices.len()
-                && self.choices[i + run].chosen == chosen
-                && self.choices[i + run].of == of
-            {
-                run += 1;
-            }
-            put_varint(&mut bytes, u64::from(of));
-            put_varint(&mut bytes, u64::from(chosen));
-            put_varint(&mut bytes, run as u64);
-            i += run;
-        }
-        let mut out = String::from(TOKEN_PREFIX);
-        base64url(&bytes, &mut out);
-        out
+        let mut out = Vec::new();
+        write_token(&self.choices, self.fingerprint, &mut |bytes| out.extend_from_slice(bytes));
+        String::from_utf8(out).expect("a token is ascii")
     }
 
     /// The token as a report prints it: [`Schedule::token`] if it has at most
@@ -156,9 +142,80 @@ pub(crate) fn fnv1a(mut hash: u32, bytes: &[u8]) -> u32 {
     hash
 }
 
+/// Writes the replay token of `choices` and `fingerprint` (see [`Schedule::token`]) to `out`, in
+/// pieces, without allocating (the stack overflow handler uses it).
+pub(crate) fn write_token(choices: &[Choice], fingerprint: u32, out: &mut dyn FnMut(&[u8])) {
+    out(TOKEN_PREFIX.as_bytes());
+    let mut encoder = Base64Writer { pending: [0; 3], len: 0, out };
+    encoder.write(&fingerprint.to_le_bytes());
+    let mut i = 0;
+    while i < choices.len() {
+        let (chosen, of) = (choices[i].chosen, choices[i].of);
+        let mut run = 1;
+        while i + run < choices.len() && choices[i + run].chosen == chosen && choices[i + run].of == of {
+            run += 1;
+        }
+        for n in [u64::from(of), u64::from(chosen), run as u64] {
+            encoder.write(varint(n, &mut [0; 10]));
+        }
+        i += run;
+    }
+    encoder.finish();
+}
+
+/// `n` as a varint (7 bits a byte, low first), written at the start of `buffer`.
+fn varint(mut n: u64, buffer: &mut [u8; 10]) -> &[u8] {
+    let mut len = 0;
+    while n >= 0x80 {
+        buffer[len] = (n as u8) | 0x80;
+        n >>= 7;
+        len += 1;
+    }
+    buffer[len] = n as u8;
+    &buffer[..=len]
+}
+
+/// Base64url without padding, written to `out` four characters at a time, without allocating.
+struct Base64Writer<'a> {
+    pending: [u8; 3],
+    len: usize,
+    out: &'a mut dyn FnMut(&[u8]),
+}
+
+impl Base64Writer<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.pending[self.len] = b;
+            self.len += 1;
+            if self.len == 3 {
+                self.flush();
+            }
+        }
+    }
+
+    /// Writes the pending bytes (1 to 3 of them: 2 to 4 characters).
+    fn flush(&mut self) {
+        if self.len == 0 {
+            return;
+        }
+        let n = self.pending[..self.len].iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        let mut chars = [0u8; 4];
+        for (i, c) in chars.iter_mut().enumerate().take(self.len + 1) {
+            *c = BASE64URL[(n >> (18 - 6 * i) & 63) as usize];
+        }
+        (self.out)(&chars[..=self.len]);
+        self.len = 0;
+    }
+
+    fn finish(mut self) {
+        self.flush();
+    }
+}
+
 /// The initial value of [`fnv1a`].
 pub(crate) const FNV_OFFSET: u32 = 0x811c_9dc5;
 
+#[cfg(test)]
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
@@ -184,6 +241,7 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> Result<u64, String> {
 
 const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+#[cfg(test)]
 fn base64url(bytes: &[u8], out: &mut String) {
     for chunk in bytes.chunks(3) {
         let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
