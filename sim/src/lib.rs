@@ -21,7 +21,7 @@
 //! use weft_sim::{Explorer, Sim};
 //!
 //! // A lost update: the read and the write are separate critical sections.
-//! let report = Explorer::random_walk(1).iterations(1000).run(|| {
+//! fn lost_update() {
 //!     let lock = Arc::new(Lock::<Sim>::new());
 //!     let balance = Arc::new(AtomicUsize::new(0));
 //!     let threads: Vec<Thread<Sim>> = (0..2)
@@ -37,12 +37,13 @@
 //!     threads.iter().for_each(|t| t.start().unwrap());
 //!     threads.iter().for_each(|t| t.join().unwrap());
 //!     assert_eq!(balance.load(SeqCst), 2, "lost update");
-//! });
-//! let report = report.unwrap_err();
+//! }
+//! let report = Explorer::random_walk(1).iterations(1000).run(lost_update).unwrap_err();
 //! assert!(report.failure.message.contains("lost update"));
-//! // The token replays exactly that failure.
-//! let again = Explorer::replay(&report.token).run(|| { /* the same model */ });
-//! # let _ = again;
+//! // The token replays exactly that failure, on the same model (on another one, the replay
+//! // fails with "this token was recorded for a different program").
+//! let again = Explorer::replay(&report.token).run(lost_update).unwrap_err();
+//! assert_eq!(again.failure, report.failure);
 //! ```
 
 mod execution;
