@@ -138,6 +138,8 @@ pub(crate) struct Config {
     pub python_panics: bool,
     /// Whether to compute each step's footprint (for partial-order reduction).
     pub track_footprints: bool,
+    /// The exploration's stall watch (see `crate::watchdog`).
+    pub watch: Option<Arc<crate::watchdog::Watch>>,
 }
 
 struct Inner {
@@ -198,6 +200,8 @@ pub(crate) struct Execution {
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
     locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
     config: Config,
+    /// What the stall watchdog sees of this execution.
+    watch: crate::watchdog::Publisher,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
@@ -724,6 +728,7 @@ impl Execution {
 
     /// Records the start of an operation: the footprint, the trace.
     fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.watch.event(kind, name);
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -827,7 +832,16 @@ impl Execution {
                 });
             }
             inner.steps += 1;
-            let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+            self.watch.step(inner.steps);
+            let next = if inner.failure.is_some() {
+                None
+            } else if self.watch.time_is_up() {
+                // The exploration's time limit passed: the execution ends here, unfinished.
+                inner.pruned = true;
+                None
+            } else {
+                self.pick_next(&mut inner)
+            };
             inner.next = next;
             (next, inner.current)
         };
@@ -938,11 +952,9 @@ impl Execution {
                 return None;
             };
             if options.len() > 1 {
-                inner.schedule.choices.push(Choice {
-                    chosen: index as u32,
-                    of: options.len() as u32,
-                    preemptible: current_runnable,
-                });
+                let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: current_runnable };
+                self.watch.choice(inner.schedule.choices.len(), choice);
+                inner.schedule.choices.push(choice);
                 self.check_divergence(inner);
             }
             let chosen = options[index];
@@ -1124,6 +1136,7 @@ impl Execution {
             };
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
+            self.watch.thread(id, &name);
             let state = inner.spare_states.pop().unwrap_or_default();
             let holds = inner.spare_holds.pop().unwrap_or_default();
             inner.threads.push(Self::new_thread(id, name, options.daemon, stack, state, holds, main));
@@ -1293,7 +1306,9 @@ impl Execution {
             let point =
                 Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
-            inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
+            let choice = Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false };
+            self.watch.choice(inner.schedule.choices.len(), choice);
+            inner.schedule.choices.push(choice);
             threads.clear();
             inner.scratch = threads;
             self.check_divergence(&mut inner);
@@ -1435,6 +1450,7 @@ impl Execution {
     // ---- time ----
 
     pub(crate) fn sleep(&self, duration: Duration) {
+        self.watch.event("", "sleep");
         if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
@@ -1448,6 +1464,7 @@ impl Execution {
     }
 
     pub(crate) fn yield_now(&self) {
+        self.watch.event("", "yield");
         self.yielding.set(true);
         self.footprint.set(Footprint::ALL);
         self.schedule_point();
@@ -1503,6 +1520,7 @@ pub(crate) fn run_execution(
         strategy,
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
+        watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
@@ -1556,6 +1574,7 @@ pub(crate) fn run_execution(
         let mut coroutine = {
             let mut inner = execution.inner.borrow_mut();
             inner.current = thread;
+            execution.watch.switch(thread);
             inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
         };
         match coroutine.resume(()) {

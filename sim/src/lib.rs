@@ -42,6 +42,7 @@ mod execution;
 mod report;
 mod schedule;
 mod strategy;
+mod watchdog;
 
 use std::any::Any;
 use std::cell::Cell;
@@ -57,6 +58,7 @@ use weft_core::{
 
 pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
 pub use schedule::{Choice, Schedule};
+pub use watchdog::{DEFAULT_STALL, STALL_EXIT_CODE};
 
 use execution::{current, run_execution, Buffers, Config};
 use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
@@ -373,13 +375,17 @@ enum StrategyKind {
 ///
 /// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
 /// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token to
-/// replay instead of exploring).
+/// replay instead of exploring), `WEFT_STALL_SECS` (the stall bound, see
+/// [`Explorer::stall_timeout`]).
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,
     iterations: usize,
     max_steps: usize,
     time_limit: Option<Duration>,
+    stall: Option<Duration>,
+    /// The running exploration's watch (set by `run` on its own copy).
+    watch: Option<Arc<watchdog::Watch>>,
     fine_grained: bool,
     shrink: bool,
     python_panics: bool,
@@ -398,6 +404,8 @@ impl Explorer {
             iterations: DEFAULT_ITERATIONS,
             max_steps: DEFAULT_MAX_STEPS,
             time_limit: None,
+            stall: Some(DEFAULT_STALL),
+            watch: None,
             fine_grained: false,
             shrink: true,
             python_panics: false,
@@ -455,9 +463,38 @@ impl Explorer {
         self
     }
 
-    /// Stops exploring (without failure) after this much real time.
+    /// Stops exploring (without failure) after this much real time. An execution under way
+    /// when the limit passes ends at its next step (unfinished: a search cut short this way is
+    /// not exhausted). A model that never comes back to the scheduler is a stall (see
+    /// [`Explorer::stall_timeout`]), so no run goes on for longer than the limit and the stall
+    /// bound together.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
+        self
+    }
+
+    /// The stall bound (default [`DEFAULT_STALL`], 10 s; `WEFT_STALL_SECS` overrides it, `0`
+    /// turns the check off): a simulated thread that does not come back to the scheduler for
+    /// this much real time stalls the exploration. It blocks in something the simulator cannot
+    /// see (a `std::sync::Mutex`, an `mpsc` channel's `recv`, I/O) or loops with no weft
+    /// operation. Such a thread holds the OS thread that runs the exploration, and nothing can
+    /// take it back: the stall report (the thread, its last visible event, the likely cause,
+    /// the replay token) is printed to the standard error and the process ends with status
+    /// [`STALL_EXIT_CODE`] (101). A zero bound turns the check off.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use weft_sim::Explorer;
+    ///
+    /// // A model that waits on a std channel nobody sends to: after 2 s, the stall report, and
+    /// // the process exits with status 101.
+    /// Explorer::random_walk(1).stall_timeout(Duration::from_secs(2)).run(|| {
+    ///     let (_tx, rx) = std::sync::mpsc::channel::<()>();
+    ///     let _ = rx.recv();
+    /// });
+    /// ```
+    pub fn stall_timeout(mut self, bound: Duration) -> Self {
+        self.stall = (!bound.is_zero()).then_some(bound);
         self
     }
 
@@ -507,6 +544,12 @@ impl Explorer {
         if let Some(iterations) = std::env::var("WEFT_ITERATIONS").ok().and_then(|s| s.parse().ok()) {
             self.iterations = iterations;
         }
+        if let Ok(secs) = std::env::var("WEFT_STALL_SECS") {
+            match secs.trim().parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+                Some(bound) => self = self.stall_timeout(bound),
+                None => eprintln!("weft: WEFT_STALL_SECS={secs:?} is not a number of seconds; ignored"),
+            }
+        }
         self
     }
 
@@ -523,7 +566,10 @@ impl Explorer {
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
-        let explorer = self.clone().with_env_overrides();
+        let mut explorer = self.clone().with_env_overrides();
+        let watch = watchdog::Watch::new(explorer.stall, explorer.time_limit);
+        let _watched = (explorer.stall.is_some() || explorer.time_limit.is_some()).then(|| watchdog::watch(&watch));
+        explorer.watch = Some(watch);
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
@@ -557,6 +603,7 @@ impl Explorer {
             record_trace,
             python_panics: self.python_panics,
             track_footprints,
+            watch: self.watch.clone(),
         }
     }
 
@@ -578,14 +625,29 @@ impl Explorer {
             }
             other => vec![(other.clone(), self.iterations)],
         };
+        let time_is_up = || {
+            self.time_limit.is_some_and(|limit| start.elapsed() > limit)
+                || self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
+        };
         for (kind, iterations) in plan {
+            if let Some(watch) = &self.watch {
+                watch.set_strategy(kind_name(&kind), seed_of(&kind));
+            }
             let mut strategy = make_strategy(&kind, self.reduce);
             for _ in 0..iterations {
-                if self.time_limit.is_some_and(|limit| start.elapsed() > limit) || !strategy.next_execution() {
+                if time_is_up() || !strategy.next_execution() {
                     break;
                 }
                 let config = self.config(false, strategy.wants_footprints());
                 let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
+                if outcome.pruned && outcome.failure.is_none() && time_is_up() {
+                    // Ended unfinished by the time limit: the search was cut short.
+                    stats.executions += 1;
+                    stats.steps += outcome.steps;
+                    stats.elapsed = start.elapsed();
+                    stats.exhausted = false;
+                    return Ok(stats);
+                }
                 stats.executions += 1;
                 stats.pruned += usize::from(outcome.pruned);
                 stats.steps += outcome.steps;
@@ -648,10 +710,7 @@ impl Explorer {
         let traced = self.replay_outcome(model, chosen.clone(), pool);
         let failure = traced.failure.clone().unwrap_or(failure);
         let shrunk = if self.shrink { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
-        let seed = match kind {
-            StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
-            StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
-        };
+        let seed = seed_of(kind);
         let strategy = kind_name(kind);
         let preemptions = schedule.preemptions();
         let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
@@ -719,6 +778,14 @@ fn kind_name(kind: &StrategyKind) -> String {
         },
         StrategyKind::Replay(_) => "replay".to_owned(),
         StrategyKind::Portfolio(seed) => format!("portfolio, seed {seed}"),
+    }
+}
+
+/// The seed of a random strategy.
+fn seed_of(kind: &StrategyKind) -> Option<u64> {
+    match kind {
+        StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
+        StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
     }
 }
 

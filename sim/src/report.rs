@@ -50,6 +50,11 @@ pub enum FailureKind {
     StepLimit(usize),
     /// A replay could not follow its schedule: the model is not deterministic.
     Nondeterminism,
+    /// A simulated thread did not come back to the scheduler within the stall bound: it blocked
+    /// in something the simulator cannot see (a std primitive, I/O) or looped with no weft
+    /// operation. The process cannot take the thread back: the report is printed to the
+    /// standard error and the process ends with status 101.
+    Stall,
 }
 
 impl fmt::Display for FailureKind {
@@ -59,6 +64,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Deadlock(_) => f.write_str("deadlock"),
             FailureKind::StepLimit(limit) => write!(f, "step limit of {limit} exceeded"),
             FailureKind::Nondeterminism => f.write_str("nondeterministic model"),
+            FailureKind::Stall => f.write_str("stall (a thread did not come back to the scheduler)"),
         }
     }
 }
