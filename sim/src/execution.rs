@@ -202,6 +202,8 @@ pub(crate) struct Execution {
     config: Config,
     /// What the stall watchdog sees of this execution.
     watch: crate::watchdog::Publisher,
+    /// This execution's number in the process (see [`execution_id`]).
+    id: u64,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
@@ -280,6 +282,21 @@ pub(crate) fn object_dropped(address: usize) {
 /// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
 /// the façade's types pay nothing for being able to run in a simulation.
 pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Executions begun in this process (numbers them from 1).
+static EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of the execution the calling OS thread runs (unique in the process, from 1), or 0
+/// outside simulations.
+pub(crate) fn execution_id() -> u64 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.id
+    }
+}
 
 /// Whether the calling OS thread is running a simulation.
 #[inline]
@@ -1521,6 +1538,7 @@ pub(crate) fn run_execution(
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
         watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
+        id: EXECUTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),

@@ -880,6 +880,27 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
     current().with_thread_local(f)
 }
 
+/// The number of the execution that the calling OS thread runs now, unique in the process
+/// (executions are numbered from 1 as they begin), or 0 outside simulations. Objects can keep it
+/// to tell, at a later use, that they were made in another execution, or outside any.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use std::sync::Arc;
+/// use weft_sim::{execution_id, Explorer};
+///
+/// assert_eq!(execution_id(), 0);
+/// let last = Arc::new(AtomicU64::new(0));
+/// let seen = last.clone();
+/// Explorer::random_walk(1).iterations(3).check(move || {
+///     let id = execution_id();
+///     assert!(id > seen.swap(id, Relaxed)); // a new number every execution
+/// });
+/// ```
+pub fn execution_id() -> u64 {
+    execution::execution_id()
+}
+
 /// The name of the running simulated thread (for diagnostics).
 ///
 /// # Panics
