@@ -31,9 +31,37 @@ pub struct Auto;
 /// An atomic cell of the façade: a std atomic. The simulator sees the façade's objects through
 /// their operations (`Scheduler::operation`, one per primitive operation) rather than through
 /// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
-#[derive(Debug, Default)]
-#[repr(transparent)]
-pub struct AutoAtomic<A>(A);
+///
+/// It keeps the number of the simulation's execution that made it (0: made outside any), which
+/// is checked as an operation on its object starts, only while an exploration runs in the
+/// process: an object of another execution, one made outside the simulation that uses it, or one
+/// made by a simulation and used by a real thread meanwhile, is refused with a panic that says
+/// so (see [`weft_core::Atomic::check_use`]).
+#[derive(Debug)]
+#[repr(C)]
+pub struct AutoAtomic<A> {
+    value: A,
+    origin: u32,
+}
+
+/// The execution number the calling thread's new objects keep (0 outside simulations).
+#[cold]
+#[inline(never)]
+fn origin_now() -> u32 {
+    if in_simulation() {
+        weft_sim::origin_of(weft_sim::execution_id())
+    } else {
+        0
+    }
+}
+
+/// Refuses an object made in execution `origin` if the calling thread may not use it.
+#[cold]
+#[inline(never)]
+fn check_origin(origin: u32, kind: &'static str) {
+    let here = if in_simulation() { weft_sim::execution_id() } else { 0 };
+    weft_sim::check_origin(origin, here, kind);
+}
 
 /// Runs `f` out of line: the simulator's side of a branch, kept off the real path's hot code.
 #[cold]
@@ -116,19 +144,27 @@ macro_rules! auto_atomic {
         impl Atomic<$int> for AutoAtomic<$atomic> {
             #[inline(always)]
             fn new(value: $int) -> Self {
-                AutoAtomic(<$atomic>::new(value))
+                let origin = if explorations_running() { origin_now() } else { 0 };
+                AutoAtomic { value: <$atomic>::new(value), origin }
+            }
+            /// One load of a read-mostly word while no exploration runs in the process.
+            #[inline(always)]
+            fn check_use(&self, kind: &'static str) {
+                if explorations_running() {
+                    check_origin(self.origin, kind);
+                }
             }
             #[inline(always)]
             fn load(&self, order: Ordering) -> $int {
-                self.0.load(order)
+                self.value.load(order)
             }
             #[inline(always)]
             fn store(&self, value: $int, order: Ordering) {
-                self.0.store(value, order)
+                self.value.store(value, order)
             }
             #[inline(always)]
             fn swap(&self, value: $int, order: Ordering) -> $int {
-                self.0.swap(value, order)
+                self.value.swap(value, order)
             }
             #[inline(always)]
             fn compare_exchange(
@@ -138,7 +174,7 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                self.0.compare_exchange(current, new, success, failure)
+                self.value.compare_exchange(current, new, success, failure)
             }
             /// The strong exchange: a spurious failure would make a simulation nondeterministic
             /// (on x86 both compile to the same instruction).
@@ -150,23 +186,23 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                self.0.compare_exchange(current, new, success, failure)
+                self.value.compare_exchange(current, new, success, failure)
             }
             #[inline(always)]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_add(value, order)
+                self.value.fetch_add(value, order)
             }
             #[inline(always)]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_sub(value, order)
+                self.value.fetch_sub(value, order)
             }
             #[inline(always)]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_or(value, order)
+                self.value.fetch_or(value, order)
             }
             #[inline(always)]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_and(value, order)
+                self.value.fetch_and(value, order)
             }
         }
     };

@@ -32,6 +32,7 @@ impl<S: Scheduler> AtomicUsize<S> {
     }
 
     fn key(&self) -> usize {
+        self.cell.check_use(Self::KIND);
         &self.cell as *const S::AtomicUsize as usize
     }
 
@@ -113,6 +114,7 @@ impl<S: Scheduler> AtomicBool<S> {
     }
 
     fn key(&self) -> usize {
+        self.cell.check_use(Self::KIND);
         &self.cell as *const S::AtomicU8 as usize
     }
 

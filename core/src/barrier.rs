@@ -105,6 +105,7 @@ impl<S: Scheduler> Barrier<S> {
     }
 
     fn key(&self) -> usize {
+        self.state.check_use("Barrier");
         &self.state as *const S::AtomicUsize as usize
     }
 

@@ -125,6 +125,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn key(&self) -> usize {
+        self.waiters.check_use("Condition");
         &self.waiters as *const S::AtomicUsize as usize
     }
 

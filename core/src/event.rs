@@ -38,6 +38,7 @@ impl<S: Scheduler> Event<S> {
     }
 
     fn key(&self) -> usize {
+        self.state.check_use("Event");
         &self.state as *const S::AtomicU8 as usize
     }
 

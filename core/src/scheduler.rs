@@ -42,6 +42,20 @@ pub trait Atomic<T: Copy>: Send + Sync + Sized {
     fn fetch_or(&self, value: T, order: Ordering) -> T;
     /// Bitwise and with `value`, returning the previous value.
     fn fetch_and(&self, value: T, order: Ordering) -> T;
+
+    /// Called on the cell that names an object of kind `kind` (its key) as an operation on the
+    /// object starts. A scheduler whose objects belong to one run (a simulator's execution)
+    /// checks here that the calling thread may use the object, and panics otherwise, saying
+    /// where the object was made and what to do. The default does nothing (std atomics, real
+    /// threads).
+    ///
+    /// # Panics
+    /// If the object was made in another run than the caller's (for example in an earlier
+    /// execution of a simulation, or outside any), as the scheduler decides.
+    #[inline(always)]
+    fn check_use(&self, kind: &'static str) {
+        let _ = kind;
+    }
 }
 
 // The std atomics are the cells of the real backend: each method is the std method itself.

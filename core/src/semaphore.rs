@@ -31,6 +31,7 @@ impl<S: Scheduler> Counter<S> {
     }
 
     fn key(&self) -> usize {
+        self.state.check_use("Semaphore");
         &self.state as *const S::AtomicUsize as usize
     }
 

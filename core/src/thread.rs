@@ -242,6 +242,7 @@ impl<S: Scheduler> Thread<S> {
     }
 
     fn state_key(&self) -> usize {
+        self.inner.state.check_use("Thread");
         &self.inner.state as *const S::AtomicUsize as usize
     }
 

@@ -69,31 +69,88 @@ use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
 pub struct Sim;
 
 /// An atomic cell whose every access is a scheduling point in fine-grained mode. Only one
-/// simulated thread runs at a time, so the inner std atomic is never contended.
-#[derive(Debug, Default)]
-pub struct SimAtomic<A>(A);
+/// simulated thread runs at a time, so the inner std atomic is never contended. It keeps the
+/// number of the execution that made it (0: none), so that an object of another execution, or
+/// one made outside any simulation, is refused at its first operation (see
+/// [`weft_core::Atomic::check_use`]).
+#[derive(Debug)]
+pub struct SimAtomic<A> {
+    value: A,
+    origin: u32,
+}
+
+/// The 32 bits of an [`execution_id`] that objects keep (0 stays "no execution"; numbers wrap
+/// around after 2³² − 1 executions).
+#[inline]
+pub fn origin_of(execution: u64) -> u32 {
+    if execution == 0 {
+        0
+    } else {
+        ((execution - 1) % u64::from(u32::MAX)) as u32 + 1
+    }
+}
+
+/// Panics for an object of `kind` made in execution `origin` (0: outside any simulation), used by
+/// the calling thread, which runs execution `here` (0: a thread outside simulations), unless
+/// they are the same.
+#[inline]
+pub fn check_origin(origin: u32, here: u64, kind: &'static str) {
+    if origin != origin_of(here) {
+        foreign_object(origin, here, kind);
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn foreign_object(origin: u32, here: u64, kind: &'static str) -> ! {
+    let made = if origin == 0 {
+        "outside any simulation".to_owned()
+    } else if here != 0 && origin < origin_of(here) {
+        format!("in an earlier execution (execution #{origin}) of a simulation")
+    } else {
+        format!("in execution #{origin} of a simulation")
+    };
+    let used = if here == 0 {
+        "by a real thread (outside any simulation) while the simulation runs".to_owned()
+    } else {
+        format!("in execution #{}", origin_of(here))
+    };
+    panic!(
+        "weft: this {kind} was made {made} and is used {used}. A simulation's objects belong to \
+         the execution that made them: every execution runs the model afresh. Create the {kind} \
+         inside the model (in the closure given to check/Explorer::run), and for statics that hold \
+         a model's objects use weft::sync::OnceLock or weft::sync::LazyLock, whose value is fresh \
+         in every execution. Objects used by real threads must not be used by a simulation at the \
+         same time."
+    )
+}
 
 macro_rules! sim_atomic {
     ($atomic:ty, $int:ty) => {
         impl Atomic<$int> for SimAtomic<$atomic> {
             #[inline]
             fn new(value: $int) -> Self {
-                SimAtomic(<$atomic>::new(value))
+                SimAtomic { value: <$atomic>::new(value), origin: origin_of(execution::execution_id()) }
+            }
+            #[inline]
+            fn check_use(&self, kind: &'static str) {
+                check_origin(self.origin, execution::execution_id(), kind);
             }
             #[inline]
             fn load(&self, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, false);
-                self.0.load(order)
+                self.value.load(order)
             }
             #[inline]
             fn store(&self, value: $int, order: Ordering) {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.store(value, order)
+                self.value.store(value, order)
             }
             #[inline]
             fn swap(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.swap(value, order)
+                self.value.swap(value, order)
             }
             #[inline]
             fn compare_exchange(
@@ -104,7 +161,7 @@ macro_rules! sim_atomic {
                 failure: Ordering,
             ) -> Result<$int, $int> {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.compare_exchange(current_value, new, success, failure)
+                self.value.compare_exchange(current_value, new, success, failure)
             }
             #[inline]
             fn compare_exchange_weak(
@@ -116,27 +173,27 @@ macro_rules! sim_atomic {
             ) -> Result<$int, $int> {
                 // Never fails spuriously: spurious failures would only add steps.
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.compare_exchange(current_value, new, success, failure)
+                self.value.compare_exchange(current_value, new, success, failure)
             }
             #[inline]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_add(value, order)
+                self.value.fetch_add(value, order)
             }
             #[inline]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_sub(value, order)
+                self.value.fetch_sub(value, order)
             }
             #[inline]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_or(value, order)
+                self.value.fetch_or(value, order)
             }
             #[inline]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_and(value, order)
+                self.value.fetch_and(value, order)
             }
         }
     };
