@@ -32,16 +32,66 @@ pub struct Auto;
 /// their operations (`Scheduler::operation`, one per primitive operation) rather than through
 /// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
 ///
-/// It keeps the number of the simulation's execution that made it (0: made outside any), which
-/// is checked as an operation on its object starts, only while an exploration runs in the
-/// process: an object of another execution, one made outside the simulation that uses it, or one
-/// made by a simulation and used by a real thread meanwhile, is refused with a panic that says
-/// so (see [`weft_core::Atomic::check_use`]).
+/// A byte cell (the key of a `Lock`, an `RLock`, an `Event`, an `AtomicBool`) keeps the number
+/// of the simulation's execution that made it (0: made outside any), in what would otherwise be
+/// padding of the objects it belongs to. It is checked as an operation on its object starts,
+/// only while an exploration runs in the process: an object of another execution, one made
+/// outside the simulation that uses it, or one made by a simulation and used by a real thread
+/// meanwhile, is refused with a panic that says so (see [`weft_core::Atomic::check_use`]). Word
+/// cells keep nothing (a word more would cost the real fast paths of the objects they make up),
+/// so the façade's `Condition` (through its lock), `Semaphore`, `Barrier`, `Thread` and
+/// `AtomicUsize` are not checked; `weft_core`'s types on `Sim` are, every one.
 #[derive(Debug)]
 #[repr(C)]
-pub struct AutoAtomic<A> {
+pub struct AutoAtomic<A: AutoCell> {
     value: A,
-    origin: u32,
+    origin: A::Origin,
+}
+
+/// What a cell of the façade keeps besides its value (see [`AutoAtomic`]).
+pub trait AutoCell {
+    /// The execution number kept (`()`: none).
+    type Origin: Copy + std::fmt::Debug + Send + Sync;
+    /// The origin of a cell made now.
+    fn origin_now() -> Self::Origin;
+    /// The kept execution number, 0 if none (or none kept).
+    fn origin(origin: Self::Origin) -> Option<u32>;
+}
+
+impl AutoCell for AtomicU8 {
+    type Origin = u32;
+    #[inline(always)]
+    fn origin_now() -> u32 {
+        if explorations_running() {
+            origin_now()
+        } else {
+            0
+        }
+    }
+    #[inline(always)]
+    fn origin(origin: u32) -> Option<u32> {
+        Some(origin)
+    }
+}
+
+impl AutoCell for AtomicUsize {
+    type Origin = ();
+    #[inline(always)]
+    fn origin_now() {}
+    #[inline(always)]
+    fn origin((): ()) -> Option<u32> {
+        None
+    }
+}
+
+impl AutoCell for AtomicU64 {
+    type Origin = ();
+    #[inline(always)]
+    fn origin_now() {}
+    #[inline(always)]
+    fn origin((): ()) -> Option<u32> {
+        None
+    }
 }
 
 /// The execution number the calling thread's new objects keep (0 outside simulations).
@@ -144,14 +194,14 @@ macro_rules! auto_atomic {
         impl Atomic<$int> for AutoAtomic<$atomic> {
             #[inline(always)]
             fn new(value: $int) -> Self {
-                let origin = if explorations_running() { origin_now() } else { 0 };
-                AutoAtomic { value: <$atomic>::new(value), origin }
+                AutoAtomic { value: <$atomic>::new(value), origin: <$atomic as AutoCell>::origin_now() }
             }
-            /// One load of a read-mostly word while no exploration runs in the process.
+            /// Checks at once: `Auto`'s hooks call it only while an exploration runs in the
+            /// process (see `Auto::operation_on`).
             #[inline(always)]
             fn check_use(&self, kind: &'static str) {
-                if explorations_running() {
-                    check_origin(self.origin, kind);
+                if let Some(origin) = <$atomic as AutoCell>::origin(self.origin) {
+                    check_origin(origin, kind);
                 }
             }
             #[inline(always)]
@@ -210,7 +260,7 @@ macro_rules! auto_atomic {
 
 /// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:
 /// a dropped cell's address may name another object next.
-impl<A> Drop for AutoAtomic<A> {
+impl<A: AutoCell> Drop for AutoAtomic<A> {
     #[inline(always)]
     fn drop(&mut self) {
         if explorations_running() {
@@ -314,6 +364,44 @@ impl Scheduler for Auto {
     }
 
     with_hooks!(forward_hooks);
+
+    /// The cell is checked ([`weft_core::Atomic::check_use`]) under the same one load as the hook.
+    #[inline(always)]
+    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_read_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_blocking_operation(cell as *const A as usize, kind, name, ready)
+            })
+        }
+    }
 
     fn unhandled_panic(thread: &str, message: &str) {
         dispatch!(unhandled_panic(thread, message))

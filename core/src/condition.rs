@@ -125,7 +125,6 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn key(&self) -> usize {
-        self.waiters.check_use("Condition");
         &self.waiters as *const S::AtomicUsize as usize
     }
 
@@ -157,7 +156,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
-        S::operation(self.key(), "Condition", "wait");
+        S::operation_on(&self.waiters, "Condition", "wait");
         if !self.lock.is_owned() {
             return Err(Error::WaitUnacquired);
         }
@@ -261,7 +260,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[cold]
     #[inline(never)]
     fn notify_slow(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.key(), "Condition", "notify");
+        S::operation_on(&self.waiters, "Condition", "notify");
         Self::keep_ident();
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);
@@ -290,7 +289,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[cold]
     #[inline(never)]
     fn notify_all_slow(&self) -> Result<(), Error> {
-        S::operation(self.key(), "Condition", "notify_all");
+        S::operation_on(&self.waiters, "Condition", "notify_all");
         Self::keep_ident();
         if !self.lock.is_owned() {
             return Err(Error::NotifyUnacquired);

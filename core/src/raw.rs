@@ -184,13 +184,10 @@ impl<S: Scheduler> RawLock<S> {
         self.key()
     }
 
-    /// [`RawLock::park_key`] as an operation on the lock (a `kind`) starts: the scheduler checks
-    /// that the calling thread may use it (see [`Atomic::check_use`]). Not for the internal
-    /// [`Mutex`], whose state a simulator may reuse from one execution to the next.
+    /// The cell that names the lock (its key), for the scheduler's operation hooks.
     #[inline(always)]
-    pub(crate) fn checked_key(&self, kind: &'static str) -> usize {
-        self.state.check_use(kind);
-        self.key()
+    pub(crate) fn cell(&self) -> &S::AtomicU8 {
+        &self.state
     }
 
     /// Marks the lock as having parked threads: called under both queue locks by a requeue that

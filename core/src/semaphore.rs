@@ -31,7 +31,6 @@ impl<S: Scheduler> Counter<S> {
     }
 
     fn key(&self) -> usize {
-        self.state.check_use("Semaphore");
         &self.state as *const S::AtomicUsize as usize
     }
 
@@ -133,14 +132,14 @@ macro_rules! semaphore_common {
         pub fn acquire(&self) -> bool {
             // Not a blocking operation for a simulator: a semaphore's release and acquire commute
             // when both can go, so the lock rules of the exhaustive search do not hold for it.
-            S::operation(self.counter.key(), Self::KIND, "acquire");
+            S::operation_on(&self.counter.state, Self::KIND, "acquire");
             self.counter.acquire_until(None)
         }
 
         /// Takes one unit if the value is positive. Never blocks.
         #[inline]
         pub fn try_acquire(&self) -> bool {
-            S::operation(self.counter.key(), Self::KIND, "try_acquire");
+            S::operation_on(&self.counter.state, Self::KIND, "try_acquire");
             self.counter.try_acquire()
         }
 
@@ -149,7 +148,7 @@ macro_rules! semaphore_common {
         /// # Errors
         /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
         pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-            S::operation(self.counter.key(), Self::KIND, "acquire_timeout");
+            S::operation_on(&self.counter.state, Self::KIND, "acquire_timeout");
             if timeout.is_zero() {
                 return Ok(self.counter.try_acquire());
             }
@@ -158,7 +157,7 @@ macro_rules! semaphore_common {
 
         /// The current value.
         pub fn value(&self) -> usize {
-            S::operation(self.counter.key(), Self::KIND, "value");
+            S::operation_on(&self.counter.state, Self::KIND, "value");
             self.counter.value()
         }
 
@@ -213,7 +212,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::SemaphoreValueTooLarge`] if the value would exceed [`SEMAPHORE_MAX`].
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation(self.counter.key(), Self::KIND, "release");
+        S::operation_on(&self.counter.state, Self::KIND, "release");
         self.counter.release(1, None)
     }
 
@@ -223,7 +222,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::SemaphoreValueTooLarge`] if the
     /// value would exceed [`SEMAPHORE_MAX`].
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.counter.key(), Self::KIND, "release_n");
+        S::operation_on(&self.counter.state, Self::KIND, "release_n");
         self.counter.release(n, None)
     }
 }
@@ -288,7 +287,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// changes).
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation(self.counter.key(), Self::KIND, "release");
+        S::operation_on(&self.counter.state, Self::KIND, "release");
         self.counter.release(1, Some(self.initial))
     }
 
@@ -298,7 +297,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::ReleasedTooManyTimes`] if the value
     /// would exceed the initial value (nothing changes).
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.counter.key(), Self::KIND, "release_n");
+        S::operation_on(&self.counter.state, Self::KIND, "release_n");
         self.counter.release(n, Some(self.initial))
     }
 }

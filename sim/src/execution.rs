@@ -204,6 +204,8 @@ pub(crate) struct Execution {
     watch: crate::watchdog::Publisher,
     /// This execution's number in the process (see [`execution_id`]).
     id: u64,
+    /// What objects made in it keep of `id` (see `crate::origin_of`).
+    origin: u32,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
@@ -288,6 +290,7 @@ static EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 
 /// The number of the execution the calling OS thread runs (unique in the process, from 1), or 0
 /// outside simulations.
+#[inline]
 pub(crate) fn execution_id() -> u64 {
     let ptr = CURRENT.with(Cell::get);
     if ptr.is_null() {
@@ -295,6 +298,18 @@ pub(crate) fn execution_id() -> u64 {
     } else {
         // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
         unsafe { &*ptr }.id
+    }
+}
+
+/// What objects made now keep of [`execution_id`]: `crate::origin_of(execution_id())`.
+#[inline]
+pub(crate) fn current_origin() -> u32 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.origin
     }
 }
 
@@ -1499,6 +1514,7 @@ pub(crate) fn run_execution(
     buffers: &mut Buffers,
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
+    let id = EXECUTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
     let choices = std::mem::take(&mut buffers.choices);
@@ -1538,7 +1554,8 @@ pub(crate) fn run_execution(
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
         watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
-        id: EXECUTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+        id,
+        origin: crate::origin_of(id),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),

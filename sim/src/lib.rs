@@ -79,15 +79,12 @@ pub struct SimAtomic<A> {
     origin: u32,
 }
 
-/// The 32 bits of an [`execution_id`] that objects keep (0 stays "no execution"; numbers wrap
-/// around after 2³² − 1 executions).
+/// The 32 bits of an [`execution_id`] that objects keep: its low bits, 0 only for "no
+/// execution" (execution numbers wrap around after 2³² executions, with no 0).
 #[inline]
 pub fn origin_of(execution: u64) -> u32 {
-    if execution == 0 {
-        0
-    } else {
-        ((execution - 1) % u64::from(u32::MAX)) as u32 + 1
-    }
+    let low = execution as u32;
+    low | u32::from(low == 0 && execution != 0)
 }
 
 /// Panics for an object of `kind` made in execution `origin` (0: outside any simulation), used by
@@ -131,11 +128,13 @@ macro_rules! sim_atomic {
         impl Atomic<$int> for SimAtomic<$atomic> {
             #[inline]
             fn new(value: $int) -> Self {
-                SimAtomic { value: <$atomic>::new(value), origin: origin_of(execution::execution_id()) }
+                SimAtomic { value: <$atomic>::new(value), origin: execution::current_origin() }
             }
             #[inline]
             fn check_use(&self, kind: &'static str) {
-                check_origin(self.origin, execution::execution_id(), kind);
+                if self.origin != execution::current_origin() {
+                    foreign_object(self.origin, execution::execution_id(), kind);
+                }
             }
             #[inline]
             fn load(&self, order: Ordering) -> $int {
