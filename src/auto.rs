@@ -196,12 +196,14 @@ macro_rules! auto_atomic {
             fn new(value: $int) -> Self {
                 AutoAtomic { value: <$atomic>::new(value), origin: <$atomic as AutoCell>::origin_now() }
             }
-            /// Checks at once: `Auto`'s hooks call it only while an exploration runs in the
-            /// process (see `Auto::operation_on`).
+            /// Nothing for a word cell (it keeps no origin); for a byte cell, the check while an
+            /// exploration runs in the process (`Auto::operation_on` calls it only then).
             #[inline(always)]
             fn check_use(&self, kind: &'static str) {
                 if let Some(origin) = <$atomic as AutoCell>::origin(self.origin) {
-                    check_origin(origin, kind);
+                    if explorations_running() {
+                        check_origin(origin, kind);
+                    }
                 }
             }
             #[inline(always)]

@@ -34,3 +34,34 @@ fn a_sim_event_made_outside_is_refused() {
     let report = Explorer::random_walk(1).iterations(2).run(move || e.set()).expect_err("made outside");
     assert!(report.failure.message.contains("this Event was made outside any simulation"), "{report}");
 }
+
+#[test]
+fn every_kind_made_outside_is_refused_under_its_name() {
+    let semaphore = Arc::new(weft_core::Semaphore::<Sim>::new(1));
+    let s = semaphore.clone();
+    let report = Explorer::random_walk(1)
+        .iterations(2)
+        .run(move || {
+            s.acquire();
+        })
+        .expect_err("made outside");
+    assert!(report.failure.message.contains("this Semaphore was made outside"), "{report}");
+    let counter = Arc::new(weft_core::AtomicUsize::<Sim>::new(0));
+    let c = counter.clone();
+    let report = Explorer::random_walk(1)
+        .iterations(2)
+        .run(move || {
+            c.load(std::sync::atomic::Ordering::SeqCst);
+        })
+        .expect_err("made outside");
+    assert!(report.failure.message.contains("this AtomicUsize was made outside"), "{report}");
+    let barrier = Arc::new(weft_core::Barrier::<Sim>::new(1).unwrap());
+    let b = barrier.clone();
+    let report = Explorer::random_walk(1)
+        .iterations(2)
+        .run(move || {
+            let _ = b.wait();
+        })
+        .expect_err("made outside");
+    assert!(report.failure.message.contains("this Barrier was made outside"), "{report}");
+}
