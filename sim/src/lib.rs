@@ -623,9 +623,10 @@ impl Explorer {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
         let mut explorer = self.clone().with_env_overrides();
-        let watch = watchdog::Watch::new(explorer.stall, explorer.time_limit);
-        let _watched = (explorer.stall.is_some() || explorer.time_limit.is_some()).then(|| watchdog::watch(&watch));
-        explorer.watch = Some(watch);
+        // Watched while there is something to watch for: a stall bound or a time limit.
+        let watched = explorer.stall.is_some() || explorer.time_limit.is_some();
+        explorer.watch = watched.then(|| watchdog::Watch::new(explorer.stall, explorer.time_limit));
+        let _registration = explorer.watch.as_ref().map(watchdog::watch);
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
