@@ -31,9 +31,87 @@ pub struct Auto;
 /// An atomic cell of the façade: a std atomic. The simulator sees the façade's objects through
 /// their operations (`Scheduler::operation`, one per primitive operation) rather than through
 /// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
-#[derive(Debug, Default)]
-#[repr(transparent)]
-pub struct AutoAtomic<A>(A);
+///
+/// A byte cell (the key of a `Lock`, an `RLock`, an `Event`, an `AtomicBool`) keeps the number
+/// of the simulation's execution that made it (0: made outside any), in what would otherwise be
+/// padding of the objects it belongs to. It is checked as an operation on its object starts,
+/// only while an exploration runs in the process: an object of another execution, one made
+/// outside the simulation that uses it, or one made by a simulation and used by a real thread
+/// meanwhile, is refused with a panic that says so (see [`weft_core::Atomic::check_use`]). Word
+/// cells keep nothing (a word more would cost the real fast paths of the objects they make up),
+/// so the façade's `Condition` (through its lock), `Semaphore`, `Barrier`, `Thread` and
+/// `AtomicUsize` are not checked; `weft_core`'s types on `Sim` are, every one.
+#[derive(Debug)]
+#[repr(C)]
+pub struct AutoAtomic<A: AutoCell> {
+    value: A,
+    origin: A::Origin,
+}
+
+/// What a cell of the façade keeps besides its value (see [`AutoAtomic`]).
+pub trait AutoCell {
+    /// The execution number kept (`()`: none).
+    type Origin: Copy + std::fmt::Debug + Send + Sync;
+    /// The origin of a cell made now.
+    fn origin_now() -> Self::Origin;
+    /// The kept execution number, 0 if none (or none kept).
+    fn origin(origin: Self::Origin) -> Option<u32>;
+}
+
+impl AutoCell for AtomicU8 {
+    type Origin = u32;
+    #[inline(always)]
+    fn origin_now() -> u32 {
+        if explorations_running() {
+            origin_now()
+        } else {
+            0
+        }
+    }
+    #[inline(always)]
+    fn origin(origin: u32) -> Option<u32> {
+        Some(origin)
+    }
+}
+
+impl AutoCell for AtomicUsize {
+    type Origin = ();
+    #[inline(always)]
+    fn origin_now() {}
+    #[inline(always)]
+    fn origin((): ()) -> Option<u32> {
+        None
+    }
+}
+
+impl AutoCell for AtomicU64 {
+    type Origin = ();
+    #[inline(always)]
+    fn origin_now() {}
+    #[inline(always)]
+    fn origin((): ()) -> Option<u32> {
+        None
+    }
+}
+
+/// The execution number the calling thread's new objects keep (0 outside simulations).
+#[cold]
+#[inline(never)]
+fn origin_now() -> u32 {
+    if in_simulation() {
+        weft_sim::origin_of(weft_sim::execution_id())
+    } else {
+        0
+    }
+}
+
+/// Refuses an object made in execution `origin` if the calling thread may not use it.
+#[cold]
+#[inline(never)]
+fn check_origin(origin: u32, kind: &'static str) {
+    let here = if in_simulation() { weft_sim::execution_id() } else { 0 };
+    weft_sim::check_origin(origin, here, kind);
+}
 
 /// Runs `f` out of line: the simulator's side of a branch, kept off the real path's hot code.
 #[cold]
@@ -120,19 +198,29 @@ macro_rules! auto_atomic {
         unsafe impl Atomic<$int> for AutoAtomic<$atomic> {
             #[inline(always)]
             fn new(value: $int) -> Self {
-                AutoAtomic(<$atomic>::new(value))
+                AutoAtomic { value: <$atomic>::new(value), origin: <$atomic as AutoCell>::origin_now() }
+            }
+            /// Nothing for a word cell (it keeps no origin); for a byte cell, the check while an
+            /// exploration runs in the process (`Auto::operation_on` calls it only then).
+            #[inline(always)]
+            fn check_use(&self, kind: &'static str) {
+                if let Some(origin) = <$atomic as AutoCell>::origin(self.origin) {
+                    if explorations_running() {
+                        check_origin(origin, kind);
+                    }
+                }
             }
             #[inline(always)]
             fn load(&self, order: Ordering) -> $int {
-                self.0.load(order)
+                self.value.load(order)
             }
             #[inline(always)]
             fn store(&self, value: $int, order: Ordering) {
-                self.0.store(value, order)
+                self.value.store(value, order)
             }
             #[inline(always)]
             fn swap(&self, value: $int, order: Ordering) -> $int {
-                self.0.swap(value, order)
+                self.value.swap(value, order)
             }
             #[inline(always)]
             fn compare_exchange(
@@ -142,7 +230,7 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                self.0.compare_exchange(current, new, success, failure)
+                self.value.compare_exchange(current, new, success, failure)
             }
             /// The strong exchange: a spurious failure would make a simulation nondeterministic
             /// (on x86 both compile to the same instruction).
@@ -154,23 +242,23 @@ macro_rules! auto_atomic {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$int, $int> {
-                self.0.compare_exchange(current, new, success, failure)
+                self.value.compare_exchange(current, new, success, failure)
             }
             #[inline(always)]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_add(value, order)
+                self.value.fetch_add(value, order)
             }
             #[inline(always)]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_sub(value, order)
+                self.value.fetch_sub(value, order)
             }
             #[inline(always)]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_or(value, order)
+                self.value.fetch_or(value, order)
             }
             #[inline(always)]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                self.0.fetch_and(value, order)
+                self.value.fetch_and(value, order)
             }
         }
     };
@@ -178,7 +266,7 @@ macro_rules! auto_atomic {
 
 /// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:
 /// a dropped cell's address may name another object next.
-impl<A> Drop for AutoAtomic<A> {
+impl<A: AutoCell> Drop for AutoAtomic<A> {
     #[inline(always)]
     fn drop(&mut self) {
         if explorations_running() {
@@ -287,6 +375,44 @@ unsafe impl Scheduler for Auto {
     }
 
     with_hooks!(forward_hooks);
+
+    /// The cell is checked ([`weft_core::Atomic::check_use`]) under the same one load as the hook.
+    #[inline(always)]
+    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_read_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_blocking_operation(cell as *const A as usize, kind, name, ready)
+            })
+        }
+    }
 
     fn unhandled_panic(thread: &str, message: &str) -> bool {
         dispatch!(unhandled_panic(thread, message))

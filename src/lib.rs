@@ -66,6 +66,8 @@ pub use auto::Auto;
 mod local;
 pub use local::LocalKey;
 
+pub mod sync;
+
 /// The real backend, for code written generic over [`Scheduler`].
 pub mod real {
     pub use weft_real::Real;

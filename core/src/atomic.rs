@@ -27,7 +27,7 @@ impl<S: Scheduler> AtomicUsize<S> {
     /// Names this atomic `label` in a simulator's traces and deadlock reports; returns it.
     /// See [`crate::Lock::label`].
     pub fn label(&self, label: &str) -> &Self {
-        S::label_object(self.key(), label);
+        S::label_object(&self.cell as *const _ as usize, label);
         self
     }
 
@@ -38,42 +38,38 @@ impl<S: Scheduler> AtomicUsize<S> {
         AtomicUsize { cell: S::AtomicUsize::new(value) }
     }
 
-    fn key(&self) -> usize {
-        &self.cell as *const S::AtomicUsize as usize
-    }
-
     /// Loads the value.
     #[inline]
     pub fn load(&self, order: Ordering) -> usize {
-        S::read_operation(self.key(), Self::KIND, "load");
+        S::read_operation_on(&self.cell, Self::KIND, "load");
         self.cell.load(order)
     }
 
     /// Stores `value`.
     #[inline]
     pub fn store(&self, value: usize, order: Ordering) {
-        S::operation(self.key(), Self::KIND, "store");
+        S::operation_on(&self.cell, Self::KIND, "store");
         self.cell.store(value, order)
     }
 
     /// Stores `value`, returning the previous value.
     #[inline]
     pub fn swap(&self, value: usize, order: Ordering) -> usize {
-        S::operation(self.key(), Self::KIND, "swap");
+        S::operation_on(&self.cell, Self::KIND, "swap");
         self.cell.swap(value, order)
     }
 
     /// Adds `value` (wrapping), returning the previous value.
     #[inline]
     pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
-        S::operation(self.key(), Self::KIND, "fetch_add");
+        S::operation_on(&self.cell, Self::KIND, "fetch_add");
         self.cell.fetch_add(value, order)
     }
 
     /// Subtracts `value` (wrapping), returning the previous value.
     #[inline]
     pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
-        S::operation(self.key(), Self::KIND, "fetch_sub");
+        S::operation_on(&self.cell, Self::KIND, "fetch_sub");
         self.cell.fetch_sub(value, order)
     }
 
@@ -89,7 +85,7 @@ impl<S: Scheduler> AtomicUsize<S> {
         success: Ordering,
         failure: Ordering,
     ) -> Result<usize, usize> {
-        S::operation(self.key(), Self::KIND, "compare_exchange");
+        S::operation_on(&self.cell, Self::KIND, "compare_exchange");
         self.cell.compare_exchange(current, new, success, failure)
     }
 }
@@ -115,7 +111,7 @@ impl<S: Scheduler> AtomicBool<S> {
     /// Names this atomic `label` in a simulator's traces and deadlock reports; returns it.
     /// See [`crate::Lock::label`].
     pub fn label(&self, label: &str) -> &Self {
-        S::label_object(self.key(), label);
+        S::label_object(&self.cell as *const _ as usize, label);
         self
     }
 
@@ -126,28 +122,24 @@ impl<S: Scheduler> AtomicBool<S> {
         AtomicBool { cell: S::AtomicU8::new(value as u8) }
     }
 
-    fn key(&self) -> usize {
-        &self.cell as *const S::AtomicU8 as usize
-    }
-
     /// Loads the value.
     #[inline]
     pub fn load(&self, order: Ordering) -> bool {
-        S::read_operation(self.key(), Self::KIND, "load");
+        S::read_operation_on(&self.cell, Self::KIND, "load");
         self.cell.load(order) != 0
     }
 
     /// Stores `value`.
     #[inline]
     pub fn store(&self, value: bool, order: Ordering) {
-        S::operation(self.key(), Self::KIND, "store");
+        S::operation_on(&self.cell, Self::KIND, "store");
         self.cell.store(value as u8, order)
     }
 
     /// Stores `value`, returning the previous value.
     #[inline]
     pub fn swap(&self, value: bool, order: Ordering) -> bool {
-        S::operation(self.key(), Self::KIND, "swap");
+        S::operation_on(&self.cell, Self::KIND, "swap");
         self.cell.swap(value as u8, order) != 0
     }
 }

@@ -141,7 +141,7 @@ impl<S: Scheduler> Barrier<S> {
     }
 
     fn wait_for(&self, timeout: Option<Duration>) -> Result<usize, Error> {
-        S::operation(self.key(), "Barrier", "wait");
+        S::operation_on(&self.state, "Barrier", "wait");
         let deadline = match timeout {
             Some(timeout) => deadline::<S>(timeout)?,
             None => None,
@@ -273,7 +273,7 @@ impl<S: Scheduler> Barrier<S> {
     /// Returns the barrier to its initial state: threads waiting now get
     /// [`Error::BrokenBarrier`]; the barrier is usable again at once.
     pub fn reset(&self) {
-        S::operation(self.key(), "Barrier", "reset");
+        S::operation_on(&self.state, "Barrier", "reset");
         self.lock.lock();
         if self.count.load(Relaxed) > 0 || self.state.load(Relaxed) & BROKEN != 0 {
             self.end_round(End::Reset);
@@ -284,7 +284,7 @@ impl<S: Scheduler> Barrier<S> {
     /// Breaks the barrier: current and future waiters get [`Error::BrokenBarrier`] until
     /// [`Barrier::reset`].
     pub fn abort(&self) {
-        S::operation(self.key(), "Barrier", "abort");
+        S::operation_on(&self.state, "Barrier", "abort");
         self.lock.lock();
         self.end_round(End::Break);
         self.lock.unlock();
@@ -298,7 +298,7 @@ impl<S: Scheduler> Barrier<S> {
     /// The number of threads waiting now (0 once their round has passed, and while the barrier
     /// is broken).
     pub fn n_waiting(&self) -> usize {
-        S::operation(self.key(), "Barrier", "n_waiting");
+        S::operation_on(&self.state, "Barrier", "n_waiting");
         if self.state.load(Relaxed) & BROKEN == 0 {
             self.count.load(Relaxed)
         } else {
@@ -308,7 +308,7 @@ impl<S: Scheduler> Barrier<S> {
 
     /// Whether the barrier is broken.
     pub fn broken(&self) -> bool {
-        S::operation(self.key(), "Barrier", "broken");
+        S::operation_on(&self.state, "Barrier", "broken");
         self.state.load(Relaxed) & BROKEN != 0
     }
 

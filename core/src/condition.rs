@@ -172,7 +172,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<bool, Error> {
-        S::operation(self.key(), "Condition", "wait");
+        S::operation_on(&self.waiters, "Condition", "wait");
         // The lock's release, the wait and the re-acquire are one operation: its event comes
         // when it returns, holding the lock.
         S::nested_operations(true);
@@ -285,7 +285,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[cold]
     #[inline(never)]
     fn notify_slow(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.key(), "Condition", "notify");
+        S::operation_on(&self.waiters, "Condition", "notify");
         Self::keep_ident();
         if !self.lock_is_owned() {
             return Err(Error::NotifyUnacquired);
@@ -314,7 +314,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     #[cold]
     #[inline(never)]
     fn notify_all_slow(&self) -> Result<(), Error> {
-        S::operation(self.key(), "Condition", "notify_all");
+        S::operation_on(&self.waiters, "Condition", "notify_all");
         Self::keep_ident();
         if !self.lock_is_owned() {
             return Err(Error::NotifyUnacquired);

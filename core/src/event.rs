@@ -56,13 +56,13 @@ impl<S: Scheduler> Event<S> {
     /// Whether the flag is set.
     #[inline]
     pub fn is_set(&self) -> bool {
-        S::operation(self.key(), "Event", "is_set");
+        S::operation_on(&self.state, "Event", "is_set");
         self.state.load(Acquire) & SET != 0
     }
 
     /// Sets the flag and wakes every waiter.
     pub fn set(&self) {
-        S::operation(self.key(), "Event", "set");
+        S::operation_on(&self.state, "Event", "set");
         let mut state = self.state.load(Relaxed);
         loop {
             if state & PARKED == 0 {
@@ -87,13 +87,13 @@ impl<S: Scheduler> Event<S> {
 
     /// Resets the flag.
     pub fn clear(&self) {
-        S::operation(self.key(), "Event", "clear");
+        S::operation_on(&self.state, "Event", "clear");
         self.state.fetch_and(!SET, Relaxed);
     }
 
     /// Blocks until the flag is set. Returns true.
     pub fn wait(&self) -> bool {
-        S::operation(self.key(), "Event", "wait");
+        S::operation_on(&self.state, "Event", "wait");
         self.wait_until(None)
     }
 
@@ -103,7 +103,7 @@ impl<S: Scheduler> Event<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation(self.key(), "Event", "wait_timeout");
+        S::operation_on(&self.state, "Event", "wait_timeout");
         if self.is_set() {
             return Ok(true);
         }

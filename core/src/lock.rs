@@ -119,7 +119,7 @@ impl<S: Scheduler> Lock<S> {
     /// Blocks until the lock is taken. Returns true.
     #[inline]
     pub fn acquire(&self) -> bool {
-        S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
+        S::blocking_operation_on(self.raw.cell(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
         S::acquires(self.raw.park_key());
         true
@@ -128,7 +128,7 @@ impl<S: Scheduler> Lock<S> {
     /// Takes the lock if it is free (Python's `acquire(blocking=False)`).
     #[inline]
     pub fn try_acquire(&self) -> bool {
-        S::operation(self.raw.park_key(), "Lock", "try_acquire");
+        S::operation_on(self.raw.cell(), "Lock", "try_acquire");
         let taken = took::<S>(self.raw.park_key(), self.raw.try_lock());
         crate::report::<S>(self.raw.park_key(), taken, "acquired", "busy")
     }
@@ -140,7 +140,7 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation(self.raw.park_key(), "Lock", "acquire_timeout");
+        S::operation_on(self.raw.cell(), "Lock", "acquire_timeout");
         let key = self.raw.park_key();
         if timeout.is_zero() {
             return Ok(crate::report::<S>(key, took::<S>(key, self.raw.try_lock()), "acquired", "busy"));
@@ -155,7 +155,7 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::ReleaseUnlocked`] if the lock is not locked.
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation(self.raw.park_key(), "Lock", "release");
+        S::operation_on(self.raw.cell(), "Lock", "release");
         if self.raw.unlock() {
             S::releases(self.raw.park_key());
             Ok(())
@@ -168,14 +168,14 @@ impl<S: Scheduler> Lock<S> {
     /// Whether the lock is held (by any thread).
     #[inline]
     pub fn locked(&self) -> bool {
-        S::operation(self.raw.park_key(), "Lock", "locked");
+        S::operation_on(self.raw.cell(), "Lock", "locked");
         self.raw.is_locked()
     }
 
     /// Acquires the lock and returns a guard that releases it when dropped (Python's `with lock:`).
     #[inline]
     pub fn lock(&self) -> Guard<'_, Self> {
-        S::blocking_operation(self.raw.park_key(), "Lock", "acquire", &|| !self.raw.is_locked());
+        S::blocking_operation_on(self.raw.cell(), "Lock", "acquire", &|| !self.raw.is_locked());
         self.raw.lock();
         S::acquires(self.raw.park_key());
         Guard::new(self)
@@ -327,7 +327,7 @@ impl<S: Scheduler> RLock<S> {
     #[inline]
     fn acquire_announced(&self) -> bool {
         let me = S::current_ident();
-        S::blocking_operation(self.raw.park_key(), "RLock", "acquire", &|| self.free_or_owned_by(me));
+        S::blocking_operation_on(self.raw.cell(), "RLock", "acquire", &|| self.free_or_owned_by(me));
         if self.owner.load(Relaxed) == me {
             self.reenter();
         } else {
@@ -340,7 +340,7 @@ impl<S: Scheduler> RLock<S> {
     /// Takes the lock if it is free or already the caller's. Never blocks.
     #[inline]
     pub fn try_acquire(&self) -> bool {
-        S::operation(self.raw.park_key(), "RLock", "try_acquire");
+        S::operation_on(self.raw.cell(), "RLock", "try_acquire");
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
             self.reenter();
@@ -358,7 +358,7 @@ impl<S: Scheduler> RLock<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation(self.raw.park_key(), "RLock", "acquire_timeout");
+        S::operation_on(self.raw.cell(), "RLock", "acquire_timeout");
         let deadline = deadline::<S>(timeout)?;
         let me = S::current_ident();
         if self.owner.load(Relaxed) == me {
@@ -391,7 +391,7 @@ impl<S: Scheduler> RLock<S> {
 
     /// [`RLock::release`] with its announcements to the scheduler.
     fn release_announced(&self) -> Result<(), Error> {
-        S::operation(self.raw.park_key(), "RLock", "release");
+        S::operation_on(self.raw.cell(), "RLock", "release");
         if self.owned_by_caller().is_none() {
             S::outcome(self.raw.park_key(), "error: cannot release un-acquired lock");
             return Err(Error::ReleaseUnacquired);
@@ -405,14 +405,14 @@ impl<S: Scheduler> RLock<S> {
     /// Whether any thread holds the lock.
     #[inline]
     pub fn locked(&self) -> bool {
-        S::operation(self.raw.park_key(), "RLock", "locked");
+        S::operation_on(self.raw.cell(), "RLock", "locked");
         self.raw.is_locked()
     }
 
     /// Whether the caller holds the lock (Python's `_is_owned()`).
     #[inline]
     pub fn is_owned(&self) -> bool {
-        S::operation(self.raw.park_key(), "RLock", "is_owned");
+        S::operation_on(self.raw.cell(), "RLock", "is_owned");
         self.owned_by_caller().is_some()
     }
 
@@ -432,7 +432,7 @@ impl<S: Scheduler> RLock<S> {
     /// # Errors
     /// [`Error::ReleaseUnacquired`] if the caller does not own the lock.
     pub fn release_save(&self) -> Result<RLockState, Error> {
-        S::operation(self.raw.park_key(), "RLock", "release_save");
+        S::operation_on(self.raw.cell(), "RLock", "release_save");
         let owner = self.owned_by_caller().ok_or(Error::ReleaseUnacquired)?;
         let count = self.count.swap(0, Relaxed);
         self.owner.store(0, Relaxed);
@@ -444,7 +444,7 @@ impl<S: Scheduler> RLock<S> {
     /// Blocks until the lock is free, then restores exactly the saved owner and level (Python's
     /// `_acquire_restore()`).
     pub fn acquire_restore(&self, state: RLockState) {
-        S::blocking_operation(self.raw.park_key(), "RLock", "acquire_restore", &|| self.free_or_owned_by(0));
+        S::blocking_operation_on(self.raw.cell(), "RLock", "acquire_restore", &|| self.free_or_owned_by(0));
         self.raw.lock();
         S::acquires(self.raw.park_key());
         self.owner.store(state.owner, Relaxed);
@@ -554,7 +554,7 @@ impl<S: Scheduler> ConditionLock<S> for Lock<S> {
         self.release()
     }
     fn acquire_restore(&self, _saved: ()) {
-        S::blocking_operation(self.raw.park_key(), "Lock", "acquire_restore", &|| !self.raw.is_locked());
+        S::blocking_operation_on(self.raw.cell(), "Lock", "acquire_restore", &|| !self.raw.is_locked());
         self.raw.lock();
         S::acquires(self.raw.park_key());
     }

@@ -184,6 +184,12 @@ impl<S: Scheduler> RawLock<S> {
         self.key()
     }
 
+    /// The cell that names the lock (its key), for the scheduler's operation hooks.
+    #[inline(always)]
+    pub(crate) fn cell(&self) -> &S::AtomicU8 {
+        &self.state
+    }
+
     /// Marks the lock as having parked threads: called under both queue locks by a requeue that
     /// moves waiters onto this lock's queue. Returns whether the lock was held.
     #[inline]

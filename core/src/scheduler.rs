@@ -86,6 +86,20 @@ pub unsafe trait Atomic<T: Copy>: Send + Sync + Sized {
     fn fetch_or(&self, value: T, order: Ordering) -> T;
     /// Bitwise and with `value`, returning the previous value.
     fn fetch_and(&self, value: T, order: Ordering) -> T;
+
+    /// Called on the cell that names an object of kind `kind` (its key) as an operation on the
+    /// object starts (by [`Scheduler::operation_on`] and its kin). A scheduler whose objects
+    /// belong to one run (a simulator's execution) checks here that the calling thread may use
+    /// the object, and panics otherwise, saying where the object was made and what to do. The
+    /// default does nothing (std atomics, real threads).
+    ///
+    /// # Panics
+    /// If the object was made in another run than the caller's (for example in an earlier
+    /// execution of a simulation, or outside any), as the scheduler decides.
+    #[inline(always)]
+    fn check_use(&self, kind: &'static str) {
+        let _ = kind;
+    }
 }
 
 // The std atomics are the cells of the real backend: each method is the std method itself.
@@ -373,6 +387,38 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
         let _ = ready;
         Self::operation(object, kind, name);
+    }
+
+    /// [`Scheduler::operation`] on the object whose key is `cell` (at the cell's address): the
+    /// public operations of the primitives start with it, so that the cell is checked first
+    /// ([`Atomic::check_use`]: is the object the calling thread's to use?). A scheduler that
+    /// checks only under some condition (the façade's: while an exploration runs) overrides it
+    /// to test that condition once for both.
+    #[inline(always)]
+    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        cell.check_use(kind);
+        Self::operation(cell as *const A as usize, kind, name);
+    }
+
+    /// [`Scheduler::read_operation`] on the object whose key is `cell` (see
+    /// [`Scheduler::operation_on`]).
+    #[inline(always)]
+    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        cell.check_use(kind);
+        Self::read_operation(cell as *const A as usize, kind, name);
+    }
+
+    /// [`Scheduler::blocking_operation`] on the object whose key is `cell` (see
+    /// [`Scheduler::operation_on`]).
+    #[inline(always)]
+    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        cell.check_use(kind);
+        Self::blocking_operation(cell as *const A as usize, kind, name, ready);
     }
 
     /// The calling thread is about to wait on `key` until `ready()` holds, inside an operation

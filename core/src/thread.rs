@@ -295,7 +295,7 @@ impl<S: Scheduler> Thread<S> {
     /// [`Error::CantStartThread`] if the backend cannot start a thread (nothing stays registered,
     /// and `start()` may be tried again).
     pub fn start(&self) -> Result<(), Error> {
-        S::operation(self.state_key(), "Thread", "start");
+        S::operation_on(&self.inner.state, "Thread", "start");
         if self.inner.kind != Kind::Thread && self.inner.kind != Kind::Timer
             || self.inner.state.compare_exchange(INITIAL, STARTING, AcqRel, Acquire).is_err()
         {
@@ -407,7 +407,7 @@ impl<S: Scheduler> Thread<S> {
             None => {
                 // Ready once the thread ended, or at once when the join is an error.
                 let me = S::current_ident();
-                S::blocking_operation(self.state_key(), "Thread", "join", &|| {
+                S::blocking_operation_on(&self.inner.state, "Thread", "join", &|| {
                     let state = self.inner.state.load(Acquire);
                     state == STOPPED
                         || state < STARTED
@@ -415,7 +415,7 @@ impl<S: Scheduler> Thread<S> {
                         || self.inner.ident.load(Relaxed) == me
                 })
             }
-            Some(_) => S::operation(self.state_key(), "Thread", "join"),
+            Some(_) => S::operation_on(&self.inner.state, "Thread", "join"),
         }
         self.check_joinable()?;
         let ended = self.wait_state_leaves(STARTED, deadline);
@@ -466,7 +466,7 @@ impl<S: Scheduler> Thread<S> {
 
     /// True from `start()` until the target returns or panics.
     pub fn is_alive(&self) -> bool {
-        S::operation(self.state_key(), "Thread", "is_alive");
+        S::operation_on(&self.inner.state, "Thread", "is_alive");
         self.inner.state.load(Acquire) == STARTED
     }
 

@@ -229,6 +229,8 @@ pub(crate) struct Config {
     pub track_trail: bool,
     /// The stack size of the model's main thread (0: the default).
     pub main_stack: usize,
+    /// The exploration's stall watch (see `crate::watchdog`).
+    pub watch: Option<Arc<crate::watchdog::Watch>>,
 }
 
 struct Inner {
@@ -295,6 +297,12 @@ pub(crate) struct Execution {
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
     locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
     config: Config,
+    /// What the stall watchdog sees of this execution.
+    watch: crate::watchdog::Publisher,
+    /// This execution's number in the process (see [`execution_id`]).
+    id: u64,
+    /// What objects made in it keep of `id` (see `crate::origin_of`).
+    origin: u32,
     /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
     in_critical: Cell<bool>,
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
@@ -407,6 +415,34 @@ pub(crate) fn note_panic(location: &std::panic::Location<'_>) {
 /// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
 /// the façade's types pay nothing for being able to run in a simulation.
 pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Executions begun in this process (numbers them from 1).
+static EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of the execution the calling OS thread runs (unique in the process, from 1), or 0
+/// outside simulations.
+#[inline]
+pub(crate) fn execution_id() -> u64 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.id
+    }
+}
+
+/// What objects made now keep of [`execution_id`]: `crate::origin_of(execution_id())`.
+#[inline]
+pub(crate) fn current_origin() -> u32 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.origin
+    }
+}
 
 /// Whether the calling OS thread is running a simulation.
 #[inline]
@@ -1020,6 +1056,7 @@ impl Execution {
         if self.fingerprinting {
             self.add_to_fingerprint(kind, name);
         }
+        self.watch.event(kind, name);
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -1158,7 +1195,16 @@ impl Execution {
                 });
             }
             inner.steps += 1;
-            let next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+            self.watch.step(inner.steps);
+            let next = if inner.failure.is_some() {
+                None
+            } else if self.watch.time_is_up() {
+                // The exploration's time limit passed: the execution ends here, unfinished.
+                inner.pruned = true;
+                None
+            } else {
+                self.pick_next(&mut inner)
+            };
             inner.next = next;
             (next, inner.current)
         };
@@ -1325,11 +1371,9 @@ impl Execution {
                 return None;
             };
             if options.len() > 1 {
-                inner.schedule.choices.push(Choice {
-                    chosen: index as u32,
-                    of: options.len() as u32,
-                    preemptible: current_runnable,
-                });
+                let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: current_runnable };
+                self.watch.choice(inner.schedule.choices.len(), choice);
+                inner.schedule.choices.push(choice);
                 self.check_divergence(inner);
             }
             let chosen = options[index];
@@ -1576,6 +1620,7 @@ impl Execution {
             let stack = inner.stack_pool.take(size).map_err(|e| SpawnError(e.to_string()))?;
             let id = inner.threads.len();
             let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
+            self.watch.thread(id, &name);
             let state = inner.spare_states.pop().unwrap_or_default();
             let holds = inner.spare_holds.pop().unwrap_or_default();
             inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
@@ -1803,7 +1848,9 @@ impl Execution {
             let point =
                 Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
-            inner.schedule.choices.push(Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false });
+            let choice = Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false };
+            self.watch.choice(inner.schedule.choices.len(), choice);
+            inner.schedule.choices.push(choice);
             threads.clear();
             inner.scratch = threads;
             self.check_divergence(&mut inner);
@@ -1945,6 +1992,7 @@ impl Execution {
     // ---- time ----
 
     pub(crate) fn sleep(&self, duration: Duration) {
+        self.watch.event("", "sleep");
         if self.config.record_trace {
             let mut inner = self.inner.borrow_mut();
             self.record(&mut inner, None, &format!("sleep {duration:?}"));
@@ -1965,6 +2013,7 @@ impl Execution {
     }
 
     pub(crate) fn yield_now(&self) {
+        self.watch.event("", "yield");
         self.yielding.set(true);
         self.footprint.set(Footprint::ALL);
         self.schedule_point();
@@ -2027,6 +2076,7 @@ pub(crate) fn run_execution(
     buffers: &mut Buffers,
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
+    let id = EXECUTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
     let fingerprinting = strategy_follows || config.record_trace;
@@ -2072,6 +2122,9 @@ pub(crate) fn run_execution(
         strategy,
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
+        watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
+        id,
+        origin: crate::origin_of(id),
         config,
         in_critical: Cell::new(false),
         accesses: Cell::new(0),
@@ -2133,6 +2186,7 @@ pub(crate) fn run_execution(
             inner.current = thread;
             let entry = &inner.threads[thread];
             stack::set_running(entry.guard, &entry.name, &inner.schedule.choices);
+            execution.watch.switch(thread);
             inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
         };
         match coroutine.0.resume(()) {
@@ -2269,6 +2323,7 @@ mod tests {
             track_footprints: false,
             track_trail: false,
             main_stack: 0,
+            watch: None,
         }
     }
 

@@ -51,6 +51,7 @@ mod report;
 mod schedule;
 mod stack;
 mod strategy;
+mod watchdog;
 
 use std::any::Any;
 use std::cell::Cell;
@@ -66,6 +67,7 @@ use weft_core::{
 
 pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
 pub use schedule::{Choice, Schedule};
+pub use watchdog::{DEFAULT_STALL, STALL_EXIT_CODE};
 
 use execution::{current, run_execution, Buffers, Config};
 use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
@@ -76,9 +78,59 @@ use strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
 pub struct Sim;
 
 /// An atomic cell whose every access is a scheduling point in fine-grained mode. Only one
-/// simulated thread runs at a time, so the inner std atomic is never contended.
-#[derive(Debug, Default)]
-pub struct SimAtomic<A>(A);
+/// simulated thread runs at a time, so the inner std atomic is never contended. It keeps the
+/// number of the execution that made it (0: none), so that an object of another execution, or
+/// one made outside any simulation, is refused at its first operation (see
+/// [`weft_core::Atomic::check_use`]).
+#[derive(Debug)]
+pub struct SimAtomic<A> {
+    value: A,
+    origin: u32,
+}
+
+/// The 32 bits of an [`execution_id`] that objects keep: its low bits, 0 only for "no
+/// execution" (execution numbers wrap around after 2³² executions, with no 0).
+#[inline]
+pub fn origin_of(execution: u64) -> u32 {
+    let low = execution as u32;
+    low | u32::from(low == 0 && execution != 0)
+}
+
+/// Panics for an object of `kind` made in execution `origin` (0: outside any simulation), used by
+/// the calling thread, which runs execution `here` (0: a thread outside simulations), unless
+/// they are the same.
+#[inline]
+pub fn check_origin(origin: u32, here: u64, kind: &'static str) {
+    if origin != origin_of(here) {
+        foreign_object(origin, here, kind);
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn foreign_object(origin: u32, here: u64, kind: &'static str) -> ! {
+    let made = if origin == 0 {
+        "outside any simulation".to_owned()
+    } else if here != 0 && origin < origin_of(here) {
+        format!("in an earlier execution (execution #{origin}) of a simulation")
+    } else {
+        format!("in execution #{origin} of a simulation")
+    };
+    let used = if here == 0 {
+        "by a real thread (outside any simulation) while the simulation runs".to_owned()
+    } else {
+        format!("in execution #{}", origin_of(here))
+    };
+    panic!(
+        "weft: this {kind} was made {made} and is used {used}. A simulation's objects belong to \
+         the execution that made them: every execution runs the model afresh. Create the {kind} \
+         inside the model (in the closure given to check/Explorer::run), and for statics that hold \
+         a model's objects use weft::sync::OnceLock or weft::sync::LazyLock, whose value is fresh \
+         in every execution. Objects used by real threads must not be used by a simulation at the \
+         same time."
+    )
+}
 
 macro_rules! sim_atomic {
     ($atomic:ty, $int:ty) => {
@@ -88,22 +140,28 @@ macro_rules! sim_atomic {
         unsafe impl Atomic<$int> for SimAtomic<$atomic> {
             #[inline]
             fn new(value: $int) -> Self {
-                SimAtomic(<$atomic>::new(value))
+                SimAtomic { value: <$atomic>::new(value), origin: execution::current_origin() }
+            }
+            #[inline]
+            fn check_use(&self, kind: &'static str) {
+                if self.origin != execution::current_origin() {
+                    foreign_object(self.origin, execution::execution_id(), kind);
+                }
             }
             #[inline]
             fn load(&self, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, false);
-                self.0.load(order)
+                self.value.load(order)
             }
             #[inline]
             fn store(&self, value: $int, order: Ordering) {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.store(value, order)
+                self.value.store(value, order)
             }
             #[inline]
             fn swap(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.swap(value, order)
+                self.value.swap(value, order)
             }
             #[inline]
             fn compare_exchange(
@@ -114,7 +172,7 @@ macro_rules! sim_atomic {
                 failure: Ordering,
             ) -> Result<$int, $int> {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.compare_exchange(current_value, new, success, failure)
+                self.value.compare_exchange(current_value, new, success, failure)
             }
             #[inline]
             fn compare_exchange_weak(
@@ -126,27 +184,27 @@ macro_rules! sim_atomic {
             ) -> Result<$int, $int> {
                 // Never fails spuriously: spurious failures would only add steps.
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.compare_exchange(current_value, new, success, failure)
+                self.value.compare_exchange(current_value, new, success, failure)
             }
             #[inline]
             fn fetch_add(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_add(value, order)
+                self.value.fetch_add(value, order)
             }
             #[inline]
             fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_sub(value, order)
+                self.value.fetch_sub(value, order)
             }
             #[inline]
             fn fetch_or(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_or(value, order)
+                self.value.fetch_or(value, order)
             }
             #[inline]
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
                 current().atomic_access(self as *const Self as usize, true);
-                self.0.fetch_and(value, order)
+                self.value.fetch_and(value, order)
             }
         }
     };
@@ -410,13 +468,17 @@ enum StrategyKind {
 /// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
 /// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
 /// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
-/// says so on stderr, so that a variable left set in a shell cannot pass for a check).
+/// says so on stderr, so that a variable left set in a shell cannot pass for a check),
+/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]).
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,
     iterations: usize,
     max_steps: usize,
     time_limit: Option<Duration>,
+    stall: Option<Duration>,
+    /// The running exploration's watch (set by `run` on its own copy).
+    watch: Option<Arc<watchdog::Watch>>,
     fine_grained: bool,
     shrink: bool,
     python_panics: bool,
@@ -436,6 +498,8 @@ impl Explorer {
             iterations: DEFAULT_ITERATIONS,
             max_steps: DEFAULT_MAX_STEPS,
             time_limit: None,
+            stall: Some(DEFAULT_STALL),
+            watch: None,
             fine_grained: false,
             shrink: true,
             python_panics: false,
@@ -517,9 +581,38 @@ impl Explorer {
         self
     }
 
-    /// Stops exploring (without failure) after this much real time.
+    /// Stops exploring (without failure) after this much real time. An execution under way
+    /// when the limit passes ends at its next step (unfinished: a search cut short this way is
+    /// not exhausted). A model that never comes back to the scheduler is a stall (see
+    /// [`Explorer::stall_timeout`]), so no run goes on for longer than the limit and the stall
+    /// bound together.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
+        self
+    }
+
+    /// The stall bound (default [`DEFAULT_STALL`], 10 s; `WEFT_STALL_SECS` overrides it, `0`
+    /// turns the check off): a simulated thread that does not come back to the scheduler for
+    /// this much real time stalls the exploration. It blocks in something the simulator cannot
+    /// see (a `std::sync::Mutex`, an `mpsc` channel's `recv`, I/O) or loops with no weft
+    /// operation. Such a thread holds the OS thread that runs the exploration, and nothing can
+    /// take it back: the stall report (the thread, its last visible event, the likely cause,
+    /// the replay token) is printed to the standard error and the process ends with status
+    /// [`STALL_EXIT_CODE`] (101). A zero bound turns the check off.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use weft_sim::Explorer;
+    ///
+    /// // A model that waits on a std channel nobody sends to: after 2 s, the stall report, and
+    /// // the process exits with status 101.
+    /// Explorer::random_walk(1).stall_timeout(Duration::from_secs(2)).run(|| {
+    ///     let (_tx, rx) = std::sync::mpsc::channel::<()>();
+    ///     let _ = rx.recv();
+    /// });
+    /// ```
+    pub fn stall_timeout(mut self, bound: Duration) -> Self {
+        self.stall = (!bound.is_zero()).then_some(bound);
         self
     }
 
@@ -600,6 +693,12 @@ impl Explorer {
         if let Some(iterations) = std::env::var("WEFT_ITERATIONS").ok().and_then(|s| s.parse().ok()) {
             self.iterations = iterations;
         }
+        if let Ok(secs) = std::env::var("WEFT_STALL_SECS") {
+            match secs.trim().parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+                Some(bound) => self = self.stall_timeout(bound),
+                None => eprintln!("weft: WEFT_STALL_SECS={secs:?} is not a number of seconds; ignored"),
+            }
+        }
         self
     }
 
@@ -617,13 +716,17 @@ impl Explorer {
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
-        let explorer = self.clone().with_env_overrides();
+        let mut explorer = self.clone().with_env_overrides();
         // A malformed token panics here, where the panic hook still prints the message.
         if let StrategyKind::Replay(token) = &explorer.strategy {
             if let Err(e) = Schedule::parse_token(token) {
                 panic!("weft: cannot replay {}: {e}", shorten(token));
             }
         }
+        // Watched while there is something to watch for: a stall bound or a time limit.
+        let watched = explorer.stall.is_some() || explorer.time_limit.is_some();
+        explorer.watch = watched.then(|| watchdog::Watch::new(explorer.stall, explorer.time_limit));
+        let _registration = explorer.watch.as_ref().map(watchdog::watch);
         let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
         install_quiet_panic_hook();
         let was_quiet = QUIET.with(|q| q.replace(true));
@@ -673,6 +776,7 @@ impl Explorer {
             track_footprints,
             track_trail,
             main_stack: self.main_stack,
+            watch: self.watch.clone(),
         }
     }
 
@@ -694,18 +798,33 @@ impl Explorer {
             }
             other => vec![(other.clone(), self.iterations)],
         };
+        let time_is_up = || {
+            self.time_limit.is_some_and(|limit| start.elapsed() > limit)
+                || self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
+        };
         for (kind, iterations) in plan {
+            if let Some(watch) = &self.watch {
+                watch.set_strategy(kind_name(&kind), seed_of(&kind));
+            }
             let mut strategy = make_strategy(&kind, self.reduce);
             // A sample of the executions, re-run before the search claims it finished.
             let mut sample = Sample::new();
             for run in 1..=iterations {
-                if self.time_limit.is_some_and(|limit| start.elapsed() > limit) || !strategy.next_execution() {
+                if time_is_up() || !strategy.next_execution() {
                     break;
                 }
                 // Only a search that can claim it finished checks its executions' trails.
                 let exhaustive = matches!(kind, StrategyKind::Exhaustive(_));
                 let config = self.config(false, strategy.wants_footprints(), exhaustive);
                 let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
+                if outcome.pruned && outcome.failure.is_none() && time_is_up() {
+                    // Ended unfinished by the time limit: the search was cut short.
+                    stats.executions += 1;
+                    stats.steps += outcome.steps;
+                    stats.elapsed = start.elapsed();
+                    stats.exhausted = false;
+                    return Ok(stats);
+                }
                 stats.executions += 1;
                 stats.pruned += usize::from(outcome.pruned);
                 stats.steps += outcome.steps;
@@ -839,10 +958,7 @@ impl Explorer {
         let shrinkable = !mismatch && failure.kind != FailureKind::Nondeterminism;
         let shrunk =
             if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
-        let seed = match kind {
-            StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
-            StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
-        };
+        let seed = seed_of(kind);
         let strategy = kind_name(kind);
         let preemptions = schedule.preemptions();
         let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
@@ -953,6 +1069,14 @@ fn kind_name(kind: &StrategyKind) -> String {
         },
         StrategyKind::Replay(_) => "replay".to_owned(),
         StrategyKind::Portfolio(seed) => format!("portfolio, seed {seed}"),
+    }
+}
+
+/// The seed of a random strategy.
+fn seed_of(kind: &StrategyKind) -> Option<u64> {
+    match kind {
+        StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
+        StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
     }
 }
 
@@ -1081,6 +1205,27 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
 /// Outside a simulation.
 pub fn with_thread_state_of<S: Scheduler, R>(f: impl FnOnce(&ThreadState<S>) -> R) -> R {
     current().with_thread_state_of(f)
+}
+
+/// The number of the execution that the calling OS thread runs now, unique in the process
+/// (executions are numbered from 1 as they begin), or 0 outside simulations. Objects can keep it
+/// to tell, at a later use, that they were made in another execution, or outside any.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+/// use std::sync::Arc;
+/// use weft_sim::{execution_id, Explorer};
+///
+/// assert_eq!(execution_id(), 0);
+/// let last = Arc::new(AtomicU64::new(0));
+/// let seen = last.clone();
+/// Explorer::random_walk(1).iterations(3).check(move || {
+///     let id = execution_id();
+///     assert!(id > seen.swap(id, Relaxed)); // a new number every execution
+/// });
+/// ```
+pub fn execution_id() -> u64 {
+    execution::execution_id()
 }
 
 /// The name of the running simulated thread (for diagnostics).

@@ -60,6 +60,11 @@ pub enum FailureKind {
     /// A replay token does not fit the model: it was recorded for a different program (or cut
     /// short, or the model is not deterministic).
     ReplayMismatch,
+    /// A simulated thread did not come back to the scheduler within the stall bound: it blocked
+    /// in something the simulator cannot see (a std primitive, I/O) or looped with no weft
+    /// operation. The process cannot take the thread back: the report is printed to the
+    /// standard error and the process ends with status 101.
+    Stall,
 }
 
 impl fmt::Display for FailureKind {
@@ -70,6 +75,7 @@ impl fmt::Display for FailureKind {
             FailureKind::StepLimit(limit) => write!(f, "step limit of {limit} exceeded"),
             FailureKind::Nondeterminism => f.write_str("nondeterministic model"),
             FailureKind::ReplayMismatch => f.write_str("replay token does not fit this program"),
+            FailureKind::Stall => f.write_str("stall (a thread did not come back to the scheduler)"),
         }
     }
 }

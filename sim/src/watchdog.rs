@@ -1,0 +1,479 @@
+//! The stall watchdog: one OS thread per process, started with the first exploration, that
+//! watches every running exploration's progress.
+//!
+//! Simulated threads run on coroutines on the OS thread that explores, so a simulated thread that
+//! never comes back to the scheduler (it blocks in a `std::sync::Mutex`, `mpsc::Receiver::recv`
+//! or I/O, or loops with no weft operation) holds that OS thread, and nothing can take it back.
+//! The step loop publishes what a report needs with plain stores to atomics (the step count, the
+//! running thread, the schedule's choices, the last operation), and the watchdog samples them.
+//! When an exploration makes no step for its stall bound, the watchdog prints the stall report
+//! (the thread, its last visible event, the likely cause, the replay token) and ends the process
+//! with a failing status. It also tells an exploration when its time limit has passed, so that an
+//! execution that goes on for long ends there.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant};
+
+use crate::report::{Failure, FailureKind, Report, Stats};
+use crate::schedule::{Choice, Schedule};
+
+/// The default stall bound: a simulated thread that does not come back to the scheduler for
+/// this much real time stalls the exploration.
+pub const DEFAULT_STALL: Duration = Duration::from_secs(10);
+
+/// The exit status of a process ended by a stall (that of a Rust panic in `main`).
+pub const STALL_EXIT_CODE: i32 = 101;
+
+/// The threads whose last operation a watch keeps.
+const EVENT_SLOTS: usize = 64;
+
+/// Choices the watch keeps in one chunk of its log.
+const CHUNK: usize = 1024;
+
+/// What one exploration publishes for the watchdog. Only the exploring thread writes the
+/// atomics (the watchdog only reads them), with relaxed stores: the watchdog acts on values that
+/// have not changed for seconds.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// Executions begun (bumped once per execution).
+    executions: AtomicU64,
+    /// Steps of the running execution (stored at every step).
+    steps: AtomicU64,
+    /// The running simulated thread.
+    current: AtomicUsize,
+    /// How many choices the running execution made.
+    choices: AtomicUsize,
+    /// The choices of the running execution, packed by [`pack`], by chunks of [`CHUNK`]. Chunks
+    /// are only added (by the exploring thread), never removed before the watch is dropped.
+    log: Mutex<Vec<Box<[AtomicU64]>>>,
+    /// The last operation each thread announced (threads from [`EVENT_SLOTS`] on: none).
+    events: Box<[EventSlot]>,
+    /// The names of the running execution's threads, by number, tagged with the execution.
+    names: Mutex<(u64, Vec<String>)>,
+    /// Set by the watchdog once the time limit has passed.
+    stop: AtomicBool,
+    /// The strategy running now, and its seed.
+    strategy: Mutex<(String, Option<u64>)>,
+    began: Instant,
+    stall: Option<Duration>,
+    time_limit: Option<Duration>,
+    /// The exploring OS thread's id, where the platform tells it.
+    tid: Option<u64>,
+}
+
+/// A `(kind, operation)` pair of `&'static str`s that one thread writes and another reads whole
+/// (a sequence lock: the reader retries while a write is under way).
+#[derive(Debug, Default)]
+struct EventSlot {
+    seq: AtomicUsize,
+    /// The execution the operation belongs to.
+    execution: AtomicU64,
+    kind: (AtomicUsize, AtomicUsize),
+    name: (AtomicUsize, AtomicUsize),
+}
+
+impl EventSlot {
+    /// Only the exploring thread writes.
+    #[inline]
+    fn write(&self, execution: u64, kind: &'static str, name: &'static str) {
+        let seq = self.seq.load(Relaxed);
+        self.seq.store(seq.wrapping_add(1), Relaxed);
+        fence(Release);
+        self.execution.store(execution, Relaxed);
+        self.kind.0.store(kind.as_ptr() as usize, Relaxed);
+        self.kind.1.store(kind.len(), Relaxed);
+        self.name.0.store(name.as_ptr() as usize, Relaxed);
+        self.name.1.store(name.len(), Relaxed);
+        self.seq.store(seq.wrapping_add(2), Release);
+    }
+
+    /// The last operation written during `execution`.
+    fn read(&self, execution: u64) -> Option<(&'static str, &'static str)> {
+        for _ in 0..100 {
+            let before = self.seq.load(Acquire);
+            if before % 2 == 1 {
+                std::thread::yield_now();
+                continue;
+            }
+            let written_in = self.execution.load(Relaxed);
+            let kind = (self.kind.0.load(Relaxed), self.kind.1.load(Relaxed));
+            let name = (self.name.0.load(Relaxed), self.name.1.load(Relaxed));
+            fence(Acquire);
+            if self.seq.load(Relaxed) != before {
+                continue;
+            }
+            if before == 0 || written_in != execution {
+                return None;
+            }
+            // SAFETY: the sequence number was even and unchanged around the loads, so no write
+            // overlapped them: each (pointer, length) pair is the one `write` stored from a
+            // `&'static str`, whose bytes live for the whole program and are valid UTF-8.
+            let (kind, name) = unsafe {
+                (
+                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(kind.0 as *const u8, kind.1)),
+                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(name.0 as *const u8, name.1)),
+                )
+            };
+            return Some((kind, name));
+        }
+        None
+    }
+}
+
+/// A choice as one word: the option taken, how many there were, whether it could preempt.
+fn pack(choice: Choice) -> u64 {
+    u64::from(choice.chosen) | u64::from(choice.of & 0x7fff_ffff) << 32 | u64::from(choice.preemptible) << 63
+}
+
+fn unpack(word: u64) -> Choice {
+    Choice { chosen: word as u32, of: (word >> 32) as u32 & 0x7fff_ffff, preemptible: word >> 63 != 0 }
+}
+
+impl Watch {
+    /// A watch for an exploration with these bounds (`stall` `None`: stalls are not reported).
+    pub(crate) fn new(stall: Option<Duration>, time_limit: Option<Duration>) -> Arc<Watch> {
+        Arc::new(Watch {
+            executions: AtomicU64::new(0),
+            steps: AtomicU64::new(0),
+            current: AtomicUsize::new(0),
+            choices: AtomicUsize::new(0),
+            log: Mutex::new(Vec::new()),
+            events: (0..EVENT_SLOTS).map(|_| EventSlot::default()).collect(),
+            names: Mutex::new((0, Vec::new())),
+            stop: AtomicBool::new(false),
+            strategy: Mutex::new((String::new(), None)),
+            began: Instant::now(),
+            stall,
+            time_limit,
+            tid: os_thread_id(),
+        })
+    }
+
+    /// The strategy the exploration runs from now on.
+    pub(crate) fn set_strategy(&self, name: String, seed: Option<u64>) {
+        *lock(&self.strategy) = (name, seed);
+    }
+
+    /// Whether the time limit has passed (the watchdog says so).
+    #[inline]
+    pub(crate) fn time_is_up(&self) -> bool {
+        self.stop.load(Relaxed)
+    }
+
+    /// The slot of choice `index`: a chunk is added when the log reaches it.
+    #[cold]
+    fn chunk_of(&self, index: usize) -> *const AtomicU64 {
+        let mut log = lock(&self.log);
+        while log.len() <= index / CHUNK {
+            log.push((0..CHUNK).map(|_| AtomicU64::new(0)).collect());
+        }
+        log[index / CHUNK].as_ptr()
+    }
+
+    /// The choices of the running execution so far, as the watchdog sees them.
+    fn schedule(&self) -> Schedule {
+        let count = self.choices.load(Relaxed);
+        let log = lock(&self.log);
+        let choices = (0..count)
+            .map(|i| {
+                log.get(i / CHUNK).map_or(Choice { chosen: 0, of: 1, preemptible: false }, |chunk| {
+                    unpack(chunk[i % CHUNK].load(Relaxed))
+                })
+            })
+            .collect();
+        // The fingerprint is not known during an exploration: 0, which a replay does not check.
+        Schedule { choices, fingerprint: 0 }
+    }
+}
+
+/// Locks `mutex`, also after a panic elsewhere poisoned it (its data stays consistent: every
+/// critical section here only pushes or assigns).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The execution's side of a watch: what the step loop calls. Without a watch every call is a
+/// branch on `None`.
+pub(crate) struct Publisher {
+    watch: Option<Arc<Watch>>,
+    /// Whether the time limit may end this execution (not a report's replays).
+    stoppable: bool,
+    /// The first choice index of the cached chunk, and the chunk.
+    chunk_start: std::cell::Cell<usize>,
+    chunk: std::cell::Cell<*const AtomicU64>,
+    /// The execution's serial number (tags the published names).
+    serial: u64,
+    /// The running thread (see [`Publisher::switch`]).
+    current: std::cell::Cell<usize>,
+}
+
+impl Publisher {
+    /// Begins an execution (`stoppable`: the time limit may end it).
+    pub(crate) fn begin(watch: Option<Arc<Watch>>, stoppable: bool) -> Publisher {
+        let serial = watch.as_ref().map_or(0, |watch| {
+            watch.steps.store(0, Relaxed);
+            watch.choices.store(0, Relaxed);
+            watch.current.store(0, Relaxed);
+            watch.executions.fetch_add(1, Relaxed) + 1
+        });
+        Publisher {
+            watch,
+            stoppable,
+            // Far from every index: the first choice fetches its chunk.
+            chunk_start: std::cell::Cell::new(usize::MAX / 2),
+            chunk: std::cell::Cell::new(std::ptr::null()),
+            serial,
+            current: std::cell::Cell::new(0),
+        }
+    }
+
+    /// A step: the execution made progress.
+    #[inline(always)]
+    pub(crate) fn step(&self, steps: usize) {
+        if let Some(watch) = &self.watch {
+            watch.steps.store(steps as u64, Relaxed);
+        }
+    }
+
+    /// Whether the time limit ends this execution now.
+    #[inline(always)]
+    pub(crate) fn time_is_up(&self) -> bool {
+        self.stoppable && self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
+    }
+
+    /// Thread `thread` runs now.
+    #[inline(always)]
+    pub(crate) fn switch(&self, thread: usize) {
+        if let Some(watch) = &self.watch {
+            self.current.set(thread);
+            watch.current.store(thread, Relaxed);
+        }
+    }
+
+    /// The execution made its choice number `index` (from 0).
+    #[inline(always)]
+    pub(crate) fn choice(&self, index: usize, choice: Choice) {
+        if let Some(watch) = &self.watch {
+            let start = self.chunk_start.get();
+            if index.wrapping_sub(start) >= CHUNK {
+                self.chunk_start.set(index - index % CHUNK);
+                self.chunk.set(watch.chunk_of(index));
+            }
+            // SAFETY: `chunk` points to the first of `CHUNK` slots of a boxed chunk that the
+            // watch owns and never drops or moves before it is dropped (the `Arc` held here keeps
+            // it), and `index - chunk_start < CHUNK`.
+            unsafe { &*self.chunk.get().add(index - self.chunk_start.get()) }.store(pack(choice), Relaxed);
+            watch.choices.store(index + 1, Relaxed);
+        }
+    }
+
+    /// The running thread starts operation `name` on an object of kind `kind`.
+    #[inline(always)]
+    pub(crate) fn event(&self, kind: &'static str, name: &'static str) {
+        if let Some(watch) = &self.watch {
+            if let Some(slot) = watch.events.get(self.current.get()) {
+                slot.write(self.serial, kind, name);
+            }
+        }
+    }
+
+    /// Thread `id` is named `name`.
+    pub(crate) fn thread(&self, id: usize, name: &str) {
+        if let Some(watch) = &self.watch {
+            let mut names = lock(&watch.names);
+            if names.0 != self.serial {
+                names.0 = self.serial;
+                names.1.clear();
+            }
+            if names.1.len() <= id {
+                names.1.resize(id + 1, String::new());
+            }
+            if names.1[id] != name {
+                names.1[id] = name.to_owned();
+            }
+        }
+    }
+}
+
+/// The exploring OS thread's id (Linux: from `/proc/thread-self`).
+fn os_thread_id() -> Option<u64> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+struct Registry {
+    watches: Mutex<Vec<Arc<Watch>>>,
+    changed: Condvar,
+}
+
+fn registry() -> &'static Registry {
+    static REGISTRY: Registry = Registry { watches: Mutex::new(Vec::new()), changed: Condvar::new() };
+    &REGISTRY
+}
+
+/// Watches `watch` until the guard is dropped (starting the watchdog on first use).
+pub(crate) fn watch(watch: &Arc<Watch>) -> Registration {
+    static START: Once = Once::new();
+    START.call_once(|| {
+        let spawned = std::thread::Builder::new().name("weft-watchdog".into()).spawn(watchdog);
+        if let Err(error) = spawned {
+            let _ = writeln!(std::io::stderr(), "weft: cannot start the stall watchdog: {error}");
+        }
+    });
+    lock(&registry().watches).push(watch.clone());
+    registry().changed.notify_all();
+    Registration(watch.clone())
+}
+
+/// Keeps a watch registered while it lives.
+pub(crate) struct Registration(Arc<Watch>);
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        lock(&registry().watches).retain(|w| !Arc::ptr_eq(w, &self.0));
+    }
+}
+
+/// The watchdog thread's loop.
+fn watchdog() {
+    // By watch: the progress last seen, and when it was seen to change.
+    let mut seen: HashMap<usize, ((u64, u64), Instant)> = HashMap::new();
+    let mut watches = lock(&registry().watches);
+    loop {
+        if watches.is_empty() {
+            seen.clear();
+            watches = registry().changed.wait(watches).unwrap_or_else(std::sync::PoisonError::into_inner);
+            continue;
+        }
+        let now = Instant::now();
+        let mut tick = Duration::from_millis(250);
+        seen.retain(|&key, _| watches.iter().any(|w| Arc::as_ptr(w) as usize == key));
+        let mut stall_found = None;
+        for watch in watches.iter() {
+            let progress = (watch.executions.load(Relaxed), watch.steps.load(Relaxed));
+            let entry = seen.entry(Arc::as_ptr(watch) as usize).or_insert((progress, now));
+            if entry.0 != progress {
+                *entry = (progress, now);
+            }
+            if let Some(limit) = watch.time_limit {
+                if !watch.stop.load(Relaxed) && now.duration_since(watch.began) > limit {
+                    watch.stop.store(true, Relaxed);
+                }
+            }
+            if let Some(stall) = watch.stall {
+                let still = now.duration_since(entry.1);
+                if still >= stall {
+                    stall_found = Some((watch.clone(), still));
+                }
+                tick = tick.min((stall / 8).max(Duration::from_millis(5)));
+            }
+        }
+        if let Some((watch, still)) = stall_found {
+            drop(watches);
+            stalled(&watch, still);
+        }
+        watches = registry().changed.wait_timeout(watches, tick).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+    }
+}
+
+/// Prints the stall report of `watch` and ends the process.
+fn stalled(watch: &Watch, still: Duration) -> ! {
+    let current = watch.current.load(Relaxed);
+    let thread = {
+        let names = lock(&watch.names);
+        let name = names.1.get(current).filter(|n| !n.is_empty()).cloned();
+        name.unwrap_or_else(|| if current == 0 { "MainThread".to_owned() } else { format!("sim-{current}") })
+    };
+    let execution = watch.executions.load(Relaxed);
+    let event = match watch.events.get(current).and_then(|slot| slot.read(execution)) {
+        Some(("", name)) => name.to_owned(),
+        Some((kind, name)) => format!("{kind}.{name}"),
+        None => "none (it stalled before its first weft operation)".to_owned(),
+    };
+    let cause = watch.tid.map_or_else(
+        || "blocked or busy: a std primitive or blocking call (a std Mutex, an mpsc channel's recv, I/O), or a loop with no weft operation".to_owned(),
+        cause,
+    );
+    let schedule = watch.schedule();
+    let (strategy, seed) = lock(&watch.strategy).clone();
+    let executions = watch.executions.load(Relaxed) as usize;
+    let steps = watch.steps.load(Relaxed) as usize;
+    let limit = match watch.time_limit {
+        Some(limit) if watch.began.elapsed() > limit => format!(" (the time limit of {limit:.2?} passed meanwhile)"),
+        _ => String::new(),
+    };
+    let message = format!(
+        "simulated thread {thread} did not come back to the scheduler for {still:.1?}{limit}; \
+         its last visible event: {event}; likely cause: {cause}. The simulator sees weft's \
+         operations only: use weft's primitives (Lock, Condition, Semaphore, Event, …) instead \
+         of std's blocking ones, call weft::yield_now() or weft::sleep in polling loops, and keep I/O out of the \
+         model. The bound is set by Explorer::stall_timeout or WEFT_STALL_SECS. The thread cannot \
+         be taken back: the process ends."
+    );
+    let report = Report {
+        failure: Failure { kind: FailureKind::Stall, message, thread },
+        location: None,
+        token: schedule.token(),
+        seed,
+        strategy,
+        trace: Vec::new(),
+        shrunk: None,
+        preemptions: (schedule.preemptions(), None),
+        stats: Stats { executions, steps, elapsed: watch.began.elapsed(), ..Stats::default() },
+    };
+    // Straight to the standard error: not through `eprintln!`, which a test harness may capture
+    // for a thread that never prints it.
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(stderr, "\n{report}");
+    let _ = stderr.flush();
+    std::process::exit(STALL_EXIT_CODE)
+}
+
+/// What the exploring thread with OS id `tid` is doing, from `/proc` (Linux).
+fn cause(tid: u64) -> String {
+    let state = || -> Option<char> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+        stat.rsplit_once(')')?.1.trim_start().chars().next()
+    };
+    // A few samples: a busy thread is sometimes seen waiting for a CPU, a blocked one never runs.
+    let mut running = 0;
+    let mut sampled = 0;
+    for _ in 0..5 {
+        match state() {
+            Some('R') => running += 1,
+            Some(_) => {}
+            None => break,
+        }
+        sampled += 1;
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if sampled == 0 {
+        return "blocked or busy: a std primitive or blocking call (a std Mutex, an mpsc channel's recv, I/O), \
+                or a loop with no weft operation"
+            .to_owned();
+    }
+    if running * 2 > sampled {
+        return "busy: the thread runs without reaching any weft operation (a loop that polls std \
+                atomics or other state without a weft operation, or a long computation)"
+            .to_owned();
+    }
+    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
+    let wchan = wchan.trim();
+    if wchan.contains("futex") {
+        format!(
+            "blocked in the kernel on a futex ({wchan}): a std primitive such as a std::sync::Mutex, \
+             RwLock or Condvar, an mpsc channel's recv, OnceLock, thread::park or JoinHandle::join"
+        )
+    } else if wchan.contains("nanosleep") {
+        format!("sleeping in the kernel ({wchan}): std::thread::sleep, which takes real time (use weft's sleep)")
+    } else if wchan.is_empty() || wchan == "0" {
+        "blocked in the kernel: a std primitive (a std::sync::Mutex, an mpsc channel's recv, a join) or \
+         a blocking call such as I/O"
+            .to_owned()
+    } else {
+        format!("blocked in the kernel ({wchan}): a blocking call such as I/O, or a std primitive")
+    }
+}

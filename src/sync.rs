@@ -1,0 +1,245 @@
+//! Per-execution statics: [`OnceLock`] and [`LazyLock`], std's types whose value is fresh in
+//! every execution of a simulation and plain on real threads (as loom's `lazy_static!`).
+//!
+//! A `static` made with std's `OnceLock` keeps its value from one execution to the next: the
+//! second execution sees objects the first one made (a `weft::Lock` of another execution is
+//! refused at its first use), and state left by one execution changes what the next one does.
+//! These types give each execution its own value instead, so that a model can keep shared objects
+//! in statics. On real threads they are std's `OnceLock` (one relaxed load more per access while
+//! no simulation runs in the process).
+//!
+//! ```
+//! use weft::sync::LazyLock;
+//! use weft::Lock;
+//!
+//! static LOCK: LazyLock<Lock> = LazyLock::new(Lock::new);
+//!
+//! weft::sim::Explorer::random_walk(1).iterations(20).check(|| {
+//!     // A lock of this execution, every time.
+//!     drop(LOCK.lock());
+//! });
+//! drop(LOCK.lock()); // on this (real) thread: one lock for the program
+//! ```
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use weft_core::Scheduler;
+use weft_sim::Sim;
+
+/// Whether the calling thread runs a simulation (one load of a read-mostly word while none runs
+/// in the process).
+#[inline(always)]
+fn simulating() -> bool {
+    weft_sim::explorations_running() && weft_sim::in_simulation()
+}
+
+/// The per-execution values of the statics of one execution, by the statics' numbers. Values are
+/// leaked: a reference handed out by a static may live as long as the static.
+#[derive(Default)]
+struct ExecutionValues(RefCell<HashMap<u64, &'static (dyn Any + Send + Sync)>>);
+
+/// One static's value in one execution, and the lock its initialisation holds (so that a second
+/// thread waits for the first, as with std's `OnceLock`, in a way the simulator sees).
+struct Slot<T> {
+    init: weft_core::Lock<Sim>,
+    value: std::sync::OnceLock<T>,
+}
+
+/// Numbers statics at their first use in a simulation (0: none yet).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A cell written at most once, like [`std::sync::OnceLock`]: on real threads it is one, while
+/// inside a simulation each execution has a value of its own, made afresh (for `static`s that
+/// hold a model's shared objects; see the [module](self) documentation).
+///
+/// Inside a simulation `get`, `set` and `get_or_init` are operations the simulator sees, and a
+/// thread that calls `get_or_init` while another one initialises waits for it. Values made inside
+/// simulations are never dropped (a reference to one may live as long as the static).
+///
+/// ```
+/// use weft::sync::OnceLock;
+///
+/// static GREETING: OnceLock<String> = OnceLock::new();
+///
+/// weft::sim::Explorer::random_walk(1).iterations(5).check(|| {
+///     assert!(GREETING.get().is_none()); // fresh in every execution
+///     assert_eq!(GREETING.get_or_init(|| "hello".to_owned()), "hello");
+///     assert_eq!(GREETING.set("again".to_owned()), Err("again".to_owned()));
+/// });
+/// assert!(GREETING.get().is_none()); // the real thread's value is its own
+/// GREETING.set("real".to_owned()).unwrap();
+/// assert_eq!(GREETING.get().map(String::as_str), Some("real"));
+/// ```
+pub struct OnceLock<T> {
+    real: std::sync::OnceLock<T>,
+    /// Its number in simulations (0 until first used in one): the key of its values there.
+    id: AtomicU64,
+}
+
+impl<T> OnceLock<T> {
+    /// An empty cell (a `const fn`, for statics).
+    pub const fn new() -> Self {
+        OnceLock { real: std::sync::OnceLock::new(), id: AtomicU64::new(0) }
+    }
+}
+
+impl<T: Send + Sync + 'static> OnceLock<T> {
+    /// The running execution's slot of this cell.
+    #[cold]
+    #[inline(never)]
+    fn slot(&self) -> &'static Slot<T> {
+        let mut id = self.id.load(Relaxed);
+        if id == 0 {
+            let fresh = NEXT_ID.fetch_add(1, Relaxed);
+            id = match self.id.compare_exchange(0, fresh, Relaxed, Relaxed) {
+                Ok(_) => fresh,
+                Err(other) => other,
+            };
+        }
+        let slot = weft_sim::with_execution_local::<ExecutionValues, _>(|values| {
+            *values.0.borrow_mut().entry(id).or_insert_with(|| {
+                let slot: &'static Slot<T> =
+                    Box::leak(Box::new(Slot { init: weft_core::Lock::new(), value: std::sync::OnceLock::new() }));
+                slot
+            })
+        });
+        slot.downcast_ref::<Slot<T>>().expect("a static's slot has its type")
+    }
+
+    /// The value, if it was set (in this execution, inside a simulation).
+    #[inline]
+    pub fn get(&self) -> Option<&T> {
+        if simulating() {
+            let slot = self.slot();
+            Sim::read_operation(slot.key(), "OnceLock", "get");
+            slot.value.get()
+        } else {
+            self.real.get()
+        }
+    }
+
+    /// Sets the value if none is set; otherwise hands `value` back.
+    ///
+    /// # Errors
+    /// `Err(value)` if the cell already holds a value.
+    pub fn set(&self, value: T) -> Result<(), T> {
+        if simulating() {
+            let slot = self.slot();
+            Sim::operation(slot.key(), "OnceLock", "set");
+            let _initialising = slot.init.lock();
+            slot.value.set(value)
+        } else {
+            self.real.set(value)
+        }
+    }
+
+    /// The value, made by `f` first if none is set. If several threads call it at once, one runs
+    /// its `f` and the others wait for the value.
+    ///
+    /// # Panics
+    /// If `f` panics (the cell stays empty). If `f` uses this cell, it deadlocks (inside a
+    /// simulation: a deadlock report), as std's does.
+    #[inline]
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        if simulating() {
+            self.sim_get_or_init(f)
+        } else {
+            self.real.get_or_init(f)
+        }
+    }
+
+    #[cold]
+    fn sim_get_or_init(&self, f: impl FnOnce() -> T) -> &T {
+        let slot = self.slot();
+        Sim::operation(slot.key(), "OnceLock", "get_or_init");
+        if let Some(value) = slot.value.get() {
+            return value;
+        }
+        let _initialising = slot.init.lock();
+        slot.value.get_or_init(f)
+    }
+}
+
+impl<T> Slot<T> {
+    /// The key the simulator knows the slot by.
+    fn key(&self) -> usize {
+        self as *const Self as usize
+    }
+}
+
+impl<T> Default for OnceLock<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: fmt::Debug + Send + Sync + 'static> fmt::Debug for OnceLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.get() {
+            Some(value) => f.debug_tuple("OnceLock").field(value).finish(),
+            None => f.write_str("OnceLock(<uninit>)"),
+        }
+    }
+}
+
+/// A value made on first access, like [`std::sync::LazyLock`]: on real threads it is one, while
+/// inside a simulation each execution makes its own, afresh (see the [module](self)
+/// documentation). The initialiser is called once per execution, so it is a `Fn`.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+/// use weft::sync::LazyLock;
+///
+/// static COUNTER: LazyLock<AtomicUsize> = LazyLock::new(|| AtomicUsize::new(0));
+///
+/// weft::sim::Explorer::random_walk(1).iterations(5).check(|| {
+///     assert_eq!(COUNTER.fetch_add(1, Relaxed), 0); // a fresh counter in every execution
+/// });
+/// assert_eq!(COUNTER.fetch_add(1, Relaxed), 0); // the real thread's own
+/// assert_eq!(COUNTER.fetch_add(1, Relaxed), 1);
+/// ```
+pub struct LazyLock<T, F = fn() -> T> {
+    once: OnceLock<T>,
+    init: F,
+}
+
+impl<T, F> LazyLock<T, F> {
+    /// A value that `init` makes on first access (a `const fn`, for statics).
+    pub const fn new(init: F) -> Self {
+        LazyLock { once: OnceLock::new(), init }
+    }
+}
+
+impl<T: Send + Sync + 'static, F: Fn() -> T> LazyLock<T, F> {
+    /// Makes the value if it is not made yet, and returns it.
+    ///
+    /// # Panics
+    /// If the initialiser panics.
+    #[inline]
+    pub fn force(this: &Self) -> &T {
+        this.once.get_or_init(|| (this.init)())
+    }
+}
+
+impl<T: Send + Sync + 'static, F: Fn() -> T> Deref for LazyLock<T, F> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        Self::force(self)
+    }
+}
+
+impl<T: fmt::Debug + Send + Sync + 'static, F> fmt::Debug for LazyLock<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.once.get() {
+            Some(value) => f.debug_tuple("LazyLock").field(value).finish(),
+            None => f.write_str("LazyLock(<uninit>)"),
+        }
+    }
+}
