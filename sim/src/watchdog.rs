@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
 
@@ -64,62 +64,61 @@ pub(crate) struct Watch {
     tid: Option<u64>,
 }
 
-/// A `(kind, operation)` pair of `&'static str`s that one thread writes and another reads whole
-/// (a sequence lock: the reader retries while a write is under way).
+/// The last operation of one simulated thread: its kind and its name, each a `&'static str`
+/// packed into one word (address and length), so that each word is whole whenever it is read.
+/// The two words may come from two successive operations when the watchdog reads them while
+/// the thread runs: the report reads them after the thread stopped coming back. Two relaxed
+/// stores an operation: nothing more on the step loop.
 #[derive(Debug, Default)]
 struct EventSlot {
-    seq: AtomicUsize,
-    /// The execution the operation belongs to.
-    execution: AtomicU64,
-    kind: (AtomicUsize, AtomicUsize),
-    name: (AtomicUsize, AtomicUsize),
+    kind: AtomicU64,
+    name: AtomicU64,
+}
+
+/// Bits of a packed `&'static str` that hold its length; the address takes the others.
+const LENGTH_BITS: u32 = 16;
+
+/// `text` as one word, if its address fits in 48 bits and its length in 16 (else 0: unknown).
+#[inline(always)]
+fn pack_str(text: &'static str) -> u64 {
+    let address = text.as_ptr() as u64;
+    let length = text.len() as u64;
+    if address >> (64 - LENGTH_BITS) == 0 && length >> LENGTH_BITS == 0 {
+        address << LENGTH_BITS | length
+    } else {
+        0
+    }
+}
+
+/// The `&'static str` that [`pack_str`] packed into `word` (0: none).
+fn unpack_str(word: u64) -> Option<&'static str> {
+    (word != 0).then(|| {
+        let (address, length) = ((word >> LENGTH_BITS) as usize, (word & ((1 << LENGTH_BITS) - 1)) as usize);
+        // SAFETY: a non-zero word is one that `pack_str` made from a `&'static str` whose address
+        // and length fit (the slot is written only by `EventSlot::write`, and cleared to 0): its
+        // bytes live for the whole program and are valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(address as *const u8, length)) }
+    })
 }
 
 impl EventSlot {
     /// Only the exploring thread writes.
-    #[inline]
-    fn write(&self, execution: u64, kind: &'static str, name: &'static str) {
-        let seq = self.seq.load(Relaxed);
-        self.seq.store(seq.wrapping_add(1), Relaxed);
-        fence(Release);
-        self.execution.store(execution, Relaxed);
-        self.kind.0.store(kind.as_ptr() as usize, Relaxed);
-        self.kind.1.store(kind.len(), Relaxed);
-        self.name.0.store(name.as_ptr() as usize, Relaxed);
-        self.name.1.store(name.len(), Relaxed);
-        self.seq.store(seq.wrapping_add(2), Release);
+    #[inline(always)]
+    fn write(&self, kind: &'static str, name: &'static str) {
+        self.kind.store(pack_str(kind), Relaxed);
+        self.name.store(pack_str(name), Relaxed);
     }
 
-    /// The last operation written during `execution`.
-    fn read(&self, execution: u64) -> Option<(&'static str, &'static str)> {
-        for _ in 0..100 {
-            let before = self.seq.load(Acquire);
-            if before % 2 == 1 {
-                std::thread::yield_now();
-                continue;
-            }
-            let written_in = self.execution.load(Relaxed);
-            let kind = (self.kind.0.load(Relaxed), self.kind.1.load(Relaxed));
-            let name = (self.name.0.load(Relaxed), self.name.1.load(Relaxed));
-            fence(Acquire);
-            if self.seq.load(Relaxed) != before {
-                continue;
-            }
-            if before == 0 || written_in != execution {
-                return None;
-            }
-            // SAFETY: the sequence number was even and unchanged around the loads, so no write
-            // overlapped them: each (pointer, length) pair is the one `write` stored from a
-            // `&'static str`, whose bytes live for the whole program and are valid UTF-8.
-            let (kind, name) = unsafe {
-                (
-                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(kind.0 as *const u8, kind.1)),
-                    std::str::from_utf8_unchecked(std::slice::from_raw_parts(name.0 as *const u8, name.1)),
-                )
-            };
-            return Some((kind, name));
-        }
-        None
+    /// Forgets the last operation (a new thread takes the slot).
+    fn clear(&self) {
+        self.kind.store(0, Relaxed);
+        self.name.store(0, Relaxed);
+    }
+
+    /// The last operation written, if any.
+    fn read(&self) -> Option<(&'static str, &'static str)> {
+        let name = unpack_str(self.name.load(Relaxed))?;
+        Some((unpack_str(self.kind.load(Relaxed)).unwrap_or(""), name))
     }
 }
 
@@ -217,6 +216,11 @@ impl Publisher {
             watch.steps.store(0, Relaxed);
             watch.choices.store(0, Relaxed);
             watch.current.store(0, Relaxed);
+            // The main thread's slot may hold the last operation of the previous execution
+            // (other threads' slots are cleared as they are made).
+            if let Some(slot) = watch.events.first() {
+                slot.clear();
+            }
             watch.executions.fetch_add(1, Relaxed) + 1
         });
         Publisher {
@@ -275,7 +279,7 @@ impl Publisher {
     pub(crate) fn event(&self, kind: &'static str, name: &'static str) {
         if let Some(watch) = &self.watch {
             if let Some(slot) = watch.events.get(self.current.get()) {
-                slot.write(self.serial, kind, name);
+                slot.write(kind, name);
             }
         }
     }
@@ -283,6 +287,10 @@ impl Publisher {
     /// Thread `id` is named `name`.
     pub(crate) fn thread(&self, id: usize, name: &str) {
         if let Some(watch) = &self.watch {
+            // Its slot may hold the last operation of another execution's thread.
+            if let Some(slot) = watch.events.get(id) {
+                slot.clear();
+            }
             let mut names = lock(&watch.names);
             if names.0 != self.serial {
                 names.0 = self.serial;
@@ -387,8 +395,7 @@ fn stalled(watch: &Watch, still: Duration) -> ! {
         let name = names.1.get(current).filter(|n| !n.is_empty()).cloned();
         name.unwrap_or_else(|| if current == 0 { "MainThread".to_owned() } else { format!("sim-{current}") })
     };
-    let execution = watch.executions.load(Relaxed);
-    let event = match watch.events.get(current).and_then(|slot| slot.read(execution)) {
+    let event = match watch.events.get(current).and_then(|slot| slot.read()) {
         Some(("", name)) => name.to_owned(),
         Some((kind, name)) => format!("{kind}.{name}"),
         None => "none (it stalled before its first weft operation)".to_owned(),
