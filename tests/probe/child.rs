@@ -30,7 +30,7 @@ pub struct Output {
 pub fn run(name: &str, envs: &[(&str, &str)], capture: bool, timeout: Duration) -> Output {
     let exe = std::env::current_exe().expect("the test binary");
     let mut command = Command::new(exe);
-    command.args([name, "--exact", "--test-threads=1"]);
+    command.args([name, "--exact", "--test-threads=1", "--include-ignored"]);
     if !capture {
         command.arg("--nocapture");
     }
