@@ -43,8 +43,16 @@ fn assert_complete(model: fn(&Outcomes)) {
     assert!(ex1 && ex2);
     println!("reduced {n1} executions: {reduced:?}\nfull {n2} executions: {full:?}");
     assert_eq!(reduced, full, "reduction lost or invented outcomes");
-    assert!(random.is_subset(&full), "random walk found outcomes exhaustive search missed: {:?}", random.difference(&full).collect::<Vec<_>>());
-    assert!(pct.is_subset(&full), "PCT found outcomes exhaustive search missed: {:?}", pct.difference(&full).collect::<Vec<_>>());
+    assert!(
+        random.is_subset(&full),
+        "random walk found outcomes exhaustive search missed: {:?}",
+        random.difference(&full).collect::<Vec<_>>()
+    );
+    assert!(
+        pct.is_subset(&full),
+        "PCT found outcomes exhaustive search missed: {:?}",
+        pct.difference(&full).collect::<Vec<_>>()
+    );
 }
 
 /// A log whose appends are visible to the simulator (each a `fetch_add` on one atomic), so the
@@ -204,7 +212,13 @@ fn barrier_three_for_two(out: &Outcomes) {
             let (b, l) = (bar.clone(), log.clone());
             boxed(move || {
                 let r = b.wait();
-                l.lock().unwrap().push(format!("{i}:{} ", match r { Ok(n) => n.to_string(), Err(_) => "E".into() }));
+                l.lock().unwrap().push(format!(
+                    "{i}:{} ",
+                    match r {
+                        Ok(n) => n.to_string(),
+                        Err(_) => "E".into(),
+                    }
+                ));
             })
         })
         .collect();
@@ -332,7 +346,8 @@ fn same_instant_release_vs_timeouts(out: &Outcomes) {
 #[test]
 fn probe_min_same_instant() {
     let (reduced, _, n1) = outcomes(Explorer::exhaustive(), same_instant_release_vs_timeouts);
-    let (full, _, n2) = outcomes(Explorer::exhaustive().partial_order_reduction(false), same_instant_release_vs_timeouts);
+    let (full, _, n2) =
+        outcomes(Explorer::exhaustive().partial_order_reduction(false), same_instant_release_vs_timeouts);
     println!("reduced {n1}: {reduced:?}\nfull {n2}: {full:?}");
     assert_eq!(reduced, full);
 }
@@ -422,7 +437,9 @@ fn hashmap_order_model() {
 fn probe_hashmap_order_never_exhausted() {
     for round in 0..20 {
         match Explorer::exhaustive().run(hashmap_order_model) {
-            Ok(stats) => assert!(!stats.exhausted, "round {round}: a nondeterministic model claimed exhausted: {stats:?}"),
+            Ok(stats) => {
+                assert!(!stats.exhausted, "round {round}: a nondeterministic model claimed exhausted: {stats:?}")
+            }
             Err(report) => assert_eq!(report.failure.kind, FailureKind::Nondeterminism, "{report}"),
         }
     }
@@ -434,7 +451,9 @@ fn probe_hashmap_order_never_exhausted() {
 fn probe_hashmap_order_check_never_exhausted() {
     for round in 0..20 {
         match Explorer::portfolio(weft::sim::DEFAULT_SEED).run(hashmap_order_model) {
-            Ok(stats) => assert!(!stats.exhausted, "round {round}: a nondeterministic model claimed exhausted: {stats:?}"),
+            Ok(stats) => {
+                assert!(!stats.exhausted, "round {round}: a nondeterministic model claimed exhausted: {stats:?}")
+            }
             Err(report) => assert_eq!(report.failure.kind, FailureKind::Nondeterminism, "{report}"),
         }
     }
@@ -445,7 +464,9 @@ fn probe_hashmap_order_check_never_exhausted() {
 fn probe_real_clock_never_exhausted() {
     for round in 0..20 {
         let r = Explorer::exhaustive().run(|| {
-            let odd = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() / 1000 % 2 == 1;
+            let odd = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() / 1000
+                % 2
+                == 1;
             let ev = Arc::new(Event::new());
             if odd {
                 ev.set();
@@ -556,7 +577,12 @@ fn probe_polling_handshake_pct() {
         b.store(true, SeqCst);
         t.join().unwrap();
     };
-    for e in [Explorer::pct(1, 3).iterations(300), Explorer::random_walk(1).iterations(300), Explorer::exhaustive(), Explorer::exhaustive().preemption_bound(2)] {
+    for e in [
+        Explorer::pct(1, 3).iterations(300),
+        Explorer::random_walk(1).iterations(300),
+        Explorer::exhaustive(),
+        Explorer::exhaustive().preemption_bound(2),
+    ] {
         e.check(model);
     }
 }
@@ -654,13 +680,21 @@ fn two_pollers_while_setter_sleeps(sleep_zero: bool) {
     let f2 = flag.clone();
     let poller = Thread::new(move || {
         while !f2.load(SeqCst) {
-            if sleep_zero { weft::sleep(Duration::ZERO) } else { weft::yield_now() }
+            if sleep_zero {
+                weft::sleep(Duration::ZERO)
+            } else {
+                weft::yield_now()
+            }
         }
     });
     setter.start().unwrap();
     poller.start().unwrap();
     while !flag.load(SeqCst) {
-        if sleep_zero { weft::sleep(Duration::ZERO) } else { weft::yield_now() }
+        if sleep_zero {
+            weft::sleep(Duration::ZERO)
+        } else {
+            weft::yield_now()
+        }
     }
     setter.join().unwrap();
     poller.join().unwrap();
@@ -750,10 +784,7 @@ fn probe_replay_on_a_modified_model_is_loud() {
     let t = token();
     match Explorer::replay(&t).run(lost_update_modified) {
         Ok(stats) => panic!("the replay of another program passed: {stats:?}"),
-        Err(r) => assert!(
-            r.failure.kind == FailureKind::ReplayMismatch || r.failure.kind == FailureKind::Panic,
-            "{r}"
-        ),
+        Err(r) => assert!(r.failure.kind == FailureKind::ReplayMismatch || r.failure.kind == FailureKind::Panic, "{r}"),
     }
 }
 
@@ -807,7 +838,12 @@ fn probe_weft_replay_garbled_is_explained() {
         return;
     }
     for token in ["weft2:", "weft2:!!!!", "weft1:AAAA", "nonsense", "@/nonexistent/file", ""] {
-        let out = child::run("probe_weft_replay_garbled_is_explained", &[("WEFT_REPLAY", token)], true, Duration::from_secs(20));
+        let out = child::run(
+            "probe_weft_replay_garbled_is_explained",
+            &[("WEFT_REPLAY", token)],
+            true,
+            Duration::from_secs(20),
+        );
         assert!(!out.timed_out);
         assert_ne!(out.code, Some(0), "{token:?}: passed: {out:?}");
         assert!(out.stdout.contains("cannot replay") || out.stderr.contains("cannot replay"), "{token:?}: {out:?}");
@@ -886,7 +922,8 @@ fn probe_condition_trace_order() {
             panic!("end of model");
         })
         .unwrap_err();
-    let trace: Vec<String> = report.trace.iter().map(|e| format!("{} {} {} {}", e.thread, e.object, e.operation, e.outcome)).collect();
+    let trace: Vec<String> =
+        report.trace.iter().map(|e| format!("{} {} {} {}", e.thread, e.object, e.operation, e.outcome)).collect();
     let notify = trace.iter().position(|l| l.contains("notify"));
     let wait = trace.iter().position(|l| l.contains("MainThread") && l.contains(" wait"));
     if let (Some(n), Some(w)) = (notify, wait) {
@@ -1248,7 +1285,8 @@ fn probe_std_mutex_stall_is_reported() {
         });
         return;
     }
-    let out = child::run("probe_std_mutex_stall_is_reported", &[("WEFT_STALL_SECS", "2")], false, Duration::from_secs(30));
+    let out =
+        child::run("probe_std_mutex_stall_is_reported", &[("WEFT_STALL_SECS", "2")], false, Duration::from_secs(30));
     assert!(!out.timed_out, "hung with no output: {out:?}");
     assert!(out.stderr.contains("Mutex") || out.stderr.contains("stall"), "{out:?}");
 }
@@ -1321,4 +1359,138 @@ fn probe_static_event_across_executions_wrong_verdict() {
     let out = child::run("probe_static_event_across_executions_wrong_verdict", &[], false, Duration::from_secs(30));
     assert!(!out.timed_out, "hung: {out:?}");
     assert!(!out.stdout.contains("verdict: pass"), "a buggy model passed: {out:?}");
+}
+
+/// Prints a report of a model with every primitive, to read the trace.
+#[test]
+fn probe_print_trace_sample() {
+    let report = Explorer::random_walk(4)
+        .run(|| {
+            let lock = Arc::new(Lock::new());
+            lock.label("L");
+            let cond = Arc::new(Condition::new());
+            let sem = Arc::new(Semaphore::new(1));
+            let (l, c, s) = (lock.clone(), cond.clone(), sem.clone());
+            let t = Thread::builder().name("worker").build(move || {
+                let _g = l.lock();
+                let _s = s.guard();
+                let _c = c.lock();
+                c.notify_all().unwrap();
+            });
+            t.start().unwrap();
+            {
+                let _c = cond.lock();
+                let _ = cond.wait_timeout(Duration::from_millis(1));
+            }
+            let _g = lock.lock();
+            let _s = sem.guard();
+            drop(_g);
+            t.join().unwrap();
+            panic!("end");
+        })
+        .unwrap_err();
+    println!("{report}");
+}
+
+/// In every trace, a (non-reentrant) Lock is acquired only while no one holds it, and only its
+/// holder... or anyone (Python allows a release by another thread) releases it.
+#[test]
+fn probe_trace_never_shows_a_lock_held_twice() {
+    let mut lies = Vec::new();
+    for seed in 0..300 {
+        let report = Explorer::random_walk(seed)
+            .iterations(1)
+            .shrink(false)
+            .run(|| {
+                let a = Arc::new(Lock::new());
+                a.label("A");
+                let bodies = (0..3)
+                    .map(|i| {
+                        let a = a.clone();
+                        boxed(move || match i {
+                            0 => {
+                                let _g = a.lock();
+                                weft::sleep(Duration::from_millis(1));
+                            }
+                            1 => {
+                                if a.acquire_timeout(Duration::from_millis(1)).unwrap() {
+                                    a.release().unwrap();
+                                }
+                            }
+                            _ => {
+                                while !a.try_acquire() {
+                                    weft::sleep(Duration::from_micros(300));
+                                }
+                                a.release().unwrap();
+                            }
+                        })
+                    })
+                    .collect();
+                spawn_all(bodies);
+                panic!("end");
+            })
+            .unwrap_err();
+        let mut holder: Option<String> = None;
+        for (n, e) in report.trace.iter().enumerate() {
+            if e.object != "A" {
+                continue;
+            }
+            let granted =
+                (e.operation == "acquire" || e.operation.starts_with("acquire") || e.operation.starts_with("try"))
+                    && !e.operation.starts_with("blocks")
+                    && !matches!(e.outcome.as_str(), "timed out" | "busy" | "false");
+            if e.operation == "release" {
+                if holder.is_none() {
+                    lies.push(format!("seed {seed}: event {}: release of a free lock\n{report}", n + 1));
+                    break;
+                }
+                holder = None;
+            } else if granted {
+                if let Some(h) = &holder {
+                    lies.push(format!("seed {seed}: event {}: {} acquires A held by {h}\n{report}", n + 1, e.thread));
+                    break;
+                }
+                holder = Some(e.thread.clone());
+            }
+        }
+        if lies.len() > 2 {
+            break;
+        }
+    }
+    assert!(lies.is_empty(), "{}", lies.join("\n\n"));
+}
+
+/// Nondeterminism (HashMap order) only in one schedule of many: the sample of re-runs may not
+/// include it.
+#[test]
+#[ignore = "probe: nondeterminism confined to one schedule of many is not detected: exhausted: true"]
+fn probe_rare_nondeterminism_never_exhausted() {
+    let mut claimed = 0;
+    for _ in 0..10 {
+        let r = Explorer::exhaustive().run(|| {
+            let order = Arc::new(AtomicUsize::new(0));
+            let bodies = (1..=3)
+                .map(|i| {
+                    let o = order.clone();
+                    boxed(move || {
+                        let before = o.fetch_add(i, SeqCst);
+                        // The last thread, if it is thread 1 after 3 and 2 ran (3 + 2 = 5).
+                        if i == 1 && before == 5 {
+                            let m: std::collections::HashSet<u8> = (0..8).collect();
+                            if m.iter().next().unwrap() % 2 == 0 {
+                                o.fetch_add(100, SeqCst);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            spawn_all(bodies);
+        });
+        match r {
+            Ok(stats) if stats.exhausted => claimed += 1,
+            Ok(_) => {}
+            Err(report) => assert_eq!(report.failure.kind, FailureKind::Nondeterminism, "{report}"),
+        }
+    }
+    assert_eq!(claimed, 0, "{claimed} of 10 explorations of a nondeterministic model claimed exhausted: true");
 }
