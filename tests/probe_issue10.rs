@@ -461,6 +461,7 @@ fn probe_hashmap_order_check_never_exhausted() {
 
 /// A model whose branch depends on the real clock (an odd number of nanoseconds).
 #[test]
+#[ignore = "probe: a model branching on the real clock is claimed exhausted: true (3 executions, one re-run each)"]
 fn probe_real_clock_never_exhausted() {
     for round in 0..20 {
         let r = Explorer::exhaustive().run(|| {
@@ -488,6 +489,7 @@ fn probe_real_clock_never_exhausted() {
 
 /// Nondeterminism in a spawned thread's later steps only (the first steps are the same).
 #[test]
+#[ignore = "probe: flaky: nondeterminism in every execution is sometimes claimed exhausted: true (8 executions, one re-run each)"]
 fn probe_late_nondeterminism_never_exhausted() {
     for round in 0..20 {
         let r = Explorer::exhaustive().run(|| {
@@ -1493,4 +1495,71 @@ fn probe_rare_nondeterminism_never_exhausted() {
         }
     }
     assert_eq!(claimed, 0, "{claimed} of 10 explorations of a nondeterministic model claimed exhausted: true");
+}
+
+/// A daemon thread left suspended holds a value whose destructor panics: the simulator's
+/// unwinding of the abandoned thread must not abort the process.
+#[test]
+fn probe_abandoned_thread_with_a_panicking_drop() {
+    if child::is_child() {
+        struct Grumpy;
+        impl Drop for Grumpy {
+            fn drop(&mut self) {
+                if !std::thread::panicking() {
+                    panic!("Grumpy dropped");
+                }
+            }
+        }
+        struct VeryGrumpy;
+        impl Drop for VeryGrumpy {
+            fn drop(&mut self) {
+                panic!("VeryGrumpy dropped");
+            }
+        }
+        let r = Explorer::random_walk(1).iterations(20).run(|| {
+            let ev = Arc::new(Event::new());
+            let e = ev.clone();
+            let d = Thread::builder().daemon(true).build(move || {
+                let _g = Grumpy;
+                let _v = if std::env::var_os("PROBE_VERY").is_some() { Some(VeryGrumpy) } else { None };
+                e.wait();
+            });
+            d.start().unwrap();
+        });
+        println!("returned: {:?}", r.map(|s| s.executions).map_err(|r| r.failure.message.clone()));
+        return;
+    }
+    let out = child::run("probe_abandoned_thread_with_a_panicking_drop", &[], false, Duration::from_secs(30));
+    assert!(!out.timed_out, "hung: {out:?}");
+    assert!(out.code.is_some(), "killed by a signal (abort): {}", out.stderr);
+    assert!(out.stdout.contains("returned: Ok"), "{out:?}");
+}
+
+/// The same with a destructor that panics unconditionally: on real threads a daemon thread is
+/// never unwound, so this program does not abort; in the simulator the abandoned thread is
+/// unwound and the panic in a destructor during unwinding aborts the whole test binary.
+#[test]
+#[ignore = "probe: an abandoned thread holding a value whose Drop panics unconditionally aborts the test binary"]
+fn probe_abandoned_thread_with_an_unconditionally_panicking_drop() {
+    let out = child::run(
+        "probe_abandoned_thread_with_a_panicking_drop",
+        &[("PROBE_VERY", "1")],
+        false,
+        Duration::from_secs(30),
+    );
+    assert!(!out.timed_out, "hung: {out:?}");
+    assert!(out.code.is_some(), "killed by a signal (abort): {}", out.stderr);
+}
+
+/// A panic with a non-string payload is reported with something useful.
+#[test]
+fn probe_panic_any_payload() {
+    let r = Explorer::random_walk(1).run(|| {
+        let t = Thread::new(|| std::panic::panic_any(42_u32));
+        t.start().unwrap();
+        t.join().unwrap();
+    });
+    let report = r.unwrap_err();
+    assert_eq!(report.failure.kind, FailureKind::Panic);
+    println!("{report}");
 }
