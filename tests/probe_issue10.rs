@@ -199,6 +199,7 @@ fn event_set_clear(out: &Outcomes) {
 }
 
 #[test]
+#[ignore = "slow (about 5 s); passes"]
 fn probe_complete_event_set_clear() {
     assert_complete(event_set_clear);
 }
@@ -465,9 +466,8 @@ fn probe_hashmap_order_check_never_exhausted() {
 fn probe_real_clock_never_exhausted() {
     for round in 0..20 {
         let r = Explorer::exhaustive().run(|| {
-            let odd = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() / 1000
-                % 2
-                == 1;
+            let odd =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_micros() % 2 == 1;
             let ev = Arc::new(Event::new());
             if odd {
                 ev.set();
@@ -1562,4 +1562,107 @@ fn probe_panic_any_payload() {
     let report = r.unwrap_err();
     assert_eq!(report.failure.kind, FailureKind::Panic);
     println!("{report}");
+}
+
+/// release_n wakes several semaphore waiters, one with a timeout; a try_acquire races them.
+fn semaphore_release_n(out: &Outcomes) {
+    let sem = Arc::new(Semaphore::new(0));
+    let log = Arc::new(Log::new());
+    let (s1, l1) = (sem.clone(), log.clone());
+    let (s2, l2) = (sem.clone(), log.clone());
+    let (s3, l3) = (sem.clone(), log.clone());
+    let (s4, l4) = (sem.clone(), log.clone());
+    spawn_all(vec![
+        boxed(move || {
+            s1.acquire();
+            push(&l1, "a");
+        }),
+        boxed(move || {
+            let got = s2.acquire_timeout(Duration::from_millis(1)).unwrap();
+            push(&l2, if got { "B" } else { "b" });
+        }),
+        boxed(move || {
+            let got = s3.try_acquire();
+            push(&l3, if got { "T" } else { "t" });
+        }),
+        boxed(move || {
+            s4.release_n(2).unwrap();
+            push(&l4, "r");
+            weft::sleep(Duration::from_millis(2));
+            s4.release().unwrap();
+        }),
+    ]);
+    out.lock().unwrap().insert(format!("{} {}", log.lock(), sem.value()));
+}
+
+#[test]
+#[ignore = "slow (about 40 s without reduction); passes"]
+fn probe_complete_semaphore_release_n() {
+    assert_complete(semaphore_release_n);
+}
+
+/// A barrier aborted or reset by a third thread while two parties wait.
+fn barrier_abort_reset(out: &Outcomes) {
+    let bar = Arc::new(Barrier::new(3).unwrap());
+    let log = Arc::new(Log::new());
+    let bodies: Vec<Box<dyn FnOnce() + Send>> = (0..2)
+        .map(|i| {
+            let (b, l) = (bar.clone(), log.clone());
+            boxed(move || {
+                let r = b.wait_timeout(Duration::from_millis(2));
+                push(&l, &format!("{i}{} ", if r.is_ok() { "ok" } else { "E" }));
+            })
+        })
+        .chain(std::iter::once({
+            let (b, l) = (bar.clone(), log.clone());
+            boxed(move || {
+                if b.n_waiting() == 2 {
+                    b.reset();
+                    push(&l, "R ");
+                } else {
+                    b.abort();
+                    push(&l, "A ");
+                }
+            })
+        }))
+        .collect();
+    spawn_all(bodies);
+    out.lock().unwrap().insert(format!("{} broken={}", log.lock(), bar.broken()));
+}
+
+#[test]
+fn probe_complete_barrier_abort_reset() {
+    assert_complete(barrier_abort_reset);
+}
+
+/// Event waiters with and without timeouts, a clear between two sets.
+fn event_two_sets(out: &Outcomes) {
+    let ev = Arc::new(Event::new());
+    let log = Arc::new(Log::new());
+    let (e1, l1) = (ev.clone(), log.clone());
+    let (e2, l2) = (ev.clone(), log.clone());
+    let (e3, l3) = (ev.clone(), log.clone());
+    spawn_all(vec![
+        boxed(move || {
+            e1.wait();
+            push(&l1, "W");
+        }),
+        boxed(move || {
+            let got = e2.wait_timeout(Duration::from_millis(1)).unwrap();
+            push(&l2, if got { "T" } else { "t" });
+        }),
+        boxed(move || {
+            e3.set();
+            e3.clear();
+            weft::sleep(Duration::from_millis(1));
+            e3.set();
+            push(&l3, "s");
+        }),
+    ]);
+    out.lock().unwrap().insert(log.lock().to_string());
+}
+
+#[test]
+fn probe_complete_event_two_sets() {
+    assert_complete(event_two_sets);
 }
