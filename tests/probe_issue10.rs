@@ -1666,3 +1666,68 @@ fn event_two_sets(out: &Outcomes) {
 fn probe_complete_event_two_sets() {
     assert_complete(event_two_sets);
 }
+
+/// A long failing execution: its token goes to a file, and `@path` replays the same failure.
+#[test]
+fn probe_long_token_round_trip() {
+    fn long_model() {
+        let a = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<Thread> = (0..3)
+            .map(|_| {
+                let a = a.clone();
+                Thread::new(move || {
+                    for _ in 0..2000 {
+                        a.fetch_add(1, SeqCst);
+                    }
+                })
+            })
+            .collect();
+        threads.iter().for_each(|t| t.start().unwrap());
+        threads.iter().for_each(|t| t.join().unwrap());
+        panic!("always, after {} increments", a.load(SeqCst));
+    }
+    let report = Explorer::random_walk(3).shrink(false).run(long_model).unwrap_err();
+    assert!(report.token.len() <= 4200, "a printed token of {} bytes", report.token.len());
+    let again = Explorer::replay(&report.token).run(long_model).unwrap_err();
+    assert_eq!(again.failure, report.failure);
+    assert!(again.trace.len() == report.trace.len());
+}
+
+/// With `python_panics(true)` an escaping panic is printed by the excepthook: once, not on
+/// every replay.
+#[test]
+#[ignore = "probe: with python_panics(true) the excepthook prints the same panic on the run, the replay and the shrink (3 times)"]
+fn probe_python_panics_printed_once() {
+    if child::is_child() {
+        let _ = Explorer::random_walk(1).iterations(50).python_panics(true).run(|| {
+            let t = Thread::new(|| panic!("python style 9876"));
+            t.start().unwrap();
+            t.join().unwrap();
+            panic!("main fails too");
+        });
+        return;
+    }
+    let out = child::run("probe_python_panics_printed_once", &[], false, Duration::from_secs(20));
+    let all = format!("{}{}", out.stdout, out.stderr);
+    let n = all.matches("python style 9876").count();
+    assert!(n <= 1, "printed {n} times:\n{all}");
+}
+
+/// Which strategies report the two yielding pollers as a livelock.
+#[test]
+#[ignore = "probe: two pollers (yield_now) while the setter sleeps: every strategy (exhaustive, bounded, random, PCT) reports a livelock"]
+fn probe_two_pollers_each_strategy() {
+    let mut failed = Vec::new();
+    for (name, e) in [
+        ("exhaustive", Explorer::exhaustive().iterations(200)),
+        ("bounded 2", Explorer::exhaustive().preemption_bound(2).iterations(200)),
+        ("random", Explorer::random_walk(1).iterations(100)),
+        ("pct2", Explorer::pct(1, 2).iterations(100)),
+        ("pct3", Explorer::pct(2, 3).iterations(100)),
+    ] {
+        if let Err(r) = e.max_steps(5000).run(|| two_pollers_while_setter_sleeps(false)) {
+            failed.push(format!("{name}: {}", r.failure.kind));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:?}");
+}
