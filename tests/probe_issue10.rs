@@ -1852,3 +1852,81 @@ fn probe_bound_1_covers_a_thread_run_between_two_reads() {
     let r = Explorer::exhaustive().preemption_bound(1).run(|| daemon_between_two_reads(false));
     assert!(r.is_err(), "missed: {r:?}");
 }
+
+/// Queries (`is_alive`, `active_count`, `enumerate`, `locked`, `value`, `n_waiting`) against
+/// a worker: the bug shows only when the worker ran to a point before the query.
+#[test]
+fn probe_queries_are_visible_to_reduction() {
+    type Model = fn();
+    let models: Vec<(&str, Model)> = vec![
+        ("is_alive", || {
+            let t = Thread::new(|| {});
+            t.start().unwrap();
+            assert!(t.is_alive(), "the worker had ended");
+            t.join().unwrap();
+        }),
+        ("active_count", || {
+            let t = Thread::new(|| {});
+            t.start().unwrap();
+            assert_eq!(weft::active_count(), 2, "the worker had ended");
+            t.join().unwrap();
+        }),
+        ("enumerate", || {
+            let t = Thread::new(|| {});
+            t.start().unwrap();
+            assert_eq!(weft::enumerate().len(), 2, "the worker had ended");
+            t.join().unwrap();
+        }),
+        ("locked", || {
+            let l = Arc::new(Lock::new());
+            let l2 = l.clone();
+            let t = Thread::new(move || {
+                l2.acquire();
+            });
+            t.start().unwrap();
+            assert!(!l.locked(), "the worker had taken the lock");
+            t.join().unwrap();
+        }),
+        ("value", || {
+            let s = Arc::new(Semaphore::new(1));
+            let s2 = s.clone();
+            let t = Thread::new(move || {
+                s2.acquire();
+            });
+            t.start().unwrap();
+            assert_eq!(s.value(), 1, "the worker had taken the semaphore");
+            t.join().unwrap();
+        }),
+        ("n_waiting", || {
+            let b = Arc::new(Barrier::new(2).unwrap());
+            let b2 = b.clone();
+            let t = Thread::new(move || {
+                let _ = b2.wait();
+            });
+            t.start().unwrap();
+            assert_eq!(b.n_waiting(), 0, "the worker was waiting");
+            b.wait().unwrap();
+            t.join().unwrap();
+        }),
+        ("ident", || {
+            let t = Thread::new(|| {});
+            t.start().unwrap();
+            let _ = t.ident();
+            assert!(t.is_alive(), "the worker had ended");
+            t.join().unwrap();
+        }),
+    ];
+    let mut missed = Vec::new();
+    for (name, m) in models {
+        for (sname, e) in [
+            ("exhaustive", Explorer::exhaustive()),
+            ("no reduction", Explorer::exhaustive().partial_order_reduction(false)),
+            ("bounded 2", Explorer::exhaustive().preemption_bound(2)),
+        ] {
+            if let Ok(s) = e.run(m) {
+                missed.push(format!("{name}: {sname} missed it: {s:?}"));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "{missed:#?}");
+}
