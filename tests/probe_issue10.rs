@@ -1930,3 +1930,91 @@ fn probe_queries_are_visible_to_reduction() {
     }
     assert!(missed.is_empty(), "{missed:#?}");
 }
+
+/// `weft::stack_size` set inside a model: a small-stack thread, then a default-size thread
+/// that needs a large stack, across many executions (the pool must not mix sizes).
+#[test]
+fn probe_stack_sizes_across_executions() {
+    if child::is_child() {
+        weft::sim::check(|| {
+            weft::stack_size(64 * 1024).unwrap();
+            let small = Thread::new(|| {
+                std::hint::black_box(recurse(50));
+            });
+            small.start().unwrap();
+            weft::stack_size(0).unwrap();
+            let big = Thread::new(|| {
+                std::hint::black_box(recurse(3000));
+            });
+            big.start().unwrap();
+            small.join().unwrap();
+            big.join().unwrap();
+        });
+        println!("done");
+        return;
+    }
+    let out = child::run("probe_stack_sizes_across_executions", &[], false, Duration::from_secs(60));
+    assert!(!out.timed_out, "hung: {out:?}");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("done"));
+}
+
+/// `weft::stack_size` set late in one execution must not shrink the stacks of the next
+/// execution's first threads (it is per-execution state, as Python's is per-process).
+#[test]
+fn probe_stack_size_does_not_leak_into_the_next_execution() {
+    if child::is_child() {
+        let r = Explorer::exhaustive().run(|| {
+            let big = Thread::new(|| {
+                std::hint::black_box(recurse(3000));
+            });
+            big.start().unwrap();
+            weft::stack_size(64 * 1024).unwrap();
+            let small = Thread::new(|| {
+                std::hint::black_box(recurse(20));
+            });
+            small.start().unwrap();
+            small.join().unwrap();
+            big.join().unwrap();
+        });
+        println!("done: {:?}", r.map(|s| s.executions).map_err(|r| r.failure.message.clone()));
+        return;
+    }
+    let out = child::run("probe_stack_size_does_not_leak_into_the_next_execution", &[], false, Duration::from_secs(60));
+    assert!(!out.timed_out, "hung: {out:?}");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(out.stdout.contains("done: Ok"), "{}", out.stdout);
+}
+
+/// A non-daemon thread the main thread never joins still runs to its end (Python waits for
+/// it at exit), and its failure is found.
+#[test]
+fn probe_unjoined_non_daemon_thread_is_checked() {
+    for (name, e) in [
+        ("exhaustive", Explorer::exhaustive()),
+        ("no reduction", Explorer::exhaustive().partial_order_reduction(false)),
+        ("bounded 1", Explorer::exhaustive().preemption_bound(1)),
+    ] {
+        let r = e.run(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            let t = Thread::new(move || {
+                assert!(f.load(SeqCst), "ran before the flag was set");
+            });
+            t.start().unwrap();
+            flag.store(true, SeqCst);
+        });
+        assert!(r.is_err(), "{name} missed it: {r:?}");
+        let r = e.run(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            let t = Thread::new(move || {
+                weft::sleep(Duration::from_millis(5));
+                assert!(!f.load(SeqCst), "ran after the flag was set");
+            });
+            t.start().unwrap();
+            flag.store(true, SeqCst);
+        });
+        assert!(r.is_err(), "{name} missed the late failure: {r:?}");
+    }
+}
