@@ -1776,7 +1776,6 @@ fn daemon_race(out: &Outcomes) {
 }
 
 #[test]
-#[ignore = "probe: with a daemon thread, reduction loses outcomes that exhaustive search without it reaches"]
 fn probe_complete_daemon_race() {
     let (reduced, _, _) = outcomes(Explorer::exhaustive(), daemon_race);
     let (full, _, _) = outcomes(Explorer::exhaustive().partial_order_reduction(false), daemon_race);
@@ -1824,7 +1823,6 @@ fn daemon_between_two_reads(daemon: bool) {
 }
 
 #[test]
-#[ignore = "probe: with a daemon thread, exhaustive search with reduction (and check) misses a failure and claims exhausted: true"]
 fn probe_daemon_between_two_reads_found() {
     let mut missed = Vec::new();
     for daemon in [false, true] {

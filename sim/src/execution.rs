@@ -1312,6 +1312,11 @@ impl Execution {
                     inner.newly_blocked = blocked;
                 }
                 if inner.unfinished == 0 {
+                    if self.config.track_footprints && !options.is_empty() {
+                        // Daemon threads that could still run never will: the end races with
+                        // their next steps.
+                        self.with_strategy(|s| s.ended_before(&options));
+                    }
                     inner.options = options;
                     return None;
                 }

@@ -37,6 +37,9 @@ pub(crate) trait Strategy {
     /// `thread` began to wait, in a blocking operation, for `object` (numbered as in
     /// footprints), which another step took: its pending acquire races with that one.
     fn blocked(&mut self, _thread: usize, _object: u32) {}
+    /// The execution ends (no non-daemon thread is left) although the daemon threads
+    /// `runnable` could still run: their next steps, which never run now, race with the end.
+    fn ended_before(&mut self, _runnable: &[usize]) {}
     /// The execution ended after `steps` scheduling points.
     fn execution_done(&mut self, _steps: usize) {}
     /// Whether the exploration is complete (exhaustive search finished).
@@ -673,6 +676,25 @@ impl Strategy for Exhaustive {
         }
         let initials = self.initials(taker, self.steps.len(), thread, clock);
         self.backtrack_one_of(taker, &initials);
+    }
+
+    /// The end of the execution depends on everything: each daemon thread that could still run
+    /// must also be explored running before the step that ended the last non-daemon thread
+    /// (its later steps then race as usual). Without this, a daemon's steps that the first
+    /// executions never reach are never explored at all.
+    fn ended_before(&mut self, runnable: &[usize]) {
+        if !self.reduce {
+            return;
+        }
+        let Some(last) = self.steps.len().checked_sub(1) else { return };
+        for &thread in runnable {
+            if self.steps[last].thread == thread {
+                continue;
+            }
+            let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
+            let initials = self.initials(last, self.steps.len(), thread, clock);
+            self.backtrack_one_of(last, &initials);
+        }
     }
 
     fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
