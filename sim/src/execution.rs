@@ -110,6 +110,9 @@ struct SimThread {
     /// Set when its blocking operation was found not ready and nothing released the object
     /// since: it stays not ready without testing again (see [`Execution::releases`]).
     unready: Cell<bool>,
+    /// Set while it polls: its last step ended in a yield (or a spin), and it has not taken a
+    /// step since (see [`Execution::pick_next`]).
+    polling: bool,
     /// The operation it runs now, for the trace (kept only while tracing).
     open: Option<OpenOp>,
     /// How deep it is in primitives' inner operations (`Scheduler::nested_operations`).
@@ -1186,10 +1189,10 @@ impl Execution {
                 inner.failure = Some(Failure {
                     kind: FailureKind::StepLimit(limit),
                     message: format!(
-                        "more than {limit} steps: a livelock or a runaway loop (a thread that polls \
-                         until another makes progress should call weft::yield_now() or sleep in \
-                         its loop; a loop that never ends needs a fix, or a larger \
-                         Explorer::max_steps)"
+                        "more than {limit} steps: a livelock or a runaway loop (a loop that polls \
+                         for another thread's progress must call weft::yield_now() or weft::sleep \
+                         in each round, and some thread must be able to make that progress; a \
+                         loop that never ends needs a fix, or a larger Explorer::max_steps)"
                     ),
                     thread,
                 });
@@ -1285,14 +1288,22 @@ impl Execution {
             options.clear();
             let current = inner.current;
             let runnable_now = self.can_run(inner, current);
+            // A thread that yields polls until its next step that is not a yield (see below).
+            inner.threads[current].polling = runnable_now && yielding;
             // Option 0 is "the running thread goes on", unless it yields: then it comes last.
             let current_runnable = runnable_now && !yielding;
             if current_runnable {
                 options.push(current);
             }
+            // Threads that poll are left out while another thread can run.
+            let mut pollers = usize::from(runnable_now && yielding);
             for id in 0..inner.threads.len() {
                 if id != current && self.can_run(inner, id) {
-                    options.push(id);
+                    if inner.threads[id].polling {
+                        pollers += 1;
+                    } else {
+                        options.push(id);
+                    }
                 }
             }
             if !step_reported {
@@ -1312,9 +1323,11 @@ impl Execution {
                     inner.newly_blocked = blocked;
                 }
                 if inner.unfinished == 0 {
-                    if self.config.track_footprints && !options.is_empty() {
+                    if self.config.track_footprints && options.len() + pollers > 0 {
                         // Daemon threads that could still run never will: the end races with
                         // their next steps.
+                        let polling = |t: &SimThread| t.polling && matches!(t.status, Status::Runnable);
+                        options.extend((0..inner.threads.len()).filter(|&id| polling(&inner.threads[id])));
                         self.with_strategy(|s| s.ended_before(&options));
                     }
                     inner.options = options;
@@ -1323,9 +1336,9 @@ impl Execution {
             }
             let mut due = 0;
             if inner.timed > 0 {
-                if runnable_now && yielding && options.is_empty() {
-                    // Only the yielding (spinning) thread could run: spinning lets time pass, so
-                    // the next deadline comes before it.
+                if pollers > 0 && options.is_empty() {
+                    // Only threads that poll (yield or spin) could run: polling lets time pass,
+                    // so the next deadline comes before them.
                     if let Some(deadline) = Self::earliest_deadline(inner) {
                         inner.clock = inner.clock.max(deadline);
                     }
@@ -1340,18 +1353,25 @@ impl Execution {
                     }
                 }
             }
-            // A thread that yields (or spins) is not scheduled again while another thread can
-            // run or a timeout can fire: a yield is a fairness hint, as in loom and shuttle, which
-            // every strategy follows, so a polling loop lets the thread it waits for progress
-            // (and an exhaustive search of it ends: the poller runs again only after another
-            // step).
-            let yielder_runs = runnable_now && yielding && options.is_empty();
+            // A thread that yields (or spins) polls until it takes a step that is not a yield:
+            // it is not scheduled while a thread that does not poll can run or a timeout can
+            // fire. A yield is a fairness hint, as in loom and shuttle, which every strategy
+            // follows, so polling loops let the threads they wait for progress, and time pass
+            // (and an exhaustive search of them ends).
+            let first_timer = options.len() - due;
+            let yielder_runs = pollers > 0 && options.is_empty();
             if yielder_runs {
-                options.push(current);
+                for id in 0..inner.threads.len() {
+                    if id != current && inner.threads[id].polling && self.can_run(inner, id) {
+                        options.push(id);
+                    }
+                }
+                // The thread that yields just now goes on only if no other thread polls (its
+                // next poll would find what its last one found).
+                if options.is_empty() && runnable_now && yielding {
+                    options.push(current);
+                }
             }
-            // Options before `first_timer` run threads; from it, `due` timeouts fire; the
-            // yielding thread comes last, and only when it is alone.
-            let first_timer = options.len() - due - usize::from(yielder_runs);
             if options.is_empty() {
                 inner.options = options;
                 match Self::earliest_deadline(inner) {
@@ -1367,9 +1387,11 @@ impl Execution {
             }
             let yielder = (runnable_now && yielding).then_some(current);
             // Only the yielder could run: it is not a preemption to let it go on.
-            let current_runnable = current_runnable || yielder_runs;
+            let current_runnable = current_runnable || (yielder_runs && options == [current]);
             let objects = inner.next_number;
-            let point = Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects };
+            let trail = self.trail.get();
+            let point =
+                Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects, trail };
             let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
                 inner.options = options;
                 inner.pruned = true;
@@ -1592,7 +1614,9 @@ impl Execution {
         if !self.config.python_panics {
             self.fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
         }
-        self.config.python_panics
+        // Python's excepthook prints it, once: not again in the replays of a report, its
+        // shrinking or the determinism check.
+        self.config.python_panics && !self.replaying
     }
 
     /// Names the object at `object` `label` in traces and deadlock reports (see
@@ -1734,6 +1758,7 @@ impl Execution {
             awaiting: None,
             waited: Cell::new(false),
             unready: Cell::new(false),
+            polling: false,
             open: None,
             nested: 0,
             panic_location: None,
@@ -1850,8 +1875,14 @@ impl Execution {
             let mut threads = std::mem::take(&mut inner.scratch);
             threads.extend(inner.queues.get(key).into_iter().flatten());
             let objects = inner.next_number;
-            let point =
-                Point { threads: &threads, current_runnable: false, scheduling: false, yielding: None, objects };
+            let point = Point {
+                threads: &threads,
+                current_runnable: false,
+                scheduling: false,
+                yielding: None,
+                objects,
+                trail: self.trail.get(),
+            };
             let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
             let choice = Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false };
             self.watch.choice(inner.schedule.choices.len(), choice);

@@ -862,7 +862,7 @@ impl Explorer {
             if exhausted {
                 // A claim that every schedule ran holds only if the model is deterministic: the
                 // sampled schedules, replayed, must take the same steps.
-                stats.verified += sample.kept.len();
+                stats.verified += sample.replays();
                 if let Some((schedule, failure)) = self.verify_sample(model, &sample, &mut pool) {
                     stats.elapsed = start.elapsed();
                     return Err(Box::new(self.report(model, &kind, failure, schedule, stats, &mut pool)));
@@ -891,7 +891,11 @@ impl Explorer {
         sample: &Sample,
         pool: &mut Buffers,
     ) -> Option<(Schedule, Failure)> {
-        for (execution, schedule, trail) in &sample.kept {
+        // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
+        // model that varies at random between runs (a HashMap's order) escapes each re-run with
+        // some chance, and a small search keeps few schedules.
+        let replays = sample.replays();
+        for (execution, schedule, trail) in sample.kept.iter().cycle().take(replays) {
             let choices: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
             let mut replay = Replay::lenient(choices);
             replay.next_execution();
@@ -1037,9 +1041,20 @@ struct Sample {
 
 impl Sample {
     const SIZE: usize = 8;
+    /// The fewest re-runs of the kept schedules (see [`Explorer::verify_sample`]).
+    const REPLAYS: usize = 24;
 
     fn new() -> Self {
         Sample { kept: Vec::new(), rng: schedule::Rng::new(0x5341_4d50) }
+    }
+
+    /// How many re-runs [`Explorer::verify_sample`] makes.
+    fn replays(&self) -> usize {
+        if self.kept.is_empty() {
+            0
+        } else {
+            Self::REPLAYS.max(self.kept.len())
+        }
     }
 
     /// Offers execution number `execution` (from 1): kept with probability `SIZE / execution`.

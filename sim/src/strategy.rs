@@ -16,6 +16,10 @@ pub(crate) struct Point<'a> {
     /// How many shared objects the execution has numbered so far (see [`Footprint`]): the same
     /// at this point in every execution that reaches it by the same choices.
     pub objects: u32,
+    /// The hash of the execution's steps so far (its trail, when kept: exhaustive search): the
+    /// same at this point in every execution of a deterministic model that reaches it by the
+    /// same choices.
+    pub trail: u64,
 }
 
 /// Picks options. One strategy object lives across all executions of an exploration.
@@ -310,6 +314,8 @@ struct Node {
     /// Cleared once an execution arrived here having numbered another count of objects (see
     /// [`Exhaustive::choose`]): the numbers of its entries and footprints then do not compare.
     trusted: bool,
+    /// The trail of the execution that made the node, at the node (see [`Point::trail`]).
+    trail: u64,
     /// The footprint of the step taken now (known once it ends).
     footprint: Footprint,
 }
@@ -726,10 +732,11 @@ impl Strategy for Exhaustive {
                     objects: point.objects,
                     trusted: true,
                     footprint: Footprint::default(),
+                    trail: point.trail,
                 });
             }
             let node = &self.stack[self.position];
-            if node.threads != point.threads {
+            if node.threads != point.threads || node.trail != point.trail {
                 return self.diverge();
             }
             self.position += 1;
@@ -760,10 +767,12 @@ impl Strategy for Exhaustive {
                 objects: point.objects,
                 trusted: true,
                 footprint: Footprint::default(),
+                trail: point.trail,
             });
         }
         let index = self.position;
-        if !self.stack[index].scheduling || self.stack[index].threads != point.threads {
+        let node = &self.stack[index];
+        if !node.scheduling || node.threads != point.threads || node.trail != point.trail {
             return self.diverge();
         }
         self.position += 1;
@@ -806,7 +815,8 @@ impl Exhaustive {
     fn diverge(&mut self) -> Option<usize> {
         let node = &self.stack[self.position];
         self.diverged = Some(format!(
-            "decision {} had the options {:?} (threads), and now has others",
+            "the steps before decision {} (which had the options {:?}, threads) differ from an earlier \
+             execution's with the same choices",
             self.position + 1,
             node.threads
         ));
