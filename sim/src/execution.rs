@@ -342,6 +342,9 @@ pub(crate) struct Execution {
     replaying: bool,
     /// Whether to compute the program's fingerprint (replays and traced executions).
     fingerprinting: bool,
+    /// Whether an operation's start records more than the watch's event: the trail, the
+    /// fingerprint, the footprint or the trace (one test on the hot path when none is kept).
+    announce_more: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
     /// reduction): the fast path of `atomic_access`.
     plain_atomics: bool,
@@ -1048,15 +1051,26 @@ impl Execution {
         }
     }
 
-    /// Records the start of an operation: the footprint, the trace.
+    /// Records the start of an operation: the stall watch's last event, and (see
+    /// [`Execution::announce_rest`]) the trail, the fingerprint, the footprint, the trace.
+    #[inline(always)]
     fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.watch.event(kind, name);
+        if self.announce_more {
+            self.announce_rest(object, kind, name, write);
+        }
+    }
+
+    /// What [`Execution::announce`] records besides the watch's event, when
+    /// [`Execution::announce_more`] says there is something.
+    #[inline(never)]
+    fn announce_rest(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.config.track_trail {
             self.trail.set(mix(mix(self.trail.get(), kind.as_ptr() as u64), name.as_ptr() as u64 ^ u64::from(write)));
         }
         if self.fingerprinting {
             self.add_to_fingerprint(kind, name);
         }
-        self.watch.event(kind, name);
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -1195,10 +1209,10 @@ impl Execution {
                 });
             }
             inner.steps += 1;
-            self.watch.step(inner.steps);
+            let time_is_up = self.watch.step(inner.steps);
             let next = if inner.failure.is_some() {
                 None
-            } else if self.watch.time_is_up() {
+            } else if time_is_up {
                 // The exploration's time limit passed: the execution ends here, unfinished.
                 inner.pruned = true;
                 None
@@ -1430,8 +1444,27 @@ impl Execution {
 
     /// Records that the running thread waits on `key` (0: no longer) in its states, without
     /// parking it.
+    #[inline]
     fn set_blocked_on(&self, key: usize) {
-        self.with_thread_state(|state| state.set_blocked_on(key));
+        let (state, others) = {
+            let inner = self.inner.borrow();
+            let thread = &inner.threads[inner.current];
+            (thread.state.as_deref().map(|s| s as *const ThreadState<Sim>), !thread.other_states.is_empty())
+        };
+        match state {
+            // SAFETY: as in `with_thread_state`: the box is owned by the thread's entry and
+            // dropped only by the thread itself at its end, after its last wait.
+            Some(state) => unsafe { &*state }.set_blocked_on(key),
+            None => ThreadState::<Sim>::new().set_blocked_on(key),
+        }
+        if others {
+            self.set_others_blocked_on(key);
+        }
+    }
+
+    /// [`Execution::set_blocked_on`] for the running thread's states of other schedulers.
+    #[cold]
+    fn set_others_blocked_on(&self, key: usize) {
         let inner = self.inner.borrow();
         Self::set_other_states_blocked_on(&inner.threads[inner.current], key);
     }
@@ -2080,6 +2113,7 @@ pub(crate) fn run_execution(
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
     let fingerprinting = strategy_follows || config.record_trace;
+    let config_announces_more = config.track_trail || fingerprinting || detailed || config.record_trace;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -2142,6 +2176,7 @@ pub(crate) fn run_execution(
         abandon_steps: Cell::new(0),
         replaying: strategy_follows,
         fingerprinting,
+        announce_more: config_announces_more,
         plain_atomics,
         detailed,
     });
