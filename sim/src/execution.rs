@@ -686,10 +686,17 @@ impl Execution {
 
     /// Adds `address` to the current step's footprint (`Scheduler::touch` and
     /// `Scheduler::observe`).
+    #[inline(always)]
     pub(crate) fn touch_now(&self, address: usize, write: bool) {
         if self.config.track_footprints {
-            self.touch(&mut self.inner.borrow_mut(), address, write);
+            self.touch_tracked(address, write);
         }
+    }
+
+    /// [`Execution::touch_now`] while footprints are tracked.
+    #[inline(never)]
+    fn touch_tracked(&self, address: usize, write: bool) {
+        self.touch(&mut self.inner.borrow_mut(), address, write);
     }
 
     /// The object at `address` is dropped: a later object at the same address is another object,
@@ -879,6 +886,21 @@ impl Execution {
             }
             return;
         }
+        if self.config.record_trace {
+            return self.traced_operation(object, kind, name, write);
+        }
+        // Without the trace, nothing of the operation is needed after its scheduling point
+        // but the object.
+        self.announce(object, kind, name, write);
+        if !self.in_critical.get() {
+            self.schedule_point();
+            self.touch_now(object, write);
+        }
+    }
+
+    /// [`Execution::operation`] while the trace is recorded (not torn down).
+    #[inline(never)]
+    fn traced_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
             self.schedule_point();
@@ -887,10 +909,8 @@ impl Execution {
             // façade's, are known only through this).
             self.touch_now(object, write);
         }
-        if self.config.record_trace {
-            // Its event comes now that it runs, after the other threads' steps before it.
-            self.took_effect(object, kind, name);
-        }
+        // Its event comes now that it runs, after the other threads' steps before it.
+        self.took_effect(object, kind, name);
     }
 
     /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
@@ -953,15 +973,33 @@ impl Execution {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
             return self.operation(object, kind, name, true);
         }
+        if self.config.record_trace {
+            return self.traced_blocking_operation(object, kind, name, ready);
+        }
         self.announce(object, kind, name, true);
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
-        if self.config.record_trace {
-            // Granted now: its event comes after the step that let it go.
-            self.took_effect(object, kind, name);
-        }
+    }
+
+    /// [`Execution::blocking_operation`] while the trace is recorded (in coarse mode, outside
+    /// critical sections and teardown).
+    #[inline(never)]
+    fn traced_blocking_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        self.announce(object, kind, name, true);
+        self.wait_until_ready(object, ready, true);
+        self.schedule_point();
+        self.touch_now(object, true);
+        self.end_wait(object, ready, true);
+        // Granted now: its event comes after the step that let it go.
+        self.took_effect(object, kind, name);
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
