@@ -704,15 +704,22 @@ impl Execution {
     /// execution would name two objects with one number, and which objects share numbers would
     /// depend on the interleaving (the allocator's reuse follows it), so that footprints of
     /// different executions would not compare.
+    #[inline(always)]
     pub(crate) fn forget(&self, address: usize) {
         if self.detailed && !self.tearing_down.get() {
-            let mut inner = self.inner.borrow_mut();
-            inner.numbers.remove(&address);
-            inner.labels.remove(&address);
-            // A lock dropped while held is held by nobody (a new one may take its address).
-            for thread in &mut inner.threads {
-                thread.holds.retain(|&h| h != address);
-            }
+            self.forget_detailed(address);
+        }
+    }
+
+    /// [`Execution::forget`] while the execution keeps numbers, labels and holds.
+    #[inline(never)]
+    fn forget_detailed(&self, address: usize) {
+        let mut inner = self.inner.borrow_mut();
+        inner.numbers.remove(&address);
+        inner.labels.remove(&address);
+        // A lock dropped while held is held by nobody (a new one may take its address).
+        for thread in &mut inner.threads {
+            thread.holds.retain(|&h| h != address);
         }
     }
 
@@ -915,10 +922,16 @@ impl Execution {
 
     /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
     /// some thread releases it (for deadlock reports and the strategy).
+    #[inline(always)]
     pub(crate) fn acquires(&self, object: usize) {
-        if !self.detailed || self.tearing_down.get() {
-            return;
+        if self.detailed && !self.tearing_down.get() {
+            self.acquires_detailed(object);
         }
+    }
+
+    /// [`Execution::acquires`] while the execution keeps holds.
+    #[inline(never)]
+    fn acquires_detailed(&self, object: usize) {
         let mut inner = self.inner.borrow_mut();
         let current = inner.current;
         let holds = &mut inner.threads[current].holds;
@@ -1555,10 +1568,16 @@ impl Execution {
             .min()
     }
 
+    #[inline(always)]
     fn check_divergence(&self, inner: &mut Inner) {
-        if !self.replaying {
-            return;
+        if self.replaying {
+            self.check_replay(inner);
         }
+    }
+
+    /// [`Execution::check_divergence`] while a schedule is replayed.
+    #[inline(never)]
+    fn check_replay(&self, inner: &mut Inner) {
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
                 let strict = self.with_strategy(|s| s.strict());
