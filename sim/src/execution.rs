@@ -943,6 +943,7 @@ impl Execution {
     /// The running step released `object` for the blocking operations waiting on it (see
     /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
+    #[inline(always)]
     pub(crate) fn releases(&self, object: usize) {
         // Blocking operations on `object` may be ready now.
         for thread in &self.inner.borrow().threads {
@@ -950,9 +951,14 @@ impl Execution {
                 thread.unready.set(false);
             }
         }
-        if !self.detailed {
-            return;
+        if self.detailed {
+            self.releases_detailed(object);
         }
+    }
+
+    /// [`Execution::releases`] while the execution keeps holds (and footprints).
+    #[inline(never)]
+    fn releases_detailed(&self, object: usize) {
         if !self.tearing_down.get() {
             let mut inner = self.inner.borrow_mut();
             for thread in &mut inner.threads {
