@@ -65,6 +65,8 @@ pub(crate) struct Watch {
     time_limit: Option<Duration>,
     /// The exploring OS thread's id, where the platform tells it.
     tid: Option<u64>,
+    /// This watch's number in the process (from 1), which no other watch has.
+    serial: u64,
 }
 
 /// The last operation of one simulated thread: its kind and its name, each a `&'static str`
@@ -166,6 +168,7 @@ impl Watch {
             stall,
             time_limit,
             tid: os_thread_id(),
+            serial: WATCHES.fetch_add(1, Relaxed) + 1,
         })
     }
 
@@ -240,7 +243,8 @@ impl Publisher {
                 first.clear();
                 slot = first;
             }
-            watch.executions.fetch_add(1, Relaxed);
+            // Only the exploring thread writes it: no read-modify-write needed.
+            watch.executions.store(watch.executions.load(Relaxed) + 1, Relaxed);
         }
         Publisher {
             watch,
@@ -310,8 +314,14 @@ impl Publisher {
             if let Some(slot) = watch.events.get(id) {
                 slot.clear();
             }
-            // Executions of a model mostly name their threads alike: an entry is rewritten (and
-            // allocated) only when the name changes.
+            // Executions of a model mostly name their threads alike: the exploring thread keeps
+            // a copy of what it published, and takes the lock only when a name changes.
+            let unchanged = PUBLISHED.with_borrow(|(serial, published)| {
+                *serial == watch.serial && published.get(id).is_some_and(|p| p == name)
+            });
+            if unchanged {
+                return;
+            }
             let mut names = lock(&watch.names);
             if names.len() <= id {
                 names.resize(id + 1, String::new());
@@ -319,9 +329,28 @@ impl Publisher {
             if names[id] != name {
                 name.clone_into(&mut names[id]);
             }
+            PUBLISHED.with_borrow_mut(|(serial, published)| {
+                if *serial != watch.serial {
+                    *serial = watch.serial;
+                    published.clear();
+                }
+                if published.len() <= id {
+                    published.resize(id + 1, String::new());
+                }
+                name.clone_into(&mut published[id]);
+            });
         }
     }
 }
+
+thread_local! {
+    /// On an exploring OS thread: the serial number of the watch it last published thread names
+    /// to, and a copy of that watch's names (see [`Publisher::thread`]).
+    static PUBLISHED: std::cell::RefCell<(u64, Vec<String>)> = const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+/// Watches made in this process (numbers them from 1).
+static WATCHES: AtomicU64 = AtomicU64::new(0);
 
 /// The exploring OS thread's id (Linux: from `/proc/thread-self`).
 fn os_thread_id() -> Option<u64> {
