@@ -229,7 +229,7 @@ pub(crate) struct Config {
     pub track_trail: bool,
     /// The stack size of the model's main thread (0: the default).
     pub main_stack: usize,
-    /// The exploration's stall watch (see `crate::watchdog`).
+    /// The exploration's stall watch (see `crate::watchdog`; the execution's publisher takes it).
     pub watch: Option<Arc<crate::watchdog::Watch>>,
 }
 
@@ -2168,7 +2168,7 @@ fn abandon_threads(execution: &Execution) {
 pub(crate) fn run_execution(
     model: &Arc<dyn Fn() + Send + Sync>,
     strategy: &mut dyn Strategy,
-    config: Config,
+    mut config: Config,
     buffers: &mut Buffers,
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
@@ -2219,7 +2219,8 @@ pub(crate) fn run_execution(
         strategy,
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
-        watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
+        // The publisher keeps the config's watch (no second reference to count).
+        watch: crate::watchdog::Publisher::begin(config.watch.take(), !config.record_trace),
         id,
         origin: crate::origin_of(id),
         config,
