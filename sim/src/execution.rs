@@ -232,7 +232,7 @@ pub(crate) struct Config {
     pub track_trail: bool,
     /// The stack size of the model's main thread (0: the default).
     pub main_stack: usize,
-    /// The exploration's stall watch (see `crate::watchdog`).
+    /// The exploration's stall watch (see `crate::watchdog`; the execution's publisher takes it).
     pub watch: Option<Arc<crate::watchdog::Watch>>,
 }
 
@@ -345,6 +345,9 @@ pub(crate) struct Execution {
     replaying: bool,
     /// Whether to compute the program's fingerprint (replays and traced executions).
     fingerprinting: bool,
+    /// Whether an operation's start records more than the watch's event: the trail, the
+    /// fingerprint, the footprint or the trace (one test on the hot path when none is kept).
+    announce_more: bool,
     /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
     /// reduction): the fast path of `atomic_access`.
     plain_atomics: bool,
@@ -686,10 +689,17 @@ impl Execution {
 
     /// Adds `address` to the current step's footprint (`Scheduler::touch` and
     /// `Scheduler::observe`).
+    #[inline(always)]
     pub(crate) fn touch_now(&self, address: usize, write: bool) {
         if self.config.track_footprints {
-            self.touch(&mut self.inner.borrow_mut(), address, write);
+            self.touch_tracked(address, write);
         }
+    }
+
+    /// [`Execution::touch_now`] while footprints are tracked.
+    #[inline(never)]
+    fn touch_tracked(&self, address: usize, write: bool) {
+        self.touch(&mut self.inner.borrow_mut(), address, write);
     }
 
     /// The object at `address` is dropped: a later object at the same address is another object,
@@ -697,15 +707,22 @@ impl Execution {
     /// execution would name two objects with one number, and which objects share numbers would
     /// depend on the interleaving (the allocator's reuse follows it), so that footprints of
     /// different executions would not compare.
+    #[inline(always)]
     pub(crate) fn forget(&self, address: usize) {
         if self.detailed && !self.tearing_down.get() {
-            let mut inner = self.inner.borrow_mut();
-            inner.numbers.remove(&address);
-            inner.labels.remove(&address);
-            // A lock dropped while held is held by nobody (a new one may take its address).
-            for thread in &mut inner.threads {
-                thread.holds.retain(|&h| h != address);
-            }
+            self.forget_detailed(address);
+        }
+    }
+
+    /// [`Execution::forget`] while the execution keeps numbers, labels and holds.
+    #[inline(never)]
+    fn forget_detailed(&self, address: usize) {
+        let mut inner = self.inner.borrow_mut();
+        inner.numbers.remove(&address);
+        inner.labels.remove(&address);
+        // A lock dropped while held is held by nobody (a new one may take its address).
+        for thread in &mut inner.threads {
+            thread.holds.retain(|&h| h != address);
         }
     }
 
@@ -879,6 +896,21 @@ impl Execution {
             }
             return;
         }
+        if self.config.record_trace {
+            return self.traced_operation(object, kind, name, write);
+        }
+        // Without the trace, nothing of the operation is needed after its scheduling point
+        // but the object.
+        self.announce(object, kind, name, write);
+        if !self.in_critical.get() {
+            self.schedule_point();
+            self.touch_now(object, write);
+        }
+    }
+
+    /// [`Execution::operation`] while the trace is recorded (not torn down).
+    #[inline(never)]
+    fn traced_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
             self.schedule_point();
@@ -887,18 +919,22 @@ impl Execution {
             // façade's, are known only through this).
             self.touch_now(object, write);
         }
-        if self.config.record_trace {
-            // Its event comes now that it runs, after the other threads' steps before it.
-            self.took_effect(object, kind, name);
-        }
+        // Its event comes now that it runs, after the other threads' steps before it.
+        self.took_effect(object, kind, name);
     }
 
     /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
     /// some thread releases it (for deadlock reports and the strategy).
+    #[inline(always)]
     pub(crate) fn acquires(&self, object: usize) {
-        if !self.detailed || self.tearing_down.get() {
-            return;
+        if self.detailed && !self.tearing_down.get() {
+            self.acquires_detailed(object);
         }
+    }
+
+    /// [`Execution::acquires`] while the execution keeps holds.
+    #[inline(never)]
+    fn acquires_detailed(&self, object: usize) {
         let mut inner = self.inner.borrow_mut();
         let current = inner.current;
         let holds = &mut inner.threads[current].holds;
@@ -910,6 +946,7 @@ impl Execution {
     /// The running step released `object` for the blocking operations waiting on it (see
     /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
+    #[inline(always)]
     pub(crate) fn releases(&self, object: usize) {
         // Blocking operations on `object` may be ready now.
         for thread in &self.inner.borrow().threads {
@@ -917,9 +954,14 @@ impl Execution {
                 thread.unready.set(false);
             }
         }
-        if !self.detailed {
-            return;
+        if self.detailed {
+            self.releases_detailed(object);
         }
+    }
+
+    /// [`Execution::releases`] while the execution keeps holds (and footprints).
+    #[inline(never)]
+    fn releases_detailed(&self, object: usize) {
         if !self.tearing_down.get() {
             let mut inner = self.inner.borrow_mut();
             for thread in &mut inner.threads {
@@ -953,15 +995,33 @@ impl Execution {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
             return self.operation(object, kind, name, true);
         }
+        if self.config.record_trace {
+            return self.traced_blocking_operation(object, kind, name, ready);
+        }
         self.announce(object, kind, name, true);
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
-        if self.config.record_trace {
-            // Granted now: its event comes after the step that let it go.
-            self.took_effect(object, kind, name);
-        }
+    }
+
+    /// [`Execution::blocking_operation`] while the trace is recorded (in coarse mode, outside
+    /// critical sections and teardown).
+    #[inline(never)]
+    fn traced_blocking_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        self.announce(object, kind, name, true);
+        self.wait_until_ready(object, ready, true);
+        self.schedule_point();
+        self.touch_now(object, true);
+        self.end_wait(object, ready, true);
+        // Granted now: its event comes after the step that let it go.
+        self.took_effect(object, kind, name);
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -1051,15 +1111,26 @@ impl Execution {
         }
     }
 
-    /// Records the start of an operation: the footprint, the trace.
+    /// Records the start of an operation: the stall watch's last event, and (see
+    /// [`Execution::announce_rest`]) the trail, the fingerprint, the footprint, the trace.
+    #[inline(always)]
     fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.watch.event(kind, name);
+        if self.announce_more {
+            self.announce_rest(object, kind, name, write);
+        }
+    }
+
+    /// What [`Execution::announce`] records besides the watch's event, when
+    /// [`Execution::announce_more`] says there is something.
+    #[inline(never)]
+    fn announce_rest(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.config.track_trail {
             self.trail.set(mix(mix(self.trail.get(), kind.as_ptr() as u64), name.as_ptr() as u64 ^ u64::from(write)));
         }
         if self.fingerprinting {
             self.add_to_fingerprint(kind, name);
         }
-        self.watch.event(kind, name);
         if self.detailed {
             let mut inner = self.inner.borrow_mut();
             if self.in_critical.get() {
@@ -1198,10 +1269,10 @@ impl Execution {
                 });
             }
             inner.steps += 1;
-            self.watch.step(inner.steps);
+            let time_is_up = self.watch.step(inner.steps);
             let next = if inner.failure.is_some() {
                 None
-            } else if self.watch.time_is_up() {
+            } else if time_is_up {
                 // The exploration's time limit passed: the execution ends here, unfinished.
                 inner.pruned = true;
                 None
@@ -1457,8 +1528,27 @@ impl Execution {
 
     /// Records that the running thread waits on `key` (0: no longer) in its states, without
     /// parking it.
+    #[inline]
     fn set_blocked_on(&self, key: usize) {
-        self.with_thread_state(|state| state.set_blocked_on(key));
+        let (state, others) = {
+            let inner = self.inner.borrow();
+            let thread = &inner.threads[inner.current];
+            (thread.state.as_deref().map(|s| s as *const ThreadState<Sim>), !thread.other_states.is_empty())
+        };
+        match state {
+            // SAFETY: as in `with_thread_state`: the box is owned by the thread's entry and
+            // dropped only by the thread itself at its end, after its last wait.
+            Some(state) => unsafe { &*state }.set_blocked_on(key),
+            None => ThreadState::<Sim>::new().set_blocked_on(key),
+        }
+        if others {
+            self.set_others_blocked_on(key);
+        }
+    }
+
+    /// [`Execution::set_blocked_on`] for the running thread's states of other schedulers.
+    #[cold]
+    fn set_others_blocked_on(&self, key: usize) {
         let inner = self.inner.borrow();
         Self::set_other_states_blocked_on(&inner.threads[inner.current], key);
     }
@@ -1511,10 +1601,16 @@ impl Execution {
             .min()
     }
 
+    #[inline(always)]
     fn check_divergence(&self, inner: &mut Inner) {
-        if !self.replaying {
-            return;
+        if self.replaying {
+            self.check_replay(inner);
         }
+    }
+
+    /// [`Execution::check_divergence`] while a schedule is replayed.
+    #[inline(never)]
+    fn check_replay(&self, inner: &mut Inner) {
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
                 let strict = self.with_strategy(|s| s.strict());
@@ -2108,7 +2204,7 @@ fn abandon_threads(execution: &Execution) {
 pub(crate) fn run_execution(
     model: &Arc<dyn Fn() + Send + Sync>,
     strategy: &mut dyn Strategy,
-    config: Config,
+    mut config: Config,
     buffers: &mut Buffers,
 ) -> Outcome {
     let strategy_follows = strategy.follows_a_schedule();
@@ -2116,6 +2212,7 @@ pub(crate) fn run_execution(
     let plain_atomics = !config.fine_grained && !config.track_footprints;
     let detailed = config.record_trace || config.track_footprints;
     let fingerprinting = strategy_follows || config.record_trace;
+    let config_announces_more = config.track_trail || fingerprinting || detailed || config.record_trace;
     let choices = std::mem::take(&mut buffers.choices);
     let strategy: *mut (dyn Strategy + '_) = strategy;
     // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
@@ -2158,7 +2255,8 @@ pub(crate) fn run_execution(
         strategy,
         run_state: RefCell::new(None),
         locals: RefCell::new(Vec::new()),
-        watch: crate::watchdog::Publisher::begin(config.watch.clone(), !config.record_trace),
+        // The publisher keeps the config's watch (no second reference to count).
+        watch: crate::watchdog::Publisher::begin(config.watch.take(), !config.record_trace),
         id,
         origin: crate::origin_of(id),
         config,
@@ -2178,6 +2276,7 @@ pub(crate) fn run_execution(
         abandon_steps: Cell::new(0),
         replaying: strategy_follows,
         fingerprinting,
+        announce_more: config_announces_more,
         plain_atomics,
         detailed,
     });

@@ -51,8 +51,11 @@ pub(crate) struct Watch {
     log: Mutex<Vec<Box<[AtomicU64]>>>,
     /// The last operation each thread announced (threads from [`EVENT_SLOTS`] on: none).
     events: Box<[EventSlot]>,
-    /// The names of the running execution's threads, by number, tagged with the execution.
-    names: Mutex<(u64, Vec<String>)>,
+    /// The names of the running execution's threads, by number. Each thread an execution makes
+    /// sets its own entry (see [`Publisher::thread`]), so the entries of the running execution's
+    /// threads are its own; entries beyond them may be earlier executions' (never read: the
+    /// report names a thread of the running execution). The main thread has none.
+    names: Mutex<Vec<String>>,
     /// Set by the watchdog once the time limit has passed.
     stop: AtomicBool,
     /// The strategy running now, and its seed.
@@ -62,6 +65,8 @@ pub(crate) struct Watch {
     time_limit: Option<Duration>,
     /// The exploring OS thread's id, where the platform tells it.
     tid: Option<u64>,
+    /// This watch's number in the process (from 1), which no other watch has.
+    serial: u64,
 }
 
 /// The last operation of one simulated thread: its kind and its name, each a `&'static str`
@@ -95,16 +100,31 @@ fn unpack_str(word: u64) -> Option<&'static str> {
     (word != 0).then(|| {
         let (address, length) = ((word >> LENGTH_BITS) as usize, (word & ((1 << LENGTH_BITS) - 1)) as usize);
         // SAFETY: a non-zero word is one that `pack_str` made from a `&'static str` whose address
-        // and length fit (the slot is written only by `EventSlot::write`, and cleared to 0): its
+        // and length fit (the slot is written only by `EventSlot::write`, each word as `pack_str` packs it, and
+        // cleared to 0): its
         // bytes live for the whole program and are valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(address as *const u8, length)) }
     })
 }
 
 impl EventSlot {
-    /// Only the exploring thread writes.
+    /// Only the exploring thread writes. Both words are packed as [`pack_str`] packs them, with
+    /// one test of whether both fit.
     #[inline(always)]
     fn write(&self, kind: &'static str, name: &'static str) {
+        let (kind_at, kind_len) = (kind.as_ptr() as u64, kind.len() as u64);
+        let (name_at, name_len) = (name.as_ptr() as u64, name.len() as u64);
+        if ((kind_at | name_at) >> (64 - LENGTH_BITS)) | ((kind_len | name_len) >> LENGTH_BITS) == 0 {
+            self.kind.store(kind_at << LENGTH_BITS | kind_len, Relaxed);
+            self.name.store(name_at << LENGTH_BITS | name_len, Relaxed);
+        } else {
+            self.write_unfit(kind, name);
+        }
+    }
+
+    /// [`EventSlot::write`] when a name does not fit in a word (it is stored as 0: unknown).
+    #[cold]
+    fn write_unfit(&self, kind: &'static str, name: &'static str) {
         self.kind.store(pack_str(kind), Relaxed);
         self.name.store(pack_str(name), Relaxed);
     }
@@ -141,13 +161,14 @@ impl Watch {
             choices: AtomicUsize::new(0),
             log: Mutex::new(Vec::new()),
             events: (0..EVENT_SLOTS).map(|_| EventSlot::default()).collect(),
-            names: Mutex::new((0, Vec::new())),
+            names: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             strategy: Mutex::new((String::new(), None)),
             began: Instant::now(),
             stall,
             time_limit,
             tid: os_thread_id(),
+            serial: WATCHES.fetch_add(1, Relaxed) + 1,
         })
     }
 
@@ -203,56 +224,56 @@ pub(crate) struct Publisher {
     /// The first choice index of the cached chunk, and the chunk.
     chunk_start: std::cell::Cell<usize>,
     chunk: std::cell::Cell<*const AtomicU64>,
-    /// The execution's serial number (tags the published names).
-    serial: u64,
-    /// The running thread (see [`Publisher::switch`]).
-    current: std::cell::Cell<usize>,
+    /// The event slot of the running thread (see [`Publisher::switch`]): null without a watch
+    /// or for a thread without a slot.
+    slot: std::cell::Cell<*const EventSlot>,
 }
 
 impl Publisher {
     /// Begins an execution (`stoppable`: the time limit may end it).
     pub(crate) fn begin(watch: Option<Arc<Watch>>, stoppable: bool) -> Publisher {
-        let serial = watch.as_ref().map_or(0, |watch| {
+        let mut slot = std::ptr::null();
+        if let Some(watch) = &watch {
             watch.steps.store(0, Relaxed);
             watch.choices.store(0, Relaxed);
             watch.current.store(0, Relaxed);
             // The main thread's slot may hold the last operation of the previous execution
             // (other threads' slots are cleared as they are made).
-            if let Some(slot) = watch.events.first() {
-                slot.clear();
+            if let Some(first) = watch.events.first() {
+                first.clear();
+                slot = first;
             }
-            watch.executions.fetch_add(1, Relaxed) + 1
-        });
+            // Only the exploring thread writes it: no read-modify-write needed.
+            watch.executions.store(watch.executions.load(Relaxed) + 1, Relaxed);
+        }
         Publisher {
             watch,
             stoppable,
             // Far from every index: the first choice fetches its chunk.
             chunk_start: std::cell::Cell::new(usize::MAX / 2),
             chunk: std::cell::Cell::new(std::ptr::null()),
-            serial,
-            current: std::cell::Cell::new(0),
+            slot: std::cell::Cell::new(slot),
         }
     }
 
-    /// A step: the execution made progress.
+    /// A step: the execution made progress. Returns whether the time limit ends this execution
+    /// now.
     #[inline(always)]
-    pub(crate) fn step(&self, steps: usize) {
-        if let Some(watch) = &self.watch {
-            watch.steps.store(steps as u64, Relaxed);
+    pub(crate) fn step(&self, steps: usize) -> bool {
+        match &self.watch {
+            Some(watch) => {
+                watch.steps.store(steps as u64, Relaxed);
+                self.stoppable && watch.time_is_up()
+            }
+            None => false,
         }
-    }
-
-    /// Whether the time limit ends this execution now.
-    #[inline(always)]
-    pub(crate) fn time_is_up(&self) -> bool {
-        self.stoppable && self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
     }
 
     /// Thread `thread` runs now.
     #[inline(always)]
     pub(crate) fn switch(&self, thread: usize) {
         if let Some(watch) = &self.watch {
-            self.current.set(thread);
+            self.slot.set(watch.events.get(thread).map_or(std::ptr::null(), |slot| slot as *const EventSlot));
             watch.current.store(thread, Relaxed);
         }
     }
@@ -277,10 +298,12 @@ impl Publisher {
     /// The running thread starts operation `name` on an object of kind `kind`.
     #[inline(always)]
     pub(crate) fn event(&self, kind: &'static str, name: &'static str) {
-        if let Some(watch) = &self.watch {
-            if let Some(slot) = watch.events.get(self.current.get()) {
-                slot.write(kind, name);
-            }
+        let slot = self.slot.get();
+        if !slot.is_null() {
+            // SAFETY: a non-null `slot` is one of the watch's `events` (set by `begin` or
+            // `switch`), a boxed slice that the watch never moves or drops before it is dropped,
+            // and the `Arc` held here keeps the watch.
+            unsafe { &*slot }.write(kind, name);
         }
     }
 
@@ -291,20 +314,43 @@ impl Publisher {
             if let Some(slot) = watch.events.get(id) {
                 slot.clear();
             }
+            // Executions of a model mostly name their threads alike: the exploring thread keeps
+            // a copy of what it published, and takes the lock only when a name changes.
+            let unchanged = PUBLISHED.with_borrow(|(serial, published)| {
+                *serial == watch.serial && published.get(id).is_some_and(|p| p == name)
+            });
+            if unchanged {
+                return;
+            }
             let mut names = lock(&watch.names);
-            if names.0 != self.serial {
-                names.0 = self.serial;
-                names.1.clear();
+            if names.len() <= id {
+                names.resize(id + 1, String::new());
             }
-            if names.1.len() <= id {
-                names.1.resize(id + 1, String::new());
+            if names[id] != name {
+                name.clone_into(&mut names[id]);
             }
-            if names.1[id] != name {
-                names.1[id] = name.to_owned();
-            }
+            PUBLISHED.with_borrow_mut(|(serial, published)| {
+                if *serial != watch.serial {
+                    *serial = watch.serial;
+                    published.clear();
+                }
+                if published.len() <= id {
+                    published.resize(id + 1, String::new());
+                }
+                name.clone_into(&mut published[id]);
+            });
         }
     }
 }
+
+thread_local! {
+    /// On an exploring OS thread: the serial number of the watch it last published thread names
+    /// to, and a copy of that watch's names (see [`Publisher::thread`]).
+    static PUBLISHED: std::cell::RefCell<(u64, Vec<String>)> = const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+/// Watches made in this process (numbers them from 1).
+static WATCHES: AtomicU64 = AtomicU64::new(0);
 
 /// The exploring OS thread's id (Linux: from `/proc/thread-self`).
 fn os_thread_id() -> Option<u64> {
@@ -392,7 +438,7 @@ fn stalled(watch: &Watch, still: Duration) -> ! {
     let current = watch.current.load(Relaxed);
     let thread = {
         let names = lock(&watch.names);
-        let name = names.1.get(current).filter(|n| !n.is_empty()).cloned();
+        let name = names.get(current).filter(|n| !n.is_empty()).cloned();
         name.unwrap_or_else(|| if current == 0 { "MainThread".to_owned() } else { format!("sim-{current}") })
     };
     let event = match watch.events.get(current).and_then(|slot| slot.read()) {
