@@ -619,17 +619,26 @@ impl Execution {
     }
 
     /// Runs `f` with this execution's run state (made on first use).
+    #[inline]
     pub(crate) fn with_run_state<R>(&self, f: impl FnOnce(&RunState<Sim>) -> R) -> R {
-        let existing = self.run_state.borrow().clone();
+        let existing = self.run_state.borrow().as_ref().map(Rc::as_ptr);
         let state = match existing {
             Some(state) => state,
-            None => {
-                // Made outside the borrow: making it uses the scheduler.
-                let fresh = Rc::new(RunState::new());
-                self.run_state.borrow_mut().get_or_insert(fresh).clone()
-            }
+            None => self.make_run_state(),
         };
-        f(&state)
+        // SAFETY: the state is in an `Rc` kept by `self.run_state`, which is emptied only by
+        // `run_execution` once the execution's threads are over (finished, unwound, or given up
+        // for good): after every call of this function that can still return. Until then the
+        // state lives, unmoved, and `f` only reads it through `&` (its mutable parts are
+        // behind locks).
+        f(unsafe { &*state })
+    }
+
+    /// Makes the run state on first use (outside the borrow: making it uses the scheduler).
+    #[cold]
+    fn make_run_state(&self) -> *const RunState<Sim> {
+        let fresh = Rc::new(RunState::new());
+        Rc::as_ptr(self.run_state.borrow_mut().get_or_insert(fresh))
     }
 
     pub(crate) fn now(&self) -> Instant {
