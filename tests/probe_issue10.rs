@@ -1,7 +1,7 @@
 //! Probes of issue 10 ("Trustworthy verdicts") as a new user would write them, with the façade.
 //! Ignored tests are open problems (`#[ignore = "probe: …"]`); the others are regression tests.
 
-#[path = "probe/child.rs"]
+#[path = "../sim/tests/child/mod.rs"]
 mod child;
 
 use std::collections::BTreeSet;

@@ -30,7 +30,8 @@ pub struct Output {
 pub fn run(name: &str, envs: &[(&str, &str)], capture: bool, timeout: Duration) -> Output {
     let exe = std::env::current_exe().expect("the test binary");
     let mut command = Command::new(exe);
-    command.args([name, "--exact", "--test-threads=1"]);
+    // Ignored tests too: a test may be ignored in the parent run and still be asked for here.
+    command.args([name, "--exact", "--test-threads=1", "--include-ignored"]);
     if !capture {
         command.arg("--nocapture");
     }
