@@ -4,37 +4,18 @@
 //! `cargo test` shows it; a `WEFT_REPLAY` left set says so on every exploration it changes.
 
 mod child;
+mod models;
+
+use models::lost_update;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use weft_core::{AtomicUsize, Lock, Semaphore, Thread};
+use weft_core::{AtomicUsize, Semaphore, Thread};
 use weft_sim::{Explorer, FailureKind, Report, Schedule, Sim};
 
 const DIFFERENT: &str = "this token was recorded for a different program";
-
-/// A lost update between two threads.
-fn lost_update() {
-    let lock = Arc::new(Lock::<Sim>::new());
-    let balance = Arc::new(AtomicUsize::<Sim>::new(0));
-    let threads: Vec<Thread<Sim>> = (0..2)
-        .map(|i| {
-            let (lock, balance) = (lock.clone(), balance.clone());
-            Thread::<Sim>::builder().name(format!("depositor-{i}")).build(move || {
-                let seen = {
-                    let _g = lock.lock();
-                    balance.load(std::sync::atomic::Ordering::SeqCst)
-                };
-                let _g = lock.lock();
-                balance.store(seen + 1, std::sync::atomic::Ordering::SeqCst);
-            })
-        })
-        .collect();
-    threads.iter().for_each(|t| t.start().unwrap());
-    threads.iter().for_each(|t| t.join().unwrap());
-    assert_eq!(balance.load(std::sync::atomic::Ordering::SeqCst), 2, "lost update");
-}
 
 /// Another program: two threads and a semaphore, which passes.
 fn semaphores() {
