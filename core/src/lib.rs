@@ -21,6 +21,7 @@ mod scheduler;
 mod semaphore;
 mod state;
 mod thread;
+mod thread_name;
 mod timeout;
 mod timer;
 
@@ -41,6 +42,7 @@ pub use thread::{
     stack_size, wait_for_non_daemon_threads, yield_now, Abandoned, Builder, ExceptHook, ExceptHookArgs, SystemExit,
     Thread, ThreadHook, MIN_STACK_SIZE,
 };
+pub use thread_name::ThreadName;
 pub use timeout::{deadline, TIMEOUT_MAX};
 pub use timer::Timer;
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::state::{LocalView, RunState, StaticLocals, ThreadState};
+use crate::thread_name::ThreadName;
 
 /// An integer atomic cell provided by a [`Scheduler`].
 ///
@@ -228,7 +229,7 @@ pub enum FilterOp {
 #[derive(Clone, Debug, Default)]
 pub struct SpawnOptions {
     /// The name the backend gives the thread (the OS name on real threads).
-    pub name: Option<String>,
+    pub name: Option<ThreadName>,
     /// Whether the program (or a simulated execution) may end while this thread still runs.
     pub daemon: bool,
     /// Stack size in bytes; 0 is the platform default.

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::raw::{park, Mutex};
 use crate::scheduler::{Atomic, ParkResult, Scheduler, SpawnOptions};
 use crate::state::StaticLocals;
+use crate::thread_name::ThreadName;
 use crate::timeout::deadline;
 use crate::Error;
 
@@ -76,7 +77,7 @@ type Target = Box<dyn FnOnce() + Send + 'static>;
 pub(crate) struct ThreadInner<S: Scheduler> {
     serial: usize,
     kind: Kind,
-    name: Mutex<S, String>,
+    name: Mutex<S, ThreadName>,
     daemon: S::AtomicU8,
     state: S::AtomicUsize,
     ident: S::AtomicUsize,
@@ -186,14 +187,21 @@ impl<S: Scheduler> Thread<S> {
 
     fn create(kind: Kind, builder: Builder<S>, target: Option<Target>) -> Self {
         let name = match builder.name {
-            Some(name) if !name.is_empty() => name,
-            _ => format!("Thread-{}", S::with_run_state(|run| run.next_name_number())),
+            Some(name) if !name.is_empty() => ThreadName::from(name),
+            _ => ThreadName::numbered("Thread-", S::with_run_state(|run| run.next_name_number())),
         };
         let daemon = builder.daemon.unwrap_or_else(|| current_thread::<S>().daemon());
         Self::from_parts(next_serial::<S>(), kind, name, daemon, INITIAL, target)
     }
 
-    fn from_parts(serial: usize, kind: Kind, name: String, daemon: bool, state: usize, target: Option<Target>) -> Self {
+    fn from_parts(
+        serial: usize,
+        kind: Kind,
+        name: ThreadName,
+        daemon: bool,
+        state: usize,
+        target: Option<Target>,
+    ) -> Self {
         Thread {
             inner: Arc::new(ThreadInner {
                 serial,
@@ -210,7 +218,7 @@ impl<S: Scheduler> Thread<S> {
 
     /// The record of the main thread, made once per run by [`crate::RunState::new`].
     pub(crate) fn new_main() -> Self {
-        let thread = Self::from_parts(0, Kind::Main, "MainThread".to_owned(), false, STARTED, None);
+        let thread = Self::from_parts(0, Kind::Main, ThreadName::fixed("MainThread"), false, STARTED, None);
         let (ident, native_id) = S::main_thread_ids();
         thread.inner.ident.store(ident, Relaxed);
         thread.inner.native_id.store(native_id, Relaxed);
@@ -222,7 +230,7 @@ impl<S: Scheduler> Thread<S> {
     fn new_dummy() -> Self {
         let (serial, number) =
             S::with_run_state(|run| (run.serial_counter.fetch_add(1, Relaxed), run.next_name_number()));
-        let thread = Self::from_parts(serial, Kind::Dummy, format!("Dummy-{number}"), true, STARTED, None);
+        let thread = Self::from_parts(serial, Kind::Dummy, ThreadName::numbered("Dummy-", number), true, STARTED, None);
         thread.inner.ident.store(S::current_ident(), Relaxed);
         thread.inner.native_id.store(S::native_id(), Relaxed);
         thread.change_registry(|threads| threads.insert(serial, thread.clone()));
@@ -304,10 +312,7 @@ impl<S: Scheduler> Thread<S> {
         self.change_registry(|threads| threads.insert(self.serial(), self.clone()));
         let stack_size = S::with_run_state(|run| run.stack_size.load(Relaxed));
         // The OS name stops at a NUL, as CPython's does.
-        let mut os_name = self.name();
-        if let Some(nul) = os_name.find('\0') {
-            os_name.truncate(nul);
-        }
+        let os_name = self.inner.name.read().up_to_nul();
         let options = SpawnOptions { name: Some(os_name), daemon: self.daemon(), stack_size };
         let thread = self.clone();
         if S::spawn(options, Box::new(move || thread.run())).is_err() {
@@ -429,12 +434,12 @@ impl<S: Scheduler> Thread<S> {
 
     /// The thread's name.
     pub fn name(&self) -> String {
-        self.inner.name.read().clone()
+        self.inner.name.read().to_string()
     }
 
     /// Renames the thread (weft's name; the OS name set at start stays).
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.inner.name.lock() = name.into();
+        *self.inner.name.lock() = ThreadName::from(name.into());
     }
 
     /// Whether the thread is a daemon: the program may end while it runs.

@@ -129,7 +129,7 @@ unsafe impl Scheduler for Real {
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         let mut builder = std::thread::Builder::new();
         if let Some(name) = options.name {
-            builder = builder.name(name);
+            builder = builder.name(name.to_string());
         }
         if options.stack_size != 0 {
             builder = builder.stack_size(options.stack_size);

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use weft_core::{
-    Abandoned, ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState, UnparkResult,
+    Abandoned, ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadName, ThreadState,
+    UnparkResult,
 };
 
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
@@ -78,7 +79,7 @@ enum Status {
 }
 
 struct SimThread {
-    name: String,
+    name: ThreadName,
     daemon: bool,
     status: Status,
     /// How its last park ended, set by whoever woke it.
@@ -99,6 +100,8 @@ struct SimThread {
     stack_size: usize,
     /// The lowest address of its stack (its guard page), for the overflow handler.
     guard: usize,
+    /// Its name, for the overflow handler.
+    overflow_name: stack::OverflowName,
     /// Lock-like objects it acquired and has not released (for deadlock reports).
     holds: Vec<usize>,
     /// Set while the thread waits, runnable but unable to make progress, in a blocking
@@ -798,7 +801,7 @@ impl Execution {
             None => "-".to_owned(),
         };
         let event = TraceEvent {
-            thread: inner.threads[thread].name.clone(),
+            thread: inner.threads[thread].name.to_string(),
             object,
             operation: operation.to_owned(),
             outcome: String::new(),
@@ -860,7 +863,7 @@ impl Execution {
         if op.recorded {
             let name = &inner.threads[thread].name;
             let label = inner.labels.get(&op.object);
-            if let Some(at) = inner.trace.iter().rposition(|e| &e.thread == name && Some(&e.object) == label) {
+            if let Some(at) = inner.trace.iter().rposition(|e| *name == *e.thread && Some(&e.object) == label) {
                 if inner.trace[at].operation == op.name {
                     inner.trace.remove(at);
                 }
@@ -1190,7 +1193,7 @@ impl Execution {
             return;
         }
         let Some(label) = inner.labels.get(&object).cloned() else { return };
-        let thread = inner.threads[inner.current].name.clone();
+        let thread = inner.threads[inner.current].name.to_string();
         if let Some(event) = inner.trace.iter_mut().rev().find(|e| e.thread == thread && e.object == label) {
             event.outcome = result.to_owned();
         }
@@ -1265,7 +1268,7 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             if inner.steps >= self.config.max_steps && inner.failure.is_none() {
                 let limit = self.config.max_steps;
-                let thread = inner.threads[inner.current].name.clone();
+                let thread = inner.threads[inner.current].name.to_string();
                 inner.failure = Some(Failure {
                     kind: FailureKind::StepLimit(limit),
                     message: format!(
@@ -1360,8 +1363,59 @@ impl Execution {
     /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
-        let clock_before = inner.clock;
         let yielding = self.yielding.replace(false);
+        if yielding || inner.timed > 0 || self.config.track_footprints || self.config.track_trail {
+            return self.pick_next_general(inner, yielding);
+        }
+        // The common step: the running thread did not yield, no timeout is pending, and the
+        // strategy wants no footprint or trail. What follows is `pick_next_general` for that
+        // case; where some thread could run, but none that does not poll, it goes there.
+        let mut options = std::mem::take(&mut inner.options);
+        options.clear();
+        let current = inner.current;
+        let current_runnable = self.can_run(inner, current);
+        inner.threads[current].polling = false;
+        if current_runnable {
+            options.push(current);
+        }
+        for id in 0..inner.threads.len() {
+            if id != current && self.can_run(inner, id) && !inner.threads[id].polling {
+                options.push(id);
+            }
+        }
+        if inner.unfinished == 0 || options.is_empty() {
+            inner.options = options;
+            return if inner.unfinished == 0 { None } else { self.pick_next_general(inner, false) };
+        }
+        let point = Point {
+            threads: &options,
+            current_runnable,
+            scheduling: true,
+            yielding: None,
+            objects: inner.next_number,
+            trail: self.trail.get(),
+        };
+        let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
+            inner.options = options;
+            inner.pruned = true;
+            return None;
+        };
+        let chosen = options[index];
+        if options.len() > 1 {
+            let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: current_runnable };
+            self.watch.choice(inner.schedule.choices.len(), choice);
+            inner.schedule.choices.push(choice);
+            self.check_divergence(inner);
+        }
+        inner.options = options;
+        Some(chosen)
+    }
+
+    /// [`Execution::pick_next`] in every case: threads that yield or poll, timeouts, footprints
+    /// and trails.
+    #[inline(never)]
+    fn pick_next_general(&self, inner: &mut Inner, yielding: bool) -> Option<usize> {
+        let clock_before = inner.clock;
         let mut step_reported = false;
         loop {
             let mut options = std::mem::take(&mut inner.options);
@@ -1634,7 +1688,7 @@ impl Execution {
                         ),
                     )
                 };
-                inner.failure = Some(Failure { kind, message, thread: inner.threads[inner.current].name.clone() });
+                inner.failure = Some(Failure { kind, message, thread: inner.threads[inner.current].name.to_string() });
             }
         }
     }
@@ -1671,14 +1725,14 @@ impl Execution {
                     .filter(|&&h| h != key)
                     .map(|h| inner.labels.get(h).cloned().unwrap_or_else(|| format!("object at {h:#x}")))
                     .collect();
-                blocked.push(BlockedThread { thread: thread.name.clone(), waits_on, holds });
+                blocked.push(BlockedThread { thread: thread.name.to_string(), waits_on, holds });
             }
         }
         let names: Vec<&str> = blocked.iter().map(|b| b.thread.as_str()).collect();
         inner.failure.get_or_insert(Failure {
             message: format!("no thread can run and none has a deadline; blocked: {}", names.join(", ")),
             kind: FailureKind::Deadlock(blocked),
-            thread: inner.threads[inner.current].name.clone(),
+            thread: inner.threads[inner.current].name.to_string(),
         });
     }
 
@@ -1696,7 +1750,7 @@ impl Execution {
         if kind == FailureKind::Panic {
             inner.failure_location = inner.threads[current].panic_location.clone();
         }
-        let thread = inner.threads[current].name.clone();
+        let thread = inner.threads[current].name.to_string();
         inner.failure = Some(Failure { kind, message, thread });
     }
 
@@ -1741,7 +1795,7 @@ impl Execution {
 
     pub(crate) fn thread_name(&self) -> String {
         let inner = self.inner.borrow();
-        inner.threads[inner.current].name.clone()
+        inner.threads[inner.current].name.to_string()
     }
 
     // ---- threads ----
@@ -1753,7 +1807,7 @@ impl Execution {
             let size = if options.stack_size == 0 { stack::default_stack_size() } else { options.stack_size };
             let stack = inner.stack_pool.take(size).map_err(|e| SpawnError(e.to_string()))?;
             let id = inner.threads.len();
-            let name = options.name.unwrap_or_else(|| format!("sim-{id}"));
+            let name = options.name.unwrap_or(ThreadName::numbered("sim-", id));
             self.watch.thread(id, &name);
             let state = inner.spare_states.pop().unwrap_or_default();
             let holds = inner.spare_holds.pop().unwrap_or_default();
@@ -1786,7 +1840,7 @@ impl Execution {
 
     fn new_thread(
         id: usize,
-        name: String,
+        name: ThreadName,
         daemon: bool,
         (stack_size, stack): (usize, DefaultStack),
         state: Box<ThreadState<Sim>>,
@@ -1846,6 +1900,7 @@ impl Execution {
             }
         };
         SimThread {
+            overflow_name: stack::OverflowName::of(&name),
             name,
             daemon,
             status: Status::Runnable,
@@ -2180,7 +2235,7 @@ fn abandon_threads(execution: &Execution) {
             inner.current = id;
             inner.threads[id].awaiting = None;
             let entry = &inner.threads[id];
-            stack::set_running(entry.guard, &entry.name, &inner.schedule.choices);
+            stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
             inner.threads[id].coroutine.take()
         };
         let Some(mut coroutine) = coroutine else { continue };
@@ -2315,7 +2370,8 @@ pub(crate) fn run_execution(
         let mut inner = execution.inner.borrow_mut();
         let state = inner.spare_states.pop().unwrap_or_default();
         let holds = inner.spare_holds.pop().unwrap_or_default();
-        let main_thread = Execution::new_thread(0, "MainThread".into(), false, (size, stack), state, holds, main);
+        let main_thread =
+            Execution::new_thread(0, ThreadName::fixed("MainThread"), false, (size, stack), state, holds, main);
         inner.threads.push(main_thread);
         inner.unfinished += 1;
         drop(inner);
@@ -2329,7 +2385,7 @@ pub(crate) fn run_execution(
             let mut inner = execution.inner.borrow_mut();
             inner.current = thread;
             let entry = &inner.threads[thread];
-            stack::set_running(entry.guard, &entry.name, &inner.schedule.choices);
+            stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
             execution.watch.switch(thread);
             inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
         };
@@ -2391,7 +2447,8 @@ pub(crate) fn run_execution(
         // the execution that shared it has ended.
         if let Some(message) = unsafe { &*strategy }.finish(inner.schedule.fingerprint) {
             // A token for another program: whatever happened is not what it recorded.
-            let thread = inner.threads.get(inner.current).map_or_else(|| "MainThread".to_owned(), |t| t.name.clone());
+            let thread =
+                inner.threads.get(inner.current).map_or_else(|| "MainThread".to_owned(), |t| t.name.to_string());
             inner.failure = Some(Failure { kind: FailureKind::ReplayMismatch, message, thread });
         }
     }

@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 use corosensei::stack::{DefaultStack, Stack};
 
 use crate::schedule::Choice;
+use weft_core::ThreadName;
 
 /// std's default stack size of a spawned thread.
 const STD_DEFAULT_STACK: usize = 2 << 20;
@@ -99,29 +100,51 @@ fn page_size() -> usize {
 #[derive(Clone, Copy)]
 struct Running {
     guard: usize,
-    name: *const u8,
-    name_len: usize,
+    name: OverflowName,
     choices: *const Vec<Choice>,
 }
 
+impl Running {
+    const NONE: Running = Running { guard: 0, name: OverflowName::NONE, choices: std::ptr::null() };
+}
+
+/// A simulated thread's name as the overflow handler writes it, without allocating: a text and
+/// the number that follows it (`usize::MAX`: none). Made once per thread (see
+/// [`OverflowName::of`]); the text must stay allocated and unchanged while the thread can run.
+#[derive(Clone, Copy)]
+pub(crate) struct OverflowName {
+    text: *const u8,
+    len: usize,
+    number: usize,
+}
+
+impl OverflowName {
+    const NONE: OverflowName = OverflowName { text: std::ptr::null(), len: 0, number: usize::MAX };
+
+    /// The parts of `name`, whose text must outlive every use of the result with
+    /// [`set_running`] (a thread's name lives as long as its entry).
+    pub(crate) fn of(name: &ThreadName) -> Self {
+        let (text, number) = name.parts();
+        OverflowName { text: text.as_ptr(), len: text.len(), number: number.unwrap_or(usize::MAX) }
+    }
+}
+
 thread_local! {
-    static RUNNING: Cell<Running> = const {
-        Cell::new(Running { guard: 0, name: std::ptr::null(), name_len: 0, choices: std::ptr::null() })
-    };
+    static RUNNING: Cell<Running> = const { Cell::new(Running::NONE) };
 }
 
 /// Tells the overflow handler which simulated thread runs now on this OS thread: the guard page
-/// of its stack, its name (which must stay allocated and unchanged while the thread can run),
-/// and the execution's schedule (`choices`, which must stay where it is while the thread can
-/// run). `guard` 0: none.
+/// of its stack, its name (whose text must stay allocated and unchanged while the thread can
+/// run), and the execution's schedule (`choices`, which must stay where it is while the thread
+/// can run). `guard` 0: none.
 #[inline]
-pub(crate) fn set_running(guard: usize, name: &str, choices: *const Vec<Choice>) {
-    RUNNING.with(|r| r.set(Running { guard, name: name.as_ptr(), name_len: name.len(), choices }));
+pub(crate) fn set_running(guard: usize, name: OverflowName, choices: *const Vec<Choice>) {
+    RUNNING.with(|r| r.set(Running { guard, name, choices }));
 }
 
 /// No simulated thread runs on this OS thread any more.
 pub(crate) fn clear_running() {
-    RUNNING.with(|r| r.set(Running { guard: 0, name: std::ptr::null(), name_len: 0, choices: std::ptr::null() }));
+    RUNNING.with(|r| r.set(Running::NONE));
 }
 
 struct Previous {
@@ -243,12 +266,30 @@ extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, context:
 /// The status a process ends with after a simulated thread's stack overflow.
 pub(crate) const OVERFLOW_EXIT_STATUS: i32 = 101;
 
+/// Writes `number` in decimal to stderr, without allocating (for the signal handler).
+fn write_decimal(mut number: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
+        }
+    }
+    write_stderr(&digits[at..]);
+}
+
 fn report_overflow(running: Running) -> ! {
     write_stderr(b"\nweft: stack overflow in simulated thread '");
-    if !running.name.is_null() {
+    if !running.name.text.is_null() {
         // SAFETY: `set_running` stored the name of the running thread, which stays allocated
         // and unchanged while it can run.
-        write_stderr(unsafe { std::slice::from_raw_parts(running.name, running.name_len) });
+        write_stderr(unsafe { std::slice::from_raw_parts(running.name.text, running.name.len) });
+        if running.name.number != usize::MAX {
+            write_decimal(running.name.number);
+        }
     }
     write_stderr(
         b"'\nweft: the simulated thread ran past the end of its stack (set a larger size with \

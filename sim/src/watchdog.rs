@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::report::{Failure, FailureKind, Report, Stats};
 use crate::schedule::{Choice, Schedule};
+use weft_core::ThreadName;
 
 /// The default stall bound: a simulated thread that does not come back to the scheduler for
 /// this much real time stalls the exploration.
@@ -55,7 +56,7 @@ pub(crate) struct Watch {
     /// sets its own entry (see [`Publisher::thread`]), so the entries of the running execution's
     /// threads are its own; entries beyond them may be earlier executions' (never read: the
     /// report names a thread of the running execution). The main thread has none.
-    names: Mutex<Vec<String>>,
+    names: Mutex<Vec<ThreadName>>,
     /// Set by the watchdog once the time limit has passed.
     stop: AtomicBool,
     /// The strategy running now, and its seed.
@@ -308,7 +309,7 @@ impl Publisher {
     }
 
     /// Thread `id` is named `name`.
-    pub(crate) fn thread(&self, id: usize, name: &str) {
+    pub(crate) fn thread(&self, id: usize, name: &ThreadName) {
         if let Some(watch) = &self.watch {
             // Its slot may hold the last operation of another execution's thread.
             if let Some(slot) = watch.events.get(id) {
@@ -324,20 +325,18 @@ impl Publisher {
             }
             let mut names = lock(&watch.names);
             if names.len() <= id {
-                names.resize(id + 1, String::new());
+                names.resize(id + 1, ThreadName::fixed(""));
             }
-            if names[id] != name {
-                name.clone_into(&mut names[id]);
-            }
+            names[id] = name.clone();
             PUBLISHED.with_borrow_mut(|(serial, published)| {
                 if *serial != watch.serial {
                     *serial = watch.serial;
                     published.clear();
                 }
                 if published.len() <= id {
-                    published.resize(id + 1, String::new());
+                    published.resize(id + 1, ThreadName::fixed(""));
                 }
-                name.clone_into(&mut published[id]);
+                published[id] = name.clone();
             });
         }
     }
@@ -346,7 +345,7 @@ impl Publisher {
 thread_local! {
     /// On an exploring OS thread: the serial number of the watch it last published thread names
     /// to, and a copy of that watch's names (see [`Publisher::thread`]).
-    static PUBLISHED: std::cell::RefCell<(u64, Vec<String>)> = const { std::cell::RefCell::new((0, Vec::new())) };
+    static PUBLISHED: std::cell::RefCell<(u64, Vec<ThreadName>)> = const { std::cell::RefCell::new((0, Vec::new())) };
 }
 
 /// Watches made in this process (numbers them from 1).
@@ -438,7 +437,7 @@ fn stalled(watch: &Watch, still: Duration) -> ! {
     let current = watch.current.load(Relaxed);
     let thread = {
         let names = lock(&watch.names);
-        let name = names.get(current).filter(|n| !n.is_empty()).cloned();
+        let name = names.get(current).map(ThreadName::to_string).filter(|n| !n.is_empty());
         name.unwrap_or_else(|| if current == 0 { "MainThread".to_owned() } else { format!("sim-{current}") })
     };
     let event = match watch.events.get(current).and_then(|slot| slot.read()) {

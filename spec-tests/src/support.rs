@@ -131,7 +131,11 @@ impl<S: Scheduler> Bunch<S> {
                 shared.wait_for(|state| state.can_exit);
             };
             S::spawn(
-                SpawnOptions { name: Some(format!("bunch-{index}")), daemon: false, stack_size: 0 },
+                SpawnOptions {
+                    name: Some(weft_core::ThreadName::numbered("bunch-", index)),
+                    daemon: false,
+                    stack_size: 0,
+                },
                 Box::new(body),
             )
             .expect("spawn a foreign thread");
