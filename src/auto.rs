@@ -32,15 +32,14 @@ pub struct Auto;
 /// their operations (`Scheduler::operation`, one per primitive operation) rather than through
 /// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
 ///
-/// A byte cell (the key of a `Lock`, an `RLock`, an `Event`, an `AtomicBool`) keeps the number
-/// of the simulation's execution that made it (0: made outside any), in what would otherwise be
-/// padding of the objects it belongs to. It is checked as an operation on its object starts,
-/// only while an exploration runs in the process: an object of another execution, one made
-/// outside the simulation that uses it, or one made by a simulation and used by a real thread
-/// meanwhile, is refused with a panic that says so (see [`weft_core::Atomic::check_use`]). Word
-/// cells keep nothing (a word more would cost the real fast paths of the objects they make up),
-/// so the façade's `Condition` (through its lock), `Semaphore`, `Barrier`, `Thread` and
-/// `AtomicUsize` are not checked; `weft_core`'s types on `Sim` are, every one.
+/// Each cell keeps the number of the simulation's execution that made it (0: made outside any):
+/// in a byte cell (the key of a `Lock`, an `RLock`, an `Event`, an `AtomicBool`) it fills what
+/// would otherwise be padding; a word cell (the key of a `Semaphore`, a `Barrier`, a `Thread`, an
+/// `AtomicUsize`) grows by a word, which no operation reads on real threads. It is checked as an
+/// operation on its object starts, only while an exploration runs in the process: an object of
+/// another execution, one made outside the simulation that uses it, or one made by a simulation
+/// and used by a real thread meanwhile, is refused with a panic that says so (see
+/// [`weft_core::Atomic::check_use`]).
 #[derive(Debug)]
 #[repr(C)]
 pub struct AutoAtomic<A: AutoCell> {
@@ -75,22 +74,26 @@ impl AutoCell for AtomicU8 {
 }
 
 impl AutoCell for AtomicUsize {
-    type Origin = ();
+    type Origin = u32;
     #[inline(always)]
-    fn origin_now() {}
+    fn origin_now() -> u32 {
+        <AtomicU8 as AutoCell>::origin_now()
+    }
     #[inline(always)]
-    fn origin((): ()) -> Option<u32> {
-        None
+    fn origin(origin: u32) -> Option<u32> {
+        Some(origin)
     }
 }
 
 impl AutoCell for AtomicU64 {
-    type Origin = ();
+    type Origin = u32;
     #[inline(always)]
-    fn origin_now() {}
+    fn origin_now() -> u32 {
+        <AtomicU8 as AutoCell>::origin_now()
+    }
     #[inline(always)]
-    fn origin((): ()) -> Option<u32> {
-        None
+    fn origin(origin: u32) -> Option<u32> {
+        Some(origin)
     }
 }
 
@@ -200,8 +203,8 @@ macro_rules! auto_atomic {
             fn new(value: $int) -> Self {
                 AutoAtomic { value: <$atomic>::new(value), origin: <$atomic as AutoCell>::origin_now() }
             }
-            /// Nothing for a word cell (it keeps no origin); for a byte cell, the check while an
-            /// exploration runs in the process (`Auto::operation_on` calls it only then).
+            /// The check, while an exploration runs in the process (`Auto::operation_on` calls
+            /// it only then).
             #[inline(always)]
             fn check_use(&self, kind: &'static str) {
                 if let Some(origin) = <$atomic as AutoCell>::origin(self.origin) {
