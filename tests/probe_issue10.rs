@@ -1832,12 +1832,10 @@ fn probe_daemon_between_two_reads_found() {
 }
 
 /// The worker runs entirely between the main thread's two reads: one switch away from a
-/// runnable thread (main), one back when the worker has done its last operation. The
-/// simulator counts the switch back as a second preemption (the worker still has its end to
-/// run), so `preemption_bound(1)` does not cover it, where CHESS-style counting (and a user
-/// reading the trace) says 1.
+/// runnable thread (main), as the trace shows it. `start()` waits for the new thread to
+/// announce itself; going back to the starter after that announcement is part of `start()`,
+/// not a second preemption, so `preemption_bound(1)` covers it (as loom's bound 1 does).
 #[test]
-#[ignore = "probe: a switch away from a thread whose only step left is its end counts as a preemption: bound 1 misses a one-preemption bug"]
 fn probe_bound_1_covers_a_thread_run_between_two_reads() {
     let r = Explorer::exhaustive().preemption_bound(1).run(|| daemon_between_two_reads(false));
     assert!(r.is_err(), "missed: {r:?}");

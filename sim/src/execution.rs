@@ -116,6 +116,10 @@ struct SimThread {
     /// Set while it polls: its last step ended in a yield (or a spin), and it has not taken a
     /// step since (see [`Execution::pick_next`]).
     polling: bool,
+    /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
+    /// announcement, which the thread that starts it waits for inside `start()`: going back to
+    /// the starter then is part of `start()`, not a preemption.
+    fresh: bool,
     /// The operation it runs now, for the trace (kept only while tracing).
     open: Option<OpenOp>,
     /// How deep it is in primitives' inner operations (`Scheduler::nested_operations`).
@@ -1378,6 +1382,8 @@ impl Execution {
         if current_runnable {
             options.push(current);
         }
+        // A switch away from a thread that ends its first step is no preemption.
+        let preemptible = current_runnable && !std::mem::take(&mut inner.threads[current].fresh);
         for id in 0..inner.threads.len() {
             if id != current && self.can_run(inner, id) && !inner.threads[id].polling {
                 options.push(id);
@@ -1389,7 +1395,7 @@ impl Execution {
         }
         let point = Point {
             threads: &options,
-            current_runnable,
+            current_runnable: preemptible,
             scheduling: true,
             yielding: None,
             objects: inner.next_number,
@@ -1402,7 +1408,7 @@ impl Execution {
         };
         let chosen = options[index];
         if options.len() > 1 {
-            let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: current_runnable };
+            let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible };
             self.watch.choice(inner.schedule.choices.len(), choice);
             inner.schedule.choices.push(choice);
             self.check_divergence(inner);
@@ -1417,6 +1423,8 @@ impl Execution {
     fn pick_next_general(&self, inner: &mut Inner, yielding: bool) -> Option<usize> {
         let clock_before = inner.clock;
         let mut step_reported = false;
+        // A switch away from a thread that ends its first step is no preemption.
+        let fresh = std::mem::take(&mut inner.threads[inner.current].fresh);
         loop {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
@@ -1521,7 +1529,7 @@ impl Execution {
             }
             let yielder = (runnable_now && yielding).then_some(current);
             // Only the yielder could run: it is not a preemption to let it go on.
-            let current_runnable = current_runnable || (yielder_runs && options == [current]);
+            let current_runnable = (current_runnable || (yielder_runs && options == [current])) && !fresh;
             let objects = inner.next_number;
             let trail = self.trail.get();
             let point =
@@ -1919,6 +1927,7 @@ impl Execution {
             waited: Cell::new(false),
             unready: Cell::new(false),
             polling: false,
+            fresh: true,
             open: None,
             nested: 0,
             panic_location: None,

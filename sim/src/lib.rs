@@ -1079,6 +1079,7 @@ fn kind_name(kind: &StrategyKind) -> String {
         StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
         StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
         StrategyKind::Exhaustive(bound) => match bound {
+            Some(1) => "exhaustive, at most 1 preemption".to_owned(),
             Some(bound) => format!("exhaustive, at most {bound} preemptions"),
             None => "exhaustive".to_owned(),
         },

@@ -214,13 +214,14 @@ impl fmt::Display for Report {
             "  after {} executions, {} steps, {:.2?}",
             self.stats.executions, self.stats.steps, self.stats.elapsed
         )?;
-        writeln!(f, "trace ({} events, {} preemptions):", self.trace.len(), self.preemptions.0)?;
+        let preemptions = |n: usize| if n == 1 { "1 preemption".to_owned() } else { format!("{n} preemptions") };
+        writeln!(f, "trace ({} events, {}):", self.trace.len(), preemptions(self.preemptions.0))?;
         write_trace(f, &self.trace)?;
         if let Some((token, trace)) = &self.shrunk {
             writeln!(
                 f,
-                "shrunk schedule ({} preemptions): WEFT_REPLAY={token}",
-                self.preemptions.1.unwrap_or_default()
+                "shrunk schedule ({}): WEFT_REPLAY={token}",
+                preemptions(self.preemptions.1.unwrap_or_default())
             )?;
             write_trace(f, trace)?;
         }
