@@ -129,10 +129,25 @@ fn refused_outside<T: Send + Sync + 'static>(object: T, use_it: fn(&T)) -> Strin
 #[test]
 fn word_keyed_objects_made_outside_the_simulation_are_refused_inside() {
     let cases: Vec<(&str, String)> = vec![
-        ("Semaphore", refused_outside(weft::Semaphore::new(1), |s| drop(s.acquire()))),
-        ("BoundedSemaphore", refused_outside(weft::BoundedSemaphore::new(1), |s| drop(s.acquire()))),
+        (
+            "Semaphore",
+            refused_outside(weft::Semaphore::new(1), |s| {
+                s.acquire();
+            }),
+        ),
+        (
+            "BoundedSemaphore",
+            refused_outside(weft::BoundedSemaphore::new(1), |s| {
+                s.acquire();
+            }),
+        ),
         ("Barrier", refused_outside(weft::Barrier::new(1).unwrap(), |b| drop(b.wait()))),
-        ("AtomicUsize", refused_outside(weft::AtomicUsize::new(0), |a| drop(a.fetch_add(1, Relaxed)))),
+        (
+            "AtomicUsize",
+            refused_outside(weft::AtomicUsize::new(0), |a| {
+                a.fetch_add(1, Relaxed);
+            }),
+        ),
         ("Thread", refused_outside(weft::Thread::new(|| {}), |t| drop(t.start()))),
     ];
     for (kind, message) in cases {
