@@ -34,13 +34,11 @@ impl<S: Scheduler> Counter<S> {
         &self.state as *const S::AtomicUsize as usize
     }
 
-    /// The key, as an operation on the semaphore (a `kind`) starts: the cell is checked first
-    /// ([`crate::Atomic::check_use`]; a word cell of the façade keeps no origin, so there this
-    /// is the key alone, and the façade's real fast path stays as it was).
+    /// Announces operation `name` on the semaphore (a `kind`), keyed by its cell
+    /// ([`Scheduler::operation_on`], which also checks the cell may be used here).
     #[inline(always)]
-    fn checked_key(&self, kind: &'static str) -> usize {
-        self.state.check_use(kind);
-        self.key()
+    fn operation(&self, kind: &'static str, name: &'static str) {
+        S::operation_on(&self.state, kind, name);
     }
 
     fn value(&self) -> usize {
@@ -141,14 +139,14 @@ macro_rules! semaphore_common {
         pub fn acquire(&self) -> bool {
             // Not a blocking operation for a simulator: a semaphore's release and acquire commute
             // when both can go, so the lock rules of the exhaustive search do not hold for it.
-            S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "acquire");
+            self.counter.operation(Self::KIND, "acquire");
             self.counter.acquire_until(None)
         }
 
         /// Takes one unit if the value is positive. Never blocks.
         #[inline]
         pub fn try_acquire(&self) -> bool {
-            S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "try_acquire");
+            self.counter.operation(Self::KIND, "try_acquire");
             self.counter.try_acquire()
         }
 
@@ -157,7 +155,7 @@ macro_rules! semaphore_common {
         /// # Errors
         /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
         pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-            S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "acquire_timeout");
+            self.counter.operation(Self::KIND, "acquire_timeout");
             if timeout.is_zero() {
                 return Ok(self.counter.try_acquire());
             }
@@ -166,7 +164,7 @@ macro_rules! semaphore_common {
 
         /// The current value.
         pub fn value(&self) -> usize {
-            S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "value");
+            self.counter.operation(Self::KIND, "value");
             self.counter.value()
         }
 
@@ -228,7 +226,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::SemaphoreValueTooLarge`] if the value would exceed [`SEMAPHORE_MAX`].
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "release");
+        self.counter.operation(Self::KIND, "release");
         self.counter.release(1, None)
     }
 
@@ -238,7 +236,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::SemaphoreValueTooLarge`] if the
     /// value would exceed [`SEMAPHORE_MAX`].
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "release_n");
+        self.counter.operation(Self::KIND, "release_n");
         self.counter.release(n, None)
     }
 }
@@ -310,7 +308,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// changes).
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "release");
+        self.counter.operation(Self::KIND, "release");
         self.counter.release(1, Some(self.initial))
     }
 
@@ -320,7 +318,7 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::ReleasedTooManyTimes`] if the value
     /// would exceed the initial value (nothing changes).
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        S::operation(self.counter.checked_key(Self::KIND), Self::KIND, "release_n");
+        self.counter.operation(Self::KIND, "release_n");
         self.counter.release(n, Some(self.initial))
     }
 }
