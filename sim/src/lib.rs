@@ -469,7 +469,8 @@ enum StrategyKind {
 /// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
 /// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
 /// says so on stderr, so that a variable left set in a shell cannot pass for a check),
-/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]).
+/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]). A value that is not
+/// what its variable takes is an error that names the variable, never silently ignored.
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,
@@ -682,7 +683,7 @@ impl Explorer {
             );
             self.strategy = StrategyKind::Replay(token);
         }
-        if let Some(seed) = std::env::var("WEFT_SEED").ok().and_then(|s| s.parse().ok()) {
+        if let Some(seed) = env_value("WEFT_SEED", "a seed (an unsigned 64-bit integer)", |s| s.parse::<u64>().ok()) {
             self.strategy = match self.strategy {
                 StrategyKind::RandomWalk(_) => StrategyKind::RandomWalk(seed),
                 StrategyKind::Pct(_, depth) => StrategyKind::Pct(seed, depth),
@@ -690,14 +691,14 @@ impl Explorer {
                 other => other,
             };
         }
-        if let Some(iterations) = std::env::var("WEFT_ITERATIONS").ok().and_then(|s| s.parse().ok()) {
+        if let Some(iterations) =
+            env_value("WEFT_ITERATIONS", "a number of executions (an unsigned integer)", |s| s.parse().ok())
+        {
             self.iterations = iterations;
         }
-        if let Ok(secs) = std::env::var("WEFT_STALL_SECS") {
-            match secs.trim().parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
-                Some(bound) => self = self.stall_timeout(bound),
-                None => eprintln!("weft: WEFT_STALL_SECS={secs:?} is not a number of seconds; ignored"),
-            }
+        let seconds = |s: &str| s.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
+        if let Some(bound) = env_value("WEFT_STALL_SECS", "a number of seconds (0: no bound)", seconds) {
+            self = self.stall_timeout(bound);
         }
         self
     }
@@ -711,8 +712,9 @@ impl Explorer {
     ///
     /// # Panics
     /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, from an
-    /// older version of weft, or names a file that cannot be read (the message says which), or
-    /// if called inside a simulation.
+    /// older version of weft, or names a file that cannot be read (the message says which); if
+    /// `WEFT_SEED`, `WEFT_ITERATIONS` or `WEFT_STALL_SECS` is set to a value that is not a
+    /// number of its kind (the message names the variable); or if called inside a simulation.
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
@@ -1117,6 +1119,20 @@ fn shorten(token: &str) -> String {
         format!("{shown:?}…")
     } else {
         format!("{shown:?}")
+    }
+}
+
+/// The value of the environment variable `name`, if set, as `parse` reads it.
+///
+/// # Panics
+/// If the variable is set to something `parse` does not accept: the message names the
+/// variable, its value and what it should be (`expected`).
+fn env_value<T>(name: &str, expected: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    let value = std::env::var_os(name)?;
+    let text = value.to_str().map(str::trim);
+    match text.and_then(parse) {
+        Some(parsed) => Some(parsed),
+        None => panic!("weft: {name}={value:?} is not {expected}; set it to one, or unset it"),
     }
 }
 
