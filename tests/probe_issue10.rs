@@ -1080,7 +1080,7 @@ fn bound_oracle(name: &str, model: fn()) -> Option<String> {
         Err(r) => r,
         Ok(s) => return Some(format!("{name}: unbounded search missed it: {s:?}")),
     };
-    let p = report.preemptions.1.unwrap_or(report.preemptions.0);
+    let p = report.shrunk.as_ref().map_or(report.preemptions, |s| s.preemptions);
     for reduce in [false, true] {
         match Explorer::exhaustive().preemption_bound(p).partial_order_reduction(reduce).run(model) {
             Err(_) => {}

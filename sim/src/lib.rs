@@ -65,7 +65,7 @@ use weft_core::{
     UnparkResult,
 };
 
-pub use report::{BlockedThread, Failure, FailureKind, Report, Stats, TraceEvent};
+pub use report::{BlockedThread, Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 pub use schedule::{Choice, Schedule};
 pub use watchdog::{DEFAULT_STALL, STALL_EXIT_CODE};
 
@@ -967,7 +967,6 @@ impl Explorer {
         let seed = seed_of(kind);
         let strategy = kind_name(kind);
         let preemptions = schedule.preemptions();
-        let shrunk_preemptions = shrunk.as_ref().map(|(s, _): &(Schedule, Vec<TraceEvent>)| s.preemptions());
         Report {
             failure,
             token,
@@ -975,8 +974,8 @@ impl Explorer {
             strategy,
             location: traced.panic_location,
             trace: traced.trace,
-            shrunk: shrunk.map(|(s, trace)| (s.printable_token(), trace)),
-            preemptions: (preemptions, shrunk_preemptions),
+            shrunk: shrunk.map(|(s, trace)| Shrunk { token: s.printable_token(), trace, preemptions: s.preemptions() }),
+            preemptions,
             stats,
         }
     }

@@ -144,6 +144,7 @@ pub struct Stats {
 /// assert!(text.contains("blocks on (acquire)"), "{text}");
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Report {
     /// The failure.
     pub failure: Failure,
@@ -157,12 +158,45 @@ pub struct Report {
     pub strategy: String,
     /// The execution's trace.
     pub trace: Vec<TraceEvent>,
-    /// The schedule shrunk to the fewest preemptions that still fail, with its token and trace.
-    pub shrunk: Option<(String, Vec<TraceEvent>)>,
-    /// The number of preemptions in the found schedule and in the shrunk one.
-    pub preemptions: (usize, Option<usize>),
+    /// The number of preemptions in the found schedule.
+    pub preemptions: usize,
+    /// The schedule shrunk to fewer preemptions that still fails the same way, if shrinking
+    /// found one.
+    pub shrunk: Option<Shrunk>,
     /// Statistics up to the failure.
     pub stats: Stats,
+}
+
+/// A failing schedule shrunk to fewer preemptions (see [`Report::shrunk`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Shrunk {
+    /// Its replay token.
+    pub token: String,
+    /// Its trace.
+    pub trace: Vec<TraceEvent>,
+    /// Its number of preemptions.
+    pub preemptions: usize,
+}
+
+impl std::error::Error for Report {}
+
+impl fmt::Display for Stats {
+    /// `12 executions, 340 steps, 3 pruned, exhausted, 1.20ms` (a search that did not finish
+    /// says `not exhausted`; re-runs that checked determinism are shown when there were any).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        write!(f, "{} execution{}, ", self.executions, plural(self.executions))?;
+        write!(f, "{} step{}", self.steps, plural(self.steps))?;
+        if self.pruned > 0 {
+            write!(f, ", {} pruned", self.pruned)?;
+        }
+        f.write_str(if self.exhausted { ", exhausted" } else { ", not exhausted" })?;
+        if self.verified > 0 {
+            write!(f, " ({} re-runs checked determinism)", self.verified)?;
+        }
+        write!(f, ", {:.2?}", self.elapsed)
+    }
 }
 
 fn write_trace(f: &mut fmt::Formatter<'_>, trace: &[TraceEvent]) -> fmt::Result {
@@ -215,15 +249,11 @@ impl fmt::Display for Report {
             self.stats.executions, self.stats.steps, self.stats.elapsed
         )?;
         let preemptions = |n: usize| if n == 1 { "1 preemption".to_owned() } else { format!("{n} preemptions") };
-        writeln!(f, "trace ({} events, {}):", self.trace.len(), preemptions(self.preemptions.0))?;
+        writeln!(f, "trace ({} events, {}):", self.trace.len(), preemptions(self.preemptions))?;
         write_trace(f, &self.trace)?;
-        if let Some((token, trace)) = &self.shrunk {
-            writeln!(
-                f,
-                "shrunk schedule ({}): WEFT_REPLAY={token}",
-                preemptions(self.preemptions.1.unwrap_or_default())
-            )?;
-            write_trace(f, trace)?;
+        if let Some(shrunk) = &self.shrunk {
+            writeln!(f, "shrunk schedule ({}): WEFT_REPLAY={}", preemptions(shrunk.preemptions), shrunk.token)?;
+            write_trace(f, &shrunk.trace)?;
         }
         Ok(())
     }

@@ -50,7 +50,7 @@ impl Schedule {
     }
 
     /// The token as a report prints it: [`Schedule::token`] if it has at most
-    /// [`MAX_PRINTED_TOKEN`] characters, else `@path` of a file under the build's target
+    /// 4,000 characters (`MAX_PRINTED_TOKEN`), else `@path` of a file under the build's target
     /// directory (`target/weft/`) that holds it (both forms replay, by [`crate::Explorer::replay`]
     /// and `WEFT_REPLAY`). If the file cannot be written, the long token itself.
     pub fn printable_token(&self) -> String {

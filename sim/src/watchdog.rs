@@ -473,7 +473,7 @@ fn stalled(watch: &Watch, still: Duration) -> ! {
         strategy,
         trace: Vec::new(),
         shrunk: None,
-        preemptions: (schedule.preemptions(), None),
+        preemptions: schedule.preemptions(),
         stats: Stats { executions, steps, elapsed: watch.began.elapsed(), ..Stats::default() },
     };
     // Straight to the standard error: not through `eprintln!`, which a test harness may capture

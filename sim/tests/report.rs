@@ -99,7 +99,7 @@ fn no_two_threads_appear_to_hold_a_lock_at_once() {
     for explorer in explorers {
         let report = explorer.run(lost_update).expect_err("the lost update is found");
         assert_one_holder(&report.trace, &report);
-        if let Some((_, shrunk)) = &report.shrunk {
+        if let Some(shrunk) = report.shrunk.as_ref().map(|s| &s.trace) {
             assert_one_holder(shrunk, &report);
         }
     }
@@ -322,4 +322,18 @@ fn child_runs_python_panics() {
         return;
     }
     Explorer::random_walk(1).python_panics(true).iterations(3).check(panicking_thread);
+}
+
+/// A report is an error (so `?` and `Box<dyn Error>` take it), its shrunk schedule has named
+/// parts, and statistics print as a line.
+#[test]
+fn reports_are_errors_and_stats_print() {
+    let report = Explorer::random_walk(1).iterations(1000).run(lost_update).expect_err("the lost update is found");
+    let shrunk_preemptions = report.shrunk.as_ref().map(|s| s.preemptions);
+    assert!(shrunk_preemptions.is_none_or(|p| p < report.preemptions), "{report}");
+    let error: Box<dyn std::error::Error> = report;
+    assert!(error.to_string().starts_with("weft simulation found a failure: panic"), "{error}");
+    let stats = Explorer::exhaustive().run(|| {}).expect("nothing to fail");
+    let line = stats.to_string();
+    assert!(line.starts_with("1 execution, ") && line.contains(", exhausted"), "{line}");
 }

@@ -94,7 +94,7 @@ fn preemption_count_ignores_free_choices() {
         assert_eq!(first.load(SeqCst), 1, "t1 queued first, so it gets the lock first");
     }
     let report = Explorer::exhaustive().preemption_bound(0).run(fifo_assumption).expect_err("found with no preemption");
-    assert_eq!(report.preemptions.0, 0, "no preemption in this schedule ({})\n{report}", report.token);
+    assert_eq!(report.preemptions, 0, "no preemption in this schedule ({})\n{report}", report.token);
 }
 
 /// Executions do not leak: a long exploration runs in constant memory.
