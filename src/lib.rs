@@ -56,8 +56,8 @@
 use std::time::{Duration, Instant};
 
 pub use weft_core::{
-    Error, ExceptionKind, FilterOp, Guard, ParkResult, RLockState, RequeueOp, Scheduler, SpawnError, SpawnOptions,
-    SystemExit, UnparkResult, MIN_STACK_SIZE, SEMAPHORE_MAX, TIMEOUT_MAX,
+    Error, ExceptionKind, Guard, RLockState, Scheduler, SystemExit, ThreadName, MIN_STACK_SIZE, SEMAPHORE_MAX,
+    TIMEOUT_MAX,
 };
 
 mod auto;
@@ -76,7 +76,10 @@ pub mod real {
 /// The deterministic simulator: [`sim::Explorer`], [`sim::check`], and [`sim::Sim`] for code
 /// written generic over [`Scheduler`].
 pub mod sim {
-    pub use weft_sim::*;
+    pub use weft_sim::{
+        check, in_simulation, BlockedThread, Explorer, Failure, FailureKind, Report, Shrunk, Sim, Stats, TraceEvent,
+        DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, DEFAULT_STALL, STALL_EXIT_CODE,
+    };
 }
 
 /// The primitives generic over the scheduler, for code written once for every backend

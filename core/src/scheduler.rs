@@ -314,6 +314,7 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// simulation runs in the process). When this is false a primitive may run a
     /// fast path that skips its announcements, provided the path has no effect a simulator would
     /// have to see (for example a `notify` that finds no waiter).
+    #[doc(hidden)]
     #[inline(always)]
     fn observing() -> bool {
         true
@@ -324,11 +325,13 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// announcing their operation are compiled out; where it cannot (the real backend, the
     /// façade, whose atomics are plain std atomics), they may load first and test
     /// [`Scheduler::observed_word`] with the rest of their condition in one branch.
+    #[doc(hidden)]
     const SEES_ATOMICS: bool = true;
 
     /// [`Scheduler::observing`] as a word for branch-free fast paths: zero only if the
     /// scheduler is surely not watching the calling thread now (nonzero in doubt). Asked only
     /// where [`Scheduler::SEES_ATOMICS`] is false.
+    #[doc(hidden)]
     #[inline(always)]
     fn observed_word() -> usize {
         Self::observing() as usize
@@ -338,6 +341,7 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// [observing](Scheduler::observing) and the ident costs no more than a load; otherwise
     /// `usize::MAX`, which is never an ident, so a fast path can compare it with an owner as it
     /// is and take its slow path on a mismatch. For branch-free ownership checks.
+    #[doc(hidden)]
     #[inline(always)]
     fn unobserved_ident() -> usize {
         usize::MAX

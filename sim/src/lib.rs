@@ -82,6 +82,7 @@ pub struct Sim;
 /// number of the execution that made it (0: none), so that an object of another execution, or
 /// one made outside any simulation, is refused at its first operation (see
 /// [`weft_core::Atomic::check_use`]).
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct SimAtomic<A> {
     value: A,
@@ -90,6 +91,7 @@ pub struct SimAtomic<A> {
 
 /// The 32 bits of an [`execution_id`] that objects keep: its low bits, 0 only for "no
 /// execution" (execution numbers wrap around after 2³² executions, with no 0).
+#[doc(hidden)]
 #[inline]
 pub fn origin_of(execution: u64) -> u32 {
     let low = execution as u32;
@@ -99,6 +101,7 @@ pub fn origin_of(execution: u64) -> u32 {
 /// Panics for an object of `kind` made in execution `origin` (0: outside any simulation), used by
 /// the calling thread, which runs execution `here` (0: a thread outside simulations), unless
 /// they are the same.
+#[doc(hidden)]
 #[inline]
 pub fn check_origin(origin: u32, here: u64, kind: &'static str) {
     if origin != origin_of(here) {
@@ -1167,6 +1170,7 @@ pub fn in_simulation() -> bool {
 /// thread with [`keep_outside_ident`], or `usize::MAX` if it kept none, and always while the
 /// thread runs an exploration. One thread-local load: a value other than `usize::MAX` proves that
 /// the thread's operations are not being simulated.
+#[doc(hidden)]
 #[inline(always)]
 pub fn outside_ident() -> usize {
     !OUTSIDE_IDENT.with(|kept| kept.complement.get())
@@ -1175,6 +1179,7 @@ pub fn outside_ident() -> usize {
 /// 0 if an [`outside_ident`] is kept for the calling OS thread (it runs no exploration), 1
 /// otherwise: the same test as `outside_ident() == usize::MAX`, as a word that a branch-free fast
 /// path can combine with others. One thread-local load.
+#[doc(hidden)]
 #[inline(always)]
 pub fn outside_ident_unkept() -> usize {
     OUTSIDE_IDENT.with(|kept| kept.unkept.get())
@@ -1182,6 +1187,7 @@ pub fn outside_ident_unkept() -> usize {
 
 /// Keeps `ident` as the calling OS thread's [`outside_ident`], unless the thread runs an
 /// exploration now (then nothing is kept).
+#[doc(hidden)]
 pub fn keep_outside_ident(ident: usize) {
     if !QUIET.with(Cell::get) {
         OUTSIDE_IDENT.with(|kept| kept.replace(Some(ident)));
@@ -1192,12 +1198,14 @@ pub fn keep_outside_ident(ident: usize) {
 /// is dropped, so that another object taking the address later counts as another object (for
 /// schedulers that delegate to the simulator and whose objects the simulator knows by address,
 /// such as the façade's). Does nothing elsewhere.
+#[doc(hidden)]
 pub fn object_dropped(address: usize) {
     execution::object_dropped(address);
 }
 
 /// Whether any exploration runs in this process now: one load of a read-mostly word. When false,
 /// no thread is in a simulation, and [`in_simulation`] need not be asked.
+#[doc(hidden)]
 #[inline(always)]
 pub fn explorations_running() -> bool {
     execution::ACTIVE.load(Ordering::Relaxed) != 0
@@ -1208,6 +1216,7 @@ pub fn explorations_running() -> bool {
 ///
 /// # Panics
 /// Outside a simulation.
+#[doc(hidden)]
 pub fn with_execution_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
     current().with_execution_local(f)
 }
@@ -1217,6 +1226,7 @@ pub fn with_execution_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
 ///
 /// # Panics
 /// Outside a simulation.
+#[doc(hidden)]
 pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
     current().with_thread_local(f)
 }
@@ -1234,6 +1244,7 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
 ///
 /// # Panics
 /// Outside a simulation.
+#[doc(hidden)]
 pub fn with_thread_state_of<S: Scheduler, R>(f: impl FnOnce(&ThreadState<S>) -> R) -> R {
     current().with_thread_state_of(f)
 }
@@ -1255,6 +1266,7 @@ pub fn with_thread_state_of<S: Scheduler, R>(f: impl FnOnce(&ThreadState<S>) -> 
 ///     assert!(id > seen.swap(id, Relaxed)); // a new number every execution
 /// });
 /// ```
+#[doc(hidden)]
 pub fn execution_id() -> u64 {
     execution::execution_id()
 }
@@ -1263,6 +1275,7 @@ pub fn execution_id() -> u64 {
 ///
 /// # Panics
 /// Outside a simulation.
+#[doc(hidden)]
 pub fn current_thread_name() -> String {
     current().thread_name()
 }
