@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
-    ThreadState, UnparkResult,
+    Atomic, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions,
+    StaticLocals, ThreadState, UnparkResult,
 };
 use weft_real::Real;
 use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept, Sim};
@@ -29,7 +29,7 @@ use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_
 pub struct Auto;
 
 /// An atomic cell of the façade: a std atomic. The simulator sees the façade's objects through
-/// their operations (`Scheduler::operation`, one per primitive operation) rather than through
+/// their operations (`Observe::operation`, one per primitive operation) rather than through
 /// each atomic access, so fine-grained mode applies to `weft_core::X<Sim>` types only.
 ///
 /// Each cell keeps the number of the simulation's execution that made it (0: made outside any):
@@ -332,34 +332,6 @@ unsafe impl Scheduler for Auto {
         }
     }
 
-    /// False once the OS thread's ident is kept outside a simulation (one thread-local load);
-    /// true inside one, and in doubt.
-    #[inline(always)]
-    fn observing() -> bool {
-        outside_ident() == usize::MAX
-            && cold(|| {
-                unkept_ident();
-                in_simulation()
-            })
-    }
-
-    /// The façade's atomics are std atomics: the simulator sees its objects through their
-    /// operations only.
-    const SEES_ATOMICS: bool = false;
-
-    /// Nonzero unless the OS thread's ident is kept outside a simulation (the test of
-    /// [`Auto::observing`] without its out-of-line half).
-    #[inline(always)]
-    fn observed_word() -> usize {
-        outside_ident_unkept()
-    }
-
-    /// The kept outside ident: `usize::MAX` inside a simulation and in doubt.
-    #[inline(always)]
-    fn unobserved_ident() -> usize {
-        outside_ident()
-    }
-
     fn native_id() -> u64 {
         dispatch!(native_id())
     }
@@ -375,50 +347,6 @@ unsafe impl Scheduler for Auto {
     #[inline]
     fn spin(iteration: u32) -> bool {
         dispatch!(spin(iteration))
-    }
-
-    with_hooks!(forward_hooks);
-
-    /// The cell is checked ([`weft_core::Atomic::check_use`]) under the same one load as the hook.
-    #[inline(always)]
-    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
-        if explorations_running() {
-            cold(|| {
-                cell.check_use(kind);
-                sim_operation(cell as *const A as usize, kind, name)
-            })
-        }
-    }
-
-    /// As [`Auto::operation_on`].
-    #[inline(always)]
-    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
-        if explorations_running() {
-            cold(|| {
-                cell.check_use(kind);
-                sim_read_operation(cell as *const A as usize, kind, name)
-            })
-        }
-    }
-
-    /// As [`Auto::operation_on`].
-    #[inline(always)]
-    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
-        cell: &A,
-        kind: &'static str,
-        name: &'static str,
-        ready: &dyn Fn() -> bool,
-    ) {
-        if explorations_running() {
-            cold(|| {
-                cell.check_use(kind);
-                sim_blocking_operation(cell as *const A as usize, kind, name, ready)
-            })
-        }
-    }
-
-    fn unhandled_panic(thread: &str, message: &str) -> bool {
-        dispatch!(unhandled_panic(thread, message))
     }
 
     #[inline]
@@ -519,5 +447,79 @@ unsafe impl Scheduler for Auto {
         } else {
             weft_real::with_thread_state_in(&STATE, f)
         }
+    }
+}
+
+impl Observe for Auto {
+    with_hooks!(forward_hooks);
+
+    /// False once the OS thread's ident is kept outside a simulation (one thread-local load);
+    /// true inside one, and in doubt.
+    #[inline(always)]
+    fn observing() -> bool {
+        outside_ident() == usize::MAX
+            && cold(|| {
+                unkept_ident();
+                in_simulation()
+            })
+    }
+
+    /// The façade's atomics are std atomics: the simulator sees its objects through their
+    /// operations only.
+    const SEES_ATOMICS: bool = false;
+
+    /// Nonzero unless the OS thread's ident is kept outside a simulation (the test of
+    /// [`Auto::observing`] without its out-of-line half).
+    #[inline(always)]
+    fn observed_word() -> usize {
+        outside_ident_unkept()
+    }
+
+    /// The kept outside ident: `usize::MAX` inside a simulation and in doubt.
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        outside_ident()
+    }
+
+    /// The cell is checked ([`weft_core::Atomic::check_use`]) under the same one load as the hook.
+    #[inline(always)]
+    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_read_operation(cell as *const A as usize, kind, name)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_blocking_operation(cell as *const A as usize, kind, name, ready)
+            })
+        }
+    }
+
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
+        dispatch!(unhandled_panic(thread, message))
     }
 }

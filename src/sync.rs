@@ -28,7 +28,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use weft_core::Scheduler;
+use weft_core::Observe;
 use weft_sim::Sim;
 
 /// Whether the calling thread runs a simulation (one load of a read-mostly word while none runs

@@ -163,7 +163,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     /// Whether the caller may wait and notify, asked by the condition's own operations: an
-    /// inner operation of theirs (see [`Scheduler::nested_operations`]).
+    /// inner operation of theirs (see [`crate::Observe::nested_operations`]).
     fn lock_is_owned(&self) -> bool {
         S::nested_operations(true);
         let owned = self.lock.is_owned();

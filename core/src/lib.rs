@@ -16,6 +16,7 @@ mod error;
 mod event;
 mod local;
 mod lock;
+mod observe;
 mod raw;
 mod scheduler;
 mod semaphore;
@@ -32,6 +33,7 @@ pub use error::{Error, ExceptionKind};
 pub use event::Event;
 pub use local::{Local, LocalKey};
 pub use lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
+pub use observe::Observe;
 pub use raw::RawLock;
 pub use scheduler::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
@@ -47,7 +49,7 @@ pub use timeout::{deadline, TIMEOUT_MAX};
 pub use timer::Timer;
 
 /// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through
-/// [`Scheduler::outcome`], and returns `ok`.
+/// [`crate::Observe::outcome`], and returns `ok`.
 #[inline(always)]
 pub(crate) fn report<S: Scheduler>(object: usize, ok: bool, yes: &'static str, no: &'static str) -> bool {
     S::outcome(object, if ok { yes } else { no });

@@ -261,7 +261,7 @@ impl<S: Scheduler> RLock<S> {
 
     /// Whether the lock is free or owned by `me` (0: free only), the readiness test of a
     /// blocking acquire. It reads the whole state (the level too, though it decides nothing):
-    /// what a simulator learns a release wrote, and lets through (see `Scheduler::releases`).
+    /// what a simulator learns a release wrote, and lets through (see `Observe::releases`).
     /// A lock still locked after its owner was cleared (a release under way) is not free.
     fn free_or_owned_by(&self, me: usize) -> bool {
         let locked = self.raw.is_locked();
@@ -521,7 +521,7 @@ pub trait ConditionLock<S: Scheduler> {
     #[doc(hidden)]
     fn raw_lock(&self) -> &RawLock<S>;
     /// [`ConditionLock::is_owned`] for fast paths, asked only where the scheduler does not see
-    /// atomics ([`Scheduler::SEES_ATOMICS`] is false): zero only if the caller may notify and the
+    /// atomics ([`crate::Observe::SEES_ATOMICS`] is false): zero only if the caller may notify and the
     /// scheduler is surely not [observing](Scheduler::observing) it; nonzero when in doubt (the
     /// caller then takes its slow path, which announces and asks `is_owned`). Branch-free,
     /// announces nothing.

@@ -241,7 +241,7 @@ impl<S: Scheduler, T> Mutex<S, T> {
     }
 
     /// Locks the mutex; the caller declared what the critical section touches
-    /// ([`Scheduler::touch`], [`Scheduler::observe`]).
+    /// ([`crate::Observe::touch`], [`crate::Observe::observe`]).
     pub(crate) fn lock_declared(&self) -> MutexGuard<'_, S, T> {
         S::internal_section(true);
         self.raw.lock();

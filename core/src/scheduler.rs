@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::observe::Observe;
 use crate::state::{LocalView, RunState, StaticLocals, ThreadState};
 use crate::thread_name::ThreadName;
 
@@ -89,7 +90,7 @@ pub unsafe trait Atomic<T: Copy>: Send + Sync + Sized {
     fn fetch_and(&self, value: T, order: Ordering) -> T;
 
     /// Called on the cell that names an object of kind `kind` (its key) as an operation on the
-    /// object starts (by [`Scheduler::operation_on`] and its kin). A scheduler whose objects
+    /// object starts (by [`crate::Observe::operation_on`] and its kin). A scheduler whose objects
     /// belong to one run (a simulator's execution) checks here that the calling thread may use
     /// the object, and panics otherwise, saying where the object was made and what to do. The
     /// default does nothing (std atomics, real threads).
@@ -283,11 +284,11 @@ pub struct SpawnError(pub String);
 ///   the unpark functions' `filter`, `validate` and `callback`) do not park, unpark or requeue
 ///   (any of the five queue functions: on real threads that deadlocks on the queue's lock),
 ///   and do not panic (that would leave the queue locked). Other services of the scheduler
-///   (atomics, [`Scheduler::touch`], [`Scheduler::operation`]) are allowed: a simulator makes
+///   (atomics, [`crate::Observe::touch`], [`crate::Observe::operation`]) are allowed: a simulator makes
 ///   no scheduling point there.
 /// - `before_sleep` runs outside the queue lock: it may unpark, but must not park or panic.
 /// - Keys are addresses the caller owns, so that unrelated objects never share a queue.
-pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
+pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// An atomic byte.
     type AtomicU8: Atomic<u8>;
     /// An atomic machine word.
@@ -308,45 +309,6 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// backend (Python's `get_ident()`).
     fn current_ident() -> usize;
 
-    /// Whether the scheduler watches the calling thread's primitive operations now (a simulator:
-    /// [`Scheduler::operation`] is a scheduling point, atomics may be events). The real backend
-    /// never does; the façade only inside a simulation (it may answer true in doubt: while any
-    /// simulation runs in the process). When this is false a primitive may run a
-    /// fast path that skips its announcements, provided the path has no effect a simulator would
-    /// have to see (for example a `notify` that finds no waiter).
-    #[doc(hidden)]
-    #[inline(always)]
-    fn observing() -> bool {
-        true
-    }
-
-    /// Whether the scheduler may see the primitives' own atomic accesses (a simulator records
-    /// them, and may make each one a scheduling point). Where it may, fast paths that load before
-    /// announcing their operation are compiled out; where it cannot (the real backend, the
-    /// façade, whose atomics are plain std atomics), they may load first and test
-    /// [`Scheduler::observed_word`] with the rest of their condition in one branch.
-    #[doc(hidden)]
-    const SEES_ATOMICS: bool = true;
-
-    /// [`Scheduler::observing`] as a word for branch-free fast paths: zero only if the
-    /// scheduler is surely not watching the calling thread now (nonzero in doubt). Asked only
-    /// where [`Scheduler::SEES_ATOMICS`] is false.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn observed_word() -> usize {
-        Self::observing() as usize
-    }
-
-    /// The calling thread's ident ([`Scheduler::current_ident`]) if the scheduler is not
-    /// [observing](Scheduler::observing) and the ident costs no more than a load; otherwise
-    /// `usize::MAX`, which is never an ident, so a fast path can compare it with an owner as it
-    /// is and take its slow path on a mismatch. For branch-free ownership checks.
-    #[doc(hidden)]
-    #[inline(always)]
-    fn unobserved_ident() -> usize {
-        usize::MAX
-    }
-
     /// The identifier the OS (or the simulator, deterministically) gives the calling thread.
     fn native_id() -> u64;
 
@@ -360,159 +322,6 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
     /// One step of a bounded spin before parking. Returns false once spinning should stop.
     /// `iteration` counts from 0. A simulator returns false at once: spinning only adds steps.
     fn spin(iteration: u32) -> bool;
-
-    /// A primitive operation is about to run: `name` (e.g. `"acquire"`) of the `kind` of object
-    /// (e.g. `"Lock"`) at `object`. Under a simulator this is a scheduling point and a trace
-    /// event (by default one operation is one step); the real backend does nothing.
-    #[inline(always)]
-    fn operation(object: usize, kind: &'static str, name: &'static str) {
-        let _ = (object, kind, name);
-    }
-
-    /// An operation that only reads its object is about to run (a user atomic's `load`): like
-    /// [`Scheduler::operation`], but a simulator counts the step as reading the object rather
-    /// than writing it, so that two such steps commute (partial-order reduction explores one
-    /// order of them).
-    #[inline(always)]
-    fn read_operation(object: usize, kind: &'static str, name: &'static str) {
-        Self::operation(object, kind, name);
-    }
-
-    /// A blocking operation is about to run, like [`Scheduler::operation`]: `name` of the `kind`
-    /// of object at `object`, which is also the key its waiters park on. The calling thread can
-    /// make no progress in it until `ready()` holds (the lock is free, the flag is set, the
-    /// thread has ended); until then it would only park.
-    ///
-    /// A simulator may keep the thread off the run queue while `ready()` is false, instead of
-    /// letting it try, park and be woken: the same outcomes in fewer, and fewer distinct, steps.
-    /// `ready` may be called while the calling thread is suspended, from another simulated
-    /// thread: it must only load atomics of the object and compare them with values it
-    /// captured. The real backend does nothing.
-    #[inline(always)]
-    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
-        let _ = ready;
-        Self::operation(object, kind, name);
-    }
-
-    /// [`Scheduler::operation`] on the object whose key is `cell` (at the cell's address): the
-    /// public operations of the primitives start with it, so that the cell is checked first
-    /// ([`Atomic::check_use`]: is the object the calling thread's to use?). A scheduler that
-    /// checks only under some condition (the façade's: while an exploration runs) overrides it
-    /// to test that condition once for both.
-    #[inline(always)]
-    fn operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
-        cell.check_use(kind);
-        Self::operation(cell as *const A as usize, kind, name);
-    }
-
-    /// [`Scheduler::read_operation`] on the object whose key is `cell` (see
-    /// [`Scheduler::operation_on`]).
-    #[inline(always)]
-    fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {
-        cell.check_use(kind);
-        Self::read_operation(cell as *const A as usize, kind, name);
-    }
-
-    /// [`Scheduler::blocking_operation`] on the object whose key is `cell` (see
-    /// [`Scheduler::operation_on`]).
-    #[inline(always)]
-    fn blocking_operation_on<T: Copy, A: Atomic<T>>(
-        cell: &A,
-        kind: &'static str,
-        name: &'static str,
-        ready: &dyn Fn() -> bool,
-    ) {
-        cell.check_use(kind);
-        Self::blocking_operation(cell as *const A as usize, kind, name, ready);
-    }
-
-    /// The calling thread is about to wait on `key` until `ready()` holds, inside an operation
-    /// already announced (the hand-shake of `Thread::start`). Like
-    /// [`Scheduler::blocking_operation`] without a new trace event: a simulator may keep the
-    /// thread off the run queue until `ready()` holds. The real backend does nothing.
-    #[inline(always)]
-    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
-        let _ = (key, ready);
-    }
-
-    /// The operation the calling thread last started on `object` ended with `result` (for
-    /// example `"timed out"`): a simulator adds it to the trace; the real backend does nothing.
-    #[inline(always)]
-    fn outcome(object: usize, result: &'static str) {
-        let _ = (object, result);
-    }
-
-    /// The calling thread is about to touch shared state at `address` that no primitive
-    /// operation announces (the thread registry, the hooks): a simulator adds it to the step's
-    /// footprint (for partial-order reduction); the real backend does nothing.
-    #[inline(always)]
-    fn touch(address: usize) {
-        let _ = address;
-    }
-
-    /// The calling thread has just taken `object`, a lock (any way: a blocking acquire, a try, a
-    /// timed acquire, a `Condition`'s re-acquire). A simulator keeps track of what each thread
-    /// holds (for deadlock reports and partial-order reduction) until [`Scheduler::releases`].
-    /// The real backend does nothing.
-    #[inline(always)]
-    fn acquires(object: usize) {
-        let _ = object;
-    }
-
-    /// The calling thread has just released `object` for the blocking operations waiting on it
-    /// (a lock's last release, a thread's end): their readiness tests may hold now. A simulator
-    /// learns that this step and those operations were never both able to proceed, so their
-    /// order needs no exploring. The real backend does nothing.
-    #[inline(always)]
-    fn releases(object: usize) {
-        let _ = object;
-    }
-
-    /// Like [`Scheduler::touch`] for shared state the calling thread only reads: reads of the
-    /// same address by different threads commute, so a simulator need not order them.
-    #[inline(always)]
-    fn observe(address: usize) {
-        let _ = address;
-    }
-
-    /// The calling thread enters (`true`) or leaves (`false`) a critical section of one of the
-    /// primitives' internal mutexes, whose footprint it declared with [`Scheduler::touch`] or
-    /// [`Scheduler::observe`]. A simulator runs the section as one indivisible action: no
-    /// scheduling point inside, and the mutex's own atomics are not part of the footprint. Such
-    /// a section must not call [`Scheduler::operation`] or park. The real backend does nothing.
-    #[inline(always)]
-    fn internal_section(enter: bool) {
-        let _ = enter;
-    }
-
-    /// A panic escaped a thread's target and no custom excepthook is installed: the default
-    /// hook is about to print it (Python's behaviour). Returns whether it should print it. The
-    /// real backend does nothing more (it prints); a simulator fails the execution, since the
-    /// model did not opt into Python's behaviour, and shows the panic once, in its report,
-    /// rather than on each of the executions that replay it.
-    #[inline(always)]
-    fn unhandled_panic(thread: &str, message: &str) -> bool {
-        let _ = (thread, message);
-        true
-    }
-
-    /// The calling thread enters (`true`) or leaves (`false`) the part of a primitive's
-    /// operation that runs other primitives' operations (a `Condition.wait` releasing and
-    /// re-acquiring its lock): a simulator shows those inner operations only in fine-grained
-    /// traces, and records the outer operation's event when the outermost part is left. Calls
-    /// pair up on every path. The real backend does nothing.
-    #[inline(always)]
-    fn nested_operations(enter: bool) {
-        let _ = enter;
-    }
-
-    /// Gives the object at `object` (the address a primitive announces its operations with)
-    /// the name `label` in a simulator's traces and deadlock reports, for the rest of the
-    /// execution or until the object is dropped. The real backend does nothing.
-    #[inline(always)]
-    fn label_object(object: usize, label: &str) {
-        let _ = (object, label);
-    }
 
     // ---- parking ----
 
@@ -613,7 +422,7 @@ pub unsafe trait Scheduler: Sized + Send + Sync + 'static {
 
     /// Runs `f` with the [`LocalView`] the calling thread's state (that of
     /// [`Scheduler::with_thread_state`]) publishes its `Local` cache to, or with `None`: when
-    /// the backend keeps no view, and whenever it is [observing](Scheduler::observing) (a
+    /// the backend keeps no view, and whenever it is [observing](crate::Observe::observing) (a
     /// `Local` access found in the view is not announced). The default is `None`.
     #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {

@@ -35,7 +35,7 @@ impl<S: Scheduler> Counter<S> {
     }
 
     /// Announces operation `name` on the semaphore (a `kind`), keyed by its cell
-    /// ([`Scheduler::operation_on`], which also checks the cell may be used here).
+    /// ([`crate::Observe::operation_on`], which also checks the cell may be used here).
     #[inline(always)]
     fn operation(&self, kind: &'static str, name: &'static str) {
         S::operation_on(&self.state, kind, name);

@@ -300,7 +300,7 @@ impl<S: Scheduler> ThreadState<S> {
 
     /// Records that the thread waits on `key` (0: no longer) without parking: for a backend
     /// that keeps a thread off its run queue until its blocking operation can proceed
-    /// ([`Scheduler::blocking_operation`]), so that [`ThreadStatus::blocked_on`] still tells.
+    /// ([`crate::Observe::blocking_operation`]), so that [`ThreadStatus::blocked_on`] still tells.
     pub fn set_blocked_on(&self, key: usize) {
         self.status.blocked_on.store(key, Relaxed);
     }

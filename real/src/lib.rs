@@ -22,7 +22,7 @@ use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, LocalView, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
+    FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
     UnparkResult,
 };
 
@@ -146,23 +146,6 @@ unsafe impl Scheduler for Real {
         assign_ident()
     }
 
-    #[inline(always)]
-    fn observing() -> bool {
-        false
-    }
-
-    const SEES_ATOMICS: bool = false;
-
-    #[inline(always)]
-    fn observed_word() -> usize {
-        0
-    }
-
-    #[inline(always)]
-    fn unobserved_ident() -> usize {
-        !NOT_IDENT.with(Cell::get)
-    }
-
     fn native_id() -> u64 {
         os_thread_id()
     }
@@ -283,5 +266,24 @@ unsafe impl Scheduler for Real {
     #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
         VIEW.with(|view| f(Some(view)))
+    }
+}
+
+impl Observe for Real {
+    #[inline(always)]
+    fn observing() -> bool {
+        false
+    }
+
+    const SEES_ATOMICS: bool = false;
+
+    #[inline(always)]
+    fn observed_word() -> usize {
+        0
+    }
+
+    #[inline(always)]
+    fn unobserved_ident() -> usize {
+        !NOT_IDENT.with(Cell::get)
     }
 }

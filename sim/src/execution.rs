@@ -122,7 +122,7 @@ struct SimThread {
     fresh: bool,
     /// The operation it runs now, for the trace (kept only while tracing).
     open: Option<OpenOp>,
-    /// How deep it is in primitives' inner operations (`Scheduler::nested_operations`).
+    /// How deep it is in primitives' inner operations (`Observe::nested_operations`).
     nested: u32,
     /// Where its last panic happened (`file:line:column`), from the panic hook.
     panic_location: Option<String>,
@@ -167,7 +167,7 @@ struct Awaiting {
     /// The readiness test, on the waiting thread's suspended stack.
     ready: *const (dyn Fn() -> bool + 'static),
     /// A blocking operation (an acquire, a join), whose test can turn true only when something
-    /// releases `key`; not so a hand-shake's (`Scheduler::wait_ready`).
+    /// releases `key`; not so a hand-shake's (`Observe::wait_ready`).
     until_release: bool,
 }
 
@@ -703,8 +703,8 @@ impl Execution {
         }
     }
 
-    /// Adds `address` to the current step's footprint (`Scheduler::touch` and
-    /// `Scheduler::observe`).
+    /// Adds `address` to the current step's footprint (`Observe::touch` and
+    /// `Observe::observe`).
     #[inline(always)]
     pub(crate) fn touch_now(&self, address: usize, write: bool) {
         if self.config.track_footprints {
@@ -742,7 +742,7 @@ impl Execution {
         }
     }
 
-    /// Enters or leaves an internal critical section: see `Scheduler::internal_section`.
+    /// Enters or leaves an internal critical section: see `Observe::internal_section`.
     pub(crate) fn internal_section(&self, enter: bool) {
         if enter {
             self.quiet.set(self.quiet.get() + 1);
@@ -884,7 +884,7 @@ impl Execution {
     }
 
     /// The running thread enters (`true`) or leaves an inner operation of a primitive (see
-    /// `Scheduler::nested_operations`); leaving the outermost, its open operation has taken
+    /// `Observe::nested_operations`); leaving the outermost, its open operation has taken
     /// effect.
     pub(crate) fn nested_operations(&self, enter: bool) {
         if !self.config.record_trace || self.tearing_down.get() {
@@ -904,7 +904,7 @@ impl Execution {
     }
 
     /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
-    /// (`write` false: `Scheduler::read_operation`).
+    /// (`write` false: `Observe::read_operation`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.tearing_down.get() {
             if !self.in_critical.get() {
@@ -939,7 +939,7 @@ impl Execution {
         self.took_effect(object, kind, name);
     }
 
-    /// The running thread took lock `object` (see `Scheduler::acquires`): it holds it until
+    /// The running thread took lock `object` (see `Observe::acquires`): it holds it until
     /// some thread releases it (for deadlock reports and the strategy).
     #[inline(always)]
     pub(crate) fn acquires(&self, object: usize) {
@@ -960,7 +960,7 @@ impl Execution {
     }
 
     /// The running step released `object` for the blocking operations waiting on it (see
-    /// `Scheduler::releases`). A lock is no longer held by whoever held it (any thread may
+    /// `Observe::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
     #[inline(always)]
     pub(crate) fn releases(&self, object: usize) {
@@ -999,7 +999,7 @@ impl Execution {
     }
 
     /// A blocking operation starts: a scheduling point at which the thread is not runnable
-    /// until `ready()` holds (see `Scheduler::blocking_operation`). In fine-grained mode the
+    /// until `ready()` holds (see `Observe::blocking_operation`). In fine-grained mode the
     /// primitive's own waiting (its failed attempts, parking and wake-ups) is explored instead.
     pub(crate) fn blocking_operation(
         &self,
@@ -1787,7 +1787,7 @@ impl Execution {
     }
 
     /// Names the object at `object` `label` in traces and deadlock reports (see
-    /// `Scheduler::label_object`).
+    /// `Observe::label_object`).
     pub(crate) fn label_object(&self, object: usize, label: &str) {
         if !self.config.record_trace || self.tearing_down.get() {
             return;

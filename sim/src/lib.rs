@@ -61,8 +61,8 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadState,
-    UnparkResult,
+    Atomic, FilterOp, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
+    ThreadState, UnparkResult,
 };
 
 pub use report::{BlockedThread, Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
@@ -270,71 +270,6 @@ unsafe impl Scheduler for Sim {
     }
 
     #[inline]
-    fn operation(object: usize, kind: &'static str, name: &'static str) {
-        current().operation(object, kind, name, true)
-    }
-
-    #[inline]
-    fn read_operation(object: usize, kind: &'static str, name: &'static str) {
-        current().operation(object, kind, name, false)
-    }
-
-    #[inline]
-    fn unhandled_panic(thread: &str, message: &str) -> bool {
-        current().unhandled_panic(thread, message)
-    }
-
-    #[inline]
-    fn nested_operations(enter: bool) {
-        current().nested_operations(enter);
-    }
-
-    #[inline]
-    fn label_object(object: usize, label: &str) {
-        current().label_object(object, label);
-    }
-
-    #[inline]
-    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
-        current().blocking_operation(object, kind, name, ready)
-    }
-
-    #[inline]
-    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
-        current().wait_until_ready(key, ready, false)
-    }
-
-    #[inline]
-    fn touch(address: usize) {
-        current().touch_now(address, true);
-    }
-
-    #[inline]
-    fn acquires(object: usize) {
-        current().acquires(object);
-    }
-
-    #[inline]
-    fn releases(object: usize) {
-        current().releases(object);
-    }
-
-    #[inline]
-    fn observe(address: usize) {
-        current().touch_now(address, false);
-    }
-
-    #[inline]
-    fn internal_section(enter: bool) {
-        current().internal_section(enter);
-    }
-
-    #[inline]
-    fn outcome(object: usize, result: &'static str) {
-        current().outcome(object, result);
-    }
-
-    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -399,6 +334,73 @@ unsafe impl Scheduler for Sim {
     /// dropped when the thread ends, while it can still use them.
     fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
         current().with_thread_local(f)
+    }
+}
+
+impl Observe for Sim {
+    #[inline]
+    fn operation(object: usize, kind: &'static str, name: &'static str) {
+        current().operation(object, kind, name, true)
+    }
+
+    #[inline]
+    fn read_operation(object: usize, kind: &'static str, name: &'static str) {
+        current().operation(object, kind, name, false)
+    }
+
+    #[inline]
+    fn unhandled_panic(thread: &str, message: &str) -> bool {
+        current().unhandled_panic(thread, message)
+    }
+
+    #[inline]
+    fn nested_operations(enter: bool) {
+        current().nested_operations(enter);
+    }
+
+    #[inline]
+    fn label_object(object: usize, label: &str) {
+        current().label_object(object, label);
+    }
+
+    #[inline]
+    fn blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        current().blocking_operation(object, kind, name, ready)
+    }
+
+    #[inline]
+    fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
+        current().wait_until_ready(key, ready, false)
+    }
+
+    #[inline]
+    fn touch(address: usize) {
+        current().touch_now(address, true);
+    }
+
+    #[inline]
+    fn acquires(object: usize) {
+        current().acquires(object);
+    }
+
+    #[inline]
+    fn releases(object: usize) {
+        current().releases(object);
+    }
+
+    #[inline]
+    fn observe(address: usize) {
+        current().touch_now(address, false);
+    }
+
+    #[inline]
+    fn internal_section(enter: bool) {
+        current().internal_section(enter);
+    }
+
+    #[inline]
+    fn outcome(object: usize, result: &'static str) {
+        current().outcome(object, result);
     }
 }
 

@@ -267,7 +267,7 @@ pub(crate) struct StepInfo {
     /// ordered after the release that let it go. A mere wait (`Thread.start`'s hand-shake) is
     /// not: a later release of the object did not decide it.
     pub synchronizes: bool,
-    /// The objects the step released for blocking operations (see `Scheduler::releases`); a
+    /// The objects the step released for blocking operations (see `Observe::releases`); a
     /// step that releases more is not told about the rest (which is safe: it only makes the
     /// search explore more).
     pub releases: [Option<u32>; 3],

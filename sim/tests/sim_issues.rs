@@ -42,7 +42,7 @@ fn forgotten_waiter<S: Scheduler, L: weft_core::ConditionLock<S> + Send + Sync +
 /// Regression: the simulator used to derive what a thread holds from operation names and
 /// skipped the release `Condition::wait_until` makes in `before_sleep` (under `critical`), so
 /// the deadlock report listed the lock (an RLock twice after a second wait). What a thread holds
-/// now comes from `Scheduler::acquires`/`releases`, called by the locks themselves.
+/// now comes from `Observe::acquires`/`releases`, called by the locks themselves.
 #[test]
 fn condition_waiter_holds_nothing() {
     for waits in [1, 2] {
