@@ -1,7 +1,7 @@
 //! [`Auto`]: the façade's scheduler, which picks the backend an object runs on when the object is
 //! created.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use weft_core::{
@@ -74,18 +74,6 @@ impl AutoCell for AtomicU8 {
 }
 
 impl AutoCell for AtomicUsize {
-    type Origin = u32;
-    #[inline(always)]
-    fn origin_now() -> u32 {
-        <AtomicU8 as AutoCell>::origin_now()
-    }
-    #[inline(always)]
-    fn origin(origin: u32) -> Option<u32> {
-        Some(origin)
-    }
-}
-
-impl AutoCell for AtomicU64 {
     type Origin = u32;
     #[inline(always)]
     fn origin_now() -> u32 {
@@ -281,7 +269,6 @@ impl<A: AutoCell> Drop for AutoAtomic<A> {
 
 auto_atomic!(AtomicU8, u8);
 auto_atomic!(AtomicUsize, usize);
-auto_atomic!(AtomicU64, u64);
 
 thread_local! {
     static VIEW: LocalView = const { LocalView::new() };
@@ -310,12 +297,11 @@ macro_rules! dispatch {
 // SAFETY: each call goes to `Sim` inside a simulation and to `Real` elsewhere (see `dispatch!`),
 // both of which meet the contract; a thread is in one world for its whole life (a simulated
 // thread never leaves its simulation, an OS thread outside one is never simulated while it runs
-// a thread of `Auto`), so its state, its locals and `owns_os_thread` come from one of them
+// a thread of `Auto`), so its state, its locals and its static locals come from one of them
 // throughout. The atomics are std's, which meet `Atomic`'s contract in both worlds.
 unsafe impl Scheduler for Auto {
     type AtomicU8 = AutoAtomic<AtomicU8>;
     type AtomicUsize = AutoAtomic<AtomicUsize>;
-    type AtomicU64 = AutoAtomic<AtomicU64>;
 
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         dispatch!(spawn(options, main))
@@ -345,11 +331,6 @@ unsafe impl Scheduler for Auto {
     }
 
     #[inline]
-    fn spin(iteration: u32) -> bool {
-        dispatch!(spin(iteration))
-    }
-
-    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -366,12 +347,6 @@ unsafe impl Scheduler for Auto {
     unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         // SAFETY: the caller upholds the contract of `Scheduler::unpark_one`.
         unsafe { dispatch!(unpark_one(key, callback)) }
-    }
-
-    #[inline]
-    unsafe fn unpark_all(key: usize, token: usize) -> usize {
-        // SAFETY: the caller upholds the contract of `Scheduler::unpark_all`.
-        unsafe { dispatch!(unpark_all(key, token)) }
     }
 
     #[inline]
@@ -413,19 +388,15 @@ unsafe impl Scheduler for Auto {
         }
     }
 
-    /// True outside simulations (one load of a read-mostly word while no exploration runs).
-    #[inline(always)]
-    fn owns_os_thread() -> bool {
-        !simulating()
-    }
-
     /// Inside a simulation, the simulated thread's own (`Sim`'s), so that code naming `Sim` and
-    /// code naming the façade reach one value of a key.
-    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
+    /// code naming the façade reach one value of a key; `None` outside simulations (one load of
+    /// a read-mostly word while no exploration runs): the OS thread's `thread_local!`s.
+    #[inline(always)]
+    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
         if simulating() {
-            Sim::with_static_locals(f)
+            cold(|| Sim::with_static_locals(f))
         } else {
-            Self::with_thread_state(|state| f(state.static_locals()))
+            f(None)
         }
     }
 

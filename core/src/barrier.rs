@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::raw::{park, RawLock};
+use crate::raw::{park, spin, unpark_all, RawLock};
 use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
@@ -209,7 +209,7 @@ impl<S: Scheduler> Barrier<S> {
                     // it comes; if it comes within a short spin, the wake-up finds us awake
                     // and costs no sleep.
                     let mut spins = 0;
-                    while S::spin(spins) && self.state.load(Relaxed) == round {
+                    while spin::<S>(spins) && self.state.load(Relaxed) == round {
                         spins += 1;
                     }
                 },
@@ -228,7 +228,7 @@ impl<S: Scheduler> Barrier<S> {
                     if self.state.load(Relaxed) == round | BROKEN {
                         self.count.store(0, Relaxed);
                         // SAFETY: the key is this barrier's own address; no callback.
-                        unsafe { S::unpark_all(self.key(), BROKE) };
+                        unsafe { unpark_all::<S>(self.key(), BROKE) };
                     }
                     self.lock.unlock();
                 }

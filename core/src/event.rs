@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use crate::raw::park;
+use crate::raw::{park, spin};
 use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
@@ -124,7 +124,7 @@ impl<S: Scheduler> Event<S> {
             if state & PARKED == 0 {
                 // A short bounded spin first (as the locks do; none under a simulator): a `set`
                 // that comes within it costs neither side a sleep nor a wake-up.
-                if S::spin(spins) {
+                if spin::<S>(spins) {
                     spins += 1;
                     continue;
                 }

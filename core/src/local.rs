@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 
 use crate::raw::Mutex;
 use crate::scheduler::Scheduler;
-use crate::state::LocalSlots;
+use crate::state::{LocalSlots, StaticLocals};
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 
@@ -205,7 +205,7 @@ impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
 ///
 /// A thread's value is made by the initialiser on the thread's first access (`set` makes it from
 /// its argument instead, as std's does). On a thread that has its OS thread to itself (every real
-/// thread: [`Scheduler::owns_os_thread`]) it is a Rust `thread_local!` value: access costs what
+/// thread: [`Scheduler::with_static_locals`] gives no store) it is a Rust `thread_local!` value: access costs what
 /// std's does, and the value is dropped when the OS thread exits (possibly just after a `join()`
 /// of it returns). A simulated thread keeps its values apart ([`Scheduler::with_static_locals`]):
 /// every simulated thread, in every execution, starts from fresh values, the same whether the
@@ -257,11 +257,10 @@ impl<T: 'static> LocalKey<T> {
     /// destroys its thread-locals, after this value was dropped. If the initialiser panics.
     #[inline]
     pub fn with<S: Scheduler, R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
-        if S::owns_os_thread() {
-            self.os.with(f)
-        } else {
-            with_apart::<S, T, R>(key_of(self.id), self.init, f)
-        }
+        S::with_static_locals(|store| match store {
+            None => self.os.with(f),
+            Some(store) => with_apart(store, key_of(self.id), self.init, f),
+        })
     }
 
     /// `set` for a cell type: puts `value` in the calling thread's cell if it has one, else makes
@@ -273,17 +272,16 @@ impl<T: 'static> LocalKey<T> {
         put: fn(&T, V),
         os_set: fn(&'static std::thread::LocalKey<T>, V),
     ) {
-        if S::owns_os_thread() {
-            os_set(&self.os, value);
-            return;
-        }
         let key = key_of(self.id);
-        S::with_static_locals(|values| match values.get::<T>(key) {
-            // SAFETY: as in `with_apart`.
-            Some(cell) => put(unsafe { &*cell }, value),
-            None => {
-                values.insert(key, Box::new(make(value)));
-            }
+        S::with_static_locals(|store| match store {
+            None => os_set(&self.os, value),
+            Some(values) => match values.get::<T>(key) {
+                // SAFETY: as in `with_apart`.
+                Some(cell) => put(unsafe { &*cell }, value),
+                None => {
+                    values.insert(key, Box::new(make(value)));
+                }
+            },
         });
     }
 }
@@ -296,8 +294,8 @@ fn key_of(id: &'static AtomicU8) -> usize {
 /// [`LocalKey::with`] for a thread that does not own its OS thread.
 #[cold]
 #[inline(never)]
-fn with_apart<S: Scheduler, T: 'static, R>(key: usize, init: fn() -> T, f: impl FnOnce(&T) -> R) -> R {
-    S::with_static_locals(|values| {
+fn with_apart<T: 'static, R>(values: &StaticLocals, key: usize, init: fn() -> T, f: impl FnOnce(&T) -> R) -> R {
+    {
         // The initialiser runs outside any borrow of the values: it is user code, and may use
         // other static locals (or this one).
         let value = match values.get::<T>(key) {
@@ -313,7 +311,7 @@ fn with_apart<S: Scheduler, T: 'static, R>(key: usize, init: fn() -> T, f: impl 
         // value present, and then no initialiser of the key runs; `set` changes a present
         // value in place).
         f(unsafe { &*value })
-    })
+    }
 }
 
 impl<T: 'static> LocalKey<Cell<T>> {

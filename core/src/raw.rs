@@ -6,7 +6,37 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Instant;
 
-use crate::scheduler::{Atomic, ParkResult, Scheduler};
+use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
+
+/// One step of a bounded spin before parking, as parking_lot's `SpinWait`: a few busy waits
+/// that double, then yields. Returns false once spinning should stop (`iteration` counts from
+/// 0), and at once while the scheduler is [observing](crate::Observe::observing): under a
+/// simulator spinning only adds steps.
+#[inline]
+pub(crate) fn spin<S: Scheduler>(iteration: u32) -> bool {
+    if S::observing() || iteration >= 10 {
+        return false;
+    }
+    if iteration < 3 {
+        for _ in 0..(1u32 << iteration) {
+            std::hint::spin_loop();
+        }
+    } else {
+        S::yield_now();
+    }
+    true
+}
+
+/// Unparks every thread parked on `key`, handing each `token` (`S::unpark_filter` selecting
+/// all). Returns how many.
+///
+/// # Safety
+/// The contract of [`Scheduler::unpark_filter`].
+#[inline]
+pub(crate) unsafe fn unpark_all<S: Scheduler>(key: usize, token: usize) -> usize {
+    // SAFETY: the caller's contract; the filter and callback neither park nor panic.
+    unsafe { S::unpark_filter(key, |_| FilterOp::Unpark, |_| token) }.unparked_threads
+}
 
 /// Parks the calling thread through `S::park`, recording in its [`crate::ThreadState`] the key it
 /// is parked on while it sleeps (what tests and deadlock reports read as "blocked on").
@@ -98,7 +128,7 @@ impl<S: Scheduler> RawLock<S> {
                 continue;
             }
             if state & PARKED == 0 {
-                if S::spin(spins) {
+                if spin::<S>(spins) {
                     spins += 1;
                     state = self.state.load(Relaxed);
                     continue;

@@ -5,7 +5,7 @@
 //! each service straight through to std and `parking_lot_core`; a simulator implements the same
 //! services deterministically and so checks the primitives' own algorithms.
 
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::observe::Observe;
@@ -168,7 +168,6 @@ macro_rules! std_atomic {
 
 std_atomic!(AtomicU8, u8);
 std_atomic!(AtomicUsize, usize);
-std_atomic!(AtomicU64, u64);
 
 /// What a [`Scheduler::park`] call ended with.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -256,15 +255,15 @@ pub struct SpawnError(pub String);
 /// - **Threads.** A thread of the scheduler runs on one OS thread at a time. Threads that
 ///   share an OS thread (a simulator's) never run at the same time: one runs until it enters
 ///   one of the scheduler's own methods (a scheduling point), where another may take over.
-/// - **Atomics.** [`Scheduler::AtomicU8`], [`Scheduler::AtomicUsize`] and
-///   [`Scheduler::AtomicU64`] meet the contract of [`Atomic`].
+/// - **Atomics.** [`Scheduler::AtomicU8`] and [`Scheduler::AtomicUsize`] meet the contract
+///   of [`Atomic`].
 /// - **Thread state.** [`Scheduler::with_thread_state`] gives the calling thread its own
 ///   state: one per thread, the same one for the thread's whole life, reached by no other
 ///   thread, and dropped only after the thread's last use of it (during its teardown, once
 ///   the state is being dropped, a fresh stand-in that lives for the one call). [`Scheduler::with_local_view`]
 ///   gives that state's view or `None`; [`Scheduler::with_static_locals`] the calling
 ///   thread's own store, under the same rules.
-/// - **OS threads.** [`Scheduler::owns_os_thread`] answers true only for a thread that is,
+/// - **OS threads.** [`Scheduler::with_static_locals`] gives `None` only to a thread that is,
 ///   for its whole life, the only thread of any scheduler on its OS thread (Rust's
 ///   `thread_local!` values are then its own), and never changes its answer during a thread's
 ///   life.
@@ -293,8 +292,6 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     type AtomicU8: Atomic<u8>;
     /// An atomic machine word.
     type AtomicUsize: Atomic<usize>;
-    /// An atomic 64-bit integer.
-    type AtomicU64: Atomic<u64>;
 
     // ---- threads ----
 
@@ -318,10 +315,6 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
 
     /// Lets other threads run.
     fn yield_now();
-
-    /// One step of a bounded spin before parking. Returns false once spinning should stop.
-    /// `iteration` counts from 0. A simulator returns false at once: spinning only adds steps.
-    fn spin(iteration: u32) -> bool;
 
     // ---- parking ----
 
@@ -349,12 +342,6 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// # Safety
     /// See the trait's safety section.
     unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult;
-
-    /// Unparks every thread parked on `key`, handing each `token`. Returns how many.
-    ///
-    /// # Safety
-    /// See the trait's safety section.
-    unsafe fn unpark_all(key: usize, token: usize) -> usize;
 
     /// Walks the threads parked on `key`, oldest first, unparking those `filter` selects.
     /// `callback` runs under the queue lock before they wake and returns their token.
@@ -397,27 +384,21 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// call and drops it when the thread ends.
     fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
 
-    /// Whether the calling thread has its OS thread to itself, so that Rust's `thread_local!`
-    /// values are its own: true on real threads, false for a simulated thread (the threads of a
-    /// simulation share the OS thread that runs it). A statically declared local
-    /// ([`crate::LocalKey`]) keeps its value in a `thread_local!` where this is true, and in
-    /// [`Scheduler::with_static_locals`] otherwise. It must not change during a thread's life.
-    /// The default is false: right for a simulator; a backend of OS threads answers true, to get
-    /// std's speed and std's behaviour during the thread's teardown.
+    /// Runs `f` with the calling thread's store of statically declared locals
+    /// ([`crate::LocalKey`]), or with `None` if the thread has its OS thread to itself, so that
+    /// Rust's `thread_local!` values are its own (their store then): `None` on real threads, to
+    /// get std's speed and std's behaviour during the thread's teardown; a store for a simulated
+    /// thread (the threads of a simulation share the OS thread that runs it). Which of the two a
+    /// thread gets must not change during its life.
+    ///
+    /// The default is a store kept in the thread's [state](Scheduler::with_thread_state). A
+    /// backend whose threads more than one scheduler reaches (the simulator's, which the façade
+    /// delegates to) keeps it where all of those find it, so that a thread has one value of a
+    /// key whichever scheduler the code that reaches it names; and drops the values, with
+    /// [`StaticLocals::drop_all`], when the thread ends while it can still use its locals.
     #[inline(always)]
-    fn owns_os_thread() -> bool {
-        false
-    }
-
-    /// Runs `f` with the calling thread's values of statically declared locals: asked only for
-    /// a thread that does not [own its OS thread](Scheduler::owns_os_thread). The default keeps
-    /// them in the thread's [state](Scheduler::with_thread_state). A backend whose threads more
-    /// than one scheduler reaches (the simulator's, which the façade delegates to) keeps them
-    /// where all of those find them, so that a thread has one value of a key whichever scheduler
-    /// the code that reaches it names; and drops them, with [`StaticLocals::drop_all`], when the
-    /// thread ends while it can still use its locals.
-    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
-        Self::with_thread_state(|state| f(state.static_locals()))
+    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
+        Self::with_thread_state(|state| f(Some(state.static_locals())))
     }
 
     /// Runs `f` with the [`LocalView`] the calling thread's state (that of

@@ -187,7 +187,7 @@ pub struct ThreadState<S: Scheduler> {
 }
 
 /// The values of statically declared locals ([`crate::LocalKey`]) of one thread that does not
-/// own its OS thread ([`Scheduler::owns_os_thread`]), by key. A backend keeps one per thread and
+/// own its OS thread (see [`Scheduler::with_static_locals`]), by key. A backend keeps one per thread and
 /// hands it out through [`Scheduler::with_static_locals`]; its contents are private to
 /// weft-core.
 #[derive(Default)]

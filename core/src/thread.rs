@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::raw::{park, Mutex};
+use crate::raw::{park, spin, unpark_all, Mutex};
 use crate::scheduler::{Atomic, ParkResult, Scheduler, SpawnOptions};
 use crate::state::StaticLocals;
 use crate::thread_name::ThreadName;
@@ -81,7 +81,8 @@ pub(crate) struct ThreadInner<S: Scheduler> {
     daemon: S::AtomicU8,
     state: S::AtomicUsize,
     ident: S::AtomicUsize,
-    native_id: S::AtomicU64,
+    /// Kept as a word (a native id fits one on every platform weft runs on).
+    native_id: S::AtomicUsize,
     target: Mutex<S, Option<Target>>,
 }
 
@@ -210,7 +211,7 @@ impl<S: Scheduler> Thread<S> {
                 daemon: S::AtomicU8::new(daemon as u8),
                 state: S::AtomicUsize::new(state),
                 ident: S::AtomicUsize::new(0),
-                native_id: S::AtomicU64::new(0),
+                native_id: S::AtomicUsize::new(0),
                 target: Mutex::new(target),
             }),
         }
@@ -221,7 +222,7 @@ impl<S: Scheduler> Thread<S> {
         let thread = Self::from_parts(0, Kind::Main, ThreadName::fixed("MainThread"), false, STARTED, None);
         let (ident, native_id) = S::main_thread_ids();
         thread.inner.ident.store(ident, Relaxed);
-        thread.inner.native_id.store(native_id, Relaxed);
+        thread.inner.native_id.store(native_id as usize, Relaxed);
         thread
     }
 
@@ -232,7 +233,7 @@ impl<S: Scheduler> Thread<S> {
             S::with_run_state(|run| (run.serial_counter.fetch_add(1, Relaxed), run.next_name_number()));
         let thread = Self::from_parts(serial, Kind::Dummy, ThreadName::numbered("Dummy-", number), true, STARTED, None);
         thread.inner.ident.store(S::current_ident(), Relaxed);
-        thread.inner.native_id.store(S::native_id(), Relaxed);
+        thread.inner.native_id.store(S::native_id() as usize, Relaxed);
         thread.change_registry(|threads| threads.insert(serial, thread.clone()));
         thread
     }
@@ -270,7 +271,7 @@ impl<S: Scheduler> Thread<S> {
     fn set_state(&self, state: usize) {
         self.inner.state.store(state, Release);
         // SAFETY: the key is this thread record's own address; no callbacks.
-        unsafe { S::unpark_all(self.state_key(), 0) };
+        unsafe { unpark_all::<S>(self.state_key(), 0) };
     }
 
     /// Parks until the state differs from `state` or `deadline` passes; true if it differs.
@@ -282,7 +283,7 @@ impl<S: Scheduler> Thread<S> {
             }
             // A short bounded spin first (none under a simulator): a new thread often registers,
             // and a short target ends, within it, and then neither side sleeps or wakes.
-            if S::spin(spins) {
+            if spin::<S>(spins) {
                 spins += 1;
                 continue;
             }
@@ -331,7 +332,7 @@ impl<S: Scheduler> Thread<S> {
     fn run(self) {
         S::with_thread_state(|state| *state.current.borrow_mut() = Some(self.clone()));
         self.inner.ident.store(S::current_ident(), Relaxed);
-        self.inner.native_id.store(S::native_id(), Relaxed);
+        self.inner.native_id.store(S::native_id() as usize, Relaxed);
         self.set_state(STARTED);
 
         let (trace, profile) = S::with_run_state(|run| {
@@ -354,9 +355,7 @@ impl<S: Scheduler> Thread<S> {
             report_panic(&self, payload);
         }
         S::with_thread_state(|state| state.drop_locals());
-        if !S::owns_os_thread() {
-            S::with_static_locals(StaticLocals::drop_all);
-        }
+        S::with_static_locals(|store| store.map(StaticLocals::drop_all));
         self.finish();
     }
 
@@ -466,7 +465,7 @@ impl<S: Scheduler> Thread<S> {
 
     /// The OS thread id (deterministic under a simulator): `None` before start, kept after.
     pub fn native_id(&self) -> Option<u64> {
-        (self.inner.state.load(Acquire) >= STARTED).then(|| self.inner.native_id.load(Relaxed))
+        (self.inner.state.load(Acquire) >= STARTED).then(|| self.inner.native_id.load(Relaxed) as u64)
     }
 
     /// True from `start()` until the target returns or panics.

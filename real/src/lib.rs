@@ -16,14 +16,14 @@
 //! ```
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, ThreadState,
-    UnparkResult,
+    FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
+    ThreadState, UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -116,7 +116,7 @@ fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
 }
 
 // SAFETY: every thread is an OS thread of its own (`spawn` is `std::thread::Builder::spawn`), so
-// `owns_os_thread` is true for all of them, and its state lives in a `thread_local!`, which is
+// `with_static_locals` gives all of them `None` (their `thread_local!`s), and its state lives in a `thread_local!`, which is
 // the thread's own and dropped at its end, after its last use; the run state is one process-wide
 // value that is never dropped; the atomics are std's (see their `Atomic` impls); `current_ident`
 // is non-zero and distinct among live threads (see its implementation); parking is
@@ -124,7 +124,6 @@ fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
 unsafe impl Scheduler for Real {
     type AtomicU8 = AtomicU8;
     type AtomicUsize = AtomicUsize;
-    type AtomicU64 = AtomicU64;
 
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         let mut builder = std::thread::Builder::new();
@@ -159,21 +158,6 @@ unsafe impl Scheduler for Real {
     }
 
     #[inline]
-    fn spin(iteration: u32) -> bool {
-        if iteration >= 10 {
-            return false;
-        }
-        if iteration < 3 {
-            for _ in 0..(1u32 << iteration) {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-        true
-    }
-
-    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -200,12 +184,6 @@ unsafe impl Scheduler for Real {
         // SAFETY: the caller upholds the contract of `Scheduler::unpark_one`, which is that of
         // `parking_lot_core::unpark_one`; the wrapper only converts types.
         to_core(unsafe { parking_lot_core::unpark_one(key, callback) })
-    }
-
-    #[inline]
-    unsafe fn unpark_all(key: usize, token: usize) -> usize {
-        // SAFETY: the caller upholds the contract of `Scheduler::unpark_all`.
-        unsafe { parking_lot_core::unpark_all(key, parking_lot_core::UnparkToken(token)) }
     }
 
     #[inline]
@@ -259,8 +237,8 @@ unsafe impl Scheduler for Real {
     }
 
     #[inline(always)]
-    fn owns_os_thread() -> bool {
-        true
+    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
+        f(None)
     }
 
     #[inline(always)]

@@ -197,15 +197,6 @@ impl Queues {
         &mut self.queues[at].1
     }
 
-    /// Moves the whole queue of `key` to the end of `into`.
-    fn take_all(&mut self, key: usize, into: &mut Vec<usize>) {
-        if let Some(at) = self.queues.iter().position(|(k, _)| *k == key) {
-            let (_, mut queue) = self.queues.swap_remove(at);
-            into.extend(queue.drain(..));
-            self.spare.push(queue);
-        }
-    }
-
     /// Drops the queue of `key` if it is empty.
     fn forget_if_empty(&mut self, key: usize) {
         if let Some(at) = self.queues.iter().position(|(k, q)| *k == key && q.is_empty()) {
@@ -2082,20 +2073,6 @@ impl Execution {
             Self::wake(&mut self.inner.borrow_mut(), thread, token);
         }
         result
-    }
-
-    pub(crate) fn unpark_all(&self, key: usize, token: usize) -> usize {
-        let mut inner = self.inner.borrow_mut();
-        self.touch(&mut inner, key, true);
-        let mut woken = std::mem::take(&mut inner.scratch);
-        inner.queues.take_all(key, &mut woken);
-        for &thread in &woken {
-            Self::wake(&mut inner, thread, token);
-        }
-        let count = woken.len();
-        woken.clear();
-        inner.scratch = woken;
-        count
     }
 
     pub(crate) fn unpark_filter(

@@ -56,7 +56,7 @@ mod watchdog;
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
@@ -223,11 +223,10 @@ impl<A> Drop for SimAtomic<A> {
 
 sim_atomic!(AtomicU8, u8);
 sim_atomic!(AtomicUsize, usize);
-sim_atomic!(AtomicU64, u64);
 
 // SAFETY: simulated threads run on coroutines of the one OS thread that runs the exploration,
 // one at a time, switching only inside the simulator's methods (`Execution::suspend`), and
-// `owns_os_thread` is false for them; each thread's state is boxed in its entry of the execution,
+// `with_static_locals` gives each a store of its own; each thread's state is boxed in its entry of the execution,
 // reached only while that thread is the running one, and dropped by the thread itself at its end
 // (or kept, never dropped, if the thread is abandoned); the run state belongs to the execution
 // and is dropped after its threads; the atomics are `SimAtomic`s; idents are thread numbers plus
@@ -237,7 +236,6 @@ sim_atomic!(AtomicU64, u64);
 unsafe impl Scheduler for Sim {
     type AtomicU8 = SimAtomic<AtomicU8>;
     type AtomicUsize = SimAtomic<AtomicUsize>;
-    type AtomicU64 = SimAtomic<AtomicU64>;
 
     #[inline]
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
@@ -265,11 +263,6 @@ unsafe impl Scheduler for Sim {
     }
 
     #[inline]
-    fn spin(_iteration: u32) -> bool {
-        false
-    }
-
-    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -284,11 +277,6 @@ unsafe impl Scheduler for Sim {
     #[inline]
     unsafe fn unpark_one(key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         current().unpark_one(key, callback)
-    }
-
-    #[inline]
-    unsafe fn unpark_all(key: usize, token: usize) -> usize {
-        current().unpark_all(key, token)
     }
 
     #[inline]
@@ -332,8 +320,8 @@ unsafe impl Scheduler for Sim {
 
     /// Kept among the simulated thread's per-thread values (which the façade reaches too), and
     /// dropped when the thread ends, while it can still use them.
-    fn with_static_locals<R>(f: impl FnOnce(&StaticLocals) -> R) -> R {
-        current().with_thread_local(f)
+    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
+        current().with_thread_local(|store| f(Some(store)))
     }
 }
 
