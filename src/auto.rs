@@ -278,9 +278,23 @@ thread_local! {
     static STATE: ThreadState<Auto> = unsafe { ThreadState::with_view(VIEW.with(|view| view as *const LocalView)) };
 }
 
+/// The façade's run state inside a simulation: one per execution, its main thread the
+/// simulator's.
+struct SimRunState(RunState<Auto>);
+
+impl Default for SimRunState {
+    fn default() -> Self {
+        let (ident, native_id) = weft_sim::MAIN_THREAD_IDS;
+        SimRunState(RunState::new(ident, native_id))
+    }
+}
+
 fn run_state() -> &'static RunState<Auto> {
     static RUN: std::sync::OnceLock<RunState<Auto>> = std::sync::OnceLock::new();
-    RUN.get_or_init(RunState::new)
+    RUN.get_or_init(|| {
+        let (ident, native_id) = weft_real::main_thread_ids();
+        RunState::new(ident, native_id)
+    })
 }
 
 /// Calls the simulator's service inside a simulation, the real backend's elsewhere.
@@ -320,14 +334,6 @@ unsafe impl Scheduler for Auto {
 
     fn native_id() -> u64 {
         dispatch!(native_id())
-    }
-
-    fn main_thread_ids() -> (usize, u64) {
-        dispatch!(main_thread_ids())
-    }
-
-    fn yield_now() {
-        dispatch!(yield_now())
     }
 
     #[inline]
@@ -382,7 +388,7 @@ unsafe impl Scheduler for Auto {
     #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
         if simulating() {
-            cold(|| weft_sim::with_execution_local::<RunState<Auto>, R>(f))
+            cold(|| weft_sim::with_execution_local::<SimRunState, R>(|run| f(&run.0)))
         } else {
             f(run_state())
         }

@@ -22,7 +22,7 @@ pub(crate) fn spin<S: Scheduler>(iteration: u32) -> bool {
             std::hint::spin_loop();
         }
     } else {
-        S::yield_now();
+        S::sleep(std::time::Duration::ZERO);
     }
     true
 }

@@ -309,13 +309,6 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// The identifier the OS (or the simulator, deterministically) gives the calling thread.
     fn native_id() -> u64;
 
-    /// The `(ident, native_id)` of the program's main thread (under a simulator: the thread
-    /// running the model's closure), whichever thread asks.
-    fn main_thread_ids() -> (usize, u64);
-
-    /// Lets other threads run.
-    fn yield_now();
-
     // ---- parking ----
 
     /// Parks the calling thread on `key` if `validate` returns true, until unparked or until
@@ -371,7 +364,9 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// The current instant of this backend's monotonic clock (virtual under a simulator).
     fn now() -> Instant;
 
-    /// Suspends the calling thread for `duration`.
+    /// Suspends the calling thread for `duration`. A zero duration lets other threads run, as
+    /// Python's `time.sleep(0)` does (`std::thread::yield_now` on real threads); a simulator
+    /// takes it as a fairness hint (see [`crate::yield_now`]).
     fn sleep(duration: Duration);
 
     // ---- per-run state ----

@@ -23,6 +23,8 @@ pub struct RunState<S: Scheduler> {
     pub(crate) local_ids: Mutex<S, IdAllocator>,
     /// Where [`crate::monotonic`] counts from.
     pub(crate) origin: std::time::Instant,
+    /// The main thread's `current_ident()`.
+    pub(crate) main_ident: usize,
 }
 
 pub(crate) struct Registry<S: Scheduler> {
@@ -59,9 +61,12 @@ impl IdAllocator {
 }
 
 impl<S: Scheduler> RunState<S> {
-    /// A fresh run: only the main thread is registered, no hooks, default stack size.
-    pub fn new() -> Self {
-        let main = Thread::<S>::new_main();
+    /// A fresh run: only the main thread is registered, no hooks, default stack size. The main
+    /// thread (the process's on real threads; under a simulator, the thread that runs the
+    /// model's closure) has the ident `main_ident` and the native id `main_native_id`, whichever
+    /// thread makes the run state.
+    pub fn new(main_ident: usize, main_native_id: u64) -> Self {
+        let main = Thread::<S>::new_main(main_ident, main_native_id);
         let mut threads = BTreeMap::new();
         threads.insert(main.serial(), main.clone());
         RunState {
@@ -72,18 +77,13 @@ impl<S: Scheduler> RunState<S> {
             hooks: Mutex::new(Hooks { trace: None, profile: None, excepthook: None }),
             local_ids: Mutex::new(IdAllocator::default()),
             origin: S::now(),
+            main_ident,
         }
     }
 
     /// The next number for a default name (`Thread-N`, `Dummy-N`).
     pub(crate) fn next_name_number(&self) -> usize {
         self.name_counter.fetch_add(1, Relaxed)
-    }
-}
-
-impl<S: Scheduler> Default for RunState<S> {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

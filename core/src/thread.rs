@@ -218,9 +218,8 @@ impl<S: Scheduler> Thread<S> {
     }
 
     /// The record of the main thread, made once per run by [`crate::RunState::new`].
-    pub(crate) fn new_main() -> Self {
+    pub(crate) fn new_main(ident: usize, native_id: u64) -> Self {
         let thread = Self::from_parts(0, Kind::Main, ThreadName::fixed("MainThread"), false, STARTED, None);
-        let (ident, native_id) = S::main_thread_ids();
         thread.inner.ident.store(ident, Relaxed);
         thread.inner.native_id.store(native_id as usize, Relaxed);
         thread
@@ -561,7 +560,8 @@ pub fn current_thread<S: Scheduler>() -> Thread<S> {
     if let Some(thread) = S::with_thread_state(|state| state.current.borrow().clone()) {
         return thread;
     }
-    let thread = if S::current_ident() == S::main_thread_ids().0 { main_thread::<S>() } else { Thread::new_dummy() };
+    let main_ident = S::with_run_state(|run| run.main_ident);
+    let thread = if S::current_ident() == main_ident { main_thread::<S>() } else { Thread::new_dummy() };
     S::with_thread_state(|state| *state.current.borrow_mut() = Some(thread.clone()));
     thread
 }
@@ -662,7 +662,7 @@ pub fn sleep<S: Scheduler>(duration: Duration) {
 /// weft_core::yield_now::<weft_real::Real>();
 /// ```
 pub fn yield_now<S: Scheduler>() {
-    S::yield_now()
+    S::sleep(Duration::ZERO)
 }
 
 /// Waits until no non-daemon thread other than the caller and the main thread is alive, as

@@ -51,6 +51,13 @@ fn os_thread_id() -> u64 {
     unsafe { libc::gettid() as u64 }
 }
 
+/// The `(ident, native id)` of the process's main thread on real threads, which Python's
+/// `main_thread()` reports (for a scheduler that delegates to this one, such as the façade's).
+#[doc(hidden)]
+pub fn main_thread_ids() -> (usize, u64) {
+    (MAIN_IDENT, process_id())
+}
+
 fn process_id() -> u64 {
     std::process::id() as u64
 }
@@ -81,7 +88,10 @@ pub fn with_thread_state_in<S: Scheduler, R>(
 
 fn run_state() -> &'static RunState<Real> {
     static RUN: OnceLock<RunState<Real>> = OnceLock::new();
-    RUN.get_or_init(RunState::new)
+    RUN.get_or_init(|| {
+        let (ident, native_id) = main_thread_ids();
+        RunState::new(ident, native_id)
+    })
 }
 
 #[inline]
@@ -147,14 +157,6 @@ unsafe impl Scheduler for Real {
 
     fn native_id() -> u64 {
         os_thread_id()
-    }
-
-    fn main_thread_ids() -> (usize, u64) {
-        (MAIN_IDENT, process_id())
-    }
-
-    fn yield_now() {
-        std::thread::yield_now();
     }
 
     #[inline]
@@ -223,7 +225,11 @@ unsafe impl Scheduler for Real {
     }
 
     fn sleep(duration: Duration) {
-        std::thread::sleep(duration);
+        if duration.is_zero() {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(duration);
+        }
     }
 
     #[inline]

@@ -635,7 +635,7 @@ impl Execution {
     /// Makes the run state on first use (outside the borrow: making it uses the scheduler).
     #[cold]
     fn make_run_state(&self) -> *const RunState<Sim> {
-        let fresh = Rc::new(RunState::new());
+        let fresh = Rc::new(RunState::new(crate::MAIN_THREAD_IDS.0, crate::MAIN_THREAD_IDS.1));
         Rc::as_ptr(self.run_state.borrow_mut().get_or_insert(fresh))
     }
 

@@ -253,16 +253,6 @@ unsafe impl Scheduler for Sim {
     }
 
     #[inline]
-    fn main_thread_ids() -> (usize, u64) {
-        (1, 1)
-    }
-
-    #[inline]
-    fn yield_now() {
-        current().yield_now()
-    }
-
-    #[inline]
     unsafe fn park(
         key: usize,
         validate: impl FnOnce() -> bool,
@@ -1130,6 +1120,11 @@ fn env_value<T>(name: &str, expected: &str, parse: impl FnOnce(&str) -> Option<T
 
 /// The seed [`check`] uses unless `WEFT_SEED` says otherwise.
 pub const DEFAULT_SEED: u64 = 0x5745_4654;
+
+/// The `(ident, native id)` of a simulated execution's main thread, the one that runs the
+/// model's closure (for a scheduler that delegates to the simulator, such as the façade's).
+#[doc(hidden)]
+pub const MAIN_THREAD_IDS: (usize, u64) = (1, 1);
 
 /// Checks `model` with the default portfolio ([`Explorer::portfolio`], [`DEFAULT_ITERATIONS`]
 /// executions in all): exhaustive search with partial-order reduction, which proves the model

@@ -164,7 +164,7 @@ fn time_limit_ends_an_execution_that_goes_on() {
             .max_steps(usize::MAX)
             .time_limit(Duration::from_millis(200))
             .run(|| loop {
-                <Sim as Scheduler>::yield_now();
+                weft_core::yield_now::<Sim>();
             })
             .expect("a time limit is no failure");
         assert!(!stats.exhausted);
