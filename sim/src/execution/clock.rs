@@ -1,0 +1,38 @@
+//! Virtual time: the clock, sleeps and yields.
+
+use super::*;
+
+impl Execution {
+    pub(crate) fn now(&self) -> Instant {
+        self.add_footprint(CLOCK_BIT, false);
+        epoch() + self.inner.borrow().clock
+    }
+
+    pub(crate) fn sleep(&self, duration: Duration) {
+        self.watch.event("", "sleep");
+        if self.config.record_trace {
+            let mut inner = self.inner.borrow_mut();
+            self.record(&mut inner, None, &format!("sleep {duration:?}"));
+            // A sleep is no primitive's operation: its park does not block one.
+            let current = inner.current;
+            inner.threads[current].open = None;
+        }
+        if duration.is_zero() {
+            // Python's `time.sleep(0)`: a yield.
+            return self.yield_now();
+        }
+        let key = &duration as *const Duration as usize;
+        let deadline = self.now().checked_add(duration);
+        if deadline.is_none() {
+            self.fail(FailureKind::Deadlock(Vec::new()), "a thread sleeps forever".into());
+        }
+        self.park(key, || true, || {}, |_, _| {}, 0, deadline);
+    }
+
+    pub(crate) fn yield_now(&self) {
+        self.watch.event("", "yield");
+        self.yielding.set(true);
+        self.footprint.set(Footprint::ALL);
+        self.schedule_point();
+    }
+}

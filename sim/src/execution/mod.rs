@@ -1,0 +1,597 @@
+//! One execution: simulated threads on coroutines, one running at a time, on the OS thread that
+//! runs the exploration; parking queues; the virtual clock; failure detection.
+
+use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use weft_core::{
+    Abandoned, ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadName, ThreadState,
+    UnparkResult,
+};
+
+use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
+use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
+use crate::stack::{self, StackPool};
+use crate::strategy::{Footprint, Point, StepInfo, Strategy};
+use crate::Sim;
+
+mod abandon;
+mod clock;
+mod footprints;
+mod lifecycle;
+mod operations;
+mod parking;
+mod scheduling;
+#[cfg(test)]
+mod tests;
+mod threads;
+mod trace;
+
+use abandon::abandon_threads;
+
+type Co = Coroutine<(), (), (), DefaultStack>;
+
+/// A simulated thread's coroutine. Dropped unfinished (a panic of the simulator itself unwinds
+/// the execution), it is leaked with its stack, never unwound: unwinding would run the thread's
+/// code outside its execution, and its stack may hold frames that something still points into.
+struct Fiber(ManuallyDrop<Co>);
+
+impl Drop for Fiber {
+    fn drop(&mut self) {
+        if self.0.done() {
+            // SAFETY: dropped once, here; a finished coroutine's drop only unmaps its stack.
+            unsafe { ManuallyDrop::drop(&mut self.0) };
+        }
+    }
+}
+
+impl Fiber {
+    /// The stack of the finished coroutine, for reuse.
+    fn into_stack(mut self) -> DefaultStack {
+        // SAFETY: taken once; `self` is forgotten at once so that it is not dropped again.
+        let coroutine = unsafe { ManuallyDrop::take(&mut self.0) };
+        std::mem::forget(self);
+        coroutine.into_stack()
+    }
+}
+
+/// How many times an abandoned thread may swallow the unwind that ends it (a `catch_unwind`
+/// that goes on to wait again) before it is given up.
+const ABANDON_RAISES: u32 = 8;
+
+/// How many scheduling points an abandoned thread may pass while it is unwound (destructors,
+/// its end) before it is taken for a runaway loop and given up.
+const ABANDON_STEPS: u32 = 100_000;
+
+/// Stacks whose abandoned threads could not be unwound, leaked (see `run_execution`).
+pub(crate) static RETIRED_STACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    /// [`RETIRED_STACKS`] of the explorations run on this OS thread.
+    pub(crate) static RETIRED_HERE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The fixed origin of virtual time, so that `Instant`s of all executions are comparable.
+pub(crate) fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Runnable,
+    Blocked { key: usize, deadline: Option<Duration> },
+    Finished,
+}
+
+struct SimThread {
+    name: ThreadName,
+    daemon: bool,
+    status: Status,
+    /// How its last park ended, set by whoever woke it.
+    wake: Option<ParkResult>,
+    /// For a timed-out park: the key it was parked on then, and whether it was the last there.
+    timed_out: Option<(usize, bool)>,
+    /// Its park token, for `unpark_filter`.
+    token: usize,
+    state: Option<Box<ThreadState<Sim>>>,
+    /// Values other schedulers keep per thread (see [`Execution::with_thread_local`]).
+    locals: Vec<(TypeId, Box<dyn Any>)>,
+    /// The thread's states of other schedulers among `locals` (see
+    /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
+    other_states: Vec<OtherState>,
+    yielder: Cell<*const Yielder<(), ()>>,
+    coroutine: Option<Fiber>,
+    /// The size its stack was made for (the pool keeps stacks by size).
+    stack_size: usize,
+    /// The lowest address of its stack (its guard page), for the overflow handler.
+    guard: usize,
+    /// Its name, for the overflow handler.
+    overflow_name: stack::OverflowName,
+    /// Lock-like objects it acquired and has not released (for deadlock reports).
+    holds: Vec<usize>,
+    /// Set while the thread waits, runnable but unable to make progress, in a blocking
+    /// operation (see [`Execution::blocking_operation`]): the key it waits on, and the
+    /// operation's readiness test, which lives on the thread's suspended stack.
+    awaiting: Option<Awaiting>,
+    /// Whether it was found not ready at a scheduling point since it began to wait.
+    waited: Cell<bool>,
+    /// Set when its blocking operation was found not ready and nothing released the object
+    /// since: it stays not ready without testing again (see [`Execution::releases`]).
+    unready: Cell<bool>,
+    /// Set while it polls: its last step ended in a yield (or a spin), and it has not taken a
+    /// step since (see [`Execution::pick_next`]).
+    polling: bool,
+    /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
+    /// announcement, which the thread that starts it waits for inside `start()`: going back to
+    /// the starter then is part of `start()`, not a preemption.
+    fresh: bool,
+    /// The operation it runs now, for the trace (kept only while tracing).
+    open: Option<OpenOp>,
+    /// How deep it is in primitives' inner operations (`Observe::nested_operations`).
+    nested: u32,
+    /// Where its last panic happened (`file:line:column`), from the panic hook.
+    panic_location: Option<String>,
+}
+
+/// The operation a thread runs now, for the trace: its event is recorded when it takes effect
+/// (a lock granted, a wait woken), and a "blocks on" event marks the start of its waiting.
+#[derive(Clone, Copy, Debug)]
+struct OpenOp {
+    object: usize,
+    kind: &'static str,
+    name: &'static str,
+    /// Its event is in the trace (it took effect, and has not blocked since).
+    recorded: bool,
+    /// It blocked, and its "blocks on" event is in the trace.
+    blocked: bool,
+    /// How it ended, if the primitive said so before its event was recorded.
+    outcome: Option<&'static str>,
+}
+
+/// A thread's `ThreadState<S>` for a scheduler `S` other than [`Sim`] (the façade's), kept among
+/// its `locals`: its address, and `ThreadState::<S>::set_blocked_on` for it.
+#[derive(Clone, Copy)]
+struct OtherState {
+    state: *const (),
+    set_blocked_on: unsafe fn(*const (), usize),
+}
+
+/// Sets what the `ThreadState<S>` at `state` says its thread waits on.
+///
+/// # Safety
+/// `state` points to a live `ThreadState<S>`.
+unsafe fn set_blocked_on_of<S: Scheduler>(state: *const (), key: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { &*(state as *const ThreadState<S>) }.set_blocked_on(key);
+}
+
+/// What a thread waits for in a blocking operation or a hand-shake (see [`SimThread::awaiting`]).
+#[derive(Clone, Copy)]
+struct Awaiting {
+    key: usize,
+    /// The readiness test, on the waiting thread's suspended stack.
+    ready: *const (dyn Fn() -> bool + 'static),
+    /// A blocking operation (an acquire, a join), whose test can turn true only when something
+    /// releases `key`; not so a hand-shake's (`Observe::wait_ready`).
+    until_release: bool,
+}
+
+/// The parking queues, by key: a small vector searched linearly (a model parks on few objects at
+/// a time, and an emptied queue is removed), cheaper than hashing addresses at every park.
+/// Emptied queues are kept for the next key, so that parking allocates nothing once warm.
+#[derive(Default)]
+struct Queues {
+    queues: Vec<(usize, VecDeque<usize>)>,
+    spare: Vec<VecDeque<usize>>,
+}
+
+impl Queues {
+    fn get(&self, key: usize) -> Option<&VecDeque<usize>> {
+        self.queues.iter().find(|(k, _)| *k == key).map(|(_, q)| q)
+    }
+
+    /// The queue of `key`, made empty if there is none.
+    fn entry(&mut self, key: usize) -> &mut VecDeque<usize> {
+        let at = match self.queues.iter().position(|(k, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                self.queues.push((key, self.spare.pop().unwrap_or_default()));
+                self.queues.len() - 1
+            }
+        };
+        &mut self.queues[at].1
+    }
+
+    /// Drops the queue of `key` if it is empty.
+    fn forget_if_empty(&mut self, key: usize) {
+        if let Some(at) = self.queues.iter().position(|(k, q)| *k == key && q.is_empty()) {
+            let (_, queue) = self.queues.swap_remove(at);
+            self.spare.push(queue);
+        }
+    }
+
+    /// Empties every queue (an execution's end).
+    fn clear(&mut self) {
+        for (_, mut queue) in self.queues.drain(..) {
+            queue.clear();
+            self.spare.push(queue);
+        }
+    }
+}
+
+/// How an execution is run.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub max_steps: usize,
+    pub fine_grained: bool,
+    pub record_trace: bool,
+    /// Whether a panic the default excepthook handles only prints (Python's behaviour) instead
+    /// of failing the execution.
+    pub python_panics: bool,
+    /// Whether to compute each step's footprint (for partial-order reduction).
+    pub track_footprints: bool,
+    /// Whether to hash the steps into [`Outcome::trail`] (for the determinism check of a
+    /// search that claims it finished).
+    pub track_trail: bool,
+    /// The stack size of the model's main thread (0: the default).
+    pub main_stack: usize,
+    /// The exploration's stall watch (see `crate::watchdog`; the execution's publisher takes it).
+    pub watch: Option<Arc<crate::watchdog::Watch>>,
+}
+
+struct Inner {
+    threads: Vec<SimThread>,
+    current: usize,
+    clock: Duration,
+    queues: Queues,
+    labels: HashMap<usize, String>,
+    label_counts: HashMap<&'static str, usize>,
+    trace: Vec<TraceEvent>,
+    schedule: Schedule,
+    steps: usize,
+    failure: Option<Failure>,
+    /// The thread the controller resumes next; `None` ends the execution.
+    next: Option<usize>,
+    /// A reusable buffer of options (the step loop allocates nothing).
+    options: Vec<usize>,
+    /// Reusable buffers of the unpark operations: threads, and threads with their tokens.
+    scratch: Vec<usize>,
+    scratch_tokens: Vec<(usize, usize)>,
+    /// Threads that began to wait in a blocking operation during the step under way, with the
+    /// object (told to the strategy once the step is reported: [`Strategy::blocked`]).
+    newly_blocked: Vec<(usize, usize)>,
+    stack_pool: StackPool,
+    /// Stacks of threads that finished in this execution: reused only by later executions, so
+    /// that objects on different threads' stacks never share an address (footprints name
+    /// objects by address).
+    finished_stacks: StackPool,
+    /// The states of threads that ended, kept (empty) until the execution ends, for the same
+    /// reason; then reused by later executions when nothing else holds them.
+    #[allow(clippy::vec_box)] // the boxes themselves are reused: one allocation less per thread
+    ended_states: Vec<Box<ThreadState<Sim>>>,
+    /// Ended threads' states from earlier executions, ready to serve new threads.
+    #[allow(clippy::vec_box)]
+    spare_states: Vec<Box<ThreadState<Sim>>>,
+    /// Emptied hold lists of earlier executions' threads, ready to serve new threads.
+    spare_holds: Vec<Vec<usize>>,
+    /// Shared objects numbered by first touch in this execution (footprints use the numbers,
+    /// which are stable across executions that share a prefix, unlike addresses).
+    numbers: HashMap<usize, u32>,
+    /// The next object number: how many objects were numbered so far in this execution (an
+    /// object dropped leaves `numbers`, so that an address reused by another object gets a new
+    /// number, but keeps its number's place in the count).
+    next_number: u32,
+    /// Set when the strategy abandoned the execution as redundant.
+    pruned: bool,
+    /// Non-daemon threads that have not finished: the execution ends when none is left.
+    unfinished: usize,
+    /// Threads blocked with a deadline (when none, time cannot move).
+    timed: usize,
+    /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
+    /// it covers.
+    fingerprint: u32,
+    fingerprinted: u32,
+    /// Where the panic that failed the execution happened (tracing only).
+    failure_location: Option<String>,
+}
+
+/// The state of the running execution, reached by every `Sim` service through [`current`].
+pub(crate) struct Execution {
+    inner: RefCell<Inner>,
+    strategy: *mut dyn Strategy,
+    run_state: RefCell<Option<Rc<RunState<Sim>>>>,
+    /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
+    locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
+    config: Config,
+    /// What the stall watchdog sees of this execution.
+    watch: crate::watchdog::Publisher,
+    /// This execution's number in the process (see [`execution_id`]).
+    id: u64,
+    /// What objects made in it keep of `id` (see `crate::origin_of`).
+    origin: u32,
+    /// Set while a scheduler callback runs "under the queue lock": no scheduling point there.
+    in_critical: Cell<bool>,
+    /// Atomic accesses since the last scheduling point (coarse mode): a thread past
+    /// [`SPIN_LIMIT`] is spinning, and is preempted there.
+    accesses: Cell<u32>,
+    /// The footprint of the step under way (see [`Strategy::step_footprint`]).
+    footprint: Cell<Footprint>,
+    /// How deep the running thread is in internal critical sections (see
+    /// [`Execution::internal_section`]), or in a readiness test: atomics there are neither
+    /// tracked nor scheduling points.
+    quiet: Cell<u32>,
+    /// Set while a readiness test runs to learn what it reads (into `probe_reads`).
+    recording: Cell<bool>,
+    probe_reads: RefCell<Vec<usize>>,
+    /// What the strategy is told about the step under way besides its footprint.
+    step_info: Cell<StepInfo>,
+    /// Set when the running thread yields or spins: switching away from it is not a
+    /// preemption, and the other threads are tried first (fair to spin loops).
+    yielding: Cell<bool>,
+    /// Set while the execution's state is dropped after its end: destructors may still call
+    /// the scheduler, which then neither schedules nor blocks.
+    tearing_down: Cell<bool>,
+    /// A hash of every step so far: the thread that took it, its options, and the operations it
+    /// announced. A deterministic model gives the same trail whenever the same choices are
+    /// replayed (see [`Outcome::trail`]).
+    trail: Cell<u64>,
+    /// Set while the threads still suspended at the end are unwound (see `run_execution`):
+    /// failures are not recorded, and a thread that would block is given up.
+    abandoning: Cell<bool>,
+    /// Set while the abandoned thread being unwound has not left its code yet: a wait raises
+    /// the unwind again (it swallowed it), at most [`ABANDON_RAISES`] times.
+    unwind_pending: Cell<bool>,
+    abandon_raises: Cell<u32>,
+    /// Scheduling points the abandoned thread being unwound passed (see [`ABANDON_STEPS`]).
+    abandon_steps: Cell<u32>,
+    /// The strategy replays a schedule (which the model may fail to follow).
+    replaying: bool,
+    /// Whether to compute the program's fingerprint (replays and traced executions).
+    fingerprinting: bool,
+    /// Whether an operation's start records more than the watch's event: the trail, the
+    /// fingerprint, the footprint or the trace (one test on the hot path when none is kept).
+    announce_more: bool,
+    /// Atomic accesses are neither scheduling points nor footprints (coarse mode, no
+    /// reduction): the fast path of `atomic_access`.
+    plain_atomics: bool,
+    /// Whether the execution keeps what only a report or the reduction uses: the trace and its
+    /// labels, footprints, and which locks each thread holds. A failure's report comes from a
+    /// replay that keeps them.
+    detailed: bool,
+}
+
+/// Folds `value` into the hash `trail` (see [`Execution::trail`]).
+#[inline(always)]
+fn mix(trail: u64, value: u64) -> u64 {
+    (trail.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+/// How many operations of an execution its fingerprint covers.
+const FINGERPRINT_OPERATIONS: u32 = 64;
+
+/// The footprint bit of the clock; the others are object numbers modulo 63.
+const CLOCK_BIT: u64 = 1;
+
+/// The footprint key that orders a thread's spawn before its first step (an address no object
+/// has).
+fn spawn_key(thread: usize) -> usize {
+    usize::MAX - thread
+}
+
+/// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's
+/// operation (whose internal loops are far shorter): in coarse mode it becomes a scheduling point.
+const SPIN_LIMIT: u32 = 64;
+
+thread_local! {
+    static CURRENT: Cell<*const Execution> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The running execution.
+///
+/// # Panics
+/// If called outside a simulation: a `weft_core` primitive on `Sim` was used outside
+/// `Explorer::run`/`check`.
+#[inline]
+pub(crate) fn current() -> &'static Execution {
+    let ptr = CURRENT.with(Cell::get);
+    assert!(!ptr.is_null(), "a weft primitive on the simulator was used outside a simulation");
+    // SAFETY: the pointer is set by `run_execution` for exactly as long as the execution (which
+    // it owns on its stack) lives, and cleared before it is dropped; only this OS thread uses it.
+    unsafe { &*ptr }
+}
+
+/// The object at `address` is dropped (see [`Execution::forget`]); nothing outside a simulation.
+#[inline]
+pub(crate) fn object_dropped(address: usize) {
+    let ptr = CURRENT.with(Cell::get);
+    if !ptr.is_null() {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.forget(address);
+    }
+}
+
+/// A panic is under way at `location` on this OS thread (called by the panic hook): the running
+/// simulated thread's, if a simulation runs here.
+pub(crate) fn note_panic(location: &std::panic::Location<'_>) {
+    let ptr = CURRENT.with(Cell::get);
+    if !ptr.is_null() {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.panicked_at(location);
+    }
+}
+
+/// How many explorations run in this process now. While none does (a program that is not being
+/// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
+/// the façade's types pay nothing for being able to run in a simulation.
+pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Executions begun in this process (numbers them from 1).
+static EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The number of the execution the calling OS thread runs (unique in the process, from 1), or 0
+/// outside simulations.
+#[inline]
+pub(crate) fn execution_id() -> u64 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.id
+    }
+}
+
+/// What objects made now keep of [`execution_id`]: `crate::origin_of(execution_id())`.
+#[inline]
+pub(crate) fn current_origin() -> u32 {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        0
+    } else {
+        // SAFETY: as in `current`: a non-null pointer is the live execution of this OS thread.
+        unsafe { &*ptr }.origin
+    }
+}
+
+/// Whether the calling OS thread is running a simulation.
+#[inline]
+pub(crate) fn in_simulation() -> bool {
+    ACTIVE.load(std::sync::atomic::Ordering::Relaxed) != 0 && !CURRENT.with(Cell::get).is_null()
+}
+
+/// What executions reuse from one to the next: coroutine stacks, and the buffers of the
+/// schedule, the thread table and the step loop (an execution allocates as little as it can).
+#[derive(Default)]
+pub(crate) struct Buffers {
+    stacks: StackPool,
+    pub choices: Vec<Choice>,
+    threads: Vec<SimThread>,
+    options: Vec<usize>,
+    scratch: Vec<usize>,
+    scratch_tokens: Vec<(usize, usize)>,
+    newly_blocked: Vec<(usize, usize)>,
+    queues: Queues,
+    finished_stacks: StackPool,
+    #[allow(clippy::vec_box)] // see `Inner::ended_states`
+    ended_states: Vec<Box<ThreadState<Sim>>>,
+    /// Ended threads' states ready to serve new threads.
+    #[allow(clippy::vec_box)]
+    spare_states: Vec<Box<ThreadState<Sim>>>,
+    spare_holds: Vec<Vec<usize>>,
+}
+
+impl Buffers {
+    /// Hands a finished execution's schedule back for reuse.
+    pub(crate) fn recycle(&mut self, mut schedule: Schedule) {
+        schedule.choices.clear();
+        self.choices = schedule.choices;
+    }
+}
+
+/// What one execution produced.
+pub(crate) struct Outcome {
+    pub failure: Option<Failure>,
+    /// The strategy abandoned the execution as equivalent to one already explored.
+    pub pruned: bool,
+    pub schedule: Schedule,
+    pub trace: Vec<TraceEvent>,
+    pub steps: usize,
+    /// A hash of the steps taken (thread, options, operations): replaying the schedule of a
+    /// deterministic model gives the same trail. Within one process only (it hashes the
+    /// addresses of static operation names), unlike the token's fingerprint.
+    pub trail: u64,
+    /// Where the panic that failed it happened (`file:line:column`; traced executions only).
+    pub panic_location: Option<String>,
+}
+
+impl Execution {
+    fn with_strategy<R>(&self, f: impl FnOnce(&mut dyn Strategy) -> R) -> R {
+        // SAFETY: the strategy outlives the execution (`run_execution` borrows it mutably for
+        // the whole run) and is only used from this OS thread, one call at a time: strategies
+        // never call back into the simulator, so this is the only reference while `f` runs.
+        f(unsafe { &mut *self.strategy })
+    }
+}
+
+/// Runs one execution of `model` under `strategy`. Threads still suspended at the end are
+/// unwound (see [`abandon_threads`]).
+pub(crate) fn run_execution(
+    model: &Arc<dyn Fn() + Send + Sync>,
+    strategy: &mut dyn Strategy,
+    config: Config,
+    buffers: &mut Buffers,
+) -> Outcome {
+    let strategy: *mut (dyn Strategy + '_) = strategy;
+    // SAFETY: only the lifetime is erased; the pointer is used only during this call, while
+    // `strategy` is mutably borrowed by it.
+    let strategy: *mut (dyn Strategy + 'static) = unsafe { std::mem::transmute(strategy) };
+    // Leaked if the simulator itself panics below: dropping it then would run the threads' and
+    // the model's destructors outside the simulation (a panic in a destructor during that unwind
+    // would abort the process). The panic reaches the caller of `Explorer::run` as it is.
+    let execution = ManuallyDrop::new(Execution::new(strategy, config, buffers));
+    // Checked before the pointer changes: a nested run must leave the running execution's
+    // pointer as it is (its panic unwinds into that execution).
+    assert!(CURRENT.with(Cell::get).is_null(), "simulations do not nest");
+    CURRENT.with(|c| c.set(&*execution as *const Execution));
+    // Whatever happens below, even a panic, the pointer to this execution does not outlive it.
+    struct ClearCurrent;
+    impl Drop for ClearCurrent {
+        fn drop(&mut self) {
+            CURRENT.with(|c| c.set(std::ptr::null()));
+        }
+    }
+    let _clear = ClearCurrent;
+
+    stack::install_overflow_handler();
+    execution.start_main_thread(model);
+    execution.run_steps();
+    execution.tear_down();
+
+    stack::clear_running();
+    // Nothing below uses the simulator: the execution stops being current before it moves.
+    CURRENT.with(|c| c.set(std::ptr::null()));
+    ManuallyDrop::into_inner(execution).into_outcome(buffers)
+}
+
+impl Execution {
+    /// The step loop: resumes the thread chosen to run next until it comes back (at a
+    /// scheduling point, which chose the next one) or ends (then the next is chosen here), until
+    /// nothing is chosen or a failure is recorded.
+    fn run_steps(&self) {
+        loop {
+            let next = self.inner.borrow_mut().next.take();
+            let Some(thread) = next else { break };
+            let mut coroutine = {
+                let mut inner = self.inner.borrow_mut();
+                inner.current = thread;
+                let entry = &inner.threads[thread];
+                stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
+                self.watch.switch(thread);
+                inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
+            };
+            match coroutine.0.resume(()) {
+                CoroutineResult::Yield(()) => {
+                    self.inner.borrow_mut().threads[thread].coroutine = Some(coroutine);
+                }
+                CoroutineResult::Return(()) => {
+                    let mut inner = self.inner.borrow_mut();
+                    let size = inner.threads[thread].stack_size;
+                    inner.finished_stacks.give(size, coroutine.into_stack());
+                    inner.next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+                }
+            }
+            if self.inner.borrow().failure.is_some() {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The primitives' operations as the simulator sees them: announcements (each a scheduling point), blocking operations that wait off the run queue, outcomes, atomic accesses, and the program's fingerprint.
+
+use super::*;
+
+impl Execution {
+    /// The running thread enters (`true`) or leaves an inner operation of a primitive (see
+    /// `Observe::nested_operations`); leaving the outermost, its open operation has taken
+    /// effect.
+    pub(crate) fn nested_operations(&self, enter: bool) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let thread = &mut inner.threads[current];
+        if enter {
+            thread.nested += 1;
+        } else {
+            thread.nested = thread.nested.saturating_sub(1);
+            if thread.nested == 0 {
+                Self::record_open(&mut inner, current);
+            }
+        }
+    }
+
+    /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
+    /// (`write` false: `Observe::read_operation`).
+    pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        if self.tearing_down.get() {
+            if !self.in_critical.get() {
+                self.while_torn();
+            }
+            return;
+        }
+        if self.config.record_trace {
+            return self.traced_operation(object, kind, name, write);
+        }
+        // Without the trace, nothing of the operation is needed after its scheduling point
+        // but the object.
+        self.announce(object, kind, name, write);
+        if !self.in_critical.get() {
+            self.schedule_point();
+            self.touch_now(object, write);
+        }
+    }
+
+    /// [`Execution::operation`] while the trace is recorded (not torn down).
+    #[inline(never)]
+    pub(super) fn traced_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.announce(object, kind, name, write);
+        if !self.in_critical.get() {
+            self.schedule_point();
+            // The operation itself runs in the step that starts now: its object belongs to that
+            // step's footprint (objects whose atomics the simulator does not see, such as the
+            // façade's, are known only through this).
+            self.touch_now(object, write);
+        }
+        // Its event comes now that it runs, after the other threads' steps before it.
+        self.took_effect(object, kind, name);
+    }
+
+    /// The running thread took lock `object` (see `Observe::acquires`): it holds it until
+    /// some thread releases it (for deadlock reports and the strategy).
+    #[inline(always)]
+    pub(crate) fn acquires(&self, object: usize) {
+        if self.detailed && !self.tearing_down.get() {
+            self.acquires_detailed(object);
+        }
+    }
+
+    /// [`Execution::acquires`] while the execution keeps holds.
+    #[inline(never)]
+    pub(super) fn acquires_detailed(&self, object: usize) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        let holds = &mut inner.threads[current].holds;
+        if !holds.contains(&object) {
+            holds.push(object);
+        }
+    }
+
+    /// The running step released `object` for the blocking operations waiting on it (see
+    /// `Observe::releases`). A lock is no longer held by whoever held it (any thread may
+    /// release a `Lock`).
+    #[inline(always)]
+    pub(crate) fn releases(&self, object: usize) {
+        // Blocking operations on `object` may be ready now.
+        for thread in &self.inner.borrow().threads {
+            if thread.awaiting.is_some_and(|a| a.key == object) {
+                thread.unready.set(false);
+            }
+        }
+        if self.detailed {
+            self.releases_detailed(object);
+        }
+    }
+
+    /// [`Execution::releases`] while the execution keeps holds (and footprints).
+    #[inline(never)]
+    pub(super) fn releases_detailed(&self, object: usize) {
+        if !self.tearing_down.get() {
+            let mut inner = self.inner.borrow_mut();
+            for thread in &mut inner.threads {
+                thread.holds.retain(|&h| h != object);
+            }
+        }
+        if self.config.track_footprints && !self.tearing_down.get() {
+            if let Some(number) = self.number(object) {
+                let mut info = self.step_info.get();
+                info.add_release(number);
+                self.step_info.set(info);
+            }
+        }
+    }
+
+    /// The number of shared object `address` in this execution, if it was touched.
+    pub(super) fn number(&self, address: usize) -> Option<u32> {
+        self.inner.borrow().numbers.get(&address).copied()
+    }
+
+    /// A blocking operation starts: a scheduling point at which the thread is not runnable
+    /// until `ready()` holds (see `Observe::blocking_operation`). In fine-grained mode the
+    /// primitive's own waiting (its failed attempts, parking and wake-ups) is explored instead.
+    pub(crate) fn blocking_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            return self.operation(object, kind, name, true);
+        }
+        if self.config.record_trace {
+            return self.traced_blocking_operation(object, kind, name, ready);
+        }
+        self.announce(object, kind, name, true);
+        self.wait_until_ready(object, ready, true);
+        self.schedule_point();
+        self.touch_now(object, true);
+        self.end_wait(object, ready, true);
+    }
+
+    /// [`Execution::blocking_operation`] while the trace is recorded (in coarse mode, outside
+    /// critical sections and teardown).
+    #[inline(never)]
+    pub(super) fn traced_blocking_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        self.announce(object, kind, name, true);
+        self.wait_until_ready(object, ready, true);
+        self.schedule_point();
+        self.touch_now(object, true);
+        self.end_wait(object, ready, true);
+        // Granted now: its event comes after the step that let it go.
+        self.took_effect(object, kind, name);
+    }
+
+    /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
+    /// `key` (and, for `blocked_on`, its status); the caller's next scheduling point switches
+    /// away from it until then. Without `announced`, the wait is its own scheduling point.
+    pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
+        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            if self.tearing_down.get() && !self.in_critical.get() {
+                self.while_torn();
+            }
+            return;
+        }
+        let test = ready;
+        let ready: *const (dyn Fn() -> bool + '_) = ready;
+        // SAFETY: only the lifetime is erased. The pointer is stored until this thread is
+        // scheduled again, which happens before this call returns (below, or at the caller's
+        // scheduling point that follows at once), and the stored pointer is then cleared.
+        let ready: *const (dyn Fn() -> bool + 'static) = unsafe { std::mem::transmute(ready) };
+        let ready_now = self.probe(ready);
+        if ready_now && !announced {
+            return;
+        }
+        // Kept even when ready now: other threads may run at the scheduling point that
+        // follows, and the operation must not start unless it can go through without blocking.
+        {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            thread.awaiting = Some(Awaiting { key, ready, until_release: announced });
+            thread.waited.set(!ready_now);
+            // Only a blocking operation's test stays false until a release (see `releases`).
+            thread.unready.set(announced && !ready_now);
+            if announced && !ready_now && self.config.track_footprints {
+                inner.newly_blocked.push((current, key));
+            }
+            if announced && !ready_now && self.config.record_trace && inner.threads[current].nested == 0 {
+                Self::record_blocks(&mut inner, current);
+            }
+        }
+        if !ready_now {
+            self.set_blocked_on(key);
+        }
+        if !announced {
+            self.schedule_point();
+            self.touch_now(key, true);
+            self.end_wait(key, test, false);
+        }
+    }
+
+    /// The running thread, scheduled again at the start of its blocking operation on `key`
+    /// (whose readiness test is `ready`), no longer waits. The strategy learns what the test
+    /// reads: a step that held or released the object was never enabled together with this one.
+    /// An operation that `acquires` the object is ordered after the release that let it go; a
+    /// mere wait inside another operation (`Thread.start`'s hand-shake, which the new thread's
+    /// first step lets go, not its end) is not.
+    pub(super) fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, acquires: bool) {
+        let waited = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            thread.awaiting = None;
+            thread.unready.set(false);
+            thread.waited.replace(false)
+        };
+        if waited {
+            self.set_blocked_on(0);
+        }
+        if self.config.track_footprints {
+            self.recording.set(true);
+            self.quiet.set(self.quiet.get() + 1);
+            ready();
+            self.quiet.set(self.quiet.get() - 1);
+            self.recording.set(false);
+            let mut addresses = self.probe_reads.borrow_mut();
+            let inner = self.inner.borrow();
+            // The object itself too: the simulator may not see its atomics (the façade's).
+            let readiness = addresses
+                .drain(..)
+                .chain(std::iter::once(key))
+                .filter_map(|a| inner.numbers.get(&a))
+                .fold(0, |bits, &number| bits | 1 << (1 + number % 63));
+            let mut info = self.step_info.get();
+            info.readiness = readiness;
+            info.acquires = inner.numbers.get(&key).copied();
+            info.synchronizes = acquires;
+            self.step_info.set(info);
+        }
+    }
+
+    /// Records the start of an operation: the stall watch's last event, and (see
+    /// [`Execution::announce_rest`]) the trail, the fingerprint, the footprint, the trace.
+    #[inline(always)]
+    pub(super) fn announce(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.watch.event(kind, name);
+        if self.announce_more {
+            self.announce_rest(object, kind, name, write);
+        }
+    }
+
+    /// What [`Execution::announce`] records besides the watch's event, when
+    /// [`Execution::announce_more`] says there is something.
+    #[inline(never)]
+    pub(super) fn announce_rest(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        if self.config.track_trail {
+            self.trail.set(mix(mix(self.trail.get(), kind.as_ptr() as u64), name.as_ptr() as u64 ^ u64::from(write)));
+        }
+        if self.fingerprinting {
+            self.add_to_fingerprint(kind, name);
+        }
+        if self.detailed {
+            let mut inner = self.inner.borrow_mut();
+            if self.in_critical.get() {
+                // No scheduling point: the operation runs in the step under way.
+                self.touch(&mut inner, object, write);
+            }
+            if self.config.record_trace {
+                Self::label(&mut inner, object, kind);
+            }
+        }
+        if self.config.record_trace {
+            self.open_operation(object, kind, name);
+        }
+    }
+
+    /// Adds the running thread's operation `name` on a `kind` to the program's fingerprint, if it
+    /// is one of the first [`FINGERPRINT_OPERATIONS`].
+    #[cold]
+    pub(super) fn add_to_fingerprint(&self, kind: &str, name: &str) {
+        let mut inner = self.inner.borrow_mut();
+        if inner.fingerprinted < FINGERPRINT_OPERATIONS {
+            inner.fingerprinted += 1;
+            let mut hash = fnv1a(inner.fingerprint, &(inner.current as u32).to_le_bytes());
+            hash = fnv1a(hash, kind.as_bytes());
+            hash = fnv1a(hash, &[0]);
+            hash = fnv1a(hash, name.as_bytes());
+            inner.fingerprint = fnv1a(hash, &[0]);
+        }
+    }
+
+    /// The operation the current thread last started on `object` ended with `result`: it goes
+    /// into that operation's trace event.
+    pub(crate) fn outcome(&self, object: usize, result: &'static str) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        if let Some(op) = &mut inner.threads[current].open {
+            if op.object == object && !op.recorded {
+                // Its event comes when it takes effect.
+                op.outcome = Some(result);
+                return;
+            }
+        }
+        if inner.threads[current].nested > 0 && !self.config.fine_grained {
+            // An inner operation, not in the trace.
+            return;
+        }
+        let Some(label) = inner.labels.get(&object).cloned() else { return };
+        let thread = inner.threads[inner.current].name.to_string();
+        if let Some(event) = inner.trace.iter_mut().rev().find(|e| e.thread == thread && e.object == label) {
+            event.outcome = result.to_owned();
+        }
+    }
+
+    /// An atomic access (`write`: one that may change the value): a scheduling point in
+    /// fine-grained mode, or in a spin loop.
+    #[inline]
+    pub(crate) fn atomic_access(&self, address: usize, write: bool) {
+        if self.plain_atomics {
+            // Coarse mode without footprints: an access only counts towards a spin.
+            if self.quiet.get() != 0 && !self.recording.get() {
+                return;
+            }
+            let count = self.accesses.get();
+            if count < SPIN_LIMIT && self.quiet.get() == 0 && !self.in_critical.get() {
+                self.accesses.set(count + 1);
+                return;
+            }
+        }
+        self.atomic_access_slow(address, write);
+    }
+
+    #[cold]
+    pub(super) fn atomic_access_slow(&self, address: usize, write: bool) {
+        if self.quiet.get() != 0 {
+            if self.recording.get() {
+                self.probe_reads.borrow_mut().push(address);
+            }
+            return;
+        }
+        if self.in_critical.get() {
+            self.touch_now(address, write);
+            return;
+        }
+        let spinning = self.accesses.get() >= SPIN_LIMIT;
+        self.accesses.set(self.accesses.get() + 1);
+        if self.config.fine_grained || spinning {
+            self.yielding.set(spinning);
+            if spinning {
+                // A spin waits for some other step: dependent on everything, it wakes every
+                // sleeping thread (sleep sets must not starve the thread it waits for).
+                self.footprint.set(Footprint::ALL);
+            }
+            {
+                let mut inner = self.inner.borrow_mut();
+                self.record(&mut inner, None, if spinning { "atomic (spinning)" } else { "atomic" });
+            }
+            // A fine-grained point inside a loop does not end the spin count; a spin yields.
+            let count = if spinning { 0 } else { self.accesses.get() };
+            self.schedule_point();
+            self.accesses.set(count);
+        }
+        // The access runs in the step under way (after the scheduling point, if there was one).
+        self.touch_now(address, write);
+    }
+
+    /// Lets the strategy pick the next thread; switches to it if it is not the current one.
+    pub(crate) fn schedule_point(&self) {
+        if self.tearing_down.get() {
+            self.while_torn();
+            return;
+        }
+        self.accesses.set(0);
+        self.run_next();
+    }
+}

@@ -1,0 +1,249 @@
+//! Parking: the simulator's queues, `parking_lot_core`'s contract in virtual time.
+
+use super::*;
+
+impl Execution {
+    pub(crate) fn park(
+        &self,
+        key: usize,
+        validate: impl FnOnce() -> bool,
+        before_sleep: impl FnOnce(),
+        timed_out: impl FnOnce(usize, bool),
+        token: usize,
+        deadline: Option<Instant>,
+    ) -> ParkResult {
+        self.touch_now(key, true);
+        if !self.critical(validate) {
+            return ParkResult::Invalid;
+        }
+        if self.abandoning.get() {
+            // An abandoned thread being unwound waits: if it swallowed the unwind and still
+            // runs its code, it gets it again; otherwise (it waits in a destructor, or at its
+            // end) it is given up.
+            if self.unwind_pending.get() {
+                self.abandon_unwind();
+            }
+            self.give_up();
+        }
+        if self.tearing_down.get() {
+            // After the end nothing runs again: a wait there ends at once.
+            self.critical(before_sleep);
+            self.critical(|| timed_out(key, true));
+            return ParkResult::TimedOut;
+        }
+        {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let deadline = deadline.map(|d| d.saturating_duration_since(epoch()));
+            inner.timed += usize::from(deadline.is_some());
+            let thread = &mut inner.threads[current];
+            thread.status = Status::Blocked { key, deadline };
+            thread.token = token;
+            thread.wake = None;
+            inner.queues.entry(key).push_back(current);
+            if self.config.record_trace {
+                if self.config.fine_grained {
+                    let what = match inner.labels.get(&key) {
+                        Some(label) => format!("park on {label}"),
+                        None => "park".to_owned(),
+                    };
+                    self.record(&mut inner, None, &what);
+                }
+                Self::record_blocks(&mut inner, current);
+            }
+        }
+        self.critical(before_sleep);
+        // Blocked: others run until someone wakes this thread.
+        self.run_next();
+        let resumed_on = match self.inner.borrow().threads[self.current_thread()].timed_out {
+            Some((key, _)) => key,
+            None => key,
+        };
+        self.touch_now(resumed_on, true);
+        let (wake, info) = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            (thread.wake.take(), thread.timed_out.take())
+        };
+        match wake {
+            Some(ParkResult::TimedOut) => {
+                let (key, was_last) = info.unwrap_or((key, true));
+                self.critical(|| timed_out(key, was_last));
+                let mut inner = self.inner.borrow_mut();
+                self.record_inner(&mut inner, None, "timed out");
+                self.woke(&mut inner);
+                ParkResult::TimedOut
+            }
+            Some(result) => {
+                self.woke(&mut self.inner.borrow_mut());
+                result
+            }
+            None => unreachable!("a blocked thread resumes only once woken"),
+        }
+    }
+
+    /// The running thread woke from a park (tracing): its open operation takes effect now,
+    /// unless it is still inside another primitive's operation (a `Condition.wait`, which
+    /// takes effect once it holds the lock again).
+    pub(super) fn woke(&self, inner: &mut Inner) {
+        if self.config.record_trace && inner.threads[inner.current].nested == 0 {
+            let current = inner.current;
+            Self::record_open(inner, current);
+        }
+    }
+
+    pub(super) fn wake(inner: &mut Inner, thread: usize, token: usize) {
+        if let Status::Blocked { deadline: Some(_), .. } = inner.threads[thread].status {
+            inner.timed -= 1;
+        }
+        let entry = &mut inner.threads[thread];
+        entry.status = Status::Runnable;
+        entry.wake = Some(ParkResult::Unparked(token));
+    }
+
+    pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
+        self.touch_now(key, true);
+        let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
+        let chosen = if waiters > 1 {
+            // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
+            let mut inner = self.inner.borrow_mut();
+            let mut threads = std::mem::take(&mut inner.scratch);
+            threads.extend(inner.queues.get(key).into_iter().flatten());
+            let objects = inner.next_number;
+            let point = Point {
+                threads: &threads,
+                current_runnable: false,
+                scheduling: false,
+                yielding: None,
+                objects,
+                trail: self.trail.get(),
+            };
+            let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
+            let choice = Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false };
+            self.watch.choice(inner.schedule.choices.len(), choice);
+            inner.schedule.choices.push(choice);
+            threads.clear();
+            inner.scratch = threads;
+            self.check_divergence(&mut inner);
+            Some(index)
+        } else if waiters == 1 {
+            Some(0)
+        } else {
+            None
+        };
+        let (thread, result) = {
+            let mut inner = self.inner.borrow_mut();
+            let queue = inner.queues.entry(key);
+            let thread = chosen.and_then(|i| queue.remove(i));
+            let result = UnparkResult {
+                unparked_threads: usize::from(thread.is_some()),
+                requeued_threads: 0,
+                have_more_threads: !queue.is_empty(),
+            };
+            inner.queues.forget_if_empty(key);
+            (thread, result)
+        };
+        let token = self.critical(|| callback(result));
+        if let Some(thread) = thread {
+            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+        }
+        result
+    }
+
+    pub(crate) fn unpark_filter(
+        &self,
+        key: usize,
+        mut filter: impl FnMut(usize) -> weft_core::FilterOp,
+        callback: impl FnOnce(UnparkResult) -> usize,
+    ) -> UnparkResult {
+        self.touch_now(key, true);
+        // The filter runs outside the borrow (its atomics may reach the execution): copies of the
+        // queue and of the choice, in the execution's reusable buffers.
+        let (mut queued, mut chosen) = {
+            let mut inner = self.inner.borrow_mut();
+            let mut queued = std::mem::take(&mut inner.scratch_tokens);
+            let inner = &mut *inner;
+            queued.extend(inner.queues.get(key).into_iter().flatten().map(|&t| (t, inner.threads[t].token)));
+            (queued, std::mem::take(&mut inner.scratch))
+        };
+        self.critical(|| {
+            for &(thread, token) in &queued {
+                match filter(token) {
+                    weft_core::FilterOp::Unpark => chosen.push(thread),
+                    weft_core::FilterOp::Skip => {}
+                    weft_core::FilterOp::Stop => break,
+                }
+            }
+        });
+        let result = {
+            let mut inner = self.inner.borrow_mut();
+            let queue = inner.queues.entry(key);
+            queue.retain(|t| !chosen.contains(t));
+            let result = UnparkResult {
+                unparked_threads: chosen.len(),
+                requeued_threads: 0,
+                have_more_threads: !queue.is_empty(),
+            };
+            inner.queues.forget_if_empty(key);
+            result
+        };
+        let token = self.critical(|| callback(result));
+        let mut inner = self.inner.borrow_mut();
+        for &thread in &chosen {
+            Self::wake(&mut inner, thread, token);
+        }
+        queued.clear();
+        chosen.clear();
+        inner.scratch_tokens = queued;
+        inner.scratch = chosen;
+        result
+    }
+
+    pub(crate) fn unpark_requeue(
+        &self,
+        from: usize,
+        to: usize,
+        validate: impl FnOnce() -> weft_core::RequeueOp,
+        callback: impl FnOnce(weft_core::RequeueOp, UnparkResult) -> usize,
+    ) -> UnparkResult {
+        use weft_core::RequeueOp::*;
+        self.touch_now(from, true);
+        self.touch_now(to, true);
+        let op = self.critical(validate);
+        let mut result = UnparkResult::default();
+        let mut woken = None;
+        if op != Abort {
+            let mut inner = self.inner.borrow_mut();
+            let inner = &mut *inner;
+            let queue = inner.queues.entry(from);
+            if matches!(op, UnparkOne | UnparkOneRequeueRest) {
+                woken = queue.pop_front();
+            }
+            let mut moved = std::mem::take(&mut inner.scratch);
+            match op {
+                RequeueOne => moved.extend(queue.pop_front()),
+                RequeueAll | UnparkOneRequeueRest => moved.extend(queue.drain(..)),
+                _ => {}
+            }
+            result.unparked_threads = usize::from(woken.is_some());
+            result.requeued_threads = moved.len();
+            result.have_more_threads = !queue.is_empty();
+            inner.queues.forget_if_empty(from);
+            for &thread in &moved {
+                if let Status::Blocked { deadline, .. } = inner.threads[thread].status {
+                    inner.threads[thread].status = Status::Blocked { key: to, deadline };
+                }
+            }
+            if !moved.is_empty() {
+                inner.queues.entry(to).extend(moved.drain(..));
+            }
+            inner.scratch = moved;
+        }
+        let token = self.critical(|| callback(op, result));
+        if let Some(thread) = woken {
+            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+        }
+        result
+    }
+}

@@ -1,0 +1,458 @@
+//! Scheduling points: running the next thread, choosing it (`pick_next`), and what ends an execution (deadlock, divergence from a replayed schedule).
+
+use super::*;
+
+impl Execution {
+    /// Ends the current step: the strategy picks the next thread, and the current one is
+    /// suspended unless it is the one picked.
+    pub(super) fn run_next(&self) {
+        let (next, current) = {
+            let mut inner = self.inner.borrow_mut();
+            if inner.steps >= self.config.max_steps && inner.failure.is_none() {
+                let limit = self.config.max_steps;
+                let thread = inner.threads[inner.current].name.to_string();
+                inner.failure = Some(Failure {
+                    kind: FailureKind::StepLimit(limit),
+                    message: format!(
+                        "more than {limit} steps: a livelock or a runaway loop (a loop that polls \
+                         for another thread's progress must call weft::yield_now() or weft::sleep \
+                         in each round, and some thread must be able to make that progress; a \
+                         loop that never ends needs a fix, or a larger Explorer::max_steps)"
+                    ),
+                    thread,
+                });
+            }
+            inner.steps += 1;
+            let time_is_up = self.watch.step(inner.steps);
+            let next = if inner.failure.is_some() {
+                None
+            } else if time_is_up {
+                // The exploration's time limit passed: the execution ends here, unfinished.
+                inner.pruned = true;
+                None
+            } else {
+                self.pick_next(&mut inner)
+            };
+            inner.next = next;
+            (next, inner.current)
+        };
+        if next != Some(current) {
+            self.suspend();
+        }
+    }
+
+    /// Suspends the current thread's coroutine; returns when the controller resumes it.
+    pub(super) fn suspend(&self) {
+        let yielder = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].yielder.get()
+        };
+        // SAFETY: the yielder was set by this thread's coroutine body from the `&Yielder` it was
+        // given, which lives as long as the coroutine runs; we are on that coroutine now.
+        unsafe { (*yielder).suspend(()) };
+        if self.unwind_pending.get() {
+            // Resumed only to be unwound: the execution is over.
+            self.abandon_unwind();
+        }
+    }
+
+    /// Chooses what runs next. Options: the current thread if it can go on (option 0, so any
+    /// other choice is a preemption), the other runnable threads, then threads whose deadline has
+    /// come (a timeout firing). With no option, the clock jumps to the earliest deadline; with
+    /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
+    pub(super) fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
+        let yielding = self.yielding.replace(false);
+        if yielding || inner.timed > 0 || self.config.track_footprints || self.config.track_trail {
+            return self.pick_next_general(inner, yielding);
+        }
+        // The common step: the running thread did not yield, no timeout is pending, and the
+        // strategy wants no footprint or trail. What follows is `pick_next_general` for that
+        // case; where some thread could run, but none that does not poll, it goes there.
+        let mut options = std::mem::take(&mut inner.options);
+        options.clear();
+        let current = inner.current;
+        let current_runnable = self.can_run(inner, current);
+        inner.threads[current].polling = false;
+        if current_runnable {
+            options.push(current);
+        }
+        // A switch away from a thread that ends its first step is no preemption.
+        let preemptible = current_runnable && !std::mem::take(&mut inner.threads[current].fresh);
+        for id in 0..inner.threads.len() {
+            if id != current && self.can_run(inner, id) && !inner.threads[id].polling {
+                options.push(id);
+            }
+        }
+        if inner.unfinished == 0 || options.is_empty() {
+            inner.options = options;
+            return if inner.unfinished == 0 { None } else { self.pick_next_general(inner, false) };
+        }
+        let point = Point {
+            threads: &options,
+            current_runnable: preemptible,
+            scheduling: true,
+            yielding: None,
+            objects: inner.next_number,
+            trail: self.trail.get(),
+        };
+        let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
+            inner.options = options;
+            inner.pruned = true;
+            return None;
+        };
+        let chosen = options[index];
+        if options.len() > 1 {
+            let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible };
+            self.watch.choice(inner.schedule.choices.len(), choice);
+            inner.schedule.choices.push(choice);
+            self.check_divergence(inner);
+        }
+        inner.options = options;
+        Some(chosen)
+    }
+
+    /// [`Execution::pick_next`] in every case: threads that yield or poll, timeouts, footprints
+    /// and trails.
+    #[inline(never)]
+    pub(super) fn pick_next_general(&self, inner: &mut Inner, yielding: bool) -> Option<usize> {
+        let clock_before = inner.clock;
+        let mut step_reported = false;
+        // A switch away from a thread that ends its first step is no preemption.
+        let fresh = std::mem::take(&mut inner.threads[inner.current].fresh);
+        loop {
+            let mut options = std::mem::take(&mut inner.options);
+            options.clear();
+            let current = inner.current;
+            let runnable_now = self.can_run(inner, current);
+            // A thread that yields polls until its next step that is not a yield (see below).
+            inner.threads[current].polling = runnable_now && yielding;
+            // Option 0 is "the running thread goes on", unless it yields: then it comes last.
+            let current_runnable = runnable_now && !yielding;
+            if current_runnable {
+                options.push(current);
+            }
+            // Threads that poll are left out while another thread can run.
+            let mut pollers = usize::from(runnable_now && yielding);
+            for id in 0..inner.threads.len() {
+                if id != current && self.can_run(inner, id) {
+                    if inner.threads[id].polling {
+                        pollers += 1;
+                    } else {
+                        options.push(id);
+                    }
+                }
+            }
+            if !step_reported {
+                // The step that just ended is complete now (`can_run` may have added to it).
+                step_reported = true;
+                if self.config.track_footprints {
+                    let footprint = self.footprint.replace(Footprint::default());
+                    let info = self.step_info.replace(StepInfo::default());
+                    self.with_strategy(|s| s.step_footprint(footprint, info));
+                    // Waits that began in that step: their acquires race with the takers'.
+                    let mut blocked = std::mem::take(&mut inner.newly_blocked);
+                    for (thread, key) in blocked.drain(..) {
+                        if let Some(&object) = inner.numbers.get(&key) {
+                            self.with_strategy(|s| s.blocked(thread, object));
+                        }
+                    }
+                    inner.newly_blocked = blocked;
+                }
+                if inner.unfinished == 0 {
+                    if self.config.track_footprints && options.len() + pollers > 0 {
+                        // Daemon threads that could still run never will: the end races with
+                        // their next steps.
+                        let polling = |t: &SimThread| t.polling && matches!(t.status, Status::Runnable);
+                        options.extend((0..inner.threads.len()).filter(|&id| polling(&inner.threads[id])));
+                        self.with_strategy(|s| s.ended_before(&options));
+                    }
+                    inner.options = options;
+                    return None;
+                }
+            }
+            let mut due = 0;
+            if inner.timed > 0 {
+                if pollers > 0 && options.is_empty() {
+                    // Only threads that poll (yield or spin) could run: polling lets time pass,
+                    // so the next deadline comes before them.
+                    if let Some(deadline) = Self::earliest_deadline(inner) {
+                        inner.clock = inner.clock.max(deadline);
+                    }
+                }
+                let clock = inner.clock;
+                for (id, thread) in inner.threads.iter().enumerate() {
+                    if let Status::Blocked { deadline: Some(d), .. } = thread.status {
+                        if d <= clock {
+                            options.push(id);
+                            due += 1;
+                        }
+                    }
+                }
+            }
+            // A thread that yields (or spins) polls until it takes a step that is not a yield:
+            // it is not scheduled while a thread that does not poll can run or a timeout can
+            // fire. A yield is a fairness hint, as in loom and shuttle, which every strategy
+            // follows, so polling loops let the threads they wait for progress, and time pass
+            // (and an exhaustive search of them ends).
+            let first_timer = options.len() - due;
+            let yielder_runs = pollers > 0 && options.is_empty();
+            if yielder_runs {
+                for id in 0..inner.threads.len() {
+                    if id != current && inner.threads[id].polling && self.can_run(inner, id) {
+                        options.push(id);
+                    }
+                }
+                // The thread that yields just now goes on only if no other thread polls (its
+                // next poll would find what its last one found).
+                if options.is_empty() && runnable_now && yielding {
+                    options.push(current);
+                }
+            }
+            if options.is_empty() {
+                inner.options = options;
+                match Self::earliest_deadline(inner) {
+                    Some(deadline) => {
+                        inner.clock = inner.clock.max(deadline);
+                        continue;
+                    }
+                    None => {
+                        self.deadlock(inner);
+                        return None;
+                    }
+                }
+            }
+            let yielder = (runnable_now && yielding).then_some(current);
+            // Only the yielder could run: it is not a preemption to let it go on.
+            let current_runnable = (current_runnable || (yielder_runs && options == [current])) && !fresh;
+            let objects = inner.next_number;
+            let trail = self.trail.get();
+            let point =
+                Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects, trail };
+            let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
+                inner.options = options;
+                inner.pruned = true;
+                return None;
+            };
+            if options.len() > 1 {
+                let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: current_runnable };
+                self.watch.choice(inner.schedule.choices.len(), choice);
+                inner.schedule.choices.push(choice);
+                self.check_divergence(inner);
+            }
+            let chosen = options[index];
+            if self.config.track_trail {
+                self.trail.set(mix(self.trail.get(), (chosen as u64) << 32 | options.len() as u64));
+            }
+            inner.options = options;
+            if self.config.track_footprints {
+                // The locks the chosen thread holds as its step begins (for the strategy).
+                let mut info = StepInfo::default();
+                for address in inner.threads[chosen].holds.iter().rev() {
+                    if let Some(&number) = inner.numbers.get(address) {
+                        info.add_held(number);
+                    }
+                }
+                self.step_info.set(info);
+            }
+            let fires = index >= first_timer && index < first_timer + due;
+            if fires {
+                self.fire_timeout(inner, chosen);
+            }
+            if fires || inner.clock != clock_before {
+                // Time moved: treat the step as dependent on everything.
+                self.footprint.set(Footprint::ALL);
+            }
+            return Some(chosen);
+        }
+    }
+
+    /// Whether thread `id` can make progress: runnable, and not waiting in a blocking operation
+    /// that is not ready. A thread that the step just ended made wait (it was ready when it
+    /// reached the operation) is marked: its status says now what it waits on, as a parked
+    /// thread's does, a change that belongs to the step that caused it.
+    #[inline(always)]
+    pub(super) fn can_run(&self, inner: &mut Inner, id: usize) -> bool {
+        let thread = &inner.threads[id];
+        if !matches!(thread.status, Status::Runnable) {
+            return false;
+        }
+        let Some(Awaiting { key, ready, until_release }) = thread.awaiting else { return true };
+        if thread.unready.get() {
+            debug_assert!(!self.probe(ready), "a blocking operation became ready without a release");
+            return false;
+        }
+        if self.probe(ready) {
+            return true;
+        }
+        thread.unready.set(until_release);
+        if !thread.waited.replace(true) {
+            self.begin_waiting(inner, id, key, until_release);
+        }
+        false
+    }
+
+    /// Records that the running thread waits on `key` (0: no longer) in its states, without
+    /// parking it.
+    #[inline]
+    pub(super) fn set_blocked_on(&self, key: usize) {
+        let (state, others) = {
+            let inner = self.inner.borrow();
+            let thread = &inner.threads[inner.current];
+            (thread.state.as_deref().map(|s| s as *const ThreadState<Sim>), !thread.other_states.is_empty())
+        };
+        match state {
+            // SAFETY: as in `with_thread_state`: the box is owned by the thread's entry and
+            // dropped only by the thread itself at its end, after its last wait.
+            Some(state) => unsafe { &*state }.set_blocked_on(key),
+            None => ThreadState::<Sim>::new().set_blocked_on(key),
+        }
+        if others {
+            self.set_others_blocked_on(key);
+        }
+    }
+
+    /// [`Execution::set_blocked_on`] for the running thread's states of other schedulers.
+    #[cold]
+    pub(super) fn set_others_blocked_on(&self, key: usize) {
+        let inner = self.inner.borrow();
+        Self::set_other_states_blocked_on(&inner.threads[inner.current], key);
+    }
+
+    /// Records that `thread` waits on `key` (0: no longer) in its states of other schedulers.
+    pub(super) fn set_other_states_blocked_on(thread: &SimThread, key: usize) {
+        for other in &thread.other_states {
+            // SAFETY: the state is boxed among the thread's `locals`, which are dropped only at
+            // the thread's end, after `other_states` is cleared; its `S::AtomicUsize` is plain
+            // (`with_thread_state_of` keeps only such states here): nothing re-enters.
+            unsafe { (other.set_blocked_on)(other.state, key) };
+        }
+    }
+
+    /// Thread `id`, found not ready in its blocking operation on `key` for the first time since
+    /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]).
+    #[cold]
+    pub(super) fn begin_waiting(&self, inner: &mut Inner, id: usize, key: usize, blocking: bool) {
+        let track = self.config.track_footprints;
+        if blocking && track {
+            inner.newly_blocked.push((id, key));
+        }
+        Self::set_other_states_blocked_on(&inner.threads[id], key);
+        if blocking && self.config.record_trace && inner.threads[id].nested == 0 {
+            Self::record_blocks(inner, id);
+        }
+        let Some(state) = &inner.threads[id].state else { return };
+        self.quiet.set(self.quiet.get() + 1);
+        self.recording.set(track);
+        state.set_blocked_on(key);
+        self.recording.set(false);
+        self.quiet.set(self.quiet.get() - 1);
+        if track {
+            let mut written = std::mem::take(&mut *self.probe_reads.borrow_mut());
+            for address in written.drain(..) {
+                self.touch(inner, address, true);
+            }
+            *self.probe_reads.borrow_mut() = written;
+        }
+    }
+
+    pub(super) fn earliest_deadline(inner: &Inner) -> Option<Duration> {
+        inner
+            .threads
+            .iter()
+            .filter_map(|t| match t.status {
+                Status::Blocked { deadline: Some(d), .. } => Some(d),
+                _ => None,
+            })
+            .min()
+    }
+
+    #[inline(always)]
+    pub(super) fn check_divergence(&self, inner: &mut Inner) {
+        if self.replaying {
+            self.check_replay(inner);
+        }
+    }
+
+    /// [`Execution::check_divergence`] while a schedule is replayed.
+    #[inline(never)]
+    pub(super) fn check_replay(&self, inner: &mut Inner) {
+        if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
+            if inner.failure.is_none() {
+                let strict = self.with_strategy(|s| s.strict());
+                let (kind, message) = if strict {
+                    (FailureKind::ReplayMismatch, format!("the replay cannot follow its token: {reason}"))
+                } else {
+                    (
+                        FailureKind::Nondeterminism,
+                        format!(
+                            "the replay diverged ({reason}): the model is not deterministic (does it \
+                             depend on real time, randomness, addresses or a HashMap's order?)"
+                        ),
+                    )
+                };
+                inner.failure = Some(Failure { kind, message, thread: inner.threads[inner.current].name.to_string() });
+            }
+        }
+    }
+
+    /// The deadline of blocked `thread` has come: take it off its queue; its park returns
+    /// `TimedOut`.
+    pub(super) fn fire_timeout(&self, inner: &mut Inner, thread: usize) {
+        if let Status::Blocked { key, deadline } = inner.threads[thread].status {
+            inner.timed -= usize::from(deadline.is_some());
+            let queue = inner.queues.entry(key);
+            queue.retain(|&t| t != thread);
+            let was_last = queue.is_empty();
+            inner.queues.forget_if_empty(key);
+            let entry = &mut inner.threads[thread];
+            entry.status = Status::Runnable;
+            entry.wake = Some(ParkResult::TimedOut);
+            entry.timed_out = Some((key, was_last));
+        }
+    }
+
+    pub(super) fn deadlock(&self, inner: &mut Inner) {
+        let mut blocked = Vec::new();
+        for thread in &inner.threads {
+            let waiting = match (thread.status, thread.awaiting) {
+                (Status::Blocked { key, .. }, _) => Some(key),
+                (Status::Runnable, Some(Awaiting { key, .. })) => Some(key),
+                _ => None,
+            };
+            if let Some(key) = waiting {
+                let waits_on = inner.labels.get(&key).cloned().unwrap_or_else(|| format!("object at {key:#x}"));
+                let holds = thread
+                    .holds
+                    .iter()
+                    .filter(|&&h| h != key)
+                    .map(|h| inner.labels.get(h).cloned().unwrap_or_else(|| format!("object at {h:#x}")))
+                    .collect();
+                blocked.push(BlockedThread { thread: thread.name.to_string(), waits_on, holds });
+            }
+        }
+        let names: Vec<&str> = blocked.iter().map(|b| b.thread.as_str()).collect();
+        inner.failure.get_or_insert(Failure {
+            message: format!("no thread can run and none has a deadline; blocked: {}", names.join(", ")),
+            kind: FailureKind::Deadlock(blocked),
+            thread: inner.threads[inner.current].name.to_string(),
+        });
+    }
+
+    /// Records a failure (the first one wins) and stops the execution at the next point.
+    pub(crate) fn fail(&self, kind: FailureKind, message: String) {
+        if self.abandoning.get() {
+            // The execution is over; unwinding its abandoned threads is no part of it.
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        if inner.failure.is_some() {
+            return;
+        }
+        let current = inner.current;
+        if kind == FailureKind::Panic {
+            inner.failure_location = inner.threads[current].panic_location.clone();
+        }
+        let thread = inner.threads[current].name.to_string();
+        inner.failure = Some(Failure { kind, message, thread });
+    }
+}

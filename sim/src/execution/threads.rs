@@ -1,0 +1,313 @@
+//! Threads of an execution: spawning, their ends, their names, and their per-thread and per-run values.
+
+use super::*;
+
+impl Execution {
+    /// Runs `f` with this execution's `T`, made by `T::default()` on first use.
+    pub(crate) fn with_execution_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let find = |locals: &Vec<(TypeId, Box<dyn Any>)>| {
+            locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<T>())
+                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
+        };
+        let existing = find(&self.locals.borrow());
+        let value = match existing {
+            Some(value) => value,
+            None => {
+                // Made outside the borrow: making it may use the simulator.
+                let fresh: Box<dyn Any> = Box::new(T::default());
+                let mut locals = self.locals.borrow_mut();
+                match find(&locals) {
+                    Some(value) => value,
+                    None => {
+                        locals.push((TypeId::of::<T>(), fresh));
+                        find(&locals).expect("just inserted")
+                    }
+                }
+            }
+        };
+        // SAFETY: the value is boxed (it never moves) and owned by this execution, which drops
+        // none of them before it ends; `f` runs within the execution.
+        f(unsafe { &*value })
+    }
+
+    /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
+    /// dropped when the thread ends.
+    pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        self.with_thread_local_made(|_, _| {}, f)
+    }
+
+    /// [`Execution::with_thread_local`] for the thread's `ThreadState<S>` of a scheduler `S` that
+    /// runs on the simulator inside simulations (the façade's): the simulator keeps it telling
+    /// what the thread waits on ([`weft_core::ThreadStatus::blocked_on`]) as it does the thread's
+    /// own state, also while it keeps the thread off the run queue without parking it.
+    /// Only for a scheduler whose atomics are plain (`!S::SEES_ATOMICS`): setting them never
+    /// calls the simulator, which sets them while it schedules.
+    pub(crate) fn with_thread_state_of<S: Scheduler, R>(&self, f: impl FnOnce(&ThreadState<S>) -> R) -> R {
+        self.with_thread_local_made(
+            |thread, state: *const ThreadState<S>| {
+                if !S::SEES_ATOMICS {
+                    thread
+                        .other_states
+                        .push(OtherState { state: state as *const (), set_blocked_on: set_blocked_on_of::<S> })
+                }
+            },
+            f,
+        )
+    }
+
+    /// [`Execution::with_thread_local`], calling `made` with the thread's entry and the value
+    /// when it is made.
+    pub(super) fn with_thread_local_made<T: Any + Default, R>(
+        &self,
+        made: impl FnOnce(&mut SimThread, *const T),
+        f: impl FnOnce(&T) -> R,
+    ) -> R {
+        let find = |inner: &Inner| {
+            inner.threads[inner.current]
+                .locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<T>())
+                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
+        };
+        let existing = find(&self.inner.borrow());
+        let value = match existing {
+            Some(value) => value,
+            None => {
+                let fresh: Box<dyn Any> = Box::new(T::default());
+                let mut inner = self.inner.borrow_mut();
+                match find(&inner) {
+                    Some(value) => value,
+                    None => {
+                        let current = inner.current;
+                        inner.threads[current].locals.push((TypeId::of::<T>(), fresh));
+                        let value = find(&inner).expect("just inserted");
+                        made(&mut inner.threads[current], value);
+                        value
+                    }
+                }
+            }
+        };
+        // SAFETY: the value is boxed (it never moves) and owned by the current thread's entry,
+        // which drops it only at the thread's end, after its last use; `f` runs before that.
+        f(unsafe { &*value })
+    }
+
+    /// Drops the current simulated thread's values of static locals, if it has any (see
+    /// [`weft_core::StaticLocals::drop_all`]).
+    pub(crate) fn drop_static_locals(&self) {
+        let values = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current]
+                .locals
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<StaticLocals>())
+                .map(|(_, v)| v.downcast_ref::<StaticLocals>().expect("typed slot") as *const StaticLocals)
+        };
+        if let Some(values) = values {
+            // SAFETY: as in `with_thread_local`: the store is boxed and owned by the current
+            // thread's entry, which drops it only after this, at the thread's end.
+            unsafe { &*values }.drop_all();
+        }
+    }
+
+    /// Runs `f` with this execution's run state (made on first use).
+    #[inline]
+    pub(crate) fn with_run_state<R>(&self, f: impl FnOnce(&RunState<Sim>) -> R) -> R {
+        let existing = self.run_state.borrow().as_ref().map(Rc::as_ptr);
+        let state = match existing {
+            Some(state) => state,
+            None => self.make_run_state(),
+        };
+        // SAFETY: the state is in an `Rc` kept by `self.run_state`, which is emptied only by
+        // `run_execution` once the execution's threads are over (finished, unwound, or given up
+        // for good): after every call of this function that can still return. Until then the
+        // state lives, unmoved, and `f` only reads it through `&` (its mutable parts are
+        // behind locks).
+        f(unsafe { &*state })
+    }
+
+    /// Makes the run state on first use (outside the borrow: making it uses the scheduler).
+    #[cold]
+    pub(super) fn make_run_state(&self) -> *const RunState<Sim> {
+        let fresh = Rc::new(RunState::new(crate::MAIN_THREAD_IDS.0, crate::MAIN_THREAD_IDS.1));
+        Rc::as_ptr(self.run_state.borrow_mut().get_or_insert(fresh))
+    }
+
+    pub(crate) fn current_thread(&self) -> usize {
+        self.inner.borrow().current
+    }
+
+    /// Runs `f` with the current simulated thread's state.
+    pub(crate) fn with_thread_state<R>(&self, f: impl FnOnce(&ThreadState<Sim>) -> R) -> R {
+        let state = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].state.as_deref().map(|s| s as *const ThreadState<Sim>)
+        };
+        match state {
+            // SAFETY: the box is owned by the thread's entry, which is never removed during the
+            // execution; it is only taken out (and dropped) by the thread itself at its end,
+            // after its last use of this function.
+            Some(state) => f(unsafe { &*state }),
+            None => f(&ThreadState::new()),
+        }
+    }
+
+    /// A panic reached the default excepthook. Returns whether the hook prints it: only with
+    /// Python's behaviour (`python_panics`); otherwise the report shows it, once.
+    pub(crate) fn unhandled_panic(&self, thread: &str, message: &str) -> bool {
+        if !self.config.python_panics {
+            self.fail(FailureKind::Panic, format!("panic in thread {thread}: {message}"));
+        }
+        // Python's excepthook prints it, once: not again in the replays of a report, its
+        // shrinking or the determinism check.
+        self.config.python_panics && !self.replaying
+    }
+
+    /// Names the object at `object` `label` in traces and deadlock reports (see
+    /// `Observe::label_object`).
+    pub(crate) fn label_object(&self, object: usize, label: &str) {
+        if !self.config.record_trace || self.tearing_down.get() {
+            return;
+        }
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.labels.insert(object, label.to_owned()) {
+            // Events recorded before under the automatic label take the new one.
+            for event in inner.trace.iter_mut().filter(|e| e.object == old) {
+                event.object = label.to_owned();
+            }
+        }
+    }
+
+    pub(crate) fn thread_name(&self) -> String {
+        let inner = self.inner.borrow();
+        inner.threads[inner.current].name.to_string()
+    }
+
+    pub(crate) fn spawn(&self, options: SpawnOptions, main: Box<dyn FnOnce() + Send>) -> Result<(), SpawnError> {
+        let id = {
+            let mut inner = self.inner.borrow_mut();
+            // A size of 0 is std's default; `weft::stack_size` accepts no size below 32 KiB.
+            let size = if options.stack_size == 0 { stack::default_stack_size() } else { options.stack_size };
+            let stack = inner.stack_pool.take(size).map_err(|e| SpawnError(e.to_string()))?;
+            let id = inner.threads.len();
+            let name = options.name.unwrap_or(ThreadName::numbered("sim-", id));
+            self.watch.thread(id, &name);
+            let state = inner.spare_states.pop().unwrap_or_default();
+            let holds = inner.spare_holds.pop().unwrap_or_default();
+            inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
+            inner.unfinished += usize::from(!options.daemon);
+            if self.config.record_trace {
+                let what = format!("spawn {}", inner.threads[id].name);
+                self.record(&mut inner, None, &what);
+                // The `Thread` object being started is this thread: it shows under its name.
+                let current = inner.current;
+                if let Some(op) = inner.threads[current].open.filter(|op| op.kind == "Thread") {
+                    let label = Self::label(&mut inner, op.object, op.kind);
+                    if label.starts_with("Thread#") {
+                        let named = format!("{} ({label})", inner.threads[id].name);
+                        for event in inner.trace.iter_mut().filter(|e| e.object == label) {
+                            event.object = named.clone();
+                        }
+                        inner.labels.insert(op.object, named);
+                    }
+                }
+            }
+            self.touch(&mut inner, spawn_key(id), true);
+            id
+        };
+        self.with_strategy(|s| s.thread_created(id));
+        // No scheduling point here: the spawner's next one comes at once (`Thread::start` waits
+        // for the new thread to announce itself), and the new thread can run from there.
+        Ok(())
+    }
+
+    pub(super) fn new_thread(
+        id: usize,
+        name: ThreadName,
+        daemon: bool,
+        (stack_size, stack): (usize, DefaultStack),
+        state: Box<ThreadState<Sim>>,
+        holds: Vec<usize>,
+        main: Box<dyn FnOnce() + Send>,
+    ) -> SimThread {
+        let body = move |yielder: &Yielder<(), ()>, ()| {
+            let execution = current();
+            {
+                let inner = execution.inner.borrow();
+                inner.threads[id].yielder.set(yielder as *const Yielder<(), ()>);
+            }
+            // Ordered after its spawn.
+            execution.touch_now(spawn_key(id), true);
+            if execution.abandoning.get() {
+                // Started only to be abandoned (the execution ended before it ran): its code
+                // never runs, its closure is dropped.
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(main)));
+            } else if let Err(payload) = catch_unwind(AssertUnwindSafe(main)) {
+                // An abandoned thread's unwind ends here, and is no failure.
+                if !payload.is::<Abandoned>() {
+                    execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+                }
+            }
+            // Its code is left: its end below runs in teardown mode, if abandoned.
+            execution.unwind_pending.set(false);
+            // The thread's end: its state (Local values, a dummy's registration) goes first,
+            // while it can still use the scheduler.
+            // Dropping them runs user destructors (`Local` values): a panic there fails the
+            // execution like any other, and must not unwind out of the coroutine.
+            // The state's memory is kept until the execution ends, so that no later thread's
+            // objects take its addresses (footprints name objects by address).
+            // Values of static locals go first, while the thread still reaches its locals: a
+            // destructor that uses a key gets a value that is dropped too.
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execution.drop_static_locals())) {
+                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            }
+            let mut state = execution.inner.borrow_mut().threads[id].state.take();
+            let locals = {
+                let mut inner = execution.inner.borrow_mut();
+                inner.threads[id].other_states.clear();
+                std::mem::take(&mut inner.threads[id].locals)
+            };
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
+                if let Some(state) = &mut state {
+                    state.end();
+                }
+                drop(locals);
+            })) {
+                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+            }
+            let mut inner = execution.inner.borrow_mut();
+            inner.ended_states.extend(state);
+            inner.threads[id].status = Status::Finished;
+            if !inner.threads[id].daemon {
+                inner.unfinished -= 1;
+            }
+        };
+        SimThread {
+            overflow_name: stack::OverflowName::of(&name),
+            name,
+            daemon,
+            status: Status::Runnable,
+            wake: None,
+            timed_out: None,
+            token: 0,
+            state: Some(state),
+            locals: Vec::new(),
+            other_states: Vec::new(),
+            yielder: Cell::new(std::ptr::null()),
+            guard: stack::guard_page(&stack),
+            stack_size,
+            coroutine: Some(Fiber(ManuallyDrop::new(Coroutine::with_stack(stack, body)))),
+            holds,
+            awaiting: None,
+            waited: Cell::new(false),
+            unready: Cell::new(false),
+            polling: false,
+            fresh: true,
+            open: None,
+            nested: 0,
+            panic_location: None,
+        }
+    }
+}
