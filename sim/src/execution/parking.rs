@@ -158,6 +158,12 @@ impl Execution {
         callback: impl FnOnce(UnparkResult) -> usize,
     ) -> UnparkResult {
         self.touch_now(key, true);
+        if self.inner.borrow().queues.get(key).is_none_or(|queue| queue.is_empty()) {
+            // No thread to filter (often: a thread's end wakes its joiners, if any).
+            let result = UnparkResult { unparked_threads: 0, requeued_threads: 0, have_more_threads: false };
+            self.critical(|| callback(result));
+            return result;
+        }
         // The filter runs outside the borrow (its atomics may reach the execution): copies of the
         // queue and of the choice, in the execution's reusable buffers.
         let (mut queued, mut chosen) = {
@@ -178,15 +184,17 @@ impl Execution {
         });
         let result = {
             let mut inner = self.inner.borrow_mut();
-            let queue = inner.queues.entry(key);
-            queue.retain(|t| !chosen.contains(t));
-            let result = UnparkResult {
-                unparked_threads: chosen.len(),
-                requeued_threads: 0,
-                have_more_threads: !queue.is_empty(),
+            let have_more_threads = if chosen.is_empty() {
+                // Nothing leaves the queue (often there is none: a thread's end wakes joiners).
+                !queued.is_empty()
+            } else {
+                let queue = inner.queues.entry(key);
+                queue.retain(|t| !chosen.contains(t));
+                let more = !queue.is_empty();
+                inner.queues.forget_if_empty(key);
+                more
             };
-            inner.queues.forget_if_empty(key);
-            result
+            UnparkResult { unparked_threads: chosen.len(), requeued_threads: 0, have_more_threads }
         };
         let token = self.critical(|| callback(result));
         let mut inner = self.inner.borrow_mut();
