@@ -1,0 +1,735 @@
+//! [`Explorer`]: which strategy, how many executions, how long; the exploration loop,
+//! shrinking, the determinism check, and [`check`].
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use crate::delegate::{OUTSIDE_IDENT, QUIET};
+use crate::execution::{self, run_execution, Buffers, Config};
+use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
+use crate::schedule::Schedule;
+use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
+use crate::watchdog;
+use crate::*;
+
+/// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
+/// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.try_with(Cell::get).unwrap_or(false) {
+                // Shown in the report, with where it happened (the simulated thread's panic).
+                if let Some(location) = info.location() {
+                    execution::note_panic(location);
+                }
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+#[derive(Clone, Debug)]
+enum StrategyKind {
+    RandomWalk(u64),
+    Pct(u64, usize),
+    Exhaustive(Option<usize>),
+    Replay(String),
+    Portfolio(u64),
+}
+
+/// Explores the interleavings of a model: which strategy, how many executions, how long.
+///
+/// The environment overrides it, like proptest's `PROPTEST_CASES`: `WEFT_SEED` (the seed of
+/// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
+/// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
+/// says so on stderr, so that a variable left set in a shell cannot pass for a check),
+/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]). A value that is not
+/// what its variable takes is an error that names the variable, never silently ignored.
+#[derive(Clone, Debug)]
+pub struct Explorer {
+    strategy: StrategyKind,
+    iterations: usize,
+    max_steps: usize,
+    time_limit: Option<Duration>,
+    stall: Option<Duration>,
+    /// The running exploration's watch (set by `run` on its own copy).
+    watch: Option<Arc<watchdog::Watch>>,
+    fine_grained: bool,
+    shrink: bool,
+    python_panics: bool,
+    reduce: bool,
+    main_stack: usize,
+}
+
+/// The default number of executions per strategy.
+pub const DEFAULT_ITERATIONS: usize = 5000;
+/// The default step limit of one execution.
+pub const DEFAULT_MAX_STEPS: usize = 100_000;
+
+impl Explorer {
+    fn with(strategy: StrategyKind) -> Self {
+        Explorer {
+            strategy,
+            iterations: DEFAULT_ITERATIONS,
+            max_steps: DEFAULT_MAX_STEPS,
+            time_limit: None,
+            stall: Some(DEFAULT_STALL),
+            watch: None,
+            fine_grained: false,
+            shrink: true,
+            python_panics: false,
+            reduce: true,
+            main_stack: 0,
+        }
+    }
+
+    /// Uniformly random choices from `seed`.
+    pub fn random_walk(seed: u64) -> Self {
+        Self::with(StrategyKind::RandomWalk(seed))
+    }
+
+    /// Probabilistic concurrency testing from `seed` with bug depth `depth`.
+    pub fn pct(seed: u64, depth: usize) -> Self {
+        Self::with(StrategyKind::Pct(seed, depth))
+    }
+
+    /// Every schedule, depth first (no limit on executions unless [`Explorer::iterations`] sets
+    /// one).
+    pub fn exhaustive() -> Self {
+        let mut explorer = Self::with(StrategyKind::Exhaustive(None));
+        explorer.iterations = usize::MAX;
+        explorer
+    }
+
+    /// Exhaustive search limited to schedules with at most `bound` preemptions. A bounded search
+    /// runs every such schedule (it explores without partial-order reduction, which does not
+    /// combine soundly with a bound), so one that finishes (`Stats::exhausted`) proves the model
+    /// for every schedule within the bound, not for every schedule.
+    pub fn preemption_bound(mut self, bound: usize) -> Self {
+        if let StrategyKind::Exhaustive(_) = self.strategy {
+            self.strategy = StrategyKind::Exhaustive(Some(bound));
+        }
+        self
+    }
+
+    /// Replays the execution a report's token describes: the token as printed (`weft2:…`), or
+    /// `@path` of a file holding it (reports write tokens longer than about 4 KB to a file under
+    /// the target directory, `target/weft/`, and print `@path`).
+    ///
+    /// A token records every decision with its number of options, and a fingerprint of the
+    /// model's first operations. A replay that does not fit — another model, a token cut short, a
+    /// model that takes more or fewer decisions — fails with [`FailureKind::ReplayMismatch`]
+    /// ("this token was recorded for a different program") rather than passing.
+    ///
+    /// ```
+    /// use weft_sim::{Explorer, FailureKind};
+    /// let report = Explorer::random_walk(1).run(|| panic!("boom")).unwrap_err();
+    /// let again = Explorer::replay(&report.token).run(|| panic!("boom")).unwrap_err();
+    /// assert_eq!(again.failure, report.failure);
+    /// let other = Explorer::replay(&report.token).run(|| {
+    ///     weft_core::Lock::<weft_sim::Sim>::new().acquire();
+    /// });
+    /// assert_eq!(other.unwrap_err().failure.kind, FailureKind::ReplayMismatch);
+    /// ```
+    ///
+    /// A malformed token makes [`Explorer::run`] panic with a message saying what is wrong.
+    pub fn replay(token: &str) -> Self {
+        Self::with(StrategyKind::Replay(token.to_owned()))
+    }
+
+    /// The default portfolio of [`check`], a fifth of the executions each: exhaustive search
+    /// (a search that finishes proves the model, and ends the check), exhaustive search within
+    /// 2 preemptions (shallow bugs first), random walk, and PCT at depths 2 and 3.
+    pub fn portfolio(seed: u64) -> Self {
+        Self::with(StrategyKind::Portfolio(seed))
+    }
+
+    /// Executions per strategy.
+    pub fn iterations(mut self, iterations: usize) -> Self {
+        self.iterations = iterations;
+        self
+    }
+
+    /// The step limit of one execution (beyond it: a livelock failure).
+    pub fn max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = max_steps;
+        self
+    }
+
+    /// Stops exploring (without failure) after this much real time. An execution under way
+    /// when the limit passes ends at its next step (unfinished: a search cut short this way is
+    /// not exhausted). A model that never comes back to the scheduler is a stall (see
+    /// [`Explorer::stall_timeout`]), so no run goes on for longer than the limit and the stall
+    /// bound together.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// The stall bound (default [`DEFAULT_STALL`], 10 s; `WEFT_STALL_SECS` overrides it, `0`
+    /// turns the check off): a simulated thread that does not come back to the scheduler for
+    /// this much real time stalls the exploration. It blocks in something the simulator cannot
+    /// see (a `std::sync::Mutex`, an `mpsc` channel's `recv`, I/O) or loops with no weft
+    /// operation. Such a thread holds the OS thread that runs the exploration, and nothing can
+    /// take it back: the stall report (the thread, its last visible event, the likely cause,
+    /// the replay token) is printed to the standard error and the process ends with status
+    /// [`STALL_EXIT_CODE`] (101). A zero bound turns the check off.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use weft_sim::Explorer;
+    ///
+    /// // A model that waits on a std channel nobody sends to: after 2 s, the stall report, and
+    /// // the process exits with status 101.
+    /// Explorer::random_walk(1).stall_timeout(Duration::from_secs(2)).run(|| {
+    ///     let (_tx, rx) = std::sync::mpsc::channel::<()>();
+    ///     let _ = rx.recv();
+    /// });
+    /// ```
+    pub fn stall_timeout(mut self, bound: Duration) -> Self {
+        self.stall = (!bound.is_zero()).then_some(bound);
+        self
+    }
+
+    /// Makes every atomic access inside the primitives a scheduling point, to check the
+    /// primitives' own algorithms (default: one primitive operation is one step). In the default
+    /// coarse mode a blocking operation (an acquire, a join) waits off the run queue until it can
+    /// go through, rather than trying, parking and being woken; fine-grained mode explores the
+    /// primitives' parking too.
+    pub fn fine_grained(mut self, fine: bool) -> Self {
+        self.fine_grained = fine;
+        self
+    }
+
+    /// Opts into Python's behaviour for a panic that escapes a thread and reaches the default
+    /// excepthook: it is printed and the thread ends, instead of failing the execution (default:
+    /// it fails the execution).
+    pub fn python_panics(mut self, python: bool) -> Self {
+        self.python_panics = python;
+        self
+    }
+
+    /// Whether exhaustive search uses partial-order reduction (default: yes). Without it, every
+    /// interleaving runs, also those equivalent to one already explored.
+    pub fn partial_order_reduction(mut self, reduce: bool) -> Self {
+        self.reduce = reduce;
+        self
+    }
+
+    /// The stack size of the model's main thread, in bytes (default: std's for a new thread,
+    /// 2 MiB, or `RUST_MIN_STACK`). The threads the model starts get theirs from
+    /// `weft::stack_size`, with the same default.
+    ///
+    /// A simulated thread that overflows its stack ends the process with a message naming the
+    /// thread and saying "stack overflow", and the replay token of the execution.
+    ///
+    /// ```
+    /// use weft_sim::Explorer;
+    ///
+    /// // 8 MiB for a model that recurses deeply.
+    /// Explorer::random_walk(1).iterations(1).stack_size(8 << 20).check(|| {
+    ///     fn depth(n: u64) -> u64 {
+    ///         let frame = std::hint::black_box([n; 64]);
+    ///         if n == 0 { frame[0] } else { depth(n - 1) + frame[1] - n + 1 }
+    ///     }
+    ///     assert_eq!(depth(6000), 6000);
+    /// });
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.main_stack = bytes;
+        self
+    }
+
+    /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
+    pub fn shrink(mut self, shrink: bool) -> Self {
+        self.shrink = shrink;
+        self
+    }
+
+    fn with_env_overrides(mut self) -> Self {
+        if let Ok(token) = std::env::var("WEFT_REPLAY") {
+            // Loud: a variable left set in a shell silently turns every exploration into one replay.
+            let shown: String = token.chars().take(32).collect();
+            let more = if token.chars().count() > 32 { "…" } else { "" };
+            eprintln!(
+                "weft: WEFT_REPLAY is set: replaying {shown}{more} instead of {} (unset WEFT_REPLAY to explore)",
+                kind_name(&self.strategy)
+            );
+            self.strategy = StrategyKind::Replay(token);
+        }
+        if let Some(seed) = env_value("WEFT_SEED", "a seed (an unsigned 64-bit integer)", |s| s.parse::<u64>().ok()) {
+            self.strategy = match self.strategy {
+                StrategyKind::RandomWalk(_) => StrategyKind::RandomWalk(seed),
+                StrategyKind::Pct(_, depth) => StrategyKind::Pct(seed, depth),
+                StrategyKind::Portfolio(_) => StrategyKind::Portfolio(seed),
+                other => other,
+            };
+        }
+        if let Some(iterations) =
+            env_value("WEFT_ITERATIONS", "a number of executions (an unsigned integer)", |s| s.parse().ok())
+        {
+            self.iterations = iterations;
+        }
+        let seconds = |s: &str| s.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
+        if let Some(bound) = env_value("WEFT_STALL_SECS", "a number of seconds (0: no bound)", seconds) {
+            self = self.stall_timeout(bound);
+        }
+        self
+    }
+
+    /// Runs `model` under the exploration. Returns the statistics, or the report of the first
+    /// failure found.
+    ///
+    /// # Errors
+    /// The [`Report`] of a failing execution: a panic, a deadlock, a step limit, a replay that
+    /// diverged, or a replay token that does not fit the model.
+    ///
+    /// # Panics
+    /// If the replay token (from `WEFT_REPLAY` or [`Explorer::replay`]) is malformed, from an
+    /// older version of weft, or names a file that cannot be read (the message says which); if
+    /// `WEFT_SEED`, `WEFT_ITERATIONS` or `WEFT_STALL_SECS` is set to a value that is not a
+    /// number of its kind (the message names the variable); or if called inside a simulation.
+    pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
+        // Before anything of the running simulation's thread state changes.
+        assert!(!in_simulation(), "simulations do not nest");
+        let mut explorer = self.clone().with_env_overrides();
+        // A malformed token panics here, where the panic hook still prints the message.
+        if let StrategyKind::Replay(token) = &explorer.strategy {
+            if let Err(e) = Schedule::parse_token(token) {
+                panic!("weft: cannot replay {}: {e}", shorten(token));
+            }
+        }
+        // Watched while there is something to watch for: a stall bound or a time limit.
+        let watched = explorer.stall.is_some() || explorer.time_limit.is_some();
+        explorer.watch = watched.then(|| watchdog::Watch::new(explorer.stall, explorer.time_limit));
+        let _registration = explorer.watch.as_ref().map(watchdog::watch);
+        let model: Arc<dyn Fn() + Send + Sync> = Arc::new(model);
+        install_quiet_panic_hook();
+        let was_quiet = QUIET.with(|q| q.replace(true));
+        // The thread's code runs simulated now: its ident outside is not its ident here.
+        let outside = OUTSIDE_IDENT.with(|kept| kept.replace(None));
+        // Counted for the whole exploration (set before any execution makes this thread's
+        // simulation visible to `in_simulation`).
+        execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
+        let retired = execution::RETIRED_HERE.with(Cell::get);
+        let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
+        let retired = execution::RETIRED_HERE.with(Cell::get) - retired;
+        if retired > 0 {
+            eprintln!(
+                "weft: {retired} simulated thread(s) left suspended at the end of an execution could not be \
+                 unwound (a destructor would block, or the thread would not stop): their stacks were kept \
+                 (leaked), never reused"
+            );
+        }
+        execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
+        OUTSIDE_IDENT.with(|kept| kept.replace(outside));
+        QUIET.with(|q| q.set(was_quiet));
+        result.unwrap_or_else(|payload| {
+            // The quiet hook kept this panic (of the simulator, not of the model) silent, and
+            // `resume_unwind` does not print: say it here (where `cargo test` captures it).
+            eprintln!("weft: the exploration panicked: {}", panic_message(&*payload));
+            std::panic::resume_unwind(payload)
+        })
+    }
+
+    /// Like [`Explorer::run`], but panics with the report on failure (for tests).
+    ///
+    /// # Panics
+    /// With the report of the first failing execution.
+    pub fn check(&self, model: impl Fn() + Send + Sync + 'static) -> Stats {
+        match self.run(model) {
+            Ok(stats) => stats,
+            Err(report) => panic!("{report}"),
+        }
+    }
+
+    fn config(&self, record_trace: bool, track_footprints: bool, track_trail: bool) -> Config {
+        Config {
+            max_steps: self.max_steps,
+            fine_grained: self.fine_grained,
+            record_trace,
+            python_panics: self.python_panics,
+            track_footprints,
+            track_trail,
+            main_stack: self.main_stack,
+            watch: self.watch.clone(),
+        }
+    }
+
+    fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
+        let start = Instant::now();
+        let mut next_progress = PROGRESS_EVERY;
+        let mut stats = Stats::default();
+        let mut pool = Buffers::default();
+        let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
+            StrategyKind::Portfolio(seed) => {
+                let each = self.iterations.div_ceil(5).max(1);
+                vec![
+                    (StrategyKind::Exhaustive(None), each),
+                    (StrategyKind::Exhaustive(Some(2)), each),
+                    (StrategyKind::RandomWalk(*seed), each),
+                    (StrategyKind::Pct(*seed, 2), each),
+                    (StrategyKind::Pct(seed.wrapping_add(1), 3), each),
+                ]
+            }
+            other => vec![(other.clone(), self.iterations)],
+        };
+        let time_is_up = || {
+            self.time_limit.is_some_and(|limit| start.elapsed() > limit)
+                || self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
+        };
+        for (kind, iterations) in plan {
+            if let Some(watch) = &self.watch {
+                watch.set_strategy(kind_name(&kind), seed_of(&kind));
+            }
+            let mut strategy = make_strategy(&kind, self.reduce);
+            // A sample of the executions, re-run before the search claims it finished.
+            let mut sample = Sample::new();
+            for run in 1..=iterations {
+                if time_is_up() || !strategy.next_execution() {
+                    break;
+                }
+                // Only a search that can claim it finished checks its executions' trails.
+                let exhaustive = matches!(kind, StrategyKind::Exhaustive(_));
+                let config = self.config(false, strategy.wants_footprints(), exhaustive);
+                let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
+                if outcome.pruned && outcome.failure.is_none() && time_is_up() {
+                    // Ended unfinished by the time limit: the search was cut short.
+                    stats.executions += 1;
+                    stats.steps += outcome.steps;
+                    stats.elapsed = start.elapsed();
+                    stats.exhausted = false;
+                    return Ok(stats);
+                }
+                stats.executions += 1;
+                stats.pruned += usize::from(outcome.pruned);
+                stats.steps += outcome.steps;
+                strategy.execution_done(outcome.steps);
+                if stats.executions % 1024 == 0 && start.elapsed() >= next_progress {
+                    next_progress = start.elapsed() + PROGRESS_EVERY;
+                    eprintln!(
+                        "weft: exploring ({}): {} executions, {} steps, {} pruned, {:.1?}",
+                        kind_name(&kind),
+                        stats.executions,
+                        stats.steps,
+                        stats.pruned,
+                        start.elapsed()
+                    );
+                }
+                let divergence = strategy.divergence().map(str::to_owned);
+                let failure = match (outcome.failure, divergence) {
+                    (Some(failure), _) => Some(failure),
+                    (None, Some(reason)) => Some(nondeterministic(&format!(
+                        "the search arrived at a decision it had explored before with other options ({reason})"
+                    ))),
+                    (None, None) => None,
+                };
+                if let Some(failure) = failure {
+                    stats.elapsed = start.elapsed();
+                    return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
+                }
+                if exhaustive && !outcome.pruned {
+                    // (A pruned execution was cut short: its replay would go on.)
+                    sample.offer(run, &outcome.schedule, outcome.trail);
+                }
+                pool.recycle(outcome.schedule);
+            }
+            let exhausted = strategy.exhausted();
+            if exhausted {
+                // A claim that every schedule ran holds only if the model is deterministic: the
+                // sampled schedules, replayed, must take the same steps.
+                stats.verified += sample.replays();
+                if let Some((schedule, failure)) = self.verify_sample(model, &sample, &mut pool) {
+                    stats.elapsed = start.elapsed();
+                    return Err(Box::new(self.report(model, &kind, failure, schedule, stats, &mut pool)));
+                }
+            }
+            let unbounded = matches!(kind, StrategyKind::Exhaustive(None));
+            if exhausted && unbounded && matches!(self.strategy, StrategyKind::Portfolio(_)) {
+                // Every interleaving was explored (up to equivalence): nothing is left for the
+                // random strategies to find.
+                stats.exhausted = true;
+                break;
+            }
+            // In a portfolio, only the unbounded search proves anything.
+            let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
+            stats.exhausted = exhausted && (!portfolio || matches!(kind, StrategyKind::Exhaustive(None)));
+        }
+        stats.elapsed = start.elapsed();
+        Ok(stats)
+    }
+
+    /// Replays each sampled schedule; the first whose steps differ from the first run's gives
+    /// its schedule and a nondeterminism failure.
+    fn verify_sample(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        sample: &Sample,
+        pool: &mut Buffers,
+    ) -> Option<(Schedule, Failure)> {
+        // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
+        // model that varies at random between runs (a HashMap's order) escapes each re-run with
+        // some chance, and a small search keeps few schedules.
+        let replays = sample.replays();
+        for (execution, schedule, trail) in sample.kept.iter().cycle().take(replays) {
+            let choices: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
+            let mut replay = Replay::lenient(choices);
+            replay.next_execution();
+            let outcome = run_execution(model, &mut replay, self.config(false, false, true), pool);
+            let diverged = replay.divergence().map(str::to_owned);
+            if outcome.trail != *trail || outcome.failure.is_some() || diverged.is_some() {
+                let what = match (&outcome.failure, diverged) {
+                    (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
+                    (None, Some(reason)) => reason,
+                    (None, None) => "its steps differed".to_owned(),
+                };
+                let message = format!(
+                    "execution {execution} of the search, replayed with the same choices before claiming the \
+                     search finished, did not repeat ({what})"
+                );
+                return Some((schedule.clone(), nondeterministic(&message)));
+            }
+        }
+        None
+    }
+
+    /// Replays `chosen` leniently (see [`Replay`]), with the trace on.
+    fn replay_outcome(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        chosen: Vec<u32>,
+        pool: &mut Buffers,
+    ) -> execution::Outcome {
+        let mut replay = Replay::lenient(chosen);
+        replay.next_execution();
+        run_execution(model, &mut replay, self.config(true, false, false), pool)
+    }
+
+    fn report(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        kind: &StrategyKind,
+        failure: Failure,
+        schedule: Schedule,
+        stats: Stats,
+        pool: &mut Buffers,
+    ) -> Report {
+        let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
+        // Replay with the trace on: the same failure, now with its events (and the program's
+        // fingerprint, for the token).
+        let traced = self.replay_outcome(model, chosen, pool);
+        let mismatch = failure.kind == FailureKind::ReplayMismatch;
+        let (failure, token) = match kind {
+            // The token does not fit: the report is about the token, not about what the model did.
+            StrategyKind::Replay(token) if mismatch => (failure, token.clone()),
+            _ => {
+                let failure = match traced.failure.clone() {
+                    Some(failure) => failure,
+                    None if failure.kind == FailureKind::Nondeterminism => failure,
+                    // The same choices, and no failure: what failed depends on something else.
+                    None => nondeterministic(&format!(
+                        "the failure found ({}: {}) did not happen again when its schedule was replayed",
+                        failure.kind, failure.message
+                    )),
+                };
+                (failure, traced.schedule.printable_token())
+            }
+        };
+        let shrinkable = !mismatch && failure.kind != FailureKind::Nondeterminism;
+        let shrunk =
+            if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
+        let seed = seed_of(kind);
+        let strategy = kind_name(kind);
+        let preemptions = schedule.preemptions();
+        Report {
+            failure,
+            token,
+            seed,
+            strategy,
+            location: traced.panic_location,
+            trace: traced.trace,
+            shrunk: shrunk.map(|(s, trace)| Shrunk { token: s.printable_token(), trace, preemptions: s.preemptions() }),
+            preemptions,
+            stats,
+        }
+    }
+
+    /// Greedily turns preemptions into "go on" (option 0) while the same kind of failure still
+    /// happens; returns the smaller schedule if it has fewer preemptions.
+    fn shrink_schedule(
+        &self,
+        model: &Arc<dyn Fn() + Send + Sync>,
+        found: &Schedule,
+        failure: &Failure,
+        pool: &mut Buffers,
+    ) -> Option<(Schedule, Vec<TraceEvent>)> {
+        let chosen: Vec<u32> = found.choices.iter().map(|c| c.chosen).collect();
+        let same_kind = |f: &Option<Failure>| {
+            f.as_ref().is_some_and(|f| std::mem::discriminant(&f.kind) == std::mem::discriminant(&failure.kind))
+        };
+        let mut best: Vec<u32> = chosen;
+        let original = found.preemptions();
+        const BUDGET: usize = 300;
+        let mut tries = 0;
+        let mut i = 0;
+        while i < best.len() && tries < BUDGET {
+            if best[i] != 0 {
+                let mut candidate = best.clone();
+                candidate[i] = 0;
+                tries += 1;
+                let outcome = self.replay_outcome(model, candidate, pool);
+                if same_kind(&outcome.failure)
+                    && !matches!(outcome.failure.as_ref().map(|f| &f.kind), Some(FailureKind::Nondeterminism))
+                {
+                    best = outcome.schedule.choices.iter().map(|c| c.chosen).collect();
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let outcome = self.replay_outcome(model, best, pool);
+        let schedule = outcome.schedule;
+        (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
+    }
+}
+
+/// A nondeterminism failure with `what` happened, and what usually causes it.
+fn nondeterministic(what: &str) -> Failure {
+    Failure {
+        kind: FailureKind::Nondeterminism,
+        message: format!(
+            "nondeterministic model: {what}. The model must do the same thing whenever it is given the same \
+             choices: does it depend on random numbers, a HashMap's order (a fresh RandomState), real \
+             clocks, addresses, or state kept across executions (a static, a std OnceLock)? Use \
+             weft::sync::OnceLock/LazyLock for per-execution statics."
+        ),
+        thread: "MainThread".to_owned(),
+    }
+}
+
+/// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
+/// fixed seed) of [`Sample::SIZE`] schedules with their trails, and always the first.
+struct Sample {
+    kept: Vec<(usize, Schedule, u64)>,
+    rng: schedule::Rng,
+}
+
+impl Sample {
+    const SIZE: usize = 8;
+    /// The fewest re-runs of the kept schedules (see [`Explorer::verify_sample`]).
+    const REPLAYS: usize = 24;
+
+    fn new() -> Self {
+        Sample { kept: Vec::new(), rng: schedule::Rng::new(0x5341_4d50) }
+    }
+
+    /// How many re-runs [`Explorer::verify_sample`] makes.
+    fn replays(&self) -> usize {
+        if self.kept.is_empty() {
+            0
+        } else {
+            Self::REPLAYS.max(self.kept.len())
+        }
+    }
+
+    /// Offers execution number `execution` (from 1): kept with probability `SIZE / execution`.
+    fn offer(&mut self, execution: usize, schedule: &Schedule, trail: u64) {
+        if self.kept.len() < Self::SIZE {
+            self.kept.push((execution, schedule.clone(), trail));
+        } else {
+            let slot = self.rng.below(execution as u64) as usize;
+            // Slot 0 keeps the first execution.
+            if (1..Self::SIZE).contains(&slot) {
+                self.kept[slot] = (execution, schedule.clone(), trail);
+            }
+        }
+    }
+}
+
+/// How often a long exploration reports its progress on stderr.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+fn kind_name(kind: &StrategyKind) -> String {
+    match kind {
+        StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
+        StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
+        StrategyKind::Exhaustive(bound) => match bound {
+            Some(1) => "exhaustive, at most 1 preemption".to_owned(),
+            Some(bound) => format!("exhaustive, at most {bound} preemptions"),
+            None => "exhaustive".to_owned(),
+        },
+        StrategyKind::Replay(_) => "replay".to_owned(),
+        StrategyKind::Portfolio(seed) => format!("portfolio, seed {seed}"),
+    }
+}
+
+/// The seed of a random strategy.
+fn seed_of(kind: &StrategyKind) -> Option<u64> {
+    match kind {
+        StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
+        StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
+    }
+}
+
+fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
+    match kind {
+        StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
+        StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
+        StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
+        StrategyKind::Replay(token) => {
+            let schedule =
+                Schedule::parse_token(token).unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
+            Box::new(Replay::strict(schedule))
+        }
+        StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
+    }
+}
+
+/// The first characters of a token, for messages.
+fn shorten(token: &str) -> String {
+    let shown: String = token.chars().take(48).collect();
+    if shown.len() < token.len() {
+        format!("{shown:?}…")
+    } else {
+        format!("{shown:?}")
+    }
+}
+
+/// The value of the environment variable `name`, if set, as `parse` reads it.
+///
+/// # Panics
+/// If the variable is set to something `parse` does not accept: the message names the
+/// variable, its value and what it should be (`expected`).
+fn env_value<T>(name: &str, expected: &str, parse: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+    let value = std::env::var_os(name)?;
+    let text = value.to_str().map(str::trim);
+    match text.and_then(parse) {
+        Some(parsed) => Some(parsed),
+        None => panic!("weft: {name}={value:?} is not {expected}; set it to one, or unset it"),
+    }
+}
+
+/// The seed [`check`] uses unless `WEFT_SEED` says otherwise.
+pub const DEFAULT_SEED: u64 = 0x5745_4654;
+
+/// The `(ident, native id)` of a simulated execution's main thread, the one that runs the
+/// model's closure (for a scheduler that delegates to the simulator, such as the façade's).
+#[doc(hidden)]
+pub const MAIN_THREAD_IDS: (usize, u64) = (1, 1);
+
+/// Checks `model` with the default portfolio ([`Explorer::portfolio`], [`DEFAULT_ITERATIONS`]
+/// executions in all): exhaustive search with partial-order reduction, which proves the model
+/// correct if it finishes within its share; otherwise bounded exhaustive search, random walk and
+/// PCT.
+///
+/// # Panics
+/// With the report of the first failing execution.
+pub fn check(model: impl Fn() + Send + Sync + 'static) -> Stats {
+    Explorer::portfolio(DEFAULT_SEED).check(model)
+}
