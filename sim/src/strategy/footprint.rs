@@ -1,0 +1,95 @@
+//! What a step read and wrote ([`Footprint`]) and which locks its thread held ([`StepInfo`]),
+//! for partial-order reduction.
+
+/// What a step touched: bit sets of the shared objects it read and wrote, numbered by first
+/// touch in the execution (bit 0: the clock), and the highest numbers it touched and wrote.
+///
+/// Numbers are stable only for the objects numbered before a decision: executions that share
+/// the choices up to it number the same objects the same way there, but an object first touched
+/// after it may have another number in a sibling execution (each branch numbers its own first
+/// touches from the same count on). A footprint recorded in one execution and compared in
+/// another (a sleep-set entry) is compared with [`Footprint::may_conflict`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Footprint {
+    pub reads: u64,
+    pub writes: u64,
+    /// One more than the highest object number touched (0: none).
+    pub touched_below: u32,
+    /// One more than the highest object number written (0: none).
+    pub written_below: u32,
+}
+
+impl Footprint {
+    /// Dependent on every other step (time moved, a spin, or nothing is known).
+    pub(crate) const ALL: Footprint =
+        Footprint { reads: u64::MAX, writes: u64::MAX, touched_below: u32::MAX, written_below: u32::MAX };
+
+    /// Adds object `number` (read, or written if `write`).
+    #[inline]
+    pub(crate) fn add_object(&mut self, number: u32, write: bool) {
+        let bit = 1 << (1 + number % 63);
+        let below = number.saturating_add(1);
+        self.touched_below = self.touched_below.max(below);
+        if write {
+            self.writes |= bit;
+            self.written_below = self.written_below.max(below);
+        } else {
+            self.reads |= bit;
+        }
+    }
+
+    /// Whether the two steps of one execution may not commute: one writes what the other reads
+    /// or writes.
+    #[inline]
+    pub(crate) fn conflicts(self, other: Footprint) -> bool {
+        self.writes & (other.reads | other.writes) != 0 || self.reads & other.writes != 0
+    }
+
+    /// Whether this footprint, of a step that another execution took where `known` objects were
+    /// numbered, may not commute with `other`, a step of this execution after that point. Objects
+    /// numbered below `known` have the same number in both (the bits compare them); objects
+    /// numbered from it are new in both, but their numbers say nothing: a new object one step
+    /// writes may be any new object the other touches.
+    #[inline]
+    pub(crate) fn may_conflict(self, known: u32, other: Footprint) -> bool {
+        self.conflicts(other)
+            || self.written_below > known && other.touched_below > known
+            || self.touched_below > known && other.written_below > known
+    }
+}
+
+/// What a strategy learns about a step besides its footprint: the blocking operation it begins
+/// with, and the lock it releases. Objects are numbered by first touch in the execution.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StepInfo {
+    /// The object of the blocking operation (a lock's acquire, a join) the step begins with.
+    pub acquires: Option<u32>,
+    /// The footprint bits that operation's readiness test reads.
+    pub readiness: u64,
+    /// Whether the operation acquires the object (a lock's acquire, a join): it is then
+    /// ordered after the release that let it go. A mere wait (`Thread.start`'s hand-shake) is
+    /// not: a later release of the object did not decide it.
+    pub synchronizes: bool,
+    /// The objects the step released for blocking operations (see `Observe::releases`); a
+    /// step that releases more is not told about the rest (which is safe: it only makes the
+    /// search explore more).
+    pub releases: [Option<u32>; 3],
+    /// Locks the thread held when the step began (up to 3; the same remark applies).
+    pub held: [Option<u32>; 3],
+}
+
+impl StepInfo {
+    /// Records that the step's thread held `object` when it began.
+    pub(crate) fn add_held(&mut self, object: u32) {
+        if let Some(slot) = self.held.iter_mut().find(|r| r.is_none_or(|r| r == object)) {
+            *slot = Some(object);
+        }
+    }
+
+    /// Records that the step released `object`.
+    pub(crate) fn add_release(&mut self, object: u32) {
+        if let Some(slot) = self.releases.iter_mut().find(|r| r.is_none_or(|r| r == object)) {
+            *slot = Some(object);
+        }
+    }
+}

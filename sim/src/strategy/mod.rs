@@ -1,0 +1,83 @@
+//! Strategies: how the simulator picks among the options at each scheduling point.
+
+use crate::schedule::{Choice, Rng, Schedule};
+
+mod exhaustive;
+mod footprint;
+mod pct;
+mod random_walk;
+mod replay;
+
+pub(crate) use exhaustive::Exhaustive;
+pub(crate) use footprint::{Footprint, StepInfo};
+pub(crate) use pct::Pct;
+pub(crate) use random_walk::{execution_seed, RandomWalk};
+pub(crate) use replay::Replay;
+
+/// What the strategy is told at a scheduling point.
+pub(crate) struct Point<'a> {
+    /// For each option, the simulated thread it would run (or wake).
+    pub threads: &'a [usize],
+    /// Whether option 0 is "the running thread goes on" (so any other choice is a preemption).
+    pub current_runnable: bool,
+    /// Whether this is a scheduling decision (true) or a data choice, such as which waiter a
+    /// release wakes (false).
+    pub scheduling: bool,
+    /// The running thread yields or spins (it is the last option, if runnable).
+    pub yielding: Option<usize>,
+    /// How many shared objects the execution has numbered so far (see [`Footprint`]): the same
+    /// at this point in every execution that reaches it by the same choices.
+    pub objects: u32,
+    /// The hash of the execution's steps so far (its trail, when kept: exhaustive search): the
+    /// same at this point in every execution of a deterministic model that reaches it by the
+    /// same choices.
+    pub trail: u64,
+}
+
+/// Picks options. One strategy object lives across all executions of an exploration.
+pub(crate) trait Strategy {
+    /// Prepares the next execution; false once there is nothing left to explore.
+    fn next_execution(&mut self) -> bool;
+    /// Picks one of `point.threads.len()` (≥ 1) options; `None` abandons the execution as
+    /// redundant (an exhaustive search whose every option is asleep).
+    fn choose(&mut self, point: &Point<'_>) -> Option<usize>;
+    /// Whether the strategy wants each step's footprint (see [`Strategy::step_footprint`]).
+    fn wants_footprints(&self) -> bool {
+        false
+    }
+    /// The footprint of the step that just ended (what it read and wrote), and what else is
+    /// known about it.
+    fn step_footprint(&mut self, _footprint: Footprint, _info: StepInfo) {}
+    /// Called when a thread is created (for priority-based strategies).
+    fn thread_created(&mut self, _thread: usize) {}
+    /// `thread` began to wait, in a blocking operation, for `object` (numbered as in
+    /// footprints), which another step took: its pending acquire races with that one.
+    fn blocked(&mut self, _thread: usize, _object: u32) {}
+    /// The execution ends (no non-daemon thread is left) although the daemon threads
+    /// `runnable` could still run: their next steps, which never run now, race with the end.
+    fn ended_before(&mut self, _runnable: &[usize]) {}
+    /// The execution ended after `steps` scheduling points.
+    fn execution_done(&mut self, _steps: usize) {}
+    /// Whether the exploration is complete (exhaustive search finished).
+    fn exhausted(&self) -> bool {
+        false
+    }
+    /// Why a replay could not follow its schedule, if it could not.
+    fn divergence(&self) -> Option<&str> {
+        None
+    }
+    /// Whether [`Strategy::divergence`] can ever say something (only a replay can diverge).
+    fn follows_a_schedule(&self) -> bool {
+        false
+    }
+    /// Whether a divergence means that the schedule (a token) does not fit the model, rather
+    /// than that the model is not deterministic.
+    fn strict(&self) -> bool {
+        false
+    }
+    /// The execution ended with `fingerprint` (see [`crate::Schedule::fingerprint`]): why the
+    /// schedule followed does not fit it, if it does not.
+    fn finish(&self, _fingerprint: u32) -> Option<String> {
+        None
+    }
+}
