@@ -11,6 +11,19 @@ use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
 
+// The barrier's state word: `round × ROUND | BROKEN`.
+//
+// | BROKEN | meaning                                                                         |
+// |--------|---------------------------------------------------------------------------------|
+// |   0    | round `r` open: arrivals count in `count` (under `lock`) and park on the word    |
+// |   1    | broken: every `wait` fails with BrokenBarrierError until `reset`                 |
+//
+// The word changes only under the queue lock of its own address: the last arrival ends the
+// round (round + 1, waking the round's waiters with PASSED) from its unpark callback; a waiter's
+// timeout, `abort`, or a panicking action sets BROKEN (waking them with BROKE); `reset` breaks
+// the current round for its waiters, then starts a fresh one. A waiter parks only while the
+// word still says its round, so no round's end is missed.
+
 /// The bit of `Barrier::state` that says the barrier is broken.
 const BROKEN: usize = 1;
 /// One round in `Barrier::state`: rounds count above the `BROKEN` bit.

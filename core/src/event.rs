@@ -9,7 +9,23 @@ use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
 
+// The event's state byte:
+//
+// | SET | PARKED | meaning                                                                 |
+// |-----|--------|-------------------------------------------------------------------------|
+// |  0  |   0    | clear, nobody waits                                                     |
+// |  1  |   0    | set: `wait` returns at once                                             |
+// |  0  |   1    | clear, threads parked on the event's address                            |
+//
+// `SET | PARKED` never lasts: a waiter parks only while the state is exactly `PARKED`
+// (checked under the queue lock), and `set` on a state with PARKED stores `SET` from the
+// unpark callback, under the queue lock, so exactly the threads queued then are woken and none
+// that arrives after a following `clear`. A waiter whose deadline passes clears PARKED if it was
+// the last one queued. `clear` clears SET only.
+
+/// The flag is set.
 const SET: u8 = 1;
+/// Threads may be parked on the event's address.
 const PARKED: u8 = 2;
 
 /// A flag threads wait for (Python's `threading.Event`). `wait` returns whether the caller was

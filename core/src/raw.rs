@@ -65,7 +65,25 @@ pub(crate) unsafe fn park<S: Scheduler>(
     })
 }
 
+// The lock's state byte, as in parking_lot's raw mutex:
+//
+// | LOCKED | PARKED | meaning                                                              |
+// |--------|--------|----------------------------------------------------------------------|
+// |   0    |   0    | free, nobody waits: `lock` takes it with one CAS                     |
+// |   1    |   0    | held, nobody parked: `unlock` is one `swap(0)`                       |
+// |   1    |   1    | held, threads may be parked on the lock's address                    |
+// |   0    |   1    | free, threads parked: a woken waiter or a newcomer takes it          |
+//
+// Transitions: a waiter sets PARKED (CAS) before it parks, and parks only while the state is
+// still `LOCKED | PARKED` (checked under the queue lock). `unlock` swaps in 0; if PARKED was
+// set it wakes one waiter, and the wake-up's callback (under the queue lock) sets PARKED again
+// if more threads remain queued. A waiter whose deadline passes clears PARKED if it was the
+// last one queued. A release of a free lock restores the bits it clobbered, so no wake-up is
+// lost even then.
+
+/// The lock is held.
 const LOCKED: u8 = 1;
+/// Threads may be parked on the lock's address.
 const PARKED: u8 = 2;
 
 /// A one-byte lock in the style of `parking_lot`'s raw mutex: a CAS on the fast path, a bounded

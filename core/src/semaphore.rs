@@ -10,6 +10,22 @@ use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
 use crate::timeout::deadline;
 use crate::Error;
 
+// The counter's state word: `value × ONE | PARKED`.
+//
+// | value | PARKED | meaning                                                                |
+// |-------|--------|------------------------------------------------------------------------|
+// |  > 0  |   0    | units free, nobody waits: `acquire` takes one with a CAS               |
+// |   0   |   0    | no unit, nobody waits                                                  |
+// |   0   |   1    | no unit, threads parked on the counter's address                       |
+// |  > 0  |   1    | a release added units and is waking up to that many parked threads   |
+//
+// A waiter sets PARKED only when the value is 0, and parks only while the word is exactly
+// `PARKED` (checked under the queue lock). A release adds its units with a CAS (refusing to go
+// past the bound), then, if PARKED was set, wakes up to `n` waiters; its callback clears PARKED
+// under the queue lock when nobody is left queued. Woken threads retry the CAS: a newcomer may
+// take a unit first (no hand-off, as in parking_lot). A waiter whose deadline passes clears
+// PARKED if it was the last one queued.
+
 /// The low bit of the state word: some thread is parked on the counter.
 const PARKED: usize = 1;
 /// The counter lives above the parked bit.

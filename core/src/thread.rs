@@ -59,9 +59,27 @@ pub fn exit_thread() -> ! {
     std::panic::resume_unwind(Box::new(SystemExit))
 }
 
+// A thread record's life, in its state word (threads waiting for a change park on the word's
+// address; every change wakes them all):
+//
+// | state    | set by                          | meaning                                       |
+// |----------|---------------------------------|-----------------------------------------------|
+// | INITIAL  | `Thread::new`                   | made, not started: `start` may run once       |
+// | STARTING | `start` (CAS from INITIAL)      | registered, the backend's thread is starting  |
+// | STARTED  | the new thread itself           | running: ident and native id are set          |
+// | STOPPED  | the thread's end (`finish`)     | deregistered; `join` returns                  |
+//
+// `start` returns once the state leaves STARTING; a backend that cannot start the thread puts
+// INITIAL back (and deregisters it), so `start` may be tried again. The main thread and dummy
+// threads are made STARTED.
+
+/// Made, not started.
 const INITIAL: usize = 0;
+/// `start` is starting the thread.
 const STARTING: usize = 1;
+/// The thread runs.
 const STARTED: usize = 2;
+/// The thread has ended.
 const STOPPED: usize = 3;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
