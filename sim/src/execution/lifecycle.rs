@@ -46,7 +46,7 @@ impl Execution {
             }),
             strategy,
             run_state: RefCell::new(None),
-            locals: RefCell::new(Vec::new()),
+            locals: RefCell::new(TypedSlots::default()),
             // The publisher keeps the config's watch (no second reference to count).
             watch: crate::watchdog::Publisher::begin(config.watch.take(), !config.record_trace),
             id,
@@ -102,7 +102,7 @@ impl Execution {
     pub(super) fn tear_down(&self) {
         self.tearing_down.set(true);
         abandon_threads(self);
-        let locals = self.locals.take();
+        let locals = self.locals.borrow_mut().take_all();
         let run_state = self.run_state.take();
         let mut ended_states = std::mem::take(&mut self.inner.borrow_mut().ended_states);
         let mut spare_states = std::mem::take(&mut self.inner.borrow_mut().spare_states);
@@ -152,7 +152,7 @@ impl Execution {
                 std::mem::forget(state);
             }
             thread.other_states.clear();
-            std::mem::forget(std::mem::take(&mut thread.locals));
+            std::mem::forget(thread.locals.take_all());
             let mut holds = std::mem::take(&mut thread.holds);
             holds.clear();
             inner.spare_holds.push(holds);

@@ -1,7 +1,7 @@
 //! One execution: simulated threads on coroutines, one running at a time, on the OS thread that
 //! runs the exploration; parking queues; the virtual clock; failure detection.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::mem::ManuallyDrop;
@@ -30,12 +30,14 @@ mod lifecycle;
 mod operations;
 mod parking;
 mod scheduling;
+mod slots;
 #[cfg(test)]
 mod tests;
 mod threads;
 mod trace;
 
 use abandon::abandon_threads;
+use slots::TypedSlots;
 
 type Co = Coroutine<(), (), (), DefaultStack>;
 
@@ -104,7 +106,7 @@ struct SimThread {
     token: usize,
     state: Option<Box<ThreadState<Sim>>>,
     /// Values other schedulers keep per thread (see [`Execution::with_thread_local`]).
-    locals: Vec<(TypeId, Box<dyn Any>)>,
+    locals: TypedSlots,
     /// The thread's states of other schedulers among `locals` (see
     /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
     other_states: Vec<OtherState>,
@@ -310,7 +312,7 @@ pub(crate) struct Execution {
     strategy: *mut dyn Strategy,
     run_state: RefCell<Option<Rc<RunState<Sim>>>>,
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
-    locals: RefCell<Vec<(TypeId, Box<dyn Any>)>>,
+    locals: RefCell<TypedSlots>,
     config: Config,
     /// What the stall watchdog sees of this execution.
     watch: crate::watchdog::Publisher,

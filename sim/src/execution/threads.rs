@@ -5,26 +5,16 @@ use super::*;
 impl Execution {
     /// Runs `f` with this execution's `T`, made by `T::default()` on first use.
     pub(crate) fn with_execution_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let find = |locals: &Vec<(TypeId, Box<dyn Any>)>| {
-            locals
-                .iter()
-                .find(|(id, _)| *id == TypeId::of::<T>())
-                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
-        };
-        let existing = find(&self.locals.borrow());
+        let existing = self.locals.borrow().get::<T>();
         let value = match existing {
             Some(value) => value,
             None => {
-                // Made outside the borrow: making it may use the simulator.
-                let fresh: Box<dyn Any> = Box::new(T::default());
-                let mut locals = self.locals.borrow_mut();
-                match find(&locals) {
-                    Some(value) => value,
-                    None => {
-                        locals.push((TypeId::of::<T>(), fresh));
-                        find(&locals).expect("just inserted")
-                    }
-                }
+                // Made outside the borrow: making it may use the simulator (and so may dropping
+                // it, if another was kept meanwhile).
+                let fresh = Box::new(T::default());
+                let (value, unused) = self.locals.borrow_mut().get_or_keep(fresh);
+                drop(unused);
+                value
             }
         };
         // SAFETY: the value is boxed (it never moves) and owned by this execution, which drops
@@ -64,29 +54,23 @@ impl Execution {
         made: impl FnOnce(&mut SimThread, *const T),
         f: impl FnOnce(&T) -> R,
     ) -> R {
-        let find = |inner: &Inner| {
-            inner.threads[inner.current]
-                .locals
-                .iter()
-                .find(|(id, _)| *id == TypeId::of::<T>())
-                .map(|(_, v)| v.downcast_ref::<T>().expect("typed slot") as *const T)
+        let existing = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].locals.get::<T>()
         };
-        let existing = find(&self.inner.borrow());
         let value = match existing {
             Some(value) => value,
             None => {
-                let fresh: Box<dyn Any> = Box::new(T::default());
+                let fresh = Box::new(T::default());
                 let mut inner = self.inner.borrow_mut();
-                match find(&inner) {
-                    Some(value) => value,
-                    None => {
-                        let current = inner.current;
-                        inner.threads[current].locals.push((TypeId::of::<T>(), fresh));
-                        let value = find(&inner).expect("just inserted");
-                        made(&mut inner.threads[current], value);
-                        value
-                    }
+                let current = inner.current;
+                let (value, unused) = inner.threads[current].locals.get_or_keep(fresh);
+                if unused.is_none() {
+                    made(&mut inner.threads[current], value);
                 }
+                drop(inner);
+                drop(unused);
+                value
             }
         };
         // SAFETY: the value is boxed (it never moves) and owned by the current thread's entry,
@@ -99,11 +83,7 @@ impl Execution {
     pub(crate) fn drop_static_locals(&self) {
         let values = {
             let inner = self.inner.borrow();
-            inner.threads[inner.current]
-                .locals
-                .iter()
-                .find(|(id, _)| *id == TypeId::of::<StaticLocals>())
-                .map(|(_, v)| v.downcast_ref::<StaticLocals>().expect("typed slot") as *const StaticLocals)
+            inner.threads[inner.current].locals.get::<StaticLocals>()
         };
         if let Some(values) = values {
             // SAFETY: as in `with_thread_local`: the store is boxed and owned by the current
@@ -293,7 +273,7 @@ impl Execution {
             timed_out: None,
             token: 0,
             state: Some(state),
-            locals: Vec::new(),
+            locals: TypedSlots::default(),
             other_states: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             guard: stack::guard_page(&stack),
