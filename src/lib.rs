@@ -26,6 +26,80 @@
 //! });
 //! ```
 //!
+//! # A guide
+//!
+//! ## Finding a bug in simulation
+//!
+//! Put the code under test in a closure, the *model*, and hand it to [`sim::check`] (in a test)
+//! or to an [`sim::Explorer`]. The simulator runs the model many times, one *execution* each,
+//! choosing at every operation of a weft primitive which thread goes next. Time is virtual: a
+//! `sleep(1 hour)` costs nothing. The first failing execution (a panic, a deadlock, a livelock)
+//! ends the exploration with a [`sim::Report`]: the failure, where the panic happened, the
+//! trace of every operation in the order it took effect, and a replay token.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use weft::sim::{Explorer, FailureKind};
+//! use weft::{AtomicUsize, Thread};
+//! use std::sync::atomic::Ordering::SeqCst;
+//!
+//! // Two threads increment a counter with a load and a store: an update can be lost.
+//! let model = || {
+//!     let counter = Arc::new(AtomicUsize::new(0));
+//!     let threads: Vec<Thread> = (0..2)
+//!         .map(|_| {
+//!             let counter = counter.clone();
+//!             Thread::new(move || {
+//!                 let seen = counter.load(SeqCst);
+//!                 counter.store(seen + 1, SeqCst);
+//!             })
+//!         })
+//!         .collect();
+//!     threads.iter().for_each(|t| t.start().unwrap());
+//!     threads.iter().for_each(|t| t.join().unwrap());
+//!     assert_eq!(counter.load(SeqCst), 2, "an update was lost");
+//! };
+//! let report = Explorer::exhaustive().run(model).unwrap_err();
+//! assert_eq!(report.failure.kind, FailureKind::Panic);
+//! assert!(report.failure.message.contains("an update was lost"));
+//! // `WEFT_REPLAY=<token>` (or `Explorer::replay`) runs exactly this execution again.
+//! let again = Explorer::replay(&report.token).run(model).unwrap_err();
+//! assert_eq!(again.failure, report.failure);
+//! ```
+//!
+//! **Strategies.** [`sim::check`] runs the default portfolio: an exhaustive search with
+//! partial-order reduction first (if it finishes, the model is proved: `Stats::exhausted`),
+//! then a bounded exhaustive search, a random walk and PCT. An [`sim::Explorer`] picks one:
+//! `exhaustive()`, `exhaustive().preemption_bound(b)`, `random_walk(seed)`, `pct(seed, depth)`,
+//! `portfolio(seed)`, with `iterations`, `time_limit`, `max_steps` and `stall_timeout`.
+//! `WEFT_SEED`, `WEFT_ITERATIONS`, `WEFT_STALL_SECS` and `WEFT_REPLAY` override them from the
+//! environment; a value a variable does not take is an error that names it.
+//!
+//! **What `exhausted` means.** `Stats::exhausted` is true only when the search covered every
+//! schedule (within its preemption bound, if it had one) up to equivalence, and a sample of its
+//! schedules, replayed, took the same steps again. A model that is not deterministic (random
+//! numbers, a `HashMap`'s order, real clocks) is reported as such instead.
+//!
+//! ## What the simulator sees
+//!
+//! It sees the operations of weft's types: [`Lock`], [`RLock`], [`Condition`], [`Semaphore`],
+//! [`Event`], [`Barrier`], [`Thread`], [`Timer`], [`AtomicUsize`], [`AtomicBool`], [`Local`],
+//! [`sleep`], [`yield_now`], and [`sync::OnceLock`]/[`sync::LazyLock`], whose values are fresh
+//! in every execution. It does not see `std::sync` types, std atomics, I/O or real clocks: keep
+//! shared data that matters to the bug in weft's types. A thread that blocks in something the
+//! simulator cannot see, or loops without a weft operation, is reported as a *stall* after
+//! `stall_timeout` (10 s by default), with its last operation and a token. An object kept from
+//! one execution to the next (a `static`), made outside the simulation that uses it, or used by a
+//! simulation and by real threads at once, is refused at its first use with a message that says
+//! where it was made. Polling loops must yield (`while !flag { weft::yield_now() }`): a yield is
+//! a fairness hint that every strategy follows.
+//!
+//! ## Running on real threads
+//!
+//! The same types, outside any simulation, are the real backend: OS threads, std atomics and
+//! `parking_lot_core`, as fast as parking_lot's locks. Nothing changes in the code or its
+//! imports:
+//!
 //! ```
 //! use std::sync::Arc;
 //! use weft::{Lock, Thread};
@@ -49,6 +123,15 @@
 //! }
 //! assert_eq!(total.load(std::sync::atomic::Ordering::Relaxed), 4);
 //! ```
+//!
+//! ## Code generic over the backend
+//!
+//! [`generic`] has every primitive as `X<S: Scheduler>`, for code that names its backend:
+//! [`real::Real`] or [`sim::Sim`]. The simulator's fine-grained mode
+//! (`Explorer::fine_grained`), where every atomic access inside a primitive is a scheduling
+//! point, applies to those types; it is how weft checks its own primitives.
+//!
+//! ## Errors
 //!
 //! Errors are [`Error`]s: [`Error::kind`] names the Python exception, `Display` is CPython's
 //! message.
