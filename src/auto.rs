@@ -25,6 +25,24 @@ use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_
 /// shared at the same time by a simulation and by real threads (a `static` lock used by two tests,
 /// one of them in `weft::sim::check`) would park its waiters in two different schedulers, and a
 /// real waiter could then wait forever.
+///
+/// Code written generic over [`Scheduler`](weft_core::Scheduler) runs on `Auto` in both worlds:
+///
+/// ```
+/// use weft::generic::{Lock, Scheduler};
+/// use weft::Auto;
+///
+/// fn try_twice<S: Scheduler>(lock: &Lock<S>) -> (bool, bool) {
+///     (lock.try_acquire(), lock.try_acquire())
+/// }
+///
+/// let lock: weft::Lock = Lock::<Auto>::new(); // the same type
+/// assert_eq!(try_twice(&lock), (true, false)); // on this real thread
+/// weft::sim::check(|| {
+///     assert!(weft::sim::in_simulation()); // here on the simulator
+///     assert_eq!(try_twice(&weft::Lock::new()), (true, false));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Auto;
 

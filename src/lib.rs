@@ -172,38 +172,287 @@ pub mod generic {
 }
 
 /// A thread of control (Python's `threading.Thread`). See [`weft_core::Thread`].
+///
+/// ```
+/// use std::sync::mpsc;
+/// use weft::Thread;
+///
+/// let (tx, rx) = mpsc::channel();
+/// let t = Thread::new(move || tx.send(weft::current_thread().name()).unwrap());
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// assert!(rx.recv().unwrap().starts_with("Thread-"));
+/// assert!(!t.is_alive());
+/// // Python's `RuntimeError: threads can only be started once`.
+/// assert_eq!(t.start().unwrap_err().kind(), weft::ExceptionKind::RuntimeError);
+/// ```
 pub type Thread = weft_core::Thread<Auto>;
-/// Configures a [`Thread`]'s name and daemon flag before it is created.
+/// Configures a [`Thread`]'s name and daemon flag before it is created (the `name=` and
+/// `daemon=` arguments of Python's `threading.Thread`). See [`weft_core::Builder`].
+///
+/// ```
+/// use weft::{Builder, Thread};
+///
+/// let t: Thread = Builder::new().name("worker").daemon(true).build(|| {
+///     assert_eq!(weft::current_thread().name(), "worker");
+/// });
+/// assert!(t.daemon());
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// ```
 pub type Builder = weft_core::Builder<Auto>;
-/// A thread that calls a function after a delay (Python's `threading.Timer`).
+/// A thread that calls a function after a delay, unless cancelled first (Python's
+/// `threading.Timer`). See [`weft_core::Timer`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use weft::{Event, Timer};
+///
+/// let fired = Arc::new(Event::new());
+/// let f = fired.clone();
+/// let timer = Timer::new(Duration::from_millis(1), move || f.set());
+/// timer.start().unwrap();
+/// timer.join().unwrap();
+/// assert!(fired.is_set());
+///
+/// let cancelled = Timer::new(Duration::from_secs(60), || unreachable!());
+/// cancelled.start().unwrap();
+/// cancelled.cancel(); // the function never runs, and the thread ends at once
+/// cancelled.join().unwrap();
+/// ```
 pub type Timer = weft_core::Timer<Auto>;
-/// A primitive, non-reentrant lock (Python's `threading.Lock`).
+/// A primitive, non-reentrant lock (Python's `threading.Lock`): any thread may release it.
+/// See [`weft_core::Lock`].
+///
+/// ```
+/// use weft::{ExceptionKind, Lock};
+///
+/// let lock = Lock::new();
+/// {
+///     let _held = lock.lock(); // Python's `with lock:`
+///     assert!(lock.locked());
+///     assert!(!lock.try_acquire()); // not reentrant
+/// }
+/// assert!(!lock.locked());
+/// // Python's `RuntimeError: release unlocked lock`.
+/// assert_eq!(lock.release().unwrap_err().kind(), ExceptionKind::RuntimeError);
+/// ```
 pub type Lock = weft_core::Lock<Auto>;
-/// A reentrant lock (Python's `threading.RLock`).
+/// A reentrant lock (Python's `threading.RLock`): its owner may acquire it again, and only the
+/// owner may release it. See [`weft_core::RLock`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{ExceptionKind, RLock, Thread};
+///
+/// let lock = Arc::new(RLock::new());
+/// let _outer = lock.lock();
+/// let _inner = lock.lock(); // the owner again: no deadlock
+/// assert_eq!(lock.recursion_count(), 2);
+/// let other = lock.clone();
+/// // Another thread: Python's `RuntimeError: cannot release un-acquired lock`.
+/// let t = Thread::new(move || {
+///     assert_eq!(other.release().unwrap_err().kind(), ExceptionKind::RuntimeError);
+/// });
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// ```
 pub type RLock = weft_core::RLock<Auto>;
-/// A condition variable on an [`RLock`] by default, or on any [`ConditionLock`].
+/// A condition variable (Python's `threading.Condition`) on an [`RLock`] by default, or on any
+/// [`ConditionLock`] ([`Condition::with_lock`]). See [`weft_core::Condition`].
+///
+/// Checked in simulation, where every interleaving of the two threads is explored:
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{AtomicBool, Condition, Thread};
+/// use std::sync::atomic::Ordering::SeqCst;
+///
+/// weft::sim::check(|| {
+///     let (cond, ready) = (Arc::new(Condition::new()), Arc::new(AtomicBool::new(false)));
+///     let (c, r) = (cond.clone(), ready.clone());
+///     let producer = Thread::new(move || {
+///         let _held = c.lock();
+///         r.store(true, SeqCst);
+///         c.notify_all().unwrap();
+///     });
+///     producer.start().unwrap();
+///     let held = cond.lock();
+///     cond.wait_for(|| ready.load(SeqCst)).unwrap(); // no lost wake-up
+///     drop(held);
+///     producer.join().unwrap();
+/// });
+/// ```
 pub type Condition<L = RLock> = weft_core::Condition<Auto, L>;
 /// A lock a [`Condition`] can be built on.
 pub use weft_core::ConditionLock;
-/// A counting semaphore (Python's `threading.Semaphore`).
+/// A counting semaphore (Python's `threading.Semaphore`). See [`weft_core::Semaphore`].
+///
+/// ```
+/// use weft::{ExceptionKind, Semaphore};
+///
+/// let slots = Semaphore::new(2);
+/// let _a = slots.guard(); // Python's `with slots:`
+/// assert!(slots.try_acquire());
+/// assert!(!slots.try_acquire()); // both slots taken
+/// slots.release().unwrap();
+/// assert_eq!(slots.value(), 1);
+/// // Python's `ValueError: n must be one or more`.
+/// assert_eq!(slots.release_n(0).unwrap_err().kind(), ExceptionKind::ValueError);
+/// ```
 pub type Semaphore = weft_core::Semaphore<Auto>;
-/// A semaphore that cannot be released above its initial value.
+/// A semaphore that cannot be released above its initial value (Python's
+/// `threading.BoundedSemaphore`). See [`weft_core::BoundedSemaphore`].
+///
+/// ```
+/// use weft::{BoundedSemaphore, ExceptionKind};
+///
+/// let pool = BoundedSemaphore::new(1);
+/// assert!(pool.acquire());
+/// pool.release().unwrap();
+/// // One release too many: Python's `ValueError: Semaphore released too many times`.
+/// let error = pool.release().unwrap_err();
+/// assert_eq!(error.kind(), ExceptionKind::ValueError);
+/// assert_eq!(error.to_string(), "Semaphore released too many times");
+/// ```
 pub type BoundedSemaphore = weft_core::BoundedSemaphore<Auto>;
-/// A flag threads wait for (Python's `threading.Event`).
+/// A flag threads wait for (Python's `threading.Event`). See [`weft_core::Event`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{Event, Thread};
+///
+/// let done = Arc::new(Event::new());
+/// let d = done.clone();
+/// let worker = Thread::new(move || d.set());
+/// worker.start().unwrap();
+/// assert!(done.wait()); // returns once the worker set the flag
+/// worker.join().unwrap();
+/// done.clear();
+/// assert!(!done.is_set());
+/// ```
 pub type Event = weft_core::Event<Auto>;
-/// A barrier for a fixed number of threads (Python's `threading.Barrier`).
+/// A barrier for a fixed number of threads (Python's `threading.Barrier`). See
+/// [`weft_core::Barrier`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{Barrier, ExceptionKind, Thread};
+///
+/// let barrier = Arc::new(Barrier::new(2).unwrap());
+/// let b = barrier.clone();
+/// let t = Thread::new(move || {
+///     b.wait().unwrap();
+/// });
+/// t.start().unwrap();
+/// let index = barrier.wait().unwrap(); // 0 or 1: a different one for each party
+/// assert!(index < 2);
+/// t.join().unwrap();
+/// barrier.abort();
+/// assert_eq!(barrier.wait().unwrap_err().kind(), ExceptionKind::BrokenBarrierError);
+/// ```
 pub type Barrier = weft_core::Barrier<Auto>;
-/// An atomic `usize` whose accesses the simulator sees (one step each).
+/// An atomic `usize` whose accesses the simulator sees (one step each), with std's API. See
+/// [`weft_core::AtomicUsize`].
+///
+/// ```
+/// use std::sync::atomic::Ordering::SeqCst;
+/// use std::sync::Arc;
+/// use weft::{AtomicUsize, Thread};
+///
+/// let hits = Arc::new(AtomicUsize::new(0));
+/// let threads: Vec<Thread> = (0..3)
+///     .map(|_| {
+///         let hits = hits.clone();
+///         Thread::new(move || {
+///             hits.fetch_add(1, SeqCst);
+///         })
+///     })
+///     .collect();
+/// threads.iter().for_each(|t| t.start().unwrap());
+/// threads.iter().for_each(|t| t.join().unwrap());
+/// assert_eq!(hits.load(SeqCst), 3);
+/// ```
 pub type AtomicUsize = weft_core::AtomicUsize<Auto>;
-/// An atomic `bool` whose accesses the simulator sees (one step each).
+/// An atomic `bool` whose accesses the simulator sees (one step each), with std's API. See
+/// [`weft_core::AtomicBool`].
+///
+/// ```
+/// use std::sync::atomic::Ordering::SeqCst;
+/// use weft::AtomicBool;
+///
+/// let stop = AtomicBool::new(false);
+/// assert!(!stop.swap(true, SeqCst));
+/// assert!(stop.load(SeqCst));
+/// stop.store(false, SeqCst);
+/// assert!(!stop.load(SeqCst));
+/// ```
 pub type AtomicBool = weft_core::AtomicBool<Auto>;
-/// A value per thread (Python's `threading.local`).
+/// A value per thread (Python's `threading.local`): each thread sees its own, made by the
+/// initialiser on its first access. See [`weft_core::Local`]; for statics, [`thread_local!`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::{Local, Thread};
+///
+/// let name = Arc::new(Local::new(|| String::from("unset")));
+/// name.set("main".to_owned());
+/// let n = name.clone();
+/// let t = Thread::new(move || assert_eq!(n.get(), "unset")); // a value of its own
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// assert_eq!(name.get(), "main");
+/// ```
 pub type Local<T> = weft_core::Local<Auto, T>;
-/// What the excepthook is told about a panic that escaped a thread.
+/// What the excepthook is told about a panic that escaped a thread (Python's
+/// `threading.ExceptHookArgs`): the thread and the panic message. See
+/// [`weft_core::ExceptHookArgs`].
+///
+/// ```
+/// use weft::{ExceptHookArgs, Thread};
+///
+/// let thread = Thread::new(|| ());
+/// let args = ExceptHookArgs { thread: Some(thread), message: "boom".to_owned() };
+/// assert_eq!(args.message, "boom");
+/// weft::excepthook(&args); // prints `Exception in thread Thread-N:` and `boom`
+/// ```
 pub type ExceptHookArgs = weft_core::ExceptHookArgs<Auto>;
-/// A handler for panics that escape a thread's target.
+/// A handler for panics that escape a thread's target (Python's `threading.excepthook`), for
+/// [`set_excepthook`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use weft::{ExceptHook, Thread};
+///
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = seen.clone();
+/// let hook: ExceptHook = Arc::new(move |args| s.lock().unwrap().push(args.message.clone()));
+/// weft::set_excepthook(Some(hook));
+/// let t = Thread::new(|| panic!("boom"));
+/// t.start().unwrap();
+/// t.join().unwrap(); // the hook ran before the thread ended
+/// weft::set_excepthook(None);
+/// assert_eq!(*seen.lock().unwrap(), ["boom"]);
+/// ```
 pub type ExceptHook = weft_core::ExceptHook<Auto>;
-/// A hook called by each new thread before its target (`settrace`, `setprofile`).
+/// A hook called by each new thread, with that thread, before its target (Python's
+/// `threading.settrace` and `threading.setprofile`; see [`settrace`]).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use weft::{Thread, ThreadHook};
+///
+/// let started = Arc::new(Mutex::new(Vec::new()));
+/// let s = started.clone();
+/// let hook: ThreadHook = Arc::new(move |thread| s.lock().unwrap().push(thread.name()));
+/// weft::settrace(Some(hook));
+/// let t = Thread::builder().name("traced").build(|| ());
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// weft::settrace(None);
+/// assert_eq!(*started.lock().unwrap(), ["traced"]);
+/// ```
 pub type ThreadHook = weft_core::ThreadHook<Auto>;
 
 /// The number of alive threads, `enumerate().len()`.

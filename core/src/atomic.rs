@@ -103,6 +103,17 @@ impl<S: Scheduler> fmt::Debug for AtomicUsize<S> {
 }
 
 /// An atomic `bool` shared between threads, visible to the simulator.
+///
+/// ```
+/// # use std::sync::atomic::Ordering::SeqCst;
+/// # use weft_core::{AtomicBool, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let flag = AtomicBool::<S>::new(false);
+/// assert!(!flag.swap(true, SeqCst));
+/// assert!(flag.load(SeqCst));
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub struct AtomicBool<S: Scheduler> {
     cell: S::AtomicU8,
 }

@@ -3,6 +3,17 @@
 use std::fmt;
 
 /// The Python exception class an [`Error`] stands for.
+///
+/// ```
+/// use weft_core::{Error, ExceptionKind};
+///
+/// let kind = Error::BrokenBarrier.kind();
+/// assert_eq!(kind, ExceptionKind::BrokenBarrierError);
+/// assert_eq!(kind.name(), "BrokenBarrierError");
+/// assert!(kind.is_runtime_error()); // `except RuntimeError:` catches it
+/// assert_eq!(Error::BarrierParties.kind(), ExceptionKind::ValueError);
+/// assert!(!ExceptionKind::ValueError.is_runtime_error());
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ExceptionKind {
     /// `RuntimeError` (also Python's `ThreadError`, which is the same class).

@@ -10,7 +10,20 @@ use crate::scheduler::{Atomic, Scheduler};
 use crate::timeout::deadline;
 use crate::Error;
 
-/// Something a [`Guard`] releases when it is dropped.
+/// Something a [`Guard`] releases when it is dropped: [`Lock`], [`RLock`], a
+/// [`crate::Condition`].
+///
+/// ```
+/// # use weft_core::{Lock, Release, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let lock = Lock::<S>::new();
+/// lock.acquire();
+/// lock.release_once().unwrap(); // what the guard's drop does
+/// assert!(!lock.locked());
+/// assert_eq!(lock.release_once().unwrap_err().kind(), weft_core::ExceptionKind::RuntimeError);
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub trait Release {
     /// Releases once.
     ///
@@ -22,6 +35,26 @@ pub trait Release {
 
 /// Python's `with` statement: holds a primitive acquired by `lock()` / `guard()` and releases it
 /// when dropped, also while unwinding from a panic.
+///
+/// ```
+/// # use std::panic::{catch_unwind, AssertUnwindSafe};
+/// # use weft_core::{Lock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let lock = Lock::<S>::new();
+/// {
+///     let _held = lock.lock(); // `with lock:`
+///     assert!(lock.locked());
+/// } // released here
+/// assert!(!lock.locked());
+/// let panicked = catch_unwind(AssertUnwindSafe(|| {
+///     let _held = lock.lock();
+///     panic!("inside the critical section");
+/// }));
+/// assert!(panicked.is_err());
+/// assert!(!lock.locked()); // released while unwinding
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 ///
 /// # Panics
 /// Dropping the guard panics if the release fails (for example someone released the lock behind
@@ -231,6 +264,23 @@ pub struct RLock<S: Scheduler> {
 }
 
 /// What [`RLock::release_save`] hands back: the recursion level and the owner, to restore exactly.
+///
+/// ```
+/// # use weft_core::{RLock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let lock = RLock::<S>::new();
+/// lock.acquire();
+/// lock.acquire();
+/// let saved = lock.release_save().unwrap(); // every level at once, as `Condition.wait` does
+/// assert_eq!((saved.count, saved.owner), (2, weft_core::get_ident::<S>()));
+/// assert!(!lock.locked());
+/// lock.acquire_restore(saved);
+/// assert_eq!(lock.recursion_count(), 2);
+/// # lock.release().unwrap();
+/// # lock.release().unwrap();
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct RLockState {
     /// The recursion level.
@@ -488,6 +538,20 @@ impl<S: Scheduler> fmt::Debug for RLock<S> {
 
 /// A lock a [`crate::Condition`] can be built on: [`Lock`], [`RLock`], or a shared reference to
 /// one (`&L`, `Arc<L>`).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use weft_core::{Condition, Lock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// // A condition on a plain `Lock` that other code shares through an `Arc`.
+/// let lock = Arc::new(Lock::<S>::new());
+/// let cond = Condition::<S, Arc<Lock<S>>>::with_lock(lock.clone());
+/// let _held = cond.lock();
+/// assert!(lock.locked()); // the condition's lock is that lock
+/// cond.notify_all().unwrap();
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub trait ConditionLock<S: Scheduler> {
     /// What releasing completely hands back, to restore after waiting.
     type Saved;

@@ -88,6 +88,21 @@ const PARKED: u8 = 2;
 
 /// A one-byte lock in the style of `parking_lot`'s raw mutex: a CAS on the fast path, a bounded
 /// spin, then parking on the lock's address. It has no owner: any thread may unlock it.
+///
+/// ```
+/// # use weft_core::{RawLock, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let raw = RawLock::<S>::new();
+/// assert!(raw.try_lock());
+/// assert!(!raw.try_lock());
+/// assert!(raw.unlock());
+/// raw.lock();
+/// assert!(raw.is_locked());
+/// assert!(raw.unlock());
+/// assert!(!raw.unlock()); // it was not locked
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub struct RawLock<S: Scheduler> {
     state: S::AtomicU8,
 }

@@ -287,6 +287,23 @@ pub struct SpawnError(pub String);
 ///   no scheduling point there.
 /// - `before_sleep` runs outside the queue lock: it may unpark, but must not park or panic.
 /// - Keys are addresses the caller owns, so that unrelated objects never share a queue.
+///
+/// Most code names a scheduler only as a type parameter, to be written once for every backend:
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Scheduler, Thread};
+///
+/// fn handoff<S: Scheduler>() -> bool {
+///     let lock = Arc::new(Lock::<S>::new());
+///     let l = lock.clone();
+///     let t = Thread::<S>::new(move || drop(l.lock()));
+///     t.start().unwrap();
+///     t.join().unwrap();
+///     !lock.locked()
+/// }
+/// assert!(handoff::<weft_real::Real>()); // or `weft_sim::Sim` inside a simulation
+/// ```
 pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// An atomic byte.
     type AtomicU8: Atomic<u8>;

@@ -88,6 +88,29 @@ impl<S: Scheduler> RunState<S> {
 }
 
 /// What other threads may read about a thread while it runs.
+///
+/// ```
+/// # use std::sync::{mpsc, Arc};
+/// # use weft_core::{current_status, Event, Scheduler, Thread};
+/// # fn demo<S: Scheduler>() {
+/// let event = Arc::new(Event::<S>::new());
+/// let (tx, rx) = mpsc::channel();
+/// let e = event.clone();
+/// let t = Thread::<S>::new(move || {
+///     tx.send(current_status::<S>()).unwrap();
+///     e.wait();
+/// });
+/// t.start().unwrap();
+/// let status = rx.recv().unwrap();
+/// while status.blocked_on() != event.wait_key() {
+///     weft_core::yield_now::<S>(); // until the thread is parked on the event
+/// }
+/// event.set();
+/// t.join().unwrap();
+/// assert_eq!(status.blocked_on(), 0);
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub struct ThreadStatus<S: Scheduler> {
     pub(crate) blocked_on: S::AtomicUsize,
 }

@@ -18,13 +18,54 @@ use crate::Error;
 
 /// A hook called by each thread started after it was installed, with that thread, before its
 /// target (`settrace`, `setprofile`).
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use weft_core::{settrace, Scheduler, Thread, ThreadHook};
+/// # fn demo<S: Scheduler>() {
+/// let hook: ThreadHook<S> = Arc::new(|thread| println!("starting {}", thread.name()));
+/// settrace::<S>(Some(hook));
+/// let t = Thread::<S>::new(|| ());
+/// t.start().unwrap(); // prints `starting Thread-N` before the target runs
+/// t.join().unwrap();
+/// settrace::<S>(None);
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub type ThreadHook<S> = Arc<dyn Fn(&Thread<S>) + Send + Sync>;
 
 /// A handler for a panic that escaped a thread's target (`threading.excepthook`).
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # use weft_core::{set_excepthook, ExceptHook, Scheduler, Thread};
+/// # fn demo<S: Scheduler>() {
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let s = seen.clone();
+/// let hook: ExceptHook<S> = Arc::new(move |args| s.lock().unwrap().push(args.message.clone()));
+/// set_excepthook::<S>(Some(hook));
+/// let t = Thread::<S>::new(|| panic!("boom"));
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// set_excepthook::<S>(None);
+/// assert_eq!(*seen.lock().unwrap(), ["boom"]);
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub type ExceptHook<S> = Arc<dyn Fn(&ExceptHookArgs<S>) + Send + Sync>;
 
 /// What an [`ExceptHook`] is told about a panic that escaped a thread's target
 /// (`threading.ExceptHookArgs`).
+///
+/// ```
+/// # use weft_core::{format_exception, ExceptHookArgs, Scheduler, Thread};
+/// # fn demo<S: Scheduler>() {
+/// let thread = Thread::<S>::builder().name("worker").build(|| ());
+/// let args = ExceptHookArgs { thread: Some(thread), message: "boom".to_owned() };
+/// assert_eq!(format_exception(&args), "Exception in thread worker:\nboom\n");
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 #[derive(Clone)]
 pub struct ExceptHookArgs<S: Scheduler> {
     /// The thread whose target panicked (`None` when the hook is called by hand without one).
@@ -41,6 +82,20 @@ impl<S: Scheduler> fmt::Debug for ExceptHookArgs<S> {
 
 /// The panic payload of [`exit_thread`]: like Python's `SystemExit` in a thread, it ends the
 /// thread silently (the excepthook is not called).
+///
+/// ```
+/// use weft_core::{exit_thread, SystemExit, Thread};
+/// use weft_real::Real;
+///
+/// let t = Thread::<Real>::new(|| {
+///     exit_thread(); // ends the thread here, silently: no excepthook
+/// });
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// // The payload, for code that catches unwinding itself.
+/// let payload = std::panic::catch_unwind(|| exit_thread()).unwrap_err();
+/// assert!(payload.is::<SystemExit>());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SystemExit;
 
@@ -136,6 +191,18 @@ impl<S: Scheduler> PartialEq for Thread<S> {
 impl<S: Scheduler> Eq for Thread<S> {}
 
 /// Configures a [`Thread`] before it is created: name and daemon flag.
+///
+/// ```
+/// # use weft_core::{Builder, Scheduler, Thread};
+/// # fn demo<S: Scheduler>() {
+/// let t: Thread<S> = Builder::new().name("worker").daemon(true).build(|| ());
+/// assert_eq!(t.name(), "worker");
+/// assert!(t.daemon());
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
 pub struct Builder<S: Scheduler> {
     name: Option<String>,
     daemon: Option<bool>,

@@ -27,6 +27,19 @@ use weft_core::{
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Event, Thread};
+/// use weft_real::Real;
+///
+/// let done = Arc::new(Event::<Real>::new());
+/// let d = done.clone();
+/// let t = Thread::<Real>::new(move || d.set()); // an OS thread
+/// t.start().unwrap();
+/// assert!(done.wait());
+/// t.join().unwrap();
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Real;
 

@@ -13,6 +13,21 @@ use crate::execution::{self, current};
 
 /// The simulator's scheduler. Use it through [`Explorer`](crate::Explorer) or [`check`](crate::check); a primitive on `Sim`
 /// used outside a simulation panics.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Event, Thread};
+/// use weft_sim::{check, Sim};
+///
+/// check(|| {
+///     let done = Arc::new(Event::<Sim>::new());
+///     let d = done.clone();
+///     let t = Thread::<Sim>::new(move || d.set());
+///     t.start().unwrap();
+///     assert!(done.wait()); // in every interleaving, in virtual time
+///     t.join().unwrap();
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sim;
 

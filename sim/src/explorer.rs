@@ -51,6 +51,24 @@ enum StrategyKind {
 /// says so on stderr, so that a variable left set in a shell cannot pass for a check),
 /// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]). A value that is not
 /// what its variable takes is an error that names the variable, never silently ignored.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Thread};
+/// use weft_sim::{Explorer, Sim};
+///
+/// let model = || {
+///     let lock = Arc::new(Lock::<Sim>::new());
+///     let l = lock.clone();
+///     let t = Thread::<Sim>::new(move || drop(l.lock()));
+///     t.start().unwrap();
+///     drop(lock.lock());
+///     t.join().unwrap();
+/// };
+/// let stats = Explorer::exhaustive().run(model).unwrap();
+/// assert!(stats.exhausted); // every interleaving explored: none fails
+/// Explorer::random_walk(7).iterations(50).check(model); // `check` panics with the report instead
+/// ```
 #[derive(Clone, Debug)]
 pub struct Explorer {
     strategy: StrategyKind,

@@ -4,6 +4,23 @@ use std::fmt;
 use std::time::Duration;
 
 /// One numbered event of a trace.
+///
+/// ```
+/// use weft_core::Lock;
+/// use weft_sim::{Explorer, Sim};
+///
+/// let report = Explorer::exhaustive()
+///     .run(|| {
+///         let lock = Lock::<Sim>::new();
+///         lock.label("door");
+///         let _first = lock.lock();
+///         let _second = lock.lock(); // not reentrant: waits for itself
+///     })
+///     .unwrap_err();
+/// let event = report.trace.iter().find(|event| event.object == "door").unwrap();
+/// assert_eq!((event.thread.as_str(), event.operation.as_str()), ("MainThread", "acquire"));
+/// println!("{event}"); // as the report's trace shows it: time, thread, object, operation
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceEvent {
     /// The thread's name.
@@ -36,6 +53,30 @@ impl fmt::Display for TraceEvent {
 }
 
 /// A thread that was blocked when a deadlock was detected.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Thread};
+/// use weft_sim::{Explorer, FailureKind, Sim};
+///
+/// let report = Explorer::exhaustive()
+///     .run(|| {
+///         let door = Arc::new(Lock::<Sim>::new());
+///         door.label("door");
+///         let _held = door.lock();
+///         let d = door.clone();
+///         let guest = Thread::<Sim>::builder().name("guest").build(move || drop(d.lock()));
+///         guest.start().unwrap();
+///         guest.join().unwrap(); // waits for a thread that waits for the door
+///     })
+///     .unwrap_err();
+/// let FailureKind::Deadlock(blocked) = &report.failure.kind else { panic!("{report}") };
+/// let main = blocked.iter().find(|b| b.thread == "MainThread").unwrap();
+/// assert_eq!(main.waits_on, "guest (Thread#1)");
+/// assert_eq!(main.holds, ["door"]);
+/// let guest = blocked.iter().find(|b| b.thread == "guest").unwrap();
+/// assert_eq!((guest.waits_on.as_str(), guest.holds.len()), ("door", 0));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockedThread {
     /// The thread's name.
@@ -47,6 +88,17 @@ pub struct BlockedThread {
 }
 
 /// What went wrong in an execution.
+///
+/// ```
+/// use weft_sim::{Explorer, FailureKind};
+///
+/// let report = Explorer::random_walk(1).iterations(10).run(|| panic!("invariant broken")).unwrap_err();
+/// assert_eq!(report.failure.kind, FailureKind::Panic);
+/// assert_eq!(report.failure.kind.to_string(), "panic");
+///
+/// let report = Explorer::random_walk(1).max_steps(100).run(|| loop { weft_core::yield_now::<weft_sim::Sim>() });
+/// assert_eq!(report.unwrap_err().failure.kind, FailureKind::StepLimit(100));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FailureKind {
     /// A simulated thread panicked (or its excepthook reported a panic).
@@ -81,6 +133,22 @@ impl fmt::Display for FailureKind {
 }
 
 /// A failure in one execution.
+///
+/// ```
+/// use weft_core::Thread;
+/// use weft_sim::{Explorer, FailureKind, Sim};
+///
+/// let report = Explorer::random_walk(1)
+///     .run(|| {
+///         let t = Thread::<Sim>::builder().name("checker").build(|| assert_eq!(1 + 1, 3, "arithmetic"));
+///         t.start().unwrap();
+///         t.join().unwrap();
+///     })
+///     .unwrap_err();
+/// assert_eq!(report.failure.kind, FailureKind::Panic);
+/// assert_eq!(report.failure.thread, "checker");
+/// assert!(report.failure.message.contains("arithmetic"), "{}", report.failure.message);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     /// What kind of failure.
@@ -92,6 +160,20 @@ pub struct Failure {
 }
 
 /// Statistics of an exploration.
+///
+/// ```
+/// use weft_core::Event;
+/// use weft_sim::{Explorer, Sim};
+///
+/// let stats = Explorer::exhaustive().run(|| {
+///     let ready = Event::<Sim>::new();
+///     ready.set();
+///     assert!(ready.wait());
+/// });
+/// let stats = stats.unwrap();
+/// assert!(stats.executions >= 1 && stats.exhausted);
+/// println!("{stats}"); // `N executions, M steps, exhausted, <time>`
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Executions run.
@@ -168,6 +250,35 @@ pub struct Report {
 }
 
 /// A failing schedule shrunk to fewer preemptions (see [`Report::shrunk`]).
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+/// use std::sync::Arc;
+/// use weft_core::{Lock, Thread};
+/// use weft_sim::{Explorer, Sim};
+///
+/// // A lost update: the read and the write are separate critical sections.
+/// fn model() {
+///     let (lock, balance) = (Arc::new(Lock::<Sim>::new()), Arc::new(AtomicUsize::new(0)));
+///     let (l, b) = (lock.clone(), balance.clone());
+///     let add = move || {
+///         let seen = { let _g = l.lock(); b.load(SeqCst) };
+///         let _g = l.lock();
+///         b.store(seen + 1, SeqCst);
+///     };
+///     let t = Thread::<Sim>::new(add.clone());
+///     t.start().unwrap();
+///     add();
+///     t.join().unwrap();
+///     assert_eq!(balance.load(SeqCst), 2, "lost update");
+/// }
+/// let report = Explorer::random_walk(3).iterations(1000).run(model).unwrap_err();
+/// if let Some(shrunk) = &report.shrunk {
+///     assert!(shrunk.preemptions < report.preemptions);
+///     let again = Explorer::replay(&shrunk.token).run(model).unwrap_err(); // the same failure
+///     assert_eq!(again.failure, report.failure);
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Shrunk {
