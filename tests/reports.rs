@@ -81,3 +81,18 @@ fn labels_do_nothing_on_real_threads() {
     assert!(lock.locked());
     lock.release().unwrap();
 }
+
+/// A thread that takes a plain `Lock` it already holds deadlocks on itself: the report says it
+/// holds what it waits on.
+#[test]
+fn a_self_deadlock_shows_the_lock_held() {
+    let report = weft::sim::Explorer::random_walk(1)
+        .run(|| {
+            let door = weft::Lock::new();
+            door.label("door");
+            let _first = door.lock();
+            let _second = door.lock();
+        })
+        .expect_err("a self-deadlock");
+    assert!(report.to_string().contains("MainThread waits on door and holds door"), "{report}");
+}

@@ -424,7 +424,6 @@ impl Execution {
                 let holds = thread
                     .holds
                     .iter()
-                    .filter(|&&h| h != key)
                     .map(|h| inner.labels.get(h).cloned().unwrap_or_else(|| format!("object at {h:#x}")))
                     .collect();
                 blocked.push(BlockedThread { thread: thread.name.to_string(), waits_on, holds });
