@@ -9,44 +9,37 @@
 //! Every error is an [`Error`] whose [`Error::kind`] names the Python exception and whose
 //! `Display` is CPython's message.
 
-mod atomic;
-mod barrier;
-mod condition;
+// The crate's rooms: `backend` (the traits a backend implements), `sync` (the primitives),
+// `thread` (threads, their registry and per-run and per-thread state, timers), `local`
+// (thread-local values), `error` and `timeout`.
+mod backend;
 mod error;
-mod event;
 mod local;
-mod lock;
-mod observe;
-mod raw;
-mod scheduler;
-mod semaphore;
-mod state;
+mod sync;
 mod thread;
-mod thread_name;
 mod timeout;
-mod timer;
 
-pub use atomic::{AtomicBool, AtomicUsize};
-pub use barrier::Barrier;
-pub use condition::Condition;
+pub use backend::observe::Observe;
+pub use backend::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use error::{Error, ExceptionKind};
-pub use event::Event;
 pub use local::{Local, LocalKey};
-pub use lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
-pub use observe::Observe;
-pub use raw::RawLock;
-pub use scheduler::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
-pub use semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
-pub use state::{current_status, LocalView, RunState, StaticLocals, ThreadState, ThreadStatus};
+pub use sync::atomic::{AtomicBool, AtomicUsize};
+pub use sync::barrier::Barrier;
+pub use sync::condition::Condition;
+pub use sync::event::Event;
+pub use sync::lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
+pub use sync::raw::RawLock;
+pub use sync::semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
+pub use thread::name::ThreadName;
+pub use thread::state::{current_status, LocalView, RunState, StaticLocals, ThreadState, ThreadStatus};
+pub use thread::timer::Timer;
 pub use thread::{
     active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident,
     get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,
     stack_size, wait_for_non_daemon_threads, yield_now, Abandoned, Builder, ExceptHook, ExceptHookArgs, SystemExit,
     Thread, ThreadHook, MIN_STACK_SIZE,
 };
-pub use thread_name::ThreadName;
 pub use timeout::{deadline, TIMEOUT_MAX};
-pub use timer::Timer;
 
 /// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through
 /// [`crate::Observe::outcome`], and returns `ok`.

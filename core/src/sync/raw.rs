@@ -6,7 +6,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Instant;
 
-use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
 
 /// One step of a bounded spin before parking, as parking_lot's `SpinWait`: a few busy waits
 /// that double, then yields. Returns false once spinning should stop (`iteration` counts from

@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::raw::RawLock;
-use crate::scheduler::{Atomic, Scheduler};
+use crate::backend::{Atomic, Scheduler};
+use crate::sync::raw::RawLock;
 use crate::timeout::deadline;
 use crate::Error;
 

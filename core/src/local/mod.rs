@@ -6,9 +6,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 
-use crate::raw::Mutex;
-use crate::scheduler::Scheduler;
-use crate::state::{LocalSlots, StaticLocals};
+use crate::backend::Scheduler;
+use crate::sync::raw::Mutex;
+use crate::thread::state::{LocalSlots, StaticLocals};
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 

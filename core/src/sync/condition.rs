@@ -5,9 +5,9 @@ use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use crate::lock::{ConditionLock, Guard, RLock, Release};
-use crate::raw::park;
-use crate::scheduler::{Atomic, ParkResult, RequeueOp, Scheduler};
+use crate::backend::{Atomic, ParkResult, RequeueOp, Scheduler};
+use crate::sync::lock::{ConditionLock, Guard, RLock, Release};
+use crate::sync::raw::park;
 use crate::timeout::deadline;
 use crate::Error;
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::sync::atomic::Ordering;
 
-use crate::scheduler::{Atomic, Scheduler};
+use crate::backend::{Atomic, Scheduler};
 
 /// An atomic `usize` shared between threads, visible to the simulator.
 ///

@@ -8,9 +8,11 @@
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::observe::Observe;
-use crate::state::{LocalView, RunState, StaticLocals, ThreadState};
-use crate::thread_name::ThreadName;
+pub(crate) mod observe;
+
+use crate::thread::name::ThreadName;
+use crate::thread::state::{LocalView, RunState, StaticLocals, ThreadState};
+use observe::Observe;
 
 /// An integer atomic cell provided by a [`Scheduler`].
 ///

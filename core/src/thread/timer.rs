@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::event::Event;
-use crate::scheduler::Scheduler;
+use crate::backend::Scheduler;
+use crate::sync::event::Event;
 use crate::thread::{Builder, Thread};
 use crate::timeout::TIMEOUT_MAX;
 use crate::Error;

@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use crate::raw::{park, spin};
-use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::sync::raw::{park, spin};
 use crate::timeout::deadline;
 use crate::Error;
 

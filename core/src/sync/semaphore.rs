@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use crate::lock::{Guard, Release as GuardRelease};
-use crate::raw::park;
-use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
+use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
+use crate::sync::lock::{Guard, Release as GuardRelease};
+use crate::sync::raw::park;
 use crate::timeout::deadline;
 use crate::Error;
 

@@ -1,5 +1,9 @@
 //! `threading.Thread`: a handle to a thread of control, its life cycle and its registry.
 
+pub(crate) mod name;
+pub(crate) mod state;
+pub(crate) mod timer;
+
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,10 +13,10 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::raw::{park, spin, unpark_all, Mutex};
-use crate::scheduler::{Atomic, ParkResult, Scheduler, SpawnOptions};
-use crate::state::StaticLocals;
-use crate::thread_name::ThreadName;
+use crate::backend::{Atomic, ParkResult, Scheduler, SpawnOptions};
+use crate::sync::raw::{park, spin, unpark_all, Mutex};
+use crate::thread::name::ThreadName;
+use crate::thread::state::StaticLocals;
 use crate::timeout::deadline;
 use crate::Error;
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-use crate::raw::Mutex;
-use crate::scheduler::{Atomic, Scheduler};
+use crate::backend::{Atomic, Scheduler};
+use crate::sync::raw::Mutex;
 use crate::thread::{ExceptHook, Thread, ThreadHook};
 
 /// The state of one run: process-wide on real threads, one execution's under a simulator. A

@@ -6,8 +6,8 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::raw::{park, spin, unpark_all, RawLock};
-use crate::scheduler::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::sync::raw::{park, spin, unpark_all, RawLock};
 use crate::timeout::deadline;
 use crate::Error;
 
