@@ -415,7 +415,7 @@ impl Explorer {
                 }
                 // Only a search that can claim it finished checks its executions' trails.
                 let exhaustive = matches!(kind, StrategyKind::Exhaustive(_));
-                let config = self.config(false, strategy.wants_footprints(), exhaustive);
+                let config = self.config(false, strategy.reduction().is_some(), exhaustive);
                 let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
                 if outcome.pruned && outcome.failure.is_none() && time_is_up() {
                     // Ended unfinished by the time limit: the search was cut short.

@@ -6,7 +6,7 @@ impl Execution {
     /// A fresh execution of `config`, on the buffers of earlier ones, explored by `strategy`.
     pub(super) fn new(strategy: *mut (dyn Strategy + 'static), mut config: Config, buffers: &mut Buffers) -> Execution {
         // SAFETY: the strategy outlives the execution (see `run_execution`).
-        let strategy_follows = unsafe { &*strategy }.follows_a_schedule();
+        let strategy_follows = unsafe { &*strategy }.follow().is_some();
         let id = EXECUTIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         let plain_atomics = !config.fine_grained && !config.track_footprints;
         let detailed = config.record_trace || config.track_footprints;
@@ -138,7 +138,7 @@ impl Execution {
         if self.replaying && !inner.pruned {
             // SAFETY: as in `Execution::with_strategy`: the strategy is borrowed by the caller
             // of `run_execution`, and the execution that shared it has ended.
-            if let Some(message) = unsafe { &*strategy }.finish(inner.schedule.fingerprint) {
+            if let Some(message) = unsafe { &*strategy }.follow().and_then(|f| f.finish(inner.schedule.fingerprint)) {
                 // A token for another program: whatever happened is not what it recorded.
                 let thread =
                     inner.threads.get(inner.current).map_or_else(|| "MainThread".to_owned(), |t| t.name.to_string());

@@ -20,7 +20,7 @@ use weft_core::{
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
 use crate::stack::{self, StackPool};
-use crate::strategy::{Footprint, Point, StepInfo, Strategy};
+use crate::strategy::{Follow, Footprint, Point, StepInfo, Strategy};
 use crate::Sim;
 
 mod abandon;

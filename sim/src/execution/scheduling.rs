@@ -148,12 +148,12 @@ impl Execution {
                 if self.config.track_footprints {
                     let footprint = self.footprint.replace(Footprint::default());
                     let info = self.step_info.replace(StepInfo::default());
-                    self.with_strategy(|s| s.step_footprint(footprint, info));
+                    self.with_strategy(|s| s.reduction().map(|r| r.step_footprint(footprint, info)));
                     // Waits that began in that step: their acquires race with the takers'.
                     let mut blocked = std::mem::take(&mut inner.newly_blocked);
                     for (thread, key) in blocked.drain(..) {
                         if let Some(&object) = inner.numbers.get(&key) {
-                            self.with_strategy(|s| s.blocked(thread, object));
+                            self.with_strategy(|s| s.reduction().map(|r| r.blocked(thread, object)));
                         }
                     }
                     inner.newly_blocked = blocked;
@@ -164,7 +164,7 @@ impl Execution {
                         // their next steps.
                         let polling = |t: &SimThread| t.polling && matches!(t.status, Status::Runnable);
                         options.extend((0..inner.threads.len()).filter(|&id| polling(&inner.threads[id])));
-                        self.with_strategy(|s| s.ended_before(&options));
+                        self.with_strategy(|s| s.reduction().map(|r| r.ended_before(&options)));
                     }
                     inner.options = options;
                     return None;
@@ -378,7 +378,7 @@ impl Execution {
     pub(super) fn check_replay(&self, inner: &mut Inner) {
         if let Some(reason) = self.with_strategy(|s| s.divergence().map(str::to_owned)) {
             if inner.failure.is_none() {
-                let strict = self.with_strategy(|s| s.strict());
+                let strict = self.with_strategy(|s| s.follow().is_some_and(Follow::strict));
                 let (kind, message) = if strict {
                     (FailureKind::ReplayMismatch, format!("the replay cannot follow its token: {reason}"))
                 } else {

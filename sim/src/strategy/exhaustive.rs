@@ -382,58 +382,6 @@ impl Strategy for Exhaustive {
         true
     }
 
-    fn wants_footprints(&self) -> bool {
-        self.reduce
-    }
-
-    /// The waiting thread's acquire, never executed in this execution if nothing lets it go,
-    /// races with the step that took the object (as it would once executed): without this, an
-    /// execution cut short (all runnable threads asleep, or the waiter never let go before the
-    /// end) would not reverse that race, and the order in which the waiter takes the object
-    /// first could be lost.
-    fn blocked(&mut self, thread: usize, object: u32) {
-        if !self.reduce {
-            return;
-        }
-        let Some(&(_, taker)) = self.last_acquire.iter().find(|&&(o, _)| o == object) else { return };
-        let step = &self.steps[taker];
-        let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
-        if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
-            return;
-        }
-        let initials = self.initials(taker, self.steps.len(), thread, clock);
-        self.backtrack_one_of(taker, &initials);
-    }
-
-    /// The end of the execution depends on everything: each daemon thread that could still run
-    /// must also be explored running before the step that ended the last non-daemon thread
-    /// (its later steps then race as usual). Without this, a daemon's steps that the first
-    /// executions never reach are never explored at all.
-    fn ended_before(&mut self, runnable: &[usize]) {
-        if !self.reduce {
-            return;
-        }
-        let Some(last) = self.steps.len().checked_sub(1) else { return };
-        for &thread in runnable {
-            if self.steps[last].thread == thread {
-                continue;
-            }
-            let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
-            let initials = self.initials(last, self.steps.len(), thread, clock);
-            self.backtrack_one_of(last, &initials);
-        }
-    }
-
-    fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
-        if let Some((thread, node)) = self.pending.take() {
-            if let Some(node) = node {
-                self.stack[node].footprint = footprint;
-            }
-            self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
-            self.record_step(thread, node, footprint, info);
-        }
-    }
-
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
         let n = point.threads.len();
         if !point.scheduling {
@@ -526,6 +474,64 @@ impl Strategy for Exhaustive {
 
     fn divergence(&self) -> Option<&str> {
         self.diverged.as_deref()
+    }
+
+    fn reduction(&mut self) -> Option<&mut dyn Reduction> {
+        if self.reduce {
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
+
+impl Reduction for Exhaustive {
+    fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
+        if let Some((thread, node)) = self.pending.take() {
+            if let Some(node) = node {
+                self.stack[node].footprint = footprint;
+            }
+            self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
+            self.record_step(thread, node, footprint, info);
+        }
+    }
+
+    /// The waiting thread's acquire, never executed in this execution if nothing lets it go,
+    /// races with the step that took the object (as it would once executed): without this, an
+    /// execution cut short (all runnable threads asleep, or the waiter never let go before the
+    /// end) would not reverse that race, and the order in which the waiter takes the object
+    /// first could be lost.
+    fn blocked(&mut self, thread: usize, object: u32) {
+        if !self.reduce {
+            return;
+        }
+        let Some(&(_, taker)) = self.last_acquire.iter().find(|&&(o, _)| o == object) else { return };
+        let step = &self.steps[taker];
+        let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
+        if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
+            return;
+        }
+        let initials = self.initials(taker, self.steps.len(), thread, clock);
+        self.backtrack_one_of(taker, &initials);
+    }
+
+    /// The end of the execution depends on everything: each daemon thread that could still run
+    /// must also be explored running before the step that ended the last non-daemon thread
+    /// (its later steps then race as usual). Without this, a daemon's steps that the first
+    /// executions never reach are never explored at all.
+    fn ended_before(&mut self, runnable: &[usize]) {
+        if !self.reduce {
+            return;
+        }
+        let Some(last) = self.steps.len().checked_sub(1) else { return };
+        for &thread in runnable {
+            if self.steps[last].thread == thread {
+                continue;
+            }
+            let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
+            let initials = self.initials(last, self.steps.len(), thread, clock);
+            self.backtrack_one_of(last, &initials);
+        }
     }
 }
 

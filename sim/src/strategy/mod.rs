@@ -35,49 +35,60 @@ pub(crate) struct Point<'a> {
 }
 
 /// Picks options. One strategy object lives across all executions of an exploration.
+///
+/// A strategy is one file: it implements `next_execution` and `choose`, and the hooks it needs
+/// (priority-based strategies learn of new threads; an exhaustive search says when it is done).
+/// A strategy that reduces by partial order gives its [`Reduction`]; one that replays a schedule
+/// gives its [`Follow`].
 pub(crate) trait Strategy {
     /// Prepares the next execution; false once there is nothing left to explore.
     fn next_execution(&mut self) -> bool;
     /// Picks one of `point.threads.len()` (≥ 1) options; `None` abandons the execution as
     /// redundant (an exhaustive search whose every option is asleep).
     fn choose(&mut self, point: &Point<'_>) -> Option<usize>;
-    /// Whether the strategy wants each step's footprint (see [`Strategy::step_footprint`]).
-    fn wants_footprints(&self) -> bool {
-        false
-    }
-    /// The footprint of the step that just ended (what it read and wrote), and what else is
-    /// known about it.
-    fn step_footprint(&mut self, _footprint: Footprint, _info: StepInfo) {}
     /// Called when a thread is created (for priority-based strategies).
     fn thread_created(&mut self, _thread: usize) {}
-    /// `thread` began to wait, in a blocking operation, for `object` (numbered as in
-    /// footprints), which another step took: its pending acquire races with that one.
-    fn blocked(&mut self, _thread: usize, _object: u32) {}
-    /// The execution ends (no non-daemon thread is left) although the daemon threads
-    /// `runnable` could still run: their next steps, which never run now, race with the end.
-    fn ended_before(&mut self, _runnable: &[usize]) {}
     /// The execution ended after `steps` scheduling points.
     fn execution_done(&mut self, _steps: usize) {}
     /// Whether the exploration is complete (exhaustive search finished).
     fn exhausted(&self) -> bool {
         false
     }
-    /// Why a replay could not follow its schedule, if it could not.
+    /// Why the execution could not follow the choices the strategy replays (a token's, or the
+    /// prefix an exhaustive search goes back to), if it could not.
     fn divergence(&self) -> Option<&str> {
         None
     }
-    /// Whether [`Strategy::divergence`] can ever say something (only a replay can diverge).
-    fn follows_a_schedule(&self) -> bool {
-        false
-    }
-    /// Whether a divergence means that the schedule (a token) does not fit the model, rather
-    /// than that the model is not deterministic.
-    fn strict(&self) -> bool {
-        false
-    }
-    /// The execution ended with `fingerprint` (see [`crate::Schedule::fingerprint`]): why the
-    /// schedule followed does not fit it, if it does not.
-    fn finish(&self, _fingerprint: u32) -> Option<String> {
+    /// The strategy's partial-order reduction, if it reduces: it is then told what each step
+    /// touched (and the execution keeps footprints for it).
+    fn reduction(&mut self) -> Option<&mut dyn Reduction> {
         None
     }
+    /// The schedule the strategy follows exactly, if it replays one.
+    fn follow(&self) -> Option<&dyn Follow> {
+        None
+    }
+}
+
+/// What a strategy that reduces by partial order is told about each execution.
+pub(crate) trait Reduction {
+    /// The footprint of the step that just ended (what it read and wrote), and what else is
+    /// known about it.
+    fn step_footprint(&mut self, footprint: Footprint, info: StepInfo);
+    /// `thread` began to wait, in a blocking operation, for `object` (numbered as in
+    /// footprints), which another step took: its pending acquire races with that one.
+    fn blocked(&mut self, thread: usize, object: u32);
+    /// The execution ends (no non-daemon thread is left) although the daemon threads
+    /// `runnable` could still run: their next steps, which never run now, race with the end.
+    fn ended_before(&mut self, runnable: &[usize]);
+}
+
+/// A strategy that replays a schedule (a token, or a schedule being shrunk).
+pub(crate) trait Follow {
+    /// Whether a divergence means that the schedule (a token) does not fit the model, rather
+    /// than that the model is not deterministic.
+    fn strict(&self) -> bool;
+    /// The execution ended with `fingerprint` (see [`crate::Schedule::fingerprint`]): why the
+    /// schedule followed does not fit it, if it does not.
+    fn finish(&self, fingerprint: u32) -> Option<String>;
 }

@@ -95,10 +95,12 @@ impl Strategy for Replay {
         self.diverged.as_deref()
     }
 
-    fn follows_a_schedule(&self) -> bool {
-        true
+    fn follow(&self) -> Option<&dyn Follow> {
+        Some(self)
     }
+}
 
+impl Follow for Replay {
     fn strict(&self) -> bool {
         self.strict
     }
