@@ -19,6 +19,7 @@ mod sync;
 mod thread;
 mod timeout;
 
+pub use backend::name::ThreadName;
 pub use backend::observe::Observe;
 pub use backend::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use error::{Error, ExceptionKind};
@@ -30,7 +31,6 @@ pub use sync::event::Event;
 pub use sync::lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
 pub use sync::raw::RawLock;
 pub use sync::semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
-pub use thread::name::ThreadName;
 pub use thread::state::{current_status, LocalView, RunState, StaticLocals, ThreadState, ThreadStatus};
 pub use thread::timer::Timer;
 pub use thread::{

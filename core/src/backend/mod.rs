@@ -8,10 +8,11 @@
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+pub(crate) mod name;
 pub(crate) mod observe;
 
-use crate::thread::name::ThreadName;
 use crate::thread::state::{LocalView, RunState, StaticLocals, ThreadState};
+use name::ThreadName;
 use observe::Observe;
 
 /// An integer atomic cell provided by a [`Scheduler`].

@@ -1,6 +1,5 @@
 //! `threading.Thread`: a handle to a thread of control, its life cycle and its registry.
 
-pub(crate) mod name;
 pub(crate) mod state;
 pub(crate) mod timer;
 
@@ -13,9 +12,9 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::backend::name::ThreadName;
 use crate::backend::{Atomic, ParkResult, Scheduler, SpawnOptions};
 use crate::sync::raw::{park, spin, unpark_all, Mutex};
-use crate::thread::name::ThreadName;
 use crate::thread::state::StaticLocals;
 use crate::timeout::deadline;
 use crate::Error;
