@@ -384,8 +384,9 @@ impl<S: Scheduler> ThreadState<S> {
             && Arc::weak_count(&self.locals) == 0
             && self.current.get_mut().is_none();
         if alone {
-            self.drop_locals_mut();
-            self.statics.drop_all();
+            // What is left of the thread's values goes as at its end (nothing of a registry:
+            // no thread record is held).
+            self.end();
             self.status.blocked_on.store(0, Relaxed);
         }
         alone
