@@ -7,8 +7,8 @@
 //! `weft::AtomicUsize`): inside `weft::sim` they run on the simulator, elsewhere on real threads —
 //! the same code, no rebuild, no other imports.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft::sim::Explorer;
 use weft::{AtomicUsize, Lock, Thread};

@@ -9,7 +9,7 @@ use weft_core::{
     StaticLocals, ThreadState, UnparkResult,
 };
 use weft_real::Real;
-use weft_sim::{explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept, Sim};
+use weft_sim::{Sim, explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept};
 
 /// The scheduler behind the façade's types (`weft::Lock` is `weft_core::Lock<Auto>`).
 ///
@@ -79,11 +79,7 @@ impl AutoCell for AtomicU8 {
     type Origin = u32;
     #[inline(always)]
     fn origin_now() -> u32 {
-        if explorations_running() {
-            origin_now()
-        } else {
-            0
-        }
+        if explorations_running() { origin_now() } else { 0 }
     }
     #[inline(always)]
     fn origin(origin: u32) -> Option<u32> {
@@ -107,11 +103,7 @@ impl AutoCell for AtomicUsize {
 #[cold]
 #[inline(never)]
 fn origin_now() -> u32 {
-    if in_simulation() {
-        weft_sim::origin_of(weft_sim::execution_id())
-    } else {
-        0
-    }
+    if in_simulation() { weft_sim::origin_of(weft_sim::execution_id()) } else { 0 }
 }
 
 /// Refuses an object made in execution `origin` if the calling thread may not use it.
@@ -343,11 +335,7 @@ unsafe impl Scheduler for Auto {
     #[inline(always)]
     fn current_ident() -> usize {
         let ident = outside_ident();
-        if ident != usize::MAX {
-            ident
-        } else {
-            unkept_ident()
-        }
+        if ident != usize::MAX { ident } else { unkept_ident() }
     }
 
     fn native_id() -> u64 {
@@ -417,22 +405,14 @@ unsafe impl Scheduler for Auto {
     /// a read-mostly word while no exploration runs): the OS thread's `thread_local!`s.
     #[inline(always)]
     fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
-        if simulating() {
-            cold(|| Sim::with_static_locals(f))
-        } else {
-            f(None)
-        }
+        if simulating() { cold(|| Sim::with_static_locals(f)) } else { f(None) }
     }
 
     /// The OS thread's view while no exploration runs in the process (then the thread's state is
     /// the OS thread's, which publishes to it), `None` otherwise.
     #[inline(always)]
     fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
-        if explorations_running() {
-            f(None)
-        } else {
-            VIEW.with(|view| f(Some(view)))
-        }
+        if explorations_running() { f(None) } else { VIEW.with(|view| f(Some(view))) }
     }
 
     #[inline]

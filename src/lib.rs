@@ -139,8 +139,8 @@
 use std::time::{Duration, Instant};
 
 pub use weft_core::{
-    Error, ExceptionKind, Guard, RLockState, Scheduler, SystemExit, ThreadName, MIN_STACK_SIZE, SEMAPHORE_MAX,
-    TIMEOUT_MAX,
+    Error, ExceptionKind, Guard, MIN_STACK_SIZE, RLockState, SEMAPHORE_MAX, Scheduler, SystemExit, TIMEOUT_MAX,
+    ThreadName,
 };
 
 mod auto;
@@ -160,8 +160,8 @@ pub mod real {
 /// written generic over [`Scheduler`].
 pub mod sim {
     pub use weft_sim::{
-        check, in_simulation, BlockedThread, Explorer, Failure, FailureKind, Report, Shrunk, Sim, Stats, TraceEvent,
-        DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, DEFAULT_STALL, STALL_EXIT_CODE,
+        BlockedThread, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, DEFAULT_STALL, Explorer, Failure,
+        FailureKind, Report, STALL_EXIT_CODE, Shrunk, Sim, Stats, TraceEvent, check, in_simulation,
     };
 }
 

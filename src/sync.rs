@@ -146,11 +146,7 @@ impl<T: Send + Sync + 'static> OnceLock<T> {
     /// simulation: a deadlock report), as std's does.
     #[inline]
     pub fn get_or_init(&self, f: impl FnOnce() -> T) -> &T {
-        if simulating() {
-            self.sim_get_or_init(f)
-        } else {
-            self.real.get_or_init(f)
-        }
+        if simulating() { self.sim_get_or_init(f) } else { self.real.get_or_init(f) }
     }
 
     #[cold]

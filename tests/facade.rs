@@ -1,8 +1,8 @@
 //! The façade's types pick their backend when created: inside a simulation they run on the
 //! simulator (which finds the bug), outside it the same code runs on real threads.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft::sim::{Explorer, FailureKind};
 use weft::{AtomicUsize, Lock, Thread};
@@ -237,8 +237,8 @@ fn static_locals_of_a_real_thread_and_of_its_simulations_are_apart() {
 fn a_simulated_facade_thread_tells_what_it_waits_on() {
     use std::sync::Mutex;
     use std::time::Duration;
-    use weft::generic::{current_status, ThreadStatus};
     use weft::Auto;
+    use weft::generic::{ThreadStatus, current_status};
 
     weft::sim::check(|| {
         let lock = Arc::new(Lock::new());

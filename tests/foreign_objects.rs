@@ -4,7 +4,7 @@
 //! a simulation and by a real thread at the same time.
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
 use weft::sim::{Explorer, FailureKind};

@@ -1,7 +1,7 @@
 //! The façade's types in reports: labels, thread names, the order of events, tokens.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft::sim::{Explorer, FailureKind};
 use weft::{AtomicUsize, Lock, Thread};

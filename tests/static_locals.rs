@@ -5,8 +5,8 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use weft::sim::Explorer;
 use weft::Thread;
+use weft::sim::Explorer;
 
 fn on_a_thread(f: impl FnOnce() + Send + 'static) {
     let t = Thread::new(f);

@@ -1,8 +1,8 @@
 //! Per-execution statics: `weft::sync::OnceLock` and `LazyLock` are fresh in every execution of a
 //! simulation and plain on real threads.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use weft::sim::Explorer;
 use weft::sync::{LazyLock, OnceLock};

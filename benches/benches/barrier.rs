@@ -5,7 +5,7 @@
 #[allow(dead_code)] // each bench uses some of the shared workloads
 mod common;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn benches(c: &mut Criterion) {
     common::bench(c, common::barrier(2));

@@ -141,11 +141,7 @@ fn effective_parallelism(cores: usize) -> f64 {
 
 fn median(sorted: &[f64]) -> f64 {
     let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[mid]
-    } else {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    }
+    if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2.0 }
 }
 
 /// Calibrates each case of the group, warms it up, then takes `rounds` rounds of `samples`

@@ -30,16 +30,16 @@ pub use sync::condition::Condition;
 pub use sync::event::Event;
 pub use sync::lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
 pub use sync::raw::RawLock;
-pub use sync::semaphore::{BoundedSemaphore, Semaphore, SEMAPHORE_MAX};
-pub use thread::state::{current_status, LocalView, RunState, StaticLocals, ThreadState, ThreadStatus};
+pub use sync::semaphore::{BoundedSemaphore, SEMAPHORE_MAX, Semaphore};
+pub use thread::state::{LocalView, RunState, StaticLocals, ThreadState, ThreadStatus, current_status};
 pub use thread::timer::Timer;
 pub use thread::{
-    active_count, current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident,
-    get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,
-    stack_size, wait_for_non_daemon_threads, yield_now, Abandoned, Builder, ExceptHook, ExceptHookArgs, SystemExit,
-    Thread, ThreadHook, MIN_STACK_SIZE,
+    Abandoned, Builder, ExceptHook, ExceptHookArgs, MIN_STACK_SIZE, SystemExit, Thread, ThreadHook, active_count,
+    current_thread, enumerate, excepthook, exit_thread, format_exception, get_excepthook, get_ident, get_native_id,
+    get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep, stack_size,
+    wait_for_non_daemon_threads, yield_now,
 };
-pub use timeout::{deadline, TIMEOUT_MAX};
+pub use timeout::{TIMEOUT_MAX, deadline};
 
 /// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through
 /// [`crate::Observe::outcome`], and returns `ok`.

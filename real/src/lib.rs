@@ -16,8 +16,8 @@
 //! ```
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 

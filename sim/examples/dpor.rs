@@ -3,8 +3,8 @@
 //! `NO_POR=1` turns the reduction off; `BOUND=n` sets a preemption bound. The buggy models
 //! (`abba`, `cargill buggy`) report the execution that found the bug.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
 
 use weft_core::{AtomicUsize, Lock, Thread};

@@ -1,8 +1,8 @@
 //! Random-walk executions per second of `lock_counter` (3 threads × 10 locked increments), the
 //! model of the simulator benchmark: `cargo run --release -p weft-sim --example speed`.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use weft_core::{Lock, Thread};

@@ -2,13 +2,13 @@
 //! shrinking, the determinism check, and [`check`].
 
 use std::cell::Cell;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
-use crate::execution::{self, run_execution, Buffers, Config};
+use crate::execution::{self, Buffers, Config, run_execution};
 use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 use crate::schedule::Schedule;
 use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
@@ -649,11 +649,7 @@ impl Sample {
 
     /// How many re-runs [`Explorer::verify_sample`] makes.
     fn replays(&self) -> usize {
-        if self.kept.is_empty() {
-            0
-        } else {
-            Self::REPLAYS.max(self.kept.len())
-        }
+        if self.kept.is_empty() { 0 } else { Self::REPLAYS.max(self.kept.len()) }
     }
 
     /// Offers execution number `execution` (from 1): kept with probability `SIZE / execution`.
@@ -712,11 +708,7 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
 /// The first characters of a token, for messages.
 fn shorten(token: &str) -> String {
     let shown: String = token.chars().take(48).collect();
-    if shown.len() < token.len() {
-        format!("{shown:?}…")
-    } else {
-        format!("{shown:?}")
-    }
+    if shown.len() < token.len() { format!("{shown:?}…") } else { format!("{shown:?}") }
 }
 
 /// The value of the environment variable `name`, if set, as `parse` reads it.

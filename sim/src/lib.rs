@@ -58,9 +58,9 @@ mod watchdog;
 
 use std::any::Any;
 
-pub use backend::{check_origin, origin_of, Sim, SimAtomic};
+pub use backend::{Sim, SimAtomic, check_origin, origin_of};
 pub use delegate::*;
-pub use explorer::{check, Explorer, DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, MAIN_THREAD_IDS};
+pub use explorer::{DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, Explorer, MAIN_THREAD_IDS, check};
 pub use report::{BlockedThread, Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 pub use schedule::{Choice, Schedule};
 pub use watchdog::{DEFAULT_STALL, STALL_EXIT_CODE};

@@ -89,11 +89,7 @@ const LENGTH_BITS: u32 = 16;
 fn pack_str(text: &'static str) -> u64 {
     let address = text.as_ptr() as u64;
     let length = text.len() as u64;
-    if address >> (64 - LENGTH_BITS) == 0 && length >> LENGTH_BITS == 0 {
-        address << LENGTH_BITS | length
-    } else {
-        0
-    }
+    if address >> (64 - LENGTH_BITS) == 0 && length >> LENGTH_BITS == 0 { address << LENGTH_BITS | length } else { 0 }
 }
 
 /// The `&'static str` that [`pack_str`] packed into `word` (0: none).

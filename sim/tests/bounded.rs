@@ -3,8 +3,8 @@
 //! preemptions, up to equivalence. Both programs below fail within 2 preemptions; the bounded
 //! search with partial-order reduction used to finish without a failure on them.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft_core::{AtomicUsize, Condition, Lock, Scheduler, Thread};
 use weft_sim::{Explorer, FailureKind, Sim};

@@ -17,14 +17,14 @@
 //! Measurements (executions to find each bug, executions and seconds to check each fix) are
 //! printed: `cargo test --release -p weft-sim --test bugs -- --nocapture --test-threads=1`.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::{Duration, Instant};
 
 use weft_core::{
     AtomicBool, AtomicUsize, Barrier, Condition, Error, Event, Lock, RLock, Scheduler, Semaphore, Thread, Timer,
 };
-use weft_sim::{BlockedThread, Explorer, FailureKind, Report, Sim, DEFAULT_SEED};
+use weft_sim::{BlockedThread, DEFAULT_SEED, Explorer, FailureKind, Report, Sim};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -5,11 +5,11 @@
 use std::hint::black_box;
 use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use weft_core::{stack_size, Event, Lock, Thread};
+use weft_core::{Event, Lock, Thread, stack_size};
 use weft_sim::{Explorer, Sim};
 
 const CHILD: &str = "WEFT_MEMORY_SAFETY_CHILD";
@@ -390,8 +390,10 @@ fn unwinding_that_would_block_retires_the_stack() {
             };
             let swallower = {
                 let never = never.clone();
-                Thread::<Sim>::builder().daemon(true).build(move || loop {
-                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| never.wait()));
+                Thread::<Sim>::builder().daemon(true).build(move || {
+                    loop {
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| never.wait()));
+                    }
                 })
             };
             let runner = {

@@ -3,11 +3,11 @@
 //! and compares every step, and a search whose replayed prefix meets other options stops.
 
 use std::collections::HashSet;
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft_core::{AtomicUsize, Lock, Thread};
-use weft_sim::{Explorer, FailureKind, Sim, DEFAULT_SEED};
+use weft_sim::{DEFAULT_SEED, Explorer, FailureKind, Sim};
 
 /// Two threads; what the main thread does depends on `odd(i)` for i in 0..16.
 fn model(odd: impl Fn(usize) -> bool) {

@@ -3,12 +3,12 @@
 //! `while not flag: time.sleep(0)` passes the default check, and exhaustive search of it ends;
 //! a loop that can never make progress is still a livelock, reported with a hint to yield.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 use std::time::Duration;
 
 use weft_core::{AtomicBool, AtomicUsize, Scheduler, Thread};
-use weft_sim::{Explorer, FailureKind, Sim, DEFAULT_SEED};
+use weft_sim::{DEFAULT_SEED, Explorer, FailureKind, Sim};
 
 /// How the poller lets others run.
 #[derive(Clone, Copy, Debug)]

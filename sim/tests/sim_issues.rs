@@ -2,8 +2,8 @@
 //!
 //! each test states the correct behaviour and guards against a regression.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft_core::{AtomicUsize, Condition, Lock, RLock, Scheduler, Thread};
 use weft_sim::{Explorer, FailureKind, Report, Sim};

@@ -8,7 +8,7 @@
 use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use weft_core::{Lock, Scheduler, Thread};
@@ -147,8 +147,10 @@ fn stall_on_std_mutex_held_by_another_simulated_thread_is_reported() {
 #[test]
 fn time_limit_holds_for_a_model_that_never_yields() {
     if in_child() {
-        let _ = Explorer::random_walk(1).time_limit(Duration::from_millis(100)).run(|| loop {
-            std::hint::spin_loop();
+        let _ = Explorer::random_walk(1).time_limit(Duration::from_millis(100)).run(|| {
+            loop {
+                std::hint::spin_loop();
+            }
         });
         unreachable!("the watchdog ends the process");
     }
@@ -163,8 +165,10 @@ fn time_limit_ends_an_execution_that_goes_on() {
         let stats = Explorer::random_walk(1)
             .max_steps(usize::MAX)
             .time_limit(Duration::from_millis(200))
-            .run(|| loop {
-                weft_core::yield_now::<Sim>();
+            .run(|| {
+                loop {
+                    weft_core::yield_now::<Sim>();
+                }
             })
             .expect("a time limit is no failure");
         assert!(!stats.exhausted);

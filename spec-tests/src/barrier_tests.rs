@@ -2,14 +2,14 @@
 //! not test. The fixture is CPython's: a barrier of `N = 5` parties with a default timeout, and
 //! `run_threads` running a function in 5 foreign threads.
 
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use weft_core::{Barrier, Error, ExceptionKind, Scheduler, TIMEOUT_MAX};
 
-use crate::support::{assert_at_least, assert_error, elapsed, wait_until, Bunch, PATIENCE};
+use crate::support::{Bunch, PATIENCE, assert_at_least, assert_error, elapsed, wait_until};
 
 /// The number of parties (and threads) of the fixture.
 const N: usize = 5;

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weft_core::{current_status, sleep, Condition, ConditionLock, ExceptionKind, Lock, Scheduler, TIMEOUT_MAX};
+use weft_core::{Condition, ConditionLock, ExceptionKind, Lock, Scheduler, TIMEOUT_MAX, current_status, sleep};
 
-use crate::support::{assert_at_least, assert_error, elapsed, wait_blocked, wait_until, Bunch, PATIENCE};
+use crate::support::{Bunch, PATIENCE, assert_at_least, assert_error, elapsed, wait_blocked, wait_until};
 
 const WAIT_UNACQUIRED: &str = "cannot wait on un-acquired lock";
 const NOTIFY_UNACQUIRED: &str = "cannot notify on un-acquired lock";

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use weft_core::{Event, ExceptionKind, Scheduler, TIMEOUT_MAX};
 
-use crate::support::{assert_at_least, assert_error, elapsed, Bunch};
+use crate::support::{Bunch, assert_at_least, assert_error, elapsed};
 
 /// CPython's `support.LONG_TIMEOUT` (300 s): a timeout that never expires in a passing test.
 const LONG_TIMEOUT: Duration = Duration::from_secs(300);

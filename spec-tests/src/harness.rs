@@ -3,9 +3,9 @@
 //! under a watchdog, and the run ends with libtest's summary line.
 
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// One spec test: its name (`module::test_name`) and its body.

@@ -35,7 +35,7 @@ pub trait TestRLock<S: Scheduler>: TestLock<S> {
 }
 
 macro_rules! test_lock_impl {
-    ($ty:ty, $key:expr) => {
+    ($ty:ty, $key:expr_2021) => {
         impl<S: Scheduler> TestLock<S> for $ty {
             fn create() -> Self {
                 <$ty>::default()
@@ -90,14 +90,14 @@ impl<S: Scheduler> TestRLock<S> for Condition<S> {
 
 /// `BaseLockTests`: run for `Lock`, `RLock` and `Condition`.
 pub mod base {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
     use std::time::Duration;
 
-    use weft_core::{active_count, ExceptionKind, Scheduler, TIMEOUT_MAX};
+    use weft_core::{ExceptionKind, Scheduler, TIMEOUT_MAX, active_count};
 
     use super::TestLock;
-    use crate::support::{assert_at_least, assert_error, elapsed, wait_until, Bunch};
+    use crate::support::{Bunch, assert_at_least, assert_error, elapsed, wait_until};
 
     crate::spec_tests! {
         generics [S: Scheduler, L: TestLock<S>];
@@ -251,13 +251,13 @@ pub mod base {
 
 /// `LockTests`: the plain `Lock`'s own tests.
 pub mod lock {
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::time::Duration;
 
     use weft_core::{ExceptionKind, Lock, Scheduler};
 
-    use crate::support::{assert_error, wait_blocked, wait_until, Bunch};
+    use crate::support::{Bunch, assert_error, wait_blocked, wait_until};
 
     crate::spec_tests! {
         generics [S: Scheduler];
@@ -333,7 +333,7 @@ pub mod rlock {
     use weft_core::{ExceptionKind, Scheduler};
 
     use super::TestRLock;
-    use crate::support::{assert_error, Bunch};
+    use crate::support::{Bunch, assert_error};
 
     const UNACQUIRED: &str = "cannot release un-acquired lock";
 
@@ -454,7 +454,7 @@ pub mod rlock_only {
 
     use weft_core::{RLock, Scheduler};
 
-    use crate::support::{wait_until, Bunch};
+    use crate::support::{Bunch, wait_until};
 
     crate::spec_tests! {
         generics [S: Scheduler];

@@ -81,7 +81,7 @@ pub fn register<S: Scheduler>(tests: &mut Vec<Test>, prefix: &str) {
 
 /// `BaseSemaphoreTests`: run for `Semaphore` and `BoundedSemaphore`.
 pub mod base {
-    use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+    use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
@@ -89,7 +89,7 @@ pub mod base {
     use weft_core::{ExceptionKind, Scheduler, TIMEOUT_MAX};
 
     use super::TestSemaphore;
-    use crate::support::{assert_at_least, assert_error, elapsed, wait_until, Bunch};
+    use crate::support::{Bunch, assert_at_least, assert_error, elapsed, wait_until};
 
     /// `test_acquire_contended` and `test_multirelease`: `sem_value = 7`, main takes one unit,
     /// ten threads each acquire twice recording the phase; main releases 7 then 6 units (one
@@ -365,7 +365,7 @@ pub mod base {
 
 /// `SemaphoreTests`: the unbounded `Semaphore`'s own tests.
 pub mod semaphore {
-    use weft_core::{ExceptionKind, Scheduler, Semaphore, SEMAPHORE_MAX};
+    use weft_core::{ExceptionKind, SEMAPHORE_MAX, Scheduler, Semaphore};
 
     use crate::support::assert_error;
 
@@ -413,8 +413,8 @@ pub mod semaphore {
 
 /// `BoundedSemaphoreTests` and `ThreadTests.test_BoundedSemaphore_limit`.
 pub mod bounded {
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
     use weft_core::{BoundedSemaphore, ExceptionKind, Scheduler, Thread};
 

@@ -3,11 +3,11 @@
 //! assertions.
 
 use std::fmt::Debug;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
-use weft_core::{current_status, Condition, Error, ExceptionKind, Lock, Scheduler, SpawnOptions, ThreadStatus};
+use weft_core::{Condition, Error, ExceptionKind, Lock, Scheduler, SpawnOptions, ThreadStatus, current_status};
 
 /// How long a helper waits for something that must happen before declaring the test failed.
 pub const PATIENCE: Duration = Duration::from_secs(30);

@@ -7,8 +7,8 @@
 //!   budget of `tests/sim.rs`, in virtual time. The façade's objects are seen one operation at a
 //!   time (coarse mode: `WEFT_FINE_GRAINED` does not apply to them).
 
-use weft::sim::Explorer;
 use weft::Auto;
+use weft::sim::Explorer;
 
 /// Executions per spec test in the simulated variant (override with `WEFT_ITERATIONS`), as in
 /// `tests/sim.rs`.

@@ -267,21 +267,13 @@ pub(crate) fn two_pollers_while_setter_sleeps(sleep_zero: bool) {
     let f2 = flag.clone();
     let poller = Thread::new(move || {
         while !f2.load(SeqCst) {
-            if sleep_zero {
-                weft::sleep(Duration::ZERO)
-            } else {
-                weft::yield_now()
-            }
+            if sleep_zero { weft::sleep(Duration::ZERO) } else { weft::yield_now() }
         }
     });
     setter.start().unwrap();
     poller.start().unwrap();
     while !flag.load(SeqCst) {
-        if sleep_zero {
-            weft::sleep(Duration::ZERO)
-        } else {
-            weft::yield_now()
-        }
+        if sleep_zero { weft::sleep(Duration::ZERO) } else { weft::yield_now() }
     }
     setter.join().unwrap();
     poller.join().unwrap();

@@ -4,11 +4,7 @@ use super::*;
 
 pub(crate) fn recurse(n: u64) -> u64 {
     let frame = std::hint::black_box([n; 32]);
-    if n == 0 {
-        frame[0]
-    } else {
-        recurse(n - 1) + frame[1] - n + 1
-    }
+    if n == 0 { frame[0] } else { recurse(n - 1) + frame[1] - n + 1 }
 }
 
 /// A recursion that fits std's default 2 MiB thread stack fits a simulated thread's.

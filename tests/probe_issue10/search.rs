@@ -68,7 +68,7 @@ pub(crate) fn bound_oracle(name: &str, model: fn()) -> Option<String> {
                 return Some(format!(
                     "{name}: a failure with {p} preemption(s) (token {}), missed by preemption_bound({p}) (reduction {reduce}): {s:?}\n{report}",
                     report.token
-                ))
+                ));
             }
         }
     }

@@ -20,9 +20,9 @@ mod simulator;
 
 use std::cell::{Cell, UnsafeCell};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weft::generic::{ConditionLock, Scheduler};
@@ -101,11 +101,7 @@ pub fn bench(c: &mut criterion::Criterion, group: Group) {
 
 /// `elapsed` for `done` operations, scaled to `wanted` (threads split `wanted` in equal shares).
 fn scale(elapsed: Duration, wanted: u64, done: u64) -> Duration {
-    if wanted == done {
-        elapsed
-    } else {
-        elapsed.mul_f64(wanted as f64 / done as f64)
-    }
+    if wanted == done { elapsed } else { elapsed.mul_f64(wanted as f64 / done as f64) }
 }
 
 /// Times `n` calls of `op` on the calling thread.

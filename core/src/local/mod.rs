@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 
 use crate::backend::Scheduler;
@@ -431,11 +431,11 @@ macro_rules! __thread_local_as {
     ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block) => {
         $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, const, $init }
     };
-    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr_2021; $($rest:tt)*) => {
         $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, lazy, $init }
         $crate::__thread_local_as! { [$($key)*] $($rest)* }
     };
-    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr) => {
+    ([$($key:tt)*] $(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr_2021) => {
         $crate::__thread_local_as! { @one [$($key)*] $(#[$attr])* $vis $name, $t, lazy, $init }
     };
     (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, const, $init:block) => {
@@ -452,7 +452,7 @@ macro_rules! __thread_local_as {
             $($key)*::__new(__WEFT_OS_THREAD_VALUE, __weft_init, &__WEFT_KEY_ID)
         };
     };
-    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, lazy, $init:expr) => {
+    (@one [$($key:tt)*] $(#[$attr:meta])* $vis:vis $name:ident, $t:ty, lazy, $init:expr_2021) => {
         $(#[$attr])*
         $vis static $name: $($key)*<$t> = {
             fn __weft_init() -> $t {

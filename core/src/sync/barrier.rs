@@ -2,14 +2,14 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
-use crate::sync::raw::{park, spin, unpark_all, RawLock};
-use crate::timeout::deadline;
 use crate::Error;
+use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::sync::raw::{RawLock, park, spin, unpark_all};
+use crate::timeout::deadline;
 
 // The barrier's state word: `round × ROUND | BROKEN`.
 //
@@ -188,11 +188,7 @@ impl<S: Scheduler> Barrier<S> {
         }
         let passed = self.end_round(End::Pass);
         self.lock.unlock();
-        if passed {
-            Ok(())
-        } else {
-            Err(Error::BrokenBarrier)
-        }
+        if passed { Ok(()) } else { Err(Error::BrokenBarrier) }
     }
 
     /// An arrival of `round` that is not the last, holding the lock: queue up, release the lock,
@@ -312,11 +308,7 @@ impl<S: Scheduler> Barrier<S> {
     /// is broken).
     pub fn n_waiting(&self) -> usize {
         S::operation_on(&self.state, "Barrier", "n_waiting");
-        if self.state.load(Relaxed) & BROKEN == 0 {
-            self.count.load(Relaxed)
-        } else {
-            0
-        }
+        if self.state.load(Relaxed) & BROKEN == 0 { self.count.load(Relaxed) } else { 0 }
     }
 
     /// Whether the barrier is broken.

@@ -5,11 +5,11 @@ use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::backend::{Atomic, ParkResult, RequeueOp, Scheduler};
 use crate::sync::lock::{ConditionLock, Guard, RLock, Release};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
-use crate::Error;
 
 /// A condition variable (Python's `threading.Condition`), built on a lock it shares with its
 /// users: an [`RLock`] by default, or any [`ConditionLock`] (a [`crate::Lock`], an `RLock`, or an

@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
 use crate::sync::raw::{park, spin};
 use crate::timeout::deadline;
-use crate::Error;
 
 // The event's state byte:
 //

@@ -1,14 +1,14 @@
 //! `threading.Lock` and `threading.RLock`, their guard, and the hand-off a `Condition` needs.
 
 use std::fmt;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
+use crate::Error;
 use crate::backend::{Atomic, Scheduler};
 use crate::sync::raw::RawLock;
 use crate::timeout::deadline;
-use crate::Error;
 
 /// Something a [`Guard`] releases when it is dropped: [`Lock`], [`RLock`], a
 /// [`crate::Condition`].
@@ -469,11 +469,7 @@ impl<S: Scheduler> RLock<S> {
     /// The caller's recursion level: 0 if it does not own the lock (Python's
     /// `_recursion_count()`).
     pub fn recursion_count(&self) -> usize {
-        if self.is_owned() {
-            self.count.load(Relaxed)
-        } else {
-            0
-        }
+        if self.is_owned() { self.count.load(Relaxed) } else { 0 }
     }
 
     /// Releases every level at once and returns them, for [`RLock::acquire_restore`] (Python's

@@ -4,11 +4,11 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
 use crate::sync::lock::{Guard, Release as GuardRelease};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
-use crate::Error;
 
 // The counter's state word: `value × ONE | PARKED`.
 //

@@ -7,17 +7,17 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::backend::name::ThreadName;
 use crate::backend::{Atomic, ParkResult, Scheduler, SpawnOptions};
-use crate::sync::raw::{park, spin, unpark_all, Mutex};
+use crate::sync::raw::{Mutex, park, spin, unpark_all};
 use crate::thread::state::StaticLocals;
 use crate::timeout::deadline;
-use crate::Error;
 
 /// A hook called by each thread started after it was installed, with that thread, before its
 /// target (`settrace`, `setprofile`).

@@ -3,8 +3,8 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 
 use crate::backend::{Atomic, Scheduler};
 use crate::sync::raw::Mutex;

@@ -4,11 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::Error;
 use crate::backend::Scheduler;
 use crate::sync::event::Event;
 use crate::thread::{Builder, Thread};
 use crate::timeout::TIMEOUT_MAX;
-use crate::Error;
 
 /// A thread that calls `function` once `interval` has passed, unless [`Timer::cancel`] ran first
 /// (Python's `threading.Timer`). A zero interval calls at once.

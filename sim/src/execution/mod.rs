@@ -5,7 +5,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -17,11 +17,11 @@ use weft_core::{
     UnparkResult,
 };
 
+use crate::Sim;
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
-use crate::schedule::{fnv1a, Choice, Schedule, FNV_OFFSET};
+use crate::schedule::{Choice, FNV_OFFSET, Schedule, fnv1a};
 use crate::stack::{self, StackPool};
 use crate::strategy::{Follow, Footprint, Point, StepInfo, Strategy};
-use crate::Sim;
 
 mod abandon;
 mod clock;

@@ -477,11 +477,7 @@ impl Strategy for Exhaustive {
     }
 
     fn reduction(&mut self) -> Option<&mut dyn Reduction> {
-        if self.reduce {
-            Some(self)
-        } else {
-            None
-        }
+        if self.reduce { Some(self) } else { None }
     }
 }
 

@@ -11,7 +11,7 @@ mod replay;
 pub(crate) use exhaustive::Exhaustive;
 pub(crate) use footprint::{Footprint, StepInfo};
 pub(crate) use pct::Pct;
-pub(crate) use random_walk::{execution_seed, RandomWalk};
+pub(crate) use random_walk::{RandomWalk, execution_seed};
 pub(crate) use replay::Replay;
 
 /// What the strategy is told at a scheduling point.

@@ -1,7 +1,7 @@
 //! Models several test files of this crate run.
 
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use weft_core::{AtomicUsize, Lock, Thread};
 use weft_sim::Sim;

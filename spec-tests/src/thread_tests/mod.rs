@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use weft_core::{
-    active_count, current_status, current_thread, enumerate, exit_thread, format_exception, get_excepthook, get_ident,
-    get_native_id, get_stack_size, getprofile, gettrace, main_thread, set_excepthook, setprofile, settrace, sleep,
-    stack_size, wait_for_non_daemon_threads, Atomic, BoundedSemaphore, Error, Event, ExceptHook, ExceptHookArgs,
-    ExceptionKind, Lock, RLock, Scheduler, Thread, ThreadHook, ThreadStatus, Timer, TIMEOUT_MAX,
+    Atomic, BoundedSemaphore, Error, Event, ExceptHook, ExceptHookArgs, ExceptionKind, Lock, RLock, Scheduler,
+    TIMEOUT_MAX, Thread, ThreadHook, ThreadStatus, Timer, active_count, current_status, current_thread, enumerate,
+    exit_thread, format_exception, get_excepthook, get_ident, get_native_id, get_stack_size, getprofile, gettrace,
+    main_thread, set_excepthook, setprofile, settrace, sleep, stack_size, wait_for_non_daemon_threads,
 };
 
-use crate::support::{assert_at_least, assert_error, elapsed, wait_blocked, wait_until, Bunch, PATIENCE};
+use crate::support::{Bunch, PATIENCE, assert_at_least, assert_error, elapsed, wait_blocked, wait_until};
 
 mod exceptions;
 mod functions;

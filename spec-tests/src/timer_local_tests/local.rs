@@ -3,15 +3,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weft_core::{exit_thread, get_ident, sleep, Event, Local, Scheduler, Thread};
+use weft_core::{Event, Local, Scheduler, Thread, exit_thread, get_ident, sleep};
 
 use super::run_threads;
-use crate::support::{wait_until, Bunch};
+use crate::support::{Bunch, wait_until};
 
 /// The attribute access `_test_one_class` uses: Python's `obj.x = …`, `del obj.y`, `obj.x`.
 trait Attributes: Send + 'static {

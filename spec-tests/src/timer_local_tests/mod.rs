@@ -3,7 +3,7 @@
 //! test for. Registered as `timer::…` and `local::…`.
 
 use std::any::Any;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
 use weft_core::{Scheduler, Thread};

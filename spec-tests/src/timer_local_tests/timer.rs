@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use weft_core::{
-    current_status, enumerate, gettrace, settrace, Builder, Event, ExceptionKind, Scheduler, Thread, ThreadHook,
-    ThreadStatus, Timer, TIMEOUT_MAX,
+    Builder, Event, ExceptionKind, Scheduler, TIMEOUT_MAX, Thread, ThreadHook, ThreadStatus, Timer, current_status,
+    enumerate, gettrace, settrace,
 };
 
-use crate::support::{assert_at_least, assert_error, elapsed, wait_blocked, wait_until, PATIENCE};
+use crate::support::{PATIENCE, assert_at_least, assert_error, elapsed, wait_blocked, wait_until};
 
 /// An interval the tests never wait out: a timer with it fires only if `cancel` failed.
 const FOREVER: Duration = Duration::from_secs(3600);
@@ -51,7 +51,7 @@ impl<S: Scheduler> Drop for StatusRecorder<S> {
 }
 
 /// A function for a timer that counts its calls in `calls`.
-fn counting(calls: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static {
+fn counting(calls: &Arc<AtomicUsize>) -> impl FnOnce() + Send + 'static + use<> {
     let calls = calls.clone();
     move || {
         calls.fetch_add(1, SeqCst);
