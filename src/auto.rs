@@ -60,49 +60,23 @@ pub struct Auto;
 /// [`weft_core::Atomic::check_use`]).
 #[derive(Debug)]
 #[repr(C)]
-pub struct AutoAtomic<A: AutoCell> {
+pub struct AutoAtomic<A> {
     value: A,
-    origin: A::Origin,
+    /// The execution that made the cell (0: none).
+    origin: u32,
 }
 
-/// What a cell of the façade keeps besides its value (see [`AutoAtomic`]).
-pub trait AutoCell {
-    /// The execution number kept (`()`: none).
-    type Origin: Copy + std::fmt::Debug + Send + Sync;
-    /// The origin of a cell made now.
-    fn origin_now() -> Self::Origin;
-    /// The kept execution number, 0 if none (or none kept).
-    fn origin(origin: Self::Origin) -> Option<u32>;
+/// The execution number a cell made now keeps (0 outside simulations): one load of a
+/// read-mostly word while no exploration runs.
+#[inline(always)]
+fn origin_now() -> u32 {
+    if explorations_running() { simulated_origin() } else { 0 }
 }
 
-impl AutoCell for AtomicU8 {
-    type Origin = u32;
-    #[inline(always)]
-    fn origin_now() -> u32 {
-        if explorations_running() { origin_now() } else { 0 }
-    }
-    #[inline(always)]
-    fn origin(origin: u32) -> Option<u32> {
-        Some(origin)
-    }
-}
-
-impl AutoCell for AtomicUsize {
-    type Origin = u32;
-    #[inline(always)]
-    fn origin_now() -> u32 {
-        <AtomicU8 as AutoCell>::origin_now()
-    }
-    #[inline(always)]
-    fn origin(origin: u32) -> Option<u32> {
-        Some(origin)
-    }
-}
-
-/// The execution number the calling thread's new objects keep (0 outside simulations).
+/// [`origin_now`] while an exploration runs in the process.
 #[cold]
 #[inline(never)]
-fn origin_now() -> u32 {
+fn simulated_origin() -> u32 {
     if in_simulation() { weft_sim::origin_of(weft_sim::execution_id()) } else { 0 }
 }
 
@@ -199,16 +173,14 @@ macro_rules! auto_atomic {
         unsafe impl Atomic<$int> for AutoAtomic<$atomic> {
             #[inline(always)]
             fn new(value: $int) -> Self {
-                AutoAtomic { value: <$atomic>::new(value), origin: <$atomic as AutoCell>::origin_now() }
+                AutoAtomic { value: <$atomic>::new(value), origin: origin_now() }
             }
             /// The check, while an exploration runs in the process (`Auto::operation_on` calls
             /// it only then).
             #[inline(always)]
             fn check_use(&self, kind: &'static str) {
-                if let Some(origin) = <$atomic as AutoCell>::origin(self.origin) {
-                    if explorations_running() {
-                        check_origin(origin, kind);
-                    }
+                if explorations_running() {
+                    check_origin(self.origin, kind);
                 }
             }
             #[inline(always)]
@@ -267,7 +239,7 @@ macro_rules! auto_atomic {
 
 /// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:
 /// a dropped cell's address may name another object next.
-impl<A: AutoCell> Drop for AutoAtomic<A> {
+impl<A> Drop for AutoAtomic<A> {
     #[inline(always)]
     fn drop(&mut self) {
         if explorations_running() {
