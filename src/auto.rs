@@ -1,12 +1,12 @@
 //! [`Auto`]: the façade's scheduler, which picks the backend an object runs on when the object is
 //! created.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions,
-    StaticLocals, ThreadState, UnparkResult,
+    Atomic, AtomicPrimitive, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError,
+    SpawnOptions, StaticLocals, ThreadState, UnparkResult,
 };
 use weft_real::Real;
 use weft_sim::{Sim, explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept};
@@ -60,8 +60,8 @@ pub struct Auto;
 /// [`weft_core::Atomic::check_use`]).
 #[derive(Debug)]
 #[repr(C)]
-pub struct AutoAtomic<A> {
-    value: A,
+pub struct AutoAtomic<T: AtomicPrimitive> {
+    value: T::Std,
     /// The execution that made the cell (0: none).
     origin: u32,
 }
@@ -166,80 +166,64 @@ fn unkept_ident() -> usize {
     }
 }
 
-macro_rules! auto_atomic {
-    ($atomic:ty, $int:ty) => {
-        // SAFETY: each method is one call of the inner std atomic's method of the same name, with
-        // the ordering given (the simulator, if it watches, is told before, not in the middle).
-        unsafe impl Atomic<$int> for AutoAtomic<$atomic> {
-            #[inline(always)]
-            fn new(value: $int) -> Self {
-                AutoAtomic { value: <$atomic>::new(value), origin: origin_now() }
-            }
-            /// The check, while an exploration runs in the process (`Auto::operation_on` calls
-            /// it only then).
-            #[inline(always)]
-            fn check_use(&self, kind: &'static str) {
-                if explorations_running() {
-                    check_origin(self.origin, kind);
-                }
-            }
-            #[inline(always)]
-            fn load(&self, order: Ordering) -> $int {
-                self.value.load(order)
-            }
-            #[inline(always)]
-            fn store(&self, value: $int, order: Ordering) {
-                self.value.store(value, order)
-            }
-            #[inline(always)]
-            fn swap(&self, value: $int, order: Ordering) -> $int {
-                self.value.swap(value, order)
-            }
-            #[inline(always)]
-            fn compare_exchange(
-                &self,
-                current: $int,
-                new: $int,
-                success: Ordering,
-                failure: Ordering,
-            ) -> Result<$int, $int> {
-                self.value.compare_exchange(current, new, success, failure)
-            }
-            /// The strong exchange: a spurious failure would make a simulation nondeterministic
-            /// (on x86 both compile to the same instruction).
-            #[inline(always)]
-            fn compare_exchange_weak(
-                &self,
-                current: $int,
-                new: $int,
-                success: Ordering,
-                failure: Ordering,
-            ) -> Result<$int, $int> {
-                self.value.compare_exchange(current, new, success, failure)
-            }
-            #[inline(always)]
-            fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                self.value.fetch_add(value, order)
-            }
-            #[inline(always)]
-            fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                self.value.fetch_sub(value, order)
-            }
-            #[inline(always)]
-            fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                self.value.fetch_or(value, order)
-            }
-            #[inline(always)]
-            fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                self.value.fetch_and(value, order)
-            }
+// SAFETY: each method is one call of the inner std atomic's method of the same name, with
+// the ordering given (the simulator, if it watches, is told before, not in the middle).
+unsafe impl<T: AtomicPrimitive> Atomic<T> for AutoAtomic<T> {
+    #[inline(always)]
+    fn new(value: T) -> Self {
+        AutoAtomic { value: T::Std::new(value), origin: origin_now() }
+    }
+    /// The check, while an exploration runs in the process (`Auto::operation_on` calls
+    /// it only then).
+    #[inline(always)]
+    fn check_use(&self, kind: &'static str) {
+        if explorations_running() {
+            check_origin(self.origin, kind);
         }
-    };
+    }
+    #[inline(always)]
+    fn load(&self, order: Ordering) -> T {
+        self.value.load(order)
+    }
+    #[inline(always)]
+    fn store(&self, value: T, order: Ordering) {
+        self.value.store(value, order)
+    }
+    #[inline(always)]
+    fn swap(&self, value: T, order: Ordering) -> T {
+        self.value.swap(value, order)
+    }
+    #[inline(always)]
+    fn compare_exchange(&self, current: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T> {
+        self.value.compare_exchange(current, new, success, failure)
+    }
+    /// The strong exchange: a spurious failure would make a simulation nondeterministic
+    /// (on x86 both compile to the same instruction).
+    #[inline(always)]
+    fn compare_exchange_weak(&self, current: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T> {
+        self.value.compare_exchange(current, new, success, failure)
+    }
+    #[inline(always)]
+    fn fetch_add(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_add(value, order)
+    }
+    #[inline(always)]
+    fn fetch_sub(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_sub(value, order)
+    }
+    #[inline(always)]
+    fn fetch_or(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_or(value, order)
+    }
+    #[inline(always)]
+    fn fetch_and(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_and(value, order)
+    }
 }
 
 /// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:
 /// a dropped cell's address may name another object next.
-impl<A> Drop for AutoAtomic<A> {
+impl<T: AtomicPrimitive> Drop for AutoAtomic<T> {
     #[inline(always)]
     fn drop(&mut self) {
         if explorations_running() {
@@ -248,9 +232,6 @@ impl<A> Drop for AutoAtomic<A> {
         }
     }
 }
-
-auto_atomic!(AtomicU8, u8);
-auto_atomic!(AtomicUsize, usize);
 
 thread_local! {
     static VIEW: LocalView = const { LocalView::new() };
@@ -296,8 +277,7 @@ macro_rules! dispatch {
 // a thread of `Auto`), so its state, its locals and its static locals come from one of them
 // throughout. The atomics are std's, which meet `Atomic`'s contract in both worlds.
 unsafe impl Scheduler for Auto {
-    type AtomicU8 = AutoAtomic<AtomicU8>;
-    type AtomicUsize = AutoAtomic<AtomicUsize>;
+    type Atomic<T: AtomicPrimitive> = AutoAtomic<T>;
 
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         dispatch!(spawn(options, main))

@@ -19,9 +19,10 @@ mod sync;
 mod thread;
 mod timeout;
 
+pub use backend::atomic::{Atomic, AtomicPrimitive};
 pub use backend::name::ThreadName;
 pub use backend::observe::Observe;
-pub use backend::{Atomic, FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
+pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use error::{Error, ExceptionKind};
 pub use local::{Local, LocalKey};
 pub use sync::atomic::{AtomicBool, AtomicUsize};

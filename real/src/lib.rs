@@ -17,13 +17,13 @@
 
 use std::cell::Cell;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
-    ThreadState, UnparkResult,
+    AtomicPrimitive, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError,
+    SpawnOptions, StaticLocals, ThreadState, UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -145,8 +145,7 @@ fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
 // is non-zero and distinct among live threads (see its implementation); parking is
 // `parking_lot_core`'s, whose contract is the one this trait states.
 unsafe impl Scheduler for Real {
-    type AtomicU8 = AtomicU8;
-    type AtomicUsize = AtomicUsize;
+    type Atomic<T: AtomicPrimitive> = T::Std;
 
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
         let mut builder = std::thread::Builder::new();

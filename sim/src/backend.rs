@@ -1,12 +1,12 @@
 //! [`Sim`], the simulator as a [`weft_core::Scheduler`], and its atomics, which know the
 //! execution that made them.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, FilterOp, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals,
-    ThreadState, UnparkResult,
+    Atomic, AtomicPrimitive, FilterOp, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions,
+    StaticLocals, ThreadState, UnparkResult,
 };
 
 use crate::execution::{self, current};
@@ -38,8 +38,8 @@ pub struct Sim;
 /// [`weft_core::Atomic::check_use`]).
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct SimAtomic<A> {
-    value: A,
+pub struct SimAtomic<T: AtomicPrimitive> {
+    value: T::Std,
     origin: u32,
 }
 
@@ -89,94 +89,75 @@ fn foreign_object(origin: u32, here: u64, kind: &'static str) -> ! {
     )
 }
 
-macro_rules! sim_atomic {
-    ($atomic:ty, $int:ty) => {
-        // SAFETY: each method is one call of the inner std atomic's method of the same name (the
-        // scheduling point, if any, comes before it, never in the middle), so each access is
-        // indivisible with std's orderings; simulated threads run one at a time on one OS thread.
-        unsafe impl Atomic<$int> for SimAtomic<$atomic> {
-            #[inline]
-            fn new(value: $int) -> Self {
-                SimAtomic { value: <$atomic>::new(value), origin: execution::current_origin() }
-            }
-            #[inline]
-            fn check_use(&self, kind: &'static str) {
-                if self.origin != execution::current_origin() {
-                    foreign_object(self.origin, execution::execution_id(), kind);
-                }
-            }
-            #[inline]
-            fn load(&self, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, false);
-                self.value.load(order)
-            }
-            #[inline]
-            fn store(&self, value: $int, order: Ordering) {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.store(value, order)
-            }
-            #[inline]
-            fn swap(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.swap(value, order)
-            }
-            #[inline]
-            fn compare_exchange(
-                &self,
-                current_value: $int,
-                new: $int,
-                success: Ordering,
-                failure: Ordering,
-            ) -> Result<$int, $int> {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.compare_exchange(current_value, new, success, failure)
-            }
-            #[inline]
-            fn compare_exchange_weak(
-                &self,
-                current_value: $int,
-                new: $int,
-                success: Ordering,
-                failure: Ordering,
-            ) -> Result<$int, $int> {
-                // Never fails spuriously: spurious failures would only add steps.
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.compare_exchange(current_value, new, success, failure)
-            }
-            #[inline]
-            fn fetch_add(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.fetch_add(value, order)
-            }
-            #[inline]
-            fn fetch_sub(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.fetch_sub(value, order)
-            }
-            #[inline]
-            fn fetch_or(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.fetch_or(value, order)
-            }
-            #[inline]
-            fn fetch_and(&self, value: $int, order: Ordering) -> $int {
-                current().atomic_access(self as *const Self as usize, true);
-                self.value.fetch_and(value, order)
-            }
+// SAFETY: each method is one call of the inner std atomic's method of the same name (the
+// scheduling point, if any, comes before it, never in the middle), so each access is
+// indivisible with std's orderings; simulated threads run one at a time on one OS thread.
+unsafe impl<T: AtomicPrimitive> Atomic<T> for SimAtomic<T> {
+    #[inline]
+    fn new(value: T) -> Self {
+        SimAtomic { value: T::Std::new(value), origin: execution::current_origin() }
+    }
+    #[inline]
+    fn check_use(&self, kind: &'static str) {
+        if self.origin != execution::current_origin() {
+            foreign_object(self.origin, execution::execution_id(), kind);
         }
-    };
+    }
+    #[inline]
+    fn load(&self, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, false);
+        self.value.load(order)
+    }
+    #[inline]
+    fn store(&self, value: T, order: Ordering) {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.store(value, order)
+    }
+    #[inline]
+    fn swap(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.swap(value, order)
+    }
+    #[inline]
+    fn compare_exchange(&self, current_value: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T> {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.compare_exchange(current_value, new, success, failure)
+    }
+    #[inline]
+    fn compare_exchange_weak(&self, current_value: T, new: T, success: Ordering, failure: Ordering) -> Result<T, T> {
+        // Never fails spuriously: spurious failures would only add steps.
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.compare_exchange(current_value, new, success, failure)
+    }
+    #[inline]
+    fn fetch_add(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_add(value, order)
+    }
+    #[inline]
+    fn fetch_sub(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_sub(value, order)
+    }
+    #[inline]
+    fn fetch_or(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_or(value, order)
+    }
+    #[inline]
+    fn fetch_and(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_and(value, order)
+    }
 }
 
 /// A dropped cell is forgotten by the running execution: another object may take its address.
-impl<A> Drop for SimAtomic<A> {
+impl<T: AtomicPrimitive> Drop for SimAtomic<T> {
     #[inline]
     fn drop(&mut self) {
         execution::object_dropped(self as *const Self as usize);
     }
 }
-
-sim_atomic!(AtomicU8, u8);
-sim_atomic!(AtomicUsize, usize);
 
 // SAFETY: simulated threads run on coroutines of the one OS thread that runs the exploration,
 // one at a time, switching only inside the simulator's methods (`Execution::suspend`), and
@@ -188,8 +169,7 @@ sim_atomic!(AtomicUsize, usize);
 // queues it with no scheduling point in between, it resumes only once woken, timed out or
 // invalid, and the callbacks run in a critical section (no scheduling point).
 unsafe impl Scheduler for Sim {
-    type AtomicU8 = SimAtomic<AtomicU8>;
-    type AtomicUsize = SimAtomic<AtomicUsize>;
+    type Atomic<T: AtomicPrimitive> = SimAtomic<T>;
 
     #[inline]
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {

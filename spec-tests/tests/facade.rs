@@ -22,7 +22,7 @@ const PYTHON_PANICS: &[&str] = &["thread::test_original_excepthook"];
 /// reported as ignored, not run.
 const NOT_IN_SIMULATION: &[(&str, &str)] = &[(
     "thread::test_can_interrupt_tight_loops",
-    "spins on the scheduler's own atomic cell (`S::AtomicU8`), a std atomic on the façade that \
+    "spins on the scheduler's own atomic cell (`S::Atomic<u8>`), a std atomic on the façade that \
      the simulator does not see: the spin never comes back to the scheduler",
 )];
 

@@ -1,7 +1,7 @@
 //! [`Observe`]: what a scheduler may watch of the primitives as they run, beside the services
 //! of [`crate::Scheduler`].
 
-use crate::backend::Atomic;
+use crate::backend::atomic::Atomic;
 
 /// What a scheduler may watch of the primitives as they run: their operations (each a
 /// scheduling point for a simulator), what the operations touch, and whether the scheduler is

@@ -5,7 +5,8 @@
 use std::fmt;
 use std::sync::atomic::Ordering;
 
-use crate::backend::{Atomic, Scheduler};
+use crate::backend::Scheduler;
+use crate::backend::atomic::Atomic;
 
 /// An atomic `usize` shared between threads, visible to the simulator.
 ///
@@ -20,7 +21,7 @@ use crate::backend::{Atomic, Scheduler};
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct AtomicUsize<S: Scheduler> {
-    cell: S::AtomicUsize,
+    cell: S::Atomic<usize>,
 }
 
 impl<S: Scheduler> AtomicUsize<S> {
@@ -35,7 +36,7 @@ impl<S: Scheduler> AtomicUsize<S> {
 
     /// A cell holding `value`.
     pub fn new(value: usize) -> Self {
-        AtomicUsize { cell: S::AtomicUsize::new(value) }
+        AtomicUsize { cell: S::Atomic::<usize>::new(value) }
     }
 
     /// Loads the value.
@@ -115,7 +116,7 @@ impl<S: Scheduler> fmt::Debug for AtomicUsize<S> {
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct AtomicBool<S: Scheduler> {
-    cell: S::AtomicU8,
+    cell: S::Atomic<u8>,
 }
 
 impl<S: Scheduler> AtomicBool<S> {
@@ -130,7 +131,7 @@ impl<S: Scheduler> AtomicBool<S> {
 
     /// A cell holding `value`.
     pub fn new(value: bool) -> Self {
-        AtomicBool { cell: S::AtomicU8::new(value as u8) }
+        AtomicBool { cell: S::Atomic::<u8>::new(value as u8) }
     }
 
     /// Loads the value.

@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use crate::Error;
-use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::atomic::Atomic;
+use crate::backend::{FilterOp, ParkResult, Scheduler};
 use crate::sync::raw::{RawLock, park, spin, unpark_all};
 use crate::timeout::deadline;
 
@@ -76,11 +77,11 @@ pub struct Barrier<S: Scheduler> {
     /// queue lock of its own address (the waiters' key): in `end_round`'s unpark callback, and
     /// in a waiter's timeout callback, which breaks the round. So every waiter of a round is
     /// queued when its round ends, and is woken with a token that says how it ended.
-    state: S::AtomicUsize,
+    state: S::Atomic<usize>,
     /// Serialises arrivals, `reset` and `abort`.
     lock: RawLock<S>,
     /// Arrivals in the current round; written under `lock`.
-    count: S::AtomicUsize,
+    count: S::Atomic<usize>,
     parties: usize,
     action: Option<Action>,
     timeout: Option<Duration>,
@@ -103,9 +104,9 @@ impl<S: Scheduler> Barrier<S> {
             return Err(Error::BarrierParties);
         }
         Ok(Barrier {
-            state: S::AtomicUsize::new(0),
+            state: S::Atomic::<usize>::new(0),
             lock: RawLock::new(),
-            count: S::AtomicUsize::new(0),
+            count: S::Atomic::<usize>::new(0),
             parties,
             action: None,
             timeout: None,
@@ -125,7 +126,7 @@ impl<S: Scheduler> Barrier<S> {
     }
 
     fn key(&self) -> usize {
-        &self.state as *const S::AtomicUsize as usize
+        &self.state as *const S::Atomic<usize> as usize
     }
 
     /// Waits for all parties, with the default timeout if one was set. Returns the arrival index.

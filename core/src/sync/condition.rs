@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use crate::Error;
-use crate::backend::{Atomic, ParkResult, RequeueOp, Scheduler};
+use crate::backend::atomic::Atomic;
+use crate::backend::{ParkResult, RequeueOp, Scheduler};
 use crate::sync::lock::{ConditionLock, Guard, RLock, Release};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
@@ -41,7 +42,7 @@ use crate::timeout::deadline;
 pub struct Condition<S: Scheduler, L: ConditionLock<S> = RLock<S>> {
     lock: L,
     /// The number of threads in `wait` (for `Debug` and `n_waiting`-style questions).
-    waiters: S::AtomicUsize,
+    waiters: S::Atomic<usize>,
 }
 
 impl<S: Scheduler> Condition<S> {
@@ -68,7 +69,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     /// A condition on `lock` (Python's `Condition(lock)`). Pass `&lock` or an `Arc` to keep
     /// using the lock elsewhere.
     pub fn with_lock(lock: L) -> Self {
-        Condition { lock, waiters: S::AtomicUsize::new(0) }
+        Condition { lock, waiters: S::Atomic::<usize>::new(0) }
     }
 
     /// The underlying lock.
@@ -132,7 +133,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
     }
 
     fn key(&self) -> usize {
-        &self.waiters as *const S::AtomicUsize as usize
+        &self.waiters as *const S::Atomic<usize> as usize
     }
 
     /// The key threads in [`Condition::wait`] are parked on.

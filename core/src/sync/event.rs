@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
 use crate::Error;
-use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::atomic::Atomic;
+use crate::backend::{FilterOp, ParkResult, Scheduler};
 use crate::sync::raw::{park, spin};
 use crate::timeout::deadline;
 
@@ -44,7 +45,7 @@ const PARKED: u8 = 2;
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct Event<S: Scheduler> {
-    state: S::AtomicU8,
+    state: S::Atomic<u8>,
 }
 
 impl<S: Scheduler> Event<S> {
@@ -57,11 +58,11 @@ impl<S: Scheduler> Event<S> {
 
     /// A new event, not set.
     pub fn new() -> Self {
-        Event { state: S::AtomicU8::new(0) }
+        Event { state: S::Atomic::<u8>::new(0) }
     }
 
     fn key(&self) -> usize {
-        &self.state as *const S::AtomicU8 as usize
+        &self.state as *const S::Atomic<u8> as usize
     }
 
     /// The key threads blocked in [`Event::wait`] are parked on.

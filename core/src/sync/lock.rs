@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use crate::Error;
-use crate::backend::{Atomic, Scheduler};
+use crate::backend::Scheduler;
+use crate::backend::atomic::Atomic;
 use crate::sync::raw::RawLock;
 use crate::timeout::deadline;
 
@@ -259,8 +260,8 @@ impl<S: Scheduler> fmt::Debug for Lock<S> {
 /// ```
 pub struct RLock<S: Scheduler> {
     raw: RawLock<S>,
-    owner: S::AtomicUsize,
-    count: S::AtomicUsize,
+    owner: S::Atomic<usize>,
+    count: S::Atomic<usize>,
 }
 
 /// What [`RLock::release_save`] hands back: the recursion level and the owner, to restore exactly.
@@ -300,7 +301,7 @@ impl<S: Scheduler> RLock<S> {
     /// A new, unlocked reentrant lock.
     #[inline]
     pub fn new() -> Self {
-        RLock { raw: RawLock::new(), owner: S::AtomicUsize::new(0), count: S::AtomicUsize::new(0) }
+        RLock { raw: RawLock::new(), owner: S::Atomic::<usize>::new(0), count: S::Atomic::<usize>::new(0) }
     }
 
     #[inline]

@@ -6,7 +6,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Instant;
 
-use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler};
+use crate::backend::atomic::Atomic;
+use crate::backend::{FilterOp, ParkResult, Scheduler};
 
 /// One step of a bounded spin before parking, as parking_lot's `SpinWait`: a few busy waits
 /// that double, then yields. Returns false once spinning should stop (`iteration` counts from
@@ -104,19 +105,19 @@ const PARKED: u8 = 2;
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct RawLock<S: Scheduler> {
-    state: S::AtomicU8,
+    state: S::Atomic<u8>,
 }
 
 impl<S: Scheduler> RawLock<S> {
     /// A new, unlocked lock.
     #[inline]
     pub fn new() -> Self {
-        RawLock { state: S::AtomicU8::new(0) }
+        RawLock { state: S::Atomic::<u8>::new(0) }
     }
 
     #[inline]
     fn key(&self) -> usize {
-        &self.state as *const S::AtomicU8 as usize
+        &self.state as *const S::Atomic<u8> as usize
     }
 
     /// Takes the lock if it is free. Never blocks.
@@ -249,7 +250,7 @@ impl<S: Scheduler> RawLock<S> {
 
     /// The cell that names the lock (its key), for the scheduler's operation hooks.
     #[inline(always)]
-    pub(crate) fn cell(&self) -> &S::AtomicU8 {
+    pub(crate) fn cell(&self) -> &S::Atomic<u8> {
         &self.state
     }
 

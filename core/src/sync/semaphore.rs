@@ -5,7 +5,8 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
 use crate::Error;
-use crate::backend::{Atomic, FilterOp, ParkResult, Scheduler, UnparkResult};
+use crate::backend::atomic::Atomic;
+use crate::backend::{FilterOp, ParkResult, Scheduler, UnparkResult};
 use crate::sync::lock::{Guard, Release as GuardRelease};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
@@ -37,17 +38,17 @@ pub const SEMAPHORE_MAX: usize = usize::MAX >> 1;
 /// The counter both semaphores share: an atomic word (value × 2 | parked bit), a CAS fast path,
 /// parking on the word's address.
 struct Counter<S: Scheduler> {
-    state: S::AtomicUsize,
+    state: S::Atomic<usize>,
 }
 
 impl<S: Scheduler> Counter<S> {
     fn new(value: usize) -> Self {
         assert!(value <= SEMAPHORE_MAX, "semaphore value is too large");
-        Counter { state: S::AtomicUsize::new(value * ONE) }
+        Counter { state: S::Atomic::<usize>::new(value * ONE) }
     }
 
     fn key(&self) -> usize {
-        &self.state as *const S::AtomicUsize as usize
+        &self.state as *const S::Atomic<usize> as usize
     }
 
     /// Announces operation `name` on the semaphore (a `kind`), keyed by its cell

@@ -13,8 +13,9 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
 use crate::Error;
+use crate::backend::atomic::Atomic;
 use crate::backend::name::ThreadName;
-use crate::backend::{Atomic, ParkResult, Scheduler, SpawnOptions};
+use crate::backend::{ParkResult, Scheduler, SpawnOptions};
 use crate::sync::raw::{Mutex, park, spin, unpark_all};
 use crate::thread::state::StaticLocals;
 use crate::timeout::deadline;
@@ -154,11 +155,11 @@ pub(crate) struct ThreadInner<S: Scheduler> {
     serial: usize,
     kind: Kind,
     name: Mutex<S, ThreadName>,
-    daemon: S::AtomicU8,
-    state: S::AtomicUsize,
-    ident: S::AtomicUsize,
+    daemon: S::Atomic<u8>,
+    state: S::Atomic<usize>,
+    ident: S::Atomic<usize>,
     /// Kept as a word (a native id fits one on every platform weft runs on).
-    native_id: S::AtomicUsize,
+    native_id: S::Atomic<usize>,
     target: Mutex<S, Option<Target>>,
 }
 
@@ -296,10 +297,10 @@ impl<S: Scheduler> Thread<S> {
                 serial,
                 kind,
                 name: Mutex::new(name),
-                daemon: S::AtomicU8::new(daemon as u8),
-                state: S::AtomicUsize::new(state),
-                ident: S::AtomicUsize::new(0),
-                native_id: S::AtomicUsize::new(0),
+                daemon: S::Atomic::<u8>::new(daemon as u8),
+                state: S::Atomic::<usize>::new(state),
+                ident: S::Atomic::<usize>::new(0),
+                native_id: S::Atomic::<usize>::new(0),
                 target: Mutex::new(target),
             }),
         }
@@ -346,7 +347,7 @@ impl<S: Scheduler> Thread<S> {
     }
 
     fn state_key(&self) -> usize {
-        &self.inner.state as *const S::AtomicUsize as usize
+        &self.inner.state as *const S::Atomic<usize> as usize
     }
 
     /// The key a thread blocked in [`Thread::join`] (or in [`Thread::start`], until the new

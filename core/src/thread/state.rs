@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::backend::{Atomic, Scheduler};
+use crate::backend::Scheduler;
+use crate::backend::atomic::Atomic;
 use crate::sync::raw::Mutex;
 use crate::thread::{ExceptHook, Thread, ThreadHook};
 
@@ -16,9 +17,9 @@ use crate::thread::{ExceptHook, Thread, ThreadHook};
 pub struct RunState<S: Scheduler> {
     pub(crate) registry: Mutex<S, Registry<S>>,
     /// Shared by `Thread-N`, `Dummy-N` and timers; advanced only when a default name is made.
-    pub(crate) name_counter: S::AtomicUsize,
-    pub(crate) serial_counter: S::AtomicUsize,
-    pub(crate) stack_size: S::AtomicUsize,
+    pub(crate) name_counter: S::Atomic<usize>,
+    pub(crate) serial_counter: S::Atomic<usize>,
+    pub(crate) stack_size: S::Atomic<usize>,
     pub(crate) hooks: Mutex<S, Hooks<S>>,
     pub(crate) local_ids: Mutex<S, IdAllocator>,
     /// Where [`crate::monotonic`] counts from.
@@ -71,9 +72,9 @@ impl<S: Scheduler> RunState<S> {
         threads.insert(main.serial(), main.clone());
         RunState {
             registry: Mutex::new(Registry { threads, main }),
-            name_counter: S::AtomicUsize::new(1),
-            serial_counter: S::AtomicUsize::new(1),
-            stack_size: S::AtomicUsize::new(0),
+            name_counter: S::Atomic::<usize>::new(1),
+            serial_counter: S::Atomic::<usize>::new(1),
+            stack_size: S::Atomic::<usize>::new(0),
             hooks: Mutex::new(Hooks { trace: None, profile: None, excepthook: None }),
             local_ids: Mutex::new(IdAllocator::default()),
             origin: S::now(),
@@ -112,7 +113,7 @@ impl<S: Scheduler> RunState<S> {
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct ThreadStatus<S: Scheduler> {
-    pub(crate) blocked_on: S::AtomicUsize,
+    pub(crate) blocked_on: S::Atomic<usize>,
 }
 
 impl<S: Scheduler> ThreadStatus<S> {
@@ -268,7 +269,7 @@ impl<S: Scheduler> ThreadState<S> {
     pub fn new() -> Self {
         ThreadState {
             current: RefCell::new(None),
-            status: Arc::new(ThreadStatus { blocked_on: S::AtomicUsize::new(0) }),
+            status: Arc::new(ThreadStatus { blocked_on: S::Atomic::<usize>::new(0) }),
             locals: Arc::new(LocalSlots { values: Mutex::new(Vec::new()) }),
             local_cache: RefCell::new(Vec::new()),
             view: std::ptr::null(),

@@ -322,7 +322,7 @@ impl Execution {
     pub(super) fn set_other_states_blocked_on(thread: &SimThread, key: usize) {
         for other in &thread.other_states {
             // SAFETY: the state is boxed among the thread's `locals`, which are dropped only at
-            // the thread's end, after `other_states` is cleared; its `S::AtomicUsize` is plain
+            // the thread's end, after `other_states` is cleared; its `S::Atomic<usize>` is plain
             // (`with_thread_state_of` keeps only such states here): nothing re-enters.
             unsafe { (other.set_blocked_on)(other.state, key) };
         }

@@ -313,7 +313,7 @@ crate::spec_tests! {
     /// A thread spinning on a flag observes main's write and ends (a busy thread does not starve
     /// the writer).
     fn test_can_interrupt_tight_loops() {
-        let cont = Arc::new(S::AtomicU8::new(1));
+        let cont = Arc::new(S::Atomic::<u8>::new(1));
         let started = Arc::new(AtomicBool::new(false));
         let interrupted = Arc::new(AtomicBool::new(false));
         let t = {
