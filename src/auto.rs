@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, AtomicPrimitive, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError,
-    SpawnOptions, StaticLocals, ThreadState, UnparkResult,
+    Atomic, AtomicPrimitive, FilterOp, LocalStores, LocalView, Observe, ParkResult, RequeueOp, RunState, RunStorage,
+    Scheduler, SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 use weft_real::Real;
 use weft_sim::{Sim, explorations_running, in_simulation, keep_outside_ident, outside_ident, outside_ident_unkept};
@@ -343,6 +343,9 @@ unsafe impl Scheduler for Auto {
         dispatch!(sleep(duration))
     }
 
+    type RunState = RunState<Auto>;
+    type ThreadState = ThreadState<Auto>;
+
     #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
         if simulating() {
@@ -352,19 +355,20 @@ unsafe impl Scheduler for Auto {
         }
     }
 
-    /// Inside a simulation, the simulated thread's own (`Sim`'s), so that code naming `Sim` and
-    /// code naming the façade reach one value of a key; `None` outside simulations (one load of
-    /// a read-mostly word while no exploration runs): the OS thread's `thread_local!`s.
+    /// Inside a simulation, the simulated thread's (`Sim`'s), so that code naming `Sim` and
+    /// code naming the façade reach one value of a key. Outside simulations, the OS thread's
+    /// own: with the view of its `Local` cache while no exploration runs in the process (then
+    /// the thread's state is the OS thread's, which publishes to it), without one otherwise
+    /// (one load of a read-mostly word).
     #[inline(always)]
-    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
-        if simulating() { cold(|| Sim::with_static_locals(f)) } else { f(None) }
-    }
-
-    /// The OS thread's view while no exploration runs in the process (then the thread's state is
-    /// the OS thread's, which publishes to it), `None` otherwise.
-    #[inline(always)]
-    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
-        if explorations_running() { f(None) } else { VIEW.with(|view| f(Some(view))) }
+    fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
+        if simulating() {
+            cold(|| Sim::with_locals(f))
+        } else if explorations_running() {
+            f(LocalStores::Own(None))
+        } else {
+            VIEW.with(|view| f(LocalStores::Own(Some(view))))
+        }
     }
 
     #[inline]

@@ -2,7 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Error, Scheduler};
+use crate::backend::Scheduler;
+use crate::error::Error;
 
 /// The largest timeout any blocking call accepts: 9223372036 seconds, CPython's
 /// `threading.TIMEOUT_MAX` on 64-bit Linux. A larger timeout is [`Error::TimeoutTooLarge`].

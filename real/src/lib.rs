@@ -22,8 +22,8 @@ use std::thread::LocalKey;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    AtomicPrimitive, FilterOp, LocalView, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError,
-    SpawnOptions, StaticLocals, ThreadState, UnparkResult,
+    AtomicPrimitive, FilterOp, LocalStores, LocalView, Observe, ParkResult, RequeueOp, RunState, RunStorage, Scheduler,
+    SpawnError, SpawnOptions, ThreadState, UnparkResult,
 };
 
 /// The real backend: OS threads, std atomics, `parking_lot_core`.
@@ -139,7 +139,7 @@ fn to_core_requeue(op: parking_lot_core::RequeueOp) -> RequeueOp {
 }
 
 // SAFETY: every thread is an OS thread of its own (`spawn` is `std::thread::Builder::spawn`), so
-// `with_static_locals` gives all of them `None` (their `thread_local!`s), and its state lives in a `thread_local!`, which is
+// `with_locals` gives all of them `LocalStores::Own` (their `thread_local!`s), and its state lives in a `thread_local!`, which is
 // the thread's own and dropped at its end, after its last use; the run state is one process-wide
 // value that is never dropped; the atomics are std's (see their `Atomic` impls); `current_ident`
 // is non-zero and distinct among live threads (see its implementation); parking is
@@ -244,6 +244,9 @@ unsafe impl Scheduler for Real {
         }
     }
 
+    type RunState = RunState<Real>;
+    type ThreadState = ThreadState<Real>;
+
     #[inline]
     fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R {
         f(run_state())
@@ -254,14 +257,10 @@ unsafe impl Scheduler for Real {
         with_thread_state_in(&STATE, f)
     }
 
+    /// The OS thread's own: `thread_local!` values, and the view of its `Local` cache.
     #[inline(always)]
-    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
-        f(None)
-    }
-
-    #[inline(always)]
-    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
-        VIEW.with(|view| f(Some(view)))
+    fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
+        VIEW.with(|view| f(LocalStores::Own(Some(view))))
     }
 }
 

@@ -5,8 +5,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use weft_core::{
-    Atomic, AtomicPrimitive, FilterOp, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError, SpawnOptions,
-    StaticLocals, ThreadState, UnparkResult,
+    Atomic, AtomicPrimitive, FilterOp, LocalStores, Observe, ParkResult, RequeueOp, RunState, Scheduler, SpawnError,
+    SpawnOptions, ThreadState, UnparkResult,
 };
 
 use crate::execution::{self, current};
@@ -161,7 +161,7 @@ impl<T: AtomicPrimitive> Drop for SimAtomic<T> {
 
 // SAFETY: simulated threads run on coroutines of the one OS thread that runs the exploration,
 // one at a time, switching only inside the simulator's methods (`Execution::suspend`), and
-// `with_static_locals` gives each a store of its own; each thread's state is boxed in its entry of the execution,
+// `with_locals` gives each a store of its own; each thread's state is boxed in its entry of the execution,
 // reached only while that thread is the running one, and dropped by the thread itself at its end
 // (or kept, never dropped, if the thread is abandoned); the run state belongs to the execution
 // and is dropped after its threads; the atomics are `SimAtomic`s; idents are thread numbers plus
@@ -170,6 +170,8 @@ impl<T: AtomicPrimitive> Drop for SimAtomic<T> {
 // invalid, and the callbacks run in a critical section (no scheduling point).
 unsafe impl Scheduler for Sim {
     type Atomic<T: AtomicPrimitive> = SimAtomic<T>;
+    type RunState = RunState<Sim>;
+    type ThreadState = ThreadState<Sim>;
 
     #[inline]
     fn spawn(options: SpawnOptions, main: Box<dyn FnOnce() + Send + 'static>) -> Result<(), SpawnError> {
@@ -244,8 +246,8 @@ unsafe impl Scheduler for Sim {
 
     /// Kept among the simulated thread's per-thread values (which the façade reaches too), and
     /// dropped when the thread ends, while it can still use them.
-    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
-        current().with_thread_local(|store| f(Some(store)))
+    fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
+        current().with_thread_local(|store| f(LocalStores::Shared(store)))
     }
 }
 

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 pub(crate) mod atomic;
 pub(crate) mod name;
 pub(crate) mod observe;
+pub(crate) mod storage;
 
-use crate::thread::state::{LocalView, RunState, StaticLocals, ThreadState};
 use atomic::{Atomic, AtomicPrimitive};
 use name::ThreadName;
 use observe::Observe;
+use storage::{LocalStores, RunStorage, ThreadStorage};
 
 /// What a [`Scheduler::park`] call ended with.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -106,11 +107,11 @@ pub struct SpawnError(pub String);
 /// - **Thread state.** [`Scheduler::with_thread_state`] gives the calling thread its own
 ///   state: one per thread, the same one for the thread's whole life, reached by no other
 ///   thread, and dropped only after the thread's last use of it (during its teardown, once
-///   the state is being dropped, a fresh stand-in that lives for the one call). [`Scheduler::with_local_view`]
-///   gives that state's view or `None`; [`Scheduler::with_static_locals`] the calling
-///   thread's own store, under the same rules.
-/// - **OS threads.** [`Scheduler::with_static_locals`] gives `None` only to a thread that is,
-///   for its whole life, the only thread of any scheduler on its OS thread (Rust's
+///   the state is being dropped, a fresh stand-in that lives for the one call).
+///   [`Scheduler::with_locals`] gives that state's view (or none) and the calling thread's own
+///   store of static locals, under the same rules.
+/// - **OS threads.** [`Scheduler::with_locals`] gives [`LocalStores::Own`] only to a thread that
+///   is, for its whole life, the only thread of any scheduler on its OS thread (Rust's
 ///   `thread_local!` values are then its own), and never changes its answer during a thread's
 ///   life.
 /// - **Run state.** [`Scheduler::with_run_state`] gives every thread of one run (the process,
@@ -232,39 +233,40 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// takes it as a fairness hint (see [`crate::yield_now`]).
     fn sleep(duration: Duration);
 
-    // ---- per-run state ----
+    // ---- per-run and per-thread storage ----
+
+    /// weft-core's state of a run: always `weft_core::RunState<Self>`, the one type that is
+    /// [`RunStorage<Self>`]. (Named through an associated type so that this trait comes before
+    /// the types it stores.)
+    type RunState: RunStorage<Self>;
+
+    /// weft-core's state of a thread: always `weft_core::ThreadState<Self>`, the one type that
+    /// is [`ThreadStorage<Self>`].
+    type ThreadState: ThreadStorage<Self>;
 
     /// Runs `f` with the state of the current run: process-wide on real threads, one execution's
     /// under a simulator.
-    fn with_run_state<R>(f: impl FnOnce(&RunState<Self>) -> R) -> R;
+    fn with_run_state<R>(f: impl FnOnce(&Self::RunState) -> R) -> R;
 
     /// Runs `f` with the calling thread's own state. The backend creates it on the thread's first
     /// call and drops it when the thread ends.
-    fn with_thread_state<R>(f: impl FnOnce(&ThreadState<Self>) -> R) -> R;
+    fn with_thread_state<R>(f: impl FnOnce(&Self::ThreadState) -> R) -> R;
 
-    /// Runs `f` with the calling thread's store of statically declared locals
-    /// ([`crate::LocalKey`]), or with `None` if the thread has its OS thread to itself, so that
-    /// Rust's `thread_local!` values are its own (their store then): `None` on real threads, to
-    /// get std's speed and std's behaviour during the thread's teardown; a store for a simulated
-    /// thread (the threads of a simulation share the OS thread that runs it). Which of the two a
-    /// thread gets must not change during its life.
+    /// Runs `f` with where the calling thread's thread-local values live (see [`LocalStores`]):
+    /// [`LocalStores::Own`] on real threads, to get std's speed and std's behaviour during the
+    /// thread's teardown for statically declared locals, with the view its state publishes to if
+    /// the backend keeps one (the default state has none, and a backend gives none whenever it
+    /// is [observing](crate::Observe::observing), since a `Local` access found in the view is
+    /// not announced); [`LocalStores::Shared`] for a simulated thread (the threads of a
+    /// simulation share the OS thread that runs it). Which of the two a thread gets must not
+    /// change during its life.
     ///
     /// The default is a store kept in the thread's [state](Scheduler::with_thread_state). A
     /// backend whose threads more than one scheduler reaches (the simulator's, which the façade
-    /// delegates to) keeps it where all of those find it, so that a thread has one value of a
-    /// key whichever scheduler the code that reaches it names; and drops the values, with
-    /// [`StaticLocals::drop_all`], when the thread ends while it can still use its locals.
+    /// delegates to) keeps the store where all of those find it, so that a thread has one value
+    /// of a key whichever scheduler the code that reaches it names.
     #[inline(always)]
-    fn with_static_locals<R>(f: impl FnOnce(Option<&StaticLocals>) -> R) -> R {
-        Self::with_thread_state(|state| f(Some(state.static_locals())))
-    }
-
-    /// Runs `f` with the [`LocalView`] the calling thread's state (that of
-    /// [`Scheduler::with_thread_state`]) publishes its `Local` cache to, or with `None`: when
-    /// the backend keeps no view, and whenever it is [observing](crate::Observe::observing) (a
-    /// `Local` access found in the view is not announced). The default is `None`.
-    #[inline(always)]
-    fn with_local_view<R>(f: impl FnOnce(Option<&LocalView>) -> R) -> R {
-        f(None)
+    fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
+        Self::with_thread_state(|state| f(LocalStores::Shared(state.static_locals())))
     }
 }

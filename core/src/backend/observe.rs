@@ -204,3 +204,11 @@ pub trait Observe {
         let _ = (object, label);
     }
 }
+
+/// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through
+/// [`Observe::outcome`], and returns `ok`.
+#[inline(always)]
+pub(crate) fn report<S: Observe>(object: usize, ok: bool, yes: &'static str, no: &'static str) -> bool {
+    S::outcome(object, if ok { yes } else { no });
+    ok
+}

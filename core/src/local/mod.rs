@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
 
 use crate::backend::Scheduler;
+use crate::backend::storage::{LocalStores, StaticLocals};
 use crate::sync::raw::Mutex;
-use crate::thread::state::{LocalSlots, StaticLocals};
+use crate::thread::state::{LocalSlots, with_run, with_thread};
 
 type Init<T> = Box<dyn Fn() -> T + Send + Sync + 'static>;
 
@@ -39,7 +40,7 @@ pub struct Local<S: Scheduler, T: Send + 'static> {
 impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// A local whose value in each thread starts as `init()`.
     pub fn new(init: impl Fn() -> T + Send + Sync + 'static) -> Self {
-        let id = S::with_run_state(|run| run.local_ids.lock().allocate());
+        let id = with_run::<S, _>(|run| run.local_ids.lock().allocate());
         let serial = NEXT_SERIAL.fetch_add(1, Relaxed);
         Local { id, serial, init: Box::new(init), holders: Mutex::new(Vec::new()) }
     }
@@ -119,19 +120,23 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// id, is never followed.
     #[inline(always)]
     fn cached_cell(&self) -> Option<*const RefCell<T>> {
-        S::with_local_view(|view| view?.lookup(self.id, self.serial)).map(|cell| cell as *const RefCell<T>)
+        S::with_locals(|stores| match stores {
+            LocalStores::Own(Some(view)) => view.lookup(self.id, self.serial),
+            _ => None,
+        })
+        .map(|cell| cell as *const RefCell<T>)
     }
 
     /// The calling thread's cell, created on first access, and the slot vector holding it when it
     /// was not cached (the caller keeps it until it is done with the cell).
     fn cell_slow(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
         S::operation(self as *const Self as usize, "Local", "access");
-        if let Some(cell) = S::with_thread_state(|state| state.cached(self.id, self.serial)) {
+        if let Some(cell) = with_thread::<S, _>(|state| state.cached(self.id, self.serial)) {
             return (cell as *const RefCell<T>, None);
         }
-        let slots = S::with_thread_state(|state| state.locals.clone());
+        let slots = with_thread::<S, _>(|state| state.locals.clone());
         let cell = self.cell_locked(&slots);
-        S::with_thread_state(|state| {
+        with_thread::<S, _>(|state| {
             // Cache only in the thread's own state (not in a stand-in lent during teardown,
             // whose slots die with it).
             if Arc::ptr_eq(&state.locals, &slots) {
@@ -189,7 +194,7 @@ impl<S: Scheduler, T: Send + 'static> Drop for Local<S, T> {
             };
             drop(value);
         }
-        S::with_run_state(|run| run.local_ids.lock().release(self.id));
+        with_run::<S, _>(|run| run.local_ids.lock().release(self.id));
     }
 }
 
@@ -205,9 +210,9 @@ impl<S: Scheduler, T: Send + 'static> fmt::Debug for Local<S, T> {
 ///
 /// A thread's value is made by the initialiser on the thread's first access (`set` makes it from
 /// its argument instead, as std's does). On a thread that has its OS thread to itself (every real
-/// thread: [`Scheduler::with_static_locals`] gives no store) it is a Rust `thread_local!` value: access costs what
+/// thread: [`Scheduler::with_locals`] says [`LocalStores::Own`]) it is a Rust `thread_local!` value: access costs what
 /// std's does, and the value is dropped when the OS thread exits (possibly just after a `join()`
-/// of it returns). A simulated thread keeps its values apart ([`Scheduler::with_static_locals`]):
+/// of it returns). A simulated thread keeps its values apart ([`Scheduler::with_locals`]):
 /// every simulated thread, in every execution, starts from fresh values, the same whether the
 /// code names the façade's scheduler or the simulator, and they are dropped when the thread ends,
 /// before a `join()` of it returns. (The values of a simulated thread that has not ended when its
@@ -257,9 +262,9 @@ impl<T: 'static> LocalKey<T> {
     /// destroys its thread-locals, after this value was dropped. If the initialiser panics.
     #[inline]
     pub fn with<S: Scheduler, R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
-        S::with_static_locals(|store| match store {
-            None => self.os.with(f),
-            Some(store) => with_apart(store, key_of(self.id), self.init, f),
+        S::with_locals(|stores| match stores {
+            LocalStores::Own(_) => self.os.with(f),
+            LocalStores::Shared(store) => with_apart(store, key_of(self.id), self.init, f),
         })
     }
 
@@ -273,9 +278,9 @@ impl<T: 'static> LocalKey<T> {
         os_set: fn(&'static std::thread::LocalKey<T>, V),
     ) {
         let key = key_of(self.id);
-        S::with_static_locals(|store| match store {
-            None => os_set(&self.os, value),
-            Some(values) => match values.get::<T>(key) {
+        S::with_locals(|stores| match stores {
+            LocalStores::Own(_) => os_set(&self.os, value),
+            LocalStores::Shared(values) => match values.get::<T>(key) {
                 // SAFETY: as in `with_apart`.
                 Some(cell) => put(unsafe { &*cell }, value),
                 None => {

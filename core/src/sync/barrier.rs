@@ -6,9 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::Error;
 use crate::backend::atomic::Atomic;
+use crate::backend::observe::report;
 use crate::backend::{FilterOp, ParkResult, Scheduler};
+use crate::error::Error;
 use crate::sync::raw::{RawLock, park, spin, unpark_all};
 use crate::timeout::deadline;
 
@@ -174,7 +175,7 @@ impl<S: Scheduler> Barrier<S> {
                 self.wait_for_release(round, deadline).map(|()| index)
             }
         };
-        crate::report::<S>(self.key(), result.is_ok(), "passed", "broken");
+        report::<S>(self.key(), result.is_ok(), "passed", "broken");
         result
     }
 

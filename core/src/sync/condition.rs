@@ -5,9 +5,10 @@ use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
-use crate::Error;
 use crate::backend::atomic::Atomic;
+use crate::backend::observe::report;
 use crate::backend::{ParkResult, RequeueOp, Scheduler};
+use crate::error::Error;
 use crate::sync::lock::{ConditionLock, Guard, RLock, Release};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
@@ -212,7 +213,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
             ParkResult::TimedOut => requeued.get(),
             ParkResult::Invalid => unreachable!("validate always holds"),
         };
-        crate::report::<S>(self.key(), notified, "notified", "timed out");
+        report::<S>(self.key(), notified, "notified", "timed out");
         match saved.take() {
             Some(saved) => self.lock.acquire_restore(saved),
             // The lock was released behind our back while we queued: take it again anyway,
@@ -351,7 +352,7 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
                 (false, false) => RequeueOp::UnparkOne,
             }
         };
-        let callback = |_op, result: crate::UnparkResult| {
+        let callback = |_op, result: crate::backend::UnparkResult| {
             self.waiters.fetch_sub(result.unparked_threads + result.requeued_threads, Relaxed);
             0
         };

@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use crate::Error;
 use crate::backend::atomic::Atomic;
+use crate::backend::observe::report;
 use crate::backend::{FilterOp, ParkResult, Scheduler};
+use crate::error::Error;
 use crate::sync::raw::{park, spin};
 use crate::timeout::deadline;
 
@@ -158,8 +159,8 @@ impl<S: Scheduler> Event<S> {
             // SAFETY: the key is this event's own address; the callbacks only touch its atomic
             // state, cannot panic and do not call the scheduler.
             match unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
-                ParkResult::Unparked(_) => return crate::report::<S>(self.key(), true, "woken by set", ""),
-                ParkResult::TimedOut => return crate::report::<S>(self.key(), false, "", "timed out"),
+                ParkResult::Unparked(_) => return report::<S>(self.key(), true, "woken by set", ""),
+                ParkResult::TimedOut => return report::<S>(self.key(), false, "", "timed out"),
                 ParkResult::Invalid => {}
             }
         }

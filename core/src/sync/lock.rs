@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use crate::Error;
 use crate::backend::Scheduler;
 use crate::backend::atomic::Atomic;
+use crate::backend::observe::report;
+use crate::error::Error;
 use crate::sync::raw::RawLock;
 use crate::timeout::deadline;
 
@@ -164,7 +165,7 @@ impl<S: Scheduler> Lock<S> {
     pub fn try_acquire(&self) -> bool {
         S::operation_on(self.raw.cell(), "Lock", "try_acquire");
         let taken = took::<S>(self.raw.park_key(), self.raw.try_lock());
-        crate::report::<S>(self.raw.park_key(), taken, "acquired", "busy")
+        report::<S>(self.raw.park_key(), taken, "acquired", "busy")
     }
 
     /// Waits at most `timeout` for the lock; a zero timeout is a single try. Returns whether the
@@ -177,10 +178,10 @@ impl<S: Scheduler> Lock<S> {
         S::operation_on(self.raw.cell(), "Lock", "acquire_timeout");
         let key = self.raw.park_key();
         if timeout.is_zero() {
-            return Ok(crate::report::<S>(key, took::<S>(key, self.raw.try_lock()), "acquired", "busy"));
+            return Ok(report::<S>(key, took::<S>(key, self.raw.try_lock()), "acquired", "busy"));
         }
         let deadline = deadline::<S>(timeout)?;
-        Ok(crate::report::<S>(key, took::<S>(key, self.raw.lock_until(deadline)), "acquired", "timed out"))
+        Ok(report::<S>(key, took::<S>(key, self.raw.lock_until(deadline)), "acquired", "timed out"))
     }
 
     /// Releases the lock, letting one waiter in. Any thread may release it.
@@ -417,7 +418,7 @@ impl<S: Scheduler> RLock<S> {
             return Ok(true);
         }
         let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline) };
-        crate::report::<S>(self.raw.park_key(), taken, "acquired", "timed out");
+        report::<S>(self.raw.park_key(), taken, "acquired", "timed out");
         if taken {
             self.take(me);
         }

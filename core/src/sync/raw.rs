@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::Instant;
 
 use crate::backend::atomic::Atomic;
+use crate::backend::storage::ThreadStorage;
 use crate::backend::{FilterOp, ParkResult, Scheduler};
 
 /// One step of a bounded spin before parking, as parking_lot's `SpinWait`: a few busy waits
@@ -39,7 +40,7 @@ pub(crate) unsafe fn unpark_all<S: Scheduler>(key: usize, token: usize) -> usize
     unsafe { S::unpark_filter(key, |_| FilterOp::Unpark, |_| token) }.unparked_threads
 }
 
-/// Parks the calling thread through `S::park`, recording in its [`crate::ThreadState`] the key it
+/// Parks the calling thread through `S::park`, recording in its [`crate::ThreadState`] (through [`ThreadStorage`]) the key it
 /// is parked on while it sleeps (what tests and deadlock reports read as "blocked on").
 ///
 /// # Safety
@@ -55,13 +56,13 @@ pub(crate) unsafe fn park<S: Scheduler>(
 ) -> ParkResult {
     S::with_thread_state(|thread| {
         let before_sleep = || {
-            thread.status.blocked_on.store(key, Relaxed);
+            thread.set_blocked_on(key);
             before_sleep();
         };
         // SAFETY: the caller upholds `S::park`'s contract for `validate`, `before_sleep` and
         // `timed_out`; the added store neither panics nor calls the scheduler's parking.
         let result = unsafe { S::park(key, validate, before_sleep, timed_out, token, deadline) };
-        thread.status.blocked_on.store(0, Relaxed);
+        thread.set_blocked_on(0);
         result
     })
 }
@@ -212,7 +213,7 @@ impl<S: Scheduler> RawLock<S> {
             if !was_locked {
                 self.state.fetch_or(PARKED, Relaxed);
             }
-            let callback = |result: crate::UnparkResult| {
+            let callback = |result: crate::backend::UnparkResult| {
                 if result.have_more_threads {
                     self.state.fetch_or(PARKED, Relaxed);
                 } else {

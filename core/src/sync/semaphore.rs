@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
-use crate::Error;
 use crate::backend::atomic::Atomic;
+use crate::backend::observe::report;
 use crate::backend::{FilterOp, ParkResult, Scheduler, UnparkResult};
+use crate::error::Error;
 use crate::sync::lock::{Guard, Release as GuardRelease};
 use crate::sync::raw::park;
 use crate::timeout::deadline;
@@ -103,7 +104,7 @@ impl<S: Scheduler> Counter<S> {
             // SAFETY: the key is this counter's own address; the callbacks only touch its atomic
             // state, cannot panic and do not call the scheduler.
             if let ParkResult::TimedOut = unsafe { park::<S>(self.key(), validate, || {}, timed_out, 0, deadline) } {
-                return crate::report::<S>(self.key(), self.try_acquire(), "acquired", "timed out");
+                return report::<S>(self.key(), self.try_acquire(), "acquired", "timed out");
             }
         }
     }

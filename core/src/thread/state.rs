@@ -1,15 +1,17 @@
 //! Per-run and per-thread state that a backend keeps for the primitives.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
 use crate::backend::Scheduler;
 use crate::backend::atomic::Atomic;
+use crate::backend::storage::{CacheEntry, LocalView, RunStorage, StaticLocals, ThreadStorage, sealed::Sealed};
 use crate::sync::raw::Mutex;
-use crate::thread::{ExceptHook, Thread, ThreadHook};
+use crate::thread::hooks::{ExceptHook, ThreadHook};
+use crate::thread::record::{Kind, STOPPED, Thread};
 
 /// The state of one run: process-wide on real threads, one execution's under a simulator. A
 /// backend creates it with [`RunState::new`] and hands it out through
@@ -61,12 +63,14 @@ impl IdAllocator {
     }
 }
 
-impl<S: Scheduler> RunState<S> {
+impl<S: Scheduler> Sealed for RunState<S> {}
+
+impl<S: Scheduler> RunStorage<S> for RunState<S> {
     /// A fresh run: only the main thread is registered, no hooks, default stack size. The main
     /// thread (the process's on real threads; under a simulator, the thread that runs the
     /// model's closure) has the ident `main_ident` and the native id `main_native_id`, whichever
     /// thread makes the run state.
-    pub fn new(main_ident: usize, main_native_id: u64) -> Self {
+    fn new(main_ident: usize, main_native_id: u64) -> Self {
         let main = Thread::<S>::new_main(main_ident, main_native_id);
         let mut threads = BTreeMap::new();
         threads.insert(main.serial(), main.clone());
@@ -81,7 +85,9 @@ impl<S: Scheduler> RunState<S> {
             main_ident,
         }
     }
+}
 
+impl<S: Scheduler> RunState<S> {
     /// The next number for a default name (`Thread-N`, `Dummy-N`).
     pub(crate) fn next_name_number(&self) -> usize {
         self.name_counter.fetch_add(1, Relaxed)
@@ -140,58 +146,6 @@ impl<S: Scheduler> LocalSlots<S> {
     }
 }
 
-/// One entry of a thread's `Local` cache, at the index of the local's id: the local's serial and
-/// the address of the thread's value of it.
-pub(crate) type CacheEntry = (u64, *const ());
-
-/// Where a backend lets `Local` find the calling thread's cache of `Local` values with no more
-/// than a thread-local address computation: keep one in a const-initialised `thread_local!`
-/// (it has no destructor, so it is reachable until the thread exits, even from other
-/// thread-locals' destructors), create the thread's [`ThreadState`] with
-/// [`ThreadState::with_view`], and hand it out through [`Scheduler::with_local_view`].
-///
-/// It holds the address and length of the state's cache, which the state republishes whenever
-/// the cache moves and empties before the cache is dropped; weft-core only reads it.
-#[derive(Debug)]
-pub struct LocalView {
-    entries: Cell<*const CacheEntry>,
-    len: Cell<usize>,
-}
-
-impl LocalView {
-    /// An empty view (every lookup misses).
-    pub const fn new() -> Self {
-        LocalView { entries: Cell::new(std::ptr::null()), len: Cell::new(0) }
-    }
-
-    /// The cached value address of the local with `id` and `serial`, if any.
-    #[inline(always)]
-    pub(crate) fn lookup(&self, id: usize, serial: u64) -> Option<*const ()> {
-        if id >= self.len.get() {
-            return None;
-        }
-        // SAFETY: `entries` and `len` describe the cache vector of the live `ThreadState` that
-        // owns this view (`publish` is called after every change that can move or shrink the
-        // vector, with no code in between, and with an empty slice before the vector is
-        // dropped), and `id < len`. Only the view's own thread reaches the view (it is in a
-        // thread-local and `LocalView` is neither `Send` nor `Sync`), and that thread never
-        // reads it while it changes the vector, so the read does not race.
-        let (cached, value) = unsafe { *self.entries.get().add(id) };
-        (cached == serial).then_some(value)
-    }
-
-    fn publish(&self, entries: &[CacheEntry]) {
-        self.entries.set(entries.as_ptr());
-        self.len.set(entries.len());
-    }
-}
-
-impl Default for LocalView {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 /// The state a backend keeps for each thread (OS thread or simulated thread). The backend
 /// creates it with [`ThreadState::new`] on the thread's first use and drops it when the thread
 /// ends: dropping it drops the thread's [`crate::Local`] values and removes a dummy thread from
@@ -206,62 +160,8 @@ pub struct ThreadState<S: Scheduler> {
     /// Where the cache is published for `Local`'s fast path (null: nowhere).
     view: *const LocalView,
     /// The thread's values of statically declared locals, for the default
-    /// [`Scheduler::with_static_locals`].
+    /// [`Scheduler::with_locals`].
     statics: StaticLocals,
-}
-
-/// The values of statically declared locals ([`crate::LocalKey`]) of one thread that does not
-/// own its OS thread (see [`Scheduler::with_static_locals`]), by key. A backend keeps one per thread and
-/// hands it out through [`Scheduler::with_static_locals`]; its contents are private to
-/// weft-core.
-#[derive(Default)]
-pub struct StaticLocals {
-    /// By the address of the key's identity (see `LocalKey`); each value boxed, so that it stays
-    /// where it is while the vector grows.
-    values: RefCell<Vec<(usize, Box<dyn Any>)>>,
-}
-
-impl StaticLocals {
-    /// The thread's value of the key `key`, if it has one. The value stays where it is until
-    /// [`StaticLocals::drop_all`] or the store's drop.
-    pub(crate) fn get<T: 'static>(&self, key: usize) -> Option<*const T> {
-        let values = self.values.borrow();
-        let (_, value) = values.iter().find(|(at, _)| *at == key)?;
-        Some(value.downcast_ref::<T>().expect("a static local's value has its type") as *const T)
-    }
-
-    /// Keeps `value` as the thread's value of `key` and returns where it is. A value the key got
-    /// meanwhile (its initialiser used the key) is replaced and dropped, as std's `thread_local!`
-    /// does: nothing can still refer to it, since its `with` has returned.
-    pub(crate) fn insert<T: 'static>(&self, key: usize, value: Box<T>) -> *const T {
-        let mut values = self.values.borrow_mut();
-        let replaced = match values.iter().position(|(at, _)| *at == key) {
-            Some(at) => Some(std::mem::replace(&mut values[at].1, value)),
-            None => {
-                values.push((key, value));
-                None
-            }
-        };
-        let (_, kept) = values.iter().find(|(at, _)| *at == key).expect("just kept");
-        let kept = kept.downcast_ref::<T>().expect("a static local's value has its type") as *const T;
-        drop(values);
-        drop(replaced); // User code: outside the borrow.
-        kept
-    }
-
-    /// Drops every value, while the thread can still use its locals: a destructor that reaches a
-    /// key gets a value again (a fresh one for a key already dropped), dropped in the next round,
-    /// as std's thread-local destructors run those registered while they run. After 16 rounds
-    /// what remains is left to the store's own drop.
-    pub fn drop_all(&self) {
-        for _ in 0..16 {
-            let values = std::mem::take(&mut *self.values.borrow_mut());
-            if values.is_empty() {
-                return;
-            }
-            drop(values);
-        }
-    }
 }
 
 impl<S: Scheduler> ThreadState<S> {
@@ -309,24 +209,17 @@ impl<S: Scheduler> ThreadState<S> {
         self.publish(&cache);
     }
 
+    /// Publishes `cache` (this state's cache, borrowed by the caller) to the state's view.
     fn publish(&self, cache: &[CacheEntry]) {
         // SAFETY: `with_view`'s contract: the view outlives this state and belongs to this
         // state's thread, the only one that runs this.
         if let Some(view) = unsafe { self.view.as_ref() } {
-            view.publish(cache);
+            // SAFETY: this runs on the view's thread (as above), for the cache of the one state
+            // that publishes to the view (`with_view`'s contract), and every change of that
+            // cache, and its drop (`drop_locals`, `drop_locals_mut` clear it first), is
+            // followed by a publish before anything reads the view.
+            unsafe { view.publish(cache) };
         }
-    }
-
-    /// The thread's values of statically declared locals (see [`StaticLocals`]).
-    pub fn static_locals(&self) -> &StaticLocals {
-        &self.statics
-    }
-
-    /// Records that the thread waits on `key` (0: no longer) without parking: for a backend
-    /// that keeps a thread off its run queue until its blocking operation can proceed
-    /// ([`crate::Observe::blocking_operation`]), so that [`ThreadStatus::blocked_on`] still tells.
-    pub fn set_blocked_on(&self, key: usize) {
-        self.status.blocked_on.store(key, Relaxed);
     }
 
     /// Drops the thread's `Local` values (outside any lock).
@@ -352,6 +245,18 @@ impl<S: Scheduler> ThreadState<S> {
             }
             None => self.drop_locals(),
         }
+    }
+}
+
+impl<S: Scheduler> Sealed for ThreadState<S> {}
+
+impl<S: Scheduler> ThreadStorage<S> for ThreadState<S> {
+    fn set_blocked_on(&self, key: usize) {
+        self.status.blocked_on.store(key, Relaxed);
+    }
+
+    fn static_locals(&self) -> &StaticLocals {
+        &self.statics
     }
 }
 
@@ -403,5 +308,54 @@ impl<S: Scheduler> Drop for ThreadState<S> {
 /// The status of the calling thread, which other threads can watch (for example to wait until
 /// it is parked on a given object).
 pub fn current_status<S: Scheduler>() -> Arc<ThreadStatus<S>> {
-    S::with_thread_state(|state| state.status.clone())
+    with_thread::<S, _>(|state| state.status.clone())
+}
+
+/// Runs `f` with the current run's state (see [`Scheduler::with_run_state`]).
+#[inline]
+pub(crate) fn with_run<S: Scheduler, R>(f: impl FnOnce(&RunState<S>) -> R) -> R {
+    S::with_run_state(|run| f(ours(run)))
+}
+
+/// Runs `f` with the calling thread's state (see [`Scheduler::with_thread_state`]).
+#[inline]
+pub(crate) fn with_thread<S: Scheduler, R>(f: impl FnOnce(&ThreadState<S>) -> R) -> R {
+    S::with_thread_state(|state| f(ours(state)))
+}
+
+/// A backend's storage as the type weft-core made it. `RunStorage<S>` and `ThreadStorage<S>` are
+/// sealed and implemented only by `RunState<S>` and `ThreadState<S>`, so the downcast always
+/// succeeds; the type check is made at compile time once `S` is known.
+#[inline(always)]
+fn ours<Stored: Any, Ours: Any>(stored: &Stored) -> &Ours {
+    (stored as &dyn Any).downcast_ref().expect("a backend's storage types are weft-core's RunState and ThreadState")
+}
+
+impl<S: Scheduler> Thread<S> {
+    /// Adds this thread to the registry or removes it (`f` does either). Such changes by
+    /// different threads commute: each is modelled as reading the registry and writing this
+    /// thread's own entry, so that a simulator orders them only against readers of the whole
+    /// registry (`enumerate`, `active_count`), which write it.
+    pub(super) fn change_registry<R>(&self, f: impl FnOnce(&mut BTreeMap<usize, Thread<S>>) -> R) -> R {
+        S::touch(self.state_key());
+        with_run::<S, _>(|run| {
+            S::observe(run.registry.key());
+            f(&mut run.registry.lock_declared().threads)
+        })
+    }
+
+    /// Leaves the registry and wakes the joiners: `join()` returning implies deregistration.
+    pub(super) fn finish(&self) {
+        self.change_registry(|threads| threads.remove(&self.serial()));
+        self.set_state(STOPPED);
+        S::releases(self.state_key());
+    }
+
+    /// Called when the OS (or simulated) thread behind this record ends: a dummy leaves the
+    /// registry.
+    fn end_of_os_thread(&self) {
+        if self.inner.kind == Kind::Dummy {
+            self.finish();
+        }
+    }
 }

@@ -4,10 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Error;
 use crate::backend::Scheduler;
+use crate::error::Error;
 use crate::sync::event::Event;
-use crate::thread::{Builder, Thread};
+use crate::thread::lifecycle::Builder;
+use crate::thread::record::Thread;
 use crate::timeout::TIMEOUT_MAX;
 
 /// A thread that calls `function` once `interval` has passed, unless [`Timer::cancel`] ran first

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use weft_core::{
-    Abandoned, ParkResult, RunState, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadName, ThreadState,
-    UnparkResult,
+    Abandoned, ParkResult, RunState, RunStorage, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadName,
+    ThreadState, ThreadStorage, UnparkResult,
 };
 
 use crate::Sim;
