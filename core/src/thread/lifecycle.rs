@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use crate::backend::atomic::Atomic;
 use crate::backend::name::ThreadName;
 use crate::backend::observe::report;
-use crate::backend::storage::LocalStores;
 use crate::backend::{Scheduler, SpawnOptions};
 use crate::error::Error;
 use crate::thread::hooks::{Abandoned, ExceptHook, ExceptHookArgs, SystemExit, ThreadHook, excepthook, panic_message};
@@ -179,13 +178,7 @@ impl<S: Scheduler> Thread<S> {
         if let Err(payload) = outcome {
             report_panic(&self, payload);
         }
-        with_thread::<S, _>(|state| state.drop_locals());
-        S::with_locals(|stores| {
-            if let LocalStores::Shared(store) = stores {
-                store.drop_all();
-            }
-        });
-        self.finish();
+        self.end_of_target();
     }
 
     /// Waits until the thread ends.

@@ -8,7 +8,9 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use crate::backend::Scheduler;
 use crate::backend::atomic::Atomic;
-use crate::backend::storage::{CacheEntry, LocalView, RunStorage, StaticLocals, ThreadStorage, sealed::Sealed};
+use crate::backend::storage::{
+    CacheEntry, LocalStores, LocalView, RunStorage, StaticLocals, ThreadStorage, sealed::Sealed,
+};
 use crate::sync::raw::Mutex;
 use crate::thread::hooks::{ExceptHook, ThreadHook};
 use crate::thread::record::{Kind, STOPPED, Thread};
@@ -331,7 +333,27 @@ fn ours<Stored: Any, Ours: Any>(stored: &Stored) -> &Ours {
     (stored as &dyn Any).downcast_ref().expect("a backend's storage types are weft-core's RunState and ThreadState")
 }
 
+// A thread's teardown, all of it here. A thread weft started ends in `Thread::end_of_target`,
+// on the thread, right after its target: its values are dropped while it can still use them,
+// then it leaves the registry. Whatever else a thread leaves (a dummy's or the main thread's
+// values, values made by destructors after that) goes in `ThreadState::end`, when the backend
+// ends the thread's state, which also removes a dummy from the registry.
+
 impl<S: Scheduler> Thread<S> {
+    /// The end of a thread weft started, on the thread after its target returned or panicked:
+    /// drops its `Local` values and its statically declared locals kept apart (Rust's
+    /// `thread_local!`s are the OS thread's, dropped by std later), then leaves the registry
+    /// and wakes the joiners, so that `join()` returning implies all of that.
+    pub(super) fn end_of_target(&self) {
+        with_thread::<S, _>(|state| state.drop_locals());
+        S::with_locals(|stores| {
+            if let LocalStores::Shared(store) = stores {
+                store.drop_all();
+            }
+        });
+        self.finish();
+    }
+
     /// Adds this thread to the registry or removes it (`f` does either). Such changes by
     /// different threads commute: each is modelled as reading the registry and writing this
     /// thread's own entry, so that a simulator orders them only against readers of the whole
@@ -345,7 +367,7 @@ impl<S: Scheduler> Thread<S> {
     }
 
     /// Leaves the registry and wakes the joiners: `join()` returning implies deregistration.
-    pub(super) fn finish(&self) {
+    fn finish(&self) {
         self.change_registry(|threads| threads.remove(&self.serial()));
         self.set_state(STOPPED);
         S::releases(self.state_key());
