@@ -86,7 +86,9 @@ fn assign_ident() -> usize {
 
 /// Runs `f` with the calling thread's state kept in `key` (a `thread_local!` of a scheduler on OS
 /// threads). While the thread-local is being destroyed (a destructor running at thread exit), `f`
-/// gets a fresh, empty state instead.
+/// gets a fresh, empty state instead. (For the façade, whose scheduler keeps its own state on OS
+/// threads.)
+#[doc(hidden)]
 #[inline]
 pub fn with_thread_state_in<S: Scheduler, R>(
     key: &'static LocalKey<ThreadState<S>>,
