@@ -219,6 +219,26 @@ unsafe impl<T: AtomicPrimitive> Atomic<T> for AutoAtomic<T> {
     fn fetch_and(&self, value: T, order: Ordering) -> T {
         self.value.fetch_and(value, order)
     }
+    #[inline(always)]
+    fn fetch_nand(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_nand(value, order)
+    }
+    #[inline(always)]
+    fn fetch_xor(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_xor(value, order)
+    }
+    #[inline(always)]
+    fn fetch_max(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_max(value, order)
+    }
+    #[inline(always)]
+    fn fetch_min(&self, value: T, order: Ordering) -> T {
+        self.value.fetch_min(value, order)
+    }
+    #[inline(always)]
+    fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
 }
 
 /// Inside a simulation the simulator knows the façade's objects by the addresses of their cells:

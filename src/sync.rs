@@ -1,5 +1,8 @@
-//! Per-execution statics: [`OnceLock`] and [`LazyLock`], std's types whose value is fresh in
-//! every execution of a simulation and plain on real threads (as loom's `lazy_static!`).
+//! std's `sync` types for code checked with weft: [`atomic`] (every width, every method), and
+//! the per-execution statics [`OnceLock`] and [`LazyLock`].
+//!
+//! **Per-execution statics.** [`OnceLock`] and [`LazyLock`] are std's types whose value is fresh
+//! in every execution of a simulation and plain on real threads (as loom's `lazy_static!`).
 //!
 //! A `static` made with std's `OnceLock` keeps its value from one execution to the next: the
 //! second execution sees objects the first one made (a `weft::Lock` of another execution is
@@ -30,6 +33,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use weft_core::Observe;
 use weft_sim::Sim;
+
+pub mod atomic;
 
 /// Whether the calling thread runs a simulation (one load of a read-mostly word while none runs
 /// in the process).

@@ -31,7 +31,10 @@ pub use backend::storage::{LocalStores, LocalView, RunStorage, StaticLocals, Thr
 pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use error::{Error, ExceptionKind};
 pub use local::{Local, LocalKey};
-pub use sync::atomic::{AtomicBool, AtomicUsize};
+pub use sync::atomic::{
+    AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU16, AtomicU32,
+    AtomicU64, AtomicUsize,
+};
 pub use sync::barrier::Barrier;
 pub use sync::condition::Condition;
 pub use sync::event::Event;

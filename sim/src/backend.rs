@@ -149,6 +149,30 @@ unsafe impl<T: AtomicPrimitive> Atomic<T> for SimAtomic<T> {
         current().atomic_access(self as *const Self as usize, true);
         self.value.fetch_and(value, order)
     }
+    #[inline]
+    fn fetch_nand(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_nand(value, order)
+    }
+    #[inline]
+    fn fetch_xor(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_xor(value, order)
+    }
+    #[inline]
+    fn fetch_max(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_max(value, order)
+    }
+    #[inline]
+    fn fetch_min(&self, value: T, order: Ordering) -> T {
+        current().atomic_access(self as *const Self as usize, true);
+        self.value.fetch_min(value, order)
+    }
+    #[inline]
+    fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
+    }
 }
 
 /// A dropped cell is forgotten by the running execution: another object may take its address.

@@ -6,6 +6,7 @@
 //! suite with [`register_all`] and [`harness::run`] (see `tests/real.rs`). CPython tests that
 //! do not apply to Rust are listed in this crate's README with the reason.
 
+pub mod atomic_tests;
 pub mod barrier_tests;
 pub mod condition_tests;
 pub mod event_tests;
@@ -35,4 +36,5 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     barrier_tests::register::<S>(tests, "barrier");
     thread_tests::register::<S>(tests, "thread");
     timer_local_tests::register::<S>(tests, "timer_local");
+    atomic_tests::register::<S>(tests, "atomic");
 }

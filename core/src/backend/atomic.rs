@@ -1,7 +1,10 @@
 //! The atomic cells a backend provides: the [`Atomic`] contract, and the value types that have
 //! one ([`AtomicPrimitive`]).
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicU8, AtomicU16, AtomicU32, AtomicU64, AtomicUsize,
+    Ordering,
+};
 
 /// A value type with an atomic cell: its std atomic ([`AtomicPrimitive::Std`]) is the real
 /// backend's cell, and the one a simulator's cell keeps its value in.
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 /// }
 /// assert_eq!(zeroed::<u8>().load(Relaxed), 0);
 /// ```
-pub trait AtomicPrimitive: Copy + Send + Sync + 'static {
+pub trait AtomicPrimitive: Copy + Eq + Ord + Send + Sync + 'static {
     /// The std atomic of this type (`AtomicUsize` for `usize`).
     type Std: Atomic<Self>;
 }
@@ -43,30 +46,10 @@ pub trait AtomicPrimitive: Copy + Send + Sync + 'static {
 /// use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 /// use weft_core::Atomic;
 ///
-/// // A cell that counts its stores, and is otherwise std's.
-/// struct Counted(AtomicU8, std::sync::atomic::AtomicUsize);
-///
-/// // SAFETY: every method is the std method of `AtomicU8`, on one std atomic.
-/// unsafe impl Atomic<u8> for Counted {
-///     fn new(value: u8) -> Self { Counted(AtomicU8::new(value), Default::default()) }
-///     fn load(&self, o: std::sync::atomic::Ordering) -> u8 { self.0.load(o) }
-///     fn store(&self, v: u8, o: std::sync::atomic::Ordering) { self.1.fetch_add(1, SeqCst); self.0.store(v, o) }
-///     fn swap(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.swap(v, o) }
-///     fn compare_exchange(&self, c: u8, n: u8, s: std::sync::atomic::Ordering, f: std::sync::atomic::Ordering) -> Result<u8, u8> {
-///         self.0.compare_exchange(c, n, s, f)
-///     }
-///     fn compare_exchange_weak(&self, c: u8, n: u8, s: std::sync::atomic::Ordering, f: std::sync::atomic::Ordering) -> Result<u8, u8> {
-///         self.0.compare_exchange_weak(c, n, s, f)
-///     }
-///     fn fetch_add(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_add(v, o) }
-///     fn fetch_sub(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_sub(v, o) }
-///     fn fetch_or(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_or(v, o) }
-///     fn fetch_and(&self, v: u8, o: std::sync::atomic::Ordering) -> u8 { self.0.fetch_and(v, o) }
-/// }
-///
-/// let cell = Counted::new(1);
-/// cell.store(2, SeqCst);
-/// assert_eq!(cell.load(SeqCst), 2);
+/// // The real backend's cell is the std atomic itself.
+/// let cell = <AtomicU8 as Atomic<u8>>::new(1);
+/// assert_eq!(Atomic::fetch_max(&cell, 5, SeqCst), 1);
+/// assert_eq!(Atomic::load(&cell, SeqCst), 5);
 /// ```
 pub unsafe trait Atomic<T: Copy>: Send + Sync + Sized {
     /// Creates a cell holding `value`.
@@ -96,6 +79,16 @@ pub unsafe trait Atomic<T: Copy>: Send + Sync + Sized {
     fn fetch_or(&self, value: T, order: Ordering) -> T;
     /// Bitwise and with `value`, returning the previous value.
     fn fetch_and(&self, value: T, order: Ordering) -> T;
+    /// Bitwise nand with `value`, returning the previous value.
+    fn fetch_nand(&self, value: T, order: Ordering) -> T;
+    /// Bitwise xor with `value`, returning the previous value.
+    fn fetch_xor(&self, value: T, order: Ordering) -> T;
+    /// Stores the maximum of the value and `value`, returning the previous value.
+    fn fetch_max(&self, value: T, order: Ordering) -> T;
+    /// Stores the minimum of the value and `value`, returning the previous value.
+    fn fetch_min(&self, value: T, order: Ordering) -> T;
+    /// The value, through exclusive access (no other thread can reach the cell).
+    fn get_mut(&mut self) -> &mut T;
 
     /// Called on the cell that names an object of kind `kind` (its key) as an operation on the
     /// object starts (by [`crate::Observe::operation_on`] and its kin). A scheduler whose objects
@@ -174,9 +167,37 @@ macro_rules! std_atomic {
             fn fetch_and(&self, value: $int, order: Ordering) -> $int {
                 <$atomic>::fetch_and(self, value, order)
             }
+            #[inline(always)]
+            fn fetch_nand(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_nand(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_xor(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_xor(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_max(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_max(self, value, order)
+            }
+            #[inline(always)]
+            fn fetch_min(&self, value: $int, order: Ordering) -> $int {
+                <$atomic>::fetch_min(self, value, order)
+            }
+            #[inline(always)]
+            fn get_mut(&mut self) -> &mut $int {
+                <$atomic>::get_mut(self)
+            }
         }
     };
 }
 
 std_atomic!(AtomicU8, u8);
+std_atomic!(AtomicU16, u16);
+std_atomic!(AtomicU32, u32);
+std_atomic!(AtomicU64, u64);
 std_atomic!(AtomicUsize, usize);
+std_atomic!(AtomicI8, i8);
+std_atomic!(AtomicI16, i16);
+std_atomic!(AtomicI32, i32);
+std_atomic!(AtomicI64, i64);
+std_atomic!(AtomicIsize, isize);
