@@ -1,5 +1,35 @@
-//! std's `sync` types for code checked with weft: [`atomic`] (every width, every method), and
-//! the per-execution statics [`OnceLock`] and [`LazyLock`].
+//! std's `sync` types for code checked with weft, with std's signatures and semantics (poisoning
+//! included): [`Mutex`], [`Condvar`], [`RwLock`], [`atomic`] (every width, every method), and
+//! the per-execution statics [`OnceLock`] and [`LazyLock`]. In a simulation each lock, unlock,
+//! wait, notify and atomic access is an operation the simulator schedules around; on real
+//! threads they run on the real backend's parking locks. [`Arc`], [`Weak`] and the poison types
+//! are std's own.
+//!
+//! ```
+//! use weft::sync::{Arc, Condvar, Mutex};
+//! use weft::Thread;
+//!
+//! // A hand-off with a lost wake-up: the consumer checks the flag without the lock held
+//! // across its wait, so a notify between the check and the wait is missed.
+//! let report = weft::sim::Explorer::exhaustive()
+//!     .run(|| {
+//!         let pair = Arc::new((Mutex::new(false), Condvar::new()));
+//!         let p = pair.clone();
+//!         let producer = Thread::new(move || {
+//!             *p.0.lock().unwrap() = true;
+//!             p.1.notify_one();
+//!         });
+//!         producer.start().unwrap();
+//!         let ready = *pair.0.lock().unwrap();
+//!         if !ready {
+//!             let guard = pair.0.lock().unwrap(); // too late: the notify may be gone
+//!             drop(pair.1.wait(guard).unwrap());
+//!         }
+//!         producer.join().unwrap();
+//!     })
+//!     .unwrap_err();
+//! assert!(matches!(report.failure.kind, weft::sim::FailureKind::Deadlock(_)));
+//! ```
 //!
 //! **Per-execution statics.** [`OnceLock`] and [`LazyLock`] are std's types whose value is fresh
 //! in every execution of a simulation and plain on real threads (as loom's `lazy_static!`).
@@ -35,6 +65,93 @@ use weft_core::Observe;
 use weft_sim::Sim;
 
 pub mod atomic;
+
+pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};
+
+use crate::Auto;
+
+/// std's `Mutex<T>`, whose lock and unlock the simulator sees. See [`weft_core::Mutex`].
+///
+/// ```
+/// use weft::sync::{Arc, Mutex};
+/// use weft::Thread;
+///
+/// let total = Arc::new(Mutex::new(0));
+/// let t = total.clone();
+/// let worker = Thread::new(move || *t.lock().unwrap() += 1);
+/// worker.start().unwrap();
+/// *total.lock().unwrap() += 1;
+/// worker.join().unwrap();
+/// assert_eq!(*total.lock().unwrap(), 2);
+/// ```
+pub type Mutex<T> = weft_core::Mutex<Auto, T>;
+
+/// The guard of a locked [`Mutex`]. See [`weft_core::MutexGuard`].
+///
+/// ```
+/// use weft::sync::{Mutex, MutexGuard};
+///
+/// let names = Mutex::new(Vec::new());
+/// let mut guard: MutexGuard<'_, Vec<&str>> = names.lock().unwrap();
+/// guard.push("ada");
+/// ```
+pub type MutexGuard<'a, T> = weft_core::MutexGuard<'a, Auto, T>;
+
+/// std's `Condvar`, whose waits and notifies the simulator sees. See [`weft_core::Condvar`].
+///
+/// ```
+/// use weft::sync::{Arc, Condvar, Mutex};
+/// use weft::Thread;
+///
+/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+/// let p = pair.clone();
+/// let t = Thread::new(move || {
+///     *p.0.lock().unwrap() = true;
+///     p.1.notify_all();
+/// });
+/// t.start().unwrap();
+/// let guard = pair.1.wait_while(pair.0.lock().unwrap(), |ready| !*ready).unwrap();
+/// assert!(*guard);
+/// drop(guard);
+/// t.join().unwrap();
+/// ```
+pub type Condvar = weft_core::Condvar<Auto>;
+
+pub use weft_core::WaitTimeoutResult;
+
+/// std's `RwLock<T>`, whose locks and unlocks the simulator sees. See [`weft_core::RwLock`].
+///
+/// ```
+/// use weft::sync::RwLock;
+///
+/// let lock = RwLock::new(5);
+/// assert_eq!(*lock.read().unwrap(), 5);
+/// *lock.write().unwrap() += 1;
+/// assert_eq!(*lock.read().unwrap(), 6);
+/// ```
+pub type RwLock<T> = weft_core::RwLock<Auto, T>;
+
+/// The guard of a read-locked [`RwLock`]. See [`weft_core::RwLockReadGuard`].
+///
+/// ```
+/// use weft::sync::{RwLock, RwLockReadGuard};
+///
+/// let lock = RwLock::new(1);
+/// let guard: RwLockReadGuard<'_, i32> = lock.read().unwrap();
+/// assert_eq!(*guard, 1);
+/// ```
+pub type RwLockReadGuard<'a, T> = weft_core::RwLockReadGuard<'a, Auto, T>;
+
+/// The guard of a write-locked [`RwLock`]. See [`weft_core::RwLockWriteGuard`].
+///
+/// ```
+/// use weft::sync::{RwLock, RwLockWriteGuard};
+///
+/// let lock = RwLock::new(1);
+/// let mut guard: RwLockWriteGuard<'_, i32> = lock.write().unwrap();
+/// *guard = 2;
+/// ```
+pub type RwLockWriteGuard<'a, T> = weft_core::RwLockWriteGuard<'a, Auto, T>;
 
 /// Whether the calling thread runs a simulation (one load of a read-mostly word while none runs
 /// in the process).

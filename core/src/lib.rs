@@ -37,9 +37,12 @@ pub use sync::atomic::{
 };
 pub use sync::barrier::Barrier;
 pub use sync::condition::Condition;
+pub use sync::condvar::{Condvar, WaitTimeoutResult};
 pub use sync::event::Event;
 pub use sync::lock::{ConditionLock, Guard, Lock, RLock, RLockState, Release};
+pub use sync::mutex::{Mutex, MutexGuard};
 pub use sync::raw::RawLock;
+pub use sync::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use sync::semaphore::{BoundedSemaphore, SEMAPHORE_MAX, Semaphore};
 pub use thread::hooks::{
     Abandoned, ExceptHook, ExceptHookArgs, SystemExit, ThreadHook, excepthook, exit_thread, format_exception,

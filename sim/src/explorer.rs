@@ -316,6 +316,29 @@ impl Explorer {
     pub fn run(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         // Before anything of the running simulation's thread state changes.
         assert!(!in_simulation(), "simulations do not nest");
+        // The exploration runs on an OS thread of its own. A simulated thread that cannot be
+        // unwound at an execution's end may be left suspended in the middle of unwinding, and
+        // the panic count of the OS thread that runs the simulation (what
+        // `std::thread::panicking()` reads) then stays raised for good: that must not reach
+        // the caller's thread, whose guards would stop poisoning, nor the next exploration.
+        let model = Arc::new(model);
+        let (explorer, on_worker) = (self.clone(), model.clone());
+        let caller = std::thread::current();
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name(caller.name().unwrap_or("weft-explorer").to_owned())
+                .stack_size(EXPLORER_STACK)
+                .spawn_scoped(scope, move || explorer.run_here(move || on_worker()));
+            match worker {
+                Ok(worker) => worker.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+                // No thread to be had: explore here.
+                Err(_) => self.run_here(move || model()),
+            }
+        })
+    }
+
+    /// [`Explorer::run`] on the calling thread.
+    fn run_here(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
         let mut explorer = self.clone().with_env_overrides();
         // A malformed token panics here, where the panic hook still prints the message.
         if let StrategyKind::Replay(token) = &explorer.strategy {
@@ -343,6 +366,16 @@ impl Explorer {
                 "weft: {retired} simulated thread(s) left suspended at the end of an execution could not be \
                  unwound (a destructor would block, or the thread would not stop): their stacks were kept \
                  (leaked), never reused"
+            );
+        }
+        // Not unwinding here: a raised panic count is that of a thread given up while it unwound.
+        if std::thread::panicking() {
+            eprintln!(
+                "weft: a simulated thread was given up in the middle of unwinding, so for the rest of this \
+                 exploration `std::thread::panicking()` read true in every simulated thread (guards that \
+                 poison on a panic, such as Mutex's, did not poison; later abandoned threads were given up \
+                 rather than unwound). Other explorations are not affected: each runs on an OS thread of \
+                 its own."
             );
         }
         execution::ACTIVE.fetch_sub(1, Ordering::SeqCst);
@@ -668,6 +701,10 @@ impl Sample {
 
 /// How often a long exploration reports its progress on stderr.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The stack of the OS thread an exploration runs on (the simulated threads have stacks of their
+/// own): what a process's main thread usually gets.
+const EXPLORER_STACK: usize = 8 << 20;
 
 fn kind_name(kind: &StrategyKind) -> String {
     match kind {

@@ -13,6 +13,7 @@ pub mod event_tests;
 pub mod harness;
 pub mod lock_tests;
 pub mod semaphore_tests;
+pub mod std_sync_tests;
 pub mod support;
 pub mod thread_tests;
 pub mod timer_local_tests;
@@ -37,4 +38,5 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     thread_tests::register::<S>(tests, "thread");
     timer_local_tests::register::<S>(tests, "timer_local");
     atomic_tests::register::<S>(tests, "atomic");
+    std_sync_tests::register::<S>(tests, "std_sync");
 }

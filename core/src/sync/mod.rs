@@ -4,7 +4,10 @@
 pub(crate) mod atomic;
 pub(crate) mod barrier;
 pub(crate) mod condition;
+pub(crate) mod condvar;
 pub(crate) mod event;
 pub(crate) mod lock;
+pub(crate) mod mutex;
 pub(crate) mod raw;
+pub(crate) mod rwlock;
 pub(crate) mod semaphore;

@@ -249,6 +249,27 @@ impl<S: Scheduler> RawLock<S> {
         self.key()
     }
 
+    /// [`RawLock::park_key`], with the provenance of the lock exposed, for
+    /// [`RawLock::from_exposed_park_key`].
+    #[inline]
+    pub(crate) fn exposed_park_key(&self) -> usize {
+        (&self.state as *const S::Atomic<u8>).expose_provenance()
+    }
+
+    /// The raw lock whose key [`RawLock::exposed_park_key`] gave.
+    ///
+    /// # Safety
+    /// `key` came from `exposed_park_key` of a raw lock that stays alive for `'a`.
+    #[inline]
+    pub(crate) unsafe fn from_exposed_park_key<'a>(key: usize) -> &'a Self {
+        let state = std::ptr::with_exposed_provenance::<S::Atomic<u8>>(key);
+        let lock = state.wrapping_byte_sub(std::mem::offset_of!(RawLock<S>, state)).cast::<RawLock<S>>();
+        // SAFETY: the caller's contract: `key` is the address of the `state` field of a live
+        // raw lock, with its provenance exposed; stepping back by the field's offset gives the
+        // lock itself.
+        unsafe { &*lock }
+    }
+
     /// The cell that names the lock (its key), for the scheduler's operation hooks.
     #[inline(always)]
     pub(crate) fn cell(&self) -> &S::Atomic<u8> {
