@@ -2,7 +2,7 @@
 //!
 //! The behaviour of SPEC.md as tests, written once and generic over the [`Scheduler`]: each
 //! module ports a group of CPython's `threading` tests (`Lib/test/lock_tests.py`,
-//! `test_threading.py`, `test_threading_local.py`) under the same names. A backend runs the
+//! `test_threading.py`, `test_threading_local.py`, `test_queue.py`) under the same names. A backend runs the
 //! suite with [`register_all`] and [`harness::run`] (see `tests/real.rs`). CPython tests that
 //! do not apply to Rust are listed in this crate's README with the reason.
 
@@ -12,6 +12,7 @@ pub mod condition_tests;
 pub mod event_tests;
 pub mod harness;
 pub mod lock_tests;
+pub mod queue_tests;
 pub mod semaphore_tests;
 pub mod support;
 pub mod thread_tests;
@@ -37,4 +38,5 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     thread_tests::register::<S>(tests, "thread");
     timer_local_tests::register::<S>(tests, "timer_local");
     atomic_tests::register::<S>(tests, "atomic");
+    queue_tests::register::<S>(tests, "queue");
 }
