@@ -3,7 +3,7 @@
 //! [`kind`](Error::kind) is `queue.Empty`, `queue.Full`, `queue.ShutDown`), and [`PutError`],
 //! which gives a failed `put`'s item back.
 //!
-//! Like the other façade types they run on [`Auto`](crate::Auto): inside a simulation on the
+//! Like the other façade types they run on [`Auto`]: inside a simulation on the
 //! simulator, which sees every step of a `put` or `get` (the queue's lock and conditions) and
 //! explores which blocked thread goes on; elsewhere on real threads. Code generic over the
 //! backend names `weft::generic::Queue<S, T>` (and `Queue<S, T, D>` with a [`Discipline`] of its

@@ -100,8 +100,7 @@ fn run_threads<S: Scheduler>(n_threads: usize, q: &Arc<Sq<S>>, inputs: Vec<i64>,
     Threads::<S>::start(bodies).join_all();
     assert!(q.empty());
     assert_eq!(q.qsize(), 0);
-    let results = results.lock().unwrap().clone();
-    results
+    results.lock().unwrap().clone()
 }
 
 /// `run_threads` with `n_threads` of each and `0..n_items`; the results, sorted, are the inputs.
