@@ -13,6 +13,7 @@ use std::fmt;
 /// assert!(kind.is_runtime_error()); // `except RuntimeError:` catches it
 /// assert_eq!(Error::BarrierParties.kind(), ExceptionKind::ValueError);
 /// assert!(!ExceptionKind::ValueError.is_runtime_error());
+/// assert_eq!(Error::Empty.kind().name(), "queue.Empty"); // the `queue` module's, qualified
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ExceptionKind {
