@@ -2,9 +2,10 @@
 //!
 //! The behaviour of SPEC.md as tests, written once and generic over the [`Scheduler`]: each
 //! module ports a group of CPython's `threading` tests (`Lib/test/lock_tests.py`,
-//! `test_threading.py`, `test_threading_local.py`, `test_queue.py`) under the same names. A backend runs the
-//! suite with [`register_all`] and [`harness::run`] (see `tests/real.rs`). CPython tests that
-//! do not apply to Rust are listed in this crate's README with the reason.
+//! `test_threading.py`, `test_threading_local.py`) or of its `queue` tests (`test_queue.py`) under
+//! the same names. A backend runs the suite with [`register_all`] and [`harness::run`] (see
+//! `tests/real.rs`). CPython tests that do not apply to Rust are listed in this crate's README
+//! with the reason.
 
 pub mod atomic_tests;
 pub mod barrier_tests;
