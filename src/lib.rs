@@ -2,7 +2,8 @@
 //!
 //! Python's `threading` module for Rust: [`Thread`], [`Timer`], [`Lock`], [`RLock`],
 //! [`Condition`], [`Semaphore`], [`BoundedSemaphore`], [`Event`], [`Barrier`], [`Local`] and the
-//! module functions, with Python's names, semantics and error messages.
+//! module functions, with Python's names, semantics and error messages; and Python's `queue`
+//! module, as [`queue`].
 //!
 //! Every primitive is written once, in `weft-core`, against an abstract [`Scheduler`]. These
 //! types run on [`Auto`], the façade's scheduler: inside a simulation ([`sim::check`], a
@@ -149,6 +150,7 @@ pub use auto::Auto;
 mod local;
 pub use local::LocalKey;
 
+pub mod queue;
 pub mod sync;
 
 /// The real backend, for code written generic over [`Scheduler`].

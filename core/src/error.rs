@@ -13,6 +13,7 @@ use std::fmt;
 /// assert!(kind.is_runtime_error()); // `except RuntimeError:` catches it
 /// assert_eq!(Error::BarrierParties.kind(), ExceptionKind::ValueError);
 /// assert!(!ExceptionKind::ValueError.is_runtime_error());
+/// assert_eq!(Error::Empty.kind().name(), "queue.Empty"); // the `queue` module's, qualified
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ExceptionKind {
@@ -24,16 +25,26 @@ pub enum ExceptionKind {
     OverflowError,
     /// `threading.BrokenBarrierError`, a subclass of `RuntimeError`.
     BrokenBarrierError,
+    /// `queue.Empty`: a `get` that found no item in time.
+    Empty,
+    /// `queue.Full`: a `put` that found no free slot in time.
+    Full,
+    /// `queue.ShutDown`: a `put` or `get` on a queue that was shut down.
+    ShutDown,
 }
 
 impl ExceptionKind {
-    /// The Python name of the class, e.g. `"RuntimeError"`.
+    /// The Python name of the class, e.g. `"RuntimeError"`; the `queue` module's classes with
+    /// their module (`"queue.Empty"`, `"queue.Full"`, `"queue.ShutDown"`).
     pub fn name(self) -> &'static str {
         match self {
             ExceptionKind::RuntimeError => "RuntimeError",
             ExceptionKind::ValueError => "ValueError",
             ExceptionKind::OverflowError => "OverflowError",
             ExceptionKind::BrokenBarrierError => "BrokenBarrierError",
+            ExceptionKind::Empty => "queue.Empty",
+            ExceptionKind::Full => "queue.Full",
+            ExceptionKind::ShutDown => "queue.ShutDown",
         }
     }
 
@@ -95,6 +106,15 @@ pub enum Error {
     StackSizeNotValid(usize),
     /// The barrier is broken (aborted, reset while waiting, timed out, or its action panicked).
     BrokenBarrier,
+    /// A queue's `get` found no item (at once, or by its deadline): Python's `queue.Empty`.
+    Empty,
+    /// A queue's `put` found no free slot (at once, or by its deadline): Python's `queue.Full`.
+    Full,
+    /// A `put` on a queue that was shut down, or a `get` on one that was shut down and is empty:
+    /// Python's `queue.ShutDown`.
+    ShutDown,
+    /// A queue's `task_done()` called more times than items were put.
+    TaskDoneTooManyTimes,
 }
 
 impl Error {
@@ -106,11 +126,16 @@ impl Error {
             | CantStartThread | JoinBeforeStart | JoinCurrentThread | JoinDummyThread | DaemonOfActiveThread => {
                 ExceptionKind::RuntimeError
             }
-            ReleaseCountNotPositive | ReleasedTooManyTimes | BarrierParties | StackSizeNotValid(_) => {
-                ExceptionKind::ValueError
-            }
+            ReleaseCountNotPositive
+            | ReleasedTooManyTimes
+            | BarrierParties
+            | StackSizeNotValid(_)
+            | TaskDoneTooManyTimes => ExceptionKind::ValueError,
             TimeoutTooLarge | SemaphoreValueTooLarge => ExceptionKind::OverflowError,
             BrokenBarrier => ExceptionKind::BrokenBarrierError,
+            Empty => ExceptionKind::Empty,
+            Full => ExceptionKind::Full,
+            ShutDown => ExceptionKind::ShutDown,
         }
     }
 }
@@ -135,7 +160,9 @@ impl fmt::Display for Error {
             SemaphoreValueTooLarge => f.write_str("semaphore value is too large"),
             BarrierParties => f.write_str("parties must be >= 1"),
             StackSizeNotValid(size) => write!(f, "size not valid: {size} bytes"),
-            BrokenBarrier => Ok(()),
+            TaskDoneTooManyTimes => f.write_str("task_done() called too many times"),
+            // CPython raises these classes without arguments: their `str()` is empty.
+            BrokenBarrier | Empty | Full | ShutDown => Ok(()),
         }
     }
 }

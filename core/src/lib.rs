@@ -17,9 +17,11 @@
 // 3. `thread`: `record` (the `Thread` handle), `hooks`, `state` (per-run and per-thread state),
 //    `lifecycle` (start, run, join, the module functions), `timer`;
 // 4. `local`: thread-local values, kept in the thread's state.
+// 5. `queue`: Python's `queue` module, on a `sync` lock and conditions.
 mod backend;
 mod error;
 mod local;
+mod queue;
 mod sync;
 mod thread;
 mod timeout;
@@ -31,6 +33,7 @@ pub use backend::storage::{LocalStores, LocalView, RunStorage, StaticLocals, Thr
 pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use error::{Error, ExceptionKind};
 pub use local::{Local, LocalKey};
+pub use queue::{Discipline, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, PutError, Queue, SimpleQueue};
 pub use sync::atomic::{
     AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU16, AtomicU32,
     AtomicU64, AtomicUsize,

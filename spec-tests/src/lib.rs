@@ -2,9 +2,10 @@
 //!
 //! The behaviour of SPEC.md as tests, written once and generic over the [`Scheduler`]: each
 //! module ports a group of CPython's `threading` tests (`Lib/test/lock_tests.py`,
-//! `test_threading.py`, `test_threading_local.py`) under the same names. A backend runs the
-//! suite with [`register_all`] and [`harness::run`] (see `tests/real.rs`). CPython tests that
-//! do not apply to Rust are listed in this crate's README with the reason.
+//! `test_threading.py`, `test_threading_local.py`) or of its `queue` tests (`test_queue.py`) under
+//! the same names. A backend runs the suite with [`register_all`] and [`harness::run`] (see
+//! `tests/real.rs`). CPython tests that do not apply to Rust are listed in this crate's README
+//! with the reason.
 
 pub mod atomic_tests;
 pub mod barrier_tests;
@@ -12,6 +13,7 @@ pub mod condition_tests;
 pub mod event_tests;
 pub mod harness;
 pub mod lock_tests;
+pub mod queue_tests;
 pub mod semaphore_tests;
 pub mod std_sync_tests;
 pub mod support;
@@ -39,4 +41,5 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     timer_local_tests::register::<S>(tests, "timer_local");
     atomic_tests::register::<S>(tests, "atomic");
     std_sync_tests::register::<S>(tests, "std_sync");
+    queue_tests::register::<S>(tests, "queue");
 }
