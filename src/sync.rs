@@ -1,6 +1,7 @@
 //! std's `sync` types for code checked with weft, with std's signatures and semantics (poisoning
-//! included): [`Mutex`], [`Condvar`], [`RwLock`], [`atomic`] (every width, every method), and
-//! the per-execution statics [`OnceLock`] and [`LazyLock`]. In a simulation each lock, unlock,
+//! included): [`Mutex`], [`Condvar`], [`RwLock`], [`Barrier`], [`Once`], [`mpsc`] channels,
+//! [`atomic`] (every width, every method), and the per-execution statics [`OnceLock`] and
+//! [`LazyLock`]. In a simulation each lock, unlock,
 //! wait, notify and atomic access is an operation the simulator schedules around; on real
 //! threads they run on the real backend's parking locks. [`Arc`], [`Weak`] and the poison types
 //! are std's own.
@@ -65,6 +66,7 @@ use weft_core::Observe;
 use weft_sim::Sim;
 
 pub mod atomic;
+pub mod mpsc;
 
 pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};
 
@@ -117,7 +119,35 @@ pub type MutexGuard<'a, T> = weft_core::MutexGuard<'a, Auto, T>;
 /// ```
 pub type Condvar = weft_core::Condvar<Auto>;
 
-pub use weft_core::WaitTimeoutResult;
+pub use weft_core::{BarrierWaitResult, OnceState, WaitTimeoutResult};
+
+/// std's `Barrier`, whose waits the simulator sees. See [`weft_core::StdBarrier`]. (Python's
+/// barrier, with timeouts, abort and reset, is [`crate::Barrier`].)
+///
+/// ```
+/// use weft::sync::{Arc, Barrier};
+/// use weft::Thread;
+///
+/// let barrier = Arc::new(Barrier::new(2));
+/// let b = barrier.clone();
+/// let t = Thread::new(move || drop(b.wait()));
+/// t.start().unwrap();
+/// barrier.wait();
+/// t.join().unwrap();
+/// ```
+pub type Barrier = weft_core::StdBarrier<Auto>;
+
+/// std's `Once`, whose steps the simulator sees. See [`weft_core::Once`]. A `Once` in a
+/// `static` keeps its state across executions: keep it in the model, or use [`OnceLock`].
+///
+/// ```
+/// use weft::sync::Once;
+///
+/// let once = Once::new();
+/// once.call_once(|| println!("once"));
+/// assert!(once.is_completed());
+/// ```
+pub type Once = weft_core::Once<Auto>;
 
 /// std's `RwLock<T>`, whose locks and unlocks the simulator sees. See [`weft_core::RwLock`].
 ///

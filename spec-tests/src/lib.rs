@@ -15,6 +15,7 @@ pub mod harness;
 pub mod lock_tests;
 pub mod queue_tests;
 pub mod semaphore_tests;
+pub mod std_channel_tests;
 pub mod std_sync_tests;
 pub mod support;
 pub mod thread_tests;
@@ -41,5 +42,6 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     timer_local_tests::register::<S>(tests, "timer_local");
     atomic_tests::register::<S>(tests, "atomic");
     std_sync_tests::register::<S>(tests, "std_sync");
+    std_channel_tests::register::<S>(tests, "std_channel");
     queue_tests::register::<S>(tests, "queue");
 }

@@ -1,0 +1,210 @@
+//! std's `Once` and `Barrier`, on weft's `Mutex` and `Condvar` (so every step is an operation
+//! a simulator sees).
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crate::backend::Scheduler;
+use crate::sync::condvar::Condvar;
+use crate::sync::mutex::{Mutex, MutexGuard};
+
+/// Takes `mutex`, whose holders run no user code, so that it is never poisoned.
+fn lock<S: Scheduler, T>(mutex: &Mutex<S, T>) -> MutexGuard<'_, S, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Progress {
+    Incomplete,
+    Running,
+    Complete,
+    Poisoned,
+}
+
+/// std's `Once`: runs one initialisation once; other callers wait until it is done. A
+/// panicking initialisation poisons it: later `call_once`s panic, `call_once_force` runs again.
+///
+/// ```
+/// # use weft_core::{Once, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let once = Once::<S>::new();
+/// let mut runs = 0;
+/// once.call_once(|| runs += 1);
+/// once.call_once(|| runs += 1);
+/// assert_eq!(runs, 1);
+/// assert!(once.is_completed());
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
+pub struct Once<S: Scheduler> {
+    progress: Mutex<S, Progress>,
+    done: Condvar<S>,
+}
+
+/// What [`Once::call_once_force`] tells its closure (std's `OnceState`, which std gives no way
+/// to make).
+///
+/// ```
+/// # use weft_core::{Once, Scheduler};
+/// # fn demo<S: Scheduler>() {
+/// let once = Once::<S>::new();
+/// once.call_once_force(|state| assert!(!state.is_poisoned()));
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct OnceState {
+    poisoned: bool,
+}
+
+impl OnceState {
+    /// Whether an earlier initialisation panicked.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+}
+
+impl<S: Scheduler> Once<S> {
+    /// A `Once` that has not run.
+    pub fn new() -> Self {
+        Once { progress: Mutex::new(Progress::Incomplete), done: Condvar::new() }
+    }
+
+    /// Runs `f` if no initialisation has completed, waiting while another runs.
+    ///
+    /// # Panics
+    /// If an earlier initialisation panicked (the `Once` is poisoned); with `f`'s panic.
+    pub fn call_once(&self, f: impl FnOnce()) {
+        self.run(false, |_| f());
+    }
+
+    /// As [`Once::call_once`], but runs `f` even if an earlier initialisation panicked.
+    ///
+    /// # Panics
+    /// With `f`'s panic.
+    pub fn call_once_force(&self, f: impl FnOnce(&OnceState)) {
+        self.run(true, f);
+    }
+
+    fn run(&self, force: bool, f: impl FnOnce(&OnceState)) {
+        let mut progress = lock(&self.progress);
+        loop {
+            match *progress {
+                Progress::Complete => return,
+                Progress::Running => {
+                    progress = self.done.wait(progress).unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+                Progress::Poisoned if !force => {
+                    drop(progress);
+                    panic!("Once instance has previously been poisoned");
+                }
+                Progress::Incomplete | Progress::Poisoned => break,
+            }
+        }
+        let state = OnceState { poisoned: *progress == Progress::Poisoned };
+        *progress = Progress::Running;
+        drop(progress);
+        let outcome = catch_unwind(AssertUnwindSafe(|| f(&state)));
+        *lock(&self.progress) = if outcome.is_ok() { Progress::Complete } else { Progress::Poisoned };
+        self.done.notify_all();
+        if let Err(payload) = outcome {
+            resume_unwind(payload);
+        }
+    }
+
+    /// Whether an initialisation has completed.
+    pub fn is_completed(&self) -> bool {
+        *lock(&self.progress) == Progress::Complete
+    }
+}
+
+impl<S: Scheduler> Default for Once<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for Once<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Once").finish_non_exhaustive()
+    }
+}
+
+/// std's `Barrier`: `n` threads wait until all `n` have arrived; one of each group is the
+/// leader. (weft's [`crate::Barrier`] is Python's, with timeouts, abort and reset.)
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+/// # use weft_core::{Scheduler, StdBarrier, Thread};
+/// # fn demo<S: Scheduler>() {
+/// let barrier = Arc::new(StdBarrier::<S>::new(2));
+/// let leaders = Arc::new(AtomicUsize::new(0));
+/// let (b, l) = (barrier.clone(), leaders.clone());
+/// let t = Thread::<S>::new(move || {
+///     l.fetch_add(usize::from(b.wait().is_leader()), SeqCst);
+/// });
+/// t.start().unwrap();
+/// leaders.fetch_add(usize::from(barrier.wait().is_leader()), SeqCst);
+/// t.join().unwrap();
+/// assert_eq!(leaders.load(SeqCst), 1); // one leader per group
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
+pub struct StdBarrier<S: Scheduler> {
+    /// Arrived in the current generation, and the generation.
+    state: Mutex<S, (usize, u64)>,
+    all_arrived: Condvar<S>,
+    parties: usize,
+}
+
+/// What [`StdBarrier::wait`] returns: whether this thread is the group's leader.
+///
+/// ```
+/// # use weft_core::{Scheduler, StdBarrier};
+/// # fn demo<S: Scheduler>() {
+/// let barrier = StdBarrier::<S>::new(1);
+/// assert!(barrier.wait().is_leader()); // alone, so the leader
+/// # }
+/// # demo::<weft_real::Real>();
+/// ```
+#[derive(Debug)]
+pub struct BarrierWaitResult(bool);
+
+impl BarrierWaitResult {
+    /// Whether this thread is the leader: exactly one thread of each group is.
+    pub fn is_leader(&self) -> bool {
+        self.0
+    }
+}
+
+impl<S: Scheduler> StdBarrier<S> {
+    /// A barrier for groups of `n` threads (`n` of 0 behaves as 1, as std's).
+    pub fn new(n: usize) -> Self {
+        StdBarrier { state: Mutex::new((0, 0)), all_arrived: Condvar::new(), parties: n.max(1) }
+    }
+
+    /// Waits until `n` threads have called `wait`; the last to arrive is the leader.
+    pub fn wait(&self) -> BarrierWaitResult {
+        let mut state = lock(&self.state);
+        let generation = state.1;
+        state.0 += 1;
+        if state.0 < self.parties {
+            while state.1 == generation {
+                state = self.all_arrived.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            BarrierWaitResult(false)
+        } else {
+            *state = (0, generation.wrapping_add(1));
+            drop(state);
+            self.all_arrived.notify_all();
+            BarrierWaitResult(true)
+        }
+    }
+}
+
+impl<S: Scheduler> fmt::Debug for StdBarrier<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Barrier").finish_non_exhaustive()
+    }
+}
