@@ -83,11 +83,16 @@
 //!
 //! ## What the simulator sees
 //!
-//! It sees the operations of weft's types: [`Lock`], [`RLock`], [`Condition`], [`Semaphore`],
-//! [`Event`], [`Barrier`], [`Thread`], [`Timer`], [`AtomicUsize`], [`AtomicBool`], [`Local`],
-//! [`sleep`], [`yield_now`], and [`sync::OnceLock`]/[`sync::LazyLock`], whose values are fresh
-//! in every execution. It does not see `std::sync` types, std atomics, I/O or real clocks: keep
-//! shared data that matters to the bug in weft's types. A thread that blocks in something the
+//! It sees the operations of weft's types: Python's [`Lock`], [`RLock`], [`Condition`],
+//! [`Semaphore`], [`Event`], [`Barrier`], [`Thread`], [`Timer`], [`Local`], [`sleep`],
+//! [`yield_now`] and the [`queue`] module; std's shapes in [`sync`]: [`sync::Mutex`],
+//! [`sync::Condvar`], [`sync::RwLock`], [`sync::Barrier`], [`sync::Once`], [`sync::mpsc`]
+//! channels and [`sync::atomic`] (every width); and [`sync::OnceLock`]/[`sync::LazyLock`], whose
+//! values are fresh in every execution. It does not see `std::sync` types, std atomics, I/O or
+//! real clocks: a lost update between two `std::sync::Mutex` critical sections passes, since
+//! the simulator cannot interleave what it cannot see. Keep shared data that matters to the bug
+//! in weft's types (`use weft::sync::{Mutex, atomic::AtomicU64}` where the code said
+//! `std::sync`). A thread that blocks in something the
 //! simulator cannot see, or loops without a weft operation, is reported as a *stall* after
 //! `stall_timeout` (10 s by default), with its last operation and a token. An object kept from
 //! one execution to the next (a `static`), made outside the simulation that uses it, or used by a
