@@ -8,6 +8,22 @@ use std::sync::atomic::Ordering;
 use crate::backend::Scheduler;
 use crate::backend::atomic::Atomic;
 
+/// std's `fetch_update` loop: from `previous`, applies `f` and tries `exchange(old, new)` until
+/// it succeeds (the previous value) or `f` gives up (`Err` with the value it saw).
+fn update<V: Copy>(
+    mut previous: V,
+    mut f: impl FnMut(V) -> Option<V>,
+    mut exchange: impl FnMut(V, V) -> Result<V, V>,
+) -> Result<V, V> {
+    while let Some(next) = f(previous) {
+        match exchange(previous, next) {
+            Ok(value) => return Ok(value),
+            Err(value) => previous = value,
+        }
+    }
+    Err(previous)
+}
+
 /// The methods every integer atomic has, as std's, each announced to the scheduler first.
 macro_rules! integer_atomic {
     ($(#[$doc:meta])* $name:ident, $int:ty) => {
@@ -166,16 +182,10 @@ macro_rules! integer_atomic {
                 &self,
                 set_order: Ordering,
                 fetch_order: Ordering,
-                mut f: impl FnMut($int) -> Option<$int>,
+                f: impl FnMut($int) -> Option<$int>,
             ) -> Result<$int, $int> {
-                let mut previous = self.load(fetch_order);
-                while let Some(next) = f(previous) {
-                    match self.compare_exchange_weak(previous, next, set_order, fetch_order) {
-                        Ok(value) => return Ok(value),
-                        Err(value) => previous = value,
-                    }
-                }
-                Err(previous)
+                let previous = self.load(fetch_order);
+                update(previous, f, |old, new| self.compare_exchange_weak(old, new, set_order, fetch_order))
             }
         }
 
@@ -394,16 +404,10 @@ impl<S: Scheduler> AtomicBool<S> {
         &self,
         set_order: Ordering,
         fetch_order: Ordering,
-        mut f: impl FnMut(bool) -> Option<bool>,
+        f: impl FnMut(bool) -> Option<bool>,
     ) -> Result<bool, bool> {
-        let mut previous = self.load(fetch_order);
-        while let Some(next) = f(previous) {
-            match self.compare_exchange_weak(previous, next, set_order, fetch_order) {
-                Ok(value) => return Ok(value),
-                Err(value) => previous = value,
-            }
-        }
-        Err(previous)
+        let previous = self.load(fetch_order);
+        update(previous, f, |old, new| self.compare_exchange_weak(old, new, set_order, fetch_order))
     }
 }
 
@@ -544,16 +548,10 @@ impl<S: Scheduler, T> AtomicPtr<S, T> {
         &self,
         set_order: Ordering,
         fetch_order: Ordering,
-        mut f: impl FnMut(*mut T) -> Option<*mut T>,
+        f: impl FnMut(*mut T) -> Option<*mut T>,
     ) -> Result<*mut T, *mut T> {
-        let mut previous = self.load(fetch_order);
-        while let Some(next) = f(previous) {
-            match self.compare_exchange_weak(previous, next, set_order, fetch_order) {
-                Ok(value) => return Ok(value),
-                Err(value) => previous = value,
-            }
-        }
-        Err(previous)
+        let previous = self.load(fetch_order);
+        update(previous, f, |old, new| self.compare_exchange_weak(old, new, set_order, fetch_order))
     }
 }
 

@@ -42,6 +42,14 @@ impl<S: Scheduler, T> Channel<S, T> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Adds `item` under the lock, lets the lock go, and wakes the receiver.
+    fn push(&self, mut state: MutexGuard<'_, S, State<T>>, item: T) {
+        state.items.push_back(item);
+        state.sent += 1;
+        drop(state);
+        self.not_empty.notify_one();
+    }
+
     /// Whether a bounded channel has room for one more item.
     fn has_room(&self, state: &State<T>) -> bool {
         match self.bound {
@@ -165,14 +173,11 @@ impl<S: Scheduler, T> Sender<S, T> {
     /// `Err(SendError(item))` if the receiver is gone.
     pub fn send(&self, item: T) -> Result<(), SendError<T>> {
         let channel = &*self.channel;
-        let mut state = channel.lock();
+        let state = channel.lock();
         if !state.receiver_alive {
             return Err(SendError(item));
         }
-        state.items.push_back(item);
-        state.sent += 1;
-        drop(state);
-        channel.not_empty.notify_one();
+        channel.push(state, item);
         Ok(())
     }
 }
@@ -220,7 +225,7 @@ impl<S: Scheduler, T> SyncSender<S, T> {
     /// if the receiver is gone.
     pub fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
         let channel = &*self.channel;
-        let mut state = channel.lock();
+        let state = channel.lock();
         if !state.receiver_alive {
             return Err(TrySendError::Disconnected(item));
         }
@@ -232,10 +237,7 @@ impl<S: Scheduler, T> SyncSender<S, T> {
         if !room {
             return Err(TrySendError::Full(item));
         }
-        state.items.push_back(item);
-        state.sent += 1;
-        drop(state);
-        channel.not_empty.notify_one();
+        channel.push(state, item);
         Ok(())
     }
 }
