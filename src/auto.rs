@@ -134,6 +134,8 @@ macro_rules! with_hooks {
             internal_section => sim_internal_section(enter: bool);
             nested_operations => sim_nested_operations(enter: bool);
             label_object => sim_label_object(object: usize, label: &str);
+            cell_access => sim_cell_access(cell: usize, write: bool, at: &'static std::panic::Location<'static>);
+            cell_dropped => sim_cell_dropped(cell: usize);
         }
     };
 }

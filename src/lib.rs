@@ -155,6 +155,7 @@ pub use auto::Auto;
 mod local;
 pub use local::LocalKey;
 
+pub mod cell;
 pub mod queue;
 pub mod sync;
 

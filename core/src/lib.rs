@@ -13,12 +13,13 @@
 // `tests/module_layers.rs` keeps it so).
 // 1. `backend`: the traits a backend implements (`atomic`, `name`, `observe`, `storage`, and the
 //    `Scheduler` itself), `error`, and `timeout`;
-// 2. `sync`: the primitives, on the raw lock (`sync::raw`);
+// 2. `sync`: the primitives, on the raw lock (`sync::raw`); `cell`: the race-checked `UnsafeCell`;
 // 3. `thread`: `record` (the `Thread` handle), `hooks`, `state` (per-run and per-thread state),
 //    `lifecycle` (start, run, join, the module functions), `timer`;
 // 4. `local`: thread-local values, kept in the thread's state.
 // 5. `queue`: Python's `queue` module, on a `sync` lock and conditions.
 mod backend;
+mod cell;
 mod error;
 mod local;
 mod queue;
@@ -31,6 +32,7 @@ pub use backend::name::ThreadName;
 pub use backend::observe::Observe;
 pub use backend::storage::{LocalStores, LocalView, RunStorage, StaticLocals, ThreadStorage};
 pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
+pub use cell::UnsafeCell;
 pub use error::{Error, ExceptionKind};
 pub use local::{Local, LocalKey};
 pub use queue::{Discipline, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, PutError, Queue, SimpleQueue};

@@ -313,7 +313,9 @@ impl Observe for Sim {
 
     #[inline]
     fn touch(address: usize) {
-        current().touch_now(address, true);
+        let execution = current();
+        execution.synchronize(address);
+        execution.touch_now(address, true);
     }
 
     #[inline]
@@ -328,7 +330,9 @@ impl Observe for Sim {
 
     #[inline]
     fn observe(address: usize) {
-        current().touch_now(address, false);
+        let execution = current();
+        execution.synchronize(address);
+        execution.touch_now(address, false);
     }
 
     #[inline]
@@ -339,5 +343,15 @@ impl Observe for Sim {
     #[inline]
     fn outcome(object: usize, result: &'static str) {
         current().outcome(object, result);
+    }
+
+    #[inline]
+    fn cell_access(cell: usize, write: bool, at: &'static std::panic::Location<'static>) {
+        current().cell_access(cell, write, at);
+    }
+
+    #[inline]
+    fn cell_dropped(cell: usize) {
+        current().cell_dropped(cell);
     }
 }

@@ -339,6 +339,7 @@ impl Explorer {
 
     /// [`Explorer::run`] on the calling thread.
     fn run_here(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
+        execution::reset_cells_seen();
         let mut explorer = self.clone().with_env_overrides();
         // A malformed token panics here, where the panic hook still prints the message.
         if let StrategyKind::Replay(token) = &explorer.strategy {

@@ -117,6 +117,10 @@ pub enum FailureKind {
     /// operation. The process cannot take the thread back: the report is printed to the
     /// standard error and the process ends with status 101.
     Stall,
+    /// Two accesses to an `UnsafeCell` from different threads, at least one a write, that no
+    /// synchronisation the simulator sees orders (the message names both threads and both
+    /// source locations).
+    DataRace,
 }
 
 impl fmt::Display for FailureKind {
@@ -128,6 +132,7 @@ impl fmt::Display for FailureKind {
             FailureKind::Nondeterminism => f.write_str("nondeterministic model"),
             FailureKind::ReplayMismatch => f.write_str("replay token does not fit this program"),
             FailureKind::Stall => f.write_str("stall (a thread did not come back to the scheduler)"),
+            FailureKind::DataRace => f.write_str("data race"),
         }
     }
 }

@@ -196,6 +196,22 @@ pub trait Observe {
         let _ = enter;
     }
 
+    /// The calling thread reads (`write` false) or writes the data of the [`crate::UnsafeCell`]
+    /// at `cell`, from `at`: a simulator checks it against the cell's earlier accesses for a
+    /// data race (two accesses, one a write, that no synchronisation orders). The real backend
+    /// does nothing.
+    #[inline(always)]
+    fn cell_access(cell: usize, write: bool, at: &'static std::panic::Location<'static>) {
+        let _ = (cell, write, at);
+    }
+
+    /// The [`crate::UnsafeCell`] at `cell` is dropped (another may take its address). The real
+    /// backend does nothing.
+    #[inline(always)]
+    fn cell_dropped(cell: usize) {
+        let _ = cell;
+    }
+
     /// Gives the object at `object` (the address a primitive announces its operations with)
     /// the name `label` in a simulator's traces and deadlock reports, for the rest of the
     /// execution or until the object is dropped. The real backend does nothing.

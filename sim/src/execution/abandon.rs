@@ -65,6 +65,7 @@ pub(super) fn abandon_threads(execution: &Execution) {
         let coroutine = {
             let mut inner = execution.inner.borrow_mut();
             inner.current = id;
+            execution.running.set(id);
             inner.threads[id].awaiting = None;
             let entry = &inner.threads[id];
             stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);

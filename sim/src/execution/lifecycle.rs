@@ -45,6 +45,9 @@ impl Execution {
                 failure_location: None,
             }),
             strategy,
+            races: RefCell::new(races::cells_seen().then(|| Box::new(races::Races::new(1)))),
+            races_on: Cell::new(races::cells_seen()),
+            running: Cell::new(0),
             run_state: RefCell::new(None),
             locals: RefCell::new(TypedSlots::default()),
             // The publisher keeps the config's watch (no second reference to count).

@@ -29,6 +29,8 @@ mod footprints;
 mod lifecycle;
 mod operations;
 mod parking;
+mod races;
+pub(crate) use races::reset_cells_seen;
 mod scheduling;
 mod slots;
 #[cfg(test)]
@@ -309,6 +311,13 @@ struct Inner {
 /// The state of the running execution, reached by every `Sim` service through [`current`].
 pub(crate) struct Execution {
     inner: RefCell<Inner>,
+    /// The race detector's state, once tracking is on (see `races.rs`).
+    races: RefCell<Option<Box<races::Races>>>,
+    /// Whether `races` tracks: one flag test per synchronising operation otherwise.
+    races_on: Cell<bool>,
+    /// `inner.current`, readable while `inner` is borrowed (by the race detector, whose hooks
+    /// run inside the simulator's own calls).
+    running: Cell<usize>,
     strategy: *mut dyn Strategy,
     run_state: RefCell<Option<Rc<RunState<Sim>>>>,
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
@@ -575,6 +584,7 @@ impl Execution {
             let mut coroutine = {
                 let mut inner = self.inner.borrow_mut();
                 inner.current = thread;
+                self.running.set(thread);
                 let entry = &inner.threads[thread];
                 stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
                 self.watch.switch(thread);

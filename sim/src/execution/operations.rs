@@ -26,6 +26,7 @@ impl Execution {
     /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
     /// (`write` false: `Observe::read_operation`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.synchronize(object);
         if self.tearing_down.get() {
             if !self.in_critical.get() {
                 self.while_torn();
@@ -63,6 +64,7 @@ impl Execution {
     /// some thread releases it (for deadlock reports and the strategy).
     #[inline(always)]
     pub(crate) fn acquires(&self, object: usize) {
+        self.synchronize(object);
         if self.detailed && !self.tearing_down.get() {
             self.acquires_detailed(object);
         }
@@ -84,6 +86,7 @@ impl Execution {
     /// release a `Lock`).
     #[inline(always)]
     pub(crate) fn releases(&self, object: usize) {
+        self.synchronize(object);
         // Blocking operations on `object` may be ready now.
         for thread in &self.inner.borrow().threads {
             if thread.awaiting.is_some_and(|a| a.key == object) {
@@ -131,6 +134,7 @@ impl Execution {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
             return self.operation(object, kind, name, true);
         }
+        self.synchronize(object);
         if self.config.record_trace {
             return self.traced_blocking_operation(object, kind, name, ready);
         }
@@ -300,6 +304,7 @@ impl Execution {
     /// The operation the current thread last started on `object` ended with `result`: it goes
     /// into that operation's trace event.
     pub(crate) fn outcome(&self, object: usize, result: &'static str) {
+        self.synchronize(object);
         if !self.config.record_trace || self.tearing_down.get() {
             return;
         }

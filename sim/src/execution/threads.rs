@@ -178,6 +178,9 @@ impl Execution {
             let holds = inner.spare_holds.pop().unwrap_or_default();
             inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
             inner.unfinished += usize::from(!options.daemon);
+            drop(inner);
+            self.race_spawned(id);
+            let mut inner = self.inner.borrow_mut();
             if self.config.record_trace {
                 let what = format!("spawn {}", inner.threads[id].name);
                 self.record(&mut inner, None, &what);
