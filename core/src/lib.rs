@@ -35,7 +35,8 @@ pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnO
 pub use cell::UnsafeCell;
 pub use error::{Error, ExceptionKind};
 pub use local::{Local, LocalKey};
-pub use queue::{Discipline, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, PutError, Queue, SimpleQueue};
+pub use queue::simple::SimpleQueue;
+pub use queue::{Discipline, Fifo, Lifo, LifoQueue, Priority, PriorityQueue, PutError, Queue};
 pub use sync::atomic::{
     AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicPtr, AtomicU8, AtomicU16, AtomicU32,
     AtomicU64, AtomicUsize,

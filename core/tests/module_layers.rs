@@ -71,8 +71,8 @@ fn code_of(source: &str) -> String {
     code
 }
 
-/// Every path that starts with `crate`, `super` or `self`, in `use` trees and in code, as lists of
-/// segments (`use a::{b, c::d}` gives `a::b` and `a::c::d`).
+/// Every path in `use` trees (`use a::{b, c::d}` gives `a::b` and `a::c::d`), and every path in
+/// code that starts with `crate`, `super` or `self`, as lists of segments.
 fn paths_of(code: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     let mut rest = code;
@@ -143,6 +143,8 @@ fn target(from: &Module, path: &[String], known: &BTreeMap<Module, PathBuf>) -> 
         Some("crate") => (Vec::new(), &path[1..]),
         Some("self") => (from.clone(), &path[1..]),
         Some("super") => (from.clone(), path),
+        // `use child::Item` in a module names its own child module.
+        Some(first) if known.contains_key(&[from.as_slice(), &[first.to_owned()]].concat()) => (from.clone(), path),
         _ => return None,
     };
     while rest.first().is_some_and(|s| s == "super") {
@@ -229,6 +231,9 @@ fn the_checker_reads_paths_and_finds_cycles() {
     let from = vec!["a".to_owned(), "b".to_owned()];
     let up = ["super".to_owned(), "f".to_owned()];
     assert_eq!(target(&from, &up, &known), Some(vec!["a".to_owned()]));
+    let down = ["b".to_owned(), "Item".to_owned()];
+    assert_eq!(target(&vec!["a".to_owned()], &down, &known), Some(from.clone()));
+    assert_eq!(target(&vec!["a".to_owned()], &["std".to_owned(), "fmt".to_owned()], &known), None);
     let module = |m: &str| m.split("::").map(str::to_owned).collect::<Module>();
     let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
     edges.insert(module("a"), [module("b")].into());

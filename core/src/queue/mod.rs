@@ -9,11 +9,10 @@
 
 mod discipline;
 mod error;
-mod simple;
+pub(crate) mod simple;
 
 pub use discipline::{Discipline, Fifo, Lifo, Priority};
 pub use error::PutError;
-pub use simple::SimpleQueue;
 
 use std::fmt;
 use std::marker::PhantomData;
