@@ -17,6 +17,7 @@ use crate::thread::hooks::Abandoned;
 use crate::thread::lifecycle::{self, current_thread};
 use crate::thread::record::{self, STARTED};
 use crate::thread::std_api::handle::Thread;
+use crate::thread::std_api::park;
 
 // A packet's state bits. The thread sets DONE once its result is in the packet; a handle
 // dropped without `join` sets DETACHED. Whichever of the two comes second finds the other's bit
@@ -229,6 +230,7 @@ where
     let main: Box<dyn FnOnce() + Send + 'static> =
         unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'a>, Box<dyn FnOnce() + Send + 'static>>(main) };
     let record = builder.build_boxed(main);
+    park::label(&record);
     if record.start().is_err() {
         // Not started: the record may still be held elsewhere (a concurrent `enumerate()`
         // cloned it while it was registered), so the closure is dropped here, within `'a`.

@@ -36,9 +36,21 @@ const NOTIFIED: u8 = 1;
 /// The thread parks, or is about to.
 const PARKED: u8 = 2;
 
+/// The kind of object a token is in a simulator's traces (`ParkToken#1`), unless labelled with
+/// its thread's name ([`label`]).
+const KIND: &str = "ParkToken";
+
 /// The address `thread` parks on while it waits for its token.
 fn key<S: Scheduler>(thread: &Thread<S>) -> usize {
     &thread.inner.park as *const S::Atomic<u8> as usize
+}
+
+/// Names `thread`'s token after the thread in a simulator's traces and deadlock reports
+/// (`worker's park token`); nothing on real threads.
+pub(super) fn label<S: Scheduler>(thread: &Thread<S>) {
+    if S::observing() {
+        S::label_object(key(thread), &format!("{}'s park token", thread.name()));
+    }
 }
 
 /// Blocks the calling thread, whose record is `me`, until its token is available, and takes
@@ -48,8 +60,8 @@ pub(super) fn park_current<S: Scheduler>(me: &Thread<S>, timeout: Option<Duratio
     let token = &me.inner.park;
     match timeout {
         // The caller can make no progress until a token is there.
-        None => S::blocking_operation_on(token, "Thread", "park", &|| token.load(Relaxed) == NOTIFIED),
-        Some(_) => S::operation_on(token, "Thread", "park_timeout"),
+        None => S::blocking_operation_on(token, KIND, "park", &|| token.load(Relaxed) == NOTIFIED),
+        Some(_) => S::operation_on(token, KIND, "park_timeout"),
     }
     // A timeout of centuries is no deadline, as std's.
     let deadline = timeout.and_then(|timeout| S::now().checked_add(timeout));
@@ -84,11 +96,14 @@ pub(super) fn park_current<S: Scheduler>(me: &Thread<S>, timeout: Option<Duratio
 /// `Thread::unpark`).
 pub(super) fn unpark<S: Scheduler>(thread: &Thread<S>) {
     let token = &thread.inner.park;
-    S::operation_on(token, "Thread", "unpark");
+    S::operation_on(token, KIND, "unpark");
+    let key = key(thread);
     if token.swap(NOTIFIED, Release) == PARKED {
         // SAFETY: the key is the address of `thread`'s token cell, which no other object's
         // queue uses; the callback returns a constant, cannot panic and does not call the
         // scheduler.
-        unsafe { S::unpark_one(key(thread), |_| 0) };
+        unsafe { S::unpark_one(key, |_| 0) };
     }
+    // A `park` waiting for the token (a blocking operation on it) can go on now.
+    S::releases(key);
 }
