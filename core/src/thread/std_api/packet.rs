@@ -219,22 +219,27 @@ where
     let main: Box<dyn FnOnce() + Send + 'a> = Box::new(main);
     // SAFETY: only the lifetime changes (the two types have the same layout). The closure, and
     // with it `f`, the packet's `T` and whatever they borrow, is used only while `'a` lasts:
-    // - it is reachable only through the record's target slot: the thread takes it out and
-    //   calls it (`Thread::run`), and it is consumed, hence dropped, before the thread's state
-    //   becomes STOPPED, which is what a join waits for; if the thread does not start, it is
-    //   taken out and dropped below, before this returns; nothing else calls or moves it;
-    // - the caller ensures the thread is joined (STOPPED) before any lifetime in `F` or `T`
-    //   ends (this function's contract), so the closure is gone by then;
+    // - it is reachable only through the record's target slot (`target` is private to the
+    //   thread module, and only `Thread::run` and `Unstarted` below take it): the thread takes
+    //   it out and calls it, and it is consumed, hence dropped, before the thread's state
+    //   becomes STOPPED, which is what a join waits for;
+    // - until a join handle for the thread exists (and, for a scoped thread, the scope knows
+    //   the thread), `Unstarted` ends the closure's life in the record before this function
+    //   returns or unwinds: it takes the closure back and drops it if the thread did not take
+    //   it (the backend could not start the thread, or `start` unwound first), and otherwise
+    //   waits for the thread to end;
+    // - from then on, the caller ensures the thread is joined (STOPPED) before any lifetime in
+    //   `F` or `T` ends (this function's contract), so the closure is gone by then;
     // - the packet's `T` outlives the closure only in the packet, which the join handle keeps
     //   (its own lifetime bounded by the caller) or which is leaked with a forgotten handle.
     let main: Box<dyn FnOnce() + Send + 'static> =
         unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'a>, Box<dyn FnOnce() + Send + 'static>>(main) };
     let record = builder.build_boxed(main);
     park::label(&record);
+    let unstarted = Unstarted(&record);
     if record.start().is_err() {
-        // Not started: the record may still be held elsewhere (a concurrent `enumerate()`
-        // cloned it while it was registered), so the closure is dropped here, within `'a`.
-        drop(record.inner.target.lock().take());
+        // Not started (and nothing stays registered): `unstarted` drops the closure.
+        drop(unstarted);
         return Err(io::Error::other(Error::CantStartThread));
     }
     if let Some(scope) = &packet.scope {
@@ -242,5 +247,23 @@ where
         // scope's closure or one of its threads, and so sees this thread too.
         scope.threads.lock().push(record.clone());
     }
+    std::mem::forget(unstarted);
     Ok(JoinInner { thread: Thread::of(record), packet: Some(packet) })
+}
+
+/// Ends the life of a spawned thread's closure when dropped (see `spawn_unchecked`): a closure
+/// still in the record (the thread never took it) is taken back and dropped here; otherwise the
+/// thread runs it, and this waits until the thread has ended. The record may outlive this (a
+/// concurrent `enumerate()` cloned it), the closure may not.
+struct Unstarted<'r, S: Scheduler>(&'r record::Thread<S>);
+
+impl<S: Scheduler> Drop for Unstarted<'_, S> {
+    fn drop(&mut self) {
+        let target = self.0.inner.target.lock().take();
+        if target.is_none() {
+            // Taken by the thread, which set its state STARTED first: wait for STOPPED.
+            self.0.wait_state_leaves(STARTED, None);
+        }
+        drop(target);
+    }
 }
