@@ -80,9 +80,10 @@ impl<S: Scheduler, T> Packet<S, T> {
                     scope.a_thread_panicked.store(1, Release);
                     drop(payload);
                 }
-                // A handle dropped while its thread unwinds (a failed assertion) reports
-                // nothing more: that panic is what the program reports.
-                None if std::thread::panicking() => drop(payload),
+                // Also when the handle is dropped as its owner unwinds from a panic of its own:
+                // both panics are reported then (a simulator's report names this one, the
+                // first). `std::thread::panicking()` could not single that case out reliably:
+                // under a simulator it is the OS thread's, shared by every simulated thread.
                 None => lifecycle::report_panic(thread, payload),
             },
             Some(Ok(value)) => drop(value),
@@ -116,9 +117,10 @@ impl<S: Scheduler> ScopeData<S> {
     /// before: the scope's lifetime erasure (`spawn_unchecked`) relies on it.
     ///
     /// A simulator ending an execution unwinds a thread suspended here with [`Abandoned`]: the
-    /// join is tried again (the simulator then gives the thread up and keeps its stack, so what
-    /// the scoped threads borrow stays valid), and the first such payload is returned for the
-    /// caller to resume. Any other panic out of a join (none can happen: the threads are
+    /// join is tried again. The scope's threads, younger, were unwound first and have ended, so
+    /// it returns; were one still running, the simulator would give this thread up and keep
+    /// its stack, so that what the scoped threads borrow stays valid. The first such payload is
+    /// returned for the caller to resume. Any other panic out of a join (none can happen: the threads are
     /// started, and none of them is the caller) aborts the process rather than let the scope
     /// end while its threads may run.
     pub(super) fn join_all(&self) -> Option<Box<dyn Any + Send>> {

@@ -83,6 +83,18 @@ impl<S: Scheduler> Builder<S> {
     /// Spawns a thread like [`Builder::spawn`], without requiring `'static` of `f` and `T`
     /// (std's `Builder::spawn_unchecked`).
     ///
+    /// ```
+    /// # use weft_core::Scheduler;
+    /// # use weft_core::std_thread::Builder;
+    /// # fn demo<S: Scheduler>() {
+    /// let words = vec!["borrowed", "here"];
+    /// // SAFETY: the thread is joined below, before `words` goes.
+    /// let handle = unsafe { Builder::<S>::new().spawn_unchecked(|| words.join(" ")) }.unwrap();
+    /// assert_eq!(handle.join().unwrap(), "borrowed here");
+    /// # }
+    /// # demo::<weft_real::Real>();
+    /// ```
+    ///
     /// # Errors
     /// As [`Builder::spawn`].
     ///
@@ -141,8 +153,7 @@ pub fn spawn<S: Scheduler, T: Send + 'static>(f: impl FnOnce() -> T + Send + 'st
 /// panic, and weft reports it as a panic that escaped a thread: to the excepthook, which prints
 /// it on real threads, and which under a simulator fails the execution (as for a panic in a
 /// [`crate::Thread`]'s target). std drops such a panic silently, after its panic hook printed
-/// it. Either order (the handle dropped before or after the panic) gives that report; a handle
-/// dropped while its own thread unwinds reports nothing more.
+/// it. Either order (the handle dropped before or after the panic) gives that report.
 ///
 /// ```
 /// # use weft_core::Scheduler;
