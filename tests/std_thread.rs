@@ -5,8 +5,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
+use std::time::Duration;
 
-use weft::sim::{DEFAULT_SEED, Explorer, FailureKind};
+use weft::generic::std_thread;
+use weft::sim::{DEFAULT_SEED, Explorer, FailureKind, Sim};
 use weft::{AtomicBool, AtomicUsize, thread};
 
 /// A waiter parks until a notifier is done; to save an `unpark`, the notifier unparks it only
@@ -160,5 +162,26 @@ fn a_scope_explored_and_cut_short_keeps_no_stack() {
         })
         .expect_err("a deadlock");
     assert!(matches!(report.failure.kind, FailureKind::Deadlock(_)), "{report}");
+    // In fine-grained mode (the generic types on `Sim`), where many executions are cut short
+    // at a scheduling point inside a primitive, a scoped thread abandoned as it ends (after
+    // its closure, before its state says so) does not hold the scope's owner either.
+    let stats = Explorer::exhaustive()
+        .fine_grained(true)
+        .run(|| {
+            let finished = std::sync::atomic::AtomicBool::new(false);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                std_thread::scope::<Sim, _>(|s| {
+                    s.spawn(|| -> () { std::panic::resume_unwind(Box::new("boom")) });
+                    s.spawn(|| {
+                        std_thread::sleep::<Sim>(Duration::from_millis(10));
+                        finished.store(true, SeqCst);
+                    });
+                })
+            }));
+            assert!(outcome.is_err(), "the scope panics");
+            assert!(finished.load(SeqCst), "after joining every thread");
+        })
+        .unwrap_or_else(|r| panic!("{r}"));
+    assert!(stats.exhausted && stats.pruned > 0, "{stats:?}");
     assert_eq!(weft_sim::retired_stacks(), before, "an abandoned thread was given up, its stack leaked");
 }

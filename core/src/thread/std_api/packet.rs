@@ -7,6 +7,7 @@ use std::any::Any;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use crate::backend::Scheduler;
@@ -95,8 +96,9 @@ impl<S: Scheduler, T> Packet<S, T> {
 /// What a scope shares with its threads: which threads it must join at its end, and whether a
 /// thread panicked that nobody joined.
 pub(super) struct ScopeData<S: Scheduler> {
-    /// The scope's started threads not yet joined by its end.
-    threads: Mutex<S, Vec<record::Thread<S>>>,
+    /// The scope's started threads not yet joined by its end, each with its closure's end
+    /// (see [`ClosureEnd`]).
+    threads: Mutex<S, Vec<(record::Thread<S>, Arc<AtomicBool>)>>,
     /// 1 once a scoped thread panicked and its handle was dropped without `join`.
     a_thread_panicked: S::Atomic<u8>,
 }
@@ -116,18 +118,20 @@ impl<S: Scheduler> ScopeData<S> {
     /// been dropped (a thread's state is STOPPED only after that). It never returns or unwinds
     /// before: the scope's lifetime erasure (`spawn_unchecked`) relies on it.
     ///
-    /// A simulator ending an execution unwinds a thread suspended here with [`Abandoned`]: the
-    /// join is tried again. The scope's threads, younger, were unwound first and have ended, so
-    /// it returns; were one still running, the simulator would give this thread up and keep
-    /// its stack, so that what the scoped threads borrow stays valid. The first such payload is
-    /// returned for the caller to resume. Any other panic out of a join (none can happen: the threads are
+    /// A simulator ending an execution unwinds a thread suspended here with [`Abandoned`]. The
+    /// scope's threads, younger, were unwound first: once a thread's closure is gone (its
+    /// [`ClosureEnd`]), nothing it borrowed is used any more and the join is over, even if the
+    /// thread's unwind skipped its end (it was abandoned as it ended, before STOPPED). Otherwise
+    /// the join is tried again, and the simulator then gives this thread up and keeps its stack,
+    /// so that what the scoped threads borrow stays valid. The first such payload is returned
+    /// for the caller to resume. Any other panic out of a join (none can happen: the threads are
     /// started, and none of them is the caller) aborts the process rather than let the scope
     /// end while its threads may run.
     pub(super) fn join_all(&self) -> Option<Box<dyn Any + Send>> {
         let mut unwound = None;
         loop {
             let next = self.threads.lock().pop();
-            let Some(thread) = next else { return unwound };
+            let Some((thread, closure_ended)) = next else { return unwound };
             loop {
                 match catch_unwind(AssertUnwindSafe(|| thread.join())) {
                     Ok(Ok(())) => break,
@@ -139,6 +143,9 @@ impl<S: Scheduler> ScopeData<S> {
                     }
                     Err(payload) if payload.is::<Abandoned>() => {
                         unwound.get_or_insert(payload);
+                        if closure_ended.load(Acquire) {
+                            break;
+                        }
                     }
                     Err(_) => {
                         eprintln!("weft: a scope could not join one of its threads; aborting");
@@ -195,9 +202,10 @@ impl<S: Scheduler, T> Drop for JoinInner<S, T> {
 ///
 /// # Safety
 /// As std's `Builder::spawn_unchecked`: everything `f` borrows, and `T`, must outlive the
-/// thread, that is, the thread must be joined (its state STOPPED) before any lifetime in `F`
-/// or `T` ends. With `scope`, that scope's end ([`ScopeData::join_all`]) ensures it if the
-/// scope outlives those lifetimes' uses by the thread.
+/// thread's use of them, that is, the thread must be joined (its state STOPPED), or its closure
+/// be over (its [`ClosureEnd`] marked), before any lifetime in `F` or `T` ends. With `scope`,
+/// that scope's end ([`ScopeData::join_all`]) ensures it if the scope outlives those lifetimes'
+/// uses by the thread.
 pub(super) unsafe fn spawn_unchecked<'a, S, F, T>(
     builder: lifecycle::Builder<S>,
     f: F,
@@ -209,16 +217,9 @@ where
     T: Send + 'a,
 {
     let packet = Arc::new(Packet { state: S::Atomic::<u8>::new(0), result: std::sync::Mutex::new(None), scope });
-    let their_packet = packet.clone();
-    let main = move || {
-        let outcome = match catch_unwind(AssertUnwindSafe(f)) {
-            // A simulator unwinds a thread it abandons: let it pass, to the weft thread's end.
-            Err(payload) if payload.is::<Abandoned>() => resume_unwind(payload),
-            outcome => outcome,
-        };
-        their_packet.finish(outcome);
-    };
-    let main: Box<dyn FnOnce() + Send + 'a> = Box::new(main);
+    let closure_ended = Arc::new(AtomicBool::new(false));
+    let body = Body { f, packet: packet.clone(), _end: ClosureEnd(closure_ended.clone()) };
+    let main: Box<dyn FnOnce() + Send + 'a> = Box::new(move || body.run());
     // SAFETY: only the lifetime changes (the two types have the same layout). The closure, and
     // with it `f`, the packet's `T` and whatever they borrow, is used only while `'a` lasts:
     // - it is reachable only through the record's target slot (`target` is private to the
@@ -230,7 +231,8 @@ where
     //   returns or unwinds: it takes the closure back and drops it if the thread did not take
     //   it (the backend could not start the thread, or `start` unwound first), and otherwise
     //   waits for the thread to end;
-    // - from then on, the caller ensures the thread is joined (STOPPED) before any lifetime in
+    // - from then on, the caller ensures the thread is joined (STOPPED), or the closure over
+    //   (`ClosureEnd`, marked after `f` and the packet were dropped), before any lifetime in
     //   `F` or `T` ends (this function's contract), so the closure is gone by then;
     // - the packet's `T` outlives the closure only in the packet, which the join handle keeps
     //   (its own lifetime bounded by the caller) or which is leaked with a forgotten handle.
@@ -247,10 +249,42 @@ where
     if let Some(scope) = &packet.scope {
         // Before the thread could end: the scope's end waits for the spawner, which is the
         // scope's closure or one of its threads, and so sees this thread too.
-        scope.threads.lock().push(record.clone());
+        scope.threads.lock().push((record.clone(), closure_ended));
     }
     std::mem::forget(unstarted);
     Ok(JoinInner { thread: Thread::of(record), packet: Some(packet) })
+}
+
+/// What a spawned thread runs: `f`, whose outcome goes in the packet. Its fields are dropped in
+/// their order, so that its end is marked last, whether it ran or not.
+struct Body<S: Scheduler, F, T> {
+    f: F,
+    packet: Arc<Packet<S, T>>,
+    _end: ClosureEnd,
+}
+
+impl<S: Scheduler, F: FnOnce() -> T, T> Body<S, F, T> {
+    fn run(self) {
+        // Dropped in the reverse order, also when unwinding: the packet, then the end's mark.
+        let _end = self._end;
+        let packet = self.packet;
+        let outcome = match catch_unwind(AssertUnwindSafe(self.f)) {
+            // A simulator unwinds a thread it abandons: let it pass, to the weft thread's end.
+            Err(payload) if payload.is::<Abandoned>() => resume_unwind(payload),
+            outcome => outcome,
+        };
+        packet.finish(outcome);
+    }
+}
+
+/// Marks, when dropped, that a spawned thread's closure is over: called (it dropped `f` and its
+/// packet) or dropped uncalled. Only a scope reads the mark, as a simulator unwinds it.
+struct ClosureEnd(Arc<AtomicBool>);
+
+impl Drop for ClosureEnd {
+    fn drop(&mut self) {
+        self.0.store(true, Release);
+    }
 }
 
 /// Ends the life of a spawned thread's closure when dropped (see `spawn_unchecked`): a closure

@@ -148,11 +148,13 @@ impl<S: Scheduler> Builder<S> {
         //   at most until `scope` returns or unwinds, and it does neither before
         //   `ScopeData::join_all` returned (it catches the closure's panic first);
         // - `join_all` returns only once every thread added to the scope, including threads
-        //   added while it runs (by the threads it waits for), has ended, and never unwinds
-        //   before (it retries or aborts);
+        //   added while it runs (by the threads it waits for), has ended, or (only as a
+        //   simulator unwinds the scope's owner, abandoned at the end of an execution) once the
+        //   thread's closure is over; it never unwinds before (it retries or aborts);
         // - a thread's end (its state STOPPED, which a join waits for) comes after its closure
-        //   was consumed and its result stored; the result, which may hold `T`, stays in the
-        //   packet, owned by the handle (which cannot outlive `'scope`) or leaked with it.
+        //   was consumed and its result stored, and so does the mark of the closure's end (the
+        //   last thing the closure drops); the result, which may hold `T`, stays in the packet,
+        //   owned by the handle (which cannot outlive `'scope`) or leaked with it.
         let inner = unsafe { spawn_unchecked(self.threading(), f, Some(scope.data.clone())) }?;
         Ok(ScopedJoinHandle(inner, PhantomData))
     }
