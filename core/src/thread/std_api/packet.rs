@@ -93,12 +93,14 @@ impl<S: Scheduler, T> Packet<S, T> {
     }
 }
 
+/// A thread of a scope, with the mark of its closure's end (see [`ClosureEnd`]).
+type ScopedThread<S> = (record::Thread<S>, Arc<AtomicBool>);
+
 /// What a scope shares with its threads: which threads it must join at its end, and whether a
 /// thread panicked that nobody joined.
 pub(super) struct ScopeData<S: Scheduler> {
-    /// The scope's started threads not yet joined by its end, each with its closure's end
-    /// (see [`ClosureEnd`]).
-    threads: Mutex<S, Vec<(record::Thread<S>, Arc<AtomicBool>)>>,
+    /// The scope's started threads not yet joined by its end.
+    threads: Mutex<S, Vec<ScopedThread<S>>>,
     /// 1 once a scoped thread panicked and its handle was dropped without `join`.
     a_thread_panicked: S::Atomic<u8>,
 }
