@@ -5,6 +5,9 @@
 //! module functions, with Python's names, semantics and error messages; and Python's `queue`
 //! module, as [`queue`].
 //!
+//! Beside Python's API, [`thread`] is std's (`spawn`, `JoinHandle`, `scope`, `park`, …) over
+//! the same threads, for code written against `std::thread`.
+//!
 //! Every primitive is written once, in `weft-core`, against an abstract [`Scheduler`]. These
 //! types run on [`Auto`], the façade's scheduler: inside a simulation ([`sim::check`], a
 //! [`sim::Explorer`]) on the deterministic simulator, elsewhere on the real backend
@@ -87,10 +90,11 @@
 //! [`Semaphore`], [`Event`], [`Barrier`], [`Thread`], [`Timer`], [`Local`], [`sleep`],
 //! [`yield_now`] and the [`queue`] module; std's shapes in [`sync`]: [`sync::Mutex`],
 //! [`sync::Condvar`], [`sync::RwLock`], [`sync::Barrier`], [`sync::Once`], [`sync::mpsc`]
-//! channels and [`sync::atomic`] (every width); and [`sync::OnceLock`]/[`sync::LazyLock`], whose
-//! values are fresh in every execution. It does not see `std::sync` types, std atomics, I/O or
-//! real clocks: a lost update between two `std::sync::Mutex` critical sections passes, since
-//! the simulator cannot interleave what it cannot see. Keep shared data that matters to the bug
+//! channels and [`sync::atomic`] (every width); std's thread API in [`thread`] (spawn, join,
+//! scope, park, unpark); and [`sync::OnceLock`]/[`sync::LazyLock`], whose values are fresh in
+//! every execution. It does not see `std::sync` types, std atomics, I/O or real clocks: a lost
+//! update between two `std::sync::Mutex` critical sections passes, since the simulator cannot
+//! interleave what it cannot see. Keep shared data that matters to the bug
 //! in weft's types (`use weft::sync::{Mutex, atomic::AtomicU64}` where the code said
 //! `std::sync`). A thread that blocks in something the
 //! simulator cannot see, or loops without a weft operation, is reported as a *stall* after
@@ -158,6 +162,8 @@ pub use local::LocalKey;
 pub mod cell;
 pub mod queue;
 pub mod sync;
+
+pub mod thread;
 
 /// The real backend, for code written generic over [`Scheduler`].
 pub mod real {

@@ -6,6 +6,9 @@
 //! atomics, time and per-run state; this crate makes no OS call of its own. A backend
 //! (`weft-real` on OS threads, a simulator) implements the trait; the `weft` crate picks one.
 //!
+//! Beside Python's API, [`std_thread`] is std's thread API (`spawn`, `scope`, `park`, …) over
+//! the same threads.
+//!
 //! Every error is an [`Error`] whose [`Error::kind`] names the Python exception and whose
 //! `Display` is CPython's message.
 
@@ -15,7 +18,9 @@
 //    `Scheduler` itself), `error`, and `timeout`;
 // 2. `sync`: the primitives, on the raw lock (`sync::raw`); `cell`: the race-checked `UnsafeCell`;
 // 3. `thread`: `record` (the `Thread` handle), `hooks`, `state` (per-run and per-thread state),
-//    `lifecycle` (start, run, join, the module functions), `timer`;
+//    `lifecycle` (start, run, join, the module functions), `timer`, `std_api` (std's thread API
+//    on `lifecycle`: `park`, `handle`, `packet`, `spawn`, `scope`, each using only those before
+//    it);
 // 4. `local`: thread-local values, kept in the thread's state.
 // 5. `queue`: Python's `queue` module, on a `sync` lock and conditions.
 mod backend;
@@ -62,5 +67,6 @@ pub use thread::lifecycle::{
 };
 pub use thread::record::Thread;
 pub use thread::state::{RunState, ThreadState, ThreadStatus, current_status};
+pub use thread::std_api as std_thread;
 pub use thread::timer::Timer;
 pub use timeout::{TIMEOUT_MAX, deadline};

@@ -17,6 +17,7 @@ pub mod queue_tests;
 pub mod semaphore_tests;
 pub mod std_channel_tests;
 pub mod std_sync_tests;
+pub mod std_thread_tests;
 pub mod support;
 pub mod thread_tests;
 pub mod timer_local_tests;
@@ -44,4 +45,5 @@ pub fn register_all<S: Scheduler>(tests: &mut Vec<Test>) {
     std_sync_tests::register::<S>(tests, "std_sync");
     std_channel_tests::register::<S>(tests, "std_channel");
     queue_tests::register::<S>(tests, "queue");
+    std_thread_tests::register::<S>(tests, "std_thread");
 }

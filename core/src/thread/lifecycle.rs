@@ -34,18 +34,20 @@ use crate::timeout::deadline;
 pub struct Builder<S: Scheduler> {
     name: Option<String>,
     daemon: Option<bool>,
+    /// The thread's own stack size (std's `Builder::stack_size`); `None`: the run's setting.
+    stack_size: Option<usize>,
     scheduler: PhantomData<fn() -> S>,
 }
 
 impl<S: Scheduler> Default for Builder<S> {
     fn default() -> Self {
-        Builder { name: None, daemon: None, scheduler: PhantomData }
+        Builder { name: None, daemon: None, stack_size: None, scheduler: PhantomData }
     }
 }
 
 impl<S: Scheduler> Clone for Builder<S> {
     fn clone(&self) -> Self {
-        Builder { name: self.name.clone(), daemon: self.daemon, scheduler: PhantomData }
+        Builder { name: self.name.clone(), daemon: self.daemon, stack_size: self.stack_size, scheduler: PhantomData }
     }
 }
 
@@ -79,6 +81,18 @@ impl<S: Scheduler> Builder<S> {
         Thread::create(Kind::Thread, self, Some(Box::new(target)))
     }
 
+    /// Sets the stack size of this thread alone, in bytes (std's `Builder::stack_size`; the
+    /// caller rounds it up to what the backends accept), instead of the run's setting.
+    pub(crate) fn stack_size(mut self, size: usize) -> Self {
+        self.stack_size = Some(size);
+        self
+    }
+
+    /// [`Builder::build`] for a target already boxed (no second box).
+    pub(crate) fn build_boxed(self, target: Target) -> Thread<S> {
+        Thread::create(Kind::Thread, self, Some(target))
+    }
+
     pub(crate) fn build_timer(self, target: impl FnOnce() + Send + 'static) -> Thread<S> {
         Thread::create(Kind::Timer, self, Some(Box::new(target)))
     }
@@ -105,7 +119,8 @@ impl<S: Scheduler> Thread<S> {
             _ => ThreadName::numbered("Thread-", with_run::<S, _>(|run| run.next_name_number())),
         };
         let daemon = builder.daemon.unwrap_or_else(|| current_thread::<S>().daemon());
-        Self::from_parts(next_serial::<S>(), kind, name, daemon, INITIAL, target)
+        let stack_size = builder.stack_size.unwrap_or(0);
+        Self::from_parts(next_serial::<S>(), kind, name, daemon, INITIAL, target, stack_size)
     }
 
     /// The record of a thread weft did not start, made the first time it asks for its
@@ -113,7 +128,8 @@ impl<S: Scheduler> Thread<S> {
     fn new_dummy() -> Self {
         let (serial, number) =
             with_run::<S, _>(|run| (run.serial_counter.fetch_add(1, Relaxed), run.next_name_number()));
-        let thread = Self::from_parts(serial, Kind::Dummy, ThreadName::numbered("Dummy-", number), true, STARTED, None);
+        let thread =
+            Self::from_parts(serial, Kind::Dummy, ThreadName::numbered("Dummy-", number), true, STARTED, None, 0);
         thread.inner.ident.store(S::current_ident(), Relaxed);
         thread.inner.native_id.store(S::native_id() as usize, Relaxed);
         thread.change_registry(|threads| threads.insert(serial, thread.clone()));
@@ -135,7 +151,10 @@ impl<S: Scheduler> Thread<S> {
             return Err(Error::StartedTwice);
         }
         self.change_registry(|threads| threads.insert(self.serial(), self.clone()));
-        let stack_size = with_run::<S, _>(|run| run.stack_size.load(Relaxed));
+        let stack_size = match self.inner.stack_size {
+            0 => with_run::<S, _>(|run| run.stack_size.load(Relaxed)),
+            own => own,
+        };
         // The OS name stops at a NUL, as CPython's does.
         let os_name = self.inner.name.read().up_to_nul();
         let options = SpawnOptions { name: Some(os_name), daemon: self.daemon(), stack_size };
@@ -238,7 +257,7 @@ impl<S: Scheduler> Thread<S> {
 /// Hands a panic that escaped `thread`'s target to the excepthook (Python's
 /// `_invoke_excepthook`). A [`SystemExit`] is ignored. A hook that panics itself is reported as
 /// `Exception in threading.excepthook:` followed by its message.
-fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) {
+pub(crate) fn report_panic<S: Scheduler>(thread: &Thread<S>, payload: Box<dyn Any + Send>) {
     if payload.is::<SystemExit>() || payload.is::<Abandoned>() {
         return;
     }

@@ -4,10 +4,13 @@
 //! - `state`: the per-run state (the registry of threads, the hooks, the settings) and the
 //!   per-thread state, which backends keep; a thread leaves the registry here;
 //! - `lifecycle`: building, starting, running and joining threads, and the module functions;
-//! - `timer`: `threading.Timer`, a thread that waits before it runs.
+//! - `timer`: `threading.Timer`, a thread that waits before it runs;
+//! - `std_api`: std's thread API (`spawn`, `scope`, `park`, …) over weft's threads, public as
+//!   `crate::std_thread`.
 
 pub(crate) mod hooks;
 pub(crate) mod lifecycle;
 pub(crate) mod record;
 pub(crate) mod state;
+pub mod std_api;
 pub(crate) mod timer;

@@ -54,6 +54,11 @@ pub(crate) struct ThreadInner<S: Scheduler> {
     /// Kept as a word (a native id fits one on every platform weft runs on).
     pub(super) native_id: S::Atomic<usize>,
     pub(super) target: Mutex<S, Option<Target>>,
+    /// The stack size this thread asks for (0: the run's setting, [`crate::stack_size`]).
+    pub(super) stack_size: usize,
+    /// The thread's park token (std's `park`/`unpark`, in `thread::std_api::park`): the thread
+    /// parks on this cell's address.
+    pub(super) park: S::Atomic<u8>,
 }
 
 /// A thread of control (Python's `threading.Thread`). A `Thread` is a cheap handle: clones refer
@@ -95,6 +100,7 @@ impl<S: Scheduler> Thread<S> {
         daemon: bool,
         state: usize,
         target: Option<Target>,
+        stack_size: usize,
     ) -> Self {
         Thread {
             inner: Arc::new(ThreadInner {
@@ -106,13 +112,15 @@ impl<S: Scheduler> Thread<S> {
                 ident: S::Atomic::<usize>::new(0),
                 native_id: S::Atomic::<usize>::new(0),
                 target: Mutex::new(target),
+                stack_size,
+                park: S::Atomic::<u8>::new(0),
             }),
         }
     }
 
     /// The record of the main thread, made once per run by [`crate::RunState::new`].
     pub(crate) fn new_main(ident: usize, native_id: u64) -> Self {
-        let thread = Self::from_parts(0, Kind::Main, ThreadName::fixed("MainThread"), false, STARTED, None);
+        let thread = Self::from_parts(0, Kind::Main, ThreadName::fixed("MainThread"), false, STARTED, None, 0);
         thread.inner.ident.store(ident, Relaxed);
         thread.inner.native_id.store(native_id as usize, Relaxed);
         thread

@@ -49,8 +49,10 @@ impl Execution {
 }
 
 /// Unwinds the threads still suspended at the execution's end (daemon threads, every thread
-/// after a failure or a pruned execution), one at a time, in teardown mode: each is resumed at
-/// its pending scheduling point, which unwinds with the [`Abandoned`] payload; its destructors
+/// after a failure or a pruned execution), one at a time, the youngest first (a spawner often
+/// waits for its threads as it unwinds: a scope's end joins them, a destructor joins a worker;
+/// unwound first, they have ended by then), in teardown mode: each is resumed at its pending
+/// scheduling point, which unwinds with the [`Abandoned`] payload; its destructors
 /// run (a `std::thread::scope` waits there for its OS threads), then its usual end, and its
 /// coroutine returns: nothing can point into its stack any more, which is reused. Meanwhile
 /// scheduling points schedule nothing and no failure is recorded. A thread never started only
@@ -61,7 +63,7 @@ impl Execution {
 pub(super) fn abandon_threads(execution: &Execution) {
     execution.abandoning.set(true);
     let count = execution.inner.borrow().threads.len();
-    for id in 0..count {
+    for id in (0..count).rev() {
         let coroutine = {
             let mut inner = execution.inner.borrow_mut();
             inner.current = id;
