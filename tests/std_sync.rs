@@ -109,3 +109,25 @@ fn rwlock_readers_never_see_a_half_write() {
     });
     assert!(stats.exhausted, "{stats}");
 }
+
+#[test]
+fn default_check_finds_the_lost_update_between_two_mutex_sections() {
+    let outcome = std::panic::catch_unwind(|| {
+        weft::sim::check(|| {
+            let balance = Arc::new(Mutex::new(0u32));
+            let b = balance.clone();
+            let deposit = move |balance: &Mutex<u32>| {
+                let seen = *balance.lock().unwrap();
+                *balance.lock().unwrap() = seen + 1;
+            };
+            let t = Thread::new(move || deposit(&b));
+            t.start().unwrap();
+            deposit(&balance);
+            t.join().unwrap();
+            assert_eq!(*balance.lock().unwrap(), 2, "a deposit was lost");
+        })
+    });
+    let message = outcome.expect_err("check panics with the report").downcast::<String>().expect("a report");
+    assert!(message.contains("a deposit was lost"), "{message}");
+    assert!(message.contains("WEFT_REPLAY="), "{message}");
+}
