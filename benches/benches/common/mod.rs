@@ -17,6 +17,7 @@ mod event;
 mod locks;
 mod semaphore;
 mod simulator;
+mod std_sync;
 
 use std::cell::{Cell, UnsafeCell};
 use std::hint::black_box;
@@ -42,6 +43,8 @@ pub use locks::*;
 pub use semaphore::*;
 #[allow(unused_imports)] // each bench uses some of the workloads
 pub use simulator::*;
+#[allow(unused_imports)] // each bench uses some of the workloads
+pub use std_sync::*;
 
 /// What a case stands for in the comparison.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

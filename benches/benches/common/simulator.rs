@@ -129,6 +129,11 @@ pub fn all_groups() -> Vec<Group> {
         thread_start_join(),
         local_static(),
         local_access(),
+        mutex_uncontended(),
+        rwlock_read_uncontended(),
+        atomic_fetch_add(),
+        channel_stream(),
+        std_spawn_join(),
         sim_lock_counter(),
     ]
 }

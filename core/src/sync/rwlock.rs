@@ -148,9 +148,12 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
     ///
     /// # Panics
     /// If the number of readers would overflow a word.
+    #[inline]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, S, T>> {
         S::blocking_operation_on(&self.state, Self::KIND, "read", &|| self.state.load(Relaxed) & WRITER == 0);
-        self.acquire(Self::try_read_word, |state| state & WRITER != 0);
+        if !self.try_read_word() {
+            self.acquire(Self::try_read_word, |state| state & WRITER != 0);
+        }
         S::acquires(self.key());
         self.poison_check(RwLockReadGuard { lock: self })
     }
@@ -159,9 +162,12 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
     ///
     /// # Errors
     /// `Err(PoisonError)` carrying the guard if the lock is poisoned (it is held either way).
+    #[inline]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, S, T>> {
         S::blocking_operation_on(&self.state, Self::KIND, "write", &|| self.state.load(Relaxed) & !PARKED == 0);
-        self.acquire(Self::try_write_word, |state| state & !PARKED != 0);
+        if !self.try_write_word() {
+            self.acquire(Self::try_write_word, |state| state & !PARKED != 0);
+        }
         S::acquires(self.key());
         self.poison_check(RwLockWriteGuard { lock: self, panicking: std::thread::panicking() })
     }
@@ -197,6 +203,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         Ok(self.poison_check(RwLockWriteGuard { lock: self, panicking: std::thread::panicking() })?)
     }
 
+    #[inline]
     fn try_read_word(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
@@ -211,6 +218,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         }
     }
 
+    #[inline]
     fn try_write_word(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
@@ -225,6 +233,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
     }
 
     /// Tries `take` until it succeeds, parking while `busy(state)` holds.
+    #[cold]
     fn acquire(&self, take: fn(&Self) -> bool, busy: fn(usize) -> bool) {
         loop {
             if take(self) {
@@ -250,16 +259,26 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
 
     /// Releases what `release` (a subtraction from the word) held, and wakes every parked
     /// thread if that left the lock free with threads parked.
+    #[inline]
     fn release(&self, held: usize) {
         let previous = self.state.fetch_sub(held, Release);
-        let after = previous - held;
-        if after == PARKED && self.state.compare_exchange(PARKED, 0, Relaxed, Relaxed).is_ok() {
-            // SAFETY: the key is this lock's own address; no callbacks.
-            unsafe { unpark_all::<S>(self.key(), 0) };
+        if previous - held == PARKED {
+            self.wake_parked();
         }
         S::releases(self.key());
     }
 
+    /// The lock is free and threads are parked: wakes them all, unless another thread took the
+    /// lock meanwhile (its release will).
+    #[cold]
+    fn wake_parked(&self) {
+        if self.state.compare_exchange(PARKED, 0, Relaxed, Relaxed).is_ok() {
+            // SAFETY: the key is this lock's own address; no callbacks.
+            unsafe { unpark_all::<S>(self.key(), 0) };
+        }
+    }
+
+    #[inline]
     fn poison_check<G>(&self, guard: G) -> LockResult<G> {
         if self.poisoned.load(Relaxed) { Err(PoisonError::new(guard)) } else { Ok(guard) }
     }
@@ -314,6 +333,7 @@ impl<S: Scheduler, T: ?Sized> DerefMut for RwLockWriteGuard<'_, S, T> {
 }
 
 impl<S: Scheduler, T: ?Sized> Drop for RwLockReadGuard<'_, S, T> {
+    #[inline]
     fn drop(&mut self) {
         S::operation_on(&self.lock.state, RwLock::<S, T>::KIND, "read_unlock");
         self.lock.release(READER);
@@ -321,6 +341,7 @@ impl<S: Scheduler, T: ?Sized> Drop for RwLockReadGuard<'_, S, T> {
 }
 
 impl<S: Scheduler, T: ?Sized> Drop for RwLockWriteGuard<'_, S, T> {
+    #[inline]
     fn drop(&mut self) {
         S::operation_on(&self.lock.state, RwLock::<S, T>::KIND, "write_unlock");
         if !self.panicking && std::thread::panicking() {
