@@ -384,10 +384,8 @@ unsafe impl Scheduler for Auto {
     /// (one load of a read-mostly word).
     #[inline(always)]
     fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
-        if simulating() {
-            cold(|| Sim::with_locals(f))
-        } else if explorations_running() {
-            f(LocalStores::Own(None))
+        if explorations_running() {
+            cold(|| if in_simulation() { Sim::with_locals(f) } else { f(LocalStores::Own(None)) })
         } else {
             VIEW.with(|view| f(LocalStores::Own(Some(view))))
         }
