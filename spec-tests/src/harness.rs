@@ -4,8 +4,6 @@
 
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// One spec test: its name (`module::test_name`) and its body.
@@ -117,23 +115,19 @@ pub fn run_suites(mut suites: Vec<(&str, Vec<Test>)>) {
             continue;
         }
         std::io::stdout().flush().ok();
-        let done = Arc::new(AtomicBool::new(false));
+        // The watchdog wakes when the test ends (its sender is dropped), not at its next poll.
+        let (done, ended) = std::sync::mpsc::channel::<()>();
         let watchdog = {
-            let done = done.clone();
             let name = test.name.clone();
             std::thread::spawn(move || {
-                let begin = Instant::now();
-                while !done.load(Ordering::Relaxed) {
-                    if begin.elapsed() > WATCHDOG {
-                        eprintln!("\ntest {name} has run for over {WATCHDOG:?}: hung; aborting the run");
-                        std::process::exit(101);
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+                if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(WATCHDOG) {
+                    eprintln!("\ntest {name} has run for over {WATCHDOG:?}: hung; aborting the run");
+                    std::process::exit(101);
                 }
             })
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| test.execute()));
-        done.store(true, Ordering::Relaxed);
+        drop(done);
         watchdog.join().ok();
         counts[*suite].0 += 1;
         match outcome {
