@@ -360,7 +360,13 @@ impl Explorer {
         // simulation visible to `in_simulation`).
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
         let retired = execution::RETIRED_HERE.with(Cell::get);
-        let result = catch_unwind(AssertUnwindSafe(|| explorer.explore(&model)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let result = explorer.explore(&model);
+            // An `UnsafeCell` was first accessed in an execution that did not track races from
+            // its start: that one and those before went unchecked. Explore again, from the start,
+            // with every execution tracked.
+            if result.is_ok() && execution::take_untracked_cells() { explorer.explore(&model) } else { result }
+        }));
         let retired = execution::RETIRED_HERE.with(Cell::get) - retired;
         if retired > 0 {
             eprintln!(

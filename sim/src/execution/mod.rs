@@ -30,7 +30,7 @@ mod lifecycle;
 mod operations;
 mod parking;
 mod races;
-pub(crate) use races::reset_cells_seen;
+pub(crate) use races::{reset_cells_seen, take_untracked_cells};
 mod scheduling;
 mod slots;
 #[cfg(test)]

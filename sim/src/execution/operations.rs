@@ -27,6 +27,12 @@ impl Execution {
     /// (`write` false: `Observe::read_operation`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         self.synchronize(object);
+        self.unsynchronized_operation(object, kind, name, write);
+    }
+
+    /// [`Execution::operation`] without its happens-before edge: for an access the race detector
+    /// checks rather than orders (an `UnsafeCell`'s).
+    pub(super) fn unsynchronized_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.tearing_down.get() {
             if !self.in_critical.get() {
                 self.while_torn();

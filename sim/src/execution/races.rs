@@ -13,7 +13,9 @@
 //!
 //! Tracking costs a flag test per operation while no cell was seen; it starts in the execution
 //! that first accesses a cell (with every thread's clock equal: conservative, nothing before was
-//! recorded) and runs in every later execution of the exploration from its start.
+//! recorded) and runs in every later execution of the exploration from its start. Since the
+//! executions before were not checked (and a search does not revisit them), the explorer then
+//! explores the model again from the start, every execution tracked (`take_untracked_cells`).
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -25,11 +27,21 @@ thread_local! {
     /// Whether the exploration running on this OS thread (each runs on one of its own) has seen
     /// a cell access: later executions track from their start.
     static CELLS_SEEN: Cell<bool> = const { Cell::new(false) };
+    /// Whether an execution saw a cell access without tracking from its start (the first to see
+    /// one): its races, and those of earlier executions, may have gone unseen.
+    static UNTRACKED_CELLS: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Forgets the cells of the previous exploration (called as one starts).
 pub(crate) fn reset_cells_seen() {
     CELLS_SEEN.with(|seen| seen.set(false));
+    UNTRACKED_CELLS.with(|untracked| untracked.set(false));
+}
+
+/// Whether the exploration so far accessed cells in an execution that did not track from its
+/// start (and clears it): the explorer then explores again, every execution tracked.
+pub(crate) fn take_untracked_cells() -> bool {
+    UNTRACKED_CELLS.with(|untracked| untracked.replace(false))
 }
 
 /// Whether executions of this exploration track races from their start.
@@ -192,9 +204,16 @@ impl Execution {
         }
         if !self.races_on.get() {
             CELLS_SEEN.with(|seen| seen.set(true));
+            UNTRACKED_CELLS.with(|untracked| untracked.set(true));
             let threads = self.inner.borrow().threads.len();
             *self.races.borrow_mut() = Some(Box::new(Races::new(threads)));
             self.races_on.set(true);
+        }
+        // The access is a step of its own, which other threads' steps may come before (and the
+        // search orders against other accesses to the cell); the check comes as it happens.
+        self.unsynchronized_operation(cell, "UnsafeCell", if write { "with_mut" } else { "with" }, write);
+        if self.tearing_down.get() {
+            return;
         }
         let current = self.running.get();
         let race = self.races.borrow_mut().as_mut().and_then(|races| races.access(current, cell, write, at));
