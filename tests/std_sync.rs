@@ -44,23 +44,25 @@ fn mutex_and_condvar_buffer_is_proved_correct() {
     assert!(stats.exhausted, "{stats}");
 }
 
+/// Two threads deposit 1 each, reading the balance in one critical section and writing it in
+/// another: a deposit can be lost.
+fn two_deposits() {
+    let balance = Arc::new(Mutex::new(0u32));
+    let b = balance.clone();
+    let deposit = move |balance: &Mutex<u32>| {
+        let seen = *balance.lock().unwrap();
+        *balance.lock().unwrap() = seen + 1;
+    };
+    let t = Thread::new(move || deposit(&b));
+    t.start().unwrap();
+    deposit(&balance);
+    t.join().unwrap();
+    assert_eq!(*balance.lock().unwrap(), 2, "a deposit was lost");
+}
+
 #[test]
 fn lost_update_across_two_critical_sections_is_found() {
-    let report = Explorer::exhaustive()
-        .run(|| {
-            let balance = Arc::new(Mutex::new(0u32));
-            let b = balance.clone();
-            let deposit = move |balance: &Mutex<u32>| {
-                let seen = *balance.lock().unwrap();
-                *balance.lock().unwrap() = seen + 1;
-            };
-            let t = Thread::new(move || deposit(&b));
-            t.start().unwrap();
-            deposit(&balance);
-            t.join().unwrap();
-            assert_eq!(*balance.lock().unwrap(), 2, "a deposit was lost");
-        })
-        .expect_err("the lost update is found");
+    let report = Explorer::exhaustive().run(two_deposits).expect_err("the lost update is found");
     assert_eq!(report.failure.kind, FailureKind::Panic);
     assert!(report.trace.iter().any(|e| e.operation == "lock"), "{report}");
 }
@@ -112,21 +114,7 @@ fn rwlock_readers_never_see_a_half_write() {
 
 #[test]
 fn default_check_finds_the_lost_update_between_two_mutex_sections() {
-    let outcome = std::panic::catch_unwind(|| {
-        weft::sim::check(|| {
-            let balance = Arc::new(Mutex::new(0u32));
-            let b = balance.clone();
-            let deposit = move |balance: &Mutex<u32>| {
-                let seen = *balance.lock().unwrap();
-                *balance.lock().unwrap() = seen + 1;
-            };
-            let t = Thread::new(move || deposit(&b));
-            t.start().unwrap();
-            deposit(&balance);
-            t.join().unwrap();
-            assert_eq!(*balance.lock().unwrap(), 2, "a deposit was lost");
-        })
-    });
+    let outcome = std::panic::catch_unwind(|| weft::sim::check(two_deposits));
     let message = outcome.expect_err("check panics with the report").downcast::<String>().expect("a report");
     assert!(message.contains("a deposit was lost"), "{message}");
     assert!(message.contains("WEFT_REPLAY="), "{message}");

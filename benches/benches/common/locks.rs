@@ -61,7 +61,7 @@ impl BenchLock for std::sync::Mutex<()> {
     }
 }
 
-fn uncontended<L: BenchLock>() -> impl Fn(u64) -> Duration {
+pub(super) fn uncontended<L: BenchLock>() -> impl Fn(u64) -> Duration {
     let lock = L::create();
     move |n| time_loop(n, || black_box(&lock).with(|| ()))
 }

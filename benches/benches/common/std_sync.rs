@@ -55,11 +55,6 @@ impl BenchRwLock for std::sync::RwLock<()> {
     }
 }
 
-fn mutex_uncontended_case<L: BenchLock>() -> impl Fn(u64) -> Duration {
-    let lock = L::create();
-    move |n| time_loop(n, || black_box(&lock).with(|| ()))
-}
-
 fn rwlock_read_case<L: BenchRwLock>() -> impl Fn(u64) -> Duration {
     let lock = L::create();
     move |n| time_loop(n, || black_box(&lock).read(|| ()))
@@ -72,10 +67,10 @@ pub fn mutex_uncontended() -> Group {
         operation: "Mutex: uncontended lock+unlock",
         threaded: false,
         cases: vec![
-            case("weft::sync::Mutex", Role::Weft, mutex_uncontended_case::<weft::sync::Mutex<()>>()),
-            case("weft_core::Mutex<Real>", Role::Real, mutex_uncontended_case::<weft::generic::Mutex<Real, ()>>()),
-            case("parking_lot::Mutex", Role::Peer, mutex_uncontended_case::<parking_lot::Mutex<()>>()),
-            case("std::sync::Mutex", Role::Peer, mutex_uncontended_case::<std::sync::Mutex<()>>()),
+            case("weft::sync::Mutex", Role::Weft, locks::uncontended::<weft::sync::Mutex<()>>()),
+            case("weft_core::Mutex<Real>", Role::Real, locks::uncontended::<weft::generic::Mutex<Real, ()>>()),
+            case("parking_lot::Mutex", Role::Peer, locks::uncontended::<parking_lot::Mutex<()>>()),
+            case("std::sync::Mutex", Role::Peer, locks::uncontended::<std::sync::Mutex<()>>()),
         ],
     }
 }
