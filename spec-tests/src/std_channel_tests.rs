@@ -109,6 +109,34 @@ crate::spec_tests! {
         assert_eq!(rx.recv_timeout(timeout), Err(RecvTimeoutError::Disconnected));
     }
 
+    /// `stream`, `shared_chan_stress` (one thread): items already sent are all received, in
+    /// order and by every kind of receive, after the last sender is gone; only then is the
+    /// channel disconnected.
+    fn test_channel_items_outlive_senders() {
+        let (tx, rx) = mpsc::channel::<S, u32>();
+        (0..6).for_each(|i| tx.send(i).unwrap());
+        assert_eq!(rx.recv(), Ok(0));
+        tx.send(6).unwrap();
+        drop(tx);
+        assert_eq!(rx.try_recv(), Ok(1));
+        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Ok(2));
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3, 4, 5, 6]);
+        assert_eq!(rx.recv(), Err(RecvError));
+        assert_eq!(rx.recv_timeout(Duration::from_millis(1)), Err(RecvTimeoutError::Disconnected));
+    }
+
+    /// `sync_channel` with room for 2: a receive frees room for exactly one more item.
+    fn test_sync_channel_receive_frees_one_place() {
+        let (tx, rx) = mpsc::sync_channel::<S, u32>(2);
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)));
+        assert_eq!(rx.recv(), Ok(1));
+        tx.try_send(3).unwrap();
+        assert_eq!(tx.try_send(4), Err(TrySendError::Full(4)));
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [2, 3]);
+    }
+
     /// `sync_channel`: a bounded channel blocks a sender while full; `try_send` reports `Full`
     /// and, once the receiver is gone, `Disconnected`.
     fn test_sync_channel_bounded() {

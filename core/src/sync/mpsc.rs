@@ -2,15 +2,19 @@
 //! ([`sync_channel`], a rendezvous when the bound is 0), with std's errors. Built on weft's
 //! `Mutex` and `Condvar`, so every send and receive is made of operations a simulator sees.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
 use crate::backend::Scheduler;
 use crate::sync::condvar::Condvar;
 use crate::sync::mutex::{Mutex, MutexGuard};
+use crate::sync::raw::spin;
 
 /// What the two ends share.
 struct Channel<S: Scheduler, T> {
@@ -22,7 +26,18 @@ struct Channel<S: Scheduler, T> {
     not_full: Condvar<S>,
     /// `None`: unbounded.
     bound: Option<usize>,
+    /// Set by a send that finds it clear, cleared by the receive that empties the channel: a
+    /// hint, read only by a receiver spinning on real threads, so that it takes the lock when
+    /// there is something to take rather than on every spin. A plain atomic, which a simulator
+    /// neither sees nor needs: there the receiver does not spin, and the channel's state is
+    /// only ever read under its lock.
+    items_hint: CachePadded<AtomicBool>,
 }
+
+/// A value alone on its cache line(s), so that the threads writing the data beside it do not
+/// take the line from the threads polling the value.
+#[repr(align(128))]
+struct CachePadded<T>(T);
 
 struct State<T> {
     items: VecDeque<T>,
@@ -47,6 +62,9 @@ impl<S: Scheduler, T> Channel<S, T> {
         state.items.push_back(item);
         state.sent += 1;
         drop(state);
+        if !self.items_hint.0.load(Relaxed) {
+            self.items_hint.0.store(true, Relaxed);
+        }
         self.not_empty.notify_one();
     }
 
@@ -77,7 +95,7 @@ impl<S: Scheduler, T> Channel<S, T> {
 /// ```
 pub fn channel<S: Scheduler, T>() -> (Sender<S, T>, Receiver<S, T>) {
     let channel = new_channel(None);
-    (Sender { channel: channel.clone() }, Receiver { channel })
+    (Sender { channel: channel.clone() }, Receiver::new(channel))
 }
 
 /// Creates a channel that holds at most `bound` items: [`SyncSender::send`] blocks while it is
@@ -96,7 +114,7 @@ pub fn channel<S: Scheduler, T>() -> (Sender<S, T>, Receiver<S, T>) {
 /// ```
 pub fn sync_channel<S: Scheduler, T>(bound: usize) -> (SyncSender<S, T>, Receiver<S, T>) {
     let channel = new_channel(Some(bound));
-    (SyncSender { channel: channel.clone() }, Receiver { channel })
+    (SyncSender { channel: channel.clone() }, Receiver::new(channel))
 }
 
 fn new_channel<S: Scheduler, T>(bound: Option<usize>) -> Arc<Channel<S, T>> {
@@ -112,6 +130,7 @@ fn new_channel<S: Scheduler, T>(bound: Option<usize>) -> Arc<Channel<S, T>> {
         not_empty: Condvar::new(),
         not_full: Condvar::new(),
         bound,
+        items_hint: CachePadded(AtomicBool::new(false)),
     })
 }
 
@@ -164,6 +183,12 @@ pub struct SyncSender<S: Scheduler, T> {
 /// ```
 pub struct Receiver<S: Scheduler, T> {
     channel: Arc<Channel<S, T>>,
+    /// Items of an unbounded channel already moved out of it, oldest first: a receive that finds
+    /// the buffer empty takes every item the channel holds in one go, and the next receives
+    /// need no lock. (A bounded channel's items stay in the channel until received, or
+    /// the room they free would let senders run ahead of the bound.) `RefCell` makes the
+    /// receiver `!Sync`, as std's is.
+    buffer: RefCell<VecDeque<T>>,
 }
 
 impl<S: Scheduler, T> Sender<S, T> {
@@ -257,6 +282,9 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// `Err(TryRecvError::Empty)` if there is none; `Err(TryRecvError::Disconnected)` if there
     /// is none and every sender is gone.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        if let Some(item) = self.buffer.borrow_mut().pop_front() {
+            return Ok(item);
+        }
         let channel = &*self.channel;
         let mut state = channel.lock();
         match self.take(&mut state) {
@@ -284,14 +312,33 @@ impl<S: Scheduler, T> Receiver<S, T> {
     }
 
     fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        if let Some(item) = self.buffer.borrow_mut().pop_front() {
+            return Ok(item);
+        }
         let channel = &*self.channel;
         let mut state = channel.lock();
+        // On real threads, a few short spins before waiting: an item that comes within them
+        // spares the sender a wake-up. Under a simulator spinning would only add steps.
+        let mut spins = 0;
+        let mut spinning = !S::observing();
         loop {
             if let Some(item) = self.take(&mut state) {
                 return Ok(item);
             }
             if state.senders == 0 {
                 return Err(RecvTimeoutError::Disconnected);
+            }
+            if spinning {
+                drop(state);
+                loop {
+                    spinning = spin::<S>(spins);
+                    spins += 1;
+                    if !spinning || channel.items_hint.0.load(Relaxed) {
+                        break;
+                    }
+                }
+                state = channel.lock();
+                continue;
             }
             state.receiver_waiting = true;
             state = match deadline {
@@ -310,15 +357,26 @@ impl<S: Scheduler, T> Receiver<S, T> {
         }
     }
 
-    /// Takes the oldest item under the lock, and tells the senders waiting for room (or for
-    /// their rendezvous).
+    /// A receiver of `channel`, with nothing buffered.
+    fn new(channel: Arc<Channel<S, T>>) -> Self {
+        Receiver { channel, buffer: RefCell::new(VecDeque::new()) }
+    }
+
+    /// Takes the oldest item under the lock (from an unbounded channel: moves them all to the
+    /// receiver's buffer, and takes the first), and tells the senders waiting for room (or for
+    /// their rendezvous). Called with the buffer empty.
     fn take(&self, state: &mut State<T>) -> Option<T> {
         state.receiver_waiting = false;
+        if self.channel.bound.is_none() {
+            let mut buffer = self.buffer.borrow_mut();
+            debug_assert!(buffer.is_empty(), "a receive takes from the buffer first");
+            std::mem::swap(&mut *buffer, &mut state.items);
+            self.channel.items_hint.0.store(false, Relaxed);
+            return buffer.pop_front();
+        }
         let item = state.items.pop_front()?;
         state.taken += 1;
-        if self.channel.bound.is_some() {
-            self.channel.not_full.notify_all();
-        }
+        self.channel.not_full.notify_all();
         Some(item)
     }
 
