@@ -79,7 +79,7 @@ unsafe impl<L: Sync> Sync for Guarded<L> {}
 /// (a short critical section) and do a short piece of work outside it, so that other threads can
 /// take the lock between two sections of the same thread (without it, a barging lock is mostly
 /// re-taken by the thread that just released it, and the benchmark measures the uncontended path).
-fn contended<L: BenchLock>(threads: usize) -> impl Fn(u64) -> Duration {
+pub(super) fn contended<L: BenchLock>(threads: usize) -> impl Fn(u64) -> Duration {
     move |n| {
         let per_thread = n.div_ceil(threads as u64).max(1);
         let guarded = Arc::new(Guarded { lock: L::create(), counter: UnsafeCell::new(0) });

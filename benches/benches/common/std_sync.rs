@@ -20,6 +20,8 @@ pub trait BenchRwLock: Send + Sync + 'static {
     fn create() -> Self;
     /// Runs `f` holding a read lock.
     fn read<R>(&self, f: impl FnOnce() -> R) -> R;
+    /// Runs `f` holding the write lock.
+    fn write<R>(&self, f: impl FnOnce() -> R) -> R;
 }
 
 impl<S: Scheduler> BenchRwLock for weft::generic::RwLock<S, ()> {
@@ -29,6 +31,11 @@ impl<S: Scheduler> BenchRwLock for weft::generic::RwLock<S, ()> {
     #[inline(always)]
     fn read<R>(&self, f: impl FnOnce() -> R) -> R {
         let _held = self.read().unwrap();
+        f()
+    }
+    #[inline(always)]
+    fn write<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _held = self.write().unwrap();
         f()
     }
 }
@@ -42,6 +49,11 @@ impl BenchRwLock for parking_lot::RwLock<()> {
         let _held = self.read();
         f()
     }
+    #[inline(always)]
+    fn write<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _held = self.write();
+        f()
+    }
 }
 
 impl BenchRwLock for std::sync::RwLock<()> {
@@ -51,6 +63,11 @@ impl BenchRwLock for std::sync::RwLock<()> {
     #[inline(always)]
     fn read<R>(&self, f: impl FnOnce() -> R) -> R {
         let _held = self.read().unwrap();
+        f()
+    }
+    #[inline(always)]
+    fn write<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _held = self.write().unwrap();
         f()
     }
 }
@@ -90,6 +107,63 @@ pub fn rwlock_read_uncontended() -> Group {
     }
 }
 
+/// Mutex: `threads` threads, a short critical section (the Lock rows' workload).
+pub fn mutex_contended(threads: usize) -> Group {
+    let (id, operation) = match threads {
+        2 => ("mutex/contended/2", "Mutex: 2 threads, short critical section"),
+        4 => ("mutex/contended/4", "Mutex: 4 threads, short critical section"),
+        _ => panic!("mutex_contended: 2 or 4 threads"),
+    };
+    Group {
+        id,
+        operation,
+        threaded: true,
+        cases: vec![
+            case("weft::sync::Mutex", Role::Weft, locks::contended::<weft::sync::Mutex<()>>(threads)),
+            case("weft_core::Mutex<Real>", Role::Real, locks::contended::<weft::generic::Mutex<Real, ()>>(threads)),
+            case("parking_lot::Mutex", Role::Peer, locks::contended::<parking_lot::Mutex<()>>(threads)),
+            case("std::sync::Mutex", Role::Peer, locks::contended::<std::sync::Mutex<()>>(threads)),
+        ],
+    }
+}
+
+/// 4 threads share a read-write lock: each of their sections reads, except every 8th, which
+/// writes; a short piece of work between two sections.
+fn rwlock_mostly_read<L: BenchRwLock>() -> impl Fn(u64) -> Duration {
+    const THREADS: usize = 4;
+    move |n| {
+        let per_thread = n.div_ceil(THREADS as u64).max(1);
+        let lock = Arc::new(L::create());
+        let shared = lock.clone();
+        let elapsed = time_threads(THREADS, move |_| {
+            for i in 0..per_thread {
+                if i % 8 == 7 {
+                    shared.write(|| black_box(i));
+                } else {
+                    shared.read(|| black_box(i));
+                }
+                short_work();
+            }
+        });
+        scale(elapsed, n, per_thread * THREADS as u64)
+    }
+}
+
+/// RwLock: 4 threads, 7 reads to 1 write.
+pub fn rwlock_contended() -> Group {
+    Group {
+        id: "rwlock/contended/4",
+        operation: "RwLock: 4 threads, 7 reads to 1 write",
+        threaded: true,
+        cases: vec![
+            case("weft::sync::RwLock", Role::Weft, rwlock_mostly_read::<weft::sync::RwLock<()>>()),
+            case("weft_core::RwLock<Real>", Role::Real, rwlock_mostly_read::<weft::generic::RwLock<Real, ()>>()),
+            case("parking_lot::RwLock", Role::Peer, rwlock_mostly_read::<parking_lot::RwLock<()>>()),
+            case("std::sync::RwLock", Role::Peer, rwlock_mostly_read::<std::sync::RwLock<()>>()),
+        ],
+    }
+}
+
 /// Atomics: an uncontended `fetch_add`.
 pub fn atomic_fetch_add() -> Group {
     let ours = weft::sync::atomic::AtomicU64::new(0);
@@ -113,6 +187,27 @@ pub fn atomic_fetch_add() -> Group {
     }
 }
 
+/// One thread sends `n` items through the two ends `make` gives, the calling thread receives
+/// them: the time per item.
+fn stream<Tx: Send + 'static, Rx>(
+    make: impl Fn() -> (Tx, Rx) + 'static,
+    send: fn(&Tx, u64),
+    recv: fn(&Rx) -> u64,
+) -> impl Fn(u64) -> Duration {
+    move |n| {
+        let (tx, rx) = make();
+        let start = Instant::now();
+        let sender = std::thread::spawn(move || (0..n).for_each(|i| send(&tx, i)));
+        let mut expected = 0;
+        for _ in 0..n {
+            assert_eq!(recv(&rx), expected, "an item lost or out of order");
+            expected += 1;
+        }
+        sender.join().unwrap();
+        start.elapsed()
+    }
+}
+
 /// mpsc: one thread sends `n` items, another receives them (the time per item).
 pub fn channel_stream() -> Group {
     Group {
@@ -120,24 +215,119 @@ pub fn channel_stream() -> Group {
         operation: "mpsc: one sender streams items to one receiver",
         threaded: true,
         cases: vec![
-            case("weft::sync::mpsc", Role::Weft, |n| {
-                let (tx, rx) = weft::sync::mpsc::channel::<u64>();
-                let start = Instant::now();
-                let sender = std::thread::spawn(move || (0..n).for_each(|i| tx.send(i).unwrap()));
-                let total: u64 = rx.iter().count() as u64;
-                sender.join().unwrap();
-                assert_eq!(total, n);
-                start.elapsed()
-            }),
-            case("std::sync::mpsc", Role::Peer, |n| {
-                let (tx, rx) = std::sync::mpsc::channel::<u64>();
-                let start = Instant::now();
-                let sender = std::thread::spawn(move || (0..n).for_each(|i| tx.send(i).unwrap()));
-                let total: u64 = rx.iter().count() as u64;
-                sender.join().unwrap();
-                assert_eq!(total, n);
-                start.elapsed()
-            }),
+            case(
+                "weft::sync::mpsc",
+                Role::Weft,
+                stream(weft::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+            ),
+            case(
+                "std::sync::mpsc",
+                Role::Peer,
+                stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+            ),
+            case(
+                "crossbeam_channel::unbounded",
+                Role::Peer,
+                stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+            ),
+        ],
+    }
+}
+
+/// The room of the bounded channels and queue in [`bounded_channel_stream`].
+const BOUND: usize = 64;
+
+/// sync_channel: a stream through a channel with room for [`BOUND`] items.
+pub fn bounded_channel_stream() -> Group {
+    Group {
+        id: "mpsc/bounded_stream",
+        operation: "sync_channel(64): one sender streams items to one receiver",
+        threaded: true,
+        cases: vec![
+            case(
+                "weft::sync::mpsc::sync_channel",
+                Role::Weft,
+                stream(
+                    || weft::sync::mpsc::sync_channel::<u64>(BOUND),
+                    |tx, i| tx.send(i).unwrap(),
+                    |rx| rx.recv().unwrap(),
+                ),
+            ),
+            case(
+                "weft::queue::Queue (maxsize 64)",
+                Role::Weft,
+                stream(
+                    || {
+                        let queue = Arc::new(weft::queue::Queue::<u64>::new(BOUND));
+                        (queue.clone(), queue)
+                    },
+                    |queue, i| queue.put(i).unwrap(),
+                    |queue| queue.get().unwrap(),
+                ),
+            ),
+            case(
+                "std::sync::mpsc::sync_channel",
+                Role::Peer,
+                stream(
+                    || std::sync::mpsc::sync_channel::<u64>(BOUND),
+                    |tx, i| tx.send(i).unwrap(),
+                    |rx| rx.recv().unwrap(),
+                ),
+            ),
+            case(
+                "crossbeam_channel::bounded",
+                Role::Peer,
+                stream(
+                    || crossbeam_channel::bounded::<u64>(BOUND),
+                    |tx, i| tx.send(i).unwrap(),
+                    |rx| rx.recv().unwrap(),
+                ),
+            ),
+        ],
+    }
+}
+
+/// queue: Python's unbounded `Queue` and `SimpleQueue` as a stream, beside the channels.
+pub fn queue_stream() -> Group {
+    Group {
+        id: "queue/stream",
+        operation: "queue: one putter streams items to one getter",
+        threaded: true,
+        cases: vec![
+            case(
+                "weft::queue::Queue",
+                Role::Weft,
+                stream(
+                    || {
+                        let queue = Arc::new(weft::queue::Queue::<u64>::new(0));
+                        (queue.clone(), queue)
+                    },
+                    |queue, i| queue.put(i).unwrap(),
+                    |queue| queue.get().unwrap(),
+                ),
+            ),
+            case(
+                "weft::queue::SimpleQueue",
+                Role::Weft,
+                stream(
+                    || {
+                        let queue = Arc::new(weft::queue::SimpleQueue::<u64>::new());
+                        (queue.clone(), queue)
+                    },
+                    |queue, i| queue.put(i),
+                    |queue| queue.get(),
+                ),
+            ),
+            case(
+                "std::sync::mpsc",
+                Role::Peer,
+                stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+            ),
+            case(
+                "crossbeam_channel::unbounded",
+                Role::Peer,
+                stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+            ),
         ],
     }
 }

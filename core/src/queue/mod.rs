@@ -23,6 +23,7 @@ use crate::backend::Scheduler;
 use crate::error::Error;
 use crate::sync::condition::Condition;
 use crate::sync::lock::Lock;
+use crate::sync::raw::spin;
 use crate::timeout::TIMEOUT_MAX;
 
 /// A condition of a queue: on the queue's `mutex`, which the three share.
@@ -261,8 +262,14 @@ impl<S: Scheduler, T, D: Discipline<T>> Queue<S, T, D> {
             };
             let room = match block {
                 Block::No => room(),
-                Block::Forever => holding(self.not_full.wait_for(room)),
-                Block::For(timeout) => holding(self.not_full.wait_for_timeout(room, timeout)),
+                Block::Forever => {
+                    self.spin_until(&room);
+                    holding(self.not_full.wait_for(room))
+                }
+                Block::For(timeout) => {
+                    self.spin_until(&room);
+                    holding(self.not_full.wait_for_timeout(room, timeout))
+                }
             };
             if !room {
                 return Err(PutError::new(Error::Full, item));
@@ -278,6 +285,26 @@ impl<S: Scheduler, T, D: Discipline<T>> Queue<S, T, D> {
         }
         holding(self.not_empty.notify(1));
         Ok(())
+    }
+
+    /// Called holding `mutex`, before a wait for `ready`: on real threads, lets the mutex go for
+    /// a few short spins (taking it back after each) while `ready` does not hold, so that an
+    /// item or room that comes within them spares a wake-up. Under a simulator, nothing:
+    /// spinning would only add steps.
+    fn spin_until(&self, ready: &impl Fn() -> bool) {
+        if S::observing() {
+            return;
+        }
+        let mut spins = 0;
+        while !ready() {
+            holding(self.mutex.release());
+            let go_on = spin::<S>(spins);
+            spins += 1;
+            self.mutex.acquire();
+            if !go_on {
+                break;
+            }
+        }
     }
 
     /// Removes and returns the next item, waiting while the queue is empty.
@@ -324,9 +351,11 @@ impl<S: Scheduler, T, D: Discipline<T>> Queue<S, T, D> {
         match block? {
             Block::No => {}
             Block::Forever => {
+                self.spin_until(&ready);
                 holding(self.not_empty.wait_for(ready));
             }
             Block::For(timeout) => {
+                self.spin_until(&ready);
                 holding(self.not_empty.wait_for_timeout(ready, timeout));
             }
         }
