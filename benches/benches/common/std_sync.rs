@@ -198,10 +198,8 @@ fn stream<Tx: Send + 'static, Rx>(
         let (tx, rx) = make();
         let start = Instant::now();
         let sender = std::thread::spawn(move || (0..n).for_each(|i| send(&tx, i)));
-        let mut expected = 0;
-        for _ in 0..n {
+        for expected in 0..n {
             assert_eq!(recv(&rx), expected, "an item lost or out of order");
-            expected += 1;
         }
         sender.join().unwrap();
         start.elapsed()
