@@ -10,7 +10,7 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 use crate::backend::atomic::Atomic;
 use crate::backend::observe::report;
 use crate::backend::{ParkResult, Scheduler};
-use crate::sync::raw::{park, unpark_all};
+use crate::sync::raw::{park, spin, unpark_all};
 
 // The state word:
 //
@@ -232,15 +232,21 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         }
     }
 
-    /// Tries `take` until it succeeds, parking while `busy(state)` holds.
+    /// Tries `take` until it succeeds, parking while `busy(state)` holds (after a short spin,
+    /// as the raw lock does, while nobody is parked yet; none under a simulator).
     #[cold]
     fn acquire(&self, take: fn(&Self) -> bool, busy: fn(usize) -> bool) {
+        let mut spins = 0;
         loop {
             if take(self) {
                 return;
             }
             let state = self.state.load(Relaxed);
             if !busy(state) {
+                continue;
+            }
+            if state & PARKED == 0 && spin::<S>(spins) {
+                spins += 1;
                 continue;
             }
             if state & PARKED == 0 && self.state.compare_exchange(state, state | PARKED, Relaxed, Relaxed).is_err() {
