@@ -401,8 +401,21 @@ unsafe impl Scheduler for Auto {
     }
 }
 
+/// The cold half of [`Observe::spurious_wakeup`] (a hook with an answer, so not one of
+/// `with_hooks!`'s).
+#[cold]
+#[inline(never)]
+fn sim_spurious_wakeup(object: usize) -> bool {
+    in_simulation() && Sim::spurious_wakeup(object)
+}
+
 impl Observe for Auto {
     with_hooks!(forward_hooks);
+
+    #[inline(always)]
+    fn spurious_wakeup(object: usize) -> bool {
+        explorations_running() && sim_spurious_wakeup(object)
+    }
 
     /// False once the OS thread's ident is kept outside a simulation (one thread-local load);
     /// true inside one, and in doubt.

@@ -119,3 +119,57 @@ fn default_check_finds_the_lost_update_between_two_mutex_sections() {
     assert!(message.contains("a deposit was lost"), "{message}");
     assert!(message.contains("WEFT_REPLAY="), "{message}");
 }
+
+#[test]
+fn an_if_around_a_condvar_wait_fails_once_spurious_wakeups_are_explored() {
+    // The `if` is enough while waits wake only when notified...
+    let stats = Explorer::exhaustive().check(|| bounded_buffer(false));
+    assert!(stats.exhausted, "{stats}");
+    // ...but std allows a wait to return without a notify: the consumer then takes from an
+    // empty slot.
+    let report = Explorer::exhaustive().spurious_wakeups(true).run(|| bounded_buffer(false)).unwrap_err();
+    assert_eq!(report.failure.kind, FailureKind::Panic, "{report}");
+    assert!(report.failure.message.contains("an item"), "{report}");
+    assert!(report.to_string().contains("woke spuriously"), "{report}");
+    // The same failure again from its token.
+    let again = Explorer::replay(&report.token).spurious_wakeups(true).run(|| bounded_buffer(false));
+    assert_eq!(again.unwrap_err().failure, report.failure);
+}
+
+#[test]
+fn waits_in_while_loops_are_proved_with_spurious_wakeups() {
+    let stats = Explorer::exhaustive().spurious_wakeups(true).check(|| bounded_buffer(true));
+    assert!(stats.exhausted, "{stats}");
+}
+
+#[test]
+fn a_lost_notify_is_still_a_deadlock_with_spurious_wakeups() {
+    // The consumer waits without checking the flag, after the producer may have notified:
+    // some executions hang, whether or not a wait may also wake spuriously.
+    let report = Explorer::exhaustive()
+        .spurious_wakeups(true)
+        .run(|| {
+            let pair = Arc::new((Mutex::new(()), Condvar::new()));
+            let p = pair.clone();
+            let producer = Thread::new(move || p.1.notify_one());
+            producer.start().unwrap();
+            drop(pair.1.wait(pair.0.lock().unwrap()).unwrap());
+            producer.join().unwrap();
+        })
+        .unwrap_err();
+    assert!(matches!(report.failure.kind, FailureKind::Deadlock(_)), "{report}");
+}
+
+#[test]
+fn a_spurious_wakeup_of_a_timed_wait_is_not_a_timeout() {
+    // Nobody notifies: without spurious wake-ups, the wait always times out.
+    let model = || {
+        let lock = Mutex::new(());
+        let condvar = Condvar::new();
+        let (_guard, result) = condvar.wait_timeout(lock.lock().unwrap(), std::time::Duration::from_secs(60)).unwrap();
+        assert!(result.timed_out(), "returned early, not timed out");
+    };
+    assert!(Explorer::exhaustive().check(model).exhausted);
+    let report = Explorer::exhaustive().spurious_wakeups(true).run(model).unwrap_err();
+    assert!(report.failure.message.contains("returned early"), "{report}");
+}

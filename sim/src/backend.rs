@@ -354,4 +354,9 @@ impl Observe for Sim {
     fn cell_dropped(cell: usize) {
         current().cell_dropped(cell);
     }
+
+    #[inline]
+    fn spurious_wakeup(_object: usize) -> bool {
+        current().spurious_wakeup()
+    }
 }

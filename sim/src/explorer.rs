@@ -79,6 +79,7 @@ pub struct Explorer {
     /// The running exploration's watch (set by `run` on its own copy).
     watch: Option<Arc<watchdog::Watch>>,
     fine_grained: bool,
+    spurious_wakeups: bool,
     shrink: bool,
     python_panics: bool,
     reduce: bool,
@@ -100,6 +101,7 @@ impl Explorer {
             stall: Some(DEFAULT_STALL),
             watch: None,
             fine_grained: false,
+            spurious_wakeups: false,
             shrink: true,
             python_panics: false,
             reduce: true,
@@ -222,6 +224,44 @@ impl Explorer {
     /// primitives' parking too.
     pub fn fine_grained(mut self, fine: bool) -> Self {
         self.fine_grained = fine;
+        self
+    }
+
+    /// Lets a wait of a std-shaped `Condvar` (`weft::sync::Condvar`) end without a notify, as
+    /// std allows (default: off; weft never wakes a waiter spuriously unless asked). Each wait
+    /// is then a choice the strategy explores: it waits as usual, or it may wake at any later
+    /// step (even with nobody notifying), taking its mutex back before it returns. At most one
+    /// wait per thread and execution wakes spuriously, so that a waiter looping on its
+    /// condition does not wake and wait again forever; one early return is what breaks code
+    /// that checks its condition with `if` where it needs `while`. Python's `Condition` never
+    /// wakes spuriously, with or without this.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft_core::{Condvar, Mutex, Thread};
+    /// use weft_sim::{Explorer, Sim};
+    ///
+    /// let model = || {
+    ///     let pair = Arc::new((Mutex::<Sim, bool>::new(false), Condvar::<Sim>::new()));
+    ///     let p = pair.clone();
+    ///     let t = Thread::<Sim>::new(move || {
+    ///         *p.0.lock().unwrap() = true;
+    ///         p.1.notify_one();
+    ///     });
+    ///     t.start().unwrap();
+    ///     let mut ready = pair.0.lock().unwrap();
+    ///     if !*ready {
+    ///         ready = pair.1.wait(ready).unwrap(); // should loop: `while !*ready`
+    ///     }
+    ///     assert!(*ready, "woke with the flag down");
+    ///     drop(ready);
+    ///     t.join().unwrap();
+    /// };
+    /// assert!(Explorer::exhaustive().run(model).is_ok());
+    /// assert!(Explorer::exhaustive().spurious_wakeups(true).run(model).is_err());
+    /// ```
+    pub fn spurious_wakeups(mut self, allow: bool) -> Self {
+        self.spurious_wakeups = allow;
         self
     }
 
@@ -411,6 +451,7 @@ impl Explorer {
         Config {
             max_steps: self.max_steps,
             fine_grained: self.fine_grained,
+            spurious_wakeups: self.spurious_wakeups,
             record_trace,
             python_panics: self.python_panics,
             track_footprints,

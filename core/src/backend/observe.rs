@@ -212,6 +212,15 @@ pub trait Observe {
         let _ = cell;
     }
 
+    /// A wait on `object` (a std-shaped `Condvar`) begins: whether it may end without a notify.
+    /// A simulator that explores spurious wake-ups answers with a choice; the default, and the
+    /// real backend, never (weft's own waits never wake spuriously).
+    #[inline(always)]
+    fn spurious_wakeup(object: usize) -> bool {
+        let _ = object;
+        false
+    }
+
     /// Gives the object at `object` (the address a primitive announces its operations with)
     /// the name `label` in a simulator's traces and deadlock reports, for the rest of the
     /// execution or until the object is dropped. The real backend does nothing.

@@ -9,14 +9,14 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use crate::backend::atomic::Atomic;
-use crate::backend::observe::report;
 use crate::backend::{ParkResult, RequeueOp, Scheduler, UnparkResult};
 use crate::sync::mutex::MutexGuard;
 use crate::sync::raw::{RawLock, park};
 
 /// std's `Condvar`: threads wait, with the guard of a [`crate::Mutex`], until another thread notifies.
-/// A waiter returns holding the mutex again. weft never wakes a waiter spuriously (std allows
-/// it; loop on the condition anyway, as [`Condvar::wait_while`] does). Waits and notifies are
+/// A waiter returns holding the mutex again. weft wakes a waiter spuriously (as std allows)
+/// only where a simulation is asked to explore that (`Explorer::spurious_wakeups`): loop on the
+/// condition, as [`Condvar::wait_while`] does. Waits and notifies are
 /// operations a simulator sees; which waiter a `notify_one` wakes is the simulator's choice.
 ///
 /// ```
@@ -182,6 +182,11 @@ impl<S: Scheduler> Condvar<S> {
         deadline: Option<Instant>,
     ) -> (LockResult<MutexGuard<'a, S, T>>, bool) {
         S::operation_on(&self.mutex, "Condvar", "wait");
+        // A wait that may wake spuriously (a simulator's choice, when asked to explore them)
+        // parks with a deadline that has come: from then on, its waking is one more option at
+        // every step, unless a notify comes first.
+        let spurious = S::spurious_wakeup(self.key());
+        let park_deadline = if spurious { Some(S::now()) } else { deadline };
         S::nested_operations(true);
         let raw: &RawLock<S> = &guard.mutex.raw;
         let mine = raw.exposed_park_key();
@@ -213,7 +218,7 @@ impl<S: Scheduler> Condvar<S> {
         // the queue lock and only touch atomics, cannot panic and do not park or unpark.
         // `before_sleep` runs outside it and unlocks the mutex the caller holds (the guard
         // proves it), which may unpark one waiter of the mutex but never parks.
-        let result = unsafe { park::<S>(self.key(), validate, before_sleep, timed_out, 0, deadline) };
+        let result = unsafe { park::<S>(self.key(), validate, before_sleep, timed_out, 0, park_deadline) };
         let notified = match result {
             ParkResult::Unparked(_) => true,
             ParkResult::TimedOut => requeued.get(),
@@ -222,12 +227,19 @@ impl<S: Scheduler> Condvar<S> {
                 panic!("weft: a Condvar was used with two different mutexes at the same time");
             }
         };
-        report::<S>(self.key(), notified, "notified", "timed out");
+        // Unnotified: a timeout, unless the wake was spurious before the caller's deadline.
+        let timed_out = !notified && (!spurious || deadline.is_some_and(|deadline| S::now() >= deadline));
+        let outcome = match (notified, timed_out) {
+            (true, _) => "notified",
+            (false, true) => "timed out",
+            (false, false) => "woke spuriously",
+        };
+        S::outcome(self.key(), outcome);
         guard.relock_after_wait();
         S::nested_operations(false);
         let poisoned = guard.mutex.poisoned_unannounced();
         let guard = if poisoned { Err(PoisonError::new(guard)) } else { Ok(guard) };
-        (guard, !notified)
+        (guard, timed_out)
     }
 
     /// Wakes one waiter, if any: it returns from its wait once it has the mutex again.

@@ -144,6 +144,9 @@ struct SimThread {
     nested: u32,
     /// Where its last panic happened (`file:line:column`), from the panic hook.
     panic_location: Option<String>,
+    /// Whether one of its waits was allowed to wake spuriously (once per thread and execution,
+    /// see [`Execution::spurious_wakeup`]).
+    spurious_used: bool,
 }
 
 /// The operation a thread runs now, for the trace: its event is recorded when it takes effect
@@ -237,6 +240,8 @@ impl Queues {
 pub(crate) struct Config {
     pub max_steps: usize,
     pub fine_grained: bool,
+    /// Whether a `Condvar` wait may wake without a notify (a choice at each wait).
+    pub spurious_wakeups: bool,
     pub record_trace: bool,
     /// Whether a panic the default excepthook handles only prints (Python's behaviour) instead
     /// of failing the execution.

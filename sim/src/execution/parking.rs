@@ -102,30 +102,57 @@ impl Execution {
         entry.wake = Some(ParkResult::Unparked(token));
     }
 
+    /// A choice that is no scheduling decision (which waiter a release wakes, whether a wait
+    /// wakes spuriously): the strategy picks one of `options` (each the thread it concerns, or
+    /// `usize::MAX`; no two alike), and the schedule records it. Returns the index picked.
+    fn data_choice(&self, options: &[usize]) -> usize {
+        let mut inner = self.inner.borrow_mut();
+        let point = Point {
+            threads: options,
+            current_runnable: false,
+            scheduling: false,
+            yielding: None,
+            objects: inner.next_number,
+            trail: self.trail.get(),
+        };
+        let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
+        let choice = Choice { chosen: index as u32, of: options.len() as u32, preemptible: false };
+        self.watch.choice(inner.schedule.choices.len(), choice);
+        inner.schedule.choices.push(choice);
+        self.check_divergence(&mut inner);
+        index
+    }
+
+    /// Whether the wait the running thread begins may end without a notify (see
+    /// `Observe::spurious_wakeup`): never unless the exploration allows spurious wake-ups; then
+    /// a choice, "no" first, for each wait of a thread until one of them was allowed to. One
+    /// per thread and execution: a waiter that loops on its condition could otherwise wake and
+    /// wait again forever, and one early return is what breaks code that needed a loop.
+    pub(crate) fn spurious_wakeup(&self) -> bool {
+        if !self.config.spurious_wakeups {
+            return false;
+        }
+        let current = self.inner.borrow().current;
+        if self.inner.borrow().threads[current].spurious_used {
+            return false;
+        }
+        // Options must differ (an exhaustive search tells explored options apart by them): the
+        // thread for "waits as usual", no thread for "may wake spuriously".
+        let spurious = self.data_choice(&[current, usize::MAX]) == 1;
+        self.inner.borrow_mut().threads[current].spurious_used = spurious;
+        spurious
+    }
+
     pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         self.touch_now(key, true);
         let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
         let chosen = if waiters > 1 {
             // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
-            let mut inner = self.inner.borrow_mut();
-            let mut threads = std::mem::take(&mut inner.scratch);
-            threads.extend(inner.queues.get(key).into_iter().flatten());
-            let objects = inner.next_number;
-            let point = Point {
-                threads: &threads,
-                current_runnable: false,
-                scheduling: false,
-                yielding: None,
-                objects,
-                trail: self.trail.get(),
-            };
-            let index = self.with_strategy(|s| s.choose(&point)).unwrap_or(0);
-            let choice = Choice { chosen: index as u32, of: threads.len() as u32, preemptible: false };
-            self.watch.choice(inner.schedule.choices.len(), choice);
-            inner.schedule.choices.push(choice);
+            let mut threads = std::mem::take(&mut self.inner.borrow_mut().scratch);
+            threads.extend(self.inner.borrow().queues.get(key).into_iter().flatten());
+            let index = self.data_choice(&threads);
             threads.clear();
-            inner.scratch = threads;
-            self.check_divergence(&mut inner);
+            self.inner.borrow_mut().scratch = threads;
             Some(index)
         } else if waiters == 1 {
             Some(0)

@@ -24,6 +24,7 @@ fn config() -> Config {
     Config {
         max_steps: 10_000,
         fine_grained: false,
+        spurious_wakeups: false,
         record_trace: false,
         python_panics: false,
         track_footprints: false,

@@ -291,6 +291,7 @@ impl Execution {
             open: None,
             nested: 0,
             panic_location: None,
+            spurious_used: false,
         }
     }
 }

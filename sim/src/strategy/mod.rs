@@ -16,7 +16,8 @@ pub(crate) use replay::Replay;
 
 /// What the strategy is told at a scheduling point.
 pub(crate) struct Point<'a> {
-    /// For each option, the simulated thread it would run (or wake).
+    /// For each option, the simulated thread it would run (or wake); in a data choice, one
+    /// option may concern no thread (`usize::MAX`). No two options alike.
     pub threads: &'a [usize],
     /// Whether option 0 is "the running thread goes on" (so any other choice is a preemption).
     pub current_runnable: bool,
