@@ -18,6 +18,7 @@ fn benches(c: &mut Criterion) {
     common::bench(c, common::channel_stream());
     common::bench(c, common::bounded_channel_stream());
     common::bench(c, common::queue_stream());
+    common::bench(c, common::cell_increment());
     common::bench(c, common::std_spawn_join());
 }
 

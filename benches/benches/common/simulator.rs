@@ -138,6 +138,7 @@ pub fn all_groups() -> Vec<Group> {
         channel_stream(),
         bounded_channel_stream(),
         queue_stream(),
+        cell_increment(),
         std_spawn_join(),
         sim_lock_counter(),
     ]

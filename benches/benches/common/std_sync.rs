@@ -330,6 +330,33 @@ pub fn queue_stream() -> Group {
     }
 }
 
+/// UnsafeCell: an increment through `with_mut` (weft's, which a simulator checks for races)
+/// beside one through std's `get`.
+pub fn cell_increment() -> Group {
+    let ours = weft::cell::UnsafeCell::new(0u64);
+    let core = weft::generic::UnsafeCell::<Real, u64>::new(0);
+    let theirs = std::cell::UnsafeCell::new(0u64);
+    Group {
+        id: "cell/increment",
+        operation: "UnsafeCell: increment through the cell",
+        threaded: false,
+        cases: vec![
+            case("weft::cell::UnsafeCell", Role::Weft, move |n| {
+                // SAFETY: only this thread touches the cell.
+                time_loop(n, || black_box(&ours).with_mut(|value| unsafe { *value += 1 }))
+            }),
+            case("weft_core::UnsafeCell<Real>", Role::Real, move |n| {
+                // SAFETY: only this thread touches the cell.
+                time_loop(n, || black_box(&core).with_mut(|value| unsafe { *value += 1 }))
+            }),
+            case("std::cell::UnsafeCell", Role::Peer, move |n| {
+                // SAFETY: only this thread touches the cell.
+                time_loop(n, || unsafe { *black_box(&theirs).get() += 1 })
+            }),
+        ],
+    }
+}
+
 /// thread: spawn + join of an empty closure.
 pub fn std_spawn_join() -> Group {
     Group {
