@@ -67,6 +67,9 @@ use weft_sim::Sim;
 
 pub mod atomic;
 pub mod mpsc;
+mod once;
+
+pub use once::Once;
 
 pub use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult, Weak};
 
@@ -136,18 +139,6 @@ pub use weft_core::{BarrierWaitResult, OnceState, WaitTimeoutResult};
 /// t.join().unwrap();
 /// ```
 pub type Barrier = weft_core::StdBarrier<Auto>;
-
-/// std's `Once`, whose steps the simulator sees. See [`weft_core::Once`]. A `Once` in a
-/// `static` keeps its state across executions: keep it in the model, or use [`OnceLock`].
-///
-/// ```
-/// use weft::sync::Once;
-///
-/// let once = Once::new();
-/// once.call_once(|| println!("once"));
-/// assert!(once.is_completed());
-/// ```
-pub type Once = weft_core::Once<Auto>;
 
 /// std's `RwLock<T>`, whose locks and unlocks the simulator sees. See [`weft_core::RwLock`].
 ///

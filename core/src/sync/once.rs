@@ -58,6 +58,13 @@ pub struct OnceState {
 }
 
 impl OnceState {
+    /// The state a closure of a `Once` built on another one (the façade's, over std's) passes
+    /// on.
+    #[doc(hidden)]
+    pub fn with_poison(poisoned: bool) -> Self {
+        OnceState { poisoned }
+    }
+
     /// Whether an earlier initialisation panicked.
     pub fn is_poisoned(&self) -> bool {
         self.poisoned
