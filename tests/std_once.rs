@@ -12,10 +12,14 @@ fn race_to_initialise(once: &'static Once) {
     let runs = Arc::new(AtomicUsize::new(0));
     let r = runs.clone();
     let t = weft::thread::spawn(move || {
-        once.call_once(|| drop(r.fetch_add(1, SeqCst)));
+        once.call_once(|| {
+            r.fetch_add(1, SeqCst);
+        });
         assert!(once.is_completed());
     });
-    once.call_once(|| drop(runs.fetch_add(1, SeqCst)));
+    once.call_once(|| {
+        runs.fetch_add(1, SeqCst);
+    });
     assert!(once.is_completed());
     t.join().unwrap();
     assert_eq!(runs.load(SeqCst), 1);
