@@ -24,8 +24,12 @@ use super::simulating;
 /// weft::sim::Explorer::exhaustive().check(|| {
 ///     let runs = Arc::new(AtomicUsize::new(0));
 ///     let r = runs.clone();
-///     let t = weft::thread::spawn(move || INIT.call_once(|| drop(r.fetch_add(1, SeqCst))));
-///     INIT.call_once(|| drop(runs.fetch_add(1, SeqCst)));
+///     let t = weft::thread::spawn(move || INIT.call_once(|| {
+///         r.fetch_add(1, SeqCst);
+///     }));
+///     INIT.call_once(|| {
+///         runs.fetch_add(1, SeqCst);
+///     });
 ///     assert!(INIT.is_completed());
 ///     t.join().unwrap();
 ///     assert_eq!(runs.load(SeqCst), 1); // once in every execution
