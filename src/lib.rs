@@ -161,6 +161,7 @@ pub use local::LocalKey;
 
 pub mod cell;
 pub mod queue;
+pub mod spec;
 pub mod sync;
 
 pub mod thread;

@@ -1,0 +1,255 @@
+//! The search for a linearization: Wing & Gong's backtracking, with Lowe's just-in-time
+//! linearization and memoization of (linearized operations, model state).
+//!
+//! A search node is a set of linearized operations and the model state after them. Since one
+//! thread's operations take effect in program order, the set is always a prefix of each thread's
+//! operations: a *frontier*, one count per thread, stands for it (as a bitset would, in less room
+//! and with the program order built in). An operation may be linearized next if it is the first
+//! unlinearized operation of its thread and no unlinearized operation returned before it was
+//! called (Lowe's rule: linearize an operation only when it must be considered, never later than
+//! the first pending return). Each (frontier, state) node is expanded at most once: the future of
+//! the search depends on nothing else, so a node seen before has already failed.
+//!
+//! With `T` threads of at most `n` completed operations each and `S` model states, there are at
+//! most `(n + 1)^T · S` nodes, each expanded with at most `T` applications of the model: the
+//! search is polynomial for a fixed number of threads, linear for a sequential history, and
+//! `O(N · 2^w)` for `N` operations of which at most `w` are ever concurrent. Only histories with
+//! many threads *and* many mutually concurrent operations can be expensive, as they must be:
+//! linearizability is NP-complete in general.
+
+use std::collections::HashSet;
+
+use super::report::Violation;
+use super::{Blocked, Model, Operation};
+
+/// A linearization found by [`check`]: an order of the completed operations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Linearization {
+    order: Vec<usize>,
+    explored: usize,
+}
+
+impl Linearization {
+    /// The completed operations, as indices into the history, in the order they took effect.
+    /// Pending operations are not in it: they took no effect.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// How many search nodes (sets of linearized operations with a model state) the search
+    /// visited: a measure of its cost, the history's length for an easy history.
+    pub fn explored(&self) -> usize {
+        self.explored
+    }
+}
+
+/// Checks that `history` is linearizable with respect to the model whose initial state is
+/// `initial`: that the completed operations have an order which respects real time and in which
+/// the model returns what each operation returned, and after which every pending operation
+/// blocks in the model. See [the module documentation](super) for the definitions.
+///
+/// The history's operations may be in any order; the linearization and the violation refer to
+/// them by their index in `history`.
+///
+/// # Errors
+///
+/// A [`Violation`] if there is no such order. It holds the history and the longest prefix that
+/// could be linearized; its `Display` shows the history as a table, one column per thread, and
+/// why no operation could follow that prefix.
+///
+/// # Panics
+///
+/// If the history is malformed: an operation returns before it is called, two operations of one
+/// thread overlap, or a thread calls an operation after one that is pending. And if
+/// [`Model::apply`] returns `Err(Blocked)` but changes the state.
+pub fn check<M: Model>(initial: &M, history: &[Operation<M>]) -> Result<Linearization, Violation<M>> {
+    let lanes = Lanes::new(history);
+    let (found, explored) = search(initial, history, &lanes);
+    match found {
+        Ok(order) => Ok(Linearization { order, explored }),
+        Err(deepest) => Err(Violation::new(initial, history, &lanes, deepest, explored)),
+    }
+}
+
+/// The history by thread: each thread's completed operations in program order, and the pending
+/// operations.
+pub(super) struct Lanes {
+    /// The thread of each lane, in increasing order.
+    pub(super) threads: Vec<usize>,
+    /// Each lane's completed operations (indices into the history), in program order.
+    pub(super) completed: Vec<Vec<usize>>,
+    /// The pending operations (indices into the history), at most one per lane, in call order.
+    pub(super) pending: Vec<usize>,
+}
+
+impl Lanes {
+    /// Sorts the history into lanes, and checks that it is well formed.
+    fn new<M: Model>(history: &[Operation<M>]) -> Self {
+        let mut threads: Vec<usize> = history.iter().map(|o| o.thread).collect();
+        threads.sort_unstable();
+        threads.dedup();
+        let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); threads.len()];
+        for (i, operation) in history.iter().enumerate() {
+            if let Some(ret) = operation.ret_time() {
+                assert!(
+                    operation.call <= ret,
+                    "malformed history: operation #{i} ({:?}) returns at {ret}, before its call at {}",
+                    operation.op,
+                    operation.call
+                );
+            }
+            by_lane[threads.binary_search(&operation.thread).unwrap_or_else(|_| unreachable!())].push(i);
+        }
+        let mut completed = Vec::with_capacity(threads.len());
+        let mut pending = Vec::new();
+        for (lane, mut ops) in by_lane.into_iter().enumerate() {
+            ops.sort_by_key(|&i| (history[i].call, i));
+            for pair in ops.windows(2) {
+                let (a, b) = (&history[pair[0]], &history[pair[1]]);
+                match a.ret_time() {
+                    None => panic!(
+                        "malformed history: thread {} calls #{} ({:?}) after #{} ({:?}), which is pending",
+                        threads[lane], pair[1], b.op, pair[0], a.op
+                    ),
+                    Some(ret) => assert!(
+                        ret <= b.call,
+                        "malformed history: operations #{} ({:?}, [{}, {ret}]) and #{} ({:?}, called at {}) of \
+                         thread {} overlap",
+                        pair[0],
+                        a.op,
+                        a.call,
+                        pair[1],
+                        b.op,
+                        b.call,
+                        threads[lane]
+                    ),
+                }
+            }
+            if let Some(&last) = ops.last().filter(|&&i| history[i].is_pending()) {
+                ops.pop();
+                pending.push(last);
+            }
+            completed.push(ops);
+        }
+        pending.sort_by_key(|&i| (history[i].call, i));
+        Lanes { threads, completed, pending }
+    }
+
+    /// The lane of `thread`.
+    pub(super) fn lane(&self, thread: usize) -> usize {
+        self.threads.binary_search(&thread).unwrap_or_else(|_| unreachable!("a thread of the history"))
+    }
+
+    /// How many completed operations there are.
+    pub(super) fn total(&self) -> usize {
+        self.completed.iter().map(Vec::len).sum()
+    }
+
+    /// The first operation of `lane` not linearized at `frontier`, if the lane has one left.
+    pub(super) fn head(&self, frontier: &[usize], lane: usize) -> Option<usize> {
+        self.completed[lane].get(frontier[lane]).copied()
+    }
+
+    /// The unlinearized operation that returned first at `frontier`, with its return time: no
+    /// operation called after that time may be linearized yet.
+    pub(super) fn earliest_return<M: Model>(
+        &self,
+        history: &[Operation<M>],
+        frontier: &[usize],
+    ) -> Option<(u64, usize)> {
+        (0..self.threads.len())
+            .filter_map(|lane| self.head(frontier, lane))
+            .filter_map(|i| history[i].ret_time().map(|t| (t, i)))
+            .min()
+    }
+}
+
+/// `op` applied to a copy of `state`: the new state and the model's result.
+///
+/// # Panics
+///
+/// If the model blocks `op` but changes the state.
+pub(super) fn step<M: Model>(state: &M, op: &M::Op) -> (M, Result<M::Ret, Blocked>) {
+    let mut next = state.clone();
+    let result = next.apply(op);
+    assert!(
+        result.is_ok() || next == *state,
+        "Model::apply blocked {op:?} but changed the state: a blocked operation must leave it unchanged"
+    );
+    (next, result)
+}
+
+/// Whether every pending operation blocks in `state`.
+fn pending_block<M: Model>(state: &M, history: &[Operation<M>], lanes: &Lanes) -> bool {
+    lanes.pending.iter().all(|&i| step(state, &history[i].op).1.is_err())
+}
+
+/// A node on the search's path: the state after the linearized prefix, and the lanes whose head
+/// may be tried next (in call order; `None` until the node is first expanded).
+struct Frame<M> {
+    state: M,
+    candidates: Option<Vec<usize>>,
+    tried: usize,
+}
+
+/// The depth-first search. Returns a linearization or, if there is none, the longest prefix
+/// found (the first one of that length); and the number of nodes visited.
+fn search<M: Model>(initial: &M, history: &[Operation<M>], lanes: &Lanes) -> (Result<Vec<usize>, Vec<usize>>, usize) {
+    let total = lanes.total();
+    let mut frontier = vec![0; lanes.threads.len()];
+    let mut seen: HashSet<(Box<[usize]>, M)> = HashSet::new();
+    seen.insert((frontier.clone().into_boxed_slice(), initial.clone()));
+    let mut stack = vec![Frame { state: initial.clone(), candidates: None, tried: 0 }];
+    // The linearized prefix: operations, and the lane each came from.
+    let mut prefix: Vec<usize> = Vec::with_capacity(total);
+    let mut prefix_lanes: Vec<usize> = Vec::with_capacity(total);
+    let mut deepest = Vec::new();
+    let mut explored = 1;
+    while let Some(frame) = stack.last_mut() {
+        if prefix.len() == total && pending_block(&frame.state, history, lanes) {
+            return (Ok(prefix), explored);
+        }
+        let candidates = frame.candidates.get_or_insert_with(|| {
+            let limit = lanes.earliest_return(history, &frontier).map_or(u64::MAX, |(t, _)| t);
+            let mut heads: Vec<usize> = (0..lanes.threads.len())
+                .filter(|&lane| lanes.head(&frontier, lane).is_some_and(|i| history[i].call <= limit))
+                .collect();
+            heads.sort_by_key(|&lane| history[lanes.completed[lane][frontier[lane]]].call);
+            heads
+        });
+        let mut child = None;
+        while let Some(&lane) = candidates.get(frame.tried) {
+            frame.tried += 1;
+            let i = lanes.completed[lane][frontier[lane]];
+            let (state, result) = step(&frame.state, &history[i].op);
+            if result.ok().as_ref() != history[i].value() {
+                continue;
+            }
+            frontier[lane] += 1;
+            if seen.insert((frontier.clone().into_boxed_slice(), state.clone())) {
+                child = Some((lane, i, state));
+                break;
+            }
+            frontier[lane] -= 1;
+        }
+        match child {
+            Some((lane, i, state)) => {
+                prefix.push(i);
+                prefix_lanes.push(lane);
+                if prefix.len() > deepest.len() {
+                    deepest.clone_from(&prefix);
+                }
+                stack.push(Frame { state, candidates: None, tried: 0 });
+                explored += 1;
+            }
+            None => {
+                stack.pop();
+                if let Some(lane) = prefix_lanes.pop() {
+                    frontier[lane] -= 1;
+                    prefix.pop();
+                }
+            }
+        }
+    }
+    (Err(deepest), explored)
+}

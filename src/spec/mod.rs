@@ -1,0 +1,120 @@
+//! Linearizability: a concurrent object's history checked against a sequential model.
+//!
+//! This is the core of property-based spec testing: a [`Model`] says what an object does when
+//! its operations run one at a time; a history ([`Operation`]s, recorded with a [`Recorder`])
+//! says what a concurrent run of the real object did; [`check`] decides whether the run could
+//! have been the model's, and if not, says why ([`Violation`]).
+//!
+//! # Definitions
+//!
+//! An operation is *called* at one time and *returns* at a later one, both read from one clock
+//! shared by every thread (a step counter will do). Its [call, return] interval is when it may
+//! take effect.
+//!
+//! * **Real-time order.** If `a` returned before `b` was called (`a.ret < b.call`, strictly: equal
+//!   timestamps are concurrent), `a` took effect before `b`. Operations whose intervals overlap
+//!   may take effect in either order. The operations of one thread never overlap; they take
+//!   effect in the order the thread called them, whatever their timestamps say.
+//! * **Linearization.** An order of every completed operation that respects real-time order and
+//!   in which the model, applied to each operation in turn from the initial state, returns
+//!   `Ok(r)` with `r` equal to what the operation returned. A history is *linearizable* if it has
+//!   one.
+//! * **Blocking.** [`Model::apply`] returns `Err(`[`Blocked`]`)` where the operation would wait in
+//!   that state (a `get` on an empty queue, an `acquire` of a held lock). A completed operation
+//!   can only be linearized where the model does not block it: it took effect when it returned.
+//!   Timeouts are the model's business: an operation with a timeout is one that returns a
+//!   timed-out value (`Ok(TimedOut)`) in a state where its untimed form would block.
+//! * **Pending operations.** An operation without a return (`ret: None`) was still blocked when
+//!   the execution ended. It is **never linearized**: a blocked operation has not taken effect,
+//!   and an object whose blocked operation had (a `put` that stored its item and then waited
+//!   forever) is wrong. Instead, every pending operation must block (`Err(Blocked)`) in the state
+//!   after the completed operations: if the model could proceed there, the object left a thread
+//!   waiting for nothing, a lost wake-up. Where that state depends on the order of the completed
+//!   operations, one order after which every pending operation blocks is enough: [`check`] looks
+//!   for a linearization of the completed operations and this condition together.
+//!
+//! # Example
+//!
+//! ```
+//! use weft::spec::{check, Blocked, Model, Operation};
+//!
+//! /// A FIFO queue whose `Get` waits for an item.
+//! #[derive(Clone, PartialEq, Eq, Hash, Default)]
+//! struct Fifo(std::collections::VecDeque<u32>);
+//!
+//! #[derive(Clone, Debug)]
+//! enum Op { Put(u32), Get }
+//!
+//! impl Model for Fifo {
+//!     type Op = Op;
+//!     type Ret = Option<u32>;
+//!     fn apply(&mut self, op: &Op) -> Result<Option<u32>, Blocked> {
+//!         match op {
+//!             Op::Put(x) => { self.0.push_back(*x); Ok(None) }
+//!             Op::Get => self.0.pop_front().map(Some).ok_or(Blocked),
+//!         }
+//!     }
+//! }
+//!
+//! // Thread 1's `Get` overlaps thread 0's second `Put` and sees 1, so 2 is left in the queue;
+//! // thread 2's `Get`, called after both puts returned, still waits when the run ends: a lost
+//! // wake-up.
+//! let history = [
+//!     Operation::returned(0, Op::Put(1), 1, 2, None),
+//!     Operation::returned(0, Op::Put(2), 3, 6, None),
+//!     Operation::returned(1, Op::Get, 4, 5, Some(1)),
+//!     Operation::pending(2, Op::Get, 7),
+//! ];
+//! let violation = check(&Fifo::default(), &history).unwrap_err();
+//! assert!(violation.to_string().contains("it should not be waiting"));
+//!
+//! // Without the pending `Get`, the history is linearizable: Put(1), Put(2), Get (indices into
+//! // the history).
+//! let linearization = check(&Fifo::default(), &history[..3]).unwrap();
+//! assert_eq!(linearization.order(), [0, 1, 2]);
+//! ```
+
+mod check;
+mod history;
+mod report;
+
+pub use check::{Linearization, check};
+pub use history::{Operation, Recorder};
+pub use report::{Refusal, Violation};
+
+use std::fmt::{self, Debug};
+use std::hash::Hash;
+
+/// A sequential specification: the state of an object whose operations run one at a time.
+///
+/// States are compared and hashed: the checker remembers the states it has seen after each set
+/// of operations, so that it never explores the same situation twice. Keep them small and
+/// canonical (two states that behave alike should be equal).
+pub trait Model: Clone + Eq + Hash {
+    /// An operation, with its arguments.
+    type Op: Clone + Debug;
+    /// What an operation returns.
+    type Ret: Clone + Debug + PartialEq;
+
+    /// Applies `op` to the state and returns its result, or `Err(Blocked)` if `op` would wait
+    /// in this state. A blocked operation must leave the state unchanged ([`check`] panics if it
+    /// does not).
+    ///
+    /// # Errors
+    ///
+    /// [`Blocked`] where the operation would block (wait for another thread) in this state.
+    fn apply(&mut self, op: &Self::Op) -> Result<Self::Ret, Blocked>;
+}
+
+/// The operation would block (wait for another thread) in this state: the error of
+/// [`Model::apply`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Blocked;
+
+impl fmt::Display for Blocked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the operation would block")
+    }
+}
+
+impl std::error::Error for Blocked {}
