@@ -164,14 +164,15 @@ impl Lanes {
     }
 }
 
-/// `op` applied to a copy of `state`: the new state and the model's result.
+/// `operation` applied (by its thread) to a copy of `state`: the new state and the model's result.
 ///
 /// # Panics
 ///
 /// If the model blocks `op` but changes the state.
-pub(super) fn step<M: Model>(state: &M, op: &M::Op) -> (M, Result<M::Ret, Blocked>) {
+pub(super) fn step<M: Model>(state: &M, operation: &Operation<M>) -> (M, Result<M::Ret, Blocked>) {
+    let op = &operation.op;
     let mut next = state.clone();
-    let result = next.apply(op);
+    let result = next.apply_by(operation.thread, op);
     assert!(
         result.is_ok() || next == *state,
         "Model::apply blocked {op:?} but changed the state: a blocked operation must leave it unchanged"
@@ -181,7 +182,7 @@ pub(super) fn step<M: Model>(state: &M, op: &M::Op) -> (M, Result<M::Ret, Blocke
 
 /// Whether every pending operation blocks in `state`.
 fn pending_block<M: Model>(state: &M, history: &[Operation<M>], lanes: &Lanes) -> bool {
-    lanes.pending.iter().all(|&i| step(state, &history[i].op).1.is_err())
+    lanes.pending.iter().all(|&i| step(state, &history[i]).1.is_err())
 }
 
 /// A node on the search's path: the state after the linearized prefix, and the lanes whose head
@@ -221,7 +222,7 @@ fn search<M: Model>(initial: &M, history: &[Operation<M>], lanes: &Lanes) -> (Re
         while let Some(&lane) = candidates.get(frame.tried) {
             frame.tried += 1;
             let i = lanes.completed[lane][frontier[lane]];
-            let (state, result) = step(&frame.state, &history[i].op);
+            let (state, result) = step(&frame.state, &history[i]);
             if result.ok().as_ref() != history[i].value() {
                 continue;
             }

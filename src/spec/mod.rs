@@ -75,12 +75,22 @@
 //! ```
 
 mod check;
+mod conformance;
 mod history;
 mod report;
+mod run;
+mod scenario;
 
 pub use check::{Linearization, check};
+pub use conformance::{Conformance, ConformanceFailure};
 pub use history::{Operation, Recorder};
 pub use report::{Refusal, Violation};
+pub use run::{Linearizability, Outcome, ScenarioStats, SpecFailure};
+pub use scenario::{Scenario, Shape, scenarios};
+
+/// proptest, whose strategies generate the operations of scenarios (re-exported, so that its
+/// version is the one `weft::spec` takes).
+pub use proptest;
 
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -104,6 +114,18 @@ pub trait Model: Clone + Eq + Hash {
     ///
     /// [`Blocked`] where the operation would block (wait for another thread) in this state.
     fn apply(&mut self, op: &Self::Op) -> Result<Self::Ret, Blocked>;
+
+    /// [`Model::apply`] for an operation that `thread` performs (the threads of the history).
+    /// The checker calls this one; override it for an object whose behaviour depends on the
+    /// caller, such as a reentrant lock's owner (then `apply` may be `unreachable!`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Model::apply`].
+    fn apply_by(&mut self, thread: usize, op: &Self::Op) -> Result<Self::Ret, Blocked> {
+        let _ = thread;
+        self.apply(op)
+    }
 }
 
 /// The operation would block (wait for another thread) in this state: the error of

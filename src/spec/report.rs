@@ -94,14 +94,14 @@ impl<M: Model> Violation<M> {
         let mut state = initial.clone();
         let mut frontier = vec![0; lanes.threads.len()];
         for &i in &prefix {
-            state = step(&state, &history[i].op).0;
+            state = step(&state, &history[i]).0;
             frontier[lanes.lane(history[i].thread)] += 1;
         }
         let total = lanes.total();
         let mut refusals = Vec::new();
         if prefix.len() == total {
             for &op in &lanes.pending {
-                if let Ok(model) = step(&state, &history[op].op).1 {
+                if let Ok(model) = step(&state, &history[op]).1 {
                     refusals.push(Refusal::NotBlocked { op, model });
                 }
             }
@@ -113,7 +113,7 @@ impl<M: Model> Violation<M> {
             for op in heads {
                 let refusal = match earliest {
                     Some((t, first)) if history[op].call > t => Refusal::Later { op, first },
-                    _ => match step(&state, &history[op].op).1 {
+                    _ => match step(&state, &history[op]).1 {
                         Err(_) => Refusal::Blocks { op },
                         Ok(model) if Some(&model) != history[op].value() => Refusal::Differs { op, model },
                         Ok(_) => Refusal::DeadEnd { op },

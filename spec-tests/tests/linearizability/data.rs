@@ -1,0 +1,231 @@
+//! The data-carrying types: `queue.Queue` (bounded), `SimpleQueue`, `LifoQueue`,
+//! `PriorityQueue`, `sync::Mutex`, `sync::RwLock` and an atomic.
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering::SeqCst;
+
+use proptest::prelude::*;
+use weft::queue::{LifoQueue, PriorityQueue, Queue, SimpleQueue};
+use weft::spec::{Blocked, Linearizability, Model, Shape};
+use weft::sync::atomic::AtomicU32;
+use weft::sync::{Mutex, RwLock};
+
+use crate::budgeted;
+
+#[derive(Clone, Debug)]
+pub enum QueueOp {
+    Put(u8),
+    Get,
+    PutNowait(u8),
+    GetNowait,
+    Qsize,
+}
+
+fn queue_ops() -> impl Strategy<Value = QueueOp> + Clone {
+    prop_oneof![
+        (0..4u8).prop_map(QueueOp::Put),
+        Just(QueueOp::Get),
+        (0..4u8).prop_map(QueueOp::PutNowait),
+        Just(QueueOp::GetNowait),
+        Just(QueueOp::Qsize),
+    ]
+}
+
+/// What a queue operation returns: a got item, a size, or the exception's kind.
+pub type QueueRet = Result<Option<u8>, &'static str>;
+
+/// How a model queue orders its items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Order {
+    Fifo,
+    Lifo,
+    Smallest,
+}
+
+/// Python's queues: items in their order, room for `maxsize` (0: unbounded).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct QueueModel {
+    pub items: VecDeque<u8>,
+    pub maxsize: usize,
+    pub order: Order,
+}
+
+impl QueueModel {
+    pub fn new(maxsize: usize, order: Order) -> Self {
+        QueueModel { items: VecDeque::new(), maxsize, order }
+    }
+
+    fn full(&self) -> bool {
+        self.maxsize > 0 && self.items.len() >= self.maxsize
+    }
+
+    fn take(&mut self) -> Option<u8> {
+        match self.order {
+            Order::Fifo => self.items.pop_front(),
+            Order::Lifo => self.items.pop_back(),
+            Order::Smallest => {
+                let at = (0..self.items.len()).min_by_key(|&i| self.items[i])?;
+                self.items.remove(at)
+            }
+        }
+    }
+}
+
+impl Model for QueueModel {
+    type Op = QueueOp;
+    type Ret = QueueRet;
+    fn apply(&mut self, op: &QueueOp) -> Result<QueueRet, Blocked> {
+        match op {
+            QueueOp::Put(_) if self.full() => Err(Blocked),
+            QueueOp::PutNowait(_) if self.full() => Ok(Err("Full")),
+            QueueOp::Put(item) | QueueOp::PutNowait(item) => {
+                self.items.push_back(*item);
+                Ok(Ok(None))
+            }
+            QueueOp::Get if self.items.is_empty() => Err(Blocked),
+            QueueOp::GetNowait if self.items.is_empty() => Ok(Err("Empty")),
+            QueueOp::Get | QueueOp::GetNowait => Ok(Ok(self.take())),
+            QueueOp::Qsize => Ok(Ok(Some(self.items.len() as u8))),
+        }
+    }
+}
+
+/// Runs `op` on a Python queue (the three kinds share their methods).
+macro_rules! run_queue {
+    ($queue:expr, $op:expr) => {{
+        let kind = |e: weft::Error| -> &'static str {
+            match e.kind() {
+                weft::ExceptionKind::Full => "Full",
+                weft::ExceptionKind::Empty => "Empty",
+                _ => "other",
+            }
+        };
+        match $op {
+            QueueOp::Put(item) => $queue.put(*item).map(|()| None).map_err(|e| kind(e.into())),
+            QueueOp::PutNowait(item) => $queue.put_nowait(*item).map(|()| None).map_err(|e| kind(e.into())),
+            QueueOp::Get => $queue.get().map(Some).map_err(kind),
+            QueueOp::GetNowait => $queue.get_nowait().map(Some).map_err(kind),
+            QueueOp::Qsize => Ok(Some($queue.qsize() as u8)),
+        }
+    }};
+}
+
+#[test]
+fn bounded_queue_is_linearizable() {
+    let test =
+        Linearizability::new(QueueModel::new(2, Order::Fifo), || Queue::new(2), |queue, op| run_queue!(queue, op));
+    budgeted(test).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn lifo_queue_is_linearizable() {
+    let test =
+        Linearizability::new(QueueModel::new(2, Order::Lifo), || LifoQueue::new(2), |queue, op| run_queue!(queue, op));
+    budgeted(test).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn priority_queue_is_linearizable() {
+    let test = Linearizability::new(
+        QueueModel::new(0, Order::Smallest),
+        || PriorityQueue::new(0),
+        |queue, op| run_queue!(queue, op),
+    );
+    budgeted(test).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn simple_queue_is_linearizable() {
+    let test = Linearizability::new(QueueModel::new(0, Order::Fifo), SimpleQueue::new, |queue, op| match op {
+        QueueOp::Put(item) | QueueOp::PutNowait(item) => {
+            queue.put(*item);
+            Ok(None)
+        }
+        QueueOp::Get => Ok(Some(queue.get())),
+        QueueOp::GetNowait => queue.get_nowait().map(Some).map_err(|_| "Empty"),
+        QueueOp::Qsize => Ok(Some(queue.qsize() as u8)),
+    });
+    budgeted(test).check(queue_ops(), &Shape::default());
+}
+
+#[derive(Clone, Debug)]
+enum CellOp {
+    Add(u32),
+    Read,
+    Swap(u32),
+}
+
+/// A number: what `Mutex<u32>`, `RwLock<u32>` and `AtomicU32` hold.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct NumberModel(u32);
+
+impl Model for NumberModel {
+    type Op = CellOp;
+    type Ret = u32;
+    /// Each returns the value before.
+    fn apply(&mut self, op: &CellOp) -> Result<u32, Blocked> {
+        let before = self.0;
+        match op {
+            CellOp::Add(n) => self.0 += n,
+            CellOp::Read => {}
+            CellOp::Swap(n) => self.0 = *n,
+        }
+        Ok(before)
+    }
+}
+
+fn cell_ops() -> impl Strategy<Value = CellOp> + Clone {
+    prop_oneof![(1..3u32).prop_map(CellOp::Add), Just(CellOp::Read), (0..3u32).prop_map(CellOp::Swap)]
+}
+
+#[test]
+fn mutex_is_linearizable() {
+    let test = Linearizability::new(
+        NumberModel::default(),
+        || Mutex::new(0u32),
+        |mutex, op| {
+            let mut value = mutex.lock().unwrap();
+            let before = *value;
+            match op {
+                CellOp::Add(n) => *value += n,
+                CellOp::Read => {}
+                CellOp::Swap(n) => *value = *n,
+            }
+            before
+        },
+    );
+    budgeted(test).check(cell_ops(), &Shape::default());
+}
+
+#[test]
+fn rwlock_is_linearizable() {
+    let test = Linearizability::new(
+        NumberModel::default(),
+        || RwLock::new(0u32),
+        |lock, op| match op {
+            CellOp::Read => *lock.read().unwrap(),
+            CellOp::Add(n) => {
+                let mut value = lock.write().unwrap();
+                let before = *value;
+                *value += n;
+                before
+            }
+            CellOp::Swap(n) => std::mem::replace(&mut *lock.write().unwrap(), *n),
+        },
+    );
+    budgeted(test).check(cell_ops(), &Shape::default());
+}
+
+#[test]
+fn atomic_is_linearizable() {
+    let test = Linearizability::new(
+        NumberModel::default(),
+        || AtomicU32::new(0),
+        |atomic, op| match op {
+            CellOp::Add(n) => atomic.fetch_add(*n, SeqCst),
+            CellOp::Read => atomic.load(SeqCst),
+            CellOp::Swap(n) => atomic.swap(*n, SeqCst),
+        },
+    );
+    budgeted(test).check(cell_ops(), &Shape::default());
+}

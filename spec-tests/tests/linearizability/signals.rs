@@ -1,0 +1,116 @@
+//! Event and Condition (with a predicate model).
+
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+
+use proptest::prelude::*;
+use weft::spec::{Blocked, Linearizability, Model, Shape};
+use weft::{Condition, Event};
+
+use crate::budgeted;
+
+#[derive(Clone, Debug)]
+enum EventOp {
+    Set,
+    Clear,
+    IsSet,
+    Wait,
+}
+
+/// `threading.Event`: its flag; `wait` waits for it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct EventModel {
+    flag: bool,
+}
+
+impl Model for EventModel {
+    type Op = EventOp;
+    type Ret = bool;
+    fn apply(&mut self, op: &EventOp) -> Result<bool, Blocked> {
+        match op {
+            EventOp::Set => self.flag = true,
+            EventOp::Clear => self.flag = false,
+            EventOp::IsSet => return Ok(self.flag),
+            EventOp::Wait if !self.flag => return Err(Blocked),
+            EventOp::Wait => {}
+        }
+        Ok(true)
+    }
+}
+
+#[test]
+fn event_is_linearizable() {
+    let ops = prop_oneof![Just(EventOp::Set), Just(EventOp::Clear), Just(EventOp::IsSet), Just(EventOp::Wait)];
+    let test = Linearizability::new(EventModel::default(), Event::new, |event, op| match op {
+        EventOp::Set => {
+            event.set();
+            true
+        }
+        EventOp::Clear => {
+            event.clear();
+            true
+        }
+        EventOp::IsSet => event.is_set(),
+        EventOp::Wait => event.wait(),
+    });
+    budgeted(test).check(ops, &Shape::default());
+}
+
+#[derive(Clone, Debug)]
+enum CountOp {
+    /// Adds 1 under the condition's lock and notifies every waiter.
+    Add,
+    /// Waits, with `wait_for`, until the count is at least this.
+    WaitFor(u32),
+    /// Reads the count under the lock.
+    Read,
+}
+
+/// A count guarded by a `Condition`: waiters wait for a predicate on it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct CountModel {
+    count: u32,
+}
+
+impl Model for CountModel {
+    type Op = CountOp;
+    type Ret = u32;
+    fn apply(&mut self, op: &CountOp) -> Result<u32, Blocked> {
+        match op {
+            CountOp::Add => self.count += 1,
+            CountOp::WaitFor(at_least) if self.count < *at_least => return Err(Blocked),
+            CountOp::WaitFor(_) | CountOp::Read => {}
+        }
+        Ok(self.count)
+    }
+}
+
+/// A count and the condition that guards it.
+struct Counted {
+    condition: Condition,
+    count: AtomicU32,
+}
+
+#[test]
+fn condition_is_linearizable() {
+    let ops = prop_oneof![Just(CountOp::Add), (1..=3u32).prop_map(CountOp::WaitFor), Just(CountOp::Read)];
+    let test = Linearizability::new(
+        CountModel::default(),
+        || Counted { condition: Condition::new(), count: AtomicU32::new(0) },
+        |counted, op| {
+            let _held = counted.condition.lock();
+            match op {
+                CountOp::Add => {
+                    let count = counted.count.fetch_add(1, SeqCst) + 1;
+                    counted.condition.notify_all().expect("held");
+                    count
+                }
+                CountOp::WaitFor(at_least) => {
+                    counted.condition.wait_for(|| counted.count.load(SeqCst) >= *at_least).expect("held");
+                    counted.count.load(SeqCst)
+                }
+                CountOp::Read => counted.count.load(SeqCst),
+            }
+        },
+    );
+    budgeted(test).check(ops, &Shape::default());
+}
