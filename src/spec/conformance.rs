@@ -16,7 +16,7 @@ use crate::spec::{Model, Operation, Recorder};
 /// How long the threads of a real run must stay still (each finished, or parked in a weft
 /// primitive, and no operation called or returned) before the ones parked count as blocked for
 /// ever.
-const QUIET: Duration = Duration::from_millis(20);
+const QUIET: Duration = Duration::from_millis(5);
 
 /// How long a real run may take, once released, before it counts as hung.
 const HUNG: Duration = Duration::from_secs(20);
@@ -121,9 +121,10 @@ where
     /// must also be linearizable), then runs it `runs` times on real threads, with small random
     /// pauses (seeded by `seed`) before each operation, and checks that every real outcome is
     /// one the simulator produced. A real run whose threads all finished or sat parked in weft
-    /// primitives for a while, with operations pending, is ended by `release(&object)`, which
-    /// must wake them (their late results are not part of the outcome, as in the simulator,
-    /// where they stay pending).
+    /// primitives for a while, with operations pending, is over: its threads run no further
+    /// operation, and `release(&object)`, called again and again until they have all
+    /// returned, must wake them (their late results are not part of the outcome, as in the
+    /// simulator, where they stay pending).
     ///
     /// # Errors
     /// [`ConformanceFailure`]: an outcome outside the simulator's set, a failing or unfinished
@@ -173,8 +174,10 @@ where
     fn real_run(&self, scenario: &Arc<Scenario<M::Op>>, delays: &mut Delays, release: &impl Fn(&O)) -> Option<Outcome> {
         let object = Arc::new((self.make)());
         let history = Arc::new(StdMutex::new(Recorder::<M>::new()));
-        let threads: Vec<RealThread<M::Op>> =
-            (0..=scenario.parallel.len()).map(|thread| self.real_thread(thread, &object, &history, delays)).collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads: Vec<RealThread<M::Op>> = (0..=scenario.parallel.len())
+            .map(|thread| self.real_thread(thread, &object, &history, &stop, delays))
+            .collect();
         let parts: [Vec<(usize, Vec<M::Op>)>; 3] = [
             vec![(0, scenario.init.clone())],
             scenario.parallel.iter().enumerate().map(|(t, ops)| (t + 1, ops.clone())).collect(),
@@ -190,12 +193,14 @@ where
                 .collect();
             if !still(&busy, &history) {
                 let snapshot: Vec<Operation<M>> = history.lock().unwrap_or_else(|e| e.into_inner()).history().to_vec();
-                release(&object);
-                return end(threads).then(|| Outcome::of(scenario, &snapshot));
+                // The run is over: the threads stop after the operation they are in, which
+                // `release` ends.
+                stop.store(true, SeqCst);
+                return end(threads, || release(&object)).then(|| Outcome::of(scenario, &snapshot));
             }
         }
         let outcome = Outcome::of(scenario, history.lock().unwrap_or_else(|e| e.into_inner()).history());
-        end(threads).then_some(outcome)
+        end(threads, || {}).then_some(outcome)
     }
 
     /// A real thread that runs, as `thread` of the history, the lists of operations it is
@@ -205,13 +210,14 @@ where
         thread: usize,
         object: &Arc<O>,
         history: &Arc<StdMutex<Recorder<M>>>,
+        stop: &Arc<AtomicBool>,
         delays: &mut Delays,
     ) -> RealThread<M::Op> {
         let (jobs, jobs_rx) = std::sync::mpsc::channel::<Vec<M::Op>>();
         let (status_tx, status_rx) = std::sync::mpsc::channel();
         let (done, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
-        let (run, object, history, finished, over) =
-            (self.run.clone(), object.clone(), history.clone(), done.clone(), ended.clone());
+        let (run, object, history, finished, over, stop) =
+            (self.run.clone(), object.clone(), history.clone(), done.clone(), ended.clone(), stop.clone());
         let mut delays = Delays(delays.next());
         let handle = crate::thread::spawn(move || {
             // Ended also if an operation panics (the join reports it).
@@ -219,6 +225,9 @@ where
             status_tx.send(weft_core::current_status::<Auto>()).expect("the run waits for the status");
             for ops in jobs_rx {
                 for op in &ops {
+                    if stop.load(SeqCst) {
+                        break;
+                    }
                     delays.pause();
                     perform(&*run, &object, &history, thread, op);
                 }
@@ -260,7 +269,7 @@ impl<Op> RealThread<Op> {
 fn still<M: Model>(busy: &[&RealThread<M::Op>], history: &StdMutex<Recorder<M>>) -> bool {
     let events = || history.lock().unwrap_or_else(|e| e.into_inner()).now();
     let mut still_since: Option<(Instant, u64)> = None;
-    loop {
+    for round in 0.. {
         if busy.iter().all(|thread| thread.idle()) {
             return true;
         }
@@ -274,19 +283,34 @@ fn still<M: Model>(busy: &[&RealThread<M::Op>], history: &StdMutex<Recorder<M>>)
             }
             _ => still_since = parked.then(|| (Instant::now(), now)),
         }
-        std::thread::sleep(Duration::from_micros(200));
+        pause(round);
+    }
+    unreachable!("the loop returns")
+}
+
+/// Between two looks at a real run's threads: a yield at first (most parts end within
+/// microseconds), then short sleeps.
+fn pause(round: u32) {
+    if round < 500 {
+        std::thread::yield_now();
+    } else {
+        std::thread::sleep(Duration::from_micros(100));
     }
 }
 
-/// Lets the threads of a run finish what they run (after a release, if some were blocked) and
-/// end; false if they do not within [`HUNG`] (they are left behind).
-fn end<Op>(threads: Vec<RealThread<Op>>) -> bool {
+/// Lets the threads of a run finish what they run, calling `release` until they have (to wake
+/// those blocked), and end them; false if they do not within [`HUNG`] (they
+/// are left behind).
+fn end<Op>(threads: Vec<RealThread<Op>>, release: impl Fn()) -> bool {
     let deadline = Instant::now() + HUNG;
+    let mut round = 0;
     while !threads.iter().all(RealThread::idle) {
         if Instant::now() > deadline {
             return false;
         }
-        std::thread::sleep(Duration::from_millis(1));
+        release();
+        pause(round);
+        round += 1;
     }
     for thread in threads {
         drop(thread.jobs);

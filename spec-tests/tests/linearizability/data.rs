@@ -110,33 +110,58 @@ macro_rules! run_queue {
     }};
 }
 
+/// The object of `bounded_queue_is_linearizable` and its model.
+fn bounded_queue_test() -> Linearizability<QueueModel, Queue<u8>> {
+    Linearizability::new(QueueModel::new(2, Order::Fifo), || Queue::new(2), |queue, op| run_queue!(queue, op))
+}
+
 #[test]
 fn bounded_queue_is_linearizable() {
-    let test =
-        Linearizability::new(QueueModel::new(2, Order::Fifo), || Queue::new(2), |queue, op| run_queue!(queue, op));
-    budgeted(test).check(queue_ops(), &Shape::default());
+    budgeted(bounded_queue_test()).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn bounded_queue_conforms() {
+    crate::conforms(bounded_queue_test(), queue_ops(), |queue: &Queue<u8>| queue.shutdown(true));
+}
+
+/// The object of `lifo_queue_is_linearizable` and its model.
+fn lifo_queue_test() -> Linearizability<QueueModel, LifoQueue<u8>> {
+    Linearizability::new(QueueModel::new(2, Order::Lifo), || LifoQueue::new(2), |queue, op| run_queue!(queue, op))
 }
 
 #[test]
 fn lifo_queue_is_linearizable() {
-    let test =
-        Linearizability::new(QueueModel::new(2, Order::Lifo), || LifoQueue::new(2), |queue, op| run_queue!(queue, op));
-    budgeted(test).check(queue_ops(), &Shape::default());
+    budgeted(lifo_queue_test()).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn lifo_queue_conforms() {
+    crate::conforms(lifo_queue_test(), queue_ops(), |queue: &LifoQueue<u8>| queue.shutdown(true));
+}
+
+/// The object of `priority_queue_is_linearizable` and its model.
+fn priority_queue_test() -> Linearizability<QueueModel, PriorityQueue<u8>> {
+    Linearizability::new(
+        QueueModel::new(0, Order::Smallest),
+        || PriorityQueue::new(0),
+        |queue, op| run_queue!(queue, op),
+    )
 }
 
 #[test]
 fn priority_queue_is_linearizable() {
-    let test = Linearizability::new(
-        QueueModel::new(0, Order::Smallest),
-        || PriorityQueue::new(0),
-        |queue, op| run_queue!(queue, op),
-    );
-    budgeted(test).check(queue_ops(), &Shape::default());
+    budgeted(priority_queue_test()).check(queue_ops(), &Shape::default());
 }
 
 #[test]
-fn simple_queue_is_linearizable() {
-    let test = Linearizability::new(QueueModel::new(0, Order::Fifo), SimpleQueue::new, |queue, op| match op {
+fn priority_queue_conforms() {
+    crate::conforms(priority_queue_test(), queue_ops(), |queue: &PriorityQueue<u8>| queue.shutdown(true));
+}
+
+/// The object of `simple_queue_is_linearizable` and its model.
+fn simple_queue_test() -> Linearizability<QueueModel, SimpleQueue<u8>> {
+    Linearizability::new(QueueModel::new(0, Order::Fifo), SimpleQueue::new, |queue, op| match op {
         QueueOp::Put(item) | QueueOp::PutNowait(item) => {
             queue.put(*item);
             Ok(None)
@@ -144,8 +169,17 @@ fn simple_queue_is_linearizable() {
         QueueOp::Get => Ok(Some(queue.get())),
         QueueOp::GetNowait => queue.get_nowait().map(Some).map_err(|_| "Empty"),
         QueueOp::Qsize => Ok(Some(queue.qsize() as u8)),
-    });
-    budgeted(test).check(queue_ops(), &Shape::default());
+    })
+}
+
+#[test]
+fn simple_queue_is_linearizable() {
+    budgeted(simple_queue_test()).check(queue_ops(), &Shape::default());
+}
+
+#[test]
+fn simple_queue_conforms() {
+    crate::conforms(simple_queue_test(), queue_ops(), |queue: &SimpleQueue<u8>| queue.put(0));
 }
 
 #[derive(Clone, Debug)]
@@ -178,9 +212,9 @@ fn cell_ops() -> impl Strategy<Value = CellOp> + Clone {
     prop_oneof![(1..3u32).prop_map(CellOp::Add), Just(CellOp::Read), (0..3u32).prop_map(CellOp::Swap)]
 }
 
-#[test]
-fn mutex_is_linearizable() {
-    let test = Linearizability::new(
+/// The object of `mutex_is_linearizable` and its model.
+fn mutex_test() -> Linearizability<NumberModel, Mutex<u32>> {
+    Linearizability::new(
         NumberModel::default(),
         || Mutex::new(0u32),
         |mutex, op| {
@@ -193,13 +227,22 @@ fn mutex_is_linearizable() {
             }
             before
         },
-    );
-    budgeted(test).check(cell_ops(), &Shape::default());
+    )
 }
 
 #[test]
-fn rwlock_is_linearizable() {
-    let test = Linearizability::new(
+fn mutex_is_linearizable() {
+    budgeted(mutex_test()).check(cell_ops(), &Shape::default());
+}
+
+#[test]
+fn mutex_conforms() {
+    crate::conforms(mutex_test(), cell_ops(), |_: &Mutex<u32>| {});
+}
+
+/// The object of `rwlock_is_linearizable` and its model.
+fn rwlock_test() -> Linearizability<NumberModel, RwLock<u32>> {
+    Linearizability::new(
         NumberModel::default(),
         || RwLock::new(0u32),
         |lock, op| match op {
@@ -212,13 +255,22 @@ fn rwlock_is_linearizable() {
             }
             CellOp::Swap(n) => std::mem::replace(&mut *lock.write().unwrap(), *n),
         },
-    );
-    budgeted(test).check(cell_ops(), &Shape::default());
+    )
 }
 
 #[test]
-fn atomic_is_linearizable() {
-    let test = Linearizability::new(
+fn rwlock_is_linearizable() {
+    budgeted(rwlock_test()).check(cell_ops(), &Shape::default());
+}
+
+#[test]
+fn rwlock_conforms() {
+    crate::conforms(rwlock_test(), cell_ops(), |_: &RwLock<u32>| {});
+}
+
+/// The object of `atomic_is_linearizable` and its model.
+fn atomic_test() -> Linearizability<NumberModel, AtomicU32> {
+    Linearizability::new(
         NumberModel::default(),
         || AtomicU32::new(0),
         |atomic, op| match op {
@@ -226,6 +278,15 @@ fn atomic_is_linearizable() {
             CellOp::Read => atomic.load(SeqCst),
             CellOp::Swap(n) => atomic.swap(*n, SeqCst),
         },
-    );
-    budgeted(test).check(cell_ops(), &Shape::default());
+    )
+}
+
+#[test]
+fn atomic_is_linearizable() {
+    budgeted(atomic_test()).check(cell_ops(), &Shape::default());
+}
+
+#[test]
+fn atomic_conforms() {
+    crate::conforms(atomic_test(), cell_ops(), |_: &AtomicU32| {});
 }

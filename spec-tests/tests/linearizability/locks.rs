@@ -43,14 +43,23 @@ impl Model for LockModel {
     }
 }
 
-#[test]
-fn lock_is_linearizable() {
-    let test = Linearizability::new(LockModel::default(), Lock::new, |lock, op| match op {
+/// The object of `lock_is_linearizable` and its model.
+fn lock_test() -> Linearizability<LockModel, Lock> {
+    Linearizability::new(LockModel::default(), Lock::new, |lock, op| match op {
         LockOp::Acquire => Ok(lock.acquire()),
         LockOp::TryAcquire => Ok(lock.try_acquire()),
         LockOp::Release => lock.release().map(|()| true).map_err(raised),
-    });
-    budgeted(test).check(lock_ops(), &Shape::default());
+    })
+}
+
+#[test]
+fn lock_is_linearizable() {
+    budgeted(lock_test()).check(lock_ops(), &Shape::default());
+}
+
+#[test]
+fn lock_conforms() {
+    crate::conforms(lock_test(), lock_ops(), |lock: &Lock| drop(lock.release()));
 }
 
 /// `threading.RLock`: an owner and a depth; only the owner releases.
@@ -88,14 +97,26 @@ impl Model for RLockModel {
     }
 }
 
-#[test]
-fn rlock_is_linearizable() {
-    let test = Linearizability::new(RLockModel::default(), RLock::new, |lock, op| match op {
+/// The object of `rlock_is_linearizable` and its model.
+fn rlock_test() -> Linearizability<RLockModel, RLock> {
+    Linearizability::new(RLockModel::default(), RLock::new, |lock, op| match op {
         LockOp::Acquire => Ok(lock.acquire()),
         LockOp::TryAcquire => Ok(lock.try_acquire()),
         LockOp::Release => lock.release().map(|()| true).map_err(raised),
-    });
-    budgeted(test).check(lock_ops(), &Shape::default());
+    })
+}
+
+/// An RLock's waiters wait for its owner, which only the owner can change: the real runs use
+/// the operations that do not wait, so that none is left blocked.
+#[test]
+fn rlock_conforms() {
+    let ops = prop_oneof![Just(LockOp::TryAcquire), Just(LockOp::Release)];
+    crate::conforms(rlock_test(), ops, |_: &RLock| unreachable!("nothing waits"));
+}
+
+#[test]
+fn rlock_is_linearizable() {
+    budgeted(rlock_test()).check(lock_ops(), &Shape::default());
 }
 
 /// A counting semaphore's value; a bounded one refuses to go above its initial value.
@@ -131,9 +152,9 @@ impl Model for SemaphoreModel {
     }
 }
 
-#[test]
-fn semaphore_is_linearizable() {
-    let test = Linearizability::new(
+/// The object of `semaphore_is_linearizable` and its model.
+fn semaphore_test() -> Linearizability<SemaphoreModel, Semaphore> {
+    Linearizability::new(
         SemaphoreModel { value: 1, bound: None },
         || Semaphore::new(1),
         |sem, op| match op {
@@ -141,13 +162,22 @@ fn semaphore_is_linearizable() {
             LockOp::TryAcquire => Ok(sem.try_acquire()),
             LockOp::Release => sem.release().map(|()| true).map_err(raised),
         },
-    );
-    budgeted(test).check(lock_ops(), &Shape::default());
+    )
 }
 
 #[test]
-fn bounded_semaphore_is_linearizable() {
-    let test = Linearizability::new(
+fn semaphore_is_linearizable() {
+    budgeted(semaphore_test()).check(lock_ops(), &Shape::default());
+}
+
+#[test]
+fn semaphore_conforms() {
+    crate::conforms(semaphore_test(), lock_ops(), |sem: &Semaphore| drop(sem.release()));
+}
+
+/// The object of `bounded_semaphore_is_linearizable` and its model.
+fn bounded_semaphore_test() -> Linearizability<SemaphoreModel, BoundedSemaphore> {
+    Linearizability::new(
         SemaphoreModel { value: 2, bound: Some(2) },
         || BoundedSemaphore::new(2),
         |sem, op| match op {
@@ -155,6 +185,15 @@ fn bounded_semaphore_is_linearizable() {
             LockOp::TryAcquire => Ok(sem.try_acquire()),
             LockOp::Release => sem.release().map(|()| true).map_err(raised),
         },
-    );
-    budgeted(test).check(lock_ops(), &Shape::default());
+    )
+}
+
+#[test]
+fn bounded_semaphore_is_linearizable() {
+    budgeted(bounded_semaphore_test()).check(lock_ops(), &Shape::default());
+}
+
+#[test]
+fn bounded_semaphore_conforms() {
+    crate::conforms(bounded_semaphore_test(), lock_ops(), |sem: &BoundedSemaphore| drop(sem.release()));
 }

@@ -37,10 +37,13 @@ impl Model for EventModel {
     }
 }
 
-#[test]
-fn event_is_linearizable() {
-    let ops = prop_oneof![Just(EventOp::Set), Just(EventOp::Clear), Just(EventOp::IsSet), Just(EventOp::Wait)];
-    let test = Linearizability::new(EventModel::default(), Event::new, |event, op| match op {
+fn event_ops() -> impl Strategy<Value = EventOp> + Clone {
+    prop_oneof![Just(EventOp::Set), Just(EventOp::Clear), Just(EventOp::IsSet), Just(EventOp::Wait)]
+}
+
+/// The object of `event_is_linearizable` and its model.
+fn event_test() -> Linearizability<EventModel, Event> {
+    Linearizability::new(EventModel::default(), Event::new, |event, op| match op {
         EventOp::Set => {
             event.set();
             true
@@ -51,8 +54,17 @@ fn event_is_linearizable() {
         }
         EventOp::IsSet => event.is_set(),
         EventOp::Wait => event.wait(),
-    });
-    budgeted(test).check(ops, &Shape::default());
+    })
+}
+
+#[test]
+fn event_is_linearizable() {
+    budgeted(event_test()).check(event_ops(), &Shape::default());
+}
+
+#[test]
+fn event_conforms() {
+    crate::conforms(event_test(), event_ops(), |event: &Event| event.set());
 }
 
 #[derive(Clone, Debug)]
@@ -90,10 +102,20 @@ struct Counted {
     count: AtomicU32,
 }
 
-#[test]
-fn condition_is_linearizable() {
-    let ops = prop_oneof![Just(CountOp::Add), (1..=3u32).prop_map(CountOp::WaitFor), Just(CountOp::Read)];
-    let test = Linearizability::new(
+fn count_ops() -> impl Strategy<Value = CountOp> + Clone {
+    prop_oneof![Just(CountOp::Add), (1..=3u32).prop_map(CountOp::WaitFor), Just(CountOp::Read)]
+}
+
+/// Ends a real run's waits for the count: adds to it and notifies.
+fn release_count(counted: &Counted) {
+    let _held = counted.condition.lock();
+    counted.count.fetch_add(1, SeqCst);
+    counted.condition.notify_all().expect("held");
+}
+
+/// The object of `condition_is_linearizable` and its model.
+fn condition_test() -> Linearizability<CountModel, Counted> {
+    Linearizability::new(
         CountModel::default(),
         || Counted { condition: Condition::new(), count: AtomicU32::new(0) },
         |counted, op| {
@@ -111,6 +133,15 @@ fn condition_is_linearizable() {
                 CountOp::Read => counted.count.load(SeqCst),
             }
         },
-    );
-    budgeted(test).check(ops, &Shape::default());
+    )
+}
+
+#[test]
+fn condition_is_linearizable() {
+    budgeted(condition_test()).check(count_ops(), &Shape::default());
+}
+
+#[test]
+fn condition_conforms() {
+    crate::conforms(condition_test(), count_ops(), release_count);
 }
