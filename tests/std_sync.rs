@@ -173,3 +173,46 @@ fn a_spurious_wakeup_of_a_timed_wait_is_not_a_timeout() {
     let report = Explorer::exhaustive().spurious_wakeups(true).run(model).unwrap_err();
     assert!(report.failure.message.contains("returned early"), "{report}");
 }
+
+#[test]
+fn notify_one_may_wake_either_waiter_whatever_order_they_came_in() {
+    // Waiter 0 starts waiting before waiter 1 does; one notify_one hands out one token, and the
+    // main thread waits until it is taken before it hands out the second. std does not say
+    // which waiter a notify_one wakes, so the search must see each take the first.
+    let firsts = Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let seen = firsts.clone();
+    let stats = Explorer::exhaustive().check(move || {
+        // (waiters waiting, tokens, who took the first token); `tokens` wakes the waiters,
+        // `main` the main thread.
+        let state = Arc::new((Mutex::new((0u32, 0u32, None::<u32>)), Condvar::new(), Condvar::new()));
+        let waiter = |id: u32| {
+            let shared = state.clone();
+            let t = Thread::new(move || {
+                let (lock, tokens, main) = &*shared;
+                let mut guard = lock.lock().unwrap();
+                guard.0 += 1;
+                main.notify_one();
+                guard = tokens.wait_while(guard, |s| s.1 == 0).unwrap();
+                guard.1 -= 1;
+                guard.2.get_or_insert(id);
+                main.notify_one();
+            });
+            t.start().unwrap();
+            let (lock, _, main) = &*state;
+            drop(main.wait_while(lock.lock().unwrap(), |s| s.0 <= id).unwrap());
+            t
+        };
+        let threads = [waiter(0), waiter(1)];
+        let (lock, tokens, main) = &*state;
+        for _ in 0..2 {
+            lock.lock().unwrap().1 += 1;
+            tokens.notify_one();
+            drop(main.wait_while(lock.lock().unwrap(), |s| s.1 > 0).unwrap());
+        }
+        threads.iter().for_each(|t| t.join().unwrap());
+        let first = lock.lock().unwrap().2.expect("a token was taken");
+        seen.lock().unwrap().insert(first);
+    });
+    assert!(stats.exhausted, "{stats}");
+    assert_eq!(*firsts.lock().unwrap(), [0, 1].into(), "{stats}");
+}

@@ -126,6 +126,10 @@ fn to_plc_requeue(op: RequeueOp) -> parking_lot_core::RequeueOp {
         RequeueOp::RequeueAll => parking_lot_core::RequeueOp::RequeueAll,
         RequeueOp::UnparkOne => parking_lot_core::RequeueOp::UnparkOne,
         RequeueOp::RequeueOne => parking_lot_core::RequeueOp::RequeueOne,
+        // Any thread will do: the first is one.
+        RequeueOp::UnparkAnyRequeueRest => parking_lot_core::RequeueOp::UnparkOneRequeueRest,
+        RequeueOp::UnparkAny => parking_lot_core::RequeueOp::UnparkOne,
+        RequeueOp::RequeueAny => parking_lot_core::RequeueOp::RequeueOne,
     }
 }
 

@@ -60,6 +60,16 @@ pub enum RequeueOp {
     UnparkOne,
     /// Move the first thread to the target queue and leave the rest.
     RequeueOne,
+    /// As [`RequeueOp::UnparkOneRequeueRest`], but which thread is unparked is the
+    /// scheduler's choice (a primitive whose spec leaves the order open, as std's `Condvar`;
+    /// a simulator explores every choice, the real backend takes the first).
+    UnparkAnyRequeueRest,
+    /// As [`RequeueOp::UnparkOne`], with the thread the scheduler's choice (see
+    /// [`RequeueOp::UnparkAnyRequeueRest`]).
+    UnparkAny,
+    /// As [`RequeueOp::RequeueOne`], with the thread the scheduler's choice (see
+    /// [`RequeueOp::UnparkAnyRequeueRest`]).
+    RequeueAny,
 }
 
 /// What [`Scheduler::unpark_filter`] should do with one parked thread.

@@ -272,11 +272,13 @@ impl<S: Scheduler> Condvar<S> {
             // SAFETY: see `Condvar::mutex`: under the queue lock, a nonzero key is that of a
             // mutex a parked waiter's guard borrows, so its raw lock is alive here.
             let locked = unsafe { RawLock::<S>::from_exposed_park_key(to) }.mark_parked();
+            // std leaves open which waiter a notify wakes (and which of all takes the mutex
+            // first): the scheduler chooses.
             match (locked, all) {
                 (true, true) => RequeueOp::RequeueAll,
-                (true, false) => RequeueOp::RequeueOne,
-                (false, true) => RequeueOp::UnparkOneRequeueRest,
-                (false, false) => RequeueOp::UnparkOne,
+                (true, false) => RequeueOp::RequeueAny,
+                (false, true) => RequeueOp::UnparkAnyRequeueRest,
+                (false, false) => RequeueOp::UnparkAny,
             }
         };
         let callback = |_op: RequeueOp, result: UnparkResult| {

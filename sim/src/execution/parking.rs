@@ -143,22 +143,26 @@ impl Execution {
         spurious
     }
 
+    /// Which of the threads parked on `key` to wake or move: the strategy's choice among two
+    /// or more, recorded as a data choice; 0 (the only one, or none) otherwise.
+    fn choose_waiter(&self, key: usize) -> usize {
+        let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
+        if waiters < 2 {
+            return 0;
+        }
+        let mut threads = std::mem::take(&mut self.inner.borrow_mut().scratch);
+        threads.extend(self.inner.borrow().queues.get(key).into_iter().flatten());
+        let index = self.data_choice(&threads);
+        threads.clear();
+        self.inner.borrow_mut().scratch = threads;
+        index
+    }
+
     pub(crate) fn unpark_one(&self, key: usize, callback: impl FnOnce(UnparkResult) -> usize) -> UnparkResult {
         self.touch_now(key, true);
         let waiters = self.inner.borrow().queues.get(key).map_or(0, VecDeque::len);
-        let chosen = if waiters > 1 {
-            // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
-            let mut threads = std::mem::take(&mut self.inner.borrow_mut().scratch);
-            threads.extend(self.inner.borrow().queues.get(key).into_iter().flatten());
-            let index = self.data_choice(&threads);
-            threads.clear();
-            self.inner.borrow_mut().scratch = threads;
-            Some(index)
-        } else if waiters == 1 {
-            Some(0)
-        } else {
-            None
-        };
+        // Which waiter a release lets in is the strategy's choice (the spec leaves it open).
+        let chosen = (waiters > 0).then(|| self.choose_waiter(key));
         let (thread, result) = {
             let mut inner = self.inner.borrow_mut();
             let queue = inner.queues.entry(key);
@@ -246,19 +250,25 @@ impl Execution {
         self.touch_now(from, true);
         self.touch_now(to, true);
         let op = self.critical(validate);
+        // The waiter an `Any` operation picks is a choice of the strategy; the others take the
+        // oldest.
+        let pick = match op {
+            UnparkAny | UnparkAnyRequeueRest | RequeueAny => self.choose_waiter(from),
+            _ => 0,
+        };
         let mut result = UnparkResult::default();
         let mut woken = None;
         if op != Abort {
             let mut inner = self.inner.borrow_mut();
             let inner = &mut *inner;
             let queue = inner.queues.entry(from);
-            if matches!(op, UnparkOne | UnparkOneRequeueRest) {
-                woken = queue.pop_front();
+            if matches!(op, UnparkOne | UnparkOneRequeueRest | UnparkAny | UnparkAnyRequeueRest) {
+                woken = queue.remove(pick);
             }
             let mut moved = std::mem::take(&mut inner.scratch);
             match op {
-                RequeueOne => moved.extend(queue.pop_front()),
-                RequeueAll | UnparkOneRequeueRest => moved.extend(queue.drain(..)),
+                RequeueOne | RequeueAny => moved.extend(queue.remove(pick)),
+                RequeueAll | UnparkOneRequeueRest | UnparkAnyRequeueRest => moved.extend(queue.drain(..)),
                 _ => {}
             }
             result.unparked_threads = usize::from(woken.is_some());
