@@ -241,7 +241,8 @@ where
             // blocked (pending), and the execution still ends (a blocked daemon is no deadlock).
             let thread_zero = {
                 let (run, object, history, scenario) = (run.clone(), object.clone(), history.clone(), scenario.clone());
-                Builder::new().daemon(true).build(move || {
+                // Named as the history numbers them, so that the trace and the table agree.
+                Builder::new().name("thread 0").daemon(true).build(move || {
                     for op in &scenario.init {
                         perform(&*run, &object, &history, 0, op);
                     }
@@ -249,7 +250,7 @@ where
                         .map(|t| {
                             let (run, object, history, scenario) =
                                 (run.clone(), object.clone(), history.clone(), scenario.clone());
-                            Builder::new().daemon(true).build(move || {
+                            Builder::new().name(format!("thread {}", t + 1)).daemon(true).build(move || {
                                 for op in &scenario.parallel[t] {
                                     perform(&*run, &object, &history, t + 1, op);
                                 }
