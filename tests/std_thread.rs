@@ -185,3 +185,27 @@ fn a_scope_explored_and_cut_short_keeps_no_stack() {
     assert!(stats.exhausted && stats.pruned > 0, "{stats:?}");
     assert_eq!(weft_sim::retired_stacks(), before, "an abandoned thread was given up, its stack leaked");
 }
+
+#[test]
+fn a_second_unpark_does_not_hide_a_wake_up_between_the_two() {
+    // The parked thread may take the first token before the main thread stores 2 (and sees 1);
+    // the second unpark, which finds no token taken yet in the execution explored first, must
+    // not make the search think the park could only come after it. Found by shuttle's
+    // thread_double_unpark rewrite; without reduction the failure was always found.
+    use weft::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let model = || {
+        let x = weft::sync::Arc::new(AtomicUsize::new(0));
+        let seen = x.clone();
+        let parked = weft::thread::spawn(move || {
+            weft::thread::park();
+            assert_ne!(seen.load(SeqCst), 1, "woke between the unparks");
+        });
+        x.store(1, SeqCst);
+        parked.thread().unpark();
+        x.store(2, SeqCst);
+        parked.thread().unpark();
+        parked.join().expect("the parked thread saw 2");
+    };
+    let report = Explorer::exhaustive().run(model).expect_err("the wake-up between the unparks is explored");
+    assert!(report.failure.message.contains("the parked thread saw 2"), "{report}");
+}

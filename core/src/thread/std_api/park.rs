@@ -98,12 +98,18 @@ pub(super) fn unpark<S: Scheduler>(thread: &Thread<S>) {
     let token = &thread.inner.park;
     S::operation_on(token, KIND, "unpark");
     let key = key(thread);
-    if token.swap(NOTIFIED, Release) == PARKED {
+    let previous = token.swap(NOTIFIED, Release);
+    if previous == PARKED {
         // SAFETY: the key is the address of `thread`'s token cell, which no other object's
         // queue uses; the callback returns a constant, cannot panic and does not call the
         // scheduler.
         unsafe { S::unpark_one(key, |_| 0) };
     }
-    // A `park` waiting for the token (a blocking operation on it) can go on now.
-    S::releases(key);
+    if previous != NOTIFIED {
+        // A `park` waiting for the token (a blocking operation on it) can go on now. An
+        // `unpark` that finds a token already there lets nothing go that could not go before:
+        // it is no release (a simulator's search then orders it against a `park` that may
+        // take the first token before it, as it must).
+        S::releases(key);
+    }
 }
