@@ -47,3 +47,20 @@ fn a_write_before_an_unlock_is_seen_after_the_next_lock() {
         t.join().unwrap();
     });
 }
+
+/// loom's `mutex_into_inner`: two threads' increments are both in the value taken out.
+#[test]
+fn mutex_into_inner_after_two_increments() {
+    passes(|| {
+        let lock = Arc::new(Mutex::new(0));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let lock = lock.clone();
+                thread::spawn(move || *lock.lock().unwrap() += 1)
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        let lock = Arc::try_unwrap(lock).expect("the only reference");
+        assert_eq!(lock.into_inner().unwrap(), 2);
+    });
+}

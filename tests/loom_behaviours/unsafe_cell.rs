@@ -29,6 +29,22 @@ fn a_release_acquire_flag_orders_the_cell() {
     });
 }
 
+/// loom's `atomic_causality_fail`: the same channel, but the reader reads the cell without
+/// looking at the flag first: the read races with the write.
+#[test]
+fn a_read_that_skips_the_flag_races() {
+    races(|| {
+        let chan = Arc::new((Counter::new(0), AtomicUsize::new(0)));
+        let c = chan.clone();
+        let t = thread::spawn(move || {
+            c.0.inc();
+            c.1.store(1, Release);
+        });
+        chan.0.get();
+        t.join().unwrap();
+    });
+}
+
 /// loom's `unsafe_cell_race_mut_mut_1` and `_2`: two writes from two threads, unordered, race.
 #[test]
 fn two_unordered_writes_race() {
