@@ -7,7 +7,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod atomic;
+mod atomic_int;
 mod condvar;
+mod fence;
 mod mutex;
 mod rwlock;
 mod unsafe_cell;
