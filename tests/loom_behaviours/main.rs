@@ -11,6 +11,7 @@ mod atomic;
 mod atomic_int;
 mod condvar;
 mod fence;
+mod mpsc;
 mod mutex;
 mod rwlock;
 mod unsafe_cell;
