@@ -14,6 +14,7 @@ mod fence;
 mod mpsc;
 mod mutex;
 mod rwlock;
+mod thread;
 mod unsafe_cell;
 
 use weft::cell::UnsafeCell;

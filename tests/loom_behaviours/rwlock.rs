@@ -1,5 +1,8 @@
-//! loom's `tests/rwlock.rs`.
+//! loom's `tests/rwlock.rs` and `rwlock_regression1.rs`.
 
+use std::sync::atomic::Ordering::Relaxed;
+
+use weft::sync::atomic::AtomicUsize;
 use weft::sync::{Arc, RwLock, TryLockError};
 use weft::thread;
 
@@ -84,5 +87,22 @@ fn rwlock_into_inner_after_two_writers() {
         threads.into_iter().for_each(|t| t.join().unwrap());
         let lock = Arc::try_unwrap(lock).expect("the only reference");
         assert_eq!(lock.into_inner().unwrap(), 2);
+    });
+}
+
+/// loom's `rwlock_two_writers` (in `rwlock_regression1.rs`): two writers, never joined, each
+/// write and count; the model ends when both have (no deadlock, no leftover thread).
+#[test]
+fn two_unjoined_writers() {
+    passes(|| {
+        let lock = Arc::new(RwLock::new(1));
+        let count = Arc::new(AtomicUsize::new(0));
+        for _ in 0..2 {
+            let (lock, count) = (lock.clone(), count.clone());
+            thread::spawn(move || {
+                *lock.write().unwrap() += 1;
+                count.fetch_add(1, Relaxed);
+            });
+        }
     });
 }
