@@ -9,7 +9,7 @@
 
 use std::fmt::Debug;
 
-use weft::sim::{DEFAULT_SEED, Explorer, FailureKind, Report};
+use weft::sim::{BlockedThread, DEFAULT_SEED, Explorer, FailureKind, Report, Stats};
 use weft::sync::Arc;
 
 /// Passes every execution of an exhaustive search, which finishes.
@@ -47,6 +47,14 @@ pub fn deadlocks(model: impl Fn() + Send + Sync + 'static) -> Box<Report> {
     deadlocks_under(&Explorer::exhaustive(), model)
 }
 
+/// The blocked threads of a deadlock's report.
+pub fn blocked(report: &Report) -> &[BlockedThread] {
+    match &report.failure.kind {
+        FailureKind::Deadlock(blocked) => blocked,
+        _ => panic!("not a deadlock:\n{report}"),
+    }
+}
+
 /// Fails under `explorer` with a panic whose message holds `message`; returns the report.
 pub fn panics_under(explorer: &Explorer, message: &str, model: impl Fn() + Send + Sync + 'static) -> Box<Report> {
     let report = fails_under(explorer, model);
@@ -61,20 +69,31 @@ pub fn panics(message: &str, model: impl Fn() + Send + Sync + 'static) -> Box<Re
 }
 
 /// Every distinct value the model returns over an exhaustive search, which passes and finishes,
-/// in the order found. (The values are gathered through a `std` mutex, which the simulator does
-/// not see: it only collects, after the model's last operation.)
+/// in the order found.
 pub fn outcomes<T: PartialEq + Send + 'static>(model: impl Fn() -> T + Send + Sync + 'static) -> Vec<T> {
+    let (found, stats) = outcomes_under(&Explorer::exhaustive(), model);
+    assert!(stats.exhausted, "{stats}");
+    found
+}
+
+/// Every distinct value the model returns over an exploration by `explorer`, which passes, in
+/// the order found; and the exploration's statistics. (The values are gathered through a `std`
+/// mutex, which the simulator does not see: it only collects, after the model's last
+/// operation.)
+pub fn outcomes_under<T: PartialEq + Send + 'static>(
+    explorer: &Explorer,
+    model: impl Fn() -> T + Send + Sync + 'static,
+) -> (Vec<T>, Stats) {
     let found = Arc::new(std::sync::Mutex::new(Vec::new()));
     let into = found.clone();
-    let stats = Explorer::exhaustive().check(move || {
+    let stats = explorer.check(move || {
         let value = model();
         let mut found = into.lock().unwrap();
         if !found.contains(&value) {
             found.push(value);
         }
     });
-    assert!(stats.exhausted, "{stats}");
-    std::mem::take(&mut *found.lock().unwrap())
+    (std::mem::take(&mut *found.lock().unwrap()), stats)
 }
 
 /// `found` holds the values of `expected` and no other, in any order.

@@ -15,7 +15,7 @@ use weft::sync::mpsc::channel;
 use weft::sync::{Arc, Mutex};
 use weft::thread;
 
-use crate::common::{deadlocks, passes};
+use crate::common::{blocked, deadlocks, passes};
 
 /// loom's `initial_thread`: the model's main thread has an id, and (weft) the name
 /// `MainThread`, where loom's has none.
@@ -227,8 +227,7 @@ fn opposite_lock_orders_deadlock() {
         t1.join().unwrap();
         t2.join().unwrap();
     });
-    let FailureKind::Deadlock(blocked) = &report.failure.kind else { unreachable!() };
-    assert_eq!(blocked.iter().filter(|b| b.thread.starts_with("Thread-")).count(), 2, "{report}");
+    assert_eq!(blocked(&report).iter().filter(|b| b.thread.starts_with("Thread-")).count(), 2, "{report}");
 }
 
 /// loom's `double_panic_at_branch_max` (in `double_panic_in_drop.rs`): a model that yields past
