@@ -16,3 +16,4 @@ mod common;
 
 mod condvar;
 mod mutex;
+mod rwlock;
