@@ -15,5 +15,6 @@
 mod common;
 
 mod condvar;
+mod mpsc;
 mod mutex;
 mod rwlock;
