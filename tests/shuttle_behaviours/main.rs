@@ -18,3 +18,4 @@ mod condvar;
 mod mpsc;
 mod mutex;
 mod rwlock;
+mod thread;
