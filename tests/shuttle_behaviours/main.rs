@@ -14,6 +14,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod atomic;
 mod condvar;
 mod mpsc;
 mod mutex;
