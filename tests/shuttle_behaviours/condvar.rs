@@ -100,9 +100,6 @@ fn one_notify_one_for_two_waiters_deadlocks() {
 /// do not). A second condvar sequences the threads so that thread 1 waits first and thread 2
 /// second; the execution where thread 2 wakes is found.
 #[test]
-#[ignore = "weft bug: in a simulation Condvar::notify_one always wakes the longest waiter (the \
-            simulator's unpark_requeue takes the front of the queue, where unpark_one lets the \
-            strategy choose), against Condvar's documentation; exhaustive search finds no failure"]
 fn notify_one_may_wake_the_later_waiter() {
     panics("found the failing execution", || {
         let state = Arc::new((Mutex::new(0u8), Condvar::new(), Condvar::new()));

@@ -437,9 +437,6 @@ fn a_second_unpark_is_no_second_token() {
 
 /// The same, under the default exhaustive search.
 #[test]
-#[ignore = "weft bug: with partial-order reduction, exhaustive search runs one execution and claims \
-            `exhausted`, never waking the thread between the two unparks (it finds only 2); without \
-            reduction it finds 1 and 2"]
 fn a_second_unpark_is_no_second_token_with_reduction() {
     assert_outcomes(&counts_seen_after_two_unparks(&Explorer::exhaustive()), &[1, 2]);
 }
