@@ -50,8 +50,11 @@ impl<Op> Scenario<Op> {
         init.chain(parallel).chain(self.post.iter().map(|op| (0, op)))
     }
 
-    /// The scenarios with one operation fewer (or one empty parallel thread fewer), for
-    /// shrinking: a scenario that still fails without an operation did not need it.
+    /// The scenarios one step smaller, for shrinking: one operation fewer (or one empty
+    /// parallel thread fewer); then one parallel operation fewer, moved to the end of the
+    /// initial part (a thread's first) or the start of the final part (its last). A scenario
+    /// that still fails did not need the operation, or not in parallel. Each candidate has fewer
+    /// operations, or as many with fewer in parallel, so shrinking ends.
     pub(crate) fn smaller(&self) -> Vec<Scenario<Op>>
     where
         Op: Clone,
@@ -80,7 +83,28 @@ impl<Op> Scenario<Op> {
                 smaller.push(s);
             }
         }
+        for t in 0..self.parallel.len() {
+            let Some(first) = self.parallel[t].first() else { continue };
+            let mut s = self.clone();
+            s.init.push(first.clone());
+            s.parallel[t].remove(0);
+            smaller.push(s.without_empty_thread(t));
+            let last = self.parallel[t].len() - 1;
+            let mut s = self.clone();
+            s.post.insert(0, self.parallel[t][last].clone());
+            s.parallel[t].remove(last);
+            smaller.push(s.without_empty_thread(t));
+        }
         smaller
+    }
+
+    /// This scenario without parallel thread `t` if it has no operation left (and is not the
+    /// only one).
+    fn without_empty_thread(mut self, t: usize) -> Self {
+        if self.parallel[t].is_empty() && self.parallel.len() > 1 {
+            self.parallel.remove(t);
+        }
+        self
     }
 }
 
