@@ -271,13 +271,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         if previous - held == PARKED {
             self.wake_parked();
         }
-        // Announced as a release (what lets a blocked acquire go, and what a simulator's
-        // search takes as never enabled together with it) only if it left the lock free: a
-        // reader leaving while others still read lets nobody in, and a reader's acquire was
-        // enabled before it.
-        if (previous - held) & !PARKED == 0 {
-            S::releases(self.key());
-        }
+        S::releases(self.key());
     }
 
     /// The lock is free and threads are parked: wakes them all, unless another thread took the
