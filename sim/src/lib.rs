@@ -62,7 +62,7 @@ pub use backend::{Sim, SimAtomic, check_origin, origin_of};
 pub use delegate::*;
 pub use explorer::{DEFAULT_ITERATIONS, DEFAULT_MAX_STEPS, DEFAULT_SEED, Explorer, MAIN_THREAD_IDS, check};
 pub use report::{BlockedThread, Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
-pub use schedule::{Choice, Schedule};
+pub use schedule::{Choice, Rng, Schedule};
 pub use watchdog::{DEFAULT_STALL, STALL_EXIT_CODE};
 
 /// The message of a panic payload.

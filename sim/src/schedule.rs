@@ -309,6 +309,14 @@ fn write_token_file(token: &str) -> std::io::Result<std::path::PathBuf> {
 
 /// A small, fast, deterministic generator (SplitMix64). The simulator owns it, rather than
 /// depending on an external crate, so that a seed means the same schedule in every build.
+///
+/// ```
+/// use weft_sim::Rng;
+///
+/// let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+/// assert_eq!(a.next_u64(), b.next_u64()); // a seed names one sequence
+/// assert!(a.below(10) < 10);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 

@@ -12,6 +12,7 @@ use crate::sim::Explorer;
 use crate::spec::run::{Linearizability, Outcome, perform};
 use crate::spec::scenario::Scenario;
 use crate::spec::{Model, Operation, Recorder};
+use weft_sim::Rng;
 
 /// How long the threads of a real run must stay still (each finished, or parked in a weft
 /// primitive, and no operation called or returned) before the ones parked count as blocked for
@@ -88,23 +89,19 @@ impl Drop for Finish<'_> {
     }
 }
 
-/// A small seeded generator (splitmix64) for the real runs' delays.
-struct Delays(u64);
+/// The real runs' random pauses, from the simulator's seed-stable generator.
+struct Delays(Rng);
 
 impl Delays {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// A short random pause: nothing, a few spins, or a yield of the OS thread.
     fn pause(&mut self) {
-        match self.next() % 8 {
+        match self.0.below(8) {
             0..=3 => {}
-            4..=6 => (0..self.next() % 2_000).for_each(|_| std::hint::spin_loop()),
+            4..=6 => (0..self.0.below(2_000)).for_each(|_| std::hint::spin_loop()),
             _ => std::thread::yield_now(),
         }
     }
@@ -149,7 +146,7 @@ where
         let simulated: Vec<Outcome> = std::mem::take(&mut *outcomes.lock().unwrap_or_else(|e| e.into_inner()));
         let known: HashSet<&Outcome> = simulated.iter().collect();
         let mut seen = HashSet::new();
-        let mut delays = Delays(seed);
+        let mut delays = Delays(Rng::new(seed));
         for _ in 0..runs {
             let real = self
                 .real_run(&scenario, &mut delays, &release)
@@ -218,7 +215,7 @@ where
         let (done, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
         let (run, object, history, finished, over, stop) =
             (self.run.clone(), object.clone(), history.clone(), done.clone(), ended.clone(), stop.clone());
-        let mut delays = Delays(delays.next());
+        let mut delays = Delays(Rng::new(delays.next()));
         let handle = crate::thread::spawn(move || {
             // Ended also if an operation panics (the join reports it).
             let _end = Finish(&over);
