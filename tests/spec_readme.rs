@@ -81,8 +81,6 @@ fn ops() -> impl Strategy<Value = Op> + Clone {
 }
 
 #[test]
-#[ignore = "weft bug: partial-order reduction can call some scenarios of this queue nondeterministic \
-            (tests/known_bugs.rs reproduces it); run with --ignored"]
 fn the_bounded_queue_is_linearizable() {
     test(true).executions(300, 100).check(ops(), &Shape::default());
 }

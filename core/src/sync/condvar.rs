@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::LockResult;
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering::Relaxed;
@@ -202,6 +203,11 @@ impl<S: Scheduler> Condvar<S> {
             }
             true
         };
+        // While the thread sleeps, the guard's mutex is unlocked, so the guard must not be
+        // dropped: a thread unwound from its sleep (a simulator abandoning it at an
+        // execution's end) would unlock the mutex a second time. It leaves the guard, and the
+        // mutex unlocked; a thread that wakes takes the guard back and relocks.
+        let guard = ManuallyDrop::new(guard);
         let before_sleep = || guard.unlock_for_wait();
         let timed_out = |key: usize, was_last: bool| {
             if key == raw.park_key() {
@@ -224,6 +230,8 @@ impl<S: Scheduler> Condvar<S> {
             ParkResult::TimedOut => requeued.get(),
             ParkResult::Invalid => {
                 S::nested_operations(false);
+                // It never slept: the mutex is still held, and the guard unlocks it.
+                drop(ManuallyDrop::into_inner(guard));
                 panic!("weft: a Condvar was used with two different mutexes at the same time");
             }
         };
@@ -235,6 +243,7 @@ impl<S: Scheduler> Condvar<S> {
             (false, false) => "woke spuriously",
         };
         S::outcome(self.key(), outcome);
+        let guard = ManuallyDrop::into_inner(guard);
         guard.relock_after_wait();
         S::nested_operations(false);
         let poisoned = guard.mutex.poisoned_unannounced();

@@ -106,6 +106,11 @@ impl Execution {
     /// wakes spuriously): the strategy picks one of `options` (each the thread it concerns, or
     /// `usize::MAX`; no two alike), and the schedule records it. Returns the index picked.
     fn data_choice(&self, options: &[usize]) -> usize {
+        if self.tearing_down.get() {
+            // The execution is over: what its abandoned threads do as they unwind (a guard's
+            // unlock waking a waiter) is no decision of the search, which must not record it.
+            return 0;
+        }
         let mut inner = self.inner.borrow_mut();
         let point = Point {
             threads: options,
