@@ -178,7 +178,8 @@ where
     /// Generates scenarios of `shape` from `operation` (as many as proptest's configuration
     /// says: 256, or `PROPTEST_CASES`) and checks each ([`Self::check_scenario`]). A failing
     /// scenario is shrunk, by proptest and then by removing operations while it still fails,
-    /// and recorded in proptest's regression file beside the calling source file.
+    /// and recorded in proptest's regression file beside the calling source file
+    /// (`<file>.proptest-regressions`, which works for integration tests too).
     ///
     /// # Panics
     /// With the [`SpecFailure`] of the smallest failing scenario found.
@@ -191,7 +192,7 @@ where
             source_file: Some(std::panic::Location::caller().file()),
             failure_persistence: self
                 .persist
-                .then(|| Box::new(FileFailurePersistence::SourceParallel("proptest-regressions")) as Box<_>),
+                .then(|| Box::new(FileFailurePersistence::WithSource("proptest-regressions")) as Box<_>),
             ..Config::default()
         };
         let mut runner = TestRunner::new(config);
