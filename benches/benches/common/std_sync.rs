@@ -206,29 +206,36 @@ fn stream<Tx: Send + 'static, Rx>(
     }
 }
 
+/// The unbounded channels a stream of weft's is compared with: std's `mpsc` and
+/// crossbeam-channel's.
+fn unbounded_peers() -> [Case; 2] {
+    [
+        case(
+            "std::sync::mpsc",
+            Role::Peer,
+            stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+        ),
+        case(
+            "crossbeam_channel::unbounded",
+            Role::Peer,
+            stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+        ),
+    ]
+}
+
 /// mpsc: one thread sends `n` items, another receives them (the time per item).
 pub fn channel_stream() -> Group {
     Group {
         id: "mpsc/stream",
         operation: "mpsc: one sender streams items to one receiver",
         threaded: true,
-        cases: vec![
-            case(
-                "weft::sync::mpsc",
-                Role::Weft,
-                stream(weft::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-            ),
-            case(
-                "std::sync::mpsc",
-                Role::Peer,
-                stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-            ),
-            case(
-                "crossbeam_channel::unbounded",
-                Role::Peer,
-                stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-            ),
-        ],
+        cases: std::iter::once(case(
+            "weft::sync::mpsc",
+            Role::Weft,
+            stream(weft::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
+        ))
+        .chain(unbounded_peers())
+        .collect(),
     }
 }
 
@@ -291,7 +298,7 @@ pub fn queue_stream() -> Group {
         id: "queue/stream",
         operation: "queue: one putter streams items to one getter",
         threaded: true,
-        cases: vec![
+        cases: [
             case(
                 "weft::queue::Queue",
                 Role::Weft,
@@ -316,17 +323,10 @@ pub fn queue_stream() -> Group {
                     |queue| queue.get(),
                 ),
             ),
-            case(
-                "std::sync::mpsc",
-                Role::Peer,
-                stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-            ),
-            case(
-                "crossbeam_channel::unbounded",
-                Role::Peer,
-                stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-            ),
-        ],
+        ]
+        .into_iter()
+        .chain(unbounded_peers())
+        .collect(),
     }
 }
 
