@@ -1,5 +1,6 @@
 //! The data-carrying types: `queue.Queue` (bounded), `SimpleQueue`, `LifoQueue`,
-//! `PriorityQueue`, `sync::Mutex`, `sync::RwLock` and an atomic.
+//! `PriorityQueue`, `sync::Mutex`, `sync::RwLock`, an atomic, and `mpsc`'s `channel` and
+//! `sync_channel`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::SeqCst;
@@ -289,4 +290,123 @@ fn atomic_is_linearizable() {
 #[test]
 fn atomic_conforms() {
     crate::conforms(atomic_test(), cell_ops(), |_: &AtomicU32| {});
+}
+
+#[derive(Clone, Debug)]
+enum ChannelOp {
+    /// `send` (blocking while a bounded channel is full).
+    Send(u8),
+    /// `try_send`.
+    TrySend(u8),
+    /// `try_recv`.
+    TryRecv,
+}
+
+/// What a channel operation returns: a received item, or the error's name.
+type ChannelRet = Result<Option<u8>, &'static str>;
+
+/// An mpsc channel with room for `bound` items (`None`: unbounded), its receiver alive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct ChannelModel {
+    items: VecDeque<u8>,
+    bound: Option<usize>,
+}
+
+impl Model for ChannelModel {
+    type Op = ChannelOp;
+    type Ret = ChannelRet;
+    fn apply(&mut self, op: &ChannelOp) -> Result<ChannelRet, Blocked> {
+        let full = self.bound.is_some_and(|bound| self.items.len() >= bound);
+        match op {
+            ChannelOp::Send(_) if full => Err(Blocked),
+            ChannelOp::TrySend(_) if full => Ok(Err("Full")),
+            ChannelOp::Send(item) | ChannelOp::TrySend(item) => {
+                self.items.push_back(*item);
+                Ok(Ok(None))
+            }
+            ChannelOp::TryRecv => Ok(self.items.pop_front().map(Some).ok_or("Empty")),
+        }
+    }
+}
+
+fn channel_ops() -> impl Strategy<Value = ChannelOp> + Clone {
+    prop_oneof![(0..3u8).prop_map(ChannelOp::Send), (0..3u8).prop_map(ChannelOp::TrySend), Just(ChannelOp::TryRecv)]
+}
+
+/// A `sync_channel`'s two ends, the receiver behind a mutex (it is `!Sync`, as std's); its
+/// blocking `recv` is left out, since a thread waiting in it would hold the mutex.
+struct BoundedChannel {
+    tx: weft::sync::mpsc::SyncSender<u8>,
+    rx: Mutex<weft::sync::mpsc::Receiver<u8>>,
+}
+
+/// The object of `sync_channel_is_linearizable` and its model: a channel with room for one.
+fn sync_channel_test() -> Linearizability<ChannelModel, BoundedChannel> {
+    Linearizability::new(
+        ChannelModel { items: VecDeque::new(), bound: Some(1) },
+        || {
+            let (tx, rx) = weft::sync::mpsc::sync_channel(1);
+            BoundedChannel { tx, rx: Mutex::new(rx) }
+        },
+        |channel, op| match op {
+            ChannelOp::Send(item) => channel.tx.send(*item).map(|()| None).map_err(|_| "Disconnected"),
+            ChannelOp::TrySend(item) => channel.tx.try_send(*item).map(|()| None).map_err(|e| match e {
+                std::sync::mpsc::TrySendError::Full(_) => "Full",
+                std::sync::mpsc::TrySendError::Disconnected(_) => "Disconnected",
+            }),
+            ChannelOp::TryRecv => channel.rx.lock().unwrap().try_recv().map(Some).map_err(|e| match e {
+                std::sync::mpsc::TryRecvError::Empty => "Empty",
+                std::sync::mpsc::TryRecvError::Disconnected => "Disconnected",
+            }),
+        },
+    )
+}
+
+#[test]
+fn sync_channel_is_linearizable() {
+    budgeted(sync_channel_test()).check(channel_ops(), &Shape::default());
+}
+
+#[test]
+fn sync_channel_conforms() {
+    // A sender blocked on the full channel is let go by taking items.
+    crate::conforms(sync_channel_test(), channel_ops(), |channel: &BoundedChannel| {
+        let _ = channel.rx.lock().unwrap().try_recv();
+    });
+}
+
+/// An unbounded `channel`'s two ends, the receiver behind a mutex.
+struct UnboundedChannel {
+    tx: weft::sync::mpsc::Sender<u8>,
+    rx: Mutex<weft::sync::mpsc::Receiver<u8>>,
+}
+
+/// The object of `channel_is_linearizable` and its model.
+fn channel_test() -> Linearizability<ChannelModel, UnboundedChannel> {
+    Linearizability::new(
+        ChannelModel { items: VecDeque::new(), bound: None },
+        || {
+            let (tx, rx) = weft::sync::mpsc::channel();
+            UnboundedChannel { tx, rx: Mutex::new(rx) }
+        },
+        |channel, op| match op {
+            ChannelOp::Send(item) | ChannelOp::TrySend(item) => {
+                channel.tx.send(*item).map(|()| None).map_err(|_| "Disconnected")
+            }
+            ChannelOp::TryRecv => channel.rx.lock().unwrap().try_recv().map(Some).map_err(|e| match e {
+                std::sync::mpsc::TryRecvError::Empty => "Empty",
+                std::sync::mpsc::TryRecvError::Disconnected => "Disconnected",
+            }),
+        },
+    )
+}
+
+#[test]
+fn channel_is_linearizable() {
+    budgeted(channel_test()).check(channel_ops(), &Shape::default());
+}
+
+#[test]
+fn channel_conforms() {
+    crate::conforms(channel_test(), channel_ops(), |_: &UnboundedChannel| {});
 }
