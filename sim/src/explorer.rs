@@ -15,6 +15,8 @@ use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
 use crate::watchdog;
 use crate::*;
 
+mod options;
+
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
 fn install_quiet_panic_hook() {
@@ -168,146 +170,6 @@ impl Explorer {
     /// 2 preemptions (shallow bugs first), random walk, and PCT at depths 2 and 3.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
-    }
-
-    /// Executions per strategy.
-    pub fn iterations(mut self, iterations: usize) -> Self {
-        self.iterations = iterations;
-        self
-    }
-
-    /// The step limit of one execution (beyond it: a livelock failure).
-    pub fn max_steps(mut self, max_steps: usize) -> Self {
-        self.max_steps = max_steps;
-        self
-    }
-
-    /// Stops exploring (without failure) after this much real time. An execution under way
-    /// when the limit passes ends at its next step (unfinished: a search cut short this way is
-    /// not exhausted). A model that never comes back to the scheduler is a stall (see
-    /// [`Explorer::stall_timeout`]), so no run goes on for longer than the limit and the stall
-    /// bound together.
-    pub fn time_limit(mut self, limit: Duration) -> Self {
-        self.time_limit = Some(limit);
-        self
-    }
-
-    /// The stall bound (default [`DEFAULT_STALL`], 10 s; `WEFT_STALL_SECS` overrides it, `0`
-    /// turns the check off): a simulated thread that does not come back to the scheduler for
-    /// this much real time stalls the exploration. It blocks in something the simulator cannot
-    /// see (a `std::sync::Mutex`, an `mpsc` channel's `recv`, I/O) or loops with no weft
-    /// operation. Such a thread holds the OS thread that runs the exploration, and nothing can
-    /// take it back: the stall report (the thread, its last visible event, the likely cause,
-    /// the replay token) is printed to the standard error and the process ends with status
-    /// [`STALL_EXIT_CODE`] (101). A zero bound turns the check off.
-    ///
-    /// ```no_run
-    /// use std::time::Duration;
-    /// use weft_sim::Explorer;
-    ///
-    /// // A model that waits on a std channel nobody sends to: after 2 s, the stall report, and
-    /// // the process exits with status 101.
-    /// Explorer::random_walk(1).stall_timeout(Duration::from_secs(2)).run(|| {
-    ///     let (_tx, rx) = std::sync::mpsc::channel::<()>();
-    ///     let _ = rx.recv();
-    /// });
-    /// ```
-    pub fn stall_timeout(mut self, bound: Duration) -> Self {
-        self.stall = (!bound.is_zero()).then_some(bound);
-        self
-    }
-
-    /// Makes every atomic access inside the primitives a scheduling point, to check the
-    /// primitives' own algorithms (default: one primitive operation is one step). In the default
-    /// coarse mode a blocking operation (an acquire, a join) waits off the run queue until it can
-    /// go through, rather than trying, parking and being woken; fine-grained mode explores the
-    /// primitives' parking too.
-    pub fn fine_grained(mut self, fine: bool) -> Self {
-        self.fine_grained = fine;
-        self
-    }
-
-    /// Lets a wait of a std-shaped `Condvar` (`weft::sync::Condvar`) end without a notify, as
-    /// std allows (default: off; weft never wakes a waiter spuriously unless asked). Each wait
-    /// is then a choice the strategy explores: it waits as usual, or it may wake at any later
-    /// step (even with nobody notifying), taking its mutex back before it returns. At most one
-    /// wait per thread and execution wakes spuriously, so that a waiter looping on its
-    /// condition does not wake and wait again forever; one early return is what breaks code
-    /// that checks its condition with `if` where it needs `while`. Python's `Condition` never
-    /// wakes spuriously, with or without this.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use weft_core::{Condvar, Mutex, Thread};
-    /// use weft_sim::{Explorer, Sim};
-    ///
-    /// let model = || {
-    ///     let pair = Arc::new((Mutex::<Sim, bool>::new(false), Condvar::<Sim>::new()));
-    ///     let p = pair.clone();
-    ///     let t = Thread::<Sim>::new(move || {
-    ///         *p.0.lock().unwrap() = true;
-    ///         p.1.notify_one();
-    ///     });
-    ///     t.start().unwrap();
-    ///     let mut ready = pair.0.lock().unwrap();
-    ///     if !*ready {
-    ///         ready = pair.1.wait(ready).unwrap(); // should loop: `while !*ready`
-    ///     }
-    ///     assert!(*ready, "woke with the flag down");
-    ///     drop(ready);
-    ///     t.join().unwrap();
-    /// };
-    /// assert!(Explorer::exhaustive().run(model).is_ok());
-    /// assert!(Explorer::exhaustive().spurious_wakeups(true).run(model).is_err());
-    /// ```
-    pub fn spurious_wakeups(mut self, allow: bool) -> Self {
-        self.spurious_wakeups = allow;
-        self
-    }
-
-    /// Opts into Python's behaviour for a panic that escapes a thread and reaches the default
-    /// excepthook: it is printed and the thread ends, instead of failing the execution (default:
-    /// it fails the execution).
-    pub fn python_panics(mut self, python: bool) -> Self {
-        self.python_panics = python;
-        self
-    }
-
-    /// Whether exhaustive search uses partial-order reduction (default: yes). Without it, every
-    /// interleaving runs, also those equivalent to one already explored.
-    pub fn partial_order_reduction(mut self, reduce: bool) -> Self {
-        self.reduce = reduce;
-        self
-    }
-
-    /// The stack size of the model's main thread, in bytes (default: std's for a new thread,
-    /// 2 MiB, or `RUST_MIN_STACK`). The threads the model starts get theirs from
-    /// `weft::stack_size`, with the same default.
-    ///
-    /// A simulated thread that overflows its stack ends the process with a message naming the
-    /// thread and saying "stack overflow", and the replay token of the execution.
-    ///
-    /// ```
-    /// use weft_sim::Explorer;
-    ///
-    /// // 8 MiB for a model that recurses deeply.
-    /// Explorer::random_walk(1).iterations(1).stack_size(8 << 20).check(|| {
-    ///     fn depth(n: u64) -> u64 {
-    ///         let frame = std::hint::black_box([n; 64]);
-    ///         if n == 0 { frame[0] } else { depth(n - 1) + frame[1] - n + 1 }
-    ///     }
-    ///     assert_eq!(depth(6000), 6000);
-    /// });
-    /// ```
-    pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.main_stack = bytes;
-        self
-    }
-
-    /// Whether to shrink a failing schedule to the fewest preemptions (default: yes).
-    pub fn shrink(mut self, shrink: bool) -> Self {
-        self.shrink = shrink;
-        self
     }
 
     fn with_env_overrides(mut self) -> Self {
