@@ -206,20 +206,39 @@ fn stream<Tx: Send + 'static, Rx>(
     }
 }
 
+/// A stream through a channel whose `make` gives the two ends, sending and receiving as every
+/// channel here does (`send(i)`, `recv()`).
+macro_rules! channel_stream_case {
+    ($name:expr, $role:expr, $make:expr) => {
+        case($name, $role, stream($make, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()))
+    };
+}
+
+/// A stream through one of Python's queues, made by `make` (put, get; `$unwrap` for the
+/// `Result`s of `Queue`, nothing for `SimpleQueue`'s plain values).
+macro_rules! queue_stream_case {
+    ($name:expr, $make:expr, $($unwrap:ident)?) => {
+        case(
+            $name,
+            Role::Weft,
+            stream(
+                || {
+                    let queue = Arc::new($make);
+                    (queue.clone(), queue)
+                },
+                |queue, i| queue.put(i)$(.$unwrap())?,
+                |queue| queue.get()$(.$unwrap())?,
+            ),
+        )
+    };
+}
+
 /// The unbounded channels a stream of weft's is compared with: std's `mpsc` and
 /// crossbeam-channel's.
 fn unbounded_peers() -> [Case; 2] {
     [
-        case(
-            "std::sync::mpsc",
-            Role::Peer,
-            stream(std::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-        ),
-        case(
-            "crossbeam_channel::unbounded",
-            Role::Peer,
-            stream(crossbeam_channel::unbounded::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-        ),
+        channel_stream_case!("std::sync::mpsc", Role::Peer, std::sync::mpsc::channel::<u64>),
+        channel_stream_case!("crossbeam_channel::unbounded", Role::Peer, crossbeam_channel::unbounded::<u64>),
     ]
 }
 
@@ -229,13 +248,9 @@ pub fn channel_stream() -> Group {
         id: "mpsc/stream",
         operation: "mpsc: one sender streams items to one receiver",
         threaded: true,
-        cases: std::iter::once(case(
-            "weft::sync::mpsc",
-            Role::Weft,
-            stream(weft::sync::mpsc::channel::<u64>, |tx, i| tx.send(i).unwrap(), |rx| rx.recv().unwrap()),
-        ))
-        .chain(unbounded_peers())
-        .collect(),
+        cases: std::iter::once(channel_stream_case!("weft::sync::mpsc", Role::Weft, weft::sync::mpsc::channel::<u64>))
+            .chain(unbounded_peers())
+            .collect(),
     }
 }
 
@@ -249,45 +264,14 @@ pub fn bounded_channel_stream() -> Group {
         operation: "sync_channel(64): one sender streams items to one receiver",
         threaded: true,
         cases: vec![
-            case(
-                "weft::sync::mpsc::sync_channel",
-                Role::Weft,
-                stream(
-                    || weft::sync::mpsc::sync_channel::<u64>(BOUND),
-                    |tx, i| tx.send(i).unwrap(),
-                    |rx| rx.recv().unwrap(),
-                ),
-            ),
-            case(
-                "weft::queue::Queue (maxsize 64)",
-                Role::Weft,
-                stream(
-                    || {
-                        let queue = Arc::new(weft::queue::Queue::<u64>::new(BOUND));
-                        (queue.clone(), queue)
-                    },
-                    |queue, i| queue.put(i).unwrap(),
-                    |queue| queue.get().unwrap(),
-                ),
-            ),
-            case(
-                "std::sync::mpsc::sync_channel",
-                Role::Peer,
-                stream(
-                    || std::sync::mpsc::sync_channel::<u64>(BOUND),
-                    |tx, i| tx.send(i).unwrap(),
-                    |rx| rx.recv().unwrap(),
-                ),
-            ),
-            case(
-                "crossbeam_channel::bounded",
-                Role::Peer,
-                stream(
-                    || crossbeam_channel::bounded::<u64>(BOUND),
-                    |tx, i| tx.send(i).unwrap(),
-                    |rx| rx.recv().unwrap(),
-                ),
-            ),
+            channel_stream_case!("weft::sync::mpsc::sync_channel", Role::Weft, || {
+                weft::sync::mpsc::sync_channel::<u64>(BOUND)
+            }),
+            queue_stream_case!("weft::queue::Queue (maxsize 64)", weft::queue::Queue::<u64>::new(BOUND), unwrap),
+            channel_stream_case!("std::sync::mpsc::sync_channel", Role::Peer, || {
+                std::sync::mpsc::sync_channel::<u64>(BOUND)
+            }),
+            channel_stream_case!("crossbeam_channel::bounded", Role::Peer, || crossbeam_channel::bounded::<u64>(BOUND)),
         ],
     }
 }
@@ -299,30 +283,8 @@ pub fn queue_stream() -> Group {
         operation: "queue: one putter streams items to one getter",
         threaded: true,
         cases: [
-            case(
-                "weft::queue::Queue",
-                Role::Weft,
-                stream(
-                    || {
-                        let queue = Arc::new(weft::queue::Queue::<u64>::new(0));
-                        (queue.clone(), queue)
-                    },
-                    |queue, i| queue.put(i).unwrap(),
-                    |queue| queue.get().unwrap(),
-                ),
-            ),
-            case(
-                "weft::queue::SimpleQueue",
-                Role::Weft,
-                stream(
-                    || {
-                        let queue = Arc::new(weft::queue::SimpleQueue::<u64>::new());
-                        (queue.clone(), queue)
-                    },
-                    |queue, i| queue.put(i),
-                    |queue| queue.get(),
-                ),
-            ),
+            queue_stream_case!("weft::queue::Queue", weft::queue::Queue::<u64>::new(0), unwrap),
+            queue_stream_case!("weft::queue::SimpleQueue", weft::queue::SimpleQueue::<u64>::new(),),
         ]
         .into_iter()
         .chain(unbounded_peers())

@@ -152,7 +152,10 @@ pub trait Observe {
     /// The calling thread has just released `object` for the blocking operations waiting on it
     /// (a lock's last release, a thread's end): their readiness tests may hold now. A simulator
     /// learns that this step and those operations were never both able to proceed, so their
-    /// order needs no exploring. The real backend does nothing.
+    /// order needs no exploring. So announce it only where the step makes the object available:
+    /// one that finds it available already (a second `unpark` over an untaken token) is no
+    /// release, and announcing it would hide the order in which a waiter goes first. The real
+    /// backend does nothing.
     #[inline(always)]
     fn releases(object: usize) {
         let _ = object;
