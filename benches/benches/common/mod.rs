@@ -171,6 +171,45 @@ where
     last - first
 }
 
+/// Runs `step(i)` for `i` in `0..per_thread` on each of `threads` threads, and returns the time
+/// and the number of steps done while they all ran. The threads start together from a spinning
+/// barrier (so that each is on a core, not parked, when the clock starts), and the first thread
+/// to finish its share stops the others. Without this, a contended case on a machine with few
+/// cores is bimodal: in a lucky sample the OS runs the threads one after another and the lock is
+/// never contended, and the best sample of each case measures that luck rather than the lock.
+fn time_overlapped<F>(threads: usize, per_thread: u64, step: F) -> (Duration, u64)
+where
+    F: Fn(u64) + Send + Sync + 'static,
+{
+    use std::sync::atomic::AtomicBool;
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let step = Arc::new(step);
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (arrived, stop, step) = (arrived.clone(), stop.clone(), step.clone());
+            std::thread::spawn(move || {
+                arrived.fetch_add(1, Relaxed);
+                while arrived.load(Relaxed) < threads {
+                    std::thread::yield_now();
+                }
+                let began = Instant::now();
+                let mut done = 0;
+                while done < per_thread && !stop.load(Relaxed) {
+                    step(done);
+                    done += 1;
+                }
+                stop.store(true, Relaxed);
+                (began, Instant::now(), done)
+            })
+        })
+        .collect();
+    let spans: Vec<_> = handles.into_iter().map(|h| h.join().expect("a benchmark thread panicked")).collect();
+    let first = spans.iter().map(|s| s.0).min().expect("at least one thread");
+    let last = spans.iter().map(|s| s.1).max().expect("at least one thread");
+    (last - first, spans.iter().map(|s| s.2).sum())
+}
+
 /// A short piece of work done while holding a permit.
 #[inline(always)]
 fn short_work() {

@@ -117,12 +117,8 @@ fn semaphore_pool<M: BenchSemaphore>(permits: usize, threads: usize) -> impl Fn(
     move |n| {
         let per_thread = n.div_ceil(threads as u64).max(1);
         let semaphore = Arc::new(M::create(permits));
-        let elapsed = time_threads(threads, move |_| {
-            for _ in 0..per_thread {
-                semaphore.with(short_work);
-            }
-        });
-        scale(elapsed, n, per_thread * threads as u64)
+        let (elapsed, done) = time_overlapped(threads, per_thread, move |_| semaphore.with(short_work));
+        scale(elapsed, n, done)
     }
 }
 

@@ -135,17 +135,15 @@ fn rwlock_mostly_read<L: BenchRwLock>() -> impl Fn(u64) -> Duration {
         let per_thread = n.div_ceil(THREADS as u64).max(1);
         let lock = Arc::new(L::create());
         let shared = lock.clone();
-        let elapsed = time_threads(THREADS, move |_| {
-            for i in 0..per_thread {
-                if i % 8 == 7 {
-                    shared.write(|| black_box(i));
-                } else {
-                    shared.read(|| black_box(i));
-                }
-                short_work();
+        let (elapsed, done) = time_overlapped(THREADS, per_thread, move |i| {
+            if i % 8 == 7 {
+                shared.write(|| black_box(i));
+            } else {
+                shared.read(|| black_box(i));
             }
+            short_work();
         });
-        scale(elapsed, n, per_thread * THREADS as u64)
+        scale(elapsed, n, done)
     }
 }
 
