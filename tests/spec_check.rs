@@ -138,7 +138,7 @@ fn an_operation_must_follow_those_that_returned_before_its_call() {
     let history = [done(0, QOp::Get, 0, 1, Some(7)), done(1, QOp::Put(7), 2, 3, None)];
     let violation = check(&Fifo::default(), &history).unwrap_err();
     assert!(violation.prefix().is_empty());
-    assert!(matches!(violation.refusals(), [Refusal::Blocks { op: 0 }, Refusal::Later { op: 1, first: 0 }]));
+    assert!(matches!(violation.refusals(), [Refusal::Blocks { op: 0, .. }, Refusal::Later { op: 1, first: 0 }]));
     let text = violation.to_string();
     assert!(text.contains("No operation can be linearized first:"), "{text}");
     assert!(text.contains("#1 Put(7) → None (thread 1): must follow #0, which returned at 1"), "{text}");
@@ -185,7 +185,7 @@ fn a_pending_get_with_an_item_left_is_a_violation() {
     ];
     let violation = check(&Fifo::default(), &history).unwrap_err();
     assert_eq!(violation.prefix(), [0, 1, 2]);
-    assert!(matches!(violation.refusals(), [Refusal::NotBlocked { op: 3, model: Some(2) }]));
+    assert!(matches!(violation.refusals(), [Refusal::NotBlocked { op: 3, model: Some(Some(2)), .. }]));
     let text = violation.to_string();
     assert!(
         text.contains("#3 Get (pending, thread 1): the model would return Some(2) here: it should not be waiting"),
@@ -203,7 +203,7 @@ fn a_pending_acquire_must_find_the_lock_held() {
         Operation::pending(1, LockOp::Acquire, 1),
     ];
     let violation = check(&Lock::default(), &free).unwrap_err();
-    assert!(matches!(violation.refusals(), [Refusal::NotBlocked { op: 2, model: true }]));
+    assert!(matches!(violation.refusals(), [Refusal::NotBlocked { op: 2, model: Some(true), .. }]));
     // Nothing completed, and the lock is free: the acquire should not have waited.
     let alone = [Operation::<Lock>::pending(0, LockOp::Acquire, 0)];
     let text = check(&Lock::default(), &alone).unwrap_err().to_string();

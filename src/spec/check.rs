@@ -31,7 +31,9 @@ pub struct Linearization {
 
 impl Linearization {
     /// The completed operations, as indices into the history, in the order they took effect.
-    /// Pending operations are not in it: they took no effect.
+    /// Pending operations are not in it: they took no effect. A two-phase operation
+    /// ([`Model::two_phase`]) appears twice, where it arrived and where it completed; a pending
+    /// one may appear once, where it arrived.
     pub fn order(&self) -> &[usize] {
         &self.order
     }
@@ -71,15 +73,32 @@ pub fn check<M: Model>(initial: &M, history: &[Operation<M>]) -> Result<Lineariz
     }
 }
 
-/// The history by thread: each thread's completed operations in program order, and the pending
-/// operations.
+/// Where a step of an operation stands in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// The whole of a one-step operation.
+    Whole,
+    /// The arrival of a two-phase operation ([`Model::two_phase`]).
+    Arrival,
+    /// The completion of a two-phase operation.
+    Completion,
+}
+
+/// The history by thread: each thread's steps in program order, and the pending operations.
 pub(super) struct Lanes {
     /// The thread of each lane, in increasing order.
     pub(super) threads: Vec<usize>,
-    /// Each lane's completed operations (indices into the history), in program order.
-    pub(super) completed: Vec<Vec<usize>>,
+    /// Each lane's steps (indices into the history, with their phase), in program order: one per
+    /// completed operation, two (arrival, completion) per completed two-phase operation, and
+    /// last, the arrival of a pending two-phase operation, which a linearization may or may not
+    /// take.
+    pub(super) steps: Vec<Vec<(usize, Phase)>>,
+    /// How many of each lane's steps every linearization takes: all but a pending arrival.
+    mandatory: Vec<usize>,
     /// The pending operations (indices into the history), at most one per lane, in call order.
     pub(super) pending: Vec<usize>,
+    /// Whether some operation is two-phase (the report then counts steps, not operations).
+    pub(super) two_phase: bool,
 }
 
 impl Lanes {
@@ -100,8 +119,10 @@ impl Lanes {
             }
             by_lane[threads.binary_search(&operation.thread).unwrap_or_else(|_| unreachable!())].push(i);
         }
-        let mut completed = Vec::with_capacity(threads.len());
+        let mut steps = Vec::with_capacity(threads.len());
+        let mut mandatory = Vec::with_capacity(threads.len());
         let mut pending = Vec::new();
+        let mut two_phase = false;
         for (lane, mut ops) in by_lane.into_iter().enumerate() {
             ops.sort_by_key(|&i| (history[i].call, i));
             for pair in ops.windows(2) {
@@ -125,14 +146,29 @@ impl Lanes {
                     ),
                 }
             }
-            if let Some(&last) = ops.last().filter(|&&i| history[i].is_pending()) {
+            let last_pending = ops.last().copied().filter(|&i| history[i].is_pending());
+            if let Some(last) = last_pending {
                 ops.pop();
                 pending.push(last);
             }
-            completed.push(ops);
+            let mut lane_steps = Vec::with_capacity(ops.len() + 1);
+            for i in ops {
+                if M::two_phase(&history[i].op) {
+                    two_phase = true;
+                    lane_steps.extend([(i, Phase::Arrival), (i, Phase::Completion)]);
+                } else {
+                    lane_steps.push((i, Phase::Whole));
+                }
+            }
+            mandatory.push(lane_steps.len());
+            if let Some(last) = last_pending.filter(|&i| M::two_phase(&history[i].op)) {
+                two_phase = true;
+                lane_steps.push((last, Phase::Arrival));
+            }
+            steps.push(lane_steps);
         }
         pending.sort_by_key(|&i| (history[i].call, i));
-        Lanes { threads, completed, pending }
+        Lanes { threads, steps, mandatory, pending, two_phase }
     }
 
     /// The lane of `thread`.
@@ -140,14 +176,19 @@ impl Lanes {
         self.threads.binary_search(&thread).unwrap_or_else(|_| unreachable!("a thread of the history"))
     }
 
-    /// How many completed operations there are.
+    /// How many steps every linearization takes.
     pub(super) fn total(&self) -> usize {
-        self.completed.iter().map(Vec::len).sum()
+        self.mandatory.iter().sum()
     }
 
-    /// The first operation of `lane` not linearized at `frontier`, if the lane has one left.
-    pub(super) fn head(&self, frontier: &[usize], lane: usize) -> Option<usize> {
-        self.completed[lane].get(frontier[lane]).copied()
+    /// Whether `frontier` has taken every step a linearization must take.
+    pub(super) fn done(&self, frontier: &[usize]) -> bool {
+        frontier.iter().zip(&self.mandatory).all(|(taken, needed)| taken >= needed)
+    }
+
+    /// The first step of `lane` not taken at `frontier`, if the lane has one left.
+    pub(super) fn head(&self, frontier: &[usize], lane: usize) -> Option<(usize, Phase)> {
+        self.steps[lane].get(frontier[lane]).copied()
     }
 
     /// The unlinearized operation that returned first at `frontier`, with its return time: no
@@ -159,30 +200,59 @@ impl Lanes {
     ) -> Option<(u64, usize)> {
         (0..self.threads.len())
             .filter_map(|lane| self.head(frontier, lane))
-            .filter_map(|i| history[i].ret_time().map(|t| (t, i)))
+            .filter_map(|(i, _)| history[i].ret_time().map(|t| (t, i)))
             .min()
+    }
+
+    /// The step that must block at `frontier` for the pending operation `i` to be waiting: its
+    /// completion if it arrived, else its arrival (or the whole of a one-step operation).
+    pub(super) fn pending_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
+        if !M::two_phase(&history[i].op) {
+            return Phase::Whole;
+        }
+        let lane = self.lane(history[i].thread);
+        if frontier[lane] > self.mandatory[lane] { Phase::Completion } else { Phase::Arrival }
     }
 }
 
-/// `operation` applied (by its thread) to a copy of `state`: the new state and the model's result.
+/// The step `phase` of `operation` applied (by its thread) to a copy of `state`: the new state
+/// and the model's result (`None` for an arrival, which returns nothing).
 ///
 /// # Panics
 ///
-/// If the model blocks `op` but changes the state.
-pub(super) fn step<M: Model>(state: &M, operation: &Operation<M>) -> (M, Result<M::Ret, Blocked>) {
+/// If the model blocks the step but changes the state.
+pub(super) fn step<M: Model>(
+    state: &M,
+    operation: &Operation<M>,
+    phase: Phase,
+) -> (M, Result<Option<M::Ret>, Blocked>) {
     let op = &operation.op;
     let mut next = state.clone();
-    let result = next.apply_by(operation.thread, op);
+    let result = match phase {
+        Phase::Arrival => next.arrive_by(operation.thread, op).map(|()| None),
+        Phase::Whole | Phase::Completion => next.apply_by(operation.thread, op).map(Some),
+    };
     assert!(
         result.is_ok() || next == *state,
-        "Model::apply blocked {op:?} but changed the state: a blocked operation must leave it unchanged"
+        "Model::{} blocked {op:?} but changed the state: a blocked operation must leave it unchanged",
+        if phase == Phase::Arrival { "arrive_by" } else { "apply" }
     );
     (next, result)
 }
 
-/// Whether every pending operation blocks in `state`.
-fn pending_block<M: Model>(state: &M, history: &[Operation<M>], lanes: &Lanes) -> bool {
-    lanes.pending.iter().all(|&i| step(state, &history[i]).1.is_err())
+/// Whether the model's result for a step matches the history: an arrival only has to happen,
+/// a completion must return what the operation returned.
+pub(super) fn agrees<M: Model>(operation: &Operation<M>, result: &Result<Option<M::Ret>, Blocked>) -> bool {
+    match result {
+        Err(Blocked) => false,
+        Ok(None) => true,
+        Ok(Some(value)) => Some(value) == operation.value(),
+    }
+}
+
+/// Whether every pending operation blocks in `state`, reached at `frontier`.
+fn pending_block<M: Model>(state: &M, history: &[Operation<M>], lanes: &Lanes, frontier: &[usize]) -> bool {
+    lanes.pending.iter().all(|&i| step(state, &history[i], lanes.pending_step(history, frontier, i)).1.is_err())
 }
 
 /// A node on the search's path: the state after the linearized prefix, and the lanes whose head
@@ -207,23 +277,23 @@ fn search<M: Model>(initial: &M, history: &[Operation<M>], lanes: &Lanes) -> (Re
     let mut deepest = Vec::new();
     let mut explored = 1;
     while let Some(frame) = stack.last_mut() {
-        if prefix.len() == total && pending_block(&frame.state, history, lanes) {
+        if lanes.done(&frontier) && pending_block(&frame.state, history, lanes, &frontier) {
             return (Ok(prefix), explored);
         }
         let candidates = frame.candidates.get_or_insert_with(|| {
             let limit = lanes.earliest_return(history, &frontier).map_or(u64::MAX, |(t, _)| t);
             let mut heads: Vec<usize> = (0..lanes.threads.len())
-                .filter(|&lane| lanes.head(&frontier, lane).is_some_and(|i| history[i].call <= limit))
+                .filter(|&lane| lanes.head(&frontier, lane).is_some_and(|(i, _)| history[i].call <= limit))
                 .collect();
-            heads.sort_by_key(|&lane| history[lanes.completed[lane][frontier[lane]]].call);
+            heads.sort_by_key(|&lane| history[lanes.steps[lane][frontier[lane]].0].call);
             heads
         });
         let mut child = None;
         while let Some(&lane) = candidates.get(frame.tried) {
             frame.tried += 1;
-            let i = lanes.completed[lane][frontier[lane]];
-            let (state, result) = step(&frame.state, &history[i]);
-            if result.ok().as_ref() != history[i].value() {
+            let (i, phase) = lanes.steps[lane][frontier[lane]];
+            let (state, result) = step(&frame.state, &history[i], phase);
+            if !agrees(&history[i], &result) {
                 continue;
             }
             frontier[lane] += 1;

@@ -32,6 +32,12 @@
 //!   waiting for nothing, a lost wake-up. Where that state depends on the order of the completed
 //!   operations, one order after which every pending operation blocks is enough: [`check`] looks
 //!   for a linearization of the completed operations and this condition together.
+//! * **Two-phase operations.** Some operations are seen by others before they return: a barrier's
+//!   `wait` counts in `n_waiting` while it waits, and the last arrival releases the others. Such
+//!   an operation ([`Model::two_phase`]) takes effect in two steps within its interval: it
+//!   *arrives* ([`Model::arrive_by`]), then *completes* ([`Model::apply_by`], which may block
+//!   until other arrivals). A pending one may have arrived or not; either way, the step it is
+//!   waiting at must block.
 //!
 //! # Example
 //!
@@ -125,6 +131,35 @@ pub trait Model: Clone + Eq + Hash {
     fn apply_by(&mut self, thread: usize, op: &Self::Op) -> Result<Self::Ret, Blocked> {
         let _ = thread;
         self.apply(op)
+    }
+
+    /// Whether `op` takes effect in two steps, as a barrier's `wait` does: it first *arrives*
+    /// ([`Model::arrive_by`]: it joins the barrier's count, which other operations then see) and
+    /// later *completes* ([`Model::apply_by`], which returns its value, or blocks until, say, the
+    /// last party has arrived). Both steps fall within the operation's [call, return] interval,
+    /// in that order. An operation whose effect on others comes before its own return (a dual
+    /// operation, in Scherer and Scott's terms) cannot be modelled in one step: while it is
+    /// blocked, the model has not seen it. The default is `false` for every operation.
+    fn two_phase(op: &Self::Op) -> bool {
+        let _ = op;
+        false
+    }
+
+    /// The arrival of the two-phase operation `op` (see [`Model::two_phase`]) by `thread`: the
+    /// state change the other threads may see before `op` returns.
+    ///
+    /// # Errors
+    ///
+    /// [`Blocked`] where the operation cannot even arrive in this state (a barrier that is still
+    /// releasing its previous round). A blocked arrival must leave the state unchanged.
+    ///
+    /// # Panics
+    ///
+    /// The default panics: a model whose [`Model::two_phase`] returns `true` for an operation
+    /// must implement this.
+    fn arrive_by(&mut self, thread: usize, op: &Self::Op) -> Result<(), Blocked> {
+        let _ = thread;
+        panic!("Model::two_phase says {op:?} takes effect in two steps, but the model does not implement arrive_by")
     }
 }
 

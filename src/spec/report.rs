@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::check::{Lanes, step};
+use super::check::{Lanes, Phase, agrees, step};
 use super::{Model, Operation};
 
 /// A history with no linearization, as found by [`check`](super::check): the history, the
@@ -27,6 +27,10 @@ pub struct Violation<M: Model> {
     threads: Vec<usize>,
     total: usize,
     prefix: Vec<usize>,
+    /// Whether the prefix takes every step a linearization must take (then only the pending
+    /// operations are wrong).
+    complete: bool,
+    two_phase: bool,
     state: M,
     refusals: Vec<Refusal<M>>,
     explored: usize,
@@ -42,10 +46,12 @@ pub enum Refusal<M: Model> {
         /// The operation that must come first.
         first: usize,
     },
-    /// The model blocks `op` here, but it returned.
+    /// The model blocks `op` (its arrival, if `arrival`) here, but it returned.
     Blocks {
         /// The refused operation.
         op: usize,
+        /// Whether it is the arrival of a two-phase operation that the model blocks.
+        arrival: bool,
     },
     /// The model returns `model` for `op` here, but `op` returned something else.
     Differs {
@@ -54,18 +60,24 @@ pub enum Refusal<M: Model> {
         /// What the model returns.
         model: M::Ret,
     },
-    /// The model agrees with `op` here, but no linearization of the rest follows from there.
+    /// The model agrees with `op` (its arrival, if `arrival`) here, but no linearization of the
+    /// rest follows from there.
     DeadEnd {
         /// The refused operation.
         op: usize,
+        /// Whether it is the arrival of a two-phase operation.
+        arrival: bool,
     },
     /// Every completed operation is linearized, but the model does not block the pending `op`:
-    /// it would return `model`. The object left a thread waiting when it could have gone on.
+    /// it would return `model` (`None`: it would arrive, if `arrival`). The object left a thread
+    /// waiting when it could have gone on.
     NotBlocked {
         /// The pending operation.
         op: usize,
-        /// What the model returns for it.
-        model: M::Ret,
+        /// What the model returns for it (`None` for an arrival).
+        model: Option<M::Ret>,
+        /// Whether it is the arrival of a pending two-phase operation that the model lets happen.
+        arrival: bool,
     },
 }
 
@@ -74,9 +86,9 @@ impl<M: Model> Refusal<M> {
     pub fn op(&self) -> usize {
         match self {
             Refusal::Later { op, .. }
-            | Refusal::Blocks { op }
+            | Refusal::Blocks { op, .. }
             | Refusal::Differs { op, .. }
-            | Refusal::DeadEnd { op }
+            | Refusal::DeadEnd { op, .. }
             | Refusal::NotBlocked { op, .. } => *op,
         }
     }
@@ -94,30 +106,35 @@ impl<M: Model> Violation<M> {
         let mut state = initial.clone();
         let mut frontier = vec![0; lanes.threads.len()];
         for &i in &prefix {
-            state = step(&state, &history[i]).0;
-            frontier[lanes.lane(history[i].thread)] += 1;
+            let lane = lanes.lane(history[i].thread);
+            state = step(&state, &history[i], lanes.steps[lane][frontier[lane]].1).0;
+            frontier[lane] += 1;
         }
         let total = lanes.total();
         let mut refusals = Vec::new();
-        if prefix.len() == total {
+        let complete = lanes.done(&frontier);
+        if complete {
             for &op in &lanes.pending {
-                if let Ok(model) = step(&state, &history[op]).1 {
-                    refusals.push(Refusal::NotBlocked { op, model });
+                let phase = lanes.pending_step(history, &frontier, op);
+                if let Ok(model) = step(&state, &history[op], phase).1 {
+                    refusals.push(Refusal::NotBlocked { op, model, arrival: phase == Phase::Arrival });
                 }
             }
         } else {
             let earliest = lanes.earliest_return(history, &frontier);
-            let mut heads: Vec<usize> =
+            let mut heads: Vec<(usize, Phase)> =
                 (0..lanes.threads.len()).filter_map(|lane| lanes.head(&frontier, lane)).collect();
-            heads.sort_by_key(|&i| (history[i].call, i));
-            for op in heads {
-                let refusal = match earliest {
-                    Some((t, first)) if history[op].call > t => Refusal::Later { op, first },
-                    _ => match step(&state, &history[op]).1 {
-                        Err(_) => Refusal::Blocks { op },
-                        Ok(model) if Some(&model) != history[op].value() => Refusal::Differs { op, model },
-                        Ok(_) => Refusal::DeadEnd { op },
-                    },
+            heads.sort_by_key(|&(i, _)| (history[i].call, i));
+            for (op, phase) in heads {
+                let arrival = phase == Phase::Arrival;
+                let result = step(&state, &history[op], phase).1;
+                let refusal = match (earliest, result) {
+                    (Some((t, first)), _) if history[op].call > t => Refusal::Later { op, first },
+                    (_, Err(_)) => Refusal::Blocks { op, arrival },
+                    (_, Ok(Some(model))) if !agrees(&history[op], &Ok(Some(model.clone()))) => {
+                        Refusal::Differs { op, model }
+                    }
+                    (_, Ok(_)) => Refusal::DeadEnd { op, arrival },
                 };
                 refusals.push(refusal);
             }
@@ -127,6 +144,8 @@ impl<M: Model> Violation<M> {
             threads: lanes.threads.clone(),
             total,
             prefix,
+            complete,
+            two_phase: lanes.two_phase,
             state,
             refusals,
             explored,
@@ -169,8 +188,26 @@ impl<M: Model> Violation<M> {
         }
     }
 
-    fn list(ops: &[usize]) -> String {
-        ops.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", ")
+    /// The steps of a prefix: `#i`, and `#i arrives` for the arrival of a two-phase operation
+    /// (its first appearance).
+    fn list(&self, steps: &[usize]) -> String {
+        let mut arrived = std::collections::HashSet::new();
+        let names: Vec<String> = steps
+            .iter()
+            .map(|&i| {
+                if M::two_phase(&self.history[i].op) && arrived.insert(i) {
+                    format!("#{i} arrives")
+                } else {
+                    format!("#{i}")
+                }
+            })
+            .collect();
+        names.join(", ")
+    }
+
+    /// What the report counts: operations, or steps when some operation is two-phase.
+    fn unit(&self) -> &'static str {
+        if self.two_phase { "steps of the completed operations" } else { "completed operations" }
     }
 
     /// The history as a table: a column per thread, a row per operation in call order.
@@ -217,16 +254,24 @@ impl<M: Model> fmt::Display for Violation<M> {
         )?;
         self.table(f)?;
         writeln!(f)?;
-        if self.prefix.len() == self.total {
-            if self.total == 0 {
+        if self.complete {
+            if self.total == 0 && self.prefix.is_empty() {
                 writeln!(f, "No operation completed, and in the initial state:")?;
+            } else if self.total == 0 {
+                writeln!(
+                    f,
+                    "No operation completed, and no order of the pending arrivals leaves every pending operation \
+                     blocked.\nAfter {}, for example:",
+                    self.list(&self.prefix)
+                )?;
             } else {
                 writeln!(
                     f,
-                    "All {} completed operations can be linearized, but no order of them leaves every pending \
-                     operation blocked.\nAfter {}, for example:",
+                    "All {} {} can be linearized, but no order of them leaves every pending operation \
+                     blocked.\nAfter {}, for example:",
                     self.total,
-                    Self::list(&self.prefix)
+                    self.unit(),
+                    self.list(&self.prefix)
                 )?;
             }
         } else if self.prefix.is_empty() {
@@ -234,11 +279,12 @@ impl<M: Model> fmt::Display for Violation<M> {
         } else {
             writeln!(
                 f,
-                "The longest prefix that can be linearized has {} of {} completed operations: {}.\n\
+                "The longest prefix that can be linearized has {} of {} {}: {}.\n\
                  No operation can follow it:",
                 self.prefix.len(),
                 self.total,
-                Self::list(&self.prefix)
+                self.unit(),
+                self.list(&self.prefix)
             )?;
         }
         for refusal in &self.refusals {
@@ -248,13 +294,20 @@ impl<M: Model> fmt::Display for Violation<M> {
                     self.history[*first].ret_time().unwrap_or_default(),
                     self.history[*op].call
                 ),
-                Refusal::Blocks { .. } => "the model blocks it here, but it returned".to_owned(),
-                Refusal::Differs { model, .. } => format!("the model returns {model:?} here"),
-                Refusal::DeadEnd { .. } => {
-                    "the model agrees, but no linearization of the rest follows from there".to_owned()
+                Refusal::Blocks { arrival: false, .. } => "the model blocks it here, but it returned".to_owned(),
+                Refusal::Blocks { arrival: true, .. } => {
+                    "the model blocks its arrival here, but it returned".to_owned()
                 }
-                Refusal::NotBlocked { model, .. } => {
+                Refusal::Differs { model, .. } => format!("the model returns {model:?} here"),
+                Refusal::DeadEnd { arrival, .. } => format!(
+                    "the model agrees{}, but no linearization of the rest follows from there",
+                    if *arrival { " to its arrival" } else { "" }
+                ),
+                Refusal::NotBlocked { model: Some(model), .. } => {
                     format!("the model would return {model:?} here: it should not be waiting")
+                }
+                Refusal::NotBlocked { model: None, .. } => {
+                    "the model would let it arrive here: it should not be waiting to".to_owned()
                 }
             };
             writeln!(f, "  - {}: {why}", self.describe(refusal.op()))?;
@@ -273,10 +326,12 @@ impl<M: Model> Clone for Refusal<M> {
     fn clone(&self) -> Self {
         match self {
             Refusal::Later { op, first } => Refusal::Later { op: *op, first: *first },
-            Refusal::Blocks { op } => Refusal::Blocks { op: *op },
+            Refusal::Blocks { op, arrival } => Refusal::Blocks { op: *op, arrival: *arrival },
             Refusal::Differs { op, model } => Refusal::Differs { op: *op, model: model.clone() },
-            Refusal::DeadEnd { op } => Refusal::DeadEnd { op: *op },
-            Refusal::NotBlocked { op, model } => Refusal::NotBlocked { op: *op, model: model.clone() },
+            Refusal::DeadEnd { op, arrival } => Refusal::DeadEnd { op: *op, arrival: *arrival },
+            Refusal::NotBlocked { op, model, arrival } => {
+                Refusal::NotBlocked { op: *op, model: model.clone(), arrival: *arrival }
+            }
         }
     }
 }
@@ -285,11 +340,15 @@ impl<M: Model> fmt::Debug for Refusal<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::Later { op, first } => f.debug_struct("Later").field("op", op).field("first", first).finish(),
-            Refusal::Blocks { op } => f.debug_struct("Blocks").field("op", op).finish(),
+            Refusal::Blocks { op, arrival } => {
+                f.debug_struct("Blocks").field("op", op).field("arrival", arrival).finish()
+            }
             Refusal::Differs { op, model } => f.debug_struct("Differs").field("op", op).field("model", model).finish(),
-            Refusal::DeadEnd { op } => f.debug_struct("DeadEnd").field("op", op).finish(),
-            Refusal::NotBlocked { op, model } => {
-                f.debug_struct("NotBlocked").field("op", op).field("model", model).finish()
+            Refusal::DeadEnd { op, arrival } => {
+                f.debug_struct("DeadEnd").field("op", op).field("arrival", arrival).finish()
+            }
+            Refusal::NotBlocked { op, model, arrival } => {
+                f.debug_struct("NotBlocked").field("op", op).field("model", model).field("arrival", arrival).finish()
             }
         }
     }

@@ -2,6 +2,7 @@
 //! proptest-generated scenarios (256 by default, `PROPTEST_CASES` to change) run under the
 //! simulator; and purpose-built buggy objects, each caught with a small scenario.
 
+mod barrier;
 mod buggy;
 mod data;
 mod locks;
