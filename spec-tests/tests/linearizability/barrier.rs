@@ -2,21 +2,16 @@
 //! it completes), with timeouts in virtual time.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use proptest::prelude::*;
 use weft::Barrier;
 use weft::spec::{Blocked, Linearizability, Model, Shape};
 
-use crate::{Raised, budgeted, raised};
+use crate::{Raised, TIMEOUT, budgeted, raised};
 
 /// The parties of the barrier under test: the scenarios' 2 or 3 parallel threads (and thread 0,
 /// before and after them) pass it, break it and leave some waiting.
 const PARTIES: usize = 2;
-
-/// How long a timed wait waits: virtual time in simulation, so it times out exactly when no other
-/// thread can arrive any more.
-const TIMEOUT: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum BarrierOp {

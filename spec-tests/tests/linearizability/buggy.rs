@@ -101,7 +101,7 @@ fn a_bounded_semaphore_without_its_bound_is_caught() {
                     *value += 1; // BUG: no check against the initial value
                     Ok(true)
                 }
-                LockOp::Acquire => unreachable!("not generated"),
+                LockOp::Acquire | LockOp::AcquireTimeout => unreachable!("not generated"),
             }
         },
     );
@@ -140,7 +140,7 @@ fn a_reentrant_lock_that_forgets_its_depth_is_caught() {
                     Ok(true)
                 }
                 LockOp::Release => Err("RuntimeError: cannot release un-acquired lock".into()),
-                LockOp::Acquire => unreachable!("not generated"),
+                LockOp::Acquire | LockOp::AcquireTimeout => unreachable!("not generated"),
             }
         },
     );
@@ -154,7 +154,7 @@ fn the_models_of_the_buggy_objects_pass_weft_s_own() {
     let test = Linearizability::new(RLockModel::default(), weft::RLock::new, |rlock, op| match op {
         LockOp::TryAcquire => Ok(rlock.try_acquire()),
         LockOp::Release => rlock.release().map(|()| true).map_err(crate::raised),
-        LockOp::Acquire => unreachable!("not generated"),
+        LockOp::Acquire | LockOp::AcquireTimeout => unreachable!("not generated"),
     });
     budgeted(test).check(ops, &Shape::default());
 }

@@ -11,7 +11,7 @@ use weft::spec::{Blocked, Linearizability, Model, Shape};
 use weft::sync::atomic::AtomicU32;
 use weft::sync::{Mutex, RwLock};
 
-use crate::budgeted;
+use crate::{TIMEOUT, budgeted};
 
 #[derive(Clone, Debug)]
 pub enum QueueOp {
@@ -20,8 +20,13 @@ pub enum QueueOp {
     PutNowait(u8),
     GetNowait,
     Qsize,
+    /// `put(item, timeout=…)`: in the model, a `PutNowait` at any point of its interval.
+    PutTimeout(u8),
+    /// `get(timeout=…)`: in the model, a `GetNowait` at any point of its interval.
+    GetTimeout,
 }
 
+/// The operations of the real runs: no timeouts.
 fn queue_ops() -> impl Strategy<Value = QueueOp> + Clone {
     prop_oneof![
         (0..4u8).prop_map(QueueOp::Put),
@@ -29,6 +34,19 @@ fn queue_ops() -> impl Strategy<Value = QueueOp> + Clone {
         (0..4u8).prop_map(QueueOp::PutNowait),
         Just(QueueOp::GetNowait),
         Just(QueueOp::Qsize),
+    ]
+}
+
+/// The operations of the simulated runs, timed puts and gets included.
+fn timed_queue_ops() -> impl Strategy<Value = QueueOp> + Clone {
+    prop_oneof![
+        (0..4u8).prop_map(QueueOp::Put),
+        Just(QueueOp::Get),
+        (0..4u8).prop_map(QueueOp::PutNowait),
+        Just(QueueOp::GetNowait),
+        Just(QueueOp::Qsize),
+        (0..4u8).prop_map(QueueOp::PutTimeout),
+        Just(QueueOp::GetTimeout),
     ]
 }
 
@@ -78,14 +96,14 @@ impl Model for QueueModel {
     fn apply(&mut self, op: &QueueOp) -> Result<QueueRet, Blocked> {
         match op {
             QueueOp::Put(_) if self.full() => Err(Blocked),
-            QueueOp::PutNowait(_) if self.full() => Ok(Err("Full")),
-            QueueOp::Put(item) | QueueOp::PutNowait(item) => {
+            QueueOp::PutNowait(_) | QueueOp::PutTimeout(_) if self.full() => Ok(Err("Full")),
+            QueueOp::Put(item) | QueueOp::PutNowait(item) | QueueOp::PutTimeout(item) => {
                 self.items.push_back(*item);
                 Ok(Ok(None))
             }
             QueueOp::Get if self.items.is_empty() => Err(Blocked),
-            QueueOp::GetNowait if self.items.is_empty() => Ok(Err("Empty")),
-            QueueOp::Get | QueueOp::GetNowait => Ok(Ok(self.take())),
+            QueueOp::GetNowait | QueueOp::GetTimeout if self.items.is_empty() => Ok(Err("Empty")),
+            QueueOp::Get | QueueOp::GetNowait | QueueOp::GetTimeout => Ok(Ok(self.take())),
             QueueOp::Qsize => Ok(Ok(Some(self.items.len() as u8))),
         }
     }
@@ -107,6 +125,8 @@ macro_rules! run_queue {
             QueueOp::Get => $queue.get().map(Some).map_err(kind),
             QueueOp::GetNowait => $queue.get_nowait().map(Some).map_err(kind),
             QueueOp::Qsize => Ok(Some($queue.qsize() as u8)),
+            QueueOp::PutTimeout(item) => $queue.put_timeout(*item, TIMEOUT).map(|()| None).map_err(|e| kind(e.into())),
+            QueueOp::GetTimeout => $queue.get_timeout(TIMEOUT).map(Some).map_err(kind),
         }
     }};
 }
@@ -118,7 +138,7 @@ fn bounded_queue_test() -> Linearizability<QueueModel, Queue<u8>> {
 
 #[test]
 fn bounded_queue_is_linearizable() {
-    budgeted(bounded_queue_test()).check(queue_ops(), &Shape::default());
+    budgeted(bounded_queue_test()).check(timed_queue_ops(), &Shape::default());
 }
 
 #[test]
@@ -133,7 +153,7 @@ fn lifo_queue_test() -> Linearizability<QueueModel, LifoQueue<u8>> {
 
 #[test]
 fn lifo_queue_is_linearizable() {
-    budgeted(lifo_queue_test()).check(queue_ops(), &Shape::default());
+    budgeted(lifo_queue_test()).check(timed_queue_ops(), &Shape::default());
 }
 
 #[test]
@@ -152,7 +172,7 @@ fn priority_queue_test() -> Linearizability<QueueModel, PriorityQueue<u8>> {
 
 #[test]
 fn priority_queue_is_linearizable() {
-    budgeted(priority_queue_test()).check(queue_ops(), &Shape::default());
+    budgeted(priority_queue_test()).check(timed_queue_ops(), &Shape::default());
 }
 
 #[test]
@@ -163,10 +183,11 @@ fn priority_queue_conforms() {
 /// The object of `simple_queue_is_linearizable` and its model.
 fn simple_queue_test() -> Linearizability<QueueModel, SimpleQueue<u8>> {
     Linearizability::new(QueueModel::new(0, Order::Fifo), SimpleQueue::new, |queue, op| match op {
-        QueueOp::Put(item) | QueueOp::PutNowait(item) => {
+        QueueOp::Put(item) | QueueOp::PutNowait(item) | QueueOp::PutTimeout(item) => {
             queue.put(*item);
             Ok(None)
         }
+        QueueOp::GetTimeout => queue.get_timeout(TIMEOUT).map(Some).map_err(|_| "Empty"),
         QueueOp::Get => Ok(Some(queue.get())),
         QueueOp::GetNowait => queue.get_nowait().map(Some).map_err(|_| "Empty"),
         QueueOp::Qsize => Ok(Some(queue.qsize() as u8)),
@@ -175,7 +196,7 @@ fn simple_queue_test() -> Linearizability<QueueModel, SimpleQueue<u8>> {
 
 #[test]
 fn simple_queue_is_linearizable() {
-    budgeted(simple_queue_test()).check(queue_ops(), &Shape::default());
+    budgeted(simple_queue_test()).check(timed_queue_ops(), &Shape::default());
 }
 
 #[test]

@@ -4,17 +4,25 @@ use proptest::prelude::*;
 use weft::spec::{Blocked, Linearizability, Model, Shape};
 use weft::{BoundedSemaphore, Lock, RLock, Semaphore};
 
-use crate::{Raised, budgeted, raised};
+use crate::{Raised, TIMEOUT, budgeted, raised};
 
 #[derive(Clone, Debug)]
 pub enum LockOp {
     Acquire,
     TryAcquire,
+    /// `acquire(timeout=…)`: in the model, a `TryAcquire` at any point of its interval.
+    AcquireTimeout,
     Release,
 }
 
+/// The operations of the real runs: no timeouts.
 fn lock_ops() -> impl Strategy<Value = LockOp> + Clone {
     prop_oneof![Just(LockOp::Acquire), Just(LockOp::TryAcquire), Just(LockOp::Release)]
+}
+
+/// The operations of the simulated runs, timed acquires included.
+fn timed_lock_ops() -> impl Strategy<Value = LockOp> + Clone {
+    prop_oneof![Just(LockOp::Acquire), Just(LockOp::TryAcquire), Just(LockOp::AcquireTimeout), Just(LockOp::Release)]
 }
 
 /// `threading.Lock`: held or not; any thread may release it.
@@ -33,7 +41,7 @@ impl Model for LockModel {
                 self.held = true;
                 Ok(Ok(true))
             }
-            LockOp::TryAcquire => Ok(Ok(!std::mem::replace(&mut self.held, true))),
+            LockOp::TryAcquire | LockOp::AcquireTimeout => Ok(Ok(!std::mem::replace(&mut self.held, true))),
             LockOp::Release if self.held => {
                 self.held = false;
                 Ok(Ok(true))
@@ -48,13 +56,14 @@ fn lock_test() -> Linearizability<LockModel, Lock> {
     Linearizability::new(LockModel::default(), Lock::new, |lock, op| match op {
         LockOp::Acquire => Ok(lock.acquire()),
         LockOp::TryAcquire => Ok(lock.try_acquire()),
+        LockOp::AcquireTimeout => lock.acquire_timeout(TIMEOUT).map_err(raised),
         LockOp::Release => lock.release().map(|()| true).map_err(raised),
     })
 }
 
 #[test]
 fn lock_is_linearizable() {
-    budgeted(lock_test()).check(lock_ops(), &Shape::default());
+    budgeted(lock_test()).check(timed_lock_ops(), &Shape::default());
 }
 
 #[test]
@@ -78,13 +87,13 @@ impl Model for RLockModel {
     fn apply_by(&mut self, thread: usize, op: &LockOp) -> Result<Raised<bool>, Blocked> {
         let mine = self.owner == Some(thread);
         match op {
-            LockOp::Acquire | LockOp::TryAcquire if self.owner.is_none() || mine => {
+            LockOp::Acquire | LockOp::TryAcquire | LockOp::AcquireTimeout if self.owner.is_none() || mine => {
                 self.owner = Some(thread);
                 self.depth += 1;
                 Ok(Ok(true))
             }
             LockOp::Acquire => Err(Blocked),
-            LockOp::TryAcquire => Ok(Ok(false)),
+            LockOp::TryAcquire | LockOp::AcquireTimeout => Ok(Ok(false)),
             LockOp::Release if mine => {
                 self.depth -= 1;
                 if self.depth == 0 {
@@ -102,6 +111,7 @@ fn rlock_test() -> Linearizability<RLockModel, RLock> {
     Linearizability::new(RLockModel::default(), RLock::new, |lock, op| match op {
         LockOp::Acquire => Ok(lock.acquire()),
         LockOp::TryAcquire => Ok(lock.try_acquire()),
+        LockOp::AcquireTimeout => lock.acquire_timeout(TIMEOUT).map_err(raised),
         LockOp::Release => lock.release().map(|()| true).map_err(raised),
     })
 }
@@ -116,7 +126,7 @@ fn rlock_conforms() {
 
 #[test]
 fn rlock_is_linearizable() {
-    budgeted(rlock_test()).check(lock_ops(), &Shape::default());
+    budgeted(rlock_test()).check(timed_lock_ops(), &Shape::default());
 }
 
 /// A counting semaphore's value; a bounded one refuses to go above its initial value.
@@ -136,8 +146,8 @@ impl Model for SemaphoreModel {
                 self.value -= 1;
                 Ok(Ok(true))
             }
-            LockOp::TryAcquire if self.value == 0 => Ok(Ok(false)),
-            LockOp::TryAcquire => {
+            LockOp::TryAcquire | LockOp::AcquireTimeout if self.value == 0 => Ok(Ok(false)),
+            LockOp::TryAcquire | LockOp::AcquireTimeout => {
                 self.value -= 1;
                 Ok(Ok(true))
             }
@@ -160,6 +170,7 @@ fn semaphore_test() -> Linearizability<SemaphoreModel, Semaphore> {
         |sem, op| match op {
             LockOp::Acquire => Ok(sem.acquire()),
             LockOp::TryAcquire => Ok(sem.try_acquire()),
+            LockOp::AcquireTimeout => sem.acquire_timeout(TIMEOUT).map_err(raised),
             LockOp::Release => sem.release().map(|()| true).map_err(raised),
         },
     )
@@ -167,7 +178,7 @@ fn semaphore_test() -> Linearizability<SemaphoreModel, Semaphore> {
 
 #[test]
 fn semaphore_is_linearizable() {
-    budgeted(semaphore_test()).check(lock_ops(), &Shape::default());
+    budgeted(semaphore_test()).check(timed_lock_ops(), &Shape::default());
 }
 
 #[test]
@@ -183,6 +194,7 @@ fn bounded_semaphore_test() -> Linearizability<SemaphoreModel, BoundedSemaphore>
         |sem, op| match op {
             LockOp::Acquire => Ok(sem.acquire()),
             LockOp::TryAcquire => Ok(sem.try_acquire()),
+            LockOp::AcquireTimeout => sem.acquire_timeout(TIMEOUT).map_err(raised),
             LockOp::Release => sem.release().map(|()| true).map_err(raised),
         },
     )
@@ -190,7 +202,7 @@ fn bounded_semaphore_test() -> Linearizability<SemaphoreModel, BoundedSemaphore>
 
 #[test]
 fn bounded_semaphore_is_linearizable() {
-    budgeted(bounded_semaphore_test()).check(lock_ops(), &Shape::default());
+    budgeted(bounded_semaphore_test()).check(timed_lock_ops(), &Shape::default());
 }
 
 #[test]

@@ -55,6 +55,13 @@ where
     assert!(real_runs >= 1_000, "{real_runs} real runs");
 }
 
+/// How long the timed operations of the linearizability scenarios wait: virtual time, so a timed
+/// operation times out exactly when no other thread can change its fate any more. (The
+/// conformance scenarios leave timeouts out: on real threads a timeout may expire while the
+/// thread that would have released it is runnable, an outcome the simulator's clock never
+/// produces.)
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What an operation that may raise returns: its value, or the exception's kind and message.
 type Raised<T> = Result<T, String>;
 

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use weft::spec::{Blocked, Linearizability, Model, Shape};
 use weft::{Condition, Event};
 
-use crate::budgeted;
+use crate::{TIMEOUT, budgeted};
 
 #[derive(Clone, Debug)]
 enum EventOp {
@@ -14,6 +14,8 @@ enum EventOp {
     Clear,
     IsSet,
     Wait,
+    /// `wait(timeout=…)`: returns the flag, whether it waited or not.
+    WaitTimeout,
 }
 
 /// `threading.Event`: its flag; `wait` waits for it.
@@ -29,7 +31,7 @@ impl Model for EventModel {
         match op {
             EventOp::Set => self.flag = true,
             EventOp::Clear => self.flag = false,
-            EventOp::IsSet => return Ok(self.flag),
+            EventOp::IsSet | EventOp::WaitTimeout => return Ok(self.flag),
             EventOp::Wait if !self.flag => return Err(Blocked),
             EventOp::Wait => {}
         }
@@ -37,8 +39,20 @@ impl Model for EventModel {
     }
 }
 
+/// The operations of the real runs: no timeouts.
 fn event_ops() -> impl Strategy<Value = EventOp> + Clone {
     prop_oneof![Just(EventOp::Set), Just(EventOp::Clear), Just(EventOp::IsSet), Just(EventOp::Wait)]
+}
+
+/// The operations of the simulated runs, timed waits included.
+fn timed_event_ops() -> impl Strategy<Value = EventOp> + Clone {
+    prop_oneof![
+        Just(EventOp::Set),
+        Just(EventOp::Clear),
+        Just(EventOp::IsSet),
+        Just(EventOp::Wait),
+        Just(EventOp::WaitTimeout)
+    ]
 }
 
 /// The object of `event_is_linearizable` and its model.
@@ -54,12 +68,13 @@ fn event_test() -> Linearizability<EventModel, Event> {
         }
         EventOp::IsSet => event.is_set(),
         EventOp::Wait => event.wait(),
+        EventOp::WaitTimeout => event.wait_timeout(TIMEOUT).expect("a valid timeout"),
     })
 }
 
 #[test]
 fn event_is_linearizable() {
-    budgeted(event_test()).check(event_ops(), &Shape::default());
+    budgeted(event_test()).check(timed_event_ops(), &Shape::default());
 }
 
 #[test]
@@ -75,6 +90,8 @@ enum CountOp {
     WaitFor(u32),
     /// Reads the count under the lock.
     Read,
+    /// `wait_for` with a timeout: returns the count, reached or not.
+    WaitForTimeout(u32),
 }
 
 /// A count guarded by a `Condition`: waiters wait for a predicate on it.
@@ -90,7 +107,7 @@ impl Model for CountModel {
         match op {
             CountOp::Add => self.count += 1,
             CountOp::WaitFor(at_least) if self.count < *at_least => return Err(Blocked),
-            CountOp::WaitFor(_) | CountOp::Read => {}
+            CountOp::WaitFor(_) | CountOp::Read | CountOp::WaitForTimeout(_) => {}
         }
         Ok(self.count)
     }
@@ -102,8 +119,19 @@ struct Counted {
     count: AtomicU32,
 }
 
+/// The operations of the real runs: no timeouts.
 fn count_ops() -> impl Strategy<Value = CountOp> + Clone {
     prop_oneof![Just(CountOp::Add), (1..=3u32).prop_map(CountOp::WaitFor), Just(CountOp::Read)]
+}
+
+/// The operations of the simulated runs, timed waits included.
+fn timed_count_ops() -> impl Strategy<Value = CountOp> + Clone {
+    prop_oneof![
+        Just(CountOp::Add),
+        (1..=3u32).prop_map(CountOp::WaitFor),
+        Just(CountOp::Read),
+        (1..=3u32).prop_map(CountOp::WaitForTimeout)
+    ]
 }
 
 /// Ends a real run's waits for the count: adds to it and notifies.
@@ -131,6 +159,11 @@ fn condition_test() -> Linearizability<CountModel, Counted> {
                     counted.count.load(SeqCst)
                 }
                 CountOp::Read => counted.count.load(SeqCst),
+                CountOp::WaitForTimeout(at_least) => {
+                    let predicate = || counted.count.load(SeqCst) >= *at_least;
+                    counted.condition.wait_for_timeout(predicate, TIMEOUT).expect("held");
+                    counted.count.load(SeqCst)
+                }
             }
         },
     )
@@ -138,7 +171,7 @@ fn condition_test() -> Linearizability<CountModel, Counted> {
 
 #[test]
 fn condition_is_linearizable() {
-    budgeted(condition_test()).check(count_ops(), &Shape::default());
+    budgeted(condition_test()).check(timed_count_ops(), &Shape::default());
 }
 
 #[test]
