@@ -456,6 +456,31 @@ impl Observe for Auto {
         }
     }
 
+    /// As [`Auto::operation_on`]: the release is kept for the unwinding path inside the cold
+    /// branch, so that real threads pay one load and no landing pad.
+    #[inline(always)]
+    fn release_operation_on<T: Copy, A: Atomic<T>, D: ?Sized, R>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        data: &D,
+        release: fn(&D) -> R,
+    ) -> R {
+        if explorations_running() {
+            cold(|| {
+                weft_core::release_on_unwind(
+                    || {
+                        cell.check_use(kind);
+                        sim_operation(cell as *const A as usize, kind, name)
+                    },
+                    data,
+                    release,
+                )
+            })
+        }
+        release(data)
+    }
+
     /// As [`Auto::operation_on`].
     #[inline(always)]
     fn read_operation_on<T: Copy, A: Atomic<T>>(cell: &A, kind: &'static str, name: &'static str) {

@@ -288,3 +288,70 @@ fn a_condvar_waiter_abandoned_at_a_pruned_execution_end_leaves_the_search_determ
     let bounded = Explorer::exhaustive().preemption_bound(50).iterations(20_000).run(one_slot_scenario);
     assert!(bounded.is_ok());
 }
+
+/// Runs `release` (a guard's drop, or a release) on a thread that the execution's end abandons,
+/// in every interleaving, while an older abandoned thread holds a value whose destructor takes
+/// the same object (`take`): no abandoned thread may be given up. Before the fix, a thread
+/// abandoned at the scheduling point that announces a release (the first thing a guard's drop
+/// does) unwound from there and skipped the release itself: the lock stayed held, and the older
+/// thread's destructor waited for it for ever (its stack leaked).
+fn released_as_the_execution_ends<T: Send + Sync + 'static>(
+    make: fn() -> T,
+    take: fn(&T),
+    release: fn(&T),
+) -> weft::sim::Stats {
+    struct TakesOnDrop<T: 'static>(Arc<T>, fn(&T));
+    impl<T> Drop for TakesOnDrop<T> {
+        fn drop(&mut self) {
+            (self.1)(&self.0);
+        }
+    }
+    Explorer::exhaustive()
+        .run(move || {
+            let object = Arc::new(make());
+            let holder = TakesOnDrop(object.clone(), take);
+            let (wake, wait) = weft::sync::mpsc::channel::<()>();
+            // The older daemon thread: waits for ever, holding the value that takes the object.
+            let older = Builder::new().daemon(true).build(move || {
+                let _holder = holder;
+                let _ = wait.recv();
+            });
+            older.start().unwrap();
+            // Two younger ones take the object and let it go, twice and once: the exhaustive
+            // search orders their takes, and cuts short (prunes) the executions that would
+            // repeat an order already explored, wherever their threads are then.
+            let other = object.clone();
+            Builder::new().daemon(true).build(move || (0..2).for_each(|_| release(&object))).start().unwrap();
+            Builder::new().daemon(true).build(move || release(&other)).start().unwrap();
+            std::mem::forget(wake);
+        })
+        .unwrap_or_else(|report| panic!("{report}"))
+}
+
+#[test]
+fn a_thread_abandoned_as_it_releases_still_releases() {
+    let before = weft_sim::retired_stacks();
+    let stats = [
+        released_as_the_execution_ends(|| Mutex::new(()), |m| drop(m.lock()), |m| drop(m.lock())),
+        released_as_the_execution_ends(|| RwLock::new(()), |l| drop(l.write()), |l| drop(l.write())),
+        released_as_the_execution_ends(|| RwLock::new(()), |l| drop(l.write()), |l| drop(l.read())),
+        released_as_the_execution_ends(weft::Lock::new, |l| drop(l.lock()), |l| drop(l.lock())),
+        released_as_the_execution_ends(weft::RLock::new, |l| drop(l.lock()), |l| drop(l.lock())),
+        released_as_the_execution_ends(|| weft::Semaphore::new(1), |s| drop(s.guard()), |s| drop(s.guard())),
+        released_as_the_execution_ends(|| weft::BoundedSemaphore::new(1), |s| drop(s.guard()), |s| drop(s.guard())),
+        // A channel's send takes its internal mutex.
+        released_as_the_execution_ends(
+            || {
+                let (tx, rx) = weft::sync::mpsc::channel::<u8>();
+                std::mem::forget(rx);
+                tx
+            },
+            |tx| tx.send(1).expect("the receiver is alive"),
+            |tx| tx.send(2).expect("the receiver is alive"),
+        ),
+    ];
+    for stats in stats {
+        assert!(stats.exhausted, "{stats:?}");
+    }
+    assert_eq!(weft_sim::retired_stacks(), before, "an abandoned thread was given up, its stack leaked");
+}

@@ -34,7 +34,7 @@ mod timeout;
 
 pub use backend::atomic::{Atomic, AtomicPrimitive};
 pub use backend::name::ThreadName;
-pub use backend::observe::Observe;
+pub use backend::observe::{Observe, release_on_unwind};
 pub use backend::storage::{LocalStores, LocalView, RunStorage, StaticLocals, ThreadStorage};
 pub use backend::{FilterOp, ParkResult, RequeueOp, Scheduler, SpawnError, SpawnOptions, UnparkResult};
 pub use cell::UnsafeCell;

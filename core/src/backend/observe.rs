@@ -95,6 +95,26 @@ pub trait Observe {
         Self::operation(cell as *const A as usize, kind, name);
     }
 
+    /// [`Observe::operation_on`] for a release (a guard's unlock, a `release`), then the release
+    /// itself, `release(data)`, whose result it returns. The release runs even if the
+    /// announcement unwinds: a simulator that abandons the thread at that step, at an
+    /// execution's end, unwinds it from there, and a lock that its guard was letting go must not
+    /// stay held (another abandoned thread's destructor would wait for it for ever). `release`
+    /// takes what it needs through `data` rather than capturing it, so that the usual path keeps
+    /// nothing aside for the unwinding one. A scheduler that overrides `operation_on` overrides
+    /// this too, with the same test ([`release_on_unwind`] keeps the release).
+    #[inline(always)]
+    fn release_operation_on<T: Copy, A: Atomic<T>, D: ?Sized, R>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        data: &D,
+        release: fn(&D) -> R,
+    ) -> R {
+        release_on_unwind(|| Self::operation_on(cell, kind, name), data, release);
+        release(data)
+    }
+
     /// [`Observe::read_operation`] on the object whose key is `cell` (see
     /// [`Observe::operation_on`]).
     #[inline(always)]
@@ -231,6 +251,22 @@ pub trait Observe {
     fn label_object(object: usize, label: &str) {
         let _ = (object, label);
     }
+}
+
+/// Runs `announce`; if it unwinds, runs `release(data)` on the way out (see
+/// [`Observe::release_operation_on`]). Nothing is kept aside on the usual path.
+#[inline(always)]
+pub fn release_on_unwind<D: ?Sized, R>(announce: impl FnOnce(), data: &D, release: fn(&D) -> R) {
+    /// Runs the release if dropped: only while `announce` unwinds (forgotten once it returns).
+    struct OnUnwind<'a, D: ?Sized, R>(&'a D, fn(&D) -> R);
+    impl<D: ?Sized, R> Drop for OnUnwind<'_, D, R> {
+        fn drop(&mut self) {
+            (self.1)(self.0);
+        }
+    }
+    let on_unwind = OnUnwind(data, release);
+    announce();
+    std::mem::forget(on_unwind);
 }
 
 /// Reports whether an operation on `object` succeeded (`yes`) or not (`no`) through

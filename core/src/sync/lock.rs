@@ -190,14 +190,15 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::ReleaseUnlocked`] if the lock is not locked.
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        S::operation_on(self.raw.cell(), "Lock", "release");
-        if self.raw.unlock() {
-            S::releases(self.raw.park_key());
-            Ok(())
-        } else {
-            S::outcome(self.raw.park_key(), "error: release unlocked lock");
-            Err(Error::ReleaseUnlocked)
-        }
+        S::release_operation_on(self.raw.cell(), "Lock", "release", self, |lock: &Self| {
+            if lock.raw.unlock() {
+                S::releases(lock.raw.park_key());
+                Ok(())
+            } else {
+                S::outcome(lock.raw.park_key(), "error: release unlocked lock");
+                Err(Error::ReleaseUnlocked)
+            }
+        })
     }
 
     /// Whether the lock is held (by any thread).
@@ -443,15 +444,16 @@ impl<S: Scheduler> RLock<S> {
 
     /// [`RLock::release`] with its announcements to the scheduler.
     fn release_announced(&self) -> Result<(), Error> {
-        S::operation_on(self.raw.cell(), "RLock", "release");
-        if self.owned_by_caller().is_none() {
-            S::outcome(self.raw.park_key(), "error: cannot release un-acquired lock");
-            return Err(Error::ReleaseUnacquired);
-        }
-        if self.leave() {
-            S::releases(self.raw.park_key());
-        }
-        Ok(())
+        S::release_operation_on(self.raw.cell(), "RLock", "release", self, |lock: &Self| {
+            if lock.owned_by_caller().is_none() {
+                S::outcome(lock.raw.park_key(), "error: cannot release un-acquired lock");
+                return Err(Error::ReleaseUnacquired);
+            }
+            if lock.leave() {
+                S::releases(lock.raw.park_key());
+            }
+            Ok(())
+        })
     }
 
     /// Whether any thread holds the lock.

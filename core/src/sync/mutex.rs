@@ -205,13 +205,14 @@ impl<S: Scheduler, T: ?Sized> DerefMut for MutexGuard<'_, S, T> {
 impl<S: Scheduler, T: ?Sized> Drop for MutexGuard<'_, S, T> {
     #[inline]
     fn drop(&mut self) {
-        let mutex = self.mutex;
-        S::operation_on(mutex.raw.cell(), "Mutex", "unlock");
-        if !self.panicking && std::thread::panicking() {
-            mutex.poisoned.store(true, Relaxed);
-        }
-        mutex.raw.unlock();
-        S::releases(mutex.raw.park_key());
+        S::release_operation_on(self.mutex.raw.cell(), "Mutex", "unlock", self, |guard: &Self| {
+            let mutex = guard.mutex;
+            if !guard.panicking && std::thread::panicking() {
+                mutex.poisoned.store(true, Relaxed);
+            }
+            mutex.raw.unlock();
+            S::releases(mutex.raw.park_key());
+        });
     }
 }
 

@@ -341,19 +341,21 @@ impl<S: Scheduler, T: ?Sized> DerefMut for RwLockWriteGuard<'_, S, T> {
 impl<S: Scheduler, T: ?Sized> Drop for RwLockReadGuard<'_, S, T> {
     #[inline]
     fn drop(&mut self) {
-        S::operation_on(&self.lock.state, RwLock::<S, T>::KIND, "read_unlock");
-        self.lock.release(READER);
+        S::release_operation_on(&self.lock.state, RwLock::<S, T>::KIND, "read_unlock", self.lock, |lock| {
+            lock.release(READER)
+        });
     }
 }
 
 impl<S: Scheduler, T: ?Sized> Drop for RwLockWriteGuard<'_, S, T> {
     #[inline]
     fn drop(&mut self) {
-        S::operation_on(&self.lock.state, RwLock::<S, T>::KIND, "write_unlock");
-        if !self.panicking && std::thread::panicking() {
-            self.lock.poisoned.store(true, Relaxed);
-        }
-        self.lock.release(WRITER);
+        S::release_operation_on(&self.lock.state, RwLock::<S, T>::KIND, "write_unlock", self, |guard: &Self| {
+            if !guard.panicking && std::thread::panicking() {
+                guard.lock.poisoned.store(true, Relaxed);
+            }
+            guard.lock.release(WRITER);
+        });
     }
 }
 

@@ -244,8 +244,7 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::SemaphoreValueTooLarge`] if the value would exceed [`SEMAPHORE_MAX`].
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        self.counter.operation(Self::KIND, "release");
-        self.counter.release(1, None)
+        S::release_operation_on(&self.counter.state, Self::KIND, "release", self, |s: &Self| s.counter.release(1, None))
     }
 
     /// Adds `n` units and wakes up to `n` waiters (Python's `release(n)`).
@@ -254,8 +253,9 @@ impl<S: Scheduler> Semaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::SemaphoreValueTooLarge`] if the
     /// value would exceed [`SEMAPHORE_MAX`].
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        self.counter.operation(Self::KIND, "release_n");
-        self.counter.release(n, None)
+        S::release_operation_on(&self.counter.state, Self::KIND, "release_n", &(self, n), |&(s, n)| {
+            s.counter.release(n, None)
+        })
     }
 }
 
@@ -326,8 +326,9 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// changes).
     #[inline]
     pub fn release(&self) -> Result<(), Error> {
-        self.counter.operation(Self::KIND, "release");
-        self.counter.release(1, Some(self.initial))
+        S::release_operation_on(&self.counter.state, Self::KIND, "release", self, |s: &Self| {
+            s.counter.release(1, Some(s.initial))
+        })
     }
 
     /// Adds `n` units and wakes up to `n` waiters.
@@ -336,8 +337,9 @@ impl<S: Scheduler> BoundedSemaphore<S> {
     /// [`Error::ReleaseCountNotPositive`] if `n < 1`; [`Error::ReleasedTooManyTimes`] if the value
     /// would exceed the initial value (nothing changes).
     pub fn release_n(&self, n: usize) -> Result<(), Error> {
-        self.counter.operation(Self::KIND, "release_n");
-        self.counter.release(n, Some(self.initial))
+        S::release_operation_on(&self.counter.state, Self::KIND, "release_n", &(self, n), |&(s, n)| {
+            s.counter.release(n, Some(s.initial))
+        })
     }
 }
 
