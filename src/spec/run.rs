@@ -188,21 +188,45 @@ where
     where
         S: Strategy<Value = M::Op> + Clone,
     {
+        self.run_scenarios(scenarios(operation, shape), true, std::panic::Location::caller());
+    }
+
+    /// Checks the scenarios `strategy` generates, for scenarios of a shape of one's own (all the
+    /// receives on one thread, for a single-consumer object): as [`Self::check`], except that
+    /// a failing scenario shrinks only as `strategy` shrinks it (removing or moving operations
+    /// could break the shape the strategy keeps).
+    ///
+    /// # Panics
+    /// With the [`SpecFailure`] of the smallest failing scenario found.
+    #[track_caller]
+    pub fn check_scenarios<S>(&self, strategy: S)
+    where
+        S: Strategy<Value = Scenario<M::Op>>,
+    {
+        self.run_scenarios(strategy, false, std::panic::Location::caller());
+    }
+
+    /// Runs proptest over `strategy`'s scenarios, and panics with the smallest failure (shrunk
+    /// further by removing operations if `remove_operations`).
+    fn run_scenarios<S>(&self, strategy: S, remove_operations: bool, caller: &'static std::panic::Location<'static>)
+    where
+        S: Strategy<Value = Scenario<M::Op>>,
+    {
         let config = Config {
-            source_file: Some(std::panic::Location::caller().file()),
+            source_file: Some(caller.file()),
             failure_persistence: self
                 .persist
                 .then(|| Box::new(FileFailurePersistence::WithSource("proptest-regressions")) as Box<_>),
             ..Config::default()
         };
         let mut runner = TestRunner::new(config);
-        let result = runner.run(&scenarios(operation, shape), |scenario| {
+        let result = runner.run(&strategy, |scenario| {
             self.check_scenario(&scenario).map(drop).map_err(|failure| TestCaseError::fail(failure.to_string()))
         });
         match result {
             Ok(()) => {}
             Err(TestError::Fail(_, scenario)) => {
-                let smallest = self.shrink(scenario);
+                let smallest = if remove_operations { self.shrink(scenario) } else { scenario };
                 let failure = self.check_scenario(&smallest).expect_err("the shrunk scenario fails");
                 panic!("weft::spec: an execution has no linearization\n{failure}");
             }

@@ -4,13 +4,14 @@
 
 mod barrier;
 mod buggy;
+mod channels;
 mod data;
 mod locks;
 mod signals;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
-use weft::spec::{Linearizability, Model, Shape, scenarios};
+use weft::spec::{Linearizability, Model, Scenario, Shape, scenarios};
 
 /// The exploration budget of each scenario in this suite: small scenarios are searched
 /// exhaustively within it; the others get the exhaustive search's first executions and a
@@ -40,9 +41,23 @@ where
     M::Ret: Send + 'static,
     O: Send + Sync + 'static,
 {
-    let test = test.executions(20_000, 0);
     let shape = Shape { threads: 2..=2, operations: 1..=3, init: 0..=1, post: 0..=1 };
-    let strategy = scenarios(operation, &shape);
+    conforms_on(test, scenarios(operation, &shape), release);
+}
+
+/// [`conforms`] on `CONFORMANCE_SCENARIOS` scenarios of `strategy` (keep them small: each is
+/// explored exhaustively).
+fn conforms_on<M, O>(
+    test: Linearizability<M, O>,
+    strategy: impl Strategy<Value = Scenario<M::Op>>,
+    release: impl Fn(&O),
+) where
+    M: Model + Send + Sync + 'static,
+    M::Op: Send + Sync + 'static,
+    M::Ret: Send + 'static,
+    O: Send + Sync + 'static,
+{
+    let test = test.executions(20_000, 0);
     let mut runner = TestRunner::deterministic();
     let mut real_runs = 0;
     for seed in 0..CONFORMANCE_SCENARIOS as u64 {
