@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use weft::spec::{Blocked, Model, Operation, Recorder, Refusal, check};
+use weft::spec::{Blocked, Model, Operation, Recorder, Refusal, check, check_quiescent};
 
 /// A register holding a number, with a read, a write, and a wait for a value (a condition's
 /// `wait_for`: it blocks until the register holds it).
@@ -525,4 +525,81 @@ fn check_agrees_with_a_brute_force_search_on_random_small_histories() {
     }
     eprintln!("{accepted} accepted, {refused} refused");
     assert!(accepted > 500 && refused > 500, "{accepted} accepted, {refused} refused");
+}
+
+/// A FIFO queue whose `TryGet` stands for a `get` with a timeout: it waits for its deadline,
+/// so a quiescent point may find it waiting with the queue empty.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct TimedFifo(Fifo);
+
+impl Model for TimedFifo {
+    type Op = QOp;
+    type Ret = Option<u32>;
+    fn apply(&mut self, op: &QOp) -> Result<Option<u32>, Blocked> {
+        self.0.apply(op)
+    }
+    fn timed(op: &QOp) -> bool {
+        matches!(op, QOp::TryGet)
+    }
+}
+
+#[test]
+fn a_get_caught_waiting_at_a_quiescent_point_beside_an_item_is_a_violation() {
+    // Thread 0's get waits; thread 1 puts 1 and returns; every thread is blocked (virtual time
+    // passes); then the get returns 1, woken by something else. Each history alone is fine.
+    let mut recorder = Recorder::<Fifo>::new();
+    recorder.call(0, QOp::Get);
+    recorder.call(1, QOp::Put(1));
+    recorder.ret(1, None);
+    recorder.quiescent();
+    recorder.ret(0, Some(1));
+    let history = recorder.history().to_vec();
+    assert_eq!(recorder.quiescent_points(), [3]);
+    assert!(check(&Fifo::default(), &history).is_ok());
+    let violation = check_quiescent(&Fifo::default(), &history, recorder.quiescent_points()).unwrap_err();
+    assert!(matches!(violation.refusals(), [Refusal::Waited { op: 0, waiting: 0, at: 3, model: Some(Some(1)) }]));
+    let report = violation.to_string();
+    assert!(report.contains("~ before 3: every thread blocked (virtual time passes)"), "{report}");
+    assert!(report.contains("it should not have been waiting"), "{report}");
+}
+
+#[test]
+fn a_get_waiting_at_a_quiescent_point_on_an_empty_queue_is_accepted() {
+    let mut recorder = Recorder::<Fifo>::new();
+    recorder.call(0, QOp::Get);
+    recorder.quiescent();
+    recorder.call(1, QOp::Put(1));
+    recorder.ret(1, None);
+    recorder.ret(0, Some(1));
+    assert!(check_quiescent(&Fifo::default(), recorder.history(), recorder.quiescent_points()).is_ok());
+}
+
+#[test]
+fn a_timed_operation_may_wait_at_a_quiescent_point_but_takes_effect_after_it() {
+    // A get with a timeout waits for its deadline on an empty queue: exempt from blocking.
+    let mut recorder = Recorder::<TimedFifo>::new();
+    recorder.call(0, QOp::TryGet);
+    recorder.quiescent();
+    recorder.ret(0, None);
+    assert!(check_quiescent(&TimedFifo::default(), recorder.history(), recorder.quiescent_points()).is_ok());
+    // Untimed, the same history is a violation: the model would not have kept it waiting.
+    let untimed: Vec<Operation<Fifo>> = recorder
+        .history()
+        .iter()
+        .map(|o| Operation { thread: o.thread, op: o.op.clone(), call: o.call, ret: o.ret })
+        .collect();
+    assert!(check_quiescent(&Fifo::default(), &untimed, recorder.quiescent_points()).is_err());
+    // It takes effect after the point: thread 1 found the queue empty after 7 was put, so
+    // thread 0 had taken 7 by then; but thread 0 was still waiting later, when every thread was
+    // blocked. Without the point, the history is linearizable.
+    let mut recorder = Recorder::<TimedFifo>::new();
+    recorder.call(0, QOp::TryGet);
+    recorder.call(1, QOp::Put(7));
+    recorder.ret(1, None);
+    recorder.call(1, QOp::TryGet);
+    recorder.ret(1, None);
+    recorder.quiescent();
+    recorder.ret(0, Some(7));
+    assert!(check(&TimedFifo::default(), recorder.history()).is_ok());
+    assert!(check_quiescent(&TimedFifo::default(), recorder.history(), recorder.quiescent_points()).is_err());
 }

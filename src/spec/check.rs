@@ -65,7 +65,30 @@ impl Linearization {
 /// thread overlap, or a thread calls an operation after one that is pending. And if
 /// [`Model::apply`] returns `Err(Blocked)` but changes the state.
 pub fn check<M: Model>(initial: &M, history: &[Operation<M>]) -> Result<Linearization, Violation<M>> {
-    let lanes = Lanes::new(history);
+    check_quiescent(initial, history, &[])
+}
+
+/// [`check`], with the history's quiescent points: moments when every thread was blocked (under
+/// the simulator, virtual time passed), each given as the time of the first event after it
+/// ([`Recorder::quiescent_points`](super::Recorder::quiescent_points)). An operation in progress
+/// at one (called before it, returned after it or never) was waiting then: it takes effect after
+/// it, and unless it is [timed](Model::timed), the model must block it (its arrival, or its
+/// completion once arrived, for a two-phase one) in the state after the operations that
+/// returned before it.
+///
+/// # Errors
+///
+/// As [`check`]; the violation shows the quiescent points in its table.
+///
+/// # Panics
+///
+/// As [`check`].
+pub fn check_quiescent<M: Model>(
+    initial: &M,
+    history: &[Operation<M>],
+    quiescent: &[u64],
+) -> Result<Linearization, Violation<M>> {
+    let lanes = Lanes::new(history, quiescent);
     let (found, explored) = search(initial, history, &lanes);
     match found {
         Ok(order) => Ok(Linearization { order, explored }),
@@ -99,11 +122,22 @@ pub(super) struct Lanes {
     pub(super) pending: Vec<usize>,
     /// Whether some operation is two-phase (the report then counts steps, not operations).
     pub(super) two_phase: bool,
+    /// Each step's earliest time: its operation's call, or for a step that cannot have happened
+    /// before a quiescent point its operation was waiting at (a one-step operation, or a
+    /// completion), the last such point.
+    earliest: Vec<Vec<u64>>,
+    /// The quiescent points, in increasing order, and for each the operations waiting there
+    /// that the model must block (the untimed ones in progress).
+    pub(super) quiescent: Vec<(u64, Vec<usize>)>,
 }
 
 impl Lanes {
     /// Sorts the history into lanes, and checks that it is well formed.
-    fn new<M: Model>(history: &[Operation<M>]) -> Self {
+    fn new<M: Model>(history: &[Operation<M>], quiescent: &[u64]) -> Self {
+        let mut quiescent: Vec<u64> = quiescent.to_vec();
+        quiescent.sort_unstable();
+        quiescent.dedup();
+        let waiting_at = |o: &Operation<M>, t: u64| o.call < t && o.ret_time().is_none_or(|r| r >= t);
         let mut threads: Vec<usize> = history.iter().map(|o| o.thread).collect();
         threads.sort_unstable();
         threads.dedup();
@@ -123,6 +157,7 @@ impl Lanes {
         let mut mandatory = Vec::with_capacity(threads.len());
         let mut pending = Vec::new();
         let mut two_phase = false;
+        let mut earliest = Vec::with_capacity(threads.len());
         for (lane, mut ops) in by_lane.into_iter().enumerate() {
             ops.sort_by_key(|&i| (history[i].call, i));
             for pair in ops.windows(2) {
@@ -165,10 +200,74 @@ impl Lanes {
                 two_phase = true;
                 lane_steps.push((last, Phase::Arrival));
             }
+            let lane_earliest = lane_steps
+                .iter()
+                .map(|&(i, phase)| {
+                    let o = &history[i];
+                    let after = quiescent.iter().copied().filter(|&t| waiting_at(o, t)).max();
+                    match (phase, after) {
+                        (Phase::Whole | Phase::Completion, Some(t)) => t,
+                        _ => o.call,
+                    }
+                })
+                .collect();
+            earliest.push(lane_earliest);
             steps.push(lane_steps);
         }
         pending.sort_by_key(|&i| (history[i].call, i));
-        Lanes { threads, steps, mandatory, pending, two_phase }
+        let quiescent = quiescent
+            .iter()
+            .map(|&t| {
+                let waiting =
+                    (0..history.len()).filter(|&i| waiting_at(&history[i], t) && !M::timed(&history[i].op)).collect();
+                (t, waiting)
+            })
+            .collect();
+        Lanes { threads, steps, mandatory, pending, two_phase, earliest, quiescent }
+    }
+
+    /// The earliest time of the step `position` of `lane` (see [`Lanes::earliest`]).
+    pub(super) fn earliest(&self, lane: usize, position: usize) -> u64 {
+        self.earliest[lane][position]
+    }
+
+    /// The latest earliest time of the steps taken at `frontier`: the quiescent points up to it
+    /// are behind the linearization.
+    pub(super) fn crossed(&self, frontier: &[usize]) -> u64 {
+        (0..self.threads.len())
+            .flat_map(|lane| self.earliest[lane][..frontier[lane]].iter().copied())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The first waiting operation that the model does not block at the quiescent points in
+    /// `(crossed, until]`, in `state` reached at `frontier`, with the point and what the model
+    /// would do: `None` if the linearization may go past them from here.
+    pub(super) fn unblocked_at_quiescence<M: Model>(
+        &self,
+        history: &[Operation<M>],
+        state: &M,
+        frontier: &[usize],
+        crossed: u64,
+        until: u64,
+    ) -> Option<(usize, u64, Option<M::Ret>)> {
+        self.quiescent.iter().filter(|(t, _)| crossed < *t && *t <= until).find_map(|(t, waiting)| {
+            waiting.iter().find_map(|&i| {
+                let phase = self.waiting_step(history, frontier, i);
+                step(state, &history[i], phase).1.ok().map(|model| (i, *t, model))
+            })
+        })
+    }
+
+    /// The step the operation `i` waits at when `frontier` is taken: its completion if it
+    /// arrived, else its arrival (or the whole of a one-step operation).
+    fn waiting_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
+        if !M::two_phase(&history[i].op) {
+            return Phase::Whole;
+        }
+        let lane = self.lane(history[i].thread);
+        let arrived = self.steps[lane][..frontier[lane]].contains(&(i, Phase::Arrival));
+        if arrived { Phase::Completion } else { Phase::Arrival }
     }
 
     /// The lane of `thread`.
@@ -207,11 +306,7 @@ impl Lanes {
     /// The step that must block at `frontier` for the pending operation `i` to be waiting: its
     /// completion if it arrived, else its arrival (or the whole of a one-step operation).
     pub(super) fn pending_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
-        if !M::two_phase(&history[i].op) {
-            return Phase::Whole;
-        }
-        let lane = self.lane(history[i].thread);
-        if frontier[lane] > self.mandatory[lane] { Phase::Completion } else { Phase::Arrival }
+        self.waiting_step(history, frontier, i)
     }
 }
 
@@ -283,15 +378,24 @@ fn search<M: Model>(initial: &M, history: &[Operation<M>], lanes: &Lanes) -> (Re
         let candidates = frame.candidates.get_or_insert_with(|| {
             let limit = lanes.earliest_return(history, &frontier).map_or(u64::MAX, |(t, _)| t);
             let mut heads: Vec<usize> = (0..lanes.threads.len())
-                .filter(|&lane| lanes.head(&frontier, lane).is_some_and(|(i, _)| history[i].call <= limit))
+                .filter(|&lane| frontier[lane] < lanes.steps[lane].len())
+                .filter(|&lane| lanes.earliest(lane, frontier[lane]) <= limit)
                 .collect();
-            heads.sort_by_key(|&lane| history[lanes.steps[lane][frontier[lane]].0].call);
+            heads.sort_by_key(|&lane| lanes.earliest(lane, frontier[lane]));
             heads
         });
         let mut child = None;
         while let Some(&lane) = candidates.get(frame.tried) {
             frame.tried += 1;
             let (i, phase) = lanes.steps[lane][frontier[lane]];
+            // Going past a quiescent point: what waited there must be blocked here.
+            let crossed = lanes.crossed(&frontier);
+            let earliest = lanes.earliest(lane, frontier[lane]);
+            if earliest > crossed
+                && lanes.unblocked_at_quiescence(history, &frame.state, &frontier, crossed, earliest).is_some()
+            {
+                continue;
+            }
             let (state, result) = step(&frame.state, &history[i], phase);
             if !agrees(&history[i], &result) {
                 continue;

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::Auto;
 use crate::sim::Explorer;
-use crate::spec::run::{Linearizability, Outcome, perform};
+use crate::spec::run::{Linearizability, Outcome, Recording, perform};
 use crate::spec::scenario::Scenario;
-use crate::spec::{Model, Operation, Recorder};
+use crate::spec::{Model, Operation};
 use weft_sim::Rng;
 
 /// How long the threads of a real run must stay still (each finished, or parked in a weft
@@ -170,7 +170,7 @@ where
     /// their operations pending.
     fn real_run(&self, scenario: &Arc<Scenario<M::Op>>, delays: &mut Delays, release: &impl Fn(&O)) -> Option<Outcome> {
         let object = Arc::new((self.make)());
-        let history = Arc::new(StdMutex::new(Recorder::<M>::new()));
+        let history = Arc::new(StdMutex::new(Recording::<M>::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let threads: Vec<RealThread<M::Op>> = (0..=scenario.parallel.len())
             .map(|thread| self.real_thread(thread, &object, &history, &stop, delays))
@@ -189,14 +189,15 @@ where
                 })
                 .collect();
             if !still(&busy, &history) {
-                let snapshot: Vec<Operation<M>> = history.lock().unwrap_or_else(|e| e.into_inner()).history().to_vec();
+                let snapshot: Vec<Operation<M>> =
+                    history.lock().unwrap_or_else(|e| e.into_inner()).recorder.history().to_vec();
                 // The run is over: the threads stop after the operation they are in, which
                 // `release` ends.
                 stop.store(true, SeqCst);
                 return end(threads, || release(&object)).then(|| Outcome::of(scenario, &snapshot));
             }
         }
-        let outcome = Outcome::of(scenario, history.lock().unwrap_or_else(|e| e.into_inner()).history());
+        let outcome = Outcome::of(scenario, history.lock().unwrap_or_else(|e| e.into_inner()).recorder.history());
         end(threads, || {}).then_some(outcome)
     }
 
@@ -206,7 +207,7 @@ where
         &self,
         thread: usize,
         object: &Arc<O>,
-        history: &Arc<StdMutex<Recorder<M>>>,
+        history: &Arc<StdMutex<Recording<M>>>,
         stop: &Arc<AtomicBool>,
         delays: &mut Delays,
     ) -> RealThread<M::Op> {
@@ -263,8 +264,8 @@ impl<Op> RealThread<Op> {
 /// Waits until every thread of `busy` ran what it was given (true), or those that did not all
 /// stayed parked in weft primitives, with no operation called or returned, for [`QUIET`]
 /// (false).
-fn still<M: Model>(busy: &[&RealThread<M::Op>], history: &StdMutex<Recorder<M>>) -> bool {
-    let events = || history.lock().unwrap_or_else(|e| e.into_inner()).now();
+fn still<M: Model>(busy: &[&RealThread<M::Op>], history: &StdMutex<Recording<M>>) -> bool {
+    let events = || history.lock().unwrap_or_else(|e| e.into_inner()).recorder.now();
     let mut still_since: Option<(Instant, u64)> = None;
     for round in 0.. {
         if busy.iter().all(|thread| thread.idle()) {

@@ -110,6 +110,8 @@ impl<M: Model> fmt::Debug for Operation<M> {
 pub struct Recorder<M: Model> {
     clock: u64,
     operations: Vec<Operation<M>>,
+    /// The quiescent points, as the time of the event after each.
+    quiescent: Vec<u64>,
     /// Each thread's open (called, not yet returned) operation, as an index into `operations`.
     open: HashMap<usize, usize>,
 }
@@ -117,7 +119,7 @@ pub struct Recorder<M: Model> {
 impl<M: Model> Recorder<M> {
     /// An empty history, its clock at 0.
     pub fn new() -> Self {
-        Recorder { clock: 0, operations: Vec::new(), open: HashMap::new() }
+        Recorder { clock: 0, operations: Vec::new(), quiescent: Vec::new(), open: HashMap::new() }
     }
 
     /// The time of the next event.
@@ -157,6 +159,21 @@ impl<M: Model> Recorder<M> {
         };
         let ret = self.tick();
         self.operations[open].ret = Some((ret, value));
+    }
+
+    /// Records that every thread was blocked just now (a quiescent point: under the simulator,
+    /// virtual time passed): the operations open now were waiting (see
+    /// [`check_quiescent`](super::check_quiescent)). Two points with no event between them are
+    /// one.
+    pub fn quiescent(&mut self) {
+        if self.quiescent.last() != Some(&self.clock) {
+            self.quiescent.push(self.clock);
+        }
+    }
+
+    /// The quiescent points recorded, each as the time of the first event after it.
+    pub fn quiescent_points(&self) -> &[u64] {
+        &self.quiescent
     }
 
     /// The history so far: the operations in the order they were called, those not returned yet

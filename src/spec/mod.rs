@@ -39,6 +39,14 @@
 //!   until other arrivals). A pending one may have arrived or not; either way, the step it is
 //!   waiting at must block.
 //!
+//! * **Quiescent points.** Under the simulator, virtual time passes only when every thread is
+//!   blocked. An operation in progress at such a moment (called before it, returned after it or
+//!   never) was waiting then: it has not taken effect yet, and the model must block it in the
+//!   state after the operations that returned before that moment ([`check_quiescent`]). This
+//!   catches what the end of the run cannot see: a thread left waiting for nothing, and woken
+//!   later by an unrelated operation. Timed operations ([`Model::timed`]) are exempt from the
+//!   blocking (they wait for their deadline), not from taking effect afterwards.
+//!
 //! # Example
 //!
 //! ```
@@ -87,7 +95,7 @@ mod report;
 mod run;
 mod scenario;
 
-pub use check::{Linearization, check};
+pub use check::{Linearization, check, check_quiescent};
 pub use conformance::{Conformance, ConformanceFailure};
 pub use history::{Operation, Recorder};
 pub use report::{Refusal, Violation};
@@ -141,6 +149,15 @@ pub trait Model: Clone + Eq + Hash {
     /// operation, in Scherer and Scott's terms) cannot be modelled in one step: while it is
     /// blocked, the model has not seen it. The default is `false` for every operation.
     fn two_phase(op: &Self::Op) -> bool {
+        let _ = op;
+        false
+    }
+
+    /// Whether `op` waits with a timeout (an `acquire(timeout=…)`, a `get(timeout=…)`): at a
+    /// quiescent point ([`check_quiescent`]) such an operation may be waiting for its deadline
+    /// where its model, which times it out at once, would not block. The default is `false`:
+    /// an operation the model does not block must not be caught waiting at a quiescent point.
+    fn timed(op: &Self::Op) -> bool {
         let _ = op;
         false
     }

@@ -23,16 +23,18 @@ use super::{Model, Operation};
 ///   - #1 Read → Some(0) (thread 1): the model returns Some(1) here
 /// ```
 pub struct Violation<M: Model> {
-    history: Vec<Operation<M>>,
-    threads: Vec<usize>,
+    history: Box<[Operation<M>]>,
+    threads: Box<[usize]>,
     total: usize,
     prefix: Vec<usize>,
     /// Whether the prefix takes every step a linearization must take (then only the pending
     /// operations are wrong).
     complete: bool,
     two_phase: bool,
+    /// The quiescent points (the time of the first event after each).
+    quiescent: Box<[u64]>,
     state: M,
-    refusals: Vec<Refusal<M>>,
+    refusals: Box<[Refusal<M>]>,
     explored: usize,
 }
 
@@ -68,6 +70,20 @@ pub enum Refusal<M: Model> {
         /// Whether it is the arrival of a two-phase operation.
         arrival: bool,
     },
+    /// `op` can only take effect after a quiescent point (every thread blocked, at time `at`),
+    /// but there `waiting`, which was waiting then, would not block in the model: it would
+    /// return `model` (`None`: arrive). The object kept a thread waiting when it could have gone
+    /// on (woken, if at all, only later).
+    Waited {
+        /// The refused operation.
+        op: usize,
+        /// The operation the model does not block at the quiescent point.
+        waiting: usize,
+        /// The quiescent point (the time of the first event after it).
+        at: u64,
+        /// What the model returns for `waiting` there.
+        model: Option<M::Ret>,
+    },
     /// Every completed operation is linearized, but the model does not block the pending `op`:
     /// it would return `model` (`None`: it would arrive, if `arrival`). The object left a thread
     /// waiting when it could have gone on.
@@ -89,6 +105,7 @@ impl<M: Model> Refusal<M> {
             | Refusal::Blocks { op, .. }
             | Refusal::Differs { op, .. }
             | Refusal::DeadEnd { op, .. }
+            | Refusal::Waited { op, .. }
             | Refusal::NotBlocked { op, .. } => *op,
         }
     }
@@ -122,14 +139,25 @@ impl<M: Model> Violation<M> {
             }
         } else {
             let earliest = lanes.earliest_return(history, &frontier);
-            let mut heads: Vec<(usize, Phase)> =
-                (0..lanes.threads.len()).filter_map(|lane| lanes.head(&frontier, lane)).collect();
-            heads.sort_by_key(|&(i, _)| (history[i].call, i));
-            for (op, phase) in heads {
+            let crossed = lanes.crossed(&frontier);
+            let mut heads: Vec<(u64, usize, Phase)> = (0..lanes.threads.len())
+                .filter_map(|lane| {
+                    lanes.head(&frontier, lane).map(|(i, p)| (lanes.earliest(lane, frontier[lane]), i, p))
+                })
+                .collect();
+            heads.sort_by_key(|&(from, i, _)| (from, i));
+            for (from, op, phase) in heads {
                 let arrival = phase == Phase::Arrival;
                 let result = step(&state, &history[op], phase).1;
+                let waited = (from > crossed)
+                    .then(|| lanes.unblocked_at_quiescence(history, &state, &frontier, crossed, from))
+                    .flatten();
                 let refusal = match (earliest, result) {
-                    (Some((t, first)), _) if history[op].call > t => Refusal::Later { op, first },
+                    (Some((t, first)), _) if from > t => Refusal::Later { op, first },
+                    (_, _) if waited.is_some() => {
+                        let (waiting, at, model) = waited.unwrap_or_else(|| unreachable!());
+                        Refusal::Waited { op, waiting, at, model }
+                    }
                     (_, Err(_)) => Refusal::Blocks { op, arrival },
                     (_, Ok(Some(model))) if !agrees(&history[op], &Ok(Some(model.clone()))) => {
                         Refusal::Differs { op, model }
@@ -140,14 +168,15 @@ impl<M: Model> Violation<M> {
             }
         }
         Violation {
-            history: history.to_vec(),
-            threads: lanes.threads.clone(),
+            history: history.into(),
+            threads: lanes.threads.as_slice().into(),
             total,
             prefix,
             complete,
             two_phase: lanes.two_phase,
+            quiescent: lanes.quiescent.iter().map(|(t, _)| *t).collect(),
             state,
-            refusals,
+            refusals: refusals.into(),
             explored,
         }
     }
@@ -232,13 +261,25 @@ impl<M: Model> Violation<M> {
             line.push_str(&format!(" | {:w$}", format!("thread {t}"), w = widths[c]));
         }
         writeln!(f, "{}", line.trim_end())?;
+        // A quiescent point goes before the first operation called after it (the last ones,
+        // after the table).
+        let quiescent = |f: &mut fmt::Formatter<'_>, t: u64| {
+            writeln!(f, "{:>label_width$} ~ before {t}: every thread blocked (virtual time passes)", "")
+        };
+        let mut points = self.quiescent.iter().copied().peekable();
         for (row, &i) in rows.iter().enumerate() {
+            while let Some(t) = points.next_if(|&t| t <= self.history[i].call) {
+                quiescent(f, t)?;
+            }
             let mut line = format!("{:>label_width$}", labels[row]);
             for (c, width) in widths.iter().enumerate().take(column(i) + 1) {
                 let text = if c == column(i) { cells[row].as_str() } else { "" };
                 line.push_str(&format!(" | {text:width$}"));
             }
             writeln!(f, "{}", line.trim_end())?;
+        }
+        for t in points {
+            quiescent(f, t)?;
         }
         Ok(())
     }
@@ -303,6 +344,22 @@ impl<M: Model> fmt::Display for Violation<M> {
                     "the model agrees{}, but no linearization of the rest follows from there",
                     if *arrival { " to its arrival" } else { "" }
                 ),
+                Refusal::Waited { waiting, at, model, .. } => {
+                    let would = match model {
+                        Some(model) => format!("would return {model:?}"),
+                        None => "would let it arrive".to_owned(),
+                    };
+                    let who = if waiting == &refusal.op() {
+                        "it was waiting there".to_owned()
+                    } else {
+                        format!("{} was waiting there", self.describe(*waiting))
+                    };
+                    format!(
+                        "every thread was blocked before {at} and {who}, but the model {would} for it there: it \
+                         should not have been waiting (an operation that waits for its timeout is exempt: \
+                         Model::timed)"
+                    )
+                }
                 Refusal::NotBlocked { model: Some(model), .. } => {
                     format!("the model would return {model:?} here: it should not be waiting")
                 }
@@ -332,6 +389,9 @@ impl<M: Model> Clone for Refusal<M> {
             Refusal::NotBlocked { op, model, arrival } => {
                 Refusal::NotBlocked { op: *op, model: model.clone(), arrival: *arrival }
             }
+            Refusal::Waited { op, waiting, at, model } => {
+                Refusal::Waited { op: *op, waiting: *waiting, at: *at, model: model.clone() }
+            }
         }
     }
 }
@@ -350,6 +410,13 @@ impl<M: Model> fmt::Debug for Refusal<M> {
             Refusal::NotBlocked { op, model, arrival } => {
                 f.debug_struct("NotBlocked").field("op", op).field("model", model).field("arrival", arrival).finish()
             }
+            Refusal::Waited { op, waiting, at, model } => f
+                .debug_struct("Waited")
+                .field("op", op)
+                .field("waiting", waiting)
+                .field("at", at)
+                .field("model", model)
+                .finish(),
         }
     }
 }

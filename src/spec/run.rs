@@ -10,7 +10,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestE
 
 use crate::sim::{Explorer, Report};
 use crate::spec::scenario::{Scenario, Shape, scenarios};
-use crate::spec::{Model, Operation, Recorder, check};
+use crate::spec::{Model, Operation, Recorder, check_quiescent};
 use crate::{Builder, Thread};
 
 /// How long the final part waits, in virtual time, for the parallel part: longer than any
@@ -259,7 +259,7 @@ where
             (self.initial.clone(), self.make.clone(), self.run.clone(), scenario.clone());
         move || {
             let object = Arc::new(make());
-            let history = Arc::new(StdMutex::new(Recorder::<M>::new()));
+            let history = Arc::new(StdMutex::new(Recording::<M>::new()));
             // Thread 0 of the history runs the initial part, the parallel threads (1 to T), and
             // the final part; it and they are daemon threads, which the main thread waits for
             // with a deadline in virtual time: an operation blocked for ever leaves its thread
@@ -290,7 +290,10 @@ where
                 })
             };
             all_end(&[thread_zero], 3 * PATIENCE);
-            let history: Vec<Operation<M>> = history.lock().unwrap_or_else(|e| e.into_inner()).history().to_vec();
+            let (history, quiescent) = {
+                let recording = history.lock().unwrap_or_else(|e| e.into_inner());
+                (recording.recorder.history().to_vec(), recording.recorder.quiescent_points().to_vec())
+            };
             if let Some(outcomes) = &outcomes {
                 let outcome = Outcome::of(&scenario, &history);
                 let mut outcomes = outcomes.lock().unwrap_or_else(|e| e.into_inner());
@@ -298,7 +301,7 @@ where
                     outcomes.push(outcome);
                 }
             }
-            if let Err(violation) = check(&initial, &history) {
+            if let Err(violation) = check_quiescent(&initial, &history, &quiescent) {
                 panic!("the history of this execution has no linearization\n{violation}");
             }
         }
@@ -324,13 +327,43 @@ fn all_end(threads: &[Thread], patience: Duration) -> bool {
 pub(super) fn perform<M: Model, O>(
     run: &RunOperation<M, O>,
     object: &O,
-    history: &StdMutex<Recorder<M>>,
+    history: &StdMutex<Recording<M>>,
     thread: usize,
     op: &M::Op,
 ) {
-    history.lock().unwrap_or_else(|e| e.into_inner()).call(thread, op.clone());
+    let now = Recording::<M>::now();
+    history.lock().unwrap_or_else(|e| e.into_inner()).at(now).call(thread, op.clone());
     let ret = run(object, op);
-    history.lock().unwrap_or_else(|e| e.into_inner()).ret(thread, ret);
+    let now = Recording::<M>::now();
+    history.lock().unwrap_or_else(|e| e.into_inner()).at(now).ret(thread, ret);
+}
+
+/// A run's history as it is recorded: the recorder, and under the simulator the virtual time of
+/// the last event. Virtual time passes only when every thread is blocked: an event at a later
+/// time than the one before follows a quiescent point ([`Recorder::quiescent`]).
+pub(super) struct Recording<M: Model> {
+    pub(super) recorder: Recorder<M>,
+    last: Duration,
+}
+
+impl<M: Model> Recording<M> {
+    pub(super) fn new() -> Self {
+        Recording { recorder: Recorder::new(), last: Duration::ZERO }
+    }
+
+    /// The virtual time now, under the simulator (read before the recording's lock is taken).
+    fn now() -> Option<Duration> {
+        weft_sim::in_simulation().then(crate::monotonic)
+    }
+
+    /// The recorder, for an event at `now` (`None` on real threads, whose clock always runs).
+    fn at(&mut self, now: Option<Duration>) -> &mut Recorder<M> {
+        if let Some(now) = now.filter(|&now| now != self.last) {
+            self.last = now;
+            self.recorder.quiescent();
+        }
+        &mut self.recorder
+    }
 }
 
 /// What the operations of one run of a scenario returned, thread by thread as histories

@@ -50,6 +50,9 @@ impl BarrierModel {
 impl Model for BarrierModel {
     type Op = BarrierOp;
     type Ret = Raised<usize>;
+    fn timed(op: &BarrierOp) -> bool {
+        *op == BarrierOp::WaitTimeout
+    }
     fn apply(&mut self, _: &BarrierOp) -> Result<Raised<usize>, Blocked> {
         unreachable!("a barrier's model needs the calling thread: apply_by")
     }

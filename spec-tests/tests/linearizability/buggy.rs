@@ -158,3 +158,55 @@ fn the_models_of_the_buggy_objects_pass_weft_s_own() {
     });
     budgeted(test).check(ops, &Shape::default());
 }
+
+/// A queue whose `put` forgets to notify, and whose `get` looks again 10 ms later, three
+/// times, before it waits for a notification: a get that finds its item on a second look
+/// returns the right item, so that history is linearizable with nothing left pending. Only the
+/// quiescent points show the bug: a `get` was waiting, with every thread blocked, while the
+/// queue held an item.
+struct PollingQueue {
+    items: Mutex<VecDeque<u8>>,
+    nonempty: weft::sync::Condvar,
+}
+
+impl PollingQueue {
+    fn put(&self, item: u8) {
+        self.items.lock().unwrap().push_back(item); // BUG: nobody is notified
+    }
+
+    fn get(&self) -> u8 {
+        let mut items = self.items.lock().unwrap();
+        for looks in 0.. {
+            if let Some(item) = items.pop_front() {
+                return item;
+            }
+            // Three more looks, 10 ms apart; then it waits for a notification.
+            items = if looks < 3 {
+                self.nonempty.wait_timeout(items, std::time::Duration::from_millis(10)).unwrap().0
+            } else {
+                self.nonempty.wait(items).unwrap()
+            };
+        }
+        unreachable!("it looks for ever")
+    }
+}
+
+#[test]
+fn a_queue_that_leaves_a_getter_waiting_until_it_looks_again_is_caught() {
+    let ops = prop_oneof![(0..2u8).prop_map(QueueOp::Put), Just(QueueOp::Get)];
+    let test = Linearizability::new(
+        QueueModel::new(0, Order::Fifo),
+        || PollingQueue { items: Mutex::new(VecDeque::new()), nonempty: weft::sync::Condvar::new() },
+        |queue, op| match op {
+            QueueOp::Put(item) => {
+                queue.put(*item);
+                Ok(None)
+            }
+            QueueOp::Get => Ok(Some(queue.get())),
+            _ => unreachable!("puts and gets only"),
+        },
+    );
+    let report = caught(2, || budgeted(test).persist_failures(false).check(ops, &Shape::default()));
+    assert!(report.contains("every thread blocked (virtual time passes)"), "{report}");
+    assert!(report.contains("should not have been waiting"), "{report}");
+}

@@ -55,6 +55,9 @@ struct ChannelModel {
 impl Model for ChannelModel {
     type Op = ChannelOp;
     type Ret = ChannelRet;
+    fn timed(op: &ChannelOp) -> bool {
+        matches!(op, ChannelOp::RecvTimeout)
+    }
     fn apply(&mut self, op: &ChannelOp) -> Result<ChannelRet, Blocked> {
         let full = self.bound.is_some_and(|bound| self.items.len() >= bound);
         match op {
@@ -86,6 +89,9 @@ struct RendezvousModel {
 impl Model for RendezvousModel {
     type Op = ChannelOp;
     type Ret = ChannelRet;
+    fn timed(op: &ChannelOp) -> bool {
+        matches!(op, ChannelOp::RecvTimeout)
+    }
     fn apply(&mut self, _: &ChannelOp) -> Result<ChannelRet, Blocked> {
         unreachable!("a rendezvous' model needs the calling thread: apply_by")
     }

@@ -92,6 +92,9 @@ impl QueueModel {
 impl Model for QueueModel {
     type Op = QueueOp;
     type Ret = QueueRet;
+    fn timed(op: &QueueOp) -> bool {
+        matches!(op, QueueOp::PutTimeout(_) | QueueOp::GetTimeout)
+    }
     fn apply(&mut self, op: &QueueOp) -> Result<QueueRet, Blocked> {
         match op {
             QueueOp::Put(_) if self.full() => Err(Blocked),

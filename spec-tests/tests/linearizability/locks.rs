@@ -34,6 +34,9 @@ struct LockModel {
 impl Model for LockModel {
     type Op = LockOp;
     type Ret = Raised<bool>;
+    fn timed(op: &LockOp) -> bool {
+        matches!(op, LockOp::AcquireTimeout)
+    }
     fn apply(&mut self, op: &LockOp) -> Result<Raised<bool>, Blocked> {
         match op {
             LockOp::Acquire if self.held => Err(Blocked),
@@ -81,6 +84,9 @@ pub struct RLockModel {
 impl Model for RLockModel {
     type Op = LockOp;
     type Ret = Raised<bool>;
+    fn timed(op: &LockOp) -> bool {
+        matches!(op, LockOp::AcquireTimeout)
+    }
     fn apply(&mut self, _op: &LockOp) -> Result<Raised<bool>, Blocked> {
         unreachable!("an RLock's model needs the calling thread: apply_by")
     }
@@ -139,6 +145,9 @@ pub struct SemaphoreModel {
 impl Model for SemaphoreModel {
     type Op = LockOp;
     type Ret = Raised<bool>;
+    fn timed(op: &LockOp) -> bool {
+        matches!(op, LockOp::AcquireTimeout)
+    }
     fn apply(&mut self, op: &LockOp) -> Result<Raised<bool>, Blocked> {
         match op {
             LockOp::Acquire if self.value == 0 => Err(Blocked),

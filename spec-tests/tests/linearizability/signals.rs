@@ -27,6 +27,9 @@ struct EventModel {
 impl Model for EventModel {
     type Op = EventOp;
     type Ret = bool;
+    fn timed(op: &EventOp) -> bool {
+        matches!(op, EventOp::WaitTimeout)
+    }
     fn apply(&mut self, op: &EventOp) -> Result<bool, Blocked> {
         match op {
             EventOp::Set => self.flag = true,
@@ -103,6 +106,9 @@ struct CountModel {
 impl Model for CountModel {
     type Op = CountOp;
     type Ret = u32;
+    fn timed(op: &CountOp) -> bool {
+        matches!(op, CountOp::WaitForTimeout(_))
+    }
     fn apply(&mut self, op: &CountOp) -> Result<u32, Blocked> {
         match op {
             CountOp::Add => self.count += 1,
