@@ -228,7 +228,12 @@ where
             Err(TestError::Fail(_, scenario)) => {
                 let smallest = if remove_operations { self.shrink(scenario) } else { scenario };
                 let failure = self.check_scenario(&smallest).expect_err("the shrunk scenario fails");
-                panic!("weft::spec: an execution has no linearization\n{failure}");
+                let what = if failure.report.failure.message.starts_with(NO_LINEARIZATION) {
+                    "an execution has no linearization"
+                } else {
+                    "an execution failed" // a deadlock, a livelock, a panic of the object
+                };
+                panic!("weft::spec: {what}\n{failure}");
             }
             Err(TestError::Abort(reason)) => panic!("weft::spec: proptest gave up: {reason}"),
         }
@@ -302,11 +307,14 @@ where
                 }
             }
             if let Err(violation) = check_quiescent(&initial, &history, &quiescent) {
-                panic!("the history of this execution has no linearization\n{violation}");
+                panic!("{NO_LINEARIZATION}\n{violation}");
             }
         }
     }
 }
+
+/// How an execution whose history has no linearization fails (the start of its panic message).
+const NO_LINEARIZATION: &str = "the history of this execution has no linearization";
 
 /// Starts `threads` and waits for them, `patience` at most in all (in virtual time, in a
 /// simulation); whether they all ended. One that did not is blocked for ever, or for longer
