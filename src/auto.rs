@@ -464,7 +464,7 @@ impl Observe for Auto {
         kind: &'static str,
         name: &'static str,
         data: &D,
-        release: fn(&D) -> R,
+        release: impl Fn(&D) -> R + Copy,
     ) -> R {
         if explorations_running() {
             cold(|| {

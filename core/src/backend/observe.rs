@@ -100,8 +100,8 @@ pub trait Observe {
     /// announcement unwinds: a simulator that abandons the thread at that step, at an
     /// execution's end, unwinds it from there, and a lock that its guard was letting go must not
     /// stay held (another abandoned thread's destructor would wait for it for ever). `release`
-    /// takes what it needs through `data` rather than capturing it, so that the usual path keeps
-    /// nothing aside for the unwinding one. A scheduler that overrides `operation_on` overrides
+    /// takes what it needs through `data` rather than capturing anything (a zero-sized closure),
+    /// so that the usual path keeps nothing aside for the unwinding one. A scheduler that overrides `operation_on` overrides
     /// this too, with the same test ([`release_on_unwind`] keeps the release).
     #[inline(always)]
     fn release_operation_on<T: Copy, A: Atomic<T>, D: ?Sized, R>(
@@ -109,7 +109,7 @@ pub trait Observe {
         kind: &'static str,
         name: &'static str,
         data: &D,
-        release: fn(&D) -> R,
+        release: impl Fn(&D) -> R + Copy,
     ) -> R {
         release_on_unwind(|| Self::operation_on(cell, kind, name), data, release);
         release(data)
@@ -256,15 +256,15 @@ pub trait Observe {
 /// Runs `announce`; if it unwinds, runs `release(data)` on the way out (see
 /// [`Observe::release_operation_on`]). Nothing is kept aside on the usual path.
 #[inline(always)]
-pub fn release_on_unwind<D: ?Sized, R>(announce: impl FnOnce(), data: &D, release: fn(&D) -> R) {
+pub fn release_on_unwind<D: ?Sized, R>(announce: impl FnOnce(), data: &D, release: impl Fn(&D) -> R) {
     /// Runs the release if dropped: only while `announce` unwinds (forgotten once it returns).
-    struct OnUnwind<'a, D: ?Sized, R>(&'a D, fn(&D) -> R);
-    impl<D: ?Sized, R> Drop for OnUnwind<'_, D, R> {
+    struct OnUnwind<'a, D: ?Sized, F: Fn(&D) -> R, R>(&'a D, F, std::marker::PhantomData<fn() -> R>);
+    impl<D: ?Sized, F: Fn(&D) -> R, R> Drop for OnUnwind<'_, D, F, R> {
         fn drop(&mut self) {
             (self.1)(self.0);
         }
     }
-    let on_unwind = OnUnwind(data, release);
+    let on_unwind = OnUnwind(data, release, std::marker::PhantomData);
     announce();
     std::mem::forget(on_unwind);
 }
