@@ -22,7 +22,7 @@ fn lock_ops() -> impl Strategy<Value = LockOp> + Clone {
 
 /// The operations of the simulated runs, timed acquires included.
 fn timed_lock_ops() -> impl Strategy<Value = LockOp> + Clone {
-    prop_oneof![Just(LockOp::Acquire), Just(LockOp::TryAcquire), Just(LockOp::AcquireTimeout), Just(LockOp::Release)]
+    prop_oneof![3 => lock_ops(), 1 => Just(LockOp::AcquireTimeout)]
 }
 
 /// `threading.Lock`: held or not; any thread may release it.

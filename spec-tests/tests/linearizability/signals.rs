@@ -49,13 +49,7 @@ fn event_ops() -> impl Strategy<Value = EventOp> + Clone {
 
 /// The operations of the simulated runs, timed waits included.
 fn timed_event_ops() -> impl Strategy<Value = EventOp> + Clone {
-    prop_oneof![
-        Just(EventOp::Set),
-        Just(EventOp::Clear),
-        Just(EventOp::IsSet),
-        Just(EventOp::Wait),
-        Just(EventOp::WaitTimeout)
-    ]
+    prop_oneof![4 => event_ops(), 1 => Just(EventOp::WaitTimeout)]
 }
 
 /// The object of `event_is_linearizable` and its model.
@@ -132,12 +126,7 @@ fn count_ops() -> impl Strategy<Value = CountOp> + Clone {
 
 /// The operations of the simulated runs, timed waits included.
 fn timed_count_ops() -> impl Strategy<Value = CountOp> + Clone {
-    prop_oneof![
-        Just(CountOp::Add),
-        (1..=3u32).prop_map(CountOp::WaitFor),
-        Just(CountOp::Read),
-        (1..=3u32).prop_map(CountOp::WaitForTimeout)
-    ]
+    prop_oneof![3 => count_ops(), 1 => (1..=3u32).prop_map(CountOp::WaitForTimeout)]
 }
 
 /// Ends a real run's waits for the count: adds to it and notifies.
