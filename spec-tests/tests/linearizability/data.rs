@@ -1,5 +1,6 @@
 //! The data-carrying types: `queue.Queue` (bounded), `SimpleQueue`, `LifoQueue`,
-//! `PriorityQueue`, `sync::Mutex`, `sync::RwLock` and an atomic (`mpsc` is in `channels.rs`).
+//! `PriorityQueue`, `sync::Mutex`, `sync::RwLock`, an atomic and `sync::OnceLock` (`mpsc` is in
+//! `channels.rs`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering::SeqCst;
@@ -305,4 +306,56 @@ fn atomic_is_linearizable() {
 #[test]
 fn atomic_conforms() {
     crate::conforms(atomic_test(), cell_ops(), |_: &AtomicU32| {});
+}
+
+#[derive(Clone, Debug)]
+enum OnceOp {
+    Get,
+    Set(u8),
+    GetOrInit(u8),
+}
+
+/// `OnceLock<u8>`: empty, or its one value for good.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+struct OnceModel(Option<u8>);
+
+impl Model for OnceModel {
+    type Op = OnceOp;
+    /// `Get`: the value; `Set`: `None` if it set it, else the value it gave back;
+    /// `GetOrInit`: the value.
+    type Ret = Option<u8>;
+    fn apply(&mut self, op: &OnceOp) -> Result<Option<u8>, Blocked> {
+        Ok(match *op {
+            OnceOp::Get => self.0,
+            OnceOp::Set(x) if self.0.is_none() => {
+                self.0 = Some(x);
+                None
+            }
+            OnceOp::Set(x) => Some(x),
+            OnceOp::GetOrInit(x) => Some(*self.0.get_or_insert(x)),
+        })
+    }
+}
+
+fn once_ops() -> impl Strategy<Value = OnceOp> + Clone {
+    prop_oneof![Just(OnceOp::Get), (0..3u8).prop_map(OnceOp::Set), (0..3u8).prop_map(OnceOp::GetOrInit)]
+}
+
+/// The object of `once_lock_is_linearizable` and its model.
+fn once_lock_test() -> Linearizability<OnceModel, weft::sync::OnceLock<u8>> {
+    Linearizability::new(OnceModel::default(), weft::sync::OnceLock::new, |cell, op| match *op {
+        OnceOp::Get => cell.get().copied(),
+        OnceOp::Set(x) => cell.set(x).err(),
+        OnceOp::GetOrInit(x) => Some(*cell.get_or_init(|| x)),
+    })
+}
+
+#[test]
+fn once_lock_is_linearizable() {
+    budgeted(once_lock_test()).check(once_ops(), &Shape::default());
+}
+
+#[test]
+fn once_lock_conforms() {
+    crate::conforms(once_lock_test(), once_ops(), |_: &weft::sync::OnceLock<u8>| {});
 }
