@@ -46,10 +46,6 @@ fn opposite_lock_orders_deadlock() {
 /// shuttle's `deadlock_pct` and `concurrent_increment_buggy`: PCT at depth 2 finds the
 /// lock-order deadlock and the lost update within 100 executions, shuttle's budget.
 #[test]
-#[ignore = "weft bug: PCT draws its change points from at least 64 steps (`max_steps_seen` starts at 64), \
-            so on these models of about 10 steps a depth-2 bug is found in 1.8% (deadlock) and 3.2% \
-            (lost update) of executions, below the documented 1/(n·k) bound; at DEFAULT_SEED the first \
-            failures come after 130 and 157 executions"]
 fn pct_finds_depth_two_bugs_within_a_hundred_executions() {
     let pct = Explorer::pct(DEFAULT_SEED, 2).iterations(100);
     deadlocks_under(&pct, opposite_lock_orders);

@@ -69,9 +69,6 @@ fn reader_and_writer_in_opposite_orders_deadlock() {
 
 /// shuttle's `deadlock_pct`: PCT at depth 2 finds the same deadlock within 100 executions.
 #[test]
-#[ignore = "weft bug: PCT draws its change points from at least 64 steps, so on this model of \
-            about 10 steps it misses the depth-2 deadlock in 100 executions (see \
-            mutex::pct_finds_depth_two_bugs_within_a_hundred_executions)"]
 fn pct_finds_the_deadlock_within_a_hundred_executions() {
     deadlocks_under(&Explorer::pct(DEFAULT_SEED, 2).iterations(100), opposite_orders);
 }

@@ -7,9 +7,14 @@ const CHANGE_PRIORITY: u64 = 1 << 40;
 const YIELD_PRIORITY: u64 = 1 << 32;
 
 /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010): random thread priorities,
-/// the highest-priority runnable thread runs, and at `depth - 1` random steps the running
-/// thread's priority drops below all others. Finds any bug of depth `d` with probability at least
-/// `1 / (n · k^(d-1))` per execution.
+/// the highest-priority runnable thread runs, and at `depth - 1` random steps the thread about to
+/// run drops below all others. Finds any bug of depth `d` with probability at least
+/// `1 / (n · k^(d-1))` per execution, `k` the number of steps.
+///
+/// As in the paper, only steps with a choice count (a step where one thread alone can run
+/// changes nothing), and the change points are drawn over `k`, the most such steps an earlier
+/// execution took: on a short model they fall where they matter. The first execution, with no
+/// estimate yet, draws them over its own first steps.
 pub(crate) struct Pct {
     seed: u64,
     depth: usize,
@@ -19,8 +24,10 @@ pub(crate) struct Pct {
     change_points: Vec<usize>,
     /// The next priority given to a thread that yields: below every other.
     yield_priority: u64,
+    /// Steps with a choice so far in this execution.
     step: usize,
-    max_steps_seen: usize,
+    /// The most steps with a choice an execution has taken (0 before the first ends).
+    max_choice_steps: usize,
 }
 
 impl Pct {
@@ -34,8 +41,18 @@ impl Pct {
             change_points: Vec::new(),
             yield_priority: YIELD_PRIORITY,
             step: 0,
-            max_steps_seen: 64,
+            max_choice_steps: 0,
         }
+    }
+
+    fn priority(&self, thread: usize) -> u64 {
+        self.priorities.get(thread).copied().unwrap_or(0)
+    }
+
+    /// The index, in `threads`, of the runnable thread with the highest priority (the first of
+    /// equals).
+    fn highest(&self, threads: &[usize]) -> usize {
+        (0..threads.len()).max_by_key(|&i| (self.priority(threads[i]), std::cmp::Reverse(i))).unwrap_or(0)
     }
 }
 
@@ -46,7 +63,8 @@ impl Strategy for Pct {
         self.priorities.clear();
         self.yield_priority = YIELD_PRIORITY;
         self.step = 0;
-        let k = self.max_steps_seen.max(1) as u64;
+        // Over 1..=k, k the estimate; the first execution guesses a few steps.
+        let k = if self.max_choice_steps == 0 { 8 } else { self.max_choice_steps } as u64;
         self.change_points = (1..self.depth).map(|_| 1 + self.rng.below(k) as usize).collect();
         true
     }
@@ -74,19 +92,20 @@ impl Strategy for Pct {
                 self.priorities[yielder] = self.yield_priority;
             }
         }
-        if let Some(index) = self.change_points.iter().position(|&c| c == self.step) {
-            if point.current_runnable {
-                let current = point.threads[0];
-                if current < self.priorities.len() {
-                    self.priorities[current] = CHANGE_PRIORITY + index as u64;
-                }
+        let mut pick = self.highest(point.threads);
+        // At the i-th change point (from 0), the thread about to run drops below every initial
+        // priority, to the paper's d - i: a later change point puts its thread lower still.
+        for (index, _) in self.change_points.iter().enumerate().filter(|&(_, &c)| c == self.step) {
+            let thread = point.threads[pick];
+            if thread < self.priorities.len() {
+                self.priorities[thread] = CHANGE_PRIORITY + (self.depth - index) as u64;
             }
+            pick = self.highest(point.threads);
         }
-        let priority = |t: usize| self.priorities.get(t).copied().unwrap_or(0);
-        (0..point.threads.len()).max_by_key(|&i| (priority(point.threads[i]), std::cmp::Reverse(i)))
+        Some(pick)
     }
 
-    fn execution_done(&mut self, steps: usize) {
-        self.max_steps_seen = self.max_steps_seen.max(steps);
+    fn execution_done(&mut self, _steps: usize) {
+        self.max_choice_steps = self.max_choice_steps.max(self.step);
     }
 }
