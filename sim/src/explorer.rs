@@ -165,9 +165,10 @@ impl Explorer {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
 
-    /// The default portfolio of [`check`], a fifth of the executions each: exhaustive search
-    /// (a search that finishes proves the model, and ends the check), exhaustive search within
-    /// 2 preemptions (shallow bugs first), random walk, and PCT at depths 2 and 3.
+    /// The default portfolio of [`check`], a fifth of the executions each, taking turns one
+    /// execution at a time: exhaustive search (a search that finishes proves the model, and ends
+    /// the check), exhaustive search within 2 preemptions (shallow bugs first), random walk, and
+    /// PCT at depths 2 and 3.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
     }
@@ -328,6 +329,7 @@ impl Explorer {
         let mut next_progress = PROGRESS_EVERY;
         let mut stats = Stats::default();
         let mut pool = Buffers::default();
+        let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
         let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
             StrategyKind::Portfolio(seed) => {
                 let each = self.iterations.div_ceil(5).max(1);
@@ -345,82 +347,91 @@ impl Explorer {
             self.time_limit.is_some_and(|limit| start.elapsed() > limit)
                 || self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
         };
-        for (kind, iterations) in plan {
+        // The strategies take turns, one execution each (a portfolio's round robin): the first
+        // executions of every strategy come early, and the unbounded search, if it finishes,
+        // still proves the model.
+        let mut lanes: Vec<Lane> = plan
+            .into_iter()
+            .map(|(kind, iterations)| Lane {
+                strategy: make_strategy(&kind, self.reduce),
+                kind,
+                iterations,
+                run: 0,
+                sample: Sample::new(),
+                over: false,
+            })
+            .collect();
+        let mut turn = 0;
+        while let Some(index) = (0..lanes.len()).map(|k| (turn + k) % lanes.len()).find(|&i| !lanes[i].over) {
+            turn = index + 1;
+            let lane = &mut lanes[index];
             if let Some(watch) = &self.watch {
-                watch.set_strategy(kind_name(&kind), seed_of(&kind));
+                watch.set_strategy(kind_name(&lane.kind), seed_of(&lane.kind));
             }
-            let mut strategy = make_strategy(&kind, self.reduce);
-            // A sample of the executions, re-run before the search claims it finished.
-            let mut sample = Sample::new();
-            for run in 1..=iterations {
-                if time_is_up() || !strategy.next_execution() {
-                    break;
-                }
-                // Only a search that can claim it finished checks its executions' trails.
-                let exhaustive = matches!(kind, StrategyKind::Exhaustive(_));
-                let config = self.config(false, strategy.reduction().is_some(), exhaustive);
-                let outcome = run_execution(model, strategy.as_mut(), config, &mut pool);
-                if outcome.pruned && outcome.failure.is_none() && time_is_up() {
-                    // Ended unfinished by the time limit: the search was cut short.
-                    stats.executions += 1;
-                    stats.steps += outcome.steps;
-                    stats.elapsed = start.elapsed();
-                    stats.exhausted = false;
-                    return Ok(stats);
-                }
-                stats.executions += 1;
-                stats.pruned += usize::from(outcome.pruned);
-                stats.steps += outcome.steps;
-                strategy.execution_done(outcome.steps);
-                if stats.executions % 1024 == 0 && start.elapsed() >= next_progress {
-                    next_progress = start.elapsed() + PROGRESS_EVERY;
-                    eprintln!(
-                        "weft: exploring ({}): {} executions, {} steps, {} pruned, {:.1?}",
-                        kind_name(&kind),
-                        stats.executions,
-                        stats.steps,
-                        stats.pruned,
-                        start.elapsed()
-                    );
-                }
-                let divergence = strategy.divergence().map(str::to_owned);
-                let failure = match (outcome.failure, divergence) {
-                    (Some(failure), _) => Some(failure),
-                    (None, Some(reason)) => Some(nondeterministic(&format!(
-                        "the search arrived at a decision it had explored before with other options ({reason})"
-                    ))),
-                    (None, None) => None,
-                };
-                if let Some(failure) = failure {
-                    stats.elapsed = start.elapsed();
-                    return Err(Box::new(self.report(model, &kind, failure, outcome.schedule, stats, &mut pool)));
-                }
-                if exhaustive && !outcome.pruned {
-                    // (A pruned execution was cut short: its replay would go on.)
-                    sample.offer(run, &outcome.schedule, outcome.trail);
-                }
-                pool.recycle(outcome.schedule);
-            }
-            let exhausted = strategy.exhausted();
-            if exhausted {
-                // A claim that every schedule ran holds only if the model is deterministic: the
-                // sampled schedules, replayed, must take the same steps.
-                stats.verified += sample.replays();
-                if let Some((schedule, failure)) = self.verify_sample(model, &sample, &mut pool) {
-                    stats.elapsed = start.elapsed();
-                    return Err(Box::new(self.report(model, &kind, failure, schedule, stats, &mut pool)));
-                }
-            }
-            let unbounded = matches!(kind, StrategyKind::Exhaustive(None));
-            if exhausted && unbounded && matches!(self.strategy, StrategyKind::Portfolio(_)) {
-                // Every interleaving was explored (up to equivalence): nothing is left for the
-                // random strategies to find.
-                stats.exhausted = true;
+            if time_is_up() {
                 break;
             }
-            // In a portfolio, only the unbounded search proves anything.
-            let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
-            stats.exhausted = exhausted && (!portfolio || matches!(kind, StrategyKind::Exhaustive(None)));
+            if lane.run == lane.iterations || !lane.strategy.next_execution() {
+                lane.over = true;
+                if lane.strategy.exhausted() {
+                    // A claim that every schedule ran holds only if the model is deterministic:
+                    // the sampled schedules, replayed, must take the same steps.
+                    stats.verified += lane.sample.replays();
+                    if let Some((schedule, failure)) = self.verify_sample(model, &lane.sample, &mut pool) {
+                        stats.elapsed = start.elapsed();
+                        return Err(Box::new(self.report(model, &lane.kind, failure, schedule, stats, &mut pool)));
+                    }
+                    // In a portfolio, only the unbounded search proves anything, and once it has,
+                    // nothing is left for the other strategies to find.
+                    if !portfolio || matches!(lane.kind, StrategyKind::Exhaustive(None)) {
+                        stats.exhausted = true;
+                        break;
+                    }
+                }
+                continue;
+            }
+            lane.run += 1;
+            let run = lane.run;
+            // Only a search that can claim it finished checks its executions' trails.
+            let exhaustive = matches!(lane.kind, StrategyKind::Exhaustive(_));
+            let config = self.config(false, lane.strategy.reduction().is_some(), exhaustive);
+            let outcome = run_execution(model, lane.strategy.as_mut(), config, &mut pool);
+            stats.executions += 1;
+            stats.steps += outcome.steps;
+            if outcome.pruned && outcome.failure.is_none() && time_is_up() {
+                // Ended unfinished by the time limit: the search was cut short.
+                break;
+            }
+            stats.pruned += usize::from(outcome.pruned);
+            lane.strategy.execution_done(outcome.steps);
+            if stats.executions % 1024 == 0 && start.elapsed() >= next_progress {
+                next_progress = start.elapsed() + PROGRESS_EVERY;
+                eprintln!(
+                    "weft: exploring ({}): {} executions, {} steps, {} pruned, {:.1?}",
+                    kind_name(&lane.kind),
+                    stats.executions,
+                    stats.steps,
+                    stats.pruned,
+                    start.elapsed()
+                );
+            }
+            let divergence = lane.strategy.divergence().map(str::to_owned);
+            let failure = match (outcome.failure, divergence) {
+                (Some(failure), _) => Some(failure),
+                (None, Some(reason)) => Some(nondeterministic(&format!(
+                    "the search arrived at a decision it had explored before with other options ({reason})"
+                ))),
+                (None, None) => None,
+            };
+            if let Some(failure) = failure {
+                stats.elapsed = start.elapsed();
+                return Err(Box::new(self.report(model, &lane.kind, failure, outcome.schedule, stats, &mut pool)));
+            }
+            if exhaustive && !outcome.pruned {
+                // (A pruned execution was cut short: its replay would go on.)
+                lane.sample.offer(run, &outcome.schedule, outcome.trail);
+            }
+            pool.recycle(outcome.schedule);
         }
         stats.elapsed = start.elapsed();
         Ok(stats)
@@ -572,6 +583,19 @@ fn nondeterministic(what: &str) -> Failure {
         ),
         thread: "MainThread".to_owned(),
     }
+}
+
+/// One strategy of an exploration, and where it is: the portfolio's strategies take turns.
+struct Lane {
+    kind: StrategyKind,
+    strategy: Box<dyn Strategy>,
+    /// Its share of the executions.
+    iterations: usize,
+    /// The executions it has run.
+    run: usize,
+    sample: Sample,
+    /// Whether it is over: its share ran, or it has nothing left to try.
+    over: bool,
 }
 
 /// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
