@@ -11,7 +11,7 @@ use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, run_execution};
 use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 use crate::schedule::Schedule;
-use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy};
+use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy, Urw};
 use crate::watchdog;
 use crate::*;
 
@@ -40,6 +40,7 @@ fn install_quiet_panic_hook() {
 enum StrategyKind {
     RandomWalk(u64),
     Pct(u64, usize),
+    Urw(u64),
     Exhaustive(Option<usize>),
     Replay(String),
     Portfolio(u64),
@@ -121,6 +122,39 @@ impl Explorer {
         Self::with(StrategyKind::Pct(seed, depth))
     }
 
+    /// The uniform random walk from `seed` (URW, Zhao et al., ASPLOS 2025): each runnable thread
+    /// runs with probability proportional to the events it has left, estimated from earlier
+    /// executions, so that every interleaving is about equally likely (a plain random walk
+    /// favours those where long threads run late).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::Ordering::SeqCst;
+    /// use weft_core::{AtomicUsize, Thread};
+    /// use weft_sim::{Explorer, Sim};
+    ///
+    /// let report = Explorer::urw(1)
+    ///     .iterations(1000)
+    ///     .run(|| {
+    ///         let count = Arc::new(AtomicUsize::<Sim>::new(0));
+    ///         let c = count.clone();
+    ///         let t = Thread::<Sim>::new(move || {
+    ///             let seen = c.load(SeqCst);
+    ///             c.store(seen + 1, SeqCst);
+    ///         });
+    ///         t.start().unwrap();
+    ///         let seen = count.load(SeqCst);
+    ///         count.store(seen + 1, SeqCst);
+    ///         t.join().unwrap();
+    ///         assert_eq!(count.load(SeqCst), 2, "lost update");
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(report.failure.message.contains("lost update"));
+    /// ```
+    pub fn urw(seed: u64) -> Self {
+        Self::with(StrategyKind::Urw(seed))
+    }
+
     /// Every schedule, depth first (no limit on executions unless [`Explorer::iterations`] sets
     /// one).
     pub fn exhaustive() -> Self {
@@ -167,8 +201,8 @@ impl Explorer {
 
     /// The default portfolio of [`check`], a fifth of the executions each, taking turns one
     /// execution at a time: exhaustive search (a search that finishes proves the model, and ends
-    /// the check), exhaustive search within 2 preemptions (shallow bugs first), random walk, and
-    /// PCT at depths 2 and 3.
+    /// the check), exhaustive search within 2 preemptions (shallow bugs first), the uniform random
+    /// walk ([`Explorer::urw`]), and PCT at depths 2 and 3.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
     }
@@ -188,6 +222,7 @@ impl Explorer {
             self.strategy = match self.strategy {
                 StrategyKind::RandomWalk(_) => StrategyKind::RandomWalk(seed),
                 StrategyKind::Pct(_, depth) => StrategyKind::Pct(seed, depth),
+                StrategyKind::Urw(_) => StrategyKind::Urw(seed),
                 StrategyKind::Portfolio(_) => StrategyKind::Portfolio(seed),
                 other => other,
             };
@@ -336,7 +371,7 @@ impl Explorer {
                 vec![
                     (StrategyKind::Exhaustive(None), each),
                     (StrategyKind::Exhaustive(Some(2)), each),
-                    (StrategyKind::RandomWalk(*seed), each),
+                    (StrategyKind::Urw(*seed), each),
                     (StrategyKind::Pct(*seed, 2), each),
                     (StrategyKind::Pct(seed.wrapping_add(1), 3), each),
                 ]
@@ -644,6 +679,7 @@ fn kind_name(kind: &StrategyKind) -> String {
     match kind {
         StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
         StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
+        StrategyKind::Urw(seed) => format!("uniform random walk, seed {seed}"),
         StrategyKind::Exhaustive(bound) => match bound {
             Some(1) => "exhaustive, at most 1 preemption".to_owned(),
             Some(bound) => format!("exhaustive, at most {bound} preemptions"),
@@ -657,7 +693,10 @@ fn kind_name(kind: &StrategyKind) -> String {
 /// The seed of a random strategy.
 fn seed_of(kind: &StrategyKind) -> Option<u64> {
     match kind {
-        StrategyKind::RandomWalk(seed) | StrategyKind::Pct(seed, _) | StrategyKind::Portfolio(seed) => Some(*seed),
+        StrategyKind::RandomWalk(seed)
+        | StrategyKind::Pct(seed, _)
+        | StrategyKind::Urw(seed)
+        | StrategyKind::Portfolio(seed) => Some(*seed),
         StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
     }
 }
@@ -666,6 +705,7 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
     match kind {
         StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
+        StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
         StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
         StrategyKind::Replay(token) => {
             let schedule =

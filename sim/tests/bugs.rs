@@ -679,6 +679,7 @@ fn same_seed_same_exploration() {
             for (strategy, explorer) in [
                 ("random walk", Explorer::random_walk(seed).iterations(100_000)),
                 ("PCT depth 3", Explorer::pct(seed, 3).iterations(100_000)),
+                ("uniform random walk", Explorer::urw(seed).iterations(100_000)),
             ] {
                 let report = twice(&explorer, model);
                 println!(

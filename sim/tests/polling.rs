@@ -48,7 +48,7 @@ fn polling<S: Scheduler>(how: Pause) {
     worker.join().unwrap();
 }
 
-/// Every strategy: the default check, exhaustive search (which must end), random walk, PCT.
+/// Every strategy: the default check, exhaustive search (which must end), random walk, PCT, URW.
 fn explorers() -> Vec<(&'static str, Explorer)> {
     vec![
         ("check", Explorer::portfolio(DEFAULT_SEED)),
@@ -57,6 +57,7 @@ fn explorers() -> Vec<(&'static str, Explorer)> {
         ("random walk", Explorer::random_walk(7).iterations(500)),
         ("PCT 2", Explorer::pct(7, 2).iterations(500)),
         ("PCT 3", Explorer::pct(7, 3).iterations(500)),
+        ("uniform random walk", Explorer::urw(7).iterations(500)),
     ]
 }
 

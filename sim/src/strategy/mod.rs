@@ -7,12 +7,14 @@ mod footprint;
 mod pct;
 mod random_walk;
 mod replay;
+mod urw;
 
 pub(crate) use exhaustive::Exhaustive;
 pub(crate) use footprint::{Footprint, StepInfo};
 pub(crate) use pct::Pct;
 pub(crate) use random_walk::{RandomWalk, execution_seed};
 pub(crate) use replay::Replay;
+pub(crate) use urw::Urw;
 
 /// What the strategy is told at a scheduling point.
 pub(crate) struct Point<'a> {
