@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use weft::sim::{Explorer, FailureKind};
+use weft::sim::{Explorer, FailureKind, Sim};
 use weft::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use weft::sync::{Arc, Condvar, Mutex, RwLock};
 use weft::{Builder, Thread};
@@ -300,13 +300,23 @@ fn released_as_the_execution_ends<T: Send + Sync + 'static>(
     take: fn(&T),
     release: fn(&T),
 ) -> weft::sim::Stats {
+    released_as_it_ends_under(Explorer::exhaustive(), make, take, release)
+}
+
+/// [`released_as_the_execution_ends`], explored by `explorer`.
+fn released_as_it_ends_under<T: Send + Sync + 'static>(
+    explorer: Explorer,
+    make: fn() -> T,
+    take: fn(&T),
+    release: fn(&T),
+) -> weft::sim::Stats {
     struct TakesOnDrop<T: 'static>(Arc<T>, fn(&T));
     impl<T> Drop for TakesOnDrop<T> {
         fn drop(&mut self) {
             (self.1)(&self.0);
         }
     }
-    Explorer::exhaustive()
+    explorer
         .run(move || {
             let object = Arc::new(make());
             let holder = TakesOnDrop(object.clone(), take);
@@ -339,6 +349,21 @@ fn a_thread_abandoned_as_it_releases_still_releases() {
         released_as_the_execution_ends(weft::RLock::new, |l| drop(l.lock()), |l| drop(l.lock())),
         released_as_the_execution_ends(|| weft::Semaphore::new(1), |s| drop(s.guard()), |s| drop(s.guard())),
         released_as_the_execution_ends(|| weft::BoundedSemaphore::new(1), |s| drop(s.guard()), |s| drop(s.guard())),
+        // The generic types on the simulator's own scheduler, in fine-grained mode, where a thread
+        // is also abandoned at the atomic accesses inside the primitives' algorithms: it
+        // finishes the primitive before it unwinds.
+        released_as_it_ends_under(
+            Explorer::exhaustive().fine_grained(true),
+            || weft::generic::Mutex::<Sim, ()>::new(()),
+            |m| drop(m.lock()),
+            |m| drop(m.lock()),
+        ),
+        released_as_it_ends_under(
+            Explorer::exhaustive().fine_grained(true),
+            weft::generic::Lock::<Sim>::new,
+            |l| drop(l.lock()),
+            |l| drop(l.lock()),
+        ),
         // A channel's send takes its internal mutex.
         released_as_the_execution_ends(
             || {

@@ -75,12 +75,14 @@ pub(super) fn abandon_threads(execution: &Execution) {
         };
         let Some(mut coroutine) = coroutine else { continue };
         execution.unwind_pending.set(coroutine.0.started());
+        execution.unwind_deferred.set(false);
         execution.abandon_raises.set(0);
         execution.abandon_steps.set(0);
         // A panic out of the coroutine is the simulator's own (the thread's body catches the
         // thread's): it still finished the coroutine, whose stack is reusable.
         let result = catch_unwind(AssertUnwindSafe(|| coroutine.0.resume(())));
         execution.unwind_pending.set(false);
+        execution.unwind_deferred.set(false);
         match result {
             Ok(CoroutineResult::Yield(())) => {
                 // Given up: leaked with its stack (see `Fiber`).

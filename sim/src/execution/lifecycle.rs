@@ -67,6 +67,7 @@ impl Execution {
             trail: Cell::new(0),
             abandoning: Cell::new(false),
             unwind_pending: Cell::new(false),
+            unwind_deferred: Cell::new(false),
             abandon_raises: Cell::new(0),
             abandon_steps: Cell::new(0),
             replaying: strategy_follows,

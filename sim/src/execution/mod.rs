@@ -113,6 +113,9 @@ struct SimThread {
     /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
     other_states: Vec<OtherState>,
     yielder: Cell<*const Yielder<(), ()>>,
+    /// Whether it is suspended at an atomic access inside a primitive (a fine-grained
+    /// scheduling point): abandoned there, it finishes the primitive before it unwinds.
+    at_atomic_point: Cell<bool>,
     coroutine: Option<Fiber>,
     /// The size its stack was made for (the pool keeps stacks by size).
     stack_size: usize,
@@ -366,6 +369,9 @@ pub(crate) struct Execution {
     /// Set while the abandoned thread being unwound has not left its code yet: a wait raises
     /// the unwind again (it swallowed it), at most [`ABANDON_RAISES`] times.
     unwind_pending: Cell<bool>,
+    /// The abandoned thread being unwound was resumed at an atomic access: it unwinds at its
+    /// next operation (or wait).
+    unwind_deferred: Cell<bool>,
     abandon_raises: Cell<u32>,
     /// Scheduling points the abandoned thread being unwound passed (see [`ABANDON_STEPS`]).
     abandon_steps: Cell<u32>,

@@ -35,6 +35,12 @@ impl Execution {
     pub(super) fn unsynchronized_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
         if self.tearing_down.get() {
             if !self.in_critical.get() {
+                // An abandoned thread resumed inside a primitive has finished it: it unwinds
+                // now (unless it is unwinding already, from a panic of its own).
+                if self.unwind_deferred.get() && !std::thread::panicking() {
+                    self.unwind_deferred.set(false);
+                    self.abandon_unwind();
+                }
                 self.while_torn();
             }
             return;
@@ -379,11 +385,20 @@ impl Execution {
             }
             // A fine-grained point inside a loop does not end the spin count; a spin yields.
             let count = if spinning { 0 } else { self.accesses.get() };
+            self.set_at_atomic_point(true);
             self.schedule_point();
+            self.set_at_atomic_point(false);
             self.accesses.set(count);
         }
         // The access runs in the step under way (after the scheduling point, if there was one).
         self.touch_now(address, write);
+    }
+
+    /// Marks the running thread as suspended at (or back from) an atomic access inside a
+    /// primitive.
+    fn set_at_atomic_point(&self, at: bool) {
+        let inner = self.inner.borrow();
+        inner.threads[inner.current].at_atomic_point.set(at);
     }
 
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.

@@ -51,7 +51,17 @@ impl Execution {
         // given, which lives as long as the coroutine runs; we are on that coroutine now.
         unsafe { (*yielder).suspend(()) };
         if self.unwind_pending.get() {
-            // Resumed only to be unwound: the execution is over.
+            // Resumed only to be unwound: the execution is over. Inside a primitive's algorithm
+            // (at one of its atomic accesses), it first finishes the primitive: unwound there, it
+            // would leave the primitive half done (a lock held for ever by nobody).
+            let at_atomic_point = {
+                let inner = self.inner.borrow();
+                inner.threads[inner.current].at_atomic_point.get()
+            };
+            if at_atomic_point {
+                self.unwind_deferred.set(true);
+                return;
+            }
             self.abandon_unwind();
         }
     }

@@ -235,6 +235,7 @@ impl Execution {
             }
             // Its code is left: its end below runs in teardown mode, if abandoned.
             execution.unwind_pending.set(false);
+            execution.unwind_deferred.set(false);
             // The thread's end: its state (Local values, a dummy's registration) goes first,
             // while it can still use the scheduler.
             // Dropping them runs user destructors (`Local` values): a panic there fails the
@@ -279,6 +280,7 @@ impl Execution {
             locals: TypedSlots::default(),
             other_states: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
+            at_atomic_point: Cell::new(false),
             guard: stack::guard_page(&stack),
             stack_size,
             coroutine: Some(Fiber(ManuallyDrop::new(Coroutine::with_stack(stack, body)))),
