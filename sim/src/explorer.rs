@@ -389,6 +389,7 @@ impl Explorer {
             .into_iter()
             .map(|(kind, iterations)| Lane {
                 strategy: make_strategy(&kind, self.reduce),
+                name: kind_name(&kind),
                 kind,
                 iterations,
                 run: 0,
@@ -397,11 +398,13 @@ impl Explorer {
             })
             .collect();
         let mut turn = 0;
+        let mut shown = None;
         while let Some(index) = (0..lanes.len()).map(|k| (turn + k) % lanes.len()).find(|&i| !lanes[i].over) {
             turn = index + 1;
             let lane = &mut lanes[index];
-            if let Some(watch) = &self.watch {
-                watch.set_strategy(kind_name(&lane.kind), seed_of(&lane.kind));
+            if let Some(watch) = self.watch.as_ref().filter(|_| shown != Some(index)) {
+                watch.set_strategy(&lane.name, seed_of(&lane.kind));
+                shown = Some(index);
             }
             if time_is_up() {
                 break;
@@ -623,6 +626,8 @@ fn nondeterministic(what: &str) -> Failure {
 /// One strategy of an exploration, and where it is: the portfolio's strategies take turns.
 struct Lane {
     kind: StrategyKind,
+    /// Its name, for the watchdog's report.
+    name: String,
     strategy: Box<dyn Strategy>,
     /// Its share of the executions.
     iterations: usize,

@@ -170,8 +170,11 @@ impl Watch {
     }
 
     /// The strategy the exploration runs from now on.
-    pub(crate) fn set_strategy(&self, name: String, seed: Option<u64>) {
-        *lock(&self.strategy) = (name, seed);
+    pub(crate) fn set_strategy(&self, name: &str, seed: Option<u64>) {
+        let mut strategy = lock(&self.strategy);
+        strategy.0.clear();
+        strategy.0.push_str(name);
+        strategy.1 = seed;
     }
 
     /// Whether the time limit has passed (the watchdog says so).
