@@ -25,6 +25,19 @@ fn timed_lock_ops() -> impl Strategy<Value = LockOp> + Clone {
     prop_oneof![3 => lock_ops(), 1 => Just(LockOp::AcquireTimeout)]
 }
 
+/// Performs a `LockOp` on a Lock, RLock, Semaphore or BoundedSemaphore (the same four methods,
+/// with no trait in common).
+macro_rules! run_lock_op {
+    ($object:expr, $op:expr) => {
+        match $op {
+            LockOp::Acquire => Ok($object.acquire()),
+            LockOp::TryAcquire => Ok($object.try_acquire()),
+            LockOp::AcquireTimeout => $object.acquire_timeout(TIMEOUT).map_err(raised),
+            LockOp::Release => $object.release().map(|()| true).map_err(raised),
+        }
+    };
+}
+
 /// `threading.Lock`: held or not; any thread may release it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 struct LockModel {
@@ -56,12 +69,7 @@ impl Model for LockModel {
 
 /// The object of `lock_is_linearizable` and its model.
 fn lock_test() -> Linearizability<LockModel, Lock> {
-    Linearizability::new(LockModel::default(), Lock::new, |lock, op| match op {
-        LockOp::Acquire => Ok(lock.acquire()),
-        LockOp::TryAcquire => Ok(lock.try_acquire()),
-        LockOp::AcquireTimeout => lock.acquire_timeout(TIMEOUT).map_err(raised),
-        LockOp::Release => lock.release().map(|()| true).map_err(raised),
-    })
+    Linearizability::new(LockModel::default(), Lock::new, |lock, op| run_lock_op!(lock, op))
 }
 
 #[test]
@@ -114,12 +122,7 @@ impl Model for RLockModel {
 
 /// The object of `rlock_is_linearizable` and its model.
 fn rlock_test() -> Linearizability<RLockModel, RLock> {
-    Linearizability::new(RLockModel::default(), RLock::new, |lock, op| match op {
-        LockOp::Acquire => Ok(lock.acquire()),
-        LockOp::TryAcquire => Ok(lock.try_acquire()),
-        LockOp::AcquireTimeout => lock.acquire_timeout(TIMEOUT).map_err(raised),
-        LockOp::Release => lock.release().map(|()| true).map_err(raised),
-    })
+    Linearizability::new(RLockModel::default(), RLock::new, |lock, op| run_lock_op!(lock, op))
 }
 
 /// An RLock's waiters wait for its owner, which only the owner can change: the real runs use
@@ -176,12 +179,7 @@ fn semaphore_test() -> Linearizability<SemaphoreModel, Semaphore> {
     Linearizability::new(
         SemaphoreModel { value: 1, bound: None },
         || Semaphore::new(1),
-        |sem, op| match op {
-            LockOp::Acquire => Ok(sem.acquire()),
-            LockOp::TryAcquire => Ok(sem.try_acquire()),
-            LockOp::AcquireTimeout => sem.acquire_timeout(TIMEOUT).map_err(raised),
-            LockOp::Release => sem.release().map(|()| true).map_err(raised),
-        },
+        |sem, op| run_lock_op!(sem, op),
     )
 }
 
@@ -200,12 +198,7 @@ fn bounded_semaphore_test() -> Linearizability<SemaphoreModel, BoundedSemaphore>
     Linearizability::new(
         SemaphoreModel { value: 2, bound: Some(2) },
         || BoundedSemaphore::new(2),
-        |sem, op| match op {
-            LockOp::Acquire => Ok(sem.acquire()),
-            LockOp::TryAcquire => Ok(sem.try_acquire()),
-            LockOp::AcquireTimeout => sem.acquire_timeout(TIMEOUT).map_err(raised),
-            LockOp::Release => sem.release().map(|()| true).map_err(raised),
-        },
+        |sem, op| run_lock_op!(sem, op),
     )
 }
 
