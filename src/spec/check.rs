@@ -259,9 +259,10 @@ impl Lanes {
         })
     }
 
-    /// The step the operation `i` waits at when `frontier` is taken: its completion if it
-    /// arrived, else its arrival (or the whole of a one-step operation).
-    fn waiting_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
+    /// The step the operation `i` waits at when `frontier` is taken (a pending one at the end, or
+    /// one in progress at a quiescent point): its completion if it arrived, else its arrival (or
+    /// the whole of a one-step operation); the model must block it there.
+    pub(super) fn waiting_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
         if !M::two_phase(&history[i].op) {
             return Phase::Whole;
         }
@@ -302,12 +303,6 @@ impl Lanes {
             .filter_map(|(i, _)| history[i].ret_time().map(|t| (t, i)))
             .min()
     }
-
-    /// The step that must block at `frontier` for the pending operation `i` to be waiting: its
-    /// completion if it arrived, else its arrival (or the whole of a one-step operation).
-    pub(super) fn pending_step<M: Model>(&self, history: &[Operation<M>], frontier: &[usize], i: usize) -> Phase {
-        self.waiting_step(history, frontier, i)
-    }
 }
 
 /// The step `phase` of `operation` applied (by its thread) to a copy of `state`: the new state
@@ -347,7 +342,7 @@ pub(super) fn agrees<M: Model>(operation: &Operation<M>, result: &Result<Option<
 
 /// Whether every pending operation blocks in `state`, reached at `frontier`.
 fn pending_block<M: Model>(state: &M, history: &[Operation<M>], lanes: &Lanes, frontier: &[usize]) -> bool {
-    lanes.pending.iter().all(|&i| step(state, &history[i], lanes.pending_step(history, frontier, i)).1.is_err())
+    lanes.pending.iter().all(|&i| step(state, &history[i], lanes.waiting_step(history, frontier, i)).1.is_err())
 }
 
 /// A node on the search's path: the state after the linearized prefix, and the lanes whose head

@@ -132,7 +132,7 @@ impl<M: Model> Violation<M> {
         let complete = lanes.done(&frontier);
         if complete {
             for &op in &lanes.pending {
-                let phase = lanes.pending_step(history, &frontier, op);
+                let phase = lanes.waiting_step(history, &frontier, op);
                 if let Ok(model) = step(&state, &history[op], phase).1 {
                     refusals.push(Refusal::NotBlocked { op, model, arrival: phase == Phase::Arrival });
                 }
