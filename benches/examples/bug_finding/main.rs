@@ -1,0 +1,385 @@
+//! The bug-finding benchmark (issue 11): how many executions each checker needs to find a bug.
+//!
+//! ```text
+//! cargo run -p weft-benches --release --example bug_finding 2>/dev/null
+//! cargo run -p weft-benches --release --example bug_finding -- --seeds 5 --only reorder --no-write
+//! ```
+//!
+//! Every model (`models.rs`) is written once and compiled twice: under weft's std-shaped façade
+//! and under shuttle 0.9.10's, so both checkers run the same operations and the same assertion.
+//! The models with Python's objects and virtual time (`python_models.rs`) run on weft alone.
+//!
+//! Each checker runs each model from `--seeds` seeds (30), at most `--max` executions (10,000)
+//! each; a campaign stops at its first failure. The table gives the median, over the seeds, of
+//! the executions up to and including the failing one (a seed that found nothing counts as more
+//! than the maximum), and how many seeds found the bug. Shuttle prints every failure it finds to
+//! stderr: hence `2>/dev/null`.
+//!
+//! Options: `--seeds N`, `--max N`, `--only A,B` (models whose name contains one of these),
+//! `--no-write` (do not rewrite the bug-finding section of `benches/RESULTS.md`; implied by
+//! `--only` and by settings other than the defaults).
+
+#![allow(missing_docs)] // an example: its items are not an API
+
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+mod python_models;
+
+/// The models on weft's façade: in an exploration they run on the simulator.
+mod on_weft {
+    #![allow(dead_code, clippy::unwrap_used)]
+    use weft::sync::atomic::Ordering::SeqCst;
+    use weft::sync::atomic::{AtomicBool, AtomicUsize};
+    use weft::sync::{Arc, Condvar, Mutex};
+    use weft::thread;
+
+    /// weft's own semaphore (Python's `threading.Semaphore`).
+    pub struct Semaphore(weft::Semaphore);
+
+    impl Semaphore {
+        pub fn new(permits: usize) -> Self {
+            Semaphore(weft::Semaphore::new(permits))
+        }
+        pub fn acquire(&self) {
+            self.0.acquire();
+        }
+        pub fn release(&self) {
+            self.0.release().unwrap();
+        }
+    }
+
+    include!("models.rs");
+}
+
+/// The same models on shuttle.
+mod on_shuttle {
+    #![allow(dead_code, clippy::unwrap_used)]
+    use shuttle::sync::atomic::Ordering::SeqCst;
+    use shuttle::sync::atomic::{AtomicBool, AtomicUsize};
+    use shuttle::sync::{Arc, Condvar, Mutex};
+    use shuttle::thread;
+
+    /// shuttle has no blocking semaphore: a Mutex and Condvar emulation.
+    pub struct Semaphore {
+        permits: Mutex<usize>,
+        released: Condvar,
+    }
+
+    impl Semaphore {
+        pub fn new(permits: usize) -> Self {
+            Semaphore { permits: Mutex::new(permits), released: Condvar::new() }
+        }
+        pub fn acquire(&self) {
+            let mut permits = self.permits.lock().unwrap();
+            while *permits == 0 {
+                permits = self.released.wait(permits).unwrap();
+            }
+            *permits -= 1;
+        }
+        pub fn release(&self) {
+            *self.permits.lock().unwrap() += 1;
+            self.released.notify_one();
+        }
+    }
+
+    include!("models.rs");
+}
+
+struct Model {
+    name: &'static str,
+    on_weft: fn(),
+    on_shuttle: Option<fn()>,
+}
+
+fn models() -> Vec<Model> {
+    fn both(name: &'static str, on_weft: fn(), on_shuttle: fn()) -> Model {
+        Model { name, on_weft, on_shuttle: Some(on_shuttle) }
+    }
+    fn weft_only(name: &'static str, on_weft: fn()) -> Model {
+        Model { name, on_weft, on_shuttle: None }
+    }
+    vec![
+        both("lost update (2 threads)", || on_weft::lost_update(2), || on_shuttle::lost_update(2)),
+        both("lost update (4 threads)", || on_weft::lost_update(4), || on_shuttle::lost_update(4)),
+        both("AB-BA deadlock", on_weft::ab_ba, on_shuttle::ab_ba),
+        both("dining philosophers (3)", || on_weft::philosophers(3), || on_shuttle::philosophers(3)),
+        both("dining philosophers (4)", || on_weft::philosophers(4), || on_shuttle::philosophers(4)),
+        both("Cargill's buffer (k = 1)", || on_weft::cargill(1), || on_shuttle::cargill(1)),
+        both("Cargill's buffer (k = 3)", || on_weft::cargill(3), || on_shuttle::cargill(3)),
+        both("lost wake-up", on_weft::lost_wakeup, on_shuttle::lost_wakeup),
+        both("reorder_3", || on_weft::reorder(3), || on_shuttle::reorder(3)),
+        both("reorder_5", || on_weft::reorder(5), || on_shuttle::reorder(5)),
+        both("twostage (1,1)", || on_weft::twostage(1, 1), || on_shuttle::twostage(1, 1)),
+        both("twostage (3,1)", || on_weft::twostage(3, 1), || on_shuttle::twostage(3, 1)),
+        both("account", on_weft::account, on_shuttle::account),
+        both("PCT fig. 5 (20 padding steps)", || on_weft::pct_fig5(20), || on_shuttle::pct_fig5(20)),
+        both("semaphore pool, double release (4)", || on_weft::semaphore_pool(4), || on_shuttle::semaphore_pool(4)),
+        weft_only("Event set/clear race", python_models::event_pulse),
+        weft_only("Timer cancel race", python_models::timer_cancel),
+        weft_only("Barrier, wrong party count", python_models::barrier_parties),
+        weft_only("wait_for timeout race", python_models::wait_for_timeout),
+    ]
+}
+
+/// A way to look for the bug: one campaign per seed.
+struct Checker {
+    name: &'static str,
+    shuttle: bool,
+    /// Executions up to and including the first failing one, if one of at most `max` failed.
+    campaign: fn(model: &Model, seed: u64, max: usize) -> Option<usize>,
+}
+
+fn weft_campaign(explorer: weft::sim::Explorer, model: fn(), max: usize) -> Option<usize> {
+    explorer.iterations(max).shrink(false).run(model).err().map(|report| report.stats.executions)
+}
+
+fn checkers() -> Vec<Checker> {
+    use weft::sim::Explorer;
+    vec![
+        Checker {
+            name: "weft check",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::portfolio(seed), m.on_weft, max),
+        },
+        Checker {
+            name: "weft random",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::random_walk(seed), m.on_weft, max),
+        },
+        Checker {
+            name: "weft URW",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::urw(seed), m.on_weft, max),
+        },
+        Checker {
+            name: "weft PCT 2",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::pct(seed, 2), m.on_weft, max),
+        },
+        Checker {
+            name: "weft PCT 3",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::pct(seed, 3), m.on_weft, max),
+        },
+        Checker {
+            name: "shuttle random",
+            shuttle: true,
+            campaign: |m, seed, max| {
+                shuttle_campaign(shuttle::scheduler::RandomScheduler::new_from_seed(seed, max), m.on_shuttle?)
+            },
+        },
+        Checker {
+            name: "shuttle PCT 2",
+            shuttle: true,
+            campaign: |m, seed, max| {
+                shuttle_campaign(shuttle::scheduler::PctScheduler::new_from_seed(seed, 2, max), m.on_shuttle?)
+            },
+        },
+        Checker {
+            name: "shuttle PCT 3",
+            shuttle: true,
+            campaign: |m, seed, max| {
+                shuttle_campaign(shuttle::scheduler::PctScheduler::new_from_seed(seed, 3, max), m.on_shuttle?)
+            },
+        },
+        Checker {
+            name: "shuttle URW",
+            shuttle: true,
+            campaign: |m, seed, max| {
+                shuttle_campaign(shuttle::scheduler::UrwRandomScheduler::new_from_seed(seed, max), m.on_shuttle?)
+            },
+        },
+    ]
+}
+
+/// A shuttle scheduler that counts the executions it starts.
+struct Counted<S> {
+    inner: S,
+    executions: Arc<AtomicUsize>,
+}
+
+impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Counted<S> {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        let next = self.inner.new_execution();
+        if next.is_some() {
+            self.executions.fetch_add(1, Ordering::Relaxed);
+        }
+        next
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        self.inner.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.inner.next_u64()
+    }
+}
+
+fn shuttle_campaign<S: shuttle::scheduler::Scheduler + 'static>(scheduler: S, model: fn()) -> Option<usize> {
+    let executions = Arc::new(AtomicUsize::new(0));
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    let runner = shuttle::Runner::new(Counted { inner: scheduler, executions: executions.clone() }, config);
+    // shuttle reports a failure by panicking out of `run`.
+    let failed = catch_unwind(AssertUnwindSafe(|| runner.run(model))).is_err();
+    failed.then(|| executions.load(Ordering::Relaxed))
+}
+
+/// One cell of the table: what the campaigns of every seed found.
+struct Cell {
+    /// Per seed: executions to the first failure, or `None`.
+    found: Vec<Option<usize>>,
+}
+
+impl Cell {
+    fn hits(&self) -> usize {
+        self.found.iter().flatten().count()
+    }
+
+    /// The median over all seeds, a miss counting as more than any hit; `None` if the median
+    /// falls on a miss.
+    fn median(&self) -> Option<f64> {
+        let mut all: Vec<usize> = self.found.iter().map(|f| f.unwrap_or(usize::MAX)).collect();
+        all.sort_unstable();
+        let n = all.len();
+        let (low, high) = (all[(n - 1) / 2], all[n / 2]);
+        (high != usize::MAX).then(|| (low as f64 + high as f64) / 2.0)
+    }
+
+    fn show(&self, seeds: usize, max: usize) -> String {
+        let median = match self.median() {
+            Some(m) if m.fract() == 0.0 => format!("{m:.0}"),
+            Some(m) => format!("{m:.1}"),
+            None => format!(">{max}"),
+        };
+        if self.hits() == seeds { median } else { format!("{median} ({}/{seeds})", self.hits()) }
+    }
+}
+
+struct Settings {
+    seeds: usize,
+    max: usize,
+    only: Option<String>,
+    write: bool,
+}
+
+fn settings() -> Settings {
+    let mut s = Settings { seeds: 30, max: 10_000, only: None, write: true };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        match arg.as_str() {
+            "--seeds" => s.seeds = value("--seeds").parse().expect("--seeds N"),
+            "--max" => s.max = value("--max").parse().expect("--max N"),
+            "--only" => s.only = Some(value("--only")),
+            "--no-write" => s.write = false,
+            // `cargo bench` passes this to every target; ignore it.
+            "--bench" => {}
+            other => panic!("unknown option {other} (see the top of benches/examples/bug_finding/main.rs)"),
+        }
+    }
+    if s.seeds != 30 || s.max != 10_000 || s.only.is_some() {
+        s.write = false;
+    }
+    assert!(s.seeds > 0 && s.max > 0, "--seeds and --max must be at least 1");
+    s
+}
+
+const BEGIN: &str = "<!-- bug-finding benchmark: begin (written by the bug_finding example) -->";
+const END: &str = "<!-- bug-finding benchmark: end -->";
+
+fn main() {
+    let settings = settings();
+    let began = Instant::now();
+    let checkers = checkers();
+    let models: Vec<Model> = models()
+        .into_iter()
+        .filter(|m| settings.only.as_ref().is_none_or(|only| only.split(',').any(|part| m.name.contains(part))))
+        .collect();
+    let mut rows = Vec::new();
+    for model in &models {
+        let model_began = Instant::now();
+        let cells: Vec<Option<Cell>> = checkers
+            .iter()
+            .map(|checker| {
+                if checker.shuttle && model.on_shuttle.is_none() {
+                    return None;
+                }
+                let found =
+                    (0..settings.seeds as u64).map(|seed| (checker.campaign)(model, seed + 1, settings.max)).collect();
+                Some(Cell { found })
+            })
+            .collect();
+        let shown: Vec<String> =
+            cells.iter().map(|c| c.as_ref().map_or("—".to_owned(), |c| c.show(settings.seeds, settings.max))).collect();
+        println!("{:<36} {}   ({:.1} s)", model.name, shown.join(" | "), model_began.elapsed().as_secs_f64());
+        rows.push((model.name, cells));
+    }
+
+    let mut table = String::new();
+    let _ = writeln!(table, "| model | {} |", checkers.iter().map(|c| c.name).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(table, "| --- |{}", " ---: |".repeat(checkers.len()));
+    for (name, cells) in &rows {
+        let shown: Vec<String> =
+            cells.iter().map(|c| c.as_ref().map_or("—".to_owned(), |c| c.show(settings.seeds, settings.max))).collect();
+        let _ = writeln!(table, "| {name} | {} |", shown.join(" | "));
+    }
+    println!("\n{table}");
+    println!("took {:.0} s", began.elapsed().as_secs_f64());
+    if settings.write {
+        write_section(&table, began.elapsed().as_secs_f64());
+    }
+}
+
+/// Replaces the bug-finding section of `benches/RESULTS.md` (below the report's marker for
+/// hand-written notes, which the report keeps), or adds it there.
+fn write_section(table: &str, seconds: f64) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
+    let old = std::fs::read_to_string(path).expect("read benches/RESULTS.md");
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(|| "unknown".to_owned(), |d| d.trim().to_owned());
+    let mut section = String::new();
+    let _ = writeln!(section, "{BEGIN}\n");
+    let _ = writeln!(section, "## Bug finding: executions to the first failure\n");
+    let _ = writeln!(
+        section,
+        "- Date: {date}. Command: `cargo run -p weft-benches --release --example bug_finding 2>/dev/null` \
+         ({seconds:.0} s).\n\
+         - Each model (`benches/examples/bug_finding/models.rs`) is written once and compiled against weft's \
+         std-shaped façade and against shuttle 0.9.10's; shuttle's missing semaphore is a Mutex and Condvar \
+         emulation. The last four models use Python's objects and virtual time, which shuttle lacks.\n\
+         - Each cell: the median, over seeds 1–30, of the executions up to and including the first failing \
+         one, in campaigns of at most 10,000 executions (a seed that found nothing counts as more than \
+         10,000); `(n/30)` when not every seed found the bug. `weft check` is the default portfolio \
+         (`weft::sim::check`, `Explorer::portfolio(seed)`).\n"
+    );
+    section.push_str(table);
+    let _ = writeln!(section, "\n{END}");
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(begin), Some(end)) if end > begin => {
+            format!("{}{section}{}", &old[..begin], &old[end + END.len()..].trim_start_matches('\n'))
+        }
+        _ => {
+            let marker =
+                "<!-- Everything below this line is hand-written; the report keeps it when it rewrites the file. -->";
+            let at = old.find(marker).map_or(old.len(), |at| at + marker.len());
+            format!("{}\n\n{section}\n{}", &old[..at], old[at..].trim_start_matches('\n'))
+        }
+    };
+    std::fs::write(path, new).expect("write benches/RESULTS.md");
+    eprintln!("wrote {path}");
+}
