@@ -179,3 +179,25 @@ fn a_cell_on_real_threads_is_a_plain_cell() {
     assert_eq!(cell.get(), 2);
     assert_eq!(std::mem::size_of::<UnsafeCell<u64>>(), std::mem::size_of::<std::cell::UnsafeCell<u64>>());
 }
+
+/// An operation synchronizes (for the race detector) when it takes effect, not when it is
+/// announced: here main announces `Event.wait`, the other thread writes the cell and sets the
+/// event at main's scheduling point, and main's wait finds the flag set. Every random schedule
+/// is race-free. (The exhaustive search of `events_channels_and_atomics_order_accesses` never
+/// reaches that schedule: it takes the same steps as one where the wait came after `set`.)
+#[test]
+fn an_operation_synchronizes_when_it_takes_effect() {
+    let stats = Explorer::random_walk(1).iterations(5_000).check(|| {
+        let (cell, event) = (Shared::new(), Arc::new(Event::new()));
+        let (c, e) = (cell.clone(), event.clone());
+        let t = Thread::new(move || {
+            c.add();
+            e.set();
+        });
+        t.start().unwrap();
+        event.wait();
+        assert_eq!(cell.get(), 1);
+        t.join().unwrap();
+    });
+    assert_eq!(stats.executions, 5_000);
+}

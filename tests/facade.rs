@@ -72,7 +72,10 @@ fn reduction_on_facade_types_keeps_every_outcome() {
         let lock = Arc::new(Lock::new());
         let cond = Arc::new(Condition::new());
         let event = Arc::new(Event::new());
-        let log = Arc::new(Mutex::new(String::new()));
+        // The log is a weft Mutex: the simulator sees its accesses. (A std Mutex here would
+        // share state the reduction cannot see: the steps that log would look independent, and
+        // the reduction need not try both of their orders.)
+        let log = Arc::new(weft::sync::Mutex::new(String::new()));
         let threads: Vec<Thread> = ["a", "b"]
             .into_iter()
             .map(|name| {
@@ -293,4 +296,47 @@ fn a_simulated_facade_thread_tells_what_it_waits_on() {
         assert_eq!(blocked(), 0, "still blocked after the acquire");
     });
     assert!(stats.exhausted, "{stats:?}");
+}
+
+/// A `try_acquire` that takes a lock races with a blocking `acquire` of it that, once the lock
+/// is taken, never returns (its thread is left blocked, a daemon, and its step never runs, so no
+/// footprint shows the race): the search must still try the `acquire` first, where the
+/// `try_acquire` fails. The reduced search used to find only the success (the conformance run
+/// of the spec suite's Lock showed it: a real outcome the simulator did not produce).
+#[test]
+fn reduction_races_a_try_acquire_with_an_acquire_left_blocked() {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    let run = |reduce: bool| {
+        let outcomes: Arc<Mutex<BTreeSet<bool>>> = Arc::default();
+        let sink = outcomes.clone();
+        let stats = Explorer::exhaustive().partial_order_reduction(reduce).check(move || {
+            let lock = Arc::new(Lock::new());
+            let took = Arc::new(weft::sync::Mutex::new(None));
+            let (l, t) = (lock.clone(), took.clone());
+            let trying: Thread = weft::Builder::new().daemon(true).build(move || {
+                let taken = l.try_acquire();
+                *t.lock().unwrap() = Some(taken);
+                l.acquire(); // never returns: the lock is taken in every execution
+            });
+            let l = lock.clone();
+            let blocking: Thread = weft::Builder::new().daemon(true).build(move || {
+                l.acquire();
+                l.acquire();
+            });
+            trying.start().unwrap();
+            blocking.start().unwrap();
+            let _ = trying.join_timeout(Duration::from_secs(1));
+            let _ = blocking.join_timeout(Duration::from_secs(1));
+            if let Some(taken) = *took.lock().unwrap() {
+                sink.lock().unwrap().insert(taken);
+            }
+        });
+        assert!(stats.exhausted);
+        outcomes.lock().unwrap().clone()
+    };
+    assert_eq!(run(false), BTreeSet::from([false, true]));
+    assert_eq!(run(true), BTreeSet::from([false, true]), "the reduced search lost an outcome");
 }

@@ -43,6 +43,7 @@ impl Execution {
                 fingerprint: FNV_OFFSET,
                 fingerprinted: 0,
                 failure_location: None,
+                starting: None,
             }),
             strategy,
             races: RefCell::new(races::cells_seen().then(|| Box::new(races::Races::new(1)))),

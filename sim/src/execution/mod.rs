@@ -314,6 +314,16 @@ struct Inner {
     fingerprinted: u32,
     /// Where the panic that failed the execution happened (tracing only).
     failure_location: Option<String>,
+    /// A thread just spawned, and its spawner, until `Thread.start`'s hand-shake has run it to
+    /// its first scheduling point (see [`Execution::run_starting_thread`]).
+    starting: Option<Starting>,
+}
+
+/// A thread being started: `child`, spawned by `parent`.
+#[derive(Clone, Copy)]
+struct Starting {
+    child: usize,
+    parent: usize,
 }
 
 /// The state of the running execution, reached by every `Sim` service through [`current`].
@@ -609,7 +619,13 @@ impl Execution {
                     let mut inner = self.inner.borrow_mut();
                     let size = inner.threads[thread].stack_size;
                     inner.finished_stacks.give(size, coroutine.into_stack());
-                    inner.next = if inner.failure.is_some() { None } else { self.pick_next(&mut inner) };
+                    // A thread that ended in `Thread.start`'s hand-shake hands back to its spawner.
+                    let spawner = match inner.starting.take() {
+                        Some(starting) if starting.child == thread => Some(starting.parent),
+                        _ => None,
+                    };
+                    inner.next =
+                        if inner.failure.is_some() { None } else { spawner.or_else(|| self.pick_next(&mut inner)) };
                 }
             }
             if self.inner.borrow().failure.is_some() {

@@ -25,14 +25,27 @@ impl Execution {
 
     /// A primitive operation starts: a scheduling point. It writes its object, or only reads it
     /// (`write` false: `Observe::read_operation`).
+    ///
+    /// For the race detector, the thread synchronizes with the object when the operation takes
+    /// effect, after the scheduling point: what other threads did to the object while it waited
+    /// there is ordered before what it does next (an `Event.wait` that finds the flag set sees
+    /// what the setter did before `set`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
-        self.synchronize(object);
-        self.unsynchronized_operation(object, kind, name, write);
+        self.operation_with(object, kind, name, write, true);
     }
 
     /// [`Execution::operation`] without its happens-before edge: for an access the race detector
     /// checks rather than orders (an `UnsafeCell`'s).
     pub(super) fn unsynchronized_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+        self.operation_with(object, kind, name, write, false);
+    }
+
+    #[inline(always)]
+    fn operation_with(&self, object: usize, kind: &'static str, name: &'static str, write: bool, synchronizes: bool) {
+        if synchronizes && (self.in_critical.get() || self.tearing_down.get()) {
+            // No scheduling point: it takes effect now.
+            self.synchronize(object);
+        }
         if self.tearing_down.get() {
             if !self.in_critical.get() {
                 // An abandoned thread resumed inside a primitive has finished it: it unwinds
@@ -46,23 +59,36 @@ impl Execution {
             return;
         }
         if self.config.record_trace {
-            return self.traced_operation(object, kind, name, write);
+            return self.traced_operation(object, kind, name, write, synchronizes);
         }
         // Without the trace, nothing of the operation is needed after its scheduling point
         // but the object.
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
             self.schedule_point();
+            if synchronizes {
+                self.synchronize(object);
+            }
             self.touch_now(object, write);
         }
     }
 
     /// [`Execution::operation`] while the trace is recorded (not torn down).
     #[inline(never)]
-    pub(super) fn traced_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
+    pub(super) fn traced_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        write: bool,
+        synchronizes: bool,
+    ) {
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
             self.schedule_point();
+            if synchronizes {
+                self.synchronize(object);
+            }
             // The operation itself runs in the step that starts now: its object belongs to that
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
@@ -85,6 +111,13 @@ impl Execution {
     /// [`Execution::acquires`] while the execution keeps holds.
     #[inline(never)]
     pub(super) fn acquires_detailed(&self, object: usize) {
+        if self.config.track_footprints {
+            if let Some(number) = self.number(object) {
+                let mut info = self.step_info.get();
+                info.takes = Some(number);
+                self.step_info.set(info);
+            }
+        }
         let mut inner = self.inner.borrow_mut();
         let current = inner.current;
         let holds = &mut inner.threads[current].holds;
@@ -146,13 +179,14 @@ impl Execution {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
             return self.operation(object, kind, name, true);
         }
-        self.synchronize(object);
         if self.config.record_trace {
             return self.traced_blocking_operation(object, kind, name, ready);
         }
         self.announce(object, kind, name, true);
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
+        // Synchronized as it takes effect (see `operation`).
+        self.synchronize(object);
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
     }
@@ -170,6 +204,7 @@ impl Execution {
         self.announce(object, kind, name, true);
         self.wait_until_ready(object, ready, true);
         self.schedule_point();
+        self.synchronize(object);
         self.touch_now(object, true);
         self.end_wait(object, ready, true);
         // Granted now: its event comes after the step that let it go.
@@ -194,6 +229,9 @@ impl Execution {
         let ready: *const (dyn Fn() -> bool + 'static) = unsafe { std::mem::transmute(ready) };
         let ready_now = self.probe(ready);
         if ready_now && !announced {
+            return;
+        }
+        if !announced && self.run_starting_thread(ready) {
             return;
         }
         // Kept even when ready now: other threads may run at the scheduling point that
@@ -402,6 +440,54 @@ impl Execution {
     }
 
     /// Lets the strategy pick the next thread; switches to it if it is not the current one.
+    /// `Thread.start`'s hand-shake, when the thread waiting in it (`ready` its test) has just
+    /// spawned a thread: the new thread runs at once, until its first scheduling point, and
+    /// hands back (`hand_back_to_spawner`) without a decision. What it did until then (its
+    /// announcement) belongs to the spawner's step, as if `start` did it: starting a thread
+    /// costs no scheduling decision beyond the spawner's own, as a spawn in shuttle or loom,
+    /// and no other thread runs between `start` and the new thread's first operation. Returns
+    /// whether the test holds now (otherwise the caller waits as usual).
+    fn run_starting_thread(&self, ready: *const (dyn Fn() -> bool + 'static)) -> bool {
+        let child = {
+            let mut inner = self.inner.borrow_mut();
+            match inner.starting {
+                Some(starting) if starting.parent == inner.current => {
+                    inner.next = Some(starting.child);
+                    starting.child
+                }
+                _ => return false,
+            }
+        };
+        debug_assert_ne!(child, self.current_thread());
+        self.suspend();
+        self.probe(ready)
+    }
+
+    /// At a scheduling point while a thread is being started: if the running thread is that
+    /// thread (`run_starting_thread` runs it), the spawner is the one to resume, without a
+    /// decision; the thread's next step, once a decision resumes it, is its first (see
+    /// [`Execution::resumed_after_start`]). Any other thread's point (a spawn that no
+    /// hand-shake followed: fine-grained mode, where the spawner parks instead) forgets the
+    /// start: the new thread is an ordinary runnable thread.
+    #[cold]
+    pub(super) fn hand_back_to_spawner(&self, inner: &mut Inner) -> Option<usize> {
+        let starting = inner.starting.take()?;
+        if starting.child != inner.current || self.yielding.get() {
+            return None;
+        }
+        // Its announcement is behind it: a switch away now is no preemption, as after a first
+        // step.
+        inner.threads[starting.child].fresh = false;
+        inner.next = Some(starting.parent);
+        Some(starting.child)
+    }
+
+    /// A thread handed back by [`Execution::hand_back_to_spawner`] runs again: this step is
+    /// its first, ordered after its spawn.
+    pub(super) fn resumed_after_start(&self, thread: usize) {
+        self.touch_now(spawn_key(thread), true);
+    }
+
     pub(crate) fn schedule_point(&self) {
         if self.tearing_down.get() {
             self.while_torn();

@@ -8,6 +8,14 @@ impl Execution {
     pub(super) fn run_next(&self) {
         let (next, current) = {
             let mut inner = self.inner.borrow_mut();
+            if inner.starting.is_some() {
+                if let Some(started) = self.hand_back_to_spawner(&mut inner) {
+                    drop(inner);
+                    self.suspend();
+                    self.resumed_after_start(started);
+                    return;
+                }
+            }
             if inner.steps >= self.config.max_steps && inner.failure.is_none() {
                 let limit = self.config.max_steps;
                 let thread = inner.threads[inner.current].name.to_string();

@@ -44,7 +44,12 @@ fn model() -> Arc<dyn Fn() + Send + Sync> {
             n.wait();
         });
         daemon.start().unwrap();
-        let quick = Thread::<Sim>::new(|| {});
+        // One operation: a thread that ends within `Thread.start`'s hand-shake hands back to
+        // its spawner without a pick.
+        let q = never.clone();
+        let quick = Thread::<Sim>::new(move || {
+            q.is_set();
+        });
         quick.start().unwrap();
         quick.join().unwrap();
         never.set();

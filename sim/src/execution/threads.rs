@@ -80,12 +80,22 @@ impl Execution {
 
     /// Drops the current simulated thread's values of static locals, if it has any (see
     /// [`weft_core::StaticLocals::drop_all`]).
+    ///
+    /// A thread that has values runs their destructors after a scheduling point of its own: other
+    /// threads may run between its last operation and its exit (as between a spawn and the
+    /// spawner's end: `Thread.start` takes no decision of its own, see `run_starting_thread`),
+    /// and a destructor may have effects they see.
     pub(crate) fn drop_static_locals(&self) {
         let values = {
             let inner = self.inner.borrow();
             inner.threads[inner.current].locals.get::<StaticLocals>()
         };
         if let Some(values) = values {
+            // SAFETY: as for `drop_all` below: the store is alive and unmoved until the
+            // thread's end, which comes after this call; only this thread uses it.
+            if !unsafe { &*values }.is_empty() && !self.tearing_down.get() {
+                self.schedule_point();
+            }
             // SAFETY: as in `with_thread_local`: the store is boxed and owned by the current
             // thread's entry, which drops it only after this, at the thread's end.
             unsafe { &*values }.drop_all();
@@ -198,11 +208,12 @@ impl Execution {
                 }
             }
             self.touch(&mut inner, spawn_key(id), true);
+            inner.starting = Some(Starting { child: id, parent: inner.current });
             id
         };
         self.with_strategy(|s| s.thread_created(id));
-        // No scheduling point here: the spawner's next one comes at once (`Thread::start` waits
-        // for the new thread to announce itself), and the new thread can run from there.
+        // No scheduling point here: `Thread::start` waits for the new thread to announce itself,
+        // and that hand-shake runs it within this step (`run_starting_thread`).
         Ok(())
     }
 
@@ -245,7 +256,11 @@ impl Execution {
             // Values of static locals go first, while the thread still reaches its locals: a
             // destructor that uses a key gets a value that is dropped too.
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| execution.drop_static_locals())) {
-                execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+                // Abandoned at the scheduling point before the destructors: they run below,
+                // in teardown mode, with the rest of its locals.
+                if !payload.is::<Abandoned>() {
+                    execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
+                }
             }
             let mut state = execution.inner.borrow_mut().threads[id].state.take();
             let locals = {

@@ -327,6 +327,14 @@ impl Exhaustive {
             }
             previous
         });
+        // A step that took an object without a blocking acquire (a `try_acquire`) is the taker
+        // a later blocking acquire races with (see `blocked`), as a blocking acquire is.
+        if let Some(object) = info.takes.filter(|&object| info.acquires != Some(object)) {
+            match self.last_acquire.iter().position(|&(o, _)| o == object) {
+                Some(at) => self.last_acquire[at].1 = index,
+                None => self.last_acquire.push((object, index)),
+            }
+        }
         let previous = previous.filter(|&p| {
             let step = &self.steps[p];
             step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())

@@ -76,6 +76,9 @@ pub(crate) struct StepInfo {
     pub releases: [Option<u32>; 3],
     /// Locks the thread held when the step began (up to 3; the same remark applies).
     pub held: [Option<u32>; 3],
+    /// The object the step took (`Observe::acquires`), by a blocking acquire or not (a
+    /// `try_acquire`, a timed acquire): a later blocking acquire of it races with this step.
+    pub takes: Option<u32>,
 }
 
 impl StepInfo {
