@@ -199,10 +199,13 @@ impl Explorer {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
 
-    /// The default portfolio of [`check`], a fifth of the executions each, taking turns one
-    /// execution at a time: exhaustive search (a search that finishes proves the model, and ends
-    /// the check), exhaustive search within 2 preemptions (shallow bugs first), the uniform random
-    /// walk ([`Explorer::urw`]), and PCT at depths 2 and 3.
+    /// The default portfolio of [`check`]: five strategies taking turns, one execution at a
+    /// time, in a cycle of eight turns. Exhaustive search takes the first turn (a search that
+    /// finishes proves the model, and ends the check) and 40 % of the executions; the uniform
+    /// random walk ([`Explorer::urw`]) half of the turns and 30 %; exhaustive search within 2
+    /// preemptions (shallow bugs first) and PCT at depths 2 and 3 one turn and 10 % each. A
+    /// strategy whose share is spent, or that has nothing left to try, gives its turns to the
+    /// others.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
     }
@@ -367,17 +370,19 @@ impl Explorer {
         let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
         let plan: Vec<(StrategyKind, usize)> = match &self.strategy {
             StrategyKind::Portfolio(seed) => {
-                let each = self.iterations.div_ceil(5).max(1);
+                let share = |lane: usize| (self.iterations * PORTFOLIO_BUDGET[lane]).div_ceil(100).max(1);
                 vec![
-                    (StrategyKind::Exhaustive(None), each),
-                    (StrategyKind::Exhaustive(Some(2)), each),
-                    (StrategyKind::Urw(*seed), each),
-                    (StrategyKind::Pct(*seed, 2), each),
-                    (StrategyKind::Pct(seed.wrapping_add(1), 3), each),
+                    (StrategyKind::Exhaustive(None), share(0)),
+                    (StrategyKind::Exhaustive(Some(2)), share(1)),
+                    (StrategyKind::Urw(*seed), share(2)),
+                    (StrategyKind::Pct(*seed, 2), share(3)),
+                    (StrategyKind::Pct(seed.wrapping_add(1), 3), share(4)),
                 ]
             }
             other => vec![(other.clone(), self.iterations)],
         };
+        // The lanes' turns: a portfolio's cycle, or the one lane.
+        let turns: &[usize] = if portfolio { &PORTFOLIO_TURNS } else { &[0] };
         let time_is_up = || {
             self.time_limit.is_some_and(|limit| start.elapsed() > limit)
                 || self.watch.as_ref().is_some_and(|watch| watch.time_is_up())
@@ -399,8 +404,9 @@ impl Explorer {
             .collect();
         let mut turn = 0;
         let mut shown = None;
-        while let Some(index) = (0..lanes.len()).map(|k| (turn + k) % lanes.len()).find(|&i| !lanes[i].over) {
-            turn = index + 1;
+        while let Some(at) = (0..turns.len()).map(|k| (turn + k) % turns.len()).find(|&k| !lanes[turns[k]].over) {
+            turn = at + 1;
+            let index = turns[at];
             let lane = &mut lanes[index];
             if let Some(watch) = self.watch.as_ref().filter(|_| shown != Some(index)) {
                 watch.set_strategy(&lane.name, seed_of(&lane.kind));
@@ -611,17 +617,40 @@ impl Explorer {
 
 /// A nondeterminism failure with `what` happened, and what usually causes it.
 fn nondeterministic(what: &str) -> Failure {
+    // The panic count of the OS thread that runs the simulation stays raised once a thread was
+    // given up in the middle of unwinding: every later execution sees `panicking()` true.
+    let given_up = if std::thread::panicking() {
+        " Also: earlier in this exploration a simulated thread was given up in the middle of \
+         unwinding (a destructor waited while it unwound, at an execution's end), so \
+         std::thread::panicking() read true in every later execution, which alone can make them \
+         differ (guards stop poisoning, abandoned threads are given up): a destructor that waits \
+         should not wait while std::thread::panicking()."
+    } else {
+        ""
+    };
     Failure {
         kind: FailureKind::Nondeterminism,
         message: format!(
             "nondeterministic model: {what}. The model must do the same thing whenever it is given the same \
              choices: does it depend on random numbers, a HashMap's order (a fresh RandomState), real \
              clocks, addresses, or state kept across executions (a static, a std OnceLock)? Use \
-             weft::sync::OnceLock/LazyLock for per-execution statics."
+             weft::sync::OnceLock/LazyLock for per-execution statics.{given_up}"
         ),
         thread: "MainThread".to_owned(),
     }
 }
+
+/// The default portfolio's turns, by lane (0: exhaustive search, 1: exhaustive within 2
+/// preemptions, 2: the uniform random walk, 3 and 4: PCT at depths 2 and 3), repeated: the
+/// exhaustive search's first execution comes first (it finds the bugs of the schedule without
+/// preemptions at once), and URW, the strongest alone on the bug-finding benchmark, takes half
+/// of the turns.
+const PORTFOLIO_TURNS: [usize; 8] = [0, 2, 4, 2, 1, 2, 3, 2];
+
+/// The default portfolio's budget, by lane, in percent of its executions. The exhaustive search
+/// gets the most, though it has few turns: once the random lanes have spent theirs, it runs
+/// alone, and a search that finishes proves the model.
+const PORTFOLIO_BUDGET: [usize; 5] = [40, 10, 30, 10, 10];
 
 /// One strategy of an exploration, and where it is: the portfolio's strategies take turns.
 struct Lane {
@@ -751,8 +780,8 @@ pub const MAIN_THREAD_IDS: (usize, u64) = (1, 1);
 
 /// Checks `model` with the default portfolio ([`Explorer::portfolio`], [`DEFAULT_ITERATIONS`]
 /// executions in all): exhaustive search with partial-order reduction, which proves the model
-/// correct if it finishes within its share; otherwise bounded exhaustive search, random walk and
-/// PCT.
+/// correct if it finishes within its share, taking turns with bounded exhaustive search, the
+/// uniform random walk and PCT.
 ///
 /// # Panics
 /// With the report of the first failing execution.

@@ -188,13 +188,24 @@ impl<S: Scheduler> Bunch<S> {
 
 impl<S: Scheduler> Drop for Bunch<S> {
     fn drop(&mut self) {
+        // Unwinding (a failed assertion, or a simulated thread abandoned at an execution's
+        // end), the bunch's threads are let go but not waited for: a destructor that blocks
+        // while unwinding can never finish (the simulator then gives the thread up, and its
+        // OS thread's panic count stays raised for the rest of the exploration).
+        if std::thread::panicking() {
+            self.shared.state.lock().unwrap_or_else(|e| e.into_inner()).can_exit = true;
+            // Woken if the lock can be had at once (on real threads they then exit).
+            if self.shared.cond.try_acquire() {
+                let _ = self.shared.cond.notify_all();
+                let _ = self.shared.cond.release();
+            }
+            return;
+        }
         self.do_finish();
         let n = self.n;
         self.shared.wait_for(|state| state.finished == n);
-        if !std::thread::panicking() {
-            if let Some(error) = self.shared.with(|state| state.errors.first().cloned()) {
-                panic!("a thread of the bunch panicked: {error}");
-            }
+        if let Some(error) = self.shared.with(|state| state.errors.first().cloned()) {
+            panic!("a thread of the bunch panicked: {error}");
         }
     }
 }
