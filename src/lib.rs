@@ -72,10 +72,10 @@
 //! ```
 //!
 //! **Strategies.** [`sim::check`] runs the default portfolio: an exhaustive search with
-//! partial-order reduction (if it finishes, the model is proved: `Stats::exhausted`), a bounded
-//! exhaustive search, the uniform random walk and PCT, taking turns one execution at a time. An
-//! [`sim::Explorer`] picks one: `exhaustive()`, `exhaustive().preemption_bound(b)`,
-//! `random_walk(seed)`, `urw(seed)`, `pct(seed, depth)`, `portfolio(seed)`, with `iterations`, `time_limit`, `max_steps` and `stall_timeout`.
+//! partial-order reduction (if it finishes, the model is proved: `Stats::exhausted`), the
+//! uniform random walk, partial-order sampling and PCT, taking turns one execution at a time.
+//! An [`sim::Explorer`] picks one: `exhaustive()`, `exhaustive().preemption_bound(b)`,
+//! `random_walk(seed)`, `urw(seed)`, `pos(seed)`, `pct(seed, depth)`, `portfolio(seed)`, with `iterations`, `time_limit`, `max_steps` and `stall_timeout`.
 //! `WEFT_SEED`, `WEFT_ITERATIONS`, `WEFT_STALL_SECS` and `WEFT_REPLAY` override them from the
 //! environment; a value a variable does not take is an error that names it.
 //!

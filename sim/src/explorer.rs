@@ -11,7 +11,7 @@ use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, run_execution};
 use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 use crate::schedule::Schedule;
-use crate::strategy::{Exhaustive, Pct, RandomWalk, Replay, Strategy, Urw};
+use crate::strategy::{Exhaustive, Pct, Pos, RandomWalk, Replay, Strategy, Urw};
 use crate::watchdog;
 use crate::*;
 
@@ -41,6 +41,7 @@ enum StrategyKind {
     RandomWalk(u64),
     Pct(u64, usize),
     Urw(u64),
+    Pos(u64),
     Exhaustive(Option<usize>),
     Replay(String),
     Portfolio(u64),
@@ -155,6 +156,40 @@ impl Explorer {
         Self::with(StrategyKind::Urw(seed))
     }
 
+    /// Partial-order sampling from `seed` (POS, Yuan et al., CAV 2018): each thread's next
+    /// operation has a random priority and the highest runs; after it, the operations on the
+    /// same object (those that race with it) get new priorities, and so does the thread's next
+    /// one. Only racing operations are reordered, so the partial orders are sampled more evenly
+    /// than by a random walk.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::Ordering::SeqCst;
+    /// use weft_core::{AtomicUsize, Thread};
+    /// use weft_sim::{Explorer, Sim};
+    ///
+    /// let report = Explorer::pos(1)
+    ///     .iterations(1000)
+    ///     .run(|| {
+    ///         let count = Arc::new(AtomicUsize::<Sim>::new(0));
+    ///         let c = count.clone();
+    ///         let t = Thread::<Sim>::new(move || {
+    ///             let seen = c.load(SeqCst);
+    ///             c.store(seen + 1, SeqCst);
+    ///         });
+    ///         t.start().unwrap();
+    ///         let seen = count.load(SeqCst);
+    ///         count.store(seen + 1, SeqCst);
+    ///         t.join().unwrap();
+    ///         assert_eq!(count.load(SeqCst), 2, "lost update");
+    ///     })
+    ///     .unwrap_err();
+    /// assert!(report.failure.message.contains("lost update"));
+    /// ```
+    pub fn pos(seed: u64) -> Self {
+        Self::with(StrategyKind::Pos(seed))
+    }
+
     /// Every schedule, depth first (no limit on executions unless [`Explorer::iterations`] sets
     /// one).
     pub fn exhaustive() -> Self {
@@ -199,13 +234,13 @@ impl Explorer {
         Self::with(StrategyKind::Replay(token.to_owned()))
     }
 
-    /// The default portfolio of [`check`]: five strategies taking turns, one execution at a
-    /// time, in a cycle of eight turns. Exhaustive search takes the first turn (a search that
-    /// finishes proves the model, and ends the check) and 40 % of the executions; the uniform
-    /// random walk ([`Explorer::urw`]) half of the turns and 30 %; exhaustive search within 2
-    /// preemptions (shallow bugs first) and PCT at depths 2 and 3 one turn and 10 % each. A
-    /// strategy whose share is spent, or that has nothing left to try, gives its turns to the
-    /// others.
+    /// The default portfolio of [`check`]: four strategies taking turns, one execution at a
+    /// time, in a cycle of eight turns. The uniform random walk ([`Explorer::urw`]) takes half of
+    /// the turns (the first among them) and 30 % of the executions; exhaustive search one turn
+    /// (the second) and 40 % (a search that finishes proves the model, and ends the check);
+    /// partial-order sampling ([`Explorer::pos`]) two turns and 20 %; PCT at depth 3 one turn
+    /// and 10 %. A strategy whose share is spent, or that has nothing left to try, gives its
+    /// turns to the others.
     pub fn portfolio(seed: u64) -> Self {
         Self::with(StrategyKind::Portfolio(seed))
     }
@@ -226,6 +261,7 @@ impl Explorer {
                 StrategyKind::RandomWalk(_) => StrategyKind::RandomWalk(seed),
                 StrategyKind::Pct(_, depth) => StrategyKind::Pct(seed, depth),
                 StrategyKind::Urw(_) => StrategyKind::Urw(seed),
+                StrategyKind::Pos(_) => StrategyKind::Pos(seed),
                 StrategyKind::Portfolio(_) => StrategyKind::Portfolio(seed),
                 other => other,
             };
@@ -350,6 +386,7 @@ impl Explorer {
 
     fn config(&self, record_trace: bool, track_footprints: bool, track_trail: bool) -> Config {
         Config {
+            track_pending: false,
             max_steps: self.max_steps,
             fine_grained: self.fine_grained,
             spurious_wakeups: self.spurious_wakeups,
@@ -373,10 +410,9 @@ impl Explorer {
                 let share = |lane: usize| (self.iterations * PORTFOLIO_BUDGET[lane]).div_ceil(100).max(1);
                 vec![
                     (StrategyKind::Exhaustive(None), share(0)),
-                    (StrategyKind::Exhaustive(Some(2)), share(1)),
-                    (StrategyKind::Urw(*seed), share(2)),
-                    (StrategyKind::Pct(*seed, 2), share(3)),
-                    (StrategyKind::Pct(seed.wrapping_add(1), 3), share(4)),
+                    (StrategyKind::Urw(*seed), share(1)),
+                    (StrategyKind::Pos(seed.wrapping_add(1)), share(2)),
+                    (StrategyKind::Pct(seed.wrapping_add(2), 3), share(3)),
                 ]
             }
             other => vec![(other.clone(), self.iterations)],
@@ -438,7 +474,8 @@ impl Explorer {
             let run = lane.run;
             // Only a search that can claim it finished checks its executions' trails.
             let exhaustive = matches!(lane.kind, StrategyKind::Exhaustive(_));
-            let config = self.config(false, lane.strategy.reduction().is_some(), exhaustive);
+            let mut config = self.config(false, lane.strategy.reduction().is_some(), exhaustive);
+            config.track_pending = lane.strategy.wants_pending();
             let outcome = run_execution(model, lane.strategy.as_mut(), config, &mut pool);
             stats.executions += 1;
             stats.steps += outcome.steps;
@@ -640,17 +677,17 @@ fn nondeterministic(what: &str) -> Failure {
     }
 }
 
-/// The default portfolio's turns, by lane (0: exhaustive search, 1: exhaustive within 2
-/// preemptions, 2: the uniform random walk, 3 and 4: PCT at depths 2 and 3), repeated: the
-/// exhaustive search's first execution comes first (it finds the bugs of the schedule without
-/// preemptions at once), and URW, the strongest alone on the bug-finding benchmark, takes half
-/// of the turns.
-const PORTFOLIO_TURNS: [usize; 8] = [0, 2, 4, 2, 1, 2, 3, 2];
+/// The default portfolio's turns, by lane (0: exhaustive search, 1: the uniform random walk,
+/// 2: partial-order sampling, 3: PCT at depth 3), repeated. URW, the strongest alone on the
+/// bug-finding benchmark (`benches/examples/bug_finding`), takes half of the turns and the first;
+/// POS, strongest where URW is weak (bugs two preemptions deep: twostage, a lost wake-up), two;
+/// the exhaustive search's first execution (the schedule without preemptions) comes second.
+const PORTFOLIO_TURNS: [usize; 8] = [1, 0, 2, 1, 1, 2, 1, 3];
 
 /// The default portfolio's budget, by lane, in percent of its executions. The exhaustive search
-/// gets the most, though it has few turns: once the random lanes have spent theirs, it runs
-/// alone, and a search that finishes proves the model.
-const PORTFOLIO_BUDGET: [usize; 5] = [40, 10, 30, 10, 10];
+/// gets the most, though it has one turn in eight: once the random lanes have spent theirs, it
+/// runs alone, and a search that finishes proves the model.
+const PORTFOLIO_BUDGET: [usize; 4] = [40, 30, 20, 10];
 
 /// One strategy of an exploration, and where it is: the portfolio's strategies take turns.
 struct Lane {
@@ -714,6 +751,7 @@ fn kind_name(kind: &StrategyKind) -> String {
         StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
         StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
         StrategyKind::Urw(seed) => format!("uniform random walk, seed {seed}"),
+        StrategyKind::Pos(seed) => format!("partial-order sampling, seed {seed}"),
         StrategyKind::Exhaustive(bound) => match bound {
             Some(1) => "exhaustive, at most 1 preemption".to_owned(),
             Some(bound) => format!("exhaustive, at most {bound} preemptions"),
@@ -730,6 +768,7 @@ fn seed_of(kind: &StrategyKind) -> Option<u64> {
         StrategyKind::RandomWalk(seed)
         | StrategyKind::Pct(seed, _)
         | StrategyKind::Urw(seed)
+        | StrategyKind::Pos(seed)
         | StrategyKind::Portfolio(seed) => Some(*seed),
         StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
     }
@@ -740,6 +779,7 @@ fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
         StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
         StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
+        StrategyKind::Pos(seed) => Box::new(Pos::new(*seed)),
         StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
         StrategyKind::Replay(token) => {
             let schedule =
@@ -780,8 +820,8 @@ pub const MAIN_THREAD_IDS: (usize, u64) = (1, 1);
 
 /// Checks `model` with the default portfolio ([`Explorer::portfolio`], [`DEFAULT_ITERATIONS`]
 /// executions in all): exhaustive search with partial-order reduction, which proves the model
-/// correct if it finishes within its share, taking turns with bounded exhaustive search, the
-/// uniform random walk and PCT.
+/// correct if it finishes within its share, taking turns with the uniform random walk,
+/// partial-order sampling and PCT.
 ///
 /// # Panics
 /// With the report of the first failing execution.

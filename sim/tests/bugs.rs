@@ -680,6 +680,7 @@ fn same_seed_same_exploration() {
                 ("random walk", Explorer::random_walk(seed).iterations(100_000)),
                 ("PCT depth 3", Explorer::pct(seed, 3).iterations(100_000)),
                 ("uniform random walk", Explorer::urw(seed).iterations(100_000)),
+                ("partial-order sampling", Explorer::pos(seed).iterations(100_000)),
             ] {
                 let report = twice(&explorer, model);
                 println!(

@@ -48,7 +48,8 @@ fn polling<S: Scheduler>(how: Pause) {
     worker.join().unwrap();
 }
 
-/// Every strategy: the default check, exhaustive search (which must end), random walk, PCT, URW.
+/// Every strategy: the default check, exhaustive search (which must end), random walk, PCT, URW,
+/// POS.
 fn explorers() -> Vec<(&'static str, Explorer)> {
     vec![
         ("check", Explorer::portfolio(DEFAULT_SEED)),
@@ -58,6 +59,7 @@ fn explorers() -> Vec<(&'static str, Explorer)> {
         ("PCT 2", Explorer::pct(7, 2).iterations(500)),
         ("PCT 3", Explorer::pct(7, 3).iterations(500)),
         ("uniform random walk", Explorer::urw(7).iterations(500)),
+        ("partial-order sampling", Explorer::pos(7).iterations(500)),
     ]
 }
 

@@ -166,6 +166,11 @@ fn checkers() -> Vec<Checker> {
             campaign: |m, seed, max| weft_campaign(Explorer::pct(seed, 3), m.on_weft, max),
         },
         Checker {
+            name: "weft POS",
+            shuttle: false,
+            campaign: |m, seed, max| weft_campaign(Explorer::pos(seed), m.on_weft, max),
+        },
+        Checker {
             name: "shuttle random",
             shuttle: true,
             campaign: |m, seed, max| {

@@ -11,7 +11,8 @@ impl Execution {
         let plain_atomics = !config.fine_grained && !config.track_footprints;
         let detailed = config.record_trace || config.track_footprints;
         let fingerprinting = strategy_follows || config.record_trace;
-        let config_announces_more = config.track_trail || fingerprinting || detailed || config.record_trace;
+        let config_announces_more =
+            config.track_trail || fingerprinting || detailed || config.record_trace || config.track_pending;
         let choices = std::mem::take(&mut buffers.choices);
         Execution {
             inner: RefCell::new(Inner {
@@ -44,6 +45,7 @@ impl Execution {
                 fingerprinted: 0,
                 failure_location: None,
                 starting: None,
+                pending: Vec::new(),
             }),
             strategy,
             races: RefCell::new(races::cells_seen().then(|| Box::new(races::Races::new(1)))),
@@ -96,7 +98,7 @@ impl Execution {
         inner.threads.push(main_thread);
         inner.unfinished += 1;
         drop(inner);
-        self.with_strategy(|s| s.thread_created(0));
+        self.with_strategy(|s| s.thread_created(0, None));
     }
 
     /// Unwinds the threads still suspended (abandoned), in teardown mode, before anything of the

@@ -150,6 +150,9 @@ struct SimThread {
     /// Whether one of its waits was allowed to wake spuriously (once per thread and execution,
     /// see [`Execution::spurious_wakeup`]).
     spurious_used: bool,
+    /// The object of the operation it announced last (kept only for a strategy that asks:
+    /// [`Config::track_pending`]; 0 before its first).
+    pending: usize,
 }
 
 /// The operation a thread runs now, for the trace: its event is recorded when it takes effect
@@ -254,6 +257,9 @@ pub(crate) struct Config {
     /// Whether to hash the steps into [`Outcome::trail`] (for the determinism check of a
     /// search that claims it finished).
     pub track_trail: bool,
+    /// Whether each thread's announced operation is kept, and a scheduling point tells the
+    /// strategy the object each option's thread operates on next ([`Point::pending`]).
+    pub track_pending: bool,
     /// The stack size of the model's main thread (0: the default).
     pub main_stack: usize,
     /// The exploration's stall watch (see `crate::watchdog`; the execution's publisher takes it).
@@ -317,6 +323,8 @@ struct Inner {
     /// A thread just spawned, and its spawner, until `Thread.start`'s hand-shake has run it to
     /// its first scheduling point (see [`Execution::run_starting_thread`]).
     starting: Option<Starting>,
+    /// A reusable buffer of the options' pending objects ([`Point::pending`]).
+    pending: Vec<usize>,
 }
 
 /// A thread being started: `child`, spawned by `parent`.

@@ -334,6 +334,11 @@ impl Execution {
         if self.config.record_trace {
             self.open_operation(object, kind, name);
         }
+        if self.config.track_pending {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            inner.threads[current].pending = object;
+        }
     }
 
     /// Adds the running thread's operation `name` on a `kind` to the program's fingerprint, if it

@@ -113,6 +113,7 @@ impl Execution {
         }
         let mut inner = self.inner.borrow_mut();
         let point = Point {
+            pending: &[],
             threads: options,
             current_runnable: false,
             scheduling: false,

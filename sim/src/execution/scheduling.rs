@@ -80,7 +80,12 @@ impl Execution {
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     pub(super) fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
         let yielding = self.yielding.replace(false);
-        if yielding || inner.timed > 0 || self.config.track_footprints || self.config.track_trail {
+        if yielding
+            || inner.timed > 0
+            || self.config.track_footprints
+            || self.config.track_trail
+            || self.config.track_pending
+        {
             return self.pick_next_general(inner, yielding);
         }
         // The common step: the running thread did not yield, no timeout is pending, and the
@@ -106,6 +111,7 @@ impl Execution {
             return if inner.unfinished == 0 { None } else { self.pick_next_general(inner, false) };
         }
         let point = Point {
+            pending: &[],
             threads: &options,
             current_runnable: preemptible,
             scheduling: true,
@@ -244,9 +250,23 @@ impl Execution {
             let current_runnable = (current_runnable || (yielder_runs && options == [current])) && !fresh;
             let objects = inner.next_number;
             let trail = self.trail.get();
-            let point =
-                Point { threads: &options, current_runnable, scheduling: true, yielding: yielder, objects, trail };
-            let Some(index) = self.with_strategy(|s| s.choose(&point)) else {
+            let mut pending = std::mem::take(&mut inner.pending);
+            pending.clear();
+            if self.config.track_pending {
+                pending.extend(options.iter().map(|&id| inner.threads[id].pending));
+            }
+            let point = Point {
+                threads: &options,
+                current_runnable,
+                scheduling: true,
+                yielding: yielder,
+                objects,
+                pending: &pending,
+                trail,
+            };
+            let chosen_index = self.with_strategy(|s| s.choose(&point));
+            inner.pending = pending;
+            let Some(index) = chosen_index else {
                 inner.options = options;
                 inner.pruned = true;
                 return None;

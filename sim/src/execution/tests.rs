@@ -29,6 +29,7 @@ fn config() -> Config {
         python_panics: false,
         track_footprints: false,
         track_trail: false,
+        track_pending: false,
         main_stack: 0,
         watch: None,
     }

@@ -211,7 +211,8 @@ impl Execution {
             inner.starting = Some(Starting { child: id, parent: inner.current });
             id
         };
-        self.with_strategy(|s| s.thread_created(id));
+        let parent = self.current_thread();
+        self.with_strategy(|s| s.thread_created(id, Some(parent)));
         // No scheduling point here: `Thread::start` waits for the new thread to announce itself,
         // and that hand-shake runs it within this step (`run_starting_thread`).
         Ok(())
@@ -309,6 +310,7 @@ impl Execution {
             nested: 0,
             panic_location: None,
             spurious_used: false,
+            pending: 0,
         }
     }
 }

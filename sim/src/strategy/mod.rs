@@ -5,6 +5,7 @@ use crate::schedule::{Choice, Rng, Schedule};
 mod exhaustive;
 mod footprint;
 mod pct;
+mod pos;
 mod random_walk;
 mod replay;
 mod urw;
@@ -12,6 +13,7 @@ mod urw;
 pub(crate) use exhaustive::Exhaustive;
 pub(crate) use footprint::{Footprint, StepInfo};
 pub(crate) use pct::Pct;
+pub(crate) use pos::Pos;
 pub(crate) use random_walk::{RandomWalk, execution_seed};
 pub(crate) use replay::Replay;
 pub(crate) use urw::Urw;
@@ -31,6 +33,10 @@ pub(crate) struct Point<'a> {
     /// How many shared objects the execution has numbered so far (see [`Footprint`]): the same
     /// at this point in every execution that reaches it by the same choices.
     pub objects: u32,
+    /// For each option of a scheduling decision, the object its thread operates on next (the
+    /// operation it announced; 0 if none), when the strategy asked for them
+    /// ([`Strategy::wants_pending`]); empty otherwise.
+    pub pending: &'a [usize],
     /// The hash of the execution's steps so far (its trail, when kept: exhaustive search): the
     /// same at this point in every execution of a deterministic model that reaches it by the
     /// same choices.
@@ -49,8 +55,13 @@ pub(crate) trait Strategy {
     /// Picks one of `point.threads.len()` (≥ 1) options; `None` abandons the execution as
     /// redundant (an exhaustive search whose every option is asleep).
     fn choose(&mut self, point: &Point<'_>) -> Option<usize>;
-    /// Called when a thread is created (for priority-based strategies).
-    fn thread_created(&mut self, _thread: usize) {}
+    /// Whether the strategy wants to know what each option's thread does next
+    /// ([`Point::pending`]).
+    fn wants_pending(&self) -> bool {
+        false
+    }
+    /// Called when a thread is created, by `parent` (none for the main thread).
+    fn thread_created(&mut self, _thread: usize, _parent: Option<usize>) {}
     /// The execution ended after `steps` scheduling points.
     fn execution_done(&mut self, _steps: usize) {}
     /// Whether the exploration is complete (exhaustive search finished).

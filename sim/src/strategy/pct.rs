@@ -69,7 +69,7 @@ impl Strategy for Pct {
         true
     }
 
-    fn thread_created(&mut self, thread: usize) {
+    fn thread_created(&mut self, thread: usize, _parent: Option<usize>) {
         if self.priorities.len() <= thread {
             self.priorities.resize(thread + 1, 0);
         }

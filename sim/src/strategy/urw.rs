@@ -5,32 +5,56 @@
 use super::*;
 
 /// The uniform random walk. A thread's events left are estimated from earlier executions: the
-/// most scheduling points it passed in one, less those it has passed in this one (at least 1).
-/// With exact counts, a walk that picks threads in proportion to what they have left samples the
-/// interleavings uniformly; a plain random walk favours those where long threads run late.
+/// most scheduling points it passed in one, plus, as in the paper, the events of the threads it
+/// has yet to spawn (and theirs, recursively): a thread that will start three more is that much
+/// more likely to run, so the threads it starts early do not run ahead while it is still
+/// starting the others. Each spawn moves the child's share from its parent to the child; each
+/// step takes one event (a thread keeps at least 1). With exact counts, a walk that picks threads
+/// in proportion to what they have left samples the interleavings uniformly; a plain random walk
+/// favours those where long threads run late.
 pub(crate) struct Urw {
     seed: u64,
     execution: u64,
     rng: Rng,
-    /// Per thread (by creation order in the execution): the most events seen in one execution.
+    /// Per thread (by creation order in the execution): the most events it had in one execution.
     estimate: Vec<usize>,
+    /// Per thread: the thread that created it, as first seen.
+    parent: Vec<Option<usize>>,
+    /// Per thread: its estimate plus its descendants' (computed before each execution).
+    subsumed: Vec<usize>,
     /// Per thread: the events it has had in this execution.
     taken: Vec<usize>,
+    /// Per thread: the events it has left in this execution (by the estimates).
+    left: Vec<usize>,
     /// The weight of each option at this point (kept to allocate once).
     weights: Vec<u64>,
 }
 
 impl Urw {
     pub(crate) fn new(seed: u64) -> Self {
-        Urw { seed, execution: 0, rng: Rng::new(seed), estimate: Vec::new(), taken: Vec::new(), weights: Vec::new() }
+        Urw {
+            seed,
+            execution: 0,
+            rng: Rng::new(seed),
+            estimate: Vec::new(),
+            parent: Vec::new(),
+            subsumed: Vec::new(),
+            taken: Vec::new(),
+            left: Vec::new(),
+            weights: Vec::new(),
+        }
     }
 
     fn ran(&mut self, thread: usize) {
-        if thread != usize::MAX {
-            if self.taken.len() <= thread {
-                self.taken.resize(thread + 1, 0);
-            }
-            self.taken[thread] += 1;
+        if thread == usize::MAX {
+            return;
+        }
+        if self.taken.len() <= thread {
+            self.taken.resize(thread + 1, 0);
+        }
+        self.taken[thread] += 1;
+        if let Some(left) = self.left.get_mut(thread) {
+            *left = left.saturating_sub(1).max(1);
         }
     }
 }
@@ -40,7 +64,33 @@ impl Strategy for Urw {
         self.rng = Rng::new(execution_seed(self.seed ^ 0x5552_5700, self.execution));
         self.execution += 1;
         self.taken.clear();
+        self.left.clear();
+        // Children are created after their parents: a reverse pass adds each thread's total to
+        // its parent's.
+        self.subsumed.clear();
+        self.subsumed.extend_from_slice(&self.estimate);
+        for thread in (0..self.subsumed.len()).rev() {
+            if let Some(parent) = self.parent.get(thread).copied().flatten().filter(|&p| p < thread) {
+                self.subsumed[parent] += self.subsumed[thread];
+            }
+        }
         true
+    }
+
+    fn thread_created(&mut self, thread: usize, parent: Option<usize>) {
+        if self.parent.len() <= thread {
+            self.parent.resize(thread + 1, None);
+            self.parent[thread] = parent;
+        }
+        if self.left.len() <= thread {
+            self.left.resize(thread + 1, 1);
+        }
+        // Unknown (a thread no earlier execution had): one event.
+        let share = self.subsumed.get(thread).copied().unwrap_or(1).max(1);
+        self.left[thread] = share;
+        if let Some(parent) = parent.filter(|&p| p < self.left.len()) {
+            self.left[parent] = self.left[parent].saturating_sub(share).max(1);
+        }
     }
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
@@ -54,9 +104,7 @@ impl Strategy for Urw {
         }
         self.weights.clear();
         for &thread in point.threads {
-            let estimate = self.estimate.get(thread).copied().unwrap_or(0);
-            let taken = self.taken.get(thread).copied().unwrap_or(0);
-            self.weights.push(estimate.saturating_sub(taken).max(1) as u64);
+            self.weights.push(self.left.get(thread).copied().unwrap_or(1).max(1) as u64);
         }
         let total: u64 = self.weights.iter().sum();
         let mut ticket = self.rng.below(total);
