@@ -339,11 +339,72 @@ fn main() {
             cells.iter().map(|c| c.as_ref().map_or("—".to_owned(), |c| c.show(settings.seeds, settings.max))).collect();
         let _ = writeln!(table, "| {name} | {} |", shown.join(" | "));
     }
+    let _ = write!(table, "\n{}", verdicts(&checkers, &rows, settings.seeds));
     println!("\n{table}");
     println!("took {:.0} s", began.elapsed().as_secs_f64());
     if settings.write {
         write_section(&table, began.elapsed().as_secs_f64());
     }
+}
+
+/// A cell's median for comparisons: a median beyond the campaigns counts as infinite.
+fn median_of(cell: Option<&Cell>) -> f64 {
+    cell.and_then(Cell::median).unwrap_or(f64::INFINITY)
+}
+
+/// Issue 11's acceptance points, counted over the models both checkers run.
+fn verdicts(checkers: &[Checker], rows: &[(&str, Vec<Option<Cell>>)], seeds: usize) -> String {
+    let column = |name: &str| checkers.iter().position(|c| c.name == name).expect("a checker of that name");
+    let shared: Vec<&(&str, Vec<Option<Cell>>)> =
+        rows.iter().filter(|(_, cells)| cells[column("shuttle random")].is_some()).collect();
+    let (check, shuttle_best) =
+        (column("weft check"), ["shuttle random", "shuttle PCT 2", "shuttle PCT 3", "shuttle URW"]);
+    let mut out = String::new();
+    let all_found = rows.iter().filter(|(_, cells)| cells[check].as_ref().is_some_and(|c| c.hits() == seeds)).count();
+    let _ =
+        writeln!(out, "- `weft check` found the bug with all {seeds} seeds on {all_found} of {} models.", rows.len());
+    let mut missed = Vec::new();
+    let at_most_best = shared
+        .iter()
+        .filter(|(name, cells)| {
+            let best = shuttle_best.iter().map(|&s| median_of(cells[column(s)].as_ref())).fold(f64::INFINITY, f64::min);
+            let slack = if best <= 5.0 { 2.0 } else { 0.0 };
+            let ok = median_of(cells[check].as_ref()) <= best + slack;
+            if !ok {
+                missed.push(*name);
+            }
+            ok
+        })
+        .count();
+    let _ = writeln!(
+        out,
+        "- `weft check`'s median is at most shuttle's best scheduler's (+2 where that is 5 or less) on {at_most_best} of {} \
+         models{}.",
+        shared.len(),
+        if missed.is_empty() { String::new() } else { format!(" (not on: {})", missed.join(", ")) }
+    );
+    for (weft, shuttle) in
+        [("weft PCT 2", "shuttle PCT 2"), ("weft PCT 3", "shuttle PCT 3"), ("weft random", "shuttle random")]
+    {
+        let mut slower = Vec::new();
+        let no_slower = shared
+            .iter()
+            .filter(|(name, cells)| {
+                let ok = median_of(cells[column(weft)].as_ref()) <= median_of(cells[column(shuttle)].as_ref());
+                if !ok {
+                    slower.push(*name);
+                }
+                ok
+            })
+            .count();
+        let _ = writeln!(
+            out,
+            "- `{weft}` is no slower than `{shuttle}` on {no_slower} of {} models{}.",
+            shared.len(),
+            if slower.is_empty() { String::new() } else { format!(" (slower on: {})", slower.join(", ")) }
+        );
+    }
+    out
 }
 
 /// Replaces the bug-finding section of `benches/RESULTS.md` (below the report's marker for
