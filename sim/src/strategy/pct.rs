@@ -12,9 +12,9 @@ const YIELD_PRIORITY: u64 = 1 << 32;
 /// `1 / (n · k^(d-1))` per execution, `k` the number of steps.
 ///
 /// As in the paper, only steps with a choice count (a step where one thread alone can run
-/// changes nothing), and the change points are drawn over `k`, the most such steps an earlier
-/// execution took: on a short model they fall where they matter. The first execution, with no
-/// estimate yet, draws them over its own first steps.
+/// changes nothing), and the `d - 1` change points are distinct steps drawn over `k`, the most
+/// such steps an earlier execution took: on a short model they fall where they matter. The
+/// first execution, with no estimate yet, draws them over its own first steps.
 pub(crate) struct Pct {
     seed: u64,
     depth: usize,
@@ -65,7 +65,14 @@ impl Strategy for Pct {
         self.step = 0;
         // Over 1..=k, k the estimate; the first execution guesses a few steps.
         let k = if self.max_choice_steps == 0 { 8 } else { self.max_choice_steps } as u64;
-        self.change_points = (1..self.depth).map(|_| 1 + self.rng.below(k) as usize).collect();
+        // Distinct points, as many as fit (the paper's d - 1 steps, sampled without replacement).
+        self.change_points.clear();
+        while self.change_points.len() < (self.depth - 1).min(k as usize) {
+            let point = 1 + self.rng.below(k) as usize;
+            if !self.change_points.contains(&point) {
+                self.change_points.push(point);
+            }
+        }
         true
     }
 
