@@ -129,6 +129,8 @@ fn models() -> Vec<Model> {
 struct Checker {
     name: &'static str,
     shuttle: bool,
+    /// Whether the seed matters (exhaustive search runs once; every seed gets its result).
+    seeded: bool,
     /// Executions up to and including the first failing one, if one of at most `max` failed.
     campaign: fn(model: &Model, seed: u64, max: usize) -> Option<usize>,
 }
@@ -143,36 +145,49 @@ fn checkers() -> Vec<Checker> {
         Checker {
             name: "weft check",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::portfolio(seed), m.on_weft, max),
         },
         Checker {
             name: "weft random",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::random_walk(seed), m.on_weft, max),
         },
         Checker {
             name: "weft URW",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::urw(seed), m.on_weft, max),
         },
         Checker {
             name: "weft PCT 2",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::pct(seed, 2), m.on_weft, max),
         },
         Checker {
             name: "weft PCT 3",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::pct(seed, 3), m.on_weft, max),
+        },
+        Checker {
+            name: "weft exhaustive",
+            shuttle: false,
+            seeded: false,
+            campaign: |m, _, max| weft_campaign(Explorer::exhaustive(), m.on_weft, max),
         },
         Checker {
             name: "weft POS",
             shuttle: false,
+            seeded: true,
             campaign: |m, seed, max| weft_campaign(Explorer::pos(seed), m.on_weft, max),
         },
         Checker {
             name: "shuttle random",
             shuttle: true,
+            seeded: true,
             campaign: |m, seed, max| {
                 shuttle_campaign(shuttle::scheduler::RandomScheduler::new_from_seed(seed, max), m.on_shuttle?)
             },
@@ -180,6 +195,7 @@ fn checkers() -> Vec<Checker> {
         Checker {
             name: "shuttle PCT 2",
             shuttle: true,
+            seeded: true,
             campaign: |m, seed, max| {
                 shuttle_campaign(shuttle::scheduler::PctScheduler::new_from_seed(seed, 2, max), m.on_shuttle?)
             },
@@ -187,6 +203,7 @@ fn checkers() -> Vec<Checker> {
         Checker {
             name: "shuttle PCT 3",
             shuttle: true,
+            seeded: true,
             campaign: |m, seed, max| {
                 shuttle_campaign(shuttle::scheduler::PctScheduler::new_from_seed(seed, 3, max), m.on_shuttle?)
             },
@@ -194,6 +211,7 @@ fn checkers() -> Vec<Checker> {
         Checker {
             name: "shuttle URW",
             shuttle: true,
+            seeded: true,
             campaign: |m, seed, max| {
                 shuttle_campaign(shuttle::scheduler::UrwRandomScheduler::new_from_seed(seed, max), m.on_shuttle?)
             },
@@ -320,8 +338,11 @@ fn main() {
                 if checker.shuttle && model.on_shuttle.is_none() {
                     return None;
                 }
-                let found =
-                    (0..settings.seeds as u64).map(|seed| (checker.campaign)(model, seed + 1, settings.max)).collect();
+                let found = if checker.seeded {
+                    (0..settings.seeds as u64).map(|seed| (checker.campaign)(model, seed + 1, settings.max)).collect()
+                } else {
+                    vec![(checker.campaign)(model, 1, settings.max); settings.seeds]
+                };
                 Some(Cell { found })
             })
             .collect();
