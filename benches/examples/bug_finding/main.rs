@@ -452,7 +452,9 @@ fn write_section(table: &str, seconds: f64) {
          - Each cell: the median, over seeds 1–30, of the executions up to and including the first failing \
          one, in campaigns of at most 10,000 executions (a seed that found nothing counts as more than \
          10,000); `(n/30)` when not every seed found the bug. `weft check` is the default portfolio \
-         (`weft::sim::check`, `Explorer::portfolio(seed)`).\n"
+         (`weft::sim::check`, `Explorer::portfolio(seed)`); `weft exhaustive` takes no seed (one search, \
+         its count in every seed's place). The lines under the table count issue 11's acceptance points \
+         from it.\n"
     );
     section.push_str(table);
     let _ = writeln!(section, "\n{END}");
