@@ -45,7 +45,7 @@ impl Execution {
                 fingerprinted: 0,
                 failure_location: None,
                 starting: None,
-                pending: Vec::new(),
+                pending: std::mem::take(&mut buffers.pending),
             }),
             strategy,
             races: RefCell::new(races::cells_seen().then(|| Box::new(races::Races::new(1)))),
@@ -171,6 +171,7 @@ impl Execution {
         inner.threads.clear();
         buffers.threads = std::mem::take(&mut inner.threads);
         buffers.options = std::mem::take(&mut inner.options);
+        buffers.pending = std::mem::take(&mut inner.pending);
         buffers.scratch = std::mem::take(&mut inner.scratch);
         buffers.scratch_tokens = std::mem::take(&mut inner.scratch_tokens);
         inner.newly_blocked.clear();

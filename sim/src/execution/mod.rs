@@ -516,6 +516,7 @@ pub(crate) struct Buffers {
     pub choices: Vec<Choice>,
     threads: Vec<SimThread>,
     options: Vec<usize>,
+    pending: Vec<usize>,
     scratch: Vec<usize>,
     scratch_tokens: Vec<(usize, usize)>,
     newly_blocked: Vec<(usize, usize)>,
