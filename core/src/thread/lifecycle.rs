@@ -173,7 +173,13 @@ impl<S: Scheduler> Thread<S> {
 
     /// The body of a started thread: registration, hooks, target, excepthook, clean-up.
     fn run(self) {
-        with_thread::<S, _>(|state| *state.current.borrow_mut() = Some(self.clone()));
+        with_thread::<S, _>(|state| {
+            *state.current.borrow_mut() = Some(self.clone());
+            // Its `Local` slots are named now, as it starts (within `start`, in a simulator), not
+            // first at its end: a simulator compares what the thread's end touches across
+            // executions only for objects named before the decision it compares at.
+            S::observe(state.locals.values.key());
+        });
         self.inner.ident.store(S::current_ident(), Relaxed);
         self.inner.native_id.store(S::native_id() as usize, Relaxed);
         self.set_state(STARTED);
