@@ -83,20 +83,23 @@ fn spawn_and_join_order_accesses() {
     });
 }
 
+/// A thread writes the cell, then sets an event; main waits for the event, then reads.
+fn event_orders_the_write() {
+    let (cell, event) = (Shared::new(), Arc::new(Event::new()));
+    let (c, e) = (cell.clone(), event.clone());
+    let t = Thread::new(move || {
+        c.add();
+        e.set();
+    });
+    t.start().unwrap();
+    event.wait();
+    assert_eq!(cell.get(), 1);
+    t.join().unwrap();
+}
+
 #[test]
 fn events_channels_and_atomics_order_accesses() {
-    proved(|| {
-        let (cell, event) = (Shared::new(), Arc::new(Event::new()));
-        let (c, e) = (cell.clone(), event.clone());
-        let t = Thread::new(move || {
-            c.add();
-            e.set();
-        });
-        t.start().unwrap();
-        event.wait();
-        assert_eq!(cell.get(), 1);
-        t.join().unwrap();
-    });
+    proved(event_orders_the_write);
     proved(|| {
         let cell = Shared::new();
         let (tx, rx) = mpsc::channel();
@@ -187,17 +190,6 @@ fn a_cell_on_real_threads_is_a_plain_cell() {
 /// reaches that schedule: it takes the same steps as one where the wait came after `set`.)
 #[test]
 fn an_operation_synchronizes_when_it_takes_effect() {
-    let stats = Explorer::random_walk(1).iterations(5_000).check(|| {
-        let (cell, event) = (Shared::new(), Arc::new(Event::new()));
-        let (c, e) = (cell.clone(), event.clone());
-        let t = Thread::new(move || {
-            c.add();
-            e.set();
-        });
-        t.start().unwrap();
-        event.wait();
-        assert_eq!(cell.get(), 1);
-        t.join().unwrap();
-    });
+    let stats = Explorer::random_walk(1).iterations(5_000).check(event_orders_the_write);
     assert_eq!(stats.executions, 5_000);
 }
