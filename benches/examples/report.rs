@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use common::{Group, Role, Run};
+use weft_benches::{NOTES_MARKER, command_output};
 
 struct Settings {
     rounds: usize,
@@ -295,11 +296,6 @@ fn role(role: Role) -> &'static str {
     }
 }
 
-fn command_output(program: &str, args: &[&str]) -> Option<String> {
-    let output = std::process::Command::new(program).args(args).output().ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-}
-
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -317,10 +313,6 @@ fn load_average() -> String {
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "unknown".to_owned())
 }
-
-/// Everything after this line in RESULTS.md is hand-written and kept by the next run.
-const NOTES_MARKER: &str =
-    "<!-- Everything below this line is hand-written; the report keeps it when it rewrites the file. -->";
 
 fn main() {
     let settings = settings();

@@ -23,6 +23,7 @@
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -318,9 +319,6 @@ fn settings() -> Settings {
     s
 }
 
-const BEGIN: &str = "<!-- bug-finding benchmark: begin (written by the bug_finding example) -->";
-const END: &str = "<!-- bug-finding benchmark: end -->";
-
 fn main() {
     let settings = settings();
     let began = Instant::now();
@@ -428,23 +426,15 @@ fn verdicts(checkers: &[Checker], rows: &[(&str, Vec<Option<Cell>>)], seeds: usi
     out
 }
 
-/// Replaces the bug-finding section of `benches/RESULTS.md` (below the report's marker for
-/// hand-written notes, which the report keeps), or adds it there.
+/// Replaces the bug-finding section of `benches/RESULTS.md` (see
+/// [`weft_benches::replace_results_section`]).
 fn write_section(table: &str, seconds: f64) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
-    let old = std::fs::read_to_string(path).expect("read benches/RESULTS.md");
-    let date = std::process::Command::new("date")
-        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map_or_else(|| "unknown".to_owned(), |d| d.trim().to_owned());
     let mut section = String::new();
-    let _ = writeln!(section, "{BEGIN}\n");
     let _ = writeln!(section, "## Bug finding: executions to the first failure\n");
     let _ = writeln!(
         section,
-        "- Date: {date}. Command: `cargo run -p weft-benches --release --example bug_finding 2>/dev/null` \
+        "- Date: {}. Command: `cargo run -p weft-benches --release --example bug_finding 2>/dev/null` \
          ({seconds:.0} s).\n\
          - Each model (`benches/examples/bug_finding/models.rs`) is written once and compiled against weft's \
          std-shaped façade and against shuttle 0.9.10's; shuttle's missing semaphore is a Mutex and Condvar \
@@ -454,21 +444,11 @@ fn write_section(table: &str, seconds: f64) {
          10,000); `(n/30)` when not every seed found the bug. `weft check` is the default portfolio \
          (`weft::sim::check`, `Explorer::portfolio(seed)`); `weft exhaustive` takes no seed (one search, \
          its count in every seed's place). The lines under the table count issue 11's acceptance points \
-         from it.\n"
+         from it.\n",
+        weft_benches::utc_now()
     );
     section.push_str(table);
-    let _ = writeln!(section, "\n{END}");
-    let new = match (old.find(BEGIN), old.find(END)) {
-        (Some(begin), Some(end)) if end > begin => {
-            format!("{}{section}{}", &old[..begin], &old[end + END.len()..].trim_start_matches('\n'))
-        }
-        _ => {
-            let marker =
-                "<!-- Everything below this line is hand-written; the report keeps it when it rewrites the file. -->";
-            let at = old.find(marker).map_or(old.len(), |at| at + marker.len());
-            format!("{}\n\n{section}\n{}", &old[..at], old[at..].trim_start_matches('\n'))
-        }
-    };
-    std::fs::write(path, new).expect("write benches/RESULTS.md");
+    weft_benches::replace_results_section(Path::new(path), "bug-finding benchmark", &section)
+        .expect("rewrite benches/RESULTS.md");
     eprintln!("wrote {path}");
 }
