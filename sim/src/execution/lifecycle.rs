@@ -36,7 +36,7 @@ impl Execution {
                 ended_states: std::mem::take(&mut buffers.ended_states),
                 spare_states: std::mem::take(&mut buffers.spare_states),
                 spare_holds: std::mem::take(&mut buffers.spare_holds),
-                numbers: HashMap::new(),
+                numbers: std::mem::take(&mut buffers.numbers),
                 next_number: 0,
                 pruned: false,
                 unfinished: 0,
@@ -171,6 +171,10 @@ impl Execution {
         inner.threads.clear();
         buffers.threads = std::mem::take(&mut inner.threads);
         buffers.options = std::mem::take(&mut inner.options);
+        if !inner.numbers.is_empty() {
+            inner.numbers.clear();
+            buffers.numbers = std::mem::take(&mut inner.numbers);
+        }
         buffers.pending = std::mem::take(&mut inner.pending);
         buffers.scratch = std::mem::take(&mut inner.scratch);
         buffers.scratch_tokens = std::mem::take(&mut inner.scratch_tokens);
