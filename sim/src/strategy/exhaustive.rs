@@ -234,10 +234,7 @@ impl Exhaustive {
         // critical section was written before the release), but never racing with it.
         let mut released_before: Vec<usize> = Vec::new();
         let touched = footprint.reads | footprint.writes;
-        for bit in 0..64 {
-            if touched & (1 << bit) == 0 {
-                continue;
-            }
+        for bit in set_bits(touched) {
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
@@ -343,7 +340,7 @@ impl Exhaustive {
             self.reverse_race(earlier, index);
         }
 
-        for bit in 0..64 {
+        for bit in set_bits(footprint.reads | footprint.writes) {
             if footprint.writes & (1 << bit) != 0 {
                 self.writes[bit].push(index);
                 self.reads_since[bit].clear();
@@ -553,4 +550,15 @@ impl Exhaustive {
         ));
         None
     }
+}
+
+/// The indices of the bits set in `bits`, lowest first.
+fn set_bits(mut bits: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            bit
+        })
+    })
 }
