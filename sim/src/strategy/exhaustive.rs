@@ -89,6 +89,11 @@ pub(crate) struct Exhaustive {
     steps: Vec<Step>,
     /// Each thread's vector clock after its last step.
     thread_clocks: Vec<Vec<usize>>,
+    /// Vectors of earlier executions' step clocks, reused (a step allocates none once warm).
+    spare_clocks: Vec<Vec<usize>>,
+    /// Reused buffers of `record_step`.
+    scratch_dependencies: Vec<usize>,
+    scratch_released: Vec<usize>,
     /// For each footprint bit, the steps that wrote it, in order, and the steps that read it
     /// since the last write.
     writes: Vec<Vec<usize>>,
@@ -123,6 +128,9 @@ impl Exhaustive {
             pending: None,
             steps: Vec::new(),
             thread_clocks: Vec::new(),
+            spare_clocks: Vec::new(),
+            scratch_dependencies: Vec::new(),
+            scratch_released: Vec::new(),
             writes: vec![Vec::new(); 64],
             reads_since: vec![Vec::new(); 64],
             last_acquire: Vec::new(),
@@ -229,10 +237,12 @@ impl Exhaustive {
         }
         // The steps this one depends on directly: the last write of each object it touches,
         // and for objects it writes, the reads since.
-        let mut dependencies: Vec<usize> = Vec::new();
+        let mut dependencies = std::mem::take(&mut self.scratch_dependencies);
+        dependencies.clear();
         // Steps that released what this step acquires: ordered before it (what it reads in the
         // critical section was written before the release), but never racing with it.
-        let mut released_before: Vec<usize> = Vec::new();
+        let mut released_before = std::mem::take(&mut self.scratch_released);
+        released_before.clear();
         let touched = footprint.reads | footprint.writes;
         for bit in set_bits(touched) {
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
@@ -271,8 +281,11 @@ impl Exhaustive {
         dependencies.dedup();
         dependencies.retain(|&d| self.steps[d].thread != thread);
 
-        let before = self.thread_clocks[thread].clone();
-        let mut clock = before.clone();
+        // The thread's clock before this step (put back, updated, at the end).
+        let mut before = std::mem::take(&mut self.thread_clocks[thread]);
+        let mut clock = self.spare_clocks.pop().unwrap_or_default();
+        clock.clear();
+        clock.extend_from_slice(&before);
         for &d in dependencies.iter().chain(&released_before) {
             let theirs = &self.steps[d].clock;
             if clock.len() < theirs.len() {
@@ -286,7 +299,6 @@ impl Exhaustive {
             clock.resize(thread + 1, 0);
         }
         clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
-        self.thread_clocks[thread] = clock.clone();
         let everything = footprint.writes == u64::MAX;
         self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held, everything });
 
@@ -348,6 +360,10 @@ impl Exhaustive {
                 self.reads_since[bit].push(index);
             }
         }
+        before.clone_from(&self.steps[index].clock);
+        self.thread_clocks[thread] = before;
+        self.scratch_dependencies = dependencies;
+        self.scratch_released = released_before;
     }
 }
 
@@ -379,8 +395,8 @@ impl Strategy for Exhaustive {
         self.preemptions = 0;
         self.sleep.clear();
         self.pending = None;
-        self.steps.clear();
-        self.thread_clocks.clear();
+        self.spare_clocks.extend(self.steps.drain(..).map(|step| step.clock));
+        self.spare_clocks.append(&mut self.thread_clocks);
         self.writes.iter_mut().for_each(Vec::clear);
         self.reads_since.iter_mut().for_each(Vec::clear);
         self.last_acquire.clear();
