@@ -15,7 +15,12 @@
 
 #![allow(missing_docs)] // an example: its items are not an API
 
+#[path = "shared/counted.rs"]
+mod counted;
+
 use std::fmt::Write as _;
+
+use counted::Counted;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -75,35 +80,6 @@ fn weft_search(threads: usize, increments: usize, limit: Duration) -> (usize, bo
         .run(move || weft_lock_counter(threads, increments))
         .expect("the model is correct");
     (stats.executions, stats.exhausted, began.elapsed())
-}
-
-/// A shuttle scheduler that counts the executions it starts.
-struct Counted<S> {
-    inner: S,
-    executions: Arc<AtomicUsize>,
-}
-
-impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Counted<S> {
-    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
-        let next = self.inner.new_execution();
-        if next.is_some() {
-            self.executions.fetch_add(1, Ordering::Relaxed);
-        }
-        next
-    }
-
-    fn next_task(
-        &mut self,
-        runnable: &[&shuttle::scheduler::Task],
-        current: Option<shuttle::scheduler::TaskId>,
-        is_yielding: bool,
-    ) -> Option<shuttle::scheduler::TaskId> {
-        self.inner.next_task(runnable, current, is_yielding)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.inner.next_u64()
-    }
 }
 
 /// Executions and time of shuttle's DFS, stopped after `cap` executions.
