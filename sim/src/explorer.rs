@@ -401,7 +401,7 @@ impl Explorer {
 
     fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
         let start = Instant::now();
-        let mut next_progress = PROGRESS_EVERY;
+        let mut next_progress = PROGRESS_FIRST;
         let mut stats = Stats::default();
         let mut pool = Buffers::default();
         let portfolio = matches!(self.strategy, StrategyKind::Portfolio(_));
@@ -485,17 +485,6 @@ impl Explorer {
             }
             stats.pruned += usize::from(outcome.pruned);
             lane.strategy.execution_done(outcome.steps);
-            if stats.executions % 1024 == 0 && start.elapsed() >= next_progress {
-                next_progress = start.elapsed() + PROGRESS_EVERY;
-                eprintln!(
-                    "weft: exploring ({}): {} executions, {} steps, {} pruned, {:.1?}",
-                    kind_name(&lane.kind),
-                    stats.executions,
-                    stats.steps,
-                    stats.pruned,
-                    start.elapsed()
-                );
-            }
             let divergence = lane.strategy.divergence().map(str::to_owned);
             let failure = match (outcome.failure, divergence) {
                 (Some(failure), _) => Some(failure),
@@ -513,8 +502,15 @@ impl Explorer {
                 lane.sample.offer(run, &outcome.schedule, outcome.trail);
             }
             pool.recycle(outcome.schedule);
+            if stats.executions % 16 == 0 && start.elapsed() >= next_progress {
+                next_progress = start.elapsed() + PROGRESS_EVERY;
+                show_progress(&stats, &lanes, start.elapsed());
+            }
         }
         stats.elapsed = start.elapsed();
+        if let Some((searched, estimate)) = search_estimate(&lanes) {
+            (stats.searched, stats.search_estimate) = (searched, Some(estimate));
+        }
         Ok(stats)
     }
 
@@ -739,8 +735,40 @@ impl Sample {
     }
 }
 
-/// How often a long exploration reports its progress on stderr.
+/// When a long exploration first reports its progress on stderr, and how often after that.
+const PROGRESS_FIRST: Duration = Duration::from_secs(2);
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// The exhaustive lane's executions and its estimated size (see [`Stats::search_estimate`]),
+/// if there is one.
+fn search_estimate(lanes: &[Lane]) -> Option<(usize, u64)> {
+    let lane = lanes.iter().find(|lane| matches!(lane.kind, StrategyKind::Exhaustive(_)))?;
+    let share = lane.strategy.explored_share()?;
+    let estimate = if lane.strategy.exhausted() { lane.run as u64 } else { (lane.run as f64 / share).round() as u64 };
+    Some((lane.run, estimate.max(lane.run as u64)))
+}
+
+/// Prints a progress line: what ran, and how far the exhaustive search is with its estimated
+/// size. Written to the process's stderr directly, not through `eprintln!`, which `cargo test`
+/// captures (a long test would otherwise look hung).
+fn show_progress(stats: &Stats, lanes: &[Lane], elapsed: Duration) {
+    use std::fmt::Write as _;
+    use std::io::Write as _;
+    let names: Vec<&str> = lanes.iter().filter(|lane| !lane.over).map(|lane| lane.name.as_str()).collect();
+    let mut line = format!(
+        "weft: exploring ({}): {} executions, {} steps, {} pruned, {elapsed:.1?}",
+        names.join(" + "),
+        stats.executions,
+        stats.steps,
+        stats.pruned,
+    );
+    if let Some((searched, estimate)) = search_estimate(lanes) {
+        let percent = 100.0 * searched as f64 / estimate.max(1) as f64;
+        let _ = write!(line, "; exhaustive search {searched} of an estimated {estimate} executions ({percent:.1}%)");
+    }
+    line.push('\n');
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
 
 /// The stack of the OS thread an exploration runs on (the simulated threads have stacks of their
 /// own): what a process's main thread usually gets.

@@ -493,6 +493,37 @@ impl Strategy for Exhaustive {
         self.done
     }
 
+    /// One minus the chance that a uniform random descent of the tree as known now ends in a
+    /// part not explored yet: each decision on the current path leaves its options not yet
+    /// started unexplored, each weighing the decision's chance divided by its option count.
+    /// Options found racing later (dynamic partial-order reduction adds them) make earlier
+    /// estimates low; once the search is done the share is 1 and the estimate exact.
+    fn explored_share(&self) -> Option<f64> {
+        if self.done {
+            return Some(1.0);
+        }
+        let mut unexplored = 0.0;
+        let mut chance = 1.0;
+        for node in &self.stack[..self.position.min(self.stack.len())] {
+            let chosen = node.threads[node.chosen];
+            let asleep = |t: usize| node.sleep.iter().any(|z| z.thread == t);
+            let done = |t: usize| node.done.iter().any(|d| d.thread == t);
+            // (`backtrack` holds no index twice.)
+            let waiting = node
+                .backtrack
+                .iter()
+                .filter(|&&i| {
+                    let t = node.threads[i];
+                    t != chosen && !done(t) && !asleep(t)
+                })
+                .count();
+            let options = (node.done.len() + 1 + waiting) as f64;
+            unexplored += chance * waiting as f64 / options;
+            chance /= options;
+        }
+        Some((1.0 - unexplored).clamp(f64::MIN_POSITIVE, 1.0))
+    }
+
     fn divergence(&self) -> Option<&str> {
         self.diverged.as_deref()
     }

@@ -68,6 +68,13 @@ pub(crate) trait Strategy {
     fn exhausted(&self) -> bool {
         false
     }
+    /// For an exhaustive search between executions, the share of its tree explored so far, as
+    /// a walk that picks each decision's options with equal chances would see it (Knuth's
+    /// estimator, in Kilby et al.'s form for a depth-first search): the executions run divided
+    /// by it estimate the search's size. `None` for other strategies.
+    fn explored_share(&self) -> Option<f64> {
+        None
+    }
     /// Why the execution could not follow the choices the strategy replays (a token's, or the
     /// prefix an exhaustive search goes back to), if it could not.
     fn divergence(&self) -> Option<&str> {
