@@ -2,6 +2,7 @@
 //! shrinking, the determinism check, and [`check`].
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Once};
@@ -11,10 +12,11 @@ use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, run_execution};
 use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
 use crate::schedule::Schedule;
-use crate::strategy::{Exhaustive, Pct, Pos, RandomWalk, Replay, Strategy, Urw};
+use crate::strategy::{self, Exhaustive, Pct, Pos, RandomWalk, Replay, Strategy, Urw};
 use crate::watchdog;
 use crate::*;
 
+mod ahead;
 mod options;
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
@@ -88,6 +90,8 @@ pub struct Explorer {
     python_panics: bool,
     reduce: bool,
     main_stack: usize,
+    /// OS threads an exhaustive search runs executions on (see [`Explorer::threads`]).
+    threads: usize,
 }
 
 /// The default number of executions per strategy.
@@ -110,6 +114,7 @@ impl Explorer {
             python_panics: false,
             reduce: true,
             main_stack: 0,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 
@@ -270,6 +275,11 @@ impl Explorer {
             env_value("WEFT_ITERATIONS", "a number of executions (an unsigned integer)", |s| s.parse().ok())
         {
             self.iterations = iterations;
+        }
+        if let Some(threads) =
+            env_value("WEFT_THREADS", "a number of threads (an integer from 1)", |s| s.parse().ok().filter(|&n| n > 0))
+        {
+            self.threads = threads;
         }
         let seconds = |s: &str| s.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
         if let Some(bound) = env_value("WEFT_STALL_SECS", "a number of seconds (0: no bound)", seconds) {
@@ -436,10 +446,14 @@ impl Explorer {
                 run: 0,
                 sample: Sample::new(),
                 over: false,
+                ahead: VecDeque::new(),
             })
             .collect();
         let mut turn = 0;
         let mut shown = None;
+        // Started once an exhaustive search has run a few executions (see `Explorer::threads`).
+        let mut helpers: Option<ahead::Helpers> = None;
+        let mut next_serial = strategy::SERIALS_PER_COPY;
         while let Some(at) = (0..turns.len()).map(|k| (turn + k) % turns.len()).find(|&k| !lanes[turns[k]].over) {
             turn = at + 1;
             let index = turns[at];
@@ -451,7 +465,8 @@ impl Explorer {
             if time_is_up() {
                 break;
             }
-            if lane.run == lane.iterations || !lane.strategy.next_execution() {
+            // Executions a helper explored ahead come before the search moves on.
+            if lane.run == lane.iterations || lane.ahead.is_empty() && !lane.strategy.next_execution() {
                 lane.over = true;
                 if lane.strategy.exhausted() {
                     // A claim that every schedule ran holds only if the model is deterministic:
@@ -476,7 +491,15 @@ impl Explorer {
             let exhaustive = matches!(lane.kind, StrategyKind::Exhaustive(_));
             let mut config = self.config(false, lane.strategy.reduction().is_some(), exhaustive);
             config.track_pending = lane.strategy.wants_pending();
-            let outcome = run_execution(model, lane.strategy.as_mut(), config, &mut pool);
+            if lane.ahead.is_empty() {
+                if let (Some(helpers), Some(search)) = (helpers.as_mut(), lane.strategy.as_exhaustive()) {
+                    take_over(helpers, search, &mut lane.ahead);
+                }
+            }
+            let outcome = match lane.ahead.pop_front() {
+                Some(outcome) => outcome,
+                None => run_execution(model, lane.strategy.as_mut(), config.clone(), &mut pool),
+            };
             stats.executions += 1;
             stats.steps += outcome.steps;
             if outcome.pruned && outcome.failure.is_none() && time_is_up() {
@@ -502,6 +525,22 @@ impl Explorer {
                 lane.sample.offer(run, &outcome.schedule, outcome.trail);
             }
             pool.recycle(outcome.schedule);
+            // Subtrees the search will come to, for helpers to explore ahead.
+            if let Some(search) = lane.strategy.as_exhaustive().filter(|_| self.threads > 1) {
+                if lane.run >= AHEAD_AFTER && helpers.is_none() {
+                    let watched = self.watch.is_some();
+                    let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
+                    helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
+                }
+                if let Some(helpers) = helpers.as_mut() {
+                    let room = helpers.room();
+                    if room > 0 {
+                        let aheads = search.ahead(room, &mut next_serial, |key| helpers.knows(key));
+                        let limit = lane.iterations.saturating_sub(lane.run);
+                        helpers.post(aheads, &config, execution::cells_state().0, limit);
+                    }
+                }
+            }
             if stats.executions % 16 == 0 && start.elapsed() >= next_progress {
                 next_progress = start.elapsed() + PROGRESS_EVERY;
                 show_progress(&stats, &lanes, start.elapsed());
@@ -698,6 +737,8 @@ struct Lane {
     sample: Sample,
     /// Whether it is over: its share ran, or it has nothing left to try.
     over: bool,
+    /// Executions a helper explored ahead, which the search took over: its next ones.
+    ahead: VecDeque<execution::Outcome>,
 }
 
 /// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
@@ -734,6 +775,22 @@ impl Sample {
         }
     }
 }
+
+/// Takes over the subtree a helper explored ahead of `search`, if one did the one it comes to
+/// now: its executions go to `ahead`, to be counted as the search's next ones.
+fn take_over(helpers: &mut ahead::Helpers, search: &mut Exhaustive, ahead: &mut VecDeque<execution::Outcome>) {
+    let Some(done) = search.next_key().and_then(|key| helpers.take(key)) else { return };
+    let cells = execution::cells_state();
+    // Executions ahead tracked races as the search's own would have, or are run again.
+    if done.cells_seen == cells.0 && search.take_over(done.ahead) {
+        execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
+        ahead.extend(done.outcomes);
+    }
+}
+
+/// The executions an exhaustive search runs alone before helpers start (a search that small is
+/// done before threads would pay for themselves).
+const AHEAD_AFTER: usize = 16;
 
 /// When a long exploration first reports its progress on stderr, and how often after that.
 const PROGRESS_FIRST: Duration = Duration::from_secs(2);

@@ -31,7 +31,7 @@ mod lifecycle;
 mod operations;
 mod parking;
 mod races;
-pub(crate) use races::{reset_cells_seen, take_untracked_cells};
+pub(crate) use races::{cells_state, reset_cells_seen, set_cells_state, take_untracked_cells};
 mod scheduling;
 mod slots;
 #[cfg(test)]

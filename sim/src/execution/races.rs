@@ -44,6 +44,19 @@ pub(crate) fn take_untracked_cells() -> bool {
     UNTRACKED_CELLS.with(|untracked| untracked.replace(false))
 }
 
+/// This OS thread's race-tracking state: whether executions track races from their start, and
+/// whether one saw a cell without tracking (see [`take_untracked_cells`]). Executions run ahead on
+/// another OS thread take the exploring thread's state, and hand theirs back.
+pub(crate) fn cells_state() -> (bool, bool) {
+    (CELLS_SEEN.with(Cell::get), UNTRACKED_CELLS.with(Cell::get))
+}
+
+/// Sets this OS thread's race-tracking state (see [`cells_state`]).
+pub(crate) fn set_cells_state(seen: bool, untracked: bool) {
+    CELLS_SEEN.with(|cell| cell.set(seen));
+    UNTRACKED_CELLS.with(|cell| cell.set(untracked));
+}
+
 /// Whether executions of this exploration track races from their start.
 pub(super) fn cells_seen() -> bool {
     CELLS_SEEN.with(Cell::get)

@@ -12,6 +12,41 @@ impl Explorer {
         self
     }
 
+    /// The OS threads an exhaustive search (alone, or the exhaustive lane of a portfolio) runs
+    /// its executions on (default: the available parallelism; `WEFT_THREADS` overrides it; 0
+    /// counts as 1). The exploring thread still takes every execution in the order of a search
+    /// on one thread and decides alone what comes next; `n - 1` helper threads run executions
+    /// it is sure to come to, and it takes in what they found when it gets there. The
+    /// executions, the first failure reported and the statistics are therefore the same whatever
+    /// `n` is. Helpers start once the search has run a few executions, so small searches run on
+    /// one thread.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft_core::{Lock, Thread};
+    /// use weft_sim::{Explorer, Sim};
+    ///
+    /// let model = || {
+    ///     let lock = Arc::new(Lock::<Sim>::new());
+    ///     let threads: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let lock = lock.clone();
+    ///             Thread::<Sim>::new(move || (0..2).for_each(|_| drop(lock.lock())))
+    ///         })
+    ///         .collect();
+    ///     threads.iter().for_each(|t| t.start().unwrap());
+    ///     threads.iter().for_each(|t| t.join().unwrap());
+    /// };
+    /// let one = Explorer::exhaustive().threads(1).run(model).unwrap();
+    /// let two = Explorer::exhaustive().threads(2).run(model).unwrap();
+    /// assert!(one.exhausted && two.exhausted);
+    /// assert_eq!((one.executions, one.steps), (two.executions, two.steps));
+    /// ```
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
     /// The step limit of one execution (beyond it: a livelock failure).
     pub fn max_steps(mut self, max_steps: usize) -> Self {
         self.max_steps = max_steps;

@@ -13,7 +13,11 @@ struct Asleep {
 }
 
 /// One decision point of the exhaustive search.
+#[derive(Clone)]
 struct Node {
+    /// The node's number in its search (one no other node of the search has): with the option
+    /// taken, it names an execution to come (see [`Exhaustive::ahead`]).
+    serial: u64,
     /// The thread each option runs (for a data choice: the waiter it wakes).
     threads: Vec<usize>,
     /// Options to explore here: for a scheduling decision, those found racing with a later step
@@ -105,6 +109,45 @@ pub(crate) struct Exhaustive {
     /// Set when a replayed prefix reached a decision with other options than before: the model
     /// is not deterministic.
     diverged: Option<String>,
+    /// The next node's serial.
+    next_serial: u64,
+    /// In a search run ahead (see [`Exhaustive::ahead`]): the nodes of the prefix it was given,
+    /// whose options the search that made it decides. Races found with their steps are logged
+    /// in `requests` rather than applied.
+    frozen: usize,
+    /// Races to reverse at frozen nodes: the node, and the threads one of which it must explore.
+    requests: Vec<(usize, Vec<usize>)>,
+}
+
+/// The name of an execution to come in a search: the node where it leaves the last execution's
+/// path, and the option it takes there.
+pub(crate) type AheadKey = (u64, usize);
+
+/// Serials each copy of a search run ahead may give its decisions (see [`Exhaustive::ahead`]).
+pub(crate) const SERIALS_PER_COPY: u64 = 1 << 40;
+
+/// An execution of a search run ahead of it, on another OS thread (see [`Exhaustive::ahead`]),
+/// and what it found: what the search must take in when it gets there.
+pub(crate) struct Ahead {
+    key: AheadKey,
+    search: Exhaustive,
+}
+
+impl Ahead {
+    /// The execution's name in the search.
+    pub(crate) fn key(&self) -> AheadKey {
+        self.key
+    }
+
+    /// The depth of the decision where it leaves the path it was made from.
+    pub(crate) fn depth(&self) -> usize {
+        self.search.frozen - 1
+    }
+
+    /// The copy of the search that explores it.
+    pub(crate) fn search(&mut self) -> &mut Exhaustive {
+        &mut self.search
+    }
 }
 
 impl Exhaustive {
@@ -137,7 +180,95 @@ impl Exhaustive {
             started: false,
             done: false,
             diverged: None,
+            next_serial: 0,
+            frozen: 0,
+            requests: Vec::new(),
         }
+    }
+
+    /// Subtrees to come that can be explored now, ahead of the search, each by its own copy of
+    /// the search: for each decision on the last execution's path (shallowest first, the last
+    /// the search comes to), the subtree of the next option it will explore, if it has one.
+    /// Called between executions. The search will explore each of them exactly so when it gets
+    /// there: options are only ever added after the others at a decision; the sleep set the
+    /// option starts with is made of the decision's sleep set and the options explored before
+    /// it, all known now; and what the subtree explores depends on nothing outside it (races
+    /// found with steps before it are logged for the search, in order: see
+    /// [`Exhaustive::take_over`]). `first_serial` numbers the copies' decisions apart from the
+    /// search's own.
+    pub(crate) fn ahead(&self, wanted: usize, first_serial: &mut u64, skip: impl Fn(AheadKey) -> bool) -> Vec<Ahead> {
+        let mut found = Vec::new();
+        if !self.reduce || self.done || !self.started {
+            return found;
+        }
+        let path = self.position.min(self.stack.len());
+        for at in self.frozen..path {
+            if found.len() == wanted {
+                break;
+            }
+            let node = &self.stack[at];
+            let taken = node.threads[node.chosen];
+            let next = node.backtrack.iter().copied().find(|&i| {
+                let t = node.threads[i];
+                t != taken && !node.done.iter().any(|d| d.thread == t) && !node.sleep.iter().any(|z| z.thread == t)
+            });
+            let Some(next) = next else { continue };
+            let key = (node.serial, next);
+            if skip(key) {
+                continue;
+            }
+            let mut search = Exhaustive::new(None, true);
+            search.stack.extend(self.stack[..=at].iter().cloned());
+            let node = &mut search.stack[at];
+            node.done.push(Asleep { thread: taken, footprint: node.footprint, known: node.objects });
+            node.chosen = next;
+            search.frozen = at + 1;
+            search.next_serial = *first_serial;
+            *first_serial += SERIALS_PER_COPY;
+            found.push(Ahead { key, search });
+        }
+        found
+    }
+
+    /// The name of the execution the search is about to run (after `next_execution`).
+    pub(crate) fn next_key(&self) -> Option<AheadKey> {
+        (self.reduce && self.started && !self.done).then(|| self.stack.last().map(|n| (n.serial, n.chosen))).flatten()
+    }
+
+    /// Takes over a subtree explored ahead (see [`Exhaustive::ahead`]), in full or in part, as
+    /// if the search had run its executions now: it goes on from where the copy stopped, and
+    /// takes in the races the copy found with steps before the subtree. Called after
+    /// `next_execution`, when [`Exhaustive::next_key`] is the copy's key. False (nothing taken
+    /// over) if the copy no longer fits, ran nothing, or found the model nondeterministic: the
+    /// search then explores the subtree itself.
+    pub(crate) fn take_over(&mut self, ahead: Ahead) -> bool {
+        let Ahead { key, mut search } = ahead;
+        let frozen = search.frozen;
+        let fits = self.next_key() == Some(key)
+            && self.stack.len() == frozen
+            && search.started
+            && search.diverged.is_none()
+            && search.stack.len() >= frozen
+            && self.stack.iter().zip(&search.stack).all(|(mine, theirs)| {
+                mine.chosen == theirs.chosen && mine.done.len() == theirs.done.len() && mine.trusted == theirs.trusted
+            });
+        if !fits {
+            return false;
+        }
+        for (mine, theirs) in self.stack.iter_mut().zip(&search.stack) {
+            mine.footprint = theirs.footprint;
+        }
+        if search.done {
+            // The whole subtree: the search is back at the decision it leaves the path at.
+            self.position = frozen;
+        } else {
+            self.stack.extend(search.stack.drain(frozen..));
+            self.position = search.position;
+        }
+        for (node, initials) in &search.requests {
+            self.backtrack_at(*node, initials);
+        }
+        true
     }
 
     fn asleep(&self, thread: usize) -> bool {
@@ -199,6 +330,16 @@ impl Exhaustive {
     /// race), unless one of them is explored there already.
     fn backtrack_one_of(&mut self, earlier: usize, initials: &[usize]) {
         let Some(node_index) = self.steps[earlier].node else { return };
+        if node_index < self.frozen {
+            // A decision of the search this one runs ahead of: it takes the race in, in order.
+            self.requests.push((node_index, initials.to_vec()));
+            return;
+        }
+        self.backtrack_at(node_index, initials);
+    }
+
+    /// [`Exhaustive::backtrack_one_of`] at the decision `node_index`.
+    fn backtrack_at(&mut self, node_index: usize, initials: &[usize]) {
         let node = &mut self.stack[node_index];
         let covered = |t: usize| {
             node.backtrack.iter().any(|&i| node.threads[i] == t)
@@ -373,7 +514,10 @@ impl Strategy for Exhaustive {
             // Backtrack: the deepest decision with an option left to explore moves to it.
             self.stack.truncate(self.position);
             loop {
-                let Some(node) = self.stack.last_mut() else {
+                // (A search run ahead explores one subtree: it is done when it would go back
+                // into the prefix it was given.)
+                let within = self.stack.len() > self.frozen;
+                let Some(node) = self.stack.last_mut().filter(|_| within) else {
                     self.done = true;
                     return false;
                 };
@@ -411,7 +555,9 @@ impl Strategy for Exhaustive {
                 return Some(0);
             }
             if self.position == self.stack.len() {
+                self.next_serial += 1;
                 self.stack.push(Node {
+                    serial: self.next_serial - 1,
                     threads: point.threads.to_vec(),
                     backtrack: (0..n).collect(),
                     chosen: 0,
@@ -446,7 +592,9 @@ impl Strategy for Exhaustive {
             let first = (0..allowed).find(|&i| !self.asleep(point.threads[i]))?;
             // Without reduction every option is explored; with it, only those found racing.
             let backtrack = if self.reduce { vec![first] } else { (first..allowed).collect() };
+            self.next_serial += 1;
             self.stack.push(Node {
+                serial: self.next_serial - 1,
                 threads: point.threads.to_vec(),
                 backtrack,
                 chosen: first,
@@ -530,6 +678,10 @@ impl Strategy for Exhaustive {
 
     fn reduction(&mut self) -> Option<&mut dyn Reduction> {
         if self.reduce { Some(self) } else { None }
+    }
+
+    fn as_exhaustive(&mut self) -> Option<&mut Exhaustive> {
+        Some(self)
     }
 }
 

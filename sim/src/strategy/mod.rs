@@ -10,7 +10,7 @@ mod random_walk;
 mod replay;
 mod urw;
 
-pub(crate) use exhaustive::Exhaustive;
+pub(crate) use exhaustive::{Ahead, AheadKey, Exhaustive, SERIALS_PER_COPY};
 pub(crate) use footprint::{Footprint, StepInfo};
 pub(crate) use pct::Pct;
 pub(crate) use pos::Pos;
@@ -83,6 +83,11 @@ pub(crate) trait Strategy {
     /// The strategy's partial-order reduction, if it reduces: it is then told what each step
     /// touched (and the execution keeps footprints for it).
     fn reduction(&mut self) -> Option<&mut dyn Reduction> {
+        None
+    }
+    /// The strategy as an exhaustive search, if it is one (its executions can run ahead of it:
+    /// see [`Exhaustive::ahead`]).
+    fn as_exhaustive(&mut self) -> Option<&mut Exhaustive> {
         None
     }
     /// The schedule the strategy follows exactly, if it replays one.

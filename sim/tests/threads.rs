@@ -1,0 +1,150 @@
+//! `Explorer::threads`: an exhaustive search whose subtrees helper threads explore ahead counts
+//! the same executions, in the same order as far as anything observable goes, and reports the
+//! same first failure, whatever the number of threads. (Helpers may also run executions the
+//! search never comes to, past its budget or its first failure: the model runs them, and the
+//! search drops them.)
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use weft_core::{Condition, Lock, Thread};
+use weft_sim::{Explorer, Sim, Stats};
+
+/// Each execution's outcome, counted.
+type Outcomes = Arc<Mutex<BTreeMap<String, usize>>>;
+
+/// `threads` threads each take one lock `takes` times and log their name: the log is the lock
+/// order. Fails when the order is `forbidden`, if given.
+fn lock_order(threads: usize, takes: usize, forbidden: Option<&'static str>, outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let workers: Vec<Thread<Sim>> = (0..threads)
+        .map(|index| {
+            let (lock, log) = (lock.clone(), log.clone());
+            let name = char::from(b'a' + index as u8);
+            Thread::new(move || {
+                for _ in 0..takes {
+                    let _held = lock.lock();
+                    log.lock().unwrap().push(name);
+                }
+            })
+        })
+        .collect();
+    workers.iter().for_each(|t| t.start().unwrap());
+    workers.iter().for_each(|t| t.join().unwrap());
+    let order = log.lock().unwrap().clone();
+    *outcomes.lock().unwrap().entry(order.clone()).or_default() += 1;
+    assert_ne!(Some(order.as_str()), forbidden, "the forbidden order");
+}
+
+/// Cargill's buffer (capacity 1, `notify_all`), 2 consumers × `takes`, 1 producer: the log is
+/// the order of puts and takes.
+fn buffer(takes: usize, outcomes: &Outcomes) {
+    let condition = Arc::new(Condition::<Sim>::new());
+    let state = Arc::new(Mutex::new((0usize, String::new())));
+    let role = |name: char, full: usize, count: usize| {
+        let (condition, state) = (condition.clone(), state.clone());
+        Thread::<Sim>::new(move || {
+            for _ in 0..count {
+                let _held = condition.lock();
+                while state.lock().unwrap().0 == full {
+                    condition.wait().unwrap();
+                }
+                let mut state = state.lock().unwrap();
+                state.0 = full;
+                state.1.push(name);
+                drop(state);
+                condition.notify_all().unwrap();
+            }
+        })
+    };
+    // Consumers wait while the buffer is empty (0) and empty it; the producer waits while it is
+    // full (1) and fills it.
+    let workers = [role('x', 0, takes), role('y', 0, takes), role('p', 1, 2 * takes)];
+    workers.iter().for_each(|t| t.start().unwrap());
+    workers.iter().for_each(|t| t.join().unwrap());
+    let log = state.lock().unwrap().1.clone();
+    *outcomes.lock().unwrap().entry(log).or_default() += 1;
+}
+
+/// The search's statistics and every execution's outcome, with `threads` threads.
+fn explore(explorer: Explorer, threads: usize, model: fn(&Outcomes)) -> (Stats, BTreeMap<String, usize>) {
+    let outcomes: Outcomes = Arc::default();
+    let sink = outcomes.clone();
+    let stats = explorer.threads(threads).check(move || model(&sink));
+    let outcomes = outcomes.lock().unwrap().clone();
+    (stats, outcomes)
+}
+
+/// What must not depend on the number of threads.
+fn same(stats: &Stats) -> (usize, usize, usize, bool, usize, Option<u64>) {
+    (stats.executions, stats.steps, stats.pruned, stats.exhausted, stats.searched, stats.search_estimate)
+}
+
+#[test]
+fn the_same_executions_whatever_the_number_of_threads() {
+    let models: [(&str, fn(&Outcomes)); 3] = [
+        ("lock order (3 × 3)", |o| lock_order(3, 3, None, o)),
+        ("lock order (4 × 2)", |o| lock_order(4, 2, None, o)),
+        ("buffer (1 take each)", |o| buffer(1, o)),
+    ];
+    for (name, model) in models {
+        let (one, outcomes) = explore(Explorer::exhaustive(), 1, model);
+        assert!(one.exhausted && one.executions > 1000, "{name}: {one}");
+        for threads in [2, 3] {
+            let (many, theirs) = explore(Explorer::exhaustive(), threads, model);
+            assert_eq!(same(&many), same(&one), "{name}, {threads} threads: {many} against {one}");
+            assert_eq!(theirs, outcomes, "{name}, {threads} threads: another multiset of executions");
+        }
+    }
+}
+
+#[test]
+fn a_search_cut_short_stops_at_the_same_execution() {
+    // 10,044 executions in all; the budget ends inside subtrees helpers explored.
+    for budget in [500, 3001] {
+        let (one, outcomes) = explore(Explorer::exhaustive().iterations(budget), 1, |o| lock_order(4, 2, None, o));
+        let (two, theirs) = explore(Explorer::exhaustive().iterations(budget), 2, |o| lock_order(4, 2, None, o));
+        assert_eq!(one.executions, budget);
+        assert_eq!(same(&two), same(&one), "{two} against {one}");
+        // Every execution counted ran; helpers may have run more, past the budget.
+        for (order, count) in &outcomes {
+            assert!(theirs.get(order).is_some_and(|n| n >= count), "{order} ran {count} times with one thread");
+        }
+    }
+}
+
+#[test]
+fn the_same_first_failure_whatever_the_number_of_threads() {
+    // A lock order the depth-first search comes to late (about 4,000 executions in).
+    let model = || {
+        let outcomes: Outcomes = Arc::default();
+        lock_order(3, 3, Some("cbaccbbaa"), &outcomes);
+    };
+    let one = Explorer::exhaustive().threads(1).run(model).unwrap_err();
+    assert!(one.failure.message.contains("the forbidden order"), "{one}");
+    assert!(one.stats.executions > 1000, "{}", one.stats);
+    for threads in [2, 4] {
+        let many = Explorer::exhaustive().threads(threads).run(model).unwrap_err();
+        assert_eq!(many.token, one.token, "{threads} threads");
+        assert_eq!(same(&many.stats), same(&one.stats), "{threads} threads");
+    }
+}
+
+#[test]
+fn the_default_check_is_the_same_whatever_the_number_of_threads() {
+    let (one, outcomes) = explore(Explorer::portfolio(7), 1, |o| buffer(2, o));
+    let (two, theirs) = explore(Explorer::portfolio(7), 2, |o| buffer(2, o));
+    assert!(!one.exhausted);
+    assert_eq!(same(&two), same(&one), "{two} against {one}");
+    for (order, count) in &outcomes {
+        assert!(theirs.get(order).is_some_and(|n| n >= count), "{order} ran {count} times with one thread");
+    }
+}
+
+#[test]
+fn a_time_limit_ends_a_search_with_helpers() {
+    let (stats, _) = explore(Explorer::exhaustive().time_limit(Duration::from_millis(300)), 2, |o| buffer(2, o));
+    assert!(!stats.exhausted && stats.executions > 0, "{stats}");
+}
