@@ -14,6 +14,9 @@ use weft_sim::{Explorer, Sim, Stats};
 /// Each execution's outcome, counted.
 type Outcomes = Arc<Mutex<BTreeMap<String, usize>>>;
 
+/// A model that records its outcome.
+type Model = fn(&Outcomes);
+
 /// `threads` threads each take one lock `takes` times and log their name: the log is the lock
 /// order. Fails when the order is `forbidden`, if given.
 fn lock_order(threads: usize, takes: usize, forbidden: Option<&'static str>, outcomes: &Outcomes) {
@@ -69,7 +72,7 @@ fn buffer(takes: usize, outcomes: &Outcomes) {
 }
 
 /// The search's statistics and every execution's outcome, with `threads` threads.
-fn explore(explorer: Explorer, threads: usize, model: fn(&Outcomes)) -> (Stats, BTreeMap<String, usize>) {
+fn explore(explorer: Explorer, threads: usize, model: Model) -> (Stats, BTreeMap<String, usize>) {
     let outcomes: Outcomes = Arc::default();
     let sink = outcomes.clone();
     let stats = explorer.threads(threads).check(move || model(&sink));
@@ -84,7 +87,7 @@ fn same(stats: &Stats) -> (usize, usize, usize, bool, usize, Option<u64>) {
 
 #[test]
 fn the_same_executions_whatever_the_number_of_threads() {
-    let models: [(&str, fn(&Outcomes)); 3] = [
+    let models: [(&str, Model); 3] = [
         ("lock order (3 × 3)", |o| lock_order(3, 3, None, o)),
         ("lock order (4 × 2)", |o| lock_order(4, 2, None, o)),
         ("buffer (1 take each)", |o| buffer(1, o)),
