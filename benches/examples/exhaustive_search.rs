@@ -73,9 +73,10 @@ fn lock_orders(threads: usize, increments: usize) -> u128 {
 }
 
 /// Executions and time of weft's exhaustive search (`None` if it did not finish in `limit`).
-fn weft_search(threads: usize, increments: usize, limit: Duration) -> (usize, bool, Duration) {
+fn weft_search(threads: usize, increments: usize, limit: Duration, os_threads: usize) -> (usize, bool, Duration) {
     let began = Instant::now();
     let stats = weft::sim::Explorer::exhaustive()
+        .threads(os_threads)
         .time_limit(limit)
         .run(move || weft_lock_counter(threads, increments))
         .expect("the model is correct");
@@ -100,27 +101,32 @@ fn per_second(executions: usize, time: Duration) -> f64 {
 fn main() {
     let write = !std::env::args().any(|a| a == "--no-write");
     let began = Instant::now();
-    let grid = [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (3, 3), (4, 2)];
+    let grid = [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (3, 3), (4, 2), (3, 4)];
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let limit = Duration::from_secs(60);
     // shuttle's DFS does not reduce: capped, for its speed only.
     let shuttle_cap = 100_000;
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| lock_counter (threads, increments) | lock orders | weft executions | ratio | weft exec/s | shuttle DFS executions | shuttle DFS exec/s |"
+        "| lock_counter (threads, increments) | lock orders | weft executions | ratio | weft exec/s, 1 thread | weft exec/s, {cores} threads | speed-up | shuttle DFS executions | shuttle DFS exec/s |"
     );
-    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (threads, increments) in grid {
         let orders = lock_orders(threads, increments);
-        let (executions, exhausted, time) = weft_search(threads, increments, limit);
+        let (executions, exhausted, time) = weft_search(threads, increments, limit, 1);
+        let (parallel, _, parallel_time) = weft_search(threads, increments, limit, cores);
+        assert!(!exhausted || parallel == executions, "the same search on {cores} threads");
         let (dfs, dfs_time) = shuttle_search(threads, increments, shuttle_cap);
         let weft_cell =
             if exhausted { format!("{executions}") } else { format!(">{executions} (not finished in {limit:?})") };
         let dfs_cell = if dfs >= shuttle_cap { format!("≥{dfs} (capped)") } else { format!("{dfs}") };
         let row = format!(
-            "| ({threads},{increments}) | {orders} | {weft_cell} | {:.2} | {:.0} | {dfs_cell} | {:.0} |",
+            "| ({threads},{increments}) | {orders} | {weft_cell} | {:.2} | {:.0} | {:.0} | {:.2} | {dfs_cell} | {:.0} |",
             executions as f64 / orders as f64,
             per_second(executions, time),
+            per_second(parallel, parallel_time),
+            per_second(parallel, parallel_time) / per_second(executions, time),
             per_second(dfs, dfs_time)
         );
         println!("{row}");
@@ -139,7 +145,10 @@ fn main() {
              `Explorer::exhaustive()` (partial-order reduction), stopped after 60 s; ratio = weft executions \
              / lock orders (issue 12 asks for at most 1.1). shuttle 0.9.10's `DfsScheduler` does not reduce: \
              it is capped at {shuttle_cap} executions and shown for its speed. Executions per second include \
-             each tool's own overhead (weft's determinism re-runs are not counted as executions).\n",
+             each tool's own overhead (weft's determinism re-runs are not counted as executions). weft runs \
+             each search on 1 thread and on {cores} (`Explorer::threads`, helpers explore subtrees ahead): the \
+             executions are the same; speed-up = the second's executions per second over the first's. The \
+             small searches end before helpers start (after 16 executions) or pay for them.\n",
             weft_benches::utc_now()
         );
         section.push_str(&table);

@@ -14,7 +14,9 @@
 //! [`Exhaustive::ahead`]: crate::strategy::Exhaustive::ahead
 
 use std::collections::{HashMap, HashSet};
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -49,9 +51,9 @@ struct State {
     /// Jobs not begun, with the depth of the decision each leaves the path at: helpers take the
     /// shallowest first, which the search comes to last (it goes deepest first).
     queue: Vec<(AheadKey, usize, Job)>,
-    running: HashSet<AheadKey>,
-    /// Running jobs the search has come to: their helpers stop after the execution under way.
-    wanted: HashSet<AheadKey>,
+    /// Running jobs, each with its flag the search raises when it comes to it: its helper then
+    /// stops after the execution under way.
+    running: HashMap<AheadKey, Arc<AtomicBool>>,
     /// `None`: the helper could not run it (the simulator panicked): the search runs it.
     done: HashMap<AheadKey, Option<Done>>,
     /// Helpers waiting for a job.
@@ -62,6 +64,8 @@ struct State {
 #[derive(Default)]
 struct Shared {
     state: Mutex<State>,
+    /// Jobs queued, not begun (read without the lock, to post only when helpers run short).
+    queued: AtomicUsize,
     /// Helpers wait here for jobs; the search waits here for a job under way.
     changed: Condvar,
 }
@@ -109,9 +113,11 @@ impl Helpers {
         Helpers { shared, threads, posted: HashSet::new(), capacity: CAPACITY_PER_HELPER * count }
     }
 
-    /// How many more jobs may be posted now.
+    /// How many more jobs are wanted now: enough to keep every helper busy, within capacity.
     pub(super) fn room(&self) -> usize {
-        self.capacity.saturating_sub(self.posted.len())
+        let queued = self.shared.queued.load(Relaxed);
+        let short = self.threads.len().saturating_sub(queued);
+        short.min(self.capacity.saturating_sub(self.posted.len()))
     }
 
     /// Whether the job `key` was posted and not taken back.
@@ -131,6 +137,7 @@ impl Helpers {
             let depth = ahead.depth();
             state.queue.push((key, depth, Job { config: config.clone(), cells_seen, ahead, limit }));
         }
+        self.shared.queued.store(state.queue.len(), Relaxed);
         let idle = state.idle > 0;
         drop(state);
         if idle {
@@ -150,11 +157,12 @@ impl Helpers {
             if let Some(done) = state.done.remove(&key) {
                 return done;
             }
-            if !state.running.contains(&key) {
+            let Some(wanted) = state.running.get(&key) else {
                 state.queue.retain(|(k, _, _)| *k != key);
+                self.shared.queued.store(state.queue.len(), Relaxed);
                 return None;
-            }
-            state.wanted.insert(key);
+            };
+            wanted.store(true, Relaxed);
             state = self.shared.changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
         }
     }
@@ -195,13 +203,15 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
             let shallowest = state.queue.iter().enumerate().min_by_key(|(_, (_, depth, _))| *depth).map(|(at, _)| at);
             if let Some(at) = shallowest {
                 let (key, _, job) = state.queue.swap_remove(at);
+                shared.queued.store(state.queue.len(), Relaxed);
                 break (key, job);
             }
             state.idle += 1;
             state = shared.changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
             state.idle -= 1;
         };
-        state.running.insert(key);
+        let wanted = Arc::new(AtomicBool::new(false));
+        state.running.insert(key, wanted.clone());
         drop(state);
         let Job { mut ahead, mut config, cells_seen, limit } = job;
         config.watch = watch.clone();
@@ -214,7 +224,7 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
                 let failed = outcome.failure.is_some();
                 outcomes.push(outcome);
                 let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
-                if failed || search.divergence().is_some() || time_is_up || lock(shared).wanted.contains(&key) {
+                if failed || search.divergence().is_some() || time_is_up || wanted.load(Relaxed) {
                     break;
                 }
             }
@@ -229,7 +239,6 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
         };
         let mut state = lock(shared);
         state.running.remove(&key);
-        state.wanted.remove(&key);
         state.done.insert(key, done);
         drop(state);
         shared.changed.notify_all();
