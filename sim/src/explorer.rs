@@ -55,7 +55,8 @@ enum StrategyKind {
 /// random strategies), `WEFT_ITERATIONS` (executions per strategy), `WEFT_REPLAY` (a token, or
 /// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
 /// says so on stderr, so that a variable left set in a shell cannot pass for a check),
-/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]). A value that is not
+/// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]), `WEFT_THREADS` (the
+/// OS threads of an exhaustive search, see [`Explorer::threads`]). A value that is not
 /// what its variable takes is an error that names the variable, never silently ignored.
 ///
 /// ```

@@ -24,6 +24,8 @@ fn invalid_values_are_errors_that_name_the_variable() {
         ("WEFT_SEED", "12x", "is not a seed"),
         ("WEFT_ITERATIONS", "-3", "is not a number of executions"),
         ("WEFT_STALL_SECS", "soon", "is not a number of seconds"),
+        ("WEFT_THREADS", "0", "is not a number of threads"),
+        ("WEFT_THREADS", "two", "is not a number of threads"),
     ];
     for (name, value, says) in cases {
         let out = child::run("scenario_one_exploration", &[(name, value)], false, Duration::from_secs(60));
@@ -37,7 +39,9 @@ fn invalid_values_are_errors_that_name_the_variable() {
 
 #[test]
 fn valid_values_are_taken() {
-    for (name, value) in [("WEFT_SEED", "7"), ("WEFT_ITERATIONS", " 5 "), ("WEFT_STALL_SECS", "0.5")] {
+    for (name, value) in
+        [("WEFT_SEED", "7"), ("WEFT_ITERATIONS", " 5 "), ("WEFT_STALL_SECS", "0.5"), ("WEFT_THREADS", "3")]
+    {
         let out = child::run("scenario_one_exploration", &[(name, value)], false, Duration::from_secs(60));
         assert_eq!(out.code, Some(0), "{name}={value}: {out:?}");
     }
