@@ -56,8 +56,10 @@ enum StrategyKind {
 /// `@path` of a file holding one, to replay instead of exploring; every exploration it changes
 /// says so on stderr, so that a variable left set in a shell cannot pass for a check),
 /// `WEFT_STALL_SECS` (the stall bound, see [`Explorer::stall_timeout`]), `WEFT_THREADS` (the
-/// OS threads of an exhaustive search, see [`Explorer::threads`]). A value that is not
-/// what its variable takes is an error that names the variable, never silently ignored.
+/// OS threads of an exhaustive search, see [`Explorer::threads`]), `WEFT_SHARD` (`i/n`: this
+/// process's part of an exploration split between processes, see [`Explorer::shard`]). A value
+/// that is not what its variable takes is an error that names the variable, never silently
+/// ignored.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -93,6 +95,8 @@ pub struct Explorer {
     main_stack: usize,
     /// OS threads an exhaustive search runs executions on (see [`Explorer::threads`]).
     threads: usize,
+    /// This process's shard of a split exploration, `(index, count)` (see [`Explorer::shard`]).
+    shard: Option<(u64, u64)>,
 }
 
 /// The default number of executions per strategy.
@@ -116,6 +120,7 @@ impl Explorer {
             reduce: true,
             main_stack: 0,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
+            shard: None,
         }
     }
 
@@ -277,6 +282,9 @@ impl Explorer {
         {
             self.iterations = iterations;
         }
+        if let Some(shard) = env_value("WEFT_SHARD", "a shard i/n (integers, i < n)", parse_shard) {
+            self.shard = Some(shard);
+        }
         if let Some(threads) =
             env_value("WEFT_THREADS", "a number of threads (an integer from 1)", |s| s.parse().ok().filter(|&n| n > 0))
         {
@@ -384,6 +392,18 @@ impl Explorer {
         })
     }
 
+    /// The shard `index` of `count` of the lane's executions (all of them if not split).
+    fn shard_of(&self, kind: &StrategyKind, iterations: usize) -> usize {
+        match (self.shard, kind) {
+            // A split search's budget counts its own executions.
+            (None, _) | (_, StrategyKind::Exhaustive(_)) | (_, StrategyKind::Replay(_)) => iterations,
+            (Some((index, count)), _) => {
+                let (index, count) = (index as usize, count as usize);
+                if iterations == usize::MAX { iterations } else { (iterations + count - 1 - index) / count }
+            }
+        }
+    }
+
     /// Like [`Explorer::run`], but panics with the report on failure (for tests).
     ///
     /// # Panics
@@ -440,10 +460,10 @@ impl Explorer {
         let mut lanes: Vec<Lane> = plan
             .into_iter()
             .map(|(kind, iterations)| Lane {
-                strategy: make_strategy(&kind, self.reduce),
-                name: kind_name(&kind),
+                strategy: make_strategy(&kind, self.reduce, self.shard),
+                name: shard_name(kind_name(&kind), self.shard),
+                iterations: self.shard_of(&kind, iterations),
                 kind,
-                iterations,
                 run: 0,
                 sample: Sample::new(),
                 over: false,
@@ -465,6 +485,11 @@ impl Explorer {
             }
             if time_is_up() {
                 break;
+            }
+            // A random lane of a split exploration runs the executions numbered `index` modulo
+            // `count`: the same seeds as the unsplit one, shared out.
+            if let (Some((index, count)), false) = (self.shard, matches!(lane.kind, StrategyKind::Exhaustive(_))) {
+                lane.strategy.skip_to(lane.run as u64 * count + index);
             }
             // Executions a helper explored ahead come before the search moves on.
             if lane.run == lane.iterations || lane.ahead.is_empty() && !lane.strategy.next_execution() {
@@ -499,8 +524,18 @@ impl Explorer {
             }
             let outcome = match lane.ahead.pop_front() {
                 Some(outcome) => outcome,
-                None => run_execution(model, lane.strategy.as_mut(), config.clone(), &mut pool),
+                None => {
+                    let mut outcome = run_execution(model, lane.strategy.as_mut(), config.clone(), &mut pool);
+                    outcome.not_mine = lane.strategy.not_mine();
+                    outcome
+                }
             };
+            if outcome.not_mine {
+                // Another shard's: not counted here.
+                lane.run -= 1;
+                pool.recycle(outcome.schedule);
+                continue;
+            }
             stats.executions += 1;
             stats.steps += outcome.steps;
             if outcome.pruned && outcome.failure.is_none() && time_is_up() {
@@ -548,6 +583,7 @@ impl Explorer {
             }
         }
         stats.elapsed = start.elapsed();
+        stats.shard = self.shard;
         if let Some((searched, estimate)) = search_estimate(&lanes) {
             (stats.searched, stats.search_estimate) = (searched, Some(estimate));
         }
@@ -634,7 +670,7 @@ impl Explorer {
         let shrunk =
             if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
         let seed = seed_of(kind);
-        let strategy = kind_name(kind);
+        let strategy = shard_name(kind_name(kind), self.shard);
         let preemptions = schedule.preemptions();
         Report {
             failure,
@@ -777,6 +813,13 @@ impl Sample {
     }
 }
 
+/// `i/n` with `i < n`, as `WEFT_SHARD` takes it.
+fn parse_shard(text: &str) -> Option<(u64, u64)> {
+    let (index, count) = text.split_once('/')?;
+    let (index, count) = (index.trim().parse::<u64>().ok()?, count.trim().parse::<u64>().ok()?);
+    (index < count).then_some((index, count))
+}
+
 /// Takes over the subtree a helper explored ahead of `search`, if one did the one it comes to
 /// now: its executions go to `ahead`, to be counted as the search's next ones.
 fn take_over(helpers: &mut ahead::Helpers, search: &mut Exhaustive, ahead: &mut VecDeque<execution::Outcome>) {
@@ -860,7 +903,18 @@ fn seed_of(kind: &StrategyKind) -> Option<u64> {
     }
 }
 
-fn make_strategy(kind: &StrategyKind, reduce: bool) -> Box<dyn Strategy> {
+/// A lane's name, with the shard it runs if the exploration is split.
+fn shard_name(name: String, shard: Option<(u64, u64)>) -> String {
+    match shard {
+        Some((index, count)) => format!("{name}, shard {index}/{count}"),
+        None => name,
+    }
+}
+
+fn make_strategy(kind: &StrategyKind, reduce: bool, shard: Option<(u64, u64)>) -> Box<dyn Strategy> {
+    if let (StrategyKind::Exhaustive(None), Some((index, count))) = (kind, shard) {
+        return Box::new(Exhaustive::new(None, reduce).shard(index, count));
+    }
     match kind {
         StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),

@@ -205,6 +205,11 @@ pub struct Stats {
     /// the share of its tree explored (Knuth's estimator over the explored tree; low while
     /// races found later keep adding options). Equals `searched` once the search finished.
     pub search_estimate: Option<u64>,
+    /// The shard `(index, count)` this exploration ran, if it was split (`WEFT_SHARD`,
+    /// [`Explorer::shard`]): its executions, and `exhausted`, are that shard's only.
+    ///
+    /// [`Explorer::shard`]: crate::Explorer::shard
+    pub shard: Option<(u64, u64)>,
 }
 
 /// A failure the simulator found, with everything needed to act on it. Its `Display` shows the
@@ -319,6 +324,9 @@ impl fmt::Display for Stats {
             write!(f, ", {} pruned", self.pruned)?;
         }
         f.write_str(if self.exhausted { ", exhausted" } else { ", not exhausted" })?;
+        if let Some((index, count)) = self.shard {
+            write!(f, " (shard {index} of 0..{count} only)")?;
+        }
         if let Some(estimate) = self.search_estimate.filter(|_| !self.exhausted) {
             write!(
                 f,

@@ -26,6 +26,8 @@ fn invalid_values_are_errors_that_name_the_variable() {
         ("WEFT_STALL_SECS", "soon", "is not a number of seconds"),
         ("WEFT_THREADS", "0", "is not a number of threads"),
         ("WEFT_THREADS", "two", "is not a number of threads"),
+        ("WEFT_SHARD", "3/3", "is not a shard i/n"),
+        ("WEFT_SHARD", "1", "is not a shard i/n"),
     ];
     for (name, value, says) in cases {
         let out = child::run("scenario_one_exploration", &[(name, value)], false, Duration::from_secs(60));

@@ -193,6 +193,7 @@ impl Execution {
             steps: inner.steps,
             trail,
             panic_location: inner.failure_location,
+            not_mine: false,
         }
     }
 }

@@ -578,6 +578,9 @@ pub(crate) struct Outcome {
     pub trail: u64,
     /// Where the panic that failed it happened (`file:line:column`; traced executions only).
     pub panic_location: Option<String>,
+    /// The execution belongs to another shard of a split exploration (set by the explorer from
+    /// the strategy's `not_mine`): it is not counted.
+    pub not_mine: bool,
 }
 
 impl Execution {

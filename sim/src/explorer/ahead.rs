@@ -220,7 +220,8 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
         let explored = catch_unwind(AssertUnwindSafe(|| {
             let search = ahead.search();
             while outcomes.len() < limit.min(EXECUTIONS_PER_JOB) && search.next_execution() {
-                let outcome = run_execution(model, search, config.clone(), &mut pool);
+                let mut outcome = run_execution(model, search, config.clone(), &mut pool);
+                outcome.not_mine = search.not_mine();
                 let failed = outcome.failure.is_some();
                 outcomes.push(outcome);
                 let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());

@@ -47,6 +47,52 @@ impl Explorer {
         self
     }
 
+    /// Runs shard `index` of `count` of the exploration (`WEFT_SHARD=index/count` overrides it),
+    /// so that `count` processes (a CI matrix, a `cargo nextest` partition) together run one
+    /// exploration, with no coordinator. The shards' executions together are exactly those of
+    /// the exploration split `count` ways, each in one shard:
+    /// - a random strategy's executions are numbered (each has its seed from its number), and
+    ///   shard `index` runs those whose number is `index` modulo `count`, within the budget
+    ///   ([`Explorer::iterations`] counts the whole exploration's). URW and PCT learn from the
+    ///   executions of their own shard;
+    /// - an exhaustive search explores every option of its first decisions (up to four; with
+    ///   sleep sets, without reduction, so that what they explore depends on nothing below
+    ///   them), and shares out the subtrees below them by a hash of the choices that lead
+    ///   there. Its budget counts the shard's own executions.
+    ///
+    /// `Stats::exhausted` then says that this shard's part finished; the exploration is
+    /// exhausted when every shard's is. A failure's replay token replays it without the shard.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft_core::{Lock, Thread};
+    /// use weft_sim::{Explorer, Sim};
+    ///
+    /// let model = || {
+    ///     let lock = Arc::new(Lock::<Sim>::new());
+    ///     let threads: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let lock = lock.clone();
+    ///             Thread::<Sim>::new(move || drop(lock.lock()))
+    ///         })
+    ///         .collect();
+    ///     threads.iter().for_each(|t| t.start().unwrap());
+    ///     threads.iter().for_each(|t| t.join().unwrap());
+    /// };
+    /// let whole = Explorer::exhaustive().shard(0, 1).run(model).unwrap();
+    /// let parts: Vec<_> = (0..3).map(|i| Explorer::exhaustive().shard(i, 3).run(model).unwrap()).collect();
+    /// assert!(parts.iter().all(|stats| stats.exhausted));
+    /// assert_eq!(parts.iter().map(|stats| stats.executions).sum::<usize>(), whole.executions);
+    /// ```
+    ///
+    /// # Panics
+    /// If `index` is not below `count`.
+    pub fn shard(mut self, index: u64, count: u64) -> Self {
+        assert!(index < count, "weft: shard {index} of {count}: the index must be below the count");
+        self.shard = Some((index, count));
+        self
+    }
+
     /// The step limit of one execution (beyond it: a livelock failure).
     pub fn max_steps(mut self, max_steps: usize) -> Self {
         self.max_steps = max_steps;

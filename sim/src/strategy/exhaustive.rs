@@ -117,7 +117,16 @@ pub(crate) struct Exhaustive {
     frozen: usize,
     /// Races to reverse at frozen nodes: the node, and the threads one of which it must explore.
     requests: Vec<(usize, Vec<usize>)>,
+    /// The shard of a search split across processes (`WEFT_SHARD=i/n`): this one explores the
+    /// subtrees below the first [`SHARD_DEPTH`] decisions whose choices hash to `i` modulo `n`
+    /// (see [`Exhaustive::shard`]).
+    shard: Option<(u64, u64)>,
+    /// Whether this execution is in the shard, once known.
+    mine: Option<bool>,
 }
+
+/// The decisions above the subtrees a sharded search splits (see [`Exhaustive::shard`]).
+pub(crate) const SHARD_DEPTH: usize = 4;
 
 /// The name of an execution to come in a search: the node where it leaves the last execution's
 /// path, and the option it takes there.
@@ -183,9 +192,34 @@ impl Exhaustive {
             next_serial: 0,
             frozen: 0,
             requests: Vec::new(),
+            shard: None,
+            mine: None,
         }
     }
 
+    /// Makes the search shard `index` of `count` (`index < count`): the decisions above depth
+    /// [`SHARD_DEPTH`] explore every option (with sleep sets, but no reduction: what they
+    /// explore then depends on nothing found below them), and the subtrees below them are
+    /// split between the shards by a hash of the choices that lead there. An execution of
+    /// another shard's subtree is cut short where it enters it, and is not this shard's (see
+    /// [`Strategy::not_mine`]). The shards' executions together are those of the search as
+    /// shard 0 of 1, each in exactly one shard.
+    pub(crate) fn shard(mut self, index: u64, count: u64) -> Self {
+        self.shard = Some((index, count.max(1)));
+        self
+    }
+
+    /// The shard the choices of the first decisions of this execution (at most
+    /// [`SHARD_DEPTH`]) send it to.
+    fn shard_of_path(&self, count: u64) -> u64 {
+        let depth = self.position.min(self.stack.len()).min(SHARD_DEPTH);
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for node in &self.stack[..depth] {
+            hash = (hash ^ node.chosen as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+        hash = (hash ^ depth as u64).wrapping_mul(0x0100_0000_01b3);
+        (hash ^ (hash >> 29)) % count
+    }
     /// Subtrees to come that can be explored now, ahead of the search, each by its own copy of
     /// the search: for each decision on the last execution's path (shallowest first, the last
     /// the search comes to), the subtree of the next option it will explore, if it has one.
@@ -218,6 +252,7 @@ impl Exhaustive {
                 continue;
             }
             let mut search = Exhaustive::new(None, true);
+            search.shard = self.shard;
             search.stack.extend(self.stack[..=at].iter().cloned());
             let node = &mut search.stack[at];
             node.done.push(Asleep { thread: taken, footprint: node.footprint, known: node.objects });
@@ -535,6 +570,7 @@ impl Strategy for Exhaustive {
             }
         }
         self.started = true;
+        self.mine = None;
         self.position = 0;
         self.preemptions = 0;
         self.sleep.clear();
@@ -549,6 +585,14 @@ impl Strategy for Exhaustive {
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
         let n = point.threads.len();
+        if let Some((index, count)) = self.shard.filter(|_| self.mine.is_none() && self.position == SHARD_DEPTH) {
+            // The execution enters a subtree of the split: this shard's, or cut short here.
+            let mine = self.shard_of_path(count) == index;
+            self.mine = Some(mine);
+            if !mine {
+                return None;
+            }
+        }
         if !point.scheduling {
             // A data choice: every alternative.
             if n == 1 {
@@ -590,8 +634,16 @@ impl Strategy for Exhaustive {
             let bounded = point.current_runnable && self.bound.is_some_and(|b| self.preemptions >= b);
             let allowed = if bounded { 1 } else { n };
             let first = (0..allowed).find(|&i| !self.asleep(point.threads[i]))?;
-            // Without reduction every option is explored; with it, only those found racing.
-            let backtrack = if self.reduce { vec![first] } else { (first..allowed).collect() };
+            // Without reduction every option is explored; with it, only those found racing. A
+            // sharded search explores every option above its split (not asleep).
+            let split = self.shard.is_some() && self.position < SHARD_DEPTH;
+            let backtrack = if split {
+                (first..allowed).filter(|&i| !self.asleep(point.threads[i])).collect()
+            } else if self.reduce {
+                vec![first]
+            } else {
+                (first..allowed).collect()
+            };
             self.next_serial += 1;
             self.stack.push(Node {
                 serial: self.next_serial - 1,
@@ -682,6 +734,15 @@ impl Strategy for Exhaustive {
 
     fn as_exhaustive(&mut self) -> Option<&mut Exhaustive> {
         Some(self)
+    }
+
+    fn not_mine(&self) -> bool {
+        match (self.shard, self.mine) {
+            (None, _) => false,
+            (Some(_), Some(mine)) => !mine,
+            // Ended above the split: its path so far decides.
+            (Some((index, count)), None) => self.shard_of_path(count) != index,
+        }
     }
 }
 

@@ -85,6 +85,14 @@ pub(crate) trait Strategy {
     fn reduction(&mut self) -> Option<&mut dyn Reduction> {
         None
     }
+    /// Whether the execution that just ended belongs to another shard of a split exploration
+    /// (`WEFT_SHARD`): it is then not counted, and its failure is that shard's to report.
+    fn not_mine(&self) -> bool {
+        false
+    }
+    /// Makes the next execution the one numbered `index` (from 0) of the exploration, for a
+    /// random strategy whose executions are shared out between shards (`WEFT_SHARD`).
+    fn skip_to(&mut self, _index: u64) {}
     /// The strategy as an exhaustive search, if it is one (its executions can run ahead of it:
     /// see [`Exhaustive::ahead`]).
     fn as_exhaustive(&mut self) -> Option<&mut Exhaustive> {

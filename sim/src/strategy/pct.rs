@@ -57,6 +57,10 @@ impl Pct {
 }
 
 impl Strategy for Pct {
+    fn skip_to(&mut self, index: u64) {
+        self.execution = index;
+    }
+
     fn next_execution(&mut self) -> bool {
         self.rng = Rng::new(execution_seed(self.seed ^ 0x5043_5400, self.execution));
         self.execution += 1;

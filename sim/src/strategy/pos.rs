@@ -44,6 +44,10 @@ impl Pos {
 }
 
 impl Strategy for Pos {
+    fn skip_to(&mut self, index: u64) {
+        self.execution = index;
+    }
+
     fn next_execution(&mut self) -> bool {
         self.rng = Rng::new(execution_seed(self.seed ^ 0x504f_5300, self.execution));
         self.execution += 1;

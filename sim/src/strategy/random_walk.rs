@@ -20,6 +20,10 @@ pub(crate) fn execution_seed(seed: u64, execution: u64) -> u64 {
 }
 
 impl Strategy for RandomWalk {
+    fn skip_to(&mut self, index: u64) {
+        self.execution = index;
+    }
+
     fn next_execution(&mut self) -> bool {
         self.rng = Rng::new(execution_seed(self.seed, self.execution));
         self.execution += 1;

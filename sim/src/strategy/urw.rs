@@ -60,6 +60,10 @@ impl Urw {
 }
 
 impl Strategy for Urw {
+    fn skip_to(&mut self, index: u64) {
+        self.execution = index;
+    }
+
     fn next_execution(&mut self) -> bool {
         self.rng = Rng::new(execution_seed(self.seed ^ 0x5552_5700, self.execution));
         self.execution += 1;

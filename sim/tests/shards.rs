@@ -1,0 +1,119 @@
+//! `WEFT_SHARD` / `Explorer::shard`: `n` shards of an exploration together run exactly what the
+//! exploration split `n` ways runs, each execution in one shard, with no coordinator.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use weft_core::{Lock, Thread};
+use weft_sim::{Explorer, Sim, Stats};
+
+/// Each execution's outcome, counted.
+type Outcomes = Arc<Mutex<BTreeMap<String, usize>>>;
+
+/// `threads` threads each take one lock `takes` times and log their name: the log is the lock
+/// order. Fails when the order is `forbidden`, if given.
+fn lock_order(threads: usize, takes: usize, forbidden: Option<&str>, outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let workers: Vec<Thread<Sim>> = (0..threads)
+        .map(|index| {
+            let (lock, log) = (lock.clone(), log.clone());
+            let name = char::from(b'a' + index as u8);
+            Thread::new(move || {
+                for _ in 0..takes {
+                    let _held = lock.lock();
+                    log.lock().unwrap().push(name);
+                }
+            })
+        })
+        .collect();
+    workers.iter().for_each(|t| t.start().unwrap());
+    workers.iter().for_each(|t| t.join().unwrap());
+    let order = log.lock().unwrap().clone();
+    *outcomes.lock().unwrap().entry(order.clone()).or_default() += 1;
+    assert_ne!(Some(order.as_str()), forbidden, "the forbidden order");
+}
+
+/// Runs `explorer` on lock_order(3, 3); its statistics and every execution's outcome.
+fn run(explorer: Explorer) -> (Stats, BTreeMap<String, usize>) {
+    let outcomes: Outcomes = Arc::default();
+    let sink = outcomes.clone();
+    let stats = explorer.check(move || lock_order(3, 3, None, &sink));
+    let outcomes = outcomes.lock().unwrap().clone();
+    (stats, outcomes)
+}
+
+/// Adds `part` to `whole`.
+fn merge(whole: &mut BTreeMap<String, usize>, part: BTreeMap<String, usize>) {
+    for (outcome, count) in part {
+        *whole.entry(outcome).or_default() += count;
+    }
+}
+
+#[test]
+fn exhaustive_shards_together_run_the_split_search_once() {
+    let (split, split_outcomes) = run(Explorer::exhaustive().threads(1).shard(0, 1));
+    assert!(split.exhausted);
+    assert_eq!(split.shard, Some((0, 1)));
+    // The unsplit search reaches the same outcomes (it explores fewer executions: the split one
+    // explores every option of its first decisions).
+    let (whole, whole_outcomes) = run(Explorer::exhaustive().threads(1));
+    assert!(whole.executions <= split.executions, "{whole} against {split}");
+    assert_eq!(whole_outcomes.keys().collect::<Vec<_>>(), split_outcomes.keys().collect::<Vec<_>>());
+    for count in [2, 3, 5] {
+        let mut union = BTreeMap::new();
+        let (mut executions, mut pruned, mut verified) = (0, 0, 0);
+        for index in 0..count {
+            // Helpers or not, a shard runs the same executions.
+            let (part, outcomes) = run(Explorer::exhaustive().threads(1 + index as usize % 2).shard(index, count));
+            assert!(part.exhausted, "shard {index}/{count}: {part}");
+            assert!(part.to_string().contains(&format!("(shard {index} of 0..{count} only)")), "{part}");
+            executions += part.executions;
+            pruned += part.pruned;
+            verified += part.verified;
+            merge(&mut union, outcomes);
+        }
+        assert_eq!((executions, pruned), (split.executions, split.pruned), "{count} shards");
+        // The same outcomes; each shard also replayed a sample of its executions to check that
+        // the model is deterministic (`Stats::verified`), which the model logged too.
+        assert_eq!(union.keys().collect::<Vec<_>>(), split_outcomes.keys().collect::<Vec<_>>(), "{count} shards");
+        let total = |outcomes: &BTreeMap<String, usize>| outcomes.values().sum::<usize>();
+        assert_eq!(total(&union) - verified, total(&split_outcomes) - split.verified, "{count} shards");
+    }
+}
+
+#[test]
+fn random_shards_together_run_the_unsplit_campaign() {
+    for explorer in [Explorer::random_walk(5), Explorer::pos(5)] {
+        let (whole, whole_outcomes) = run(explorer.clone().iterations(300));
+        assert_eq!(whole.executions, 300);
+        let mut union = BTreeMap::new();
+        let mut executions = 0;
+        for index in 0..4 {
+            let (part, outcomes) = run(explorer.clone().iterations(300).shard(index, 4));
+            executions += part.executions;
+            merge(&mut union, outcomes);
+        }
+        assert_eq!(executions, 300);
+        assert_eq!(union, whole_outcomes);
+    }
+}
+
+#[test]
+fn a_bug_is_found_by_one_shard_and_replays_without_it() {
+    let model = || lock_order(3, 2, Some("ccbbaa"), &Outcomes::default());
+    let reports: Vec<_> = (0..3).filter_map(|index| Explorer::exhaustive().shard(index, 3).run(model).err()).collect();
+    assert!(!reports.is_empty(), "no shard found the forbidden order");
+    for report in reports {
+        assert!(report.failure.message.contains("the forbidden order"), "{report}");
+        assert!(report.strategy.contains("shard"), "{}", report.strategy);
+        let again = Explorer::replay(&report.token).run(model).unwrap_err();
+        assert_eq!(again.failure, report.failure);
+    }
+}
+
+#[test]
+#[should_panic(expected = "weft: shard 3 of 3: the index must be below the count")]
+fn a_shard_index_beyond_the_count_is_an_error() {
+    let _ = Explorer::exhaustive().shard(3, 3);
+}
