@@ -392,6 +392,15 @@ impl Explorer {
         })
     }
 
+    /// The number of a random lane's execution `run` (from 0): its place in the exploration
+    /// (in a split one, among every shard's executions).
+    fn execution_number(&self, run: usize) -> u64 {
+        match self.shard {
+            Some((index, count)) => run as u64 * count + index,
+            None => run as u64,
+        }
+    }
+
     /// The shard `index` of `count` of the lane's executions (all of them if not split).
     fn shard_of(&self, kind: &StrategyKind, iterations: usize) -> usize {
         match (self.shard, kind) {
@@ -474,7 +483,7 @@ impl Explorer {
         let mut shown = None;
         // Started once an exhaustive search has run a few executions (see `Explorer::threads`).
         let mut helpers: Option<ahead::Helpers> = None;
-        let mut next_serial = strategy::SERIALS_PER_COPY;
+        let mut next_serial = strategy::FIRST_COPY_SERIAL;
         while let Some(at) = (0..turns.len()).map(|k| (turn + k) % turns.len()).find(|&k| !lanes[turns[k]].over) {
             turn = at + 1;
             let index = turns[at];
@@ -488,8 +497,8 @@ impl Explorer {
             }
             // A random lane of a split exploration runs the executions numbered `index` modulo
             // `count`: the same seeds as the unsplit one, shared out.
-            if let (Some((index, count)), false) = (self.shard, matches!(lane.kind, StrategyKind::Exhaustive(_))) {
-                lane.strategy.skip_to(lane.run as u64 * count + index);
+            if self.shard.is_some() && !matches!(lane.kind, StrategyKind::Exhaustive(_)) {
+                lane.strategy.skip_to(self.execution_number(lane.run));
             }
             // Executions a helper explored ahead come before the search moves on.
             if lane.run == lane.iterations || lane.ahead.is_empty() && !lane.strategy.next_execution() {
@@ -518,10 +527,15 @@ impl Explorer {
             let mut config = self.config(false, lane.strategy.reduction().is_some(), exhaustive);
             config.track_pending = lane.strategy.wants_pending();
             if lane.ahead.is_empty() {
-                if let (Some(helpers), Some(search)) = (helpers.as_mut(), lane.strategy.as_exhaustive()) {
-                    take_over(helpers, search, &mut lane.ahead);
+                if let Some(helpers) = helpers.as_mut() {
+                    match lane.strategy.as_exhaustive() {
+                        Some(search) => take_over(helpers, search, &mut lane.ahead),
+                        None => take_executions(helpers, index, run - 1, lane),
+                    }
                 }
             }
+            // (The copy that ran an execution ahead learnt from it already.)
+            let from_ahead = !lane.ahead.is_empty();
             let outcome = match lane.ahead.pop_front() {
                 Some(outcome) => outcome,
                 None => {
@@ -543,7 +557,9 @@ impl Explorer {
                 break;
             }
             stats.pruned += usize::from(outcome.pruned);
-            lane.strategy.execution_done(outcome.steps);
+            if !from_ahead {
+                lane.strategy.execution_done(outcome.steps);
+            }
             let divergence = lane.strategy.divergence().map(str::to_owned);
             let failure = match (outcome.failure, divergence) {
                 (Some(failure), _) => Some(failure),
@@ -561,19 +577,35 @@ impl Explorer {
                 lane.sample.offer(run, &outcome.schedule, outcome.trail);
             }
             pool.recycle(outcome.schedule);
-            // Subtrees the search will come to, for helpers to explore ahead.
-            if let Some(search) = lane.strategy.as_exhaustive().filter(|_| self.threads > 1) {
-                if lane.run >= AHEAD_AFTER && helpers.is_none() {
-                    let watched = self.watch.is_some();
-                    let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
-                    helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
-                }
-                if let Some(helpers) = helpers.as_mut() {
-                    let room = helpers.room();
-                    if room > 0 {
-                        let aheads = search.ahead(room, &mut next_serial, |key| helpers.knows(key));
-                        let limit = lane.iterations.saturating_sub(lane.run);
-                        helpers.post(aheads, &config, execution::cells_state().0, limit);
+            // Work for helpers: subtrees the search will come to, or a random lane's next
+            // executions.
+            if self.threads > 1 && lane.run >= AHEAD_AFTER && helpers.is_none() {
+                let watched = self.watch.is_some();
+                let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
+                helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
+            }
+            if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room() > 0) {
+                let cells = execution::cells_state().0;
+                if let Some(search) = lane.strategy.as_exhaustive() {
+                    let aheads = search.ahead(helpers.room(), &mut next_serial, |key| helpers.knows(key));
+                    let limit = lane.iterations.saturating_sub(lane.run);
+                    helpers.post_subtrees(aheads, &config, cells, limit);
+                } else {
+                    // Batches after the one under way, as many as the helpers take: of each
+                    // `helpers + 1` batches, the lane runs the first itself while helpers run the
+                    // others (it would otherwise catch up with a helper and wait for it).
+                    let turn = helpers.count() + 1;
+                    let mut batch = lane.run / BATCH + 1;
+                    while helpers.room() > 0 && batch * BATCH < lane.iterations && batch <= lane.run / BATCH + 2 * turn
+                    {
+                        let first = batch * BATCH;
+                        batch += 1;
+                        if first / BATCH % turn != 0 && !helpers.knows((ahead::RANDOM | index as u64, first)) {
+                            let Some(fork) = lane.strategy.fork() else { break };
+                            let count = BATCH.min(lane.iterations - first);
+                            let numbers = (self.execution_number(first), self.shard.map_or(1, |(_, count)| count));
+                            helpers.post_executions((index, first, count), numbers, fork, &config, cells);
+                        }
                     }
                 }
             }
@@ -826,11 +858,32 @@ fn take_over(helpers: &mut ahead::Helpers, search: &mut Exhaustive, ahead: &mut 
     let Some(done) = search.next_key().and_then(|key| helpers.take(key)) else { return };
     let cells = execution::cells_state();
     // Executions ahead tracked races as the search's own would have, or are run again.
-    if done.cells_seen == cells.0 && search.take_over(done.ahead) {
-        execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
-        ahead.extend(done.outcomes);
+    if let ahead::Work::Subtree { ahead: subtree, .. } = done.work {
+        if done.cells_seen == cells.0 && search.take_over(*subtree) {
+            execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
+            ahead.extend(done.outcomes);
+        }
     }
 }
+
+/// Takes the executions from run `run` on of random lane `index` if a helper ran them with what
+/// the lane's strategy has learnt now: the lane's strategy becomes the helper's copy, after them,
+/// and their outcomes go to `lane.ahead`.
+fn take_executions(helpers: &mut ahead::Helpers, index: usize, run: usize, lane: &mut Lane) {
+    let Some(done) = helpers.take((ahead::RANDOM | index as u64, run)) else { return };
+    let cells = execution::cells_state();
+    if let ahead::Work::Executions { strategy, learned, .. } = done.work {
+        if done.cells_seen == cells.0 && learned == lane.strategy.learned() {
+            execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
+            lane.strategy = strategy;
+            lane.ahead.extend(done.outcomes);
+        }
+    }
+}
+
+/// The executions of a random lane a helper runs in one job: the lane runs one batch itself
+/// while helpers run the next ones.
+const BATCH: usize = 64;
 
 /// The executions an exhaustive search runs alone before helpers start (a search that small is
 /// done before threads would pay for themselves).

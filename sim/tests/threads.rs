@@ -151,3 +151,35 @@ fn a_time_limit_ends_a_search_with_helpers() {
     let (stats, _) = explore(Explorer::exhaustive().time_limit(Duration::from_millis(300)), 2, |o| buffer(2, o));
     assert!(!stats.exhausted && stats.executions > 0, "{stats}");
 }
+
+#[test]
+fn random_strategies_run_the_same_executions_whatever_the_number_of_threads() {
+    let explorers = [
+        ("random walk", Explorer::random_walk(3)),
+        ("POS", Explorer::pos(3)),
+        ("URW", Explorer::urw(3)),
+        ("PCT", Explorer::pct(3, 3)),
+    ];
+    for (name, explorer) in explorers {
+        let (one, outcomes) = explore(explorer.clone().iterations(1500), 1, |o| lock_order(3, 3, None, o));
+        let (two, theirs) = explore(explorer.clone().iterations(1500), 2, |o| lock_order(3, 3, None, o));
+        assert_eq!(same(&two), same(&one), "{name}: {two} against {one}");
+        // Every execution counted ran; helpers may have run some twice (a copy that had learnt
+        // less than the strategy when it got there is run again).
+        for (order, count) in &outcomes {
+            assert!(theirs.get(order).is_some_and(|n| n >= count), "{name}: {order} ran {count} times with one thread");
+        }
+    }
+}
+
+#[test]
+fn random_strategies_report_the_same_first_failure_whatever_the_number_of_threads() {
+    let model = || lock_order(3, 3, Some("cbaccbbaa"), &Outcomes::default());
+    for explorer in [Explorer::random_walk(11), Explorer::urw(11)] {
+        let one = explorer.clone().iterations(20_000).shrink(false).threads(1).run(model).unwrap_err();
+        let two = explorer.clone().iterations(20_000).shrink(false).threads(2).run(model).unwrap_err();
+        assert!(one.stats.executions > 100, "{}", one.stats);
+        assert_eq!(two.token, one.token);
+        assert_eq!(same(&two.stats), same(&one.stats));
+    }
+}

@@ -25,20 +25,34 @@ use crate::execution::{self, Buffers, Config, Outcome, run_execution};
 use crate::strategy::{Ahead, AheadKey, Strategy};
 use crate::watchdog;
 
-/// A subtree to explore ahead: the search's copy, how to run executions, whether they track
-/// races from their start at this point of the exploration, and the most executions the search
-/// could take.
-struct Job {
-    ahead: Ahead,
-    config: Config,
-    cells_seen: bool,
-    limit: usize,
+/// What a helper does for the exploration.
+pub(super) enum Work {
+    /// Explores a subtree of the exhaustive search (see [`Exhaustive::ahead`]), up to `limit`
+    /// executions (the most the search could take).
+    ///
+    /// [`Exhaustive::ahead`]: crate::strategy::Exhaustive::ahead
+    Subtree { ahead: Box<Ahead>, limit: usize },
+    /// Runs `count` executions of a random lane with a copy of its strategy (see
+    /// [`Strategy::fork`]) set to run the first of them, which learns from each as the lane
+    /// would; `learned` is what the lane had learnt when the copy was made (see
+    /// [`Strategy::learned`]). The executions' numbers are `first`, `first + stride`, … (the
+    /// stride is the number of shards of a split exploration).
+    Executions { strategy: Box<dyn Strategy + Send>, count: usize, learned: u64, first: u64, stride: u64 },
 }
 
-/// A subtree explored ahead, in full or as far as it got, and how the race detector's
-/// exploration-wide state changed in it.
+/// A job: the work, how to run executions, and whether they track races from their start at
+/// this point of the exploration.
+struct Job {
+    work: Work,
+    config: Config,
+    cells_seen: bool,
+}
+
+/// What a helper did: the subtree explored, in full or as far as it got, or the execution run;
+/// and how the race detector's exploration-wide state changed in it.
 pub(super) struct Done {
-    pub ahead: Ahead,
+    /// The copy that did it (a subtree's search, or a random strategy after its execution).
+    pub work: Work,
     /// Its executions, in order. The last may be a failure: nothing after it was explored.
     pub outcomes: Vec<Outcome>,
     /// The tracking state it ran with, and the state after it (see `execution::cells_state`).
@@ -46,16 +60,24 @@ pub(super) struct Done {
     pub cells_after: (bool, bool),
 }
 
+/// The name of a job: a subtree's [`AheadKey`], or `(RANDOM | lane, run)` for a random lane's
+/// executions from its run `run` (from 0) on.
+pub(super) type Key = AheadKey;
+
+/// The bit that marks a random lane's execution in a [`Key`] (subtree serials stay below it).
+pub(super) const RANDOM: u64 = 1 << 63;
+
 #[derive(Default)]
 struct State {
-    /// Jobs not begun, with the depth of the decision each leaves the path at: helpers take the
+    /// Jobs not begun, with their rank: helpers take the lowest first. Executions of random
+    /// lanes, which the exploration takes soon, come first, by number; then subtrees, the
     /// shallowest first, which the search comes to last (it goes deepest first).
-    queue: Vec<(AheadKey, usize, Job)>,
+    queue: Vec<(Key, (u8, u64), Job)>,
     /// Running jobs, each with its flag the search raises when it comes to it: its helper then
     /// stops after the execution under way.
-    running: HashMap<AheadKey, Arc<AtomicBool>>,
+    running: HashMap<Key, Arc<AtomicBool>>,
     /// `None`: the helper could not run it (the simulator panicked): the search runs it.
-    done: HashMap<AheadKey, Option<Done>>,
+    done: HashMap<Key, Option<Done>>,
     /// Helpers waiting for a job.
     idle: usize,
     stop: bool,
@@ -79,7 +101,7 @@ pub(super) struct Helpers {
     shared: Arc<Shared>,
     threads: Vec<std::thread::JoinHandle<()>>,
     /// The jobs posted and not taken back (the search's own account: no lock to ask).
-    posted: HashSet<AheadKey>,
+    posted: HashSet<Key>,
     /// The most jobs posted and not yet taken.
     capacity: usize,
 }
@@ -113,6 +135,11 @@ impl Helpers {
         Helpers { shared, threads, posted: HashSet::new(), capacity: CAPACITY_PER_HELPER * count }
     }
 
+    /// The helper threads.
+    pub(super) fn count(&self) -> usize {
+        self.threads.len()
+    }
+
     /// How many more jobs are wanted now: enough to keep every helper busy, within capacity.
     pub(super) fn room(&self) -> usize {
         let queued = self.shared.queued.load(Relaxed);
@@ -121,21 +148,48 @@ impl Helpers {
     }
 
     /// Whether the job `key` was posted and not taken back.
-    pub(super) fn knows(&self, key: AheadKey) -> bool {
+    pub(super) fn knows(&self, key: Key) -> bool {
         self.posted.contains(&key)
     }
 
     /// Posts subtrees to explore ahead, each up to `limit` executions.
-    pub(super) fn post(&mut self, aheads: Vec<Ahead>, config: &Config, cells_seen: bool, limit: usize) {
-        if aheads.is_empty() {
+    pub(super) fn post_subtrees(&mut self, aheads: Vec<Ahead>, config: &Config, cells_seen: bool, limit: usize) {
+        let jobs = aheads.into_iter().map(|ahead| {
+            let (key, rank) = (ahead.key(), (1, ahead.depth() as u64));
+            (
+                key,
+                rank,
+                Job { work: Work::Subtree { ahead: Box::new(ahead), limit }, config: config.clone(), cells_seen },
+            )
+        });
+        self.post(jobs.collect());
+    }
+
+    /// Posts `count` executions of random lane `lane` from its run `run` on, numbered `first`,
+    /// `first + stride`, …, run by `strategy` (a copy of the lane's).
+    pub(super) fn post_executions(
+        &mut self,
+        (lane, run, count): (usize, usize, usize),
+        (first, stride): (u64, u64),
+        strategy: Box<dyn Strategy + Send>,
+        config: &Config,
+        cells_seen: bool,
+    ) {
+        let key = (RANDOM | lane as u64, run);
+        let learned = strategy.learned();
+        let work = Work::Executions { strategy, count, learned, first, stride };
+        let job = Job { work, config: config.clone(), cells_seen };
+        self.post(vec![(key, (0, run as u64), job)]);
+    }
+
+    fn post(&mut self, jobs: Vec<(Key, (u8, u64), Job)>) {
+        if jobs.is_empty() {
             return;
         }
         let mut state = lock(&self.shared);
-        for ahead in aheads {
-            let key = ahead.key();
+        for (key, rank, job) in jobs {
             self.posted.insert(key);
-            let depth = ahead.depth();
-            state.queue.push((key, depth, Job { config: config.clone(), cells_seen, ahead, limit }));
+            state.queue.push((key, rank, job));
         }
         self.shared.queued.store(state.queue.len(), Relaxed);
         let idle = state.idle > 0;
@@ -148,7 +202,7 @@ impl Helpers {
     /// The subtree `key` explored ahead, if a helper explored it, in full or as far as it got
     /// (a helper exploring it stops after the execution under way); `None` if none did (a job
     /// not begun is taken back: the search explores the subtree itself).
-    pub(super) fn take(&mut self, key: AheadKey) -> Option<Done> {
+    pub(super) fn take(&mut self, key: Key) -> Option<Done> {
         if !self.posted.remove(&key) {
             return None;
         }
@@ -200,8 +254,8 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
             if state.stop {
                 return;
             }
-            let shallowest = state.queue.iter().enumerate().min_by_key(|(_, (_, depth, _))| *depth).map(|(at, _)| at);
-            if let Some(at) = shallowest {
+            let first = state.queue.iter().enumerate().min_by_key(|(_, (_, rank, _))| *rank).map(|(at, _)| at);
+            if let Some(at) = first {
                 let (key, _, job) = state.queue.swap_remove(at);
                 shared.queued.store(state.queue.len(), Relaxed);
                 break (key, job);
@@ -213,25 +267,41 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
         let wanted = Arc::new(AtomicBool::new(false));
         state.running.insert(key, wanted.clone());
         drop(state);
-        let Job { mut ahead, mut config, cells_seen, limit } = job;
+        let Job { mut work, mut config, cells_seen } = job;
         config.watch = watch.clone();
         execution::set_cells_state(cells_seen, false);
         let mut outcomes = Vec::new();
-        let explored = catch_unwind(AssertUnwindSafe(|| {
-            let search = ahead.search();
-            while outcomes.len() < limit.min(EXECUTIONS_PER_JOB) && search.next_execution() {
-                let mut outcome = run_execution(model, search, config.clone(), &mut pool);
-                outcome.not_mine = search.not_mine();
-                let failed = outcome.failure.is_some();
-                outcomes.push(outcome);
-                let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
-                if failed || search.divergence().is_some() || time_is_up || wanted.load(Relaxed) {
-                    break;
+        let explored = catch_unwind(AssertUnwindSafe(|| match &mut work {
+            Work::Subtree { ahead, limit } => {
+                let search = ahead.search();
+                while outcomes.len() < (*limit).min(EXECUTIONS_PER_JOB) && search.next_execution() {
+                    let mut outcome = run_execution(model, search, config.clone(), &mut pool);
+                    outcome.not_mine = search.not_mine();
+                    let failed = outcome.failure.is_some();
+                    outcomes.push(outcome);
+                    let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
+                    if failed || search.divergence().is_some() || time_is_up || wanted.load(Relaxed) {
+                        break;
+                    }
+                }
+            }
+            Work::Executions { strategy, count, first, stride, .. } => {
+                for run in 0..*count as u64 {
+                    strategy.skip_to(*first + run * *stride);
+                    strategy.next_execution();
+                    let outcome = run_execution(model, strategy.as_mut(), config.clone(), &mut pool);
+                    strategy.execution_done(outcome.steps);
+                    let failed = outcome.failure.is_some();
+                    outcomes.push(outcome);
+                    let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
+                    if failed || time_is_up || wanted.load(Relaxed) {
+                        break;
+                    }
                 }
             }
         }));
         let done = match explored {
-            Ok(()) => Some(Done { ahead, outcomes, cells_seen, cells_after: execution::cells_state() }),
+            Ok(()) => Some(Done { work, outcomes, cells_seen, cells_after: execution::cells_state() }),
             Err(_) => {
                 // The simulator itself failed: the search explores this subtree, and reports it.
                 pool = Buffers::default();

@@ -132,8 +132,13 @@ pub(crate) const SHARD_DEPTH: usize = 4;
 /// path, and the option it takes there.
 pub(crate) type AheadKey = (u64, usize);
 
-/// Serials each copy of a search run ahead may give its decisions (see [`Exhaustive::ahead`]).
-pub(crate) const SERIALS_PER_COPY: u64 = 1 << 40;
+/// Serials each copy of a search run ahead may give its decisions (see [`Exhaustive::ahead`]):
+/// a copy explores at most a few thousand executions.
+pub(crate) const SERIALS_PER_COPY: u64 = 1 << 24;
+
+/// The first serial of the first copy: the search's own decisions are numbered below it, and
+/// copies' up to `1 << 63` (about 2^39 copies).
+pub(crate) const FIRST_COPY_SERIAL: u64 = 1 << 40;
 
 /// An execution of a search run ahead of it, on another OS thread (see [`Exhaustive::ahead`]),
 /// and what it found: what the search must take in when it gets there.

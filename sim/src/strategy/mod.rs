@@ -10,7 +10,7 @@ mod random_walk;
 mod replay;
 mod urw;
 
-pub(crate) use exhaustive::{Ahead, AheadKey, Exhaustive, SERIALS_PER_COPY};
+pub(crate) use exhaustive::{Ahead, AheadKey, Exhaustive, FIRST_COPY_SERIAL};
 pub(crate) use footprint::{Footprint, StepInfo};
 pub(crate) use pct::Pct;
 pub(crate) use pos::Pos;
@@ -89,6 +89,17 @@ pub(crate) trait Strategy {
     /// (`WEFT_SHARD`): it is then not counted, and its failure is that shard's to report.
     fn not_mine(&self) -> bool {
         false
+    }
+    /// A copy of a random strategy, to run one of its executions ahead on another OS thread (see
+    /// [`Strategy::skip_to`] and [`Strategy::learned`]); `None` for other strategies.
+    fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
+        None
+    }
+    /// A fingerprint of what the strategy learnt from earlier executions (URW's estimates,
+    /// PCT's step count): an execution run ahead by a copy is the one the strategy would run
+    /// only if the two had learnt the same.
+    fn learned(&self) -> u64 {
+        0
     }
     /// Makes the next execution the one numbered `index` (from 0) of the exploration, for a
     /// random strategy whose executions are shared out between shards (`WEFT_SHARD`).

@@ -15,6 +15,7 @@ const YIELD_PRIORITY: u64 = 1 << 32;
 /// changes nothing), and the `d - 1` change points are distinct steps drawn over `k`, the most
 /// such steps an earlier execution took: on a short model they fall where they matter. The
 /// first execution, with no estimate yet, draws them over its own first steps.
+#[derive(Clone)]
 pub(crate) struct Pct {
     seed: u64,
     depth: usize,
@@ -57,6 +58,14 @@ impl Pct {
 }
 
 impl Strategy for Pct {
+    fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn learned(&self) -> u64 {
+        self.max_choice_steps as u64
+    }
+
     fn skip_to(&mut self, index: u64) {
         self.execution = index;
     }

@@ -13,6 +13,7 @@ use super::*;
 /// Operations are told apart by the object they announce (`Point::pending`): two operations on
 /// one object race, whatever they do to it. A thread that yields (spins) gets the lowest
 /// priority, or it would spin for ever.
+#[derive(Clone)]
 pub(crate) struct Pos {
     seed: u64,
     execution: u64,
@@ -44,6 +45,10 @@ impl Pos {
 }
 
 impl Strategy for Pos {
+    fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
+        Some(Box::new(self.clone()))
+    }
+
     fn skip_to(&mut self, index: u64) {
         self.execution = index;
     }

@@ -3,6 +3,7 @@
 use super::*;
 
 /// Uniformly random choices, a fresh seed per execution derived from one seed.
+#[derive(Clone)]
 pub(crate) struct RandomWalk {
     seed: u64,
     execution: u64,
@@ -20,6 +21,10 @@ pub(crate) fn execution_seed(seed: u64, execution: u64) -> u64 {
 }
 
 impl Strategy for RandomWalk {
+    fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
+        Some(Box::new(self.clone()))
+    }
+
     fn skip_to(&mut self, index: u64) {
         self.execution = index;
     }

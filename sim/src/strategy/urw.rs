@@ -12,6 +12,7 @@ use super::*;
 /// step takes one event (a thread keeps at least 1). With exact counts, a walk that picks threads
 /// in proportion to what they have left samples the interleavings uniformly; a plain random walk
 /// favours those where long threads run late.
+#[derive(Clone)]
 pub(crate) struct Urw {
     seed: u64,
     execution: u64,
@@ -59,7 +60,25 @@ impl Urw {
     }
 }
 
+/// A hash of what URW learnt from earlier executions (see [`Strategy::learned`]).
+fn learned_hash(estimate: &[usize], parent: &[Option<usize>]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut add = |word: u64| hash = (hash ^ word).wrapping_mul(0x0100_0000_01b3);
+    estimate.iter().for_each(|&e| add(e as u64));
+    add(u64::MAX);
+    parent.iter().for_each(|&p| add(p.map_or(u64::MAX - 1, |p| p as u64)));
+    hash
+}
+
 impl Strategy for Urw {
+    fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn learned(&self) -> u64 {
+        learned_hash(&self.estimate, &self.parent)
+    }
+
     fn skip_to(&mut self, index: u64) {
         self.execution = index;
     }
