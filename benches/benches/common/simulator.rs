@@ -51,10 +51,12 @@ pub fn shuttle_lock_counter() {
 /// The seed of weft's random walk (any fixed seed).
 pub const SIM_SEED: u64 = 42;
 
-/// `n` executions of `lock_counter` on weft's simulator (random walk).
+/// `n` executions of `lock_counter` on weft's simulator (random walk), on one OS thread, as
+/// shuttle runs them (`Explorer::threads` would add helper threads).
 pub fn weft_sim_executions(n: u64) -> Duration {
     let began = Instant::now();
-    let stats = weft::sim::Explorer::random_walk(SIM_SEED).iterations(n as usize).run(weft_lock_counter).unwrap();
+    let stats =
+        weft::sim::Explorer::random_walk(SIM_SEED).threads(1).iterations(n as usize).run(weft_lock_counter).unwrap();
     // WEFT_ITERATIONS would override the count: scale to what actually ran.
     scale(began.elapsed(), n, stats.executions.max(1) as u64)
 }

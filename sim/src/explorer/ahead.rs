@@ -231,7 +231,11 @@ const EXECUTIONS_PER_JOB: usize = 2048;
 
 impl Drop for Helpers {
     fn drop(&mut self) {
-        lock(&self.shared).stop = true;
+        let mut state = lock(&self.shared);
+        state.stop = true;
+        // Jobs under way stop after their execution under way: nobody will take them.
+        state.running.values().for_each(|wanted| wanted.store(true, Relaxed));
+        drop(state);
         self.shared.changed.notify_all();
         for thread in self.threads.drain(..) {
             let _ = thread.join();

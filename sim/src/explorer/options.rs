@@ -12,14 +12,22 @@ impl Explorer {
         self
     }
 
-    /// The OS threads an exhaustive search (alone, or the exhaustive lane of a portfolio) runs
-    /// its executions on (default: the available parallelism; `WEFT_THREADS` overrides it; 0
-    /// counts as 1). The exploring thread still takes every execution in the order of a search
-    /// on one thread and decides alone what comes next; `n - 1` helper threads run executions
-    /// it is sure to come to, and it takes in what they found when it gets there. The
-    /// executions, the first failure reported and the statistics are therefore the same whatever
-    /// `n` is. Helpers start once the search has run a few executions, so small searches run on
-    /// one thread.
+    /// The OS threads the exploration runs its executions on (default: the available
+    /// parallelism; `WEFT_THREADS` overrides it; 0 counts as 1). The exploring thread still takes
+    /// every execution in the order of an exploration on one thread and decides alone what comes
+    /// next; `n - 1` helper threads run ahead of it. For an exhaustive search (alone, or a
+    /// portfolio's exhaustive lane) they explore subtrees it is sure to come to, which it takes
+    /// over when it gets there. For a random strategy they run batches of its next executions
+    /// with a copy of the strategy that learns from each as it would, which the exploration
+    /// takes over if the strategy had learnt the same by then (else it runs them itself). The
+    /// executions counted, the first failure reported and the statistics are therefore the same
+    /// whatever `n` is. Helpers start once the exploration has run a few executions, so small
+    /// ones run on one thread.
+    ///
+    /// Executions of the model then run at the same time on different OS threads (a model is
+    /// `Send + Sync`): one that keeps state across executions outside weft (a `static`, a file)
+    /// must be safe for that, or run with `threads(1)`. Helpers may also run executions the
+    /// exploration never comes to (past its budget or its first failure), which it drops.
     ///
     /// ```
     /// use std::sync::Arc;
