@@ -2,8 +2,8 @@
 //! program, exhaustive search with reduction must reach exactly the outcomes (and the deadlocks)
 //! that exhaustive search without it reaches.
 //!
-//! The default run is short and uses a fixed seed. The environment runs more:
-//! `REDUCTION_MODELS` (how many models, default 80), `REDUCTION_SEED` (the generator's seed),
+//! The default run (about 80 s on the 2-core machine) uses a fixed seed. The environment runs more:
+//! `REDUCTION_MODELS` (how many models, default 1,000), `REDUCTION_SEED` (the generator's seed),
 //! `REDUCTION_ONLY` (run only the model with this index, printing it), `REDUCTION_LIMIT_MS` (the
 //! time limit of the full search of one model, default 150; models whose full search does not
 //! finish are skipped and counted), `REDUCTION_THREADS` and `REDUCTION_OPS` (at most this many
@@ -603,7 +603,8 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 #[test]
 fn reduction_matches_full_search_on_random_models() {
-    let models: usize = env("REDUCTION_MODELS", 80);
+    // 1,000 models: about 80 s on the 2-core machine (issue 12 asks for at least 1,000).
+    let models: usize = env("REDUCTION_MODELS", 1000);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
     let limit = Duration::from_millis(env("REDUCTION_LIMIT_MS", 150));
@@ -655,4 +656,7 @@ fn reduction_matches_full_search_on_random_models() {
     }
     let mismatches: Vec<&String> = tally.mismatches.iter().chain(&fine_tally.mismatches).collect();
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches[0]);
+    // Not passed by skipping: most models' full searches finish within their limit (856 of
+    // 1,000 did on the 2-core machine).
+    assert!(tally.compared * 2 >= models || only.is_some(), "only {} of {models} models compared", tally.compared);
 }
