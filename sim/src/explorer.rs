@@ -529,7 +529,7 @@ impl Explorer {
             if lane.ahead.is_empty() {
                 if let Some(helpers) = helpers.as_mut() {
                     match lane.strategy.as_exhaustive() {
-                        Some(search) => take_over(helpers, search, &mut lane.ahead),
+                        Some(search) => take_over(helpers, search, &mut lane.ahead, lane.iterations - (run - 1)),
                         None => take_executions(helpers, index, run - 1, lane),
                     }
                 }
@@ -854,12 +854,19 @@ fn parse_shard(text: &str) -> Option<(u64, u64)> {
 
 /// Takes over the subtree a helper explored ahead of `search`, if one did the one it comes to
 /// now: its executions go to `ahead`, to be counted as the search's next ones.
-fn take_over(helpers: &mut ahead::Helpers, search: &mut Exhaustive, ahead: &mut VecDeque<execution::Outcome>) {
+fn take_over(
+    helpers: &mut ahead::Helpers,
+    search: &mut Exhaustive,
+    ahead: &mut VecDeque<execution::Outcome>,
+    budget: usize,
+) {
     let Some(done) = search.next_key().and_then(|key| helpers.take(key)) else { return };
     let cells = execution::cells_state();
-    // Executions ahead tracked races as the search's own would have, or are run again.
+    // Executions ahead tracked races as the search's own would have, or are run again. A
+    // subtree explored past the search's budget is not taken over: the search would have
+    // learnt less from it (the races of the executions it never ran).
     if let ahead::Work::Subtree { ahead: subtree, .. } = done.work {
-        if done.cells_seen == cells.0 && search.take_over(*subtree) {
+        if done.cells_seen == cells.0 && done.outcomes.len() <= budget && search.take_over(*subtree) {
             execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
             ahead.extend(done.outcomes);
         }

@@ -104,6 +104,9 @@ pub(crate) struct Exhaustive {
     reads_since: Vec<Vec<usize>>,
     /// For each object a blocking operation acquired in this execution, the last step that did.
     last_acquire: Vec<(u32, usize)>,
+    /// For each thread of this execution, the step that started it (`usize::MAX`: none, the
+    /// main thread): its steps come after that one, never before, so the two never race.
+    started_by: Vec<usize>,
     started: bool,
     done: bool,
     /// Set when a replayed prefix reached a decision with other options than before: the model
@@ -191,6 +194,7 @@ impl Exhaustive {
             writes: vec![Vec::new(); 64],
             reads_since: vec![Vec::new(); 64],
             last_acquire: Vec::new(),
+            started_by: Vec::new(),
             started: false,
             done: false,
             diverged: None,
@@ -489,9 +493,13 @@ impl Exhaustive {
         // follows it until the next scheduling point, and only the latter may depend on that
         // critical section; the acquire itself still races with the previous acquire (a race
         // too many only costs executions).
+        // The step that started this thread is no race partner of its steps: they cannot come
+        // before it.
+        let starter = self.started_by.get(thread).copied().unwrap_or(usize::MAX);
         let races: Vec<usize> = dependencies
             .iter()
             .copied()
+            .filter(|&d| d != starter)
             .filter(|&d| {
                 let step = &self.steps[d];
                 let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
@@ -585,7 +593,16 @@ impl Strategy for Exhaustive {
         self.writes.iter_mut().for_each(Vec::clear);
         self.reads_since.iter_mut().for_each(Vec::clear);
         self.last_acquire.clear();
+        self.started_by.clear();
         true
+    }
+
+    fn thread_created(&mut self, thread: usize, parent: Option<usize>) {
+        if self.started_by.len() <= thread {
+            self.started_by.resize(thread + 1, usize::MAX);
+        }
+        // The step under way (the parent's) is recorded when it ends, with the next index.
+        self.started_by[thread] = if parent.is_some() { self.steps.len() } else { usize::MAX };
     }
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
