@@ -97,6 +97,9 @@ pub struct Explorer {
     threads: usize,
     /// This process's shard of a split exploration, `(index, count)` (see [`Explorer::shard`]).
     shard: Option<(u64, u64)>,
+    /// Whether an exhaustive search counts the traces among its executions (see
+    /// [`Explorer::count_traces`]).
+    count_traces: bool,
 }
 
 /// The default number of executions per strategy.
@@ -121,6 +124,7 @@ impl Explorer {
             main_stack: 0,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             shard: None,
+            count_traces: false,
         }
     }
 
@@ -469,7 +473,7 @@ impl Explorer {
         let mut lanes: Vec<Lane> = plan
             .into_iter()
             .map(|(kind, iterations)| Lane {
-                strategy: make_strategy(&kind, self.reduce, self.shard),
+                strategy: make_strategy(&kind, self.reduce, self.shard, self.count_traces),
                 name: shard_name(kind_name(&kind), self.shard),
                 iterations: self.shard_of(&kind, iterations),
                 kind,
@@ -579,7 +583,8 @@ impl Explorer {
             pool.recycle(outcome.schedule);
             // Work for helpers: subtrees the search will come to, or a random lane's next
             // executions.
-            if self.threads > 1 && lane.run >= AHEAD_AFTER && helpers.is_none() {
+            // (Traces are counted on one thread.)
+            if self.threads > 1 && !self.count_traces && lane.run >= AHEAD_AFTER && helpers.is_none() {
                 let watched = self.watch.is_some();
                 let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
                 helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
@@ -616,6 +621,8 @@ impl Explorer {
         }
         stats.elapsed = start.elapsed();
         stats.shard = self.shard;
+        stats.traces =
+            lanes.iter_mut().find_map(|lane| lane.strategy.as_exhaustive().and_then(|search| search.traces()));
         if let Some((searched, estimate)) = search_estimate(&lanes) {
             (stats.searched, stats.search_estimate) = (searched, Some(estimate));
         }
@@ -971,16 +978,27 @@ fn shard_name(name: String, shard: Option<(u64, u64)>) -> String {
     }
 }
 
-fn make_strategy(kind: &StrategyKind, reduce: bool, shard: Option<(u64, u64)>) -> Box<dyn Strategy> {
-    if let (StrategyKind::Exhaustive(None), Some((index, count))) = (kind, shard) {
-        return Box::new(Exhaustive::new(None, reduce).shard(index, count));
-    }
+fn make_strategy(
+    kind: &StrategyKind,
+    reduce: bool,
+    shard: Option<(u64, u64)>,
+    count_traces: bool,
+) -> Box<dyn Strategy> {
     match kind {
         StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
         StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
         StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
         StrategyKind::Pos(seed) => Box::new(Pos::new(*seed)),
-        StrategyKind::Exhaustive(bound) => Box::new(Exhaustive::new(*bound, reduce)),
+        StrategyKind::Exhaustive(bound) => {
+            let mut search = Exhaustive::new(*bound, reduce);
+            if let Some((index, count)) = shard.filter(|_| bound.is_none()) {
+                search = search.shard(index, count);
+            }
+            if count_traces {
+                search = search.count_traces();
+            }
+            Box::new(search)
+        }
         StrategyKind::Replay(token) => {
             let schedule =
                 Schedule::parse_token(token).unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));

@@ -210,6 +210,12 @@ pub struct Stats {
     ///
     /// [`Explorer::shard`]: crate::Explorer::shard
     pub shard: Option<(u64, u64)>,
+    /// The Mazurkiewicz traces among the exhaustive search's executions, when counted
+    /// ([`Explorer::count_traces`]): without reduction, the model's trace count; with it, how
+    /// many of the executions were distinct (executions minus traces were redundant).
+    ///
+    /// [`Explorer::count_traces`]: crate::Explorer::count_traces
+    pub traces: Option<usize>,
 }
 
 /// A failure the simulator found, with everything needed to act on it. Its `Display` shows the
@@ -326,6 +332,9 @@ impl fmt::Display for Stats {
         f.write_str(if self.exhausted { ", exhausted" } else { ", not exhausted" })?;
         if let Some((index, count)) = self.shard {
             write!(f, " (shard {index} of 0..{count} only)")?;
+        }
+        if let Some(traces) = self.traces {
+            write!(f, ", {traces} trace{}", plural(traces))?;
         }
         if let Some(estimate) = self.search_estimate.filter(|_| !self.exhausted) {
             write!(

@@ -521,4 +521,10 @@ fn a_thread_never_races_with_the_step_that_started_it() {
         [executions(|| private_atomics(2)), executions(|| private_atomics(3)), executions(|| private_atomics(4))],
         [1, 1, 1]
     );
+    // The trace count of the full search (weft's dependency relation) is the lock orders, and
+    // the reduced search runs each once.
+    let full = Explorer::exhaustive().partial_order_reduction(false).count_traces(true).check(|| locks_once(4));
+    assert_eq!(full.traces, Some(24), "{full}");
+    let reduced = Explorer::exhaustive().count_traces(true).check(|| locks_once(4));
+    assert_eq!((reduced.executions, reduced.traces), (24, Some(24)), "{reduced}");
 }

@@ -126,6 +126,10 @@ pub(crate) struct Exhaustive {
     shard: Option<(u64, u64)>,
     /// Whether this execution is in the shard, once known.
     mine: Option<bool>,
+    /// When counting traces (see [`Exhaustive::count_traces`]): the traces seen, by hash, and
+    /// this execution's hash so far.
+    traces: Option<std::collections::HashSet<u64>>,
+    trace_hash: u64,
 }
 
 /// The decisions above the subtrees a sharded search splits (see [`Exhaustive::shard`]).
@@ -203,9 +207,25 @@ impl Exhaustive {
             requests: Vec::new(),
             shard: None,
             mine: None,
+            traces: None,
+            trace_hash: 0,
         }
     }
 
+    /// Makes the search count the Mazurkiewicz traces among its executions, by weft's own
+    /// dependency relation: two executions are one trace when every step depends on the same
+    /// steps of other threads (each step named by its thread and its number among the thread's
+    /// steps). Without reduction, that is the model's trace count, which a search with
+    /// reduction can be held to.
+    pub(crate) fn count_traces(mut self) -> Self {
+        self.traces = Some(std::collections::HashSet::new());
+        self
+    }
+
+    /// The traces counted (see [`Exhaustive::count_traces`]), once the search is done.
+    pub(crate) fn traces(&self) -> Option<usize> {
+        self.traces.as_ref().map(std::collections::HashSet::len)
+    }
     /// Makes the search shard `index` of `count` (`index < count`): the decisions above depth
     /// [`SHARD_DEPTH`] explore every option (with sleep sets, but no reduction: what they
     /// explore then depends on nothing found below them), and the subtrees below them are
@@ -465,7 +485,6 @@ impl Exhaustive {
         dependencies.sort_unstable();
         dependencies.dedup();
         dependencies.retain(|&d| self.steps[d].thread != thread);
-
         // The thread's clock before this step (put back, updated, at the end).
         let mut before = std::mem::take(&mut self.thread_clocks[thread]);
         let mut clock = self.spare_clocks.pop().unwrap_or_default();
@@ -551,6 +570,16 @@ impl Exhaustive {
         }
         before.clone_from(&self.steps[index].clock);
         self.thread_clocks[thread] = before;
+        if self.traces.is_some() {
+            // The step, named by its thread and its vector clock (its number among its thread's
+            // steps, and how many steps of each other thread happen before it): two executions
+            // are one trace when they have the same steps so named. Summed, so that the order in
+            // which independent steps ran does not count.
+            let clock = &self.steps[index].clock;
+            let used = clock.iter().rposition(|&n| n != 0).map_or(0, |last| last + 1);
+            let named = clock[..used].iter().fold(mix(thread as u64), |hash, &n| mix(hash ^ n as u64));
+            self.trace_hash = self.trace_hash.wrapping_add(named);
+        }
         self.scratch_dependencies = dependencies;
         self.scratch_released = released_before;
     }
@@ -558,6 +587,9 @@ impl Exhaustive {
 
 impl Strategy for Exhaustive {
     fn next_execution(&mut self) -> bool {
+        if let Some(traces) = self.traces.as_mut().filter(|_| self.started) {
+            traces.insert(std::mem::take(&mut self.trace_hash));
+        }
         if self.started {
             // Backtrack: the deepest decision with an option left to explore moves to it.
             self.stack.truncate(self.position);
@@ -751,7 +783,8 @@ impl Strategy for Exhaustive {
     }
 
     fn reduction(&mut self) -> Option<&mut dyn Reduction> {
-        if self.reduce { Some(self) } else { None }
+        // Counting traces needs each step's footprint too.
+        if self.reduce || self.traces.is_some() { Some(self) } else { None }
     }
 
     fn as_exhaustive(&mut self) -> Option<&mut Exhaustive> {
@@ -832,6 +865,13 @@ impl Exhaustive {
         ));
         None
     }
+}
+
+/// A 64-bit mixer (splitmix64's finaliser).
+fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// The indices of the bits set in `bits`, lowest first.
