@@ -66,7 +66,9 @@ impl Explorer {
     /// - an exhaustive search explores every option of its first decisions (up to four; with
     ///   sleep sets, without reduction, so that what they explore depends on nothing below
     ///   them), and shares out the subtrees below them by a hash of the choices that lead
-    ///   there. Its budget counts the shard's own executions.
+    ///   there. Its budget counts the shard's own executions. The split search runs more
+    ///   executions than the unsplit one (`lock_counter` with 3 threads taking a lock 4 times:
+    ///   81,904 against 34,650; in 4 shards, the largest runs 23,102).
     ///
     /// `Stats::exhausted` then says that this shard's part finished; the exploration is
     /// exhausted when every shard's is. A failure's replay token replays it without the shard.
