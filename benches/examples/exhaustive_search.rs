@@ -212,20 +212,20 @@ fn cargill(k: usize) {
 }
 
 /// The trace count of `model` (exhaustive search without reduction, counting traces by weft's
-/// dependency relation) and the reduced search's executions; `None` for a search that did not
-/// finish within `limit`.
-fn against_traces(model: fn(), limit: Duration) -> (Option<usize>, Option<usize>) {
+/// dependency relation), and the reduced search's executions and the traces among them; `None`
+/// for a search that did not finish within `limit`.
+fn against_traces(model: fn(), limit: Duration) -> (Option<usize>, Option<(usize, usize)>) {
     let run = |reduce: bool| {
         let stats = weft::sim::Explorer::exhaustive()
             .partial_order_reduction(reduce)
-            .count_traces(!reduce)
+            .count_traces(true)
             .threads(1)
             .time_limit(limit)
             .run(model)
             .expect("the model is correct");
-        stats.exhausted.then_some(if reduce { stats.executions } else { stats.traces.expect("counted") })
+        stats.exhausted.then(|| (stats.executions, stats.traces.expect("counted")))
     };
-    (run(false), run(true))
+    (run(false).map(|(_, traces)| traces), run(true))
 }
 
 fn main() {
@@ -263,8 +263,11 @@ fn main() {
         let _ = writeln!(table, "{row}");
     }
     let mut traces_table = String::new();
-    let _ = writeln!(traces_table, "| model | traces (full search) | weft executions | ratio |");
-    let _ = writeln!(traces_table, "| --- | ---: | ---: | ---: |");
+    let _ = writeln!(
+        traces_table,
+        "| model | traces (full search) | weft executions | ratio | traces among weft's executions |"
+    );
+    let _ = writeln!(traces_table, "| --- | ---: | ---: | ---: | ---: |");
     let models: [(&str, fn()); 11] = [
         ("philosophers, ordered forks (3)", || ordered_philosophers(3)),
         ("philosophers, ordered forks (4)", || ordered_philosophers(4)),
@@ -280,13 +283,18 @@ fn main() {
     ];
     let trace_limit = Duration::from_secs(30);
     for (name, model) in models {
-        let (traces, executions) = against_traces(model, trace_limit);
+        let (traces, reduced) = against_traces(model, trace_limit);
         let cell = |n: Option<usize>| n.map_or(format!("not finished in {trace_limit:?}"), |n| n.to_string());
-        let ratio = match (traces, executions) {
-            (Some(t), Some(e)) => format!("{:.2}", e as f64 / t as f64),
+        let ratio = match (traces, reduced) {
+            (Some(t), Some((e, _))) => format!("{:.2}", e as f64 / t as f64),
             _ => "—".to_owned(),
         };
-        let row = format!("| {name} | {} | {} | {ratio} |", cell(traces), cell(executions));
+        let row = format!(
+            "| {name} | {} | {} | {ratio} | {} |",
+            cell(traces),
+            cell(reduced.map(|(executions, _)| executions)),
+            cell(reduced.map(|(_, covered)| covered))
+        );
         println!("{row}");
         let _ = writeln!(traces_table, "{row}");
     }
@@ -320,7 +328,12 @@ fn main() {
              lock orders on Cargill's buffer). Each search stopped after {trace_limit:?}. The relation \
              over-approximates: it also counts the simulator's record of what a blocked thread waits on, \
              written by whichever step makes it wait, so executions that differ only there count as two \
-             traces (a ratio below 1: twostage (1,1) has 3 traces by hand, 4 by the relation).\n"
+             traces (a ratio below 1: twostage (1,1) has 3 traces by hand, 4 by the relation). The last \
+             column counts the relation's traces among the reduced search's own executions. It can be \
+             below the full search's count with the same outcomes (Cargill's buffer k = 1 on Python's \
+             `Condition`: 660 traces by the relation in the full search, 360 among the reduced search's \
+             440 executions, the same 24 outcomes), so it is no trace count where the full search does not \
+             finish: it says how many of the reduced search's executions the relation tells apart.\n"
         );
         section.push_str(&traces_table);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
