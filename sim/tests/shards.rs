@@ -1,38 +1,13 @@
 //! `WEFT_SHARD` / `Explorer::shard`: `n` shards of an exploration together run exactly what the
 //! exploration split `n` ways runs, each execution in one shard, with no coordinator.
 
+mod models;
+
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use weft_core::{Lock, Thread};
-use weft_sim::{Explorer, Sim, Stats};
-
-/// Each execution's outcome, counted.
-type Outcomes = Arc<Mutex<BTreeMap<String, usize>>>;
-
-/// `threads` threads each take one lock `takes` times and log their name: the log is the lock
-/// order. Fails when the order is `forbidden`, if given.
-fn lock_order(threads: usize, takes: usize, forbidden: Option<&str>, outcomes: &Outcomes) {
-    let lock = Arc::new(Lock::<Sim>::new());
-    let log = Arc::new(Mutex::new(String::new()));
-    let workers: Vec<Thread<Sim>> = (0..threads)
-        .map(|index| {
-            let (lock, log) = (lock.clone(), log.clone());
-            let name = char::from(b'a' + index as u8);
-            Thread::new(move || {
-                for _ in 0..takes {
-                    let _held = lock.lock();
-                    log.lock().unwrap().push(name);
-                }
-            })
-        })
-        .collect();
-    workers.iter().for_each(|t| t.start().unwrap());
-    workers.iter().for_each(|t| t.join().unwrap());
-    let order = log.lock().unwrap().clone();
-    *outcomes.lock().unwrap().entry(order.clone()).or_default() += 1;
-    assert_ne!(Some(order.as_str()), forbidden, "the forbidden order");
-}
+use models::{Outcomes, lock_order};
+use weft_sim::{Explorer, Stats};
 
 /// Runs `explorer` on lock_order(3, 3); its statistics and every execution's outcome.
 fn run(explorer: Explorer) -> (Stats, BTreeMap<String, usize>) {

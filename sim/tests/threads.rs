@@ -4,42 +4,18 @@
 //! search never comes to, past its budget or its first failure: the model runs them, and the
 //! search drops them.)
 
+mod models;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use weft_core::{Condition, Lock, Thread};
+use models::{Outcomes, lock_order};
+use weft_core::{Condition, Thread};
 use weft_sim::{Explorer, Sim, Stats};
-
-/// Each execution's outcome, counted.
-type Outcomes = Arc<Mutex<BTreeMap<String, usize>>>;
 
 /// A model that records its outcome.
 type Model = fn(&Outcomes);
-
-/// `threads` threads each take one lock `takes` times and log their name: the log is the lock
-/// order. Fails when the order is `forbidden`, if given.
-fn lock_order(threads: usize, takes: usize, forbidden: Option<&'static str>, outcomes: &Outcomes) {
-    let lock = Arc::new(Lock::<Sim>::new());
-    let log = Arc::new(Mutex::new(String::new()));
-    let workers: Vec<Thread<Sim>> = (0..threads)
-        .map(|index| {
-            let (lock, log) = (lock.clone(), log.clone());
-            let name = char::from(b'a' + index as u8);
-            Thread::new(move || {
-                for _ in 0..takes {
-                    let _held = lock.lock();
-                    log.lock().unwrap().push(name);
-                }
-            })
-        })
-        .collect();
-    workers.iter().for_each(|t| t.start().unwrap());
-    workers.iter().for_each(|t| t.join().unwrap());
-    let order = log.lock().unwrap().clone();
-    *outcomes.lock().unwrap().entry(order.clone()).or_default() += 1;
-    assert_ne!(Some(order.as_str()), forbidden, "the forbidden order");
-}
 
 /// Cargill's buffer (capacity 1, `notify_all`), 2 consumers × `takes`, 1 producer: the log is
 /// the order of puts and takes.
