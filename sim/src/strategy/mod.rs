@@ -18,6 +18,14 @@ pub(crate) use random_walk::{RandomWalk, execution_seed};
 pub(crate) use replay::Replay;
 pub(crate) use urw::Urw;
 
+/// A 64-bit mixer (splitmix64's finaliser), for the hashes strategies keep: a search's shard of
+/// a path, its traces, what URW learnt.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
 /// What the strategy is told at a scheduling point.
 pub(crate) struct Point<'a> {
     /// For each option, the simulated thread it would run (or wake); in a data choice, one

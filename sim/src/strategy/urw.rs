@@ -62,12 +62,9 @@ impl Urw {
 
 /// A hash of what URW learnt from earlier executions (see [`Strategy::learned`]).
 fn learned_hash(estimate: &[usize], parent: &[Option<usize>]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut add = |word: u64| hash = (hash ^ word).wrapping_mul(0x0100_0000_01b3);
-    estimate.iter().for_each(|&e| add(e as u64));
-    add(u64::MAX);
-    parent.iter().for_each(|&p| add(p.map_or(u64::MAX - 1, |p| p as u64)));
-    hash
+    let words = estimate.iter().map(|&e| e as u64).chain([u64::MAX]);
+    let words = words.chain(parent.iter().map(|&p| p.map_or(u64::MAX - 1, |p| p as u64)));
+    words.fold(0, |hash, word| mix(hash ^ word))
 }
 
 impl Strategy for Urw {
