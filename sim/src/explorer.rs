@@ -481,6 +481,7 @@ impl Explorer {
                 sample: Sample::new(),
                 over: false,
                 ahead: VecDeque::new(),
+                label: None,
             })
             .collect();
         let mut turn = 0;
@@ -533,8 +534,14 @@ impl Explorer {
             if lane.ahead.is_empty() {
                 if let Some(helpers) = helpers.as_mut() {
                     match lane.strategy.as_exhaustive() {
-                        Some(search) => take_over(helpers, search, &mut lane.ahead, lane.iterations - (run - 1)),
-                        None => take_executions(helpers, index, run - 1, lane),
+                        Some(search) => take_over(
+                            helpers,
+                            search,
+                            &mut lane.ahead,
+                            lane.iterations - (run - 1),
+                            self.watch.as_deref(),
+                        ),
+                        None => take_executions(helpers, index, run - 1, lane, self.watch.as_deref()),
                     }
                 }
             }
@@ -591,10 +598,11 @@ impl Explorer {
             }
             if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room() > 0) {
                 let cells = execution::cells_state().0;
+                let name = lane.label.get_or_insert_with(|| Arc::new((lane.name.clone(), seed_of(&lane.kind)))).clone();
                 if let Some(search) = lane.strategy.as_exhaustive() {
                     let aheads = search.ahead(helpers.room(), &mut next_serial, |key| helpers.knows(key));
                     let limit = lane.iterations.saturating_sub(lane.run);
-                    helpers.post_subtrees(aheads, &config, cells, limit);
+                    helpers.post_subtrees(aheads, (&config, cells), limit, &name);
                 } else {
                     // Batches after the one under way, as many as the helpers take: of each
                     // `helpers + 1` batches, the lane runs the first itself while helpers run the
@@ -609,7 +617,7 @@ impl Explorer {
                             let Some(fork) = lane.strategy.fork() else { break };
                             let count = BATCH.min(lane.iterations - first);
                             let numbers = (self.execution_number(first), self.shard.map_or(1, |(_, count)| count));
-                            helpers.post_executions((index, first, count), numbers, fork, &config, cells);
+                            helpers.post_executions((index, first, count), numbers, fork, (&config, cells), &name);
                         }
                     }
                 }
@@ -815,6 +823,8 @@ struct Lane {
     over: bool,
     /// Executions a helper explored ahead, which the search took over: its next ones.
     ahead: VecDeque<execution::Outcome>,
+    /// Its name and seed, shared with the helpers' jobs (made when the first is posted).
+    label: Option<Arc<(String, Option<u64>)>>,
 }
 
 /// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
@@ -866,8 +876,9 @@ fn take_over(
     search: &mut Exhaustive,
     ahead: &mut VecDeque<execution::Outcome>,
     budget: usize,
+    watch: Option<&watchdog::Watch>,
 ) {
-    let Some(done) = search.next_key().and_then(|key| helpers.take(key)) else { return };
+    let Some(done) = search.next_key().and_then(|key| helpers.take(key, watch)) else { return };
     let cells = execution::cells_state();
     // Executions ahead tracked races as the search's own would have, or are run again. A
     // subtree explored past the search's budget is not taken over: the search would have
@@ -883,8 +894,14 @@ fn take_over(
 /// Takes the executions from run `run` on of random lane `index` if a helper ran them with what
 /// the lane's strategy has learnt now: the lane's strategy becomes the helper's copy, after them,
 /// and their outcomes go to `lane.ahead`.
-fn take_executions(helpers: &mut ahead::Helpers, index: usize, run: usize, lane: &mut Lane) {
-    let Some(done) = helpers.take((ahead::RANDOM | index as u64, run)) else { return };
+fn take_executions(
+    helpers: &mut ahead::Helpers,
+    index: usize,
+    run: usize,
+    lane: &mut Lane,
+    watch: Option<&watchdog::Watch>,
+) {
+    let Some(done) = helpers.take((ahead::RANDOM | index as u64, run), watch) else { return };
     let cells = execution::cells_state();
     if let ahead::Work::Executions { strategy, learned, .. } = done.work {
         if done.cells_seen == cells.0 && learned == lane.strategy.learned() {

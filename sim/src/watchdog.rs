@@ -57,6 +57,9 @@ pub(crate) struct Watch {
     /// threads are its own; entries beyond them may be earlier executions' (never read: the
     /// report names a thread of the running execution). The main thread has none.
     names: Mutex<Vec<ThreadName>>,
+    /// Bumped while the exploring thread waits for a helper thread (see `Watch::waiting`):
+    /// progress, though no step runs there. A helper that stalls has a watch of its own.
+    waits: AtomicU64,
     /// Set by the watchdog once the time limit has passed.
     stop: AtomicBool,
     /// The strategy running now, and its seed.
@@ -159,6 +162,7 @@ impl Watch {
             log: Mutex::new(Vec::new()),
             events: (0..EVENT_SLOTS).map(|_| EventSlot::default()).collect(),
             names: Mutex::new(Vec::new()),
+            waits: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             strategy: Mutex::new((String::new(), None)),
             began: Instant::now(),
@@ -175,6 +179,12 @@ impl Watch {
         strategy.0.clear();
         strategy.0.push_str(name);
         strategy.1 = seed;
+    }
+
+    /// The exploring thread is waiting for a helper thread: not a stall of its own (the
+    /// helper's watch watches the helper). Called at least once per stall bound while it waits.
+    pub(crate) fn waiting(&self) {
+        self.waits.fetch_add(1, Relaxed);
     }
 
     /// Whether the time limit has passed (the watchdog says so).
@@ -392,7 +402,7 @@ impl Drop for Registration {
 /// The watchdog thread's loop.
 fn watchdog() {
     // By watch: the progress last seen, and when it was seen to change.
-    let mut seen: HashMap<usize, ((u64, u64), Instant)> = HashMap::new();
+    let mut seen: HashMap<usize, ((u64, u64, u64), Instant)> = HashMap::new();
     let mut watches = lock(&registry().watches);
     loop {
         if watches.is_empty() {
@@ -405,7 +415,7 @@ fn watchdog() {
         seen.retain(|&key, _| watches.iter().any(|w| Arc::as_ptr(w) as usize == key));
         let mut stall_found = None;
         for watch in watches.iter() {
-            let progress = (watch.executions.load(Relaxed), watch.steps.load(Relaxed));
+            let progress = (watch.executions.load(Relaxed), watch.steps.load(Relaxed), watch.waits.load(Relaxed));
             let entry = seen.entry(Arc::as_ptr(watch) as usize).or_insert((progress, now));
             if entry.0 != progress {
                 *entry = (progress, now);

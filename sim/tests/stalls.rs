@@ -94,6 +94,58 @@ fn stall_in_mpsc_recv_is_reported() {
 }
 
 #[test]
+fn stall_in_a_helper_thread_is_reported() {
+    if in_child() {
+        // With 2 threads, helpers run batches of executions from the 65th on: the 100th model
+        // run stalls, on whichever thread runs it.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let _ = Explorer::random_walk(7).iterations(1000).threads(2).run(|| {
+            let lock = Arc::new(Lock::<Sim>::new());
+            let l = lock.clone();
+            let t = Thread::<Sim>::builder().name("stuck").build(move || {
+                drop(l.lock());
+                if RUNS.fetch_add(1, Relaxed) == 99 {
+                    let (_tx, rx) = mpsc::channel::<()>();
+                    let _ = rx.recv();
+                }
+            });
+            t.start().unwrap();
+            t.join().unwrap();
+        });
+        unreachable!("the watchdog ends the process");
+    }
+    let (code, stderr) = run_child("stall_in_a_helper_thread_is_reported");
+    assert_stall("helper", code, &stderr, &["stuck"]);
+}
+
+#[test]
+fn a_long_execution_is_no_stall_of_an_idle_helper_or_a_waiting_explorer() {
+    if in_child() {
+        // One execution, the 70th, takes well over the 1 s stall bound in many short steps: the
+        // thread that does not run it waits for it or idles meanwhile, which is no stall.
+        static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let stats = Explorer::random_walk(7)
+            .iterations(150)
+            .max_steps(usize::MAX)
+            .threads(2)
+            .run(|| {
+                let counter = weft_core::AtomicUsize::<Sim>::new(0);
+                let long = RUNS.fetch_add(1, Relaxed) == 70;
+                let began = Instant::now();
+                while long && began.elapsed() < Duration::from_millis(2500) {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            })
+            .expect("no failure");
+        assert_eq!(stats.executions, 150);
+        return;
+    }
+    let (code, stderr) = run_child("a_long_execution_is_no_stall_of_an_idle_helper_or_a_waiting_explorer");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("stall"), "{stderr}");
+}
+
+#[test]
 fn stall_in_busy_loop_is_reported() {
     if in_child() {
         let _ = explorer().run(|| {

@@ -46,6 +46,8 @@ struct Job {
     work: Work,
     config: Config,
     cells_seen: bool,
+    /// The lane's strategy and seed, for a stall report.
+    strategy: Arc<(String, Option<u64>)>,
 }
 
 /// What a helper did: the subtree explored, in full or as far as it got, or the execution run;
@@ -152,15 +154,19 @@ impl Helpers {
         self.posted.contains(&key)
     }
 
-    /// Posts subtrees to explore ahead, each up to `limit` executions.
-    pub(super) fn post_subtrees(&mut self, aheads: Vec<Ahead>, config: &Config, cells_seen: bool, limit: usize) {
+    /// Posts subtrees to explore ahead, each up to `limit` executions, for the lane running
+    /// `strategy` (its name and seed).
+    pub(super) fn post_subtrees(
+        &mut self,
+        aheads: Vec<Ahead>,
+        (config, cells_seen): (&Config, bool),
+        limit: usize,
+        strategy: &Arc<(String, Option<u64>)>,
+    ) {
         let jobs = aheads.into_iter().map(|ahead| {
             let (key, rank) = (ahead.key(), (1, ahead.depth() as u64));
-            (
-                key,
-                rank,
-                Job { work: Work::Subtree { ahead: Box::new(ahead), limit }, config: config.clone(), cells_seen },
-            )
+            let work = Work::Subtree { ahead: Box::new(ahead), limit };
+            (key, rank, Job { work, config: config.clone(), cells_seen, strategy: strategy.clone() })
         });
         self.post(jobs.collect());
     }
@@ -172,13 +178,13 @@ impl Helpers {
         (lane, run, count): (usize, usize, usize),
         (first, stride): (u64, u64),
         strategy: Box<dyn Strategy + Send>,
-        config: &Config,
-        cells_seen: bool,
+        (config, cells_seen): (&Config, bool),
+        name: &Arc<(String, Option<u64>)>,
     ) {
         let key = (RANDOM | lane as u64, run);
         let learned = strategy.learned();
         let work = Work::Executions { strategy, count, learned, first, stride };
-        let job = Job { work, config: config.clone(), cells_seen };
+        let job = Job { work, config: config.clone(), cells_seen, strategy: name.clone() };
         self.post(vec![(key, (0, run as u64), job)]);
     }
 
@@ -202,12 +208,16 @@ impl Helpers {
     /// The subtree `key` explored ahead, if a helper explored it, in full or as far as it got
     /// (a helper exploring it stops after the execution under way); `None` if none did (a job
     /// not begun is taken back: the search explores the subtree itself).
-    pub(super) fn take(&mut self, key: Key) -> Option<Done> {
+    pub(super) fn take(&mut self, key: Key, watch: Option<&watchdog::Watch>) -> Option<Done> {
         if !self.posted.remove(&key) {
             return None;
         }
         let mut state = lock(&self.shared);
         loop {
+            // Waiting for a helper is no stall of the exploring thread's own.
+            if let Some(watch) = watch {
+                watch.waiting();
+            }
             if let Some(done) = state.done.remove(&key) {
                 return done;
             }
@@ -217,10 +227,14 @@ impl Helpers {
                 return None;
             };
             wanted.store(true, Relaxed);
-            state = self.shared.changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
+            let waited = self.shared.changed.wait_timeout(state, WAIT_TICK);
+            state = waited.unwrap_or_else(|poisoned| poisoned.into_inner()).0;
         }
     }
 }
+
+/// How often the exploring thread, waiting for a helper, tells its watch that it waits.
+const WAIT_TICK: Duration = Duration::from_millis(100);
 
 /// Jobs each helper may have posted for it and not yet taken.
 const CAPACITY_PER_HELPER: usize = 8;
@@ -249,8 +263,6 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
     // the thread's own ident is not the simulated threads'.
     QUIET.with(|quiet| quiet.set(true));
     OUTSIDE_IDENT.with(|kept| kept.replace(None));
-    // A stall in a helper is reported as on the exploring thread: this thread has a watch.
-    let _registration = watch.as_ref().map(watchdog::watch);
     let mut pool = Buffers::default();
     loop {
         let mut state = lock(shared);
@@ -271,7 +283,17 @@ fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<
         let wanted = Arc::new(AtomicBool::new(false));
         state.running.insert(key, wanted.clone());
         drop(state);
-        let Job { mut work, mut config, cells_seen } = job;
+        let Job { mut work, mut config, cells_seen, strategy } = job;
+        // A stall in a job is reported as on the exploring thread: the job's executions are
+        // watched. An idle helper is not (it makes no progress, and is no stall).
+        let _registration = watch.as_ref().map(|watch| {
+            // (Progress: the time idle does not count towards a stall.)
+            watch.waiting();
+            watchdog::watch(watch)
+        });
+        if let Some(watch) = &watch {
+            watch.set_strategy(&format!("{} (on a helper thread)", strategy.0), strategy.1);
+        }
         config.watch = watch.clone();
         execution::set_cells_state(cells_seen, false);
         let mut outcomes = Vec::new();
