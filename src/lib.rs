@@ -72,10 +72,11 @@
 //! ```
 //!
 //! **Strategies.** [`sim::check`] runs the default portfolio: an exhaustive search with
-//! partial-order reduction (if it finishes, the model is proved: `Stats::exhausted`), the
-//! uniform random walk, partial-order sampling and PCT, taking turns one execution at a time.
-//! An [`sim::Explorer`] picks one: `exhaustive()`, `exhaustive().preemption_bound(b)`,
-//! `random_walk(seed)`, `urw(seed)`, `pos(seed)`, `pct(seed, depth)`, `portfolio(seed)`, with `iterations`, `time_limit`, `max_steps`, `stall_timeout`, `threads` (the OS threads an exhaustive search runs on) and `shard` (one part of an exploration split between processes).
+//! partial-order reduction (if it finishes, the model is proved: `Stats::exhausted`), weighted
+//! partial-order sampling (most turns), partial-order sampling and PCT, taking turns one
+//! execution at a time. An [`sim::Explorer`] picks one: `exhaustive()`,
+//! `exhaustive().preemption_bound(b)`, `random_walk(seed)`, `urw(seed)`, `pos(seed)`,
+//! `weighted_pos(seed)`, `pct(seed, depth)`, `portfolio(seed)`, with `iterations`, `time_limit`, `max_steps`, `stall_timeout`, `threads` (the OS threads an exhaustive search runs on) and `shard` (one part of an exploration split between processes).
 //! `WEFT_SEED`, `WEFT_ITERATIONS`, `WEFT_STALL_SECS`, `WEFT_THREADS`, `WEFT_SHARD` and `WEFT_REPLAY` override them from the
 //! environment; a value a variable does not take is an error that names it.
 //!

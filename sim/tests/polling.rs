@@ -60,6 +60,7 @@ fn explorers() -> Vec<(&'static str, Explorer)> {
         ("PCT 3", Explorer::pct(7, 3).iterations(500)),
         ("uniform random walk", Explorer::urw(7).iterations(500)),
         ("partial-order sampling", Explorer::pos(7).iterations(500)),
+        ("weighted partial-order sampling", Explorer::weighted_pos(7).iterations(500)),
     ]
 }
 

@@ -133,6 +133,7 @@ fn random_strategies_run_the_same_executions_whatever_the_number_of_threads() {
     let explorers = [
         ("random walk", Explorer::random_walk(3)),
         ("POS", Explorer::pos(3)),
+        ("weighted POS", Explorer::weighted_pos(3)),
         ("URW", Explorer::urw(3)),
         ("PCT", Explorer::pct(3, 3)),
     ];

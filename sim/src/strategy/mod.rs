@@ -16,7 +16,7 @@ pub(crate) use pct::Pct;
 pub(crate) use pos::Pos;
 pub(crate) use random_walk::{RandomWalk, execution_seed};
 pub(crate) use replay::Replay;
-pub(crate) use urw::Urw;
+pub(crate) use urw::{EventsLeft, Urw};
 
 /// A 64-bit mixer (splitmix64's finaliser), for the hashes strategies keep: a search's shard of
 /// a path, its traces, what URW learnt.
