@@ -528,3 +528,57 @@ fn a_thread_never_races_with_the_step_that_started_it() {
     let reduced = Explorer::exhaustive().count_traces(true).check(|| locks_once(4));
     assert_eq!((reduced.executions, reduced.traces), (24, Some(24)), "{reduced}");
 }
+
+/// Cargill's bounded buffer on the Rust-shaped `Condvar` (one slot, `notify_all`, two consumers
+/// taking one item each, a producer putting two), on std-shaped threads: the outcome is the order
+/// in which the threads held the mutex, counting each return from `wait` (which takes it back).
+/// A `notify_all` with the mutex held moves the waiters onto the mutex's queue, so a waiter
+/// resumes when an unlock wakes it, and another thread can take the mutex first. The full search
+/// reaches 40 orders.
+fn condvar_buffer(outcomes: &Outcomes) {
+    use weft_core::{Condvar, Mutex as SimMutex};
+    let buffer = Arc::new((SimMutex::<Sim, usize>::new(0), Condvar::<Sim>::new()));
+    let order = Arc::new(Mutex::new(String::new()));
+    let mut bodies: Vec<Box<dyn FnOnce() + Send>> = Vec::new();
+    for name in ['a', 'b'] {
+        let (buffer, order) = (buffer.clone(), order.clone());
+        bodies.push(Box::new(move || {
+            let (count, changed) = &*buffer;
+            let mut count = count.lock().unwrap();
+            order.lock().unwrap().push(name);
+            while *count == 0 {
+                count = changed.wait(count).unwrap();
+                order.lock().unwrap().push(name.to_ascii_uppercase());
+            }
+            *count -= 1;
+            changed.notify_all();
+        }));
+    }
+    let on_producer = (buffer.clone(), order.clone());
+    bodies.push(Box::new(move || {
+        let ((count, changed), order) = (&*on_producer.0, &on_producer.1);
+        for _ in 0..2 {
+            let mut count = count.lock().unwrap();
+            order.lock().unwrap().push('p');
+            while *count == 1 {
+                count = changed.wait(count).unwrap();
+                order.lock().unwrap().push('P');
+            }
+            *count += 1;
+            changed.notify_all();
+        }
+    }));
+    // std-shaped threads, each running as soon as it is spawned, as a Rust user writes it.
+    let handles: Vec<_> = bodies.into_iter().map(weft_core::std_thread::spawn::<Sim, ()>).collect();
+    handles.into_iter().for_each(|h| h.join().unwrap());
+    outcomes.lock().unwrap().insert(order.lock().unwrap().clone());
+}
+
+#[test]
+fn reduction_keeps_every_mutex_order_of_a_condvar_buffer() {
+    let ((reduced, with), (full, without)) = both(condvar_buffer);
+    assert_eq!(full.len(), 40, "the full search's orders: {full:?}");
+    assert_eq!(reduced, full, "reduction lost or invented orders");
+    assert!(with <= without, "{with} executions with reduction, {without} without");
+    println!("{} orders; {with} executions with reduction, {without} without", full.len());
+}

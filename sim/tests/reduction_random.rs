@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use weft_core::{AtomicUsize, Condition, Event, Lock, RLock, Semaphore, Thread};
+use weft_core::{AtomicUsize, Condition, Condvar, Event, Lock, RLock, Semaphore, Thread};
 use weft_sim::{Explorer, FailureKind, Rng, Sim};
 
 /// The simulator's seed-stable generator, so that a seed names a model forever.
@@ -85,6 +85,11 @@ enum Op {
     CondWait(usize, u64),
     /// `notify(1)` (false) or `notify_all` (true) under the condition's lock.
     CondNotify(usize, bool),
+    /// `wait_timeout` on the Rust-shaped `Condvar`, under its `Mutex`.
+    CvWait(u64),
+    /// `notify_one` (false) or `notify_all` (true) on the `Condvar`, under its `Mutex` (a
+    /// `notify_all` with the mutex held moves the waiters onto the mutex's queue).
+    CvNotify(bool),
     EventSet,
     EventClear,
     EventWait(u64),
@@ -153,7 +158,10 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 _ => Op::JoinTimeout(g.below(me), ms(g)),
             },
             20 => Op::Sleep(ms(g)),
-            21 => Op::EventSet,
+            21 => match g.below(2) {
+                0 => Op::CvWait(ms(g)),
+                _ => Op::CvNotify(g.chance(50)),
+            },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -245,6 +253,8 @@ struct World {
     locks: [Arc<Lock<Sim>>; 2],
     rlock: RLock<Sim>,
     conds: (Condition<Sim, Arc<Lock<Sim>>>, Condition<Sim>),
+    /// The Rust-shaped condition variable and its mutex (whose data is its log).
+    condvar: (weft_core::Mutex<Sim, String>, Condvar<Sim>),
     sem: Semaphore<Sim>,
     event: Event<Sim>,
     atomics: [AtomicUsize<Sim>; 2],
@@ -359,6 +369,23 @@ impl World {
                     log(self, 3);
                 }
             },
+            Op::CvWait(t) => {
+                let (mutex, condvar) = &self.condvar;
+                let guard = mutex.lock().unwrap();
+                let (mut guard, result) = condvar.wait_timeout(guard, ms(*t)).unwrap();
+                guard.push(name);
+                write!(seen, "v{}", u8::from(!result.timed_out())).unwrap();
+            }
+            Op::CvNotify(all) => {
+                let (mutex, condvar) = &self.condvar;
+                let mut guard = mutex.lock().unwrap();
+                if *all {
+                    condvar.notify_all();
+                } else {
+                    condvar.notify_one();
+                }
+                guard.push(name);
+            }
             Op::EventSet => self.event.set(),
             Op::EventClear => self.event.clear(),
             Op::EventWait(t) => write!(seen, "e{}", u8::from(self.event.wait_timeout(ms(*t)).unwrap())).unwrap(),
@@ -429,6 +456,7 @@ fn execute(model: &Arc<Model>) -> String {
     let lock0 = Arc::new(Lock::<Sim>::new());
     let world = Arc::new(World {
         conds: (Condition::with_lock(lock0.clone()), Condition::new()),
+        condvar: (weft_core::Mutex::new(String::new()), Condvar::new()),
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
@@ -472,8 +500,9 @@ fn execute(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} atomics {} {} sem {} event {} locked {}{}{}",
+        " main[{mine}] logs {:?} condvar {:?} atomics {} {} sem {} event {} locked {}{}{}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
+        world.condvar.0.lock().unwrap().clone(),
         world.atomics[0].load(SeqCst),
         world.atomics[1].load(SeqCst),
         world.sem.value(),
