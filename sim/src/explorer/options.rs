@@ -61,8 +61,8 @@ impl Explorer {
     /// the exploration split `count` ways, each in one shard:
     /// - a random strategy's executions are numbered (each has its seed from its number), and
     ///   shard `index` runs those whose number is `index` modulo `count`, within the budget
-    ///   ([`Explorer::iterations`] counts the whole exploration's). URW and PCT learn from the
-    ///   executions of their own shard;
+    ///   ([`Explorer::iterations`] counts the whole exploration's). URW, weighted POS and PCT
+    ///   learn from the executions of their own shard;
     /// - an exhaustive search explores every option of its first decisions (up to four; with
     ///   sleep sets, without reduction, so that what they explore depends on nothing below
     ///   them), and shares out the subtrees below them by a hash of the choices that lead
