@@ -78,3 +78,61 @@ fn reduction_keeps_every_mutex_order_of_cargills_buffer_on_condvar() {
     assert!(with <= without, "{with} executions with reduction, {without} without");
     println!("{} orders; {with} executions with reduction, {without} without", full.len());
 }
+
+/// A consumer that waits on `Condvar` with a timeout, and a producer that first notifies for
+/// nothing, then puts an item and notifies again: the outcome is the order of the mutex's
+/// holders (a wait's return counts) and whether the consumer took the item. Found by the
+/// façade's differential campaign (`reduction_random_facade.rs`, model 270): the waits' unlock
+/// and relock of the mutex were not in the footprint of their steps (the simulator does not see
+/// the façade's atomics, and nothing declared them), so the reduction took a wait and the
+/// mutex's next holder for independent and lost the outcome where the consumer is woken by
+/// both notifications and takes the item.
+fn notified_twice(outcomes: &Outcomes) {
+    use std::time::Duration;
+    let state = Arc::new((Mutex::new((0usize, String::new())), Condvar::new()));
+    let on_consumer = state.clone();
+    let consumer = thread::spawn(move || {
+        let (mutex, changed) = &*on_consumer;
+        let mut guard = mutex.lock().unwrap();
+        guard.1.push('c');
+        while guard.0 == 0 {
+            let (again, result) = changed.wait_timeout(guard, Duration::from_millis(10)).unwrap();
+            guard = again;
+            guard.1.push('C');
+            if result.timed_out() {
+                break;
+            }
+        }
+        let took = guard.0 > 0;
+        if took {
+            guard.0 -= 1;
+        }
+        took
+    });
+    let on_producer = state.clone();
+    let producer = thread::spawn(move || {
+        let (mutex, changed) = &*on_producer;
+        {
+            let mut guard = mutex.lock().unwrap();
+            changed.notify_one();
+            guard.1.push('n');
+        }
+        let mut guard = mutex.lock().unwrap();
+        guard.0 += 1;
+        guard.1.push('p');
+        changed.notify_all();
+    });
+    let took = consumer.join().unwrap();
+    producer.join().unwrap();
+    let order = state.0.lock().unwrap().1.clone();
+    outcomes.lock().unwrap().insert(format!("{order} took {took}"));
+}
+
+#[test]
+fn reduction_keeps_a_consumer_notified_twice() {
+    let (full, without) = search(notified_twice, false);
+    let (reduced, with) = search(notified_twice, true);
+    assert!(full.contains("cnCpC took true"), "the full search's outcomes: {full:?}");
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+}

@@ -220,6 +220,8 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
             // so the caller holds it on return as it expects.
             None => {
                 raw.lock();
+                // The step writes the lock it takes (see `MutexGuard::relock_after_wait`).
+                S::touch(raw.park_key());
                 S::acquires(raw.park_key());
             }
         }

@@ -174,6 +174,10 @@ impl<S: Scheduler, T: ?Sized> MutexGuard<'_, S, T> {
     /// Unlocks without the announcement or the poisoning of a drop: for [`crate::Condvar`],
     /// which unlocks while it waits and takes the lock back before it returns the guard.
     pub(crate) fn unlock_for_wait(&self) {
+        // The step writes the mutex, as an unlock does: a simulator that does not see the raw
+        // lock's atomics (the façade's) learns it from this touch, or a reduction would take a
+        // wait and the mutex's next holder for independent.
+        S::touch(self.mutex.raw.park_key());
         self.mutex.raw.unlock();
         S::releases(self.mutex.raw.park_key());
     }
@@ -181,6 +185,8 @@ impl<S: Scheduler, T: ?Sized> MutexGuard<'_, S, T> {
     /// Takes the lock back after [`Self::unlock_for_wait`].
     pub(crate) fn relock_after_wait(&self) {
         self.mutex.raw.lock();
+        // As in `unlock_for_wait`: the step that takes the mutex back writes it.
+        S::touch(self.mutex.raw.park_key());
         S::acquires(self.mutex.raw.park_key());
     }
 }
