@@ -9,6 +9,8 @@ use weft_sim::Sim;
 
 #[test]
 fn reduction_matches_full_search_on_random_models() {
-    // 1,000 models: about 80 s on the 2-core machine (issue 12 asks for at least 1,000).
-    differential::campaign::<Sim>(1000, 33);
+    // 1,000 models: about 80 s on the 2-core machine (issue 12 asks for at least 1,000). No extra
+    // share of Condvar operations (the façade's campaign has one), so that the seed names the
+    // models it always did.
+    differential::campaign::<Sim>(1000, 0);
 }
