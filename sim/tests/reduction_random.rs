@@ -10,7 +10,8 @@ use weft_sim::Sim;
 #[test]
 fn reduction_matches_full_search_on_random_models() {
     // 1,000 models: about 80 s on the 2-core machine (issue 12 asks for at least 1,000). No extra
-    // share of Condvar operations (the façade's campaign has one): the seed's models changed only
-    // where they drew the duplicate `Event.set` that the Condvar operations replaced.
+    // share of Condvar, queue and RwLock operations (the façade's campaign has one): the seed's
+    // models changed only where they drew the duplicate `Event.set` that the Condvar operations
+    // replaced.
     differential::campaign::<Sim>(1000, 0);
 }

@@ -27,7 +27,9 @@ use weft_core::{AtomicUsize, Condition, Condvar, Event, Lock, RLock, Scheduler, 
 use weft_sim::{Explorer, FailureKind, Rng};
 
 /// The simulator's seed-stable generator, so that a seed names a model forever, and the share of
-/// operations (in percent) that are `Condvar` operations besides their share among the others.
+/// operations (in percent) drawn first among the primitives the base mix leaves out or rarely
+/// draws: `Condvar` (half of them), `queue.Queue`, `RwLock` (0: the base mix only, whose models
+/// stay as they were).
 struct Gen(Rng, usize);
 
 impl Gen {
@@ -101,6 +103,14 @@ enum Op {
     CvTake(u64),
     /// Cargill's producer: adds one to the count and `notify_all`s.
     CvPut,
+    /// `put_timeout` of this thread's name into the queue (`queue.Queue(maxsize=1)`).
+    QueuePut(u64),
+    /// `get_timeout` from the queue.
+    QueueGet(u64),
+    /// Reads the `RwLock`'s value under a read guard.
+    RwRead,
+    /// Adds one to the `RwLock`'s value under a write guard.
+    RwWrite,
     EventSet,
     EventClear,
     EventWait(u64),
@@ -128,7 +138,7 @@ struct Model {
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
     loop {
-        let pick = if g.1 > 0 && g.chance(g.1) { 21 } else { g.below(24) };
+        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25][g.below(4)] } else { g.below(24) };
         return match pick {
             0..=3 => {
                 let locks = match g.below(5) {
@@ -176,6 +186,14 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 2 => Op::CvTake(ms(g)),
                 _ => Op::CvPut,
             },
+            24 => match g.below(2) {
+                0 => Op::QueuePut(ms(g)),
+                _ => Op::QueueGet(ms(g)),
+            },
+            25 => match g.below(2) {
+                0 => Op::RwRead,
+                _ => Op::RwWrite,
+            },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -196,7 +214,12 @@ fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
             _ => loop {
                 let op = gen_op(g, me);
                 let allowed = match op {
-                    Op::Section { .. } | Op::Join(_) | Op::SemAcquire | Op::AcquireOnly(_) => false,
+                    Op::Section { .. }
+                    | Op::Join(_)
+                    | Op::SemAcquire
+                    | Op::AcquireOnly(_)
+                    | Op::RwRead
+                    | Op::RwWrite => false,
                     Op::ReleaseOnly(l) => !locks.contains(&l),
                     Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
                     _ => true,
@@ -270,6 +293,8 @@ struct World<S: Scheduler> {
     /// The Rust-shaped condition variable and its mutex, whose data is a count (`CvTake`,
     /// `CvPut`) and the log of the mutex's holders.
     condvar: (weft_core::Mutex<S, (usize, String)>, Condvar<S>),
+    queue: weft_core::Queue<S, char>,
+    rwlock: weft_core::RwLock<S, usize>,
     sem: Semaphore<S>,
     event: Event<S>,
     atomics: [AtomicUsize<S>; 2],
@@ -427,6 +452,19 @@ impl<S: Scheduler> World<S> {
                 }
                 guard.1.push(name);
             }
+            Op::QueuePut(t) => {
+                write!(seen, "q{}", u8::from(self.queue.put_timeout(name, ms(*t)).is_ok())).unwrap();
+            }
+            Op::QueueGet(t) => match self.queue.get_timeout(ms(*t)) {
+                Ok(item) => write!(seen, "g{item}").unwrap(),
+                Err(_) => seen.push_str("g-"),
+            },
+            Op::RwRead => write!(seen, "R{}", *self.rwlock.read().unwrap()).unwrap(),
+            Op::RwWrite => {
+                let mut value = self.rwlock.write().unwrap();
+                *value += 1;
+                write!(seen, "W{}", *value).unwrap();
+            }
             Op::EventSet => self.event.set(),
             Op::EventClear => self.event.clear(),
             Op::EventWait(t) => write!(seen, "e{}", u8::from(self.event.wait_timeout(ms(*t)).unwrap())).unwrap(),
@@ -498,6 +536,8 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     let world = Arc::new(World {
         conds: (Condition::with_lock(lock0.clone()), Condition::new()),
         condvar: (weft_core::Mutex::new((0, String::new())), Condvar::new()),
+        queue: weft_core::Queue::new(1),
+        rwlock: weft_core::RwLock::new(0),
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
@@ -541,9 +581,11 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} atomics {} {} sem {} event {} locked {}{}{}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} atomics {} {} sem {} event {} locked {}{}{}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
+        world.queue.qsize(),
+        *world.rwlock.read().unwrap(),
         world.atomics[0].load(SeqCst),
         world.atomics[1].load(SeqCst),
         world.sem.value(),
@@ -674,11 +716,12 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// Runs the differential campaign on the primitives of scheduler `S` (`Sim`, or the façade's
 /// `Auto`, which runs on the simulator inside an exploration): `default_models` models unless
 /// `REDUCTION_MODELS` says otherwise (see the top of this file for the other variables), with
-/// `condvar_percent` % of the operations drawn among the `Condvar` ones first.
+/// `extra_percent` % of the operations drawn first among the `Condvar`, queue and `RwLock` ones
+/// (see [`Gen`]).
 ///
 /// # Panics
 /// On a mismatch, or if fewer than half of the models could be compared.
-pub fn campaign<S: Scheduler>(default_models: usize, condvar_percent: usize) {
+pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize) {
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
@@ -687,7 +730,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, condvar_percent: usize) {
     let threads: usize = env("REDUCTION_THREADS", 3);
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
-    let (mut g, mut small) = (Gen(Rng::new(seed), condvar_percent), Gen(Rng::new(seed ^ 0xF1E5), condvar_percent));
+    let (mut g, mut small) = (Gen(Rng::new(seed), extra_percent), Gen(Rng::new(seed ^ 0xF1E5), extra_percent));
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
     let mut fine_tally = Tally::default();
