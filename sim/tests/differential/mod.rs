@@ -28,8 +28,8 @@ use weft_sim::{Explorer, FailureKind, Rng};
 
 /// The simulator's seed-stable generator, so that a seed names a model forever, and the share of
 /// operations (in percent) drawn first among the primitives the base mix leaves out or rarely
-/// draws: `Condvar` (half of them), `queue.Queue`, `RwLock` (0: the base mix only, whose models
-/// stay as they were).
+/// draws: `Condvar` (2 in 5), `queue.Queue`, `RwLock`, `Barrier` (0: the base mix only, whose
+/// models stay as they were).
 struct Gen(Rng, usize);
 
 impl Gen {
@@ -111,6 +111,10 @@ enum Op {
     RwRead,
     /// Adds one to the `RwLock`'s value under a write guard.
     RwWrite,
+    /// `wait_timeout` on a `Barrier` of 2 parties (Python's: a timeout breaks it).
+    BarrierWait(u64),
+    /// `reset` of the `Barrier`.
+    BarrierReset,
     EventSet,
     EventClear,
     EventWait(u64),
@@ -138,7 +142,7 @@ struct Model {
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
     loop {
-        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25][g.below(4)] } else { g.below(24) };
+        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25, 26][g.below(5)] } else { g.below(24) };
         return match pick {
             0..=3 => {
                 let locks = match g.below(5) {
@@ -193,6 +197,10 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             25 => match g.below(2) {
                 0 => Op::RwRead,
                 _ => Op::RwWrite,
+            },
+            26 => match g.below(4) {
+                0 => Op::BarrierReset,
+                _ => Op::BarrierWait(ms(g)),
             },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
@@ -295,6 +303,7 @@ struct World<S: Scheduler> {
     condvar: (weft_core::Mutex<S, (usize, String)>, Condvar<S>),
     queue: weft_core::Queue<S, char>,
     rwlock: weft_core::RwLock<S, usize>,
+    barrier: weft_core::Barrier<S>,
     sem: Semaphore<S>,
     event: Event<S>,
     atomics: [AtomicUsize<S>; 2],
@@ -465,6 +474,11 @@ impl<S: Scheduler> World<S> {
                 *value += 1;
                 write!(seen, "W{}", *value).unwrap();
             }
+            Op::BarrierWait(t) => match self.barrier.wait_timeout(ms(*t)) {
+                Ok(index) => write!(seen, "b{index}").unwrap(),
+                Err(_) => seen.push_str("b!"),
+            },
+            Op::BarrierReset => self.barrier.reset(),
             Op::EventSet => self.event.set(),
             Op::EventClear => self.event.clear(),
             Op::EventWait(t) => write!(seen, "e{}", u8::from(self.event.wait_timeout(ms(*t)).unwrap())).unwrap(),
@@ -538,6 +552,7 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         condvar: (weft_core::Mutex::new((0, String::new())), Condvar::new()),
         queue: weft_core::Queue::new(1),
         rwlock: weft_core::RwLock::new(0),
+        barrier: weft_core::Barrier::new(2).unwrap(),
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
@@ -581,11 +596,12 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} atomics {} {} sem {} event {} locked {}{}{}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} atomics {} {} sem {} event {} locked {}{}{}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
         world.queue.qsize(),
         *world.rwlock.read().unwrap(),
+        u8::from(world.barrier.broken()),
         world.atomics[0].load(SeqCst),
         world.atomics[1].load(SeqCst),
         world.sem.value(),
