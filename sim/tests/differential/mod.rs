@@ -28,8 +28,8 @@ use weft_sim::{Explorer, FailureKind, Rng};
 
 /// The simulator's seed-stable generator, so that a seed names a model forever, and the share of
 /// operations (in percent) drawn first among the primitives the base mix leaves out or rarely
-/// draws: `Condvar` (2 in 5), `queue.Queue`, `RwLock`, `Barrier` (0: the base mix only, whose
-/// models stay as they were).
+/// draws: `Condvar` (2 in 5), `queue.Queue`, `RwLock` and `Mutex::try_lock`, `Barrier` (0: the
+/// base mix only, whose models stay as they were).
 struct Gen(Rng, usize);
 
 impl Gen {
@@ -111,6 +111,12 @@ enum Op {
     RwRead,
     /// Adds one to the `RwLock`'s value under a write guard.
     RwWrite,
+    /// `try_read` of the `RwLock` (the value, if it got the guard).
+    RwTryRead,
+    /// `try_write` of the `RwLock` (adds one, if it got the guard).
+    RwTryWrite,
+    /// `try_lock` of the `Condvar`'s `Mutex` (appends to its log, if it got the lock).
+    CvTryLock,
     /// `wait_timeout` on a `Barrier` of 2 parties (Python's: a timeout breaks it).
     BarrierWait(u64),
     /// `reset` of the `Barrier`.
@@ -194,9 +200,12 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 0 => Op::QueuePut(ms(g)),
                 _ => Op::QueueGet(ms(g)),
             },
-            25 => match g.below(2) {
+            25 => match g.below(5) {
                 0 => Op::RwRead,
-                _ => Op::RwWrite,
+                1 => Op::RwWrite,
+                2 => Op::RwTryRead,
+                3 => Op::RwTryWrite,
+                _ => Op::CvTryLock,
             },
             26 => match g.below(4) {
                 0 => Op::BarrierReset,
@@ -474,6 +483,24 @@ impl<S: Scheduler> World<S> {
                 *value += 1;
                 write!(seen, "W{}", *value).unwrap();
             }
+            Op::RwTryRead => match self.rwlock.try_read() {
+                Ok(value) => write!(seen, "r{}", *value).unwrap(),
+                Err(_) => seen.push_str("r-"),
+            },
+            Op::RwTryWrite => match self.rwlock.try_write() {
+                Ok(mut value) => {
+                    *value += 1;
+                    write!(seen, "w{}", *value).unwrap();
+                }
+                Err(_) => seen.push_str("w-"),
+            },
+            Op::CvTryLock => match self.condvar.0.try_lock() {
+                Ok(mut guard) => {
+                    guard.1.push(name);
+                    seen.push_str("m1");
+                }
+                Err(_) => seen.push_str("m0"),
+            },
             Op::BarrierWait(t) => match self.barrier.wait_timeout(ms(*t)) {
                 Ok(index) => write!(seen, "b{index}").unwrap(),
                 Err(_) => seen.push_str("b!"),
