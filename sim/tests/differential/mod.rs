@@ -28,8 +28,8 @@ use weft_sim::{Explorer, FailureKind, Rng};
 
 /// The simulator's seed-stable generator, so that a seed names a model forever, and the share of
 /// operations (in percent) drawn first among the primitives the base mix leaves out or rarely
-/// draws: `Condvar` (2 in 5), `queue.Queue`, `RwLock` and `Mutex::try_lock`, `Barrier` (0: the
-/// base mix only, whose models stay as they were).
+/// draws: `Condvar` (2 in 6), `queue.Queue`, `RwLock` and `Mutex::try_lock`, `Barrier`, `mpsc`
+/// sends (the main thread receives) (0: the base mix only, whose models stay as they were).
 struct Gen(Rng, usize);
 
 impl Gen {
@@ -121,6 +121,12 @@ enum Op {
     BarrierWait(u64),
     /// `reset` of the `Barrier`.
     BarrierReset,
+    /// `send` of this thread's name on an unbounded `mpsc` channel.
+    ChanSend,
+    /// `recv_timeout` on the channel (the main thread only: the receiver is not `Sync`).
+    ChanRecv(u64),
+    /// `try_recv` on the channel (the main thread only).
+    ChanTryRecv,
     EventSet,
     EventClear,
     EventWait(u64),
@@ -148,7 +154,7 @@ struct Model {
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
     loop {
-        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25, 26][g.below(5)] } else { g.below(24) };
+        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25, 26, 27][g.below(6)] } else { g.below(24) };
         return match pick {
             0..=3 => {
                 let locks = match g.below(5) {
@@ -211,6 +217,7 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 0 => Op::BarrierReset,
                 _ => Op::BarrierWait(ms(g)),
             },
+            27 => Op::ChanSend,
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -260,7 +267,12 @@ fn gen_model(g: &mut Gen, threads: usize, ops: usize) -> Model {
     let threads = (0..n).map(|me| (0..1 + g.below(ops)).map(|_| gen_op(g, me)).collect()).collect();
     // The main thread never blocks on the semaphore: it releases a unit for each blocking acquire
     // of the other threads after its operations (see `execute`).
-    let main = (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire)).collect();
+    let mut main: Vec<Op> =
+        (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire)).collect();
+    // Only the main thread receives from the channel (with the extra share only).
+    if g.1 > 0 && g.chance(g.1) {
+        main.push(if g.chance(50) { Op::ChanRecv([5, 10, 10, 20][g.below(4)]) } else { Op::ChanTryRecv });
+    }
     Model { threads, main, semaphore: g.below(2) }
 }
 
@@ -313,6 +325,10 @@ struct World<S: Scheduler> {
     queue: weft_core::Queue<S, char>,
     rwlock: weft_core::RwLock<S, usize>,
     barrier: weft_core::Barrier<S>,
+    sender: weft_core::mpsc::Sender<S, char>,
+    /// The channel's receiver, used by the main thread only (the mutex, never contended, makes
+    /// the world `Sync`).
+    receiver: Mutex<weft_core::mpsc::Receiver<S, char>>,
     sem: Semaphore<S>,
     event: Event<S>,
     atomics: [AtomicUsize<S>; 2],
@@ -506,6 +522,15 @@ impl<S: Scheduler> World<S> {
                 Err(_) => seen.push_str("b!"),
             },
             Op::BarrierReset => self.barrier.reset(),
+            Op::ChanSend => self.sender.send(name).unwrap(),
+            Op::ChanRecv(t) => match self.receiver.lock().unwrap().recv_timeout(ms(*t)) {
+                Ok(item) => write!(seen, "c{item}").unwrap(),
+                Err(_) => seen.push_str("c-"),
+            },
+            Op::ChanTryRecv => match self.receiver.lock().unwrap().try_recv() {
+                Ok(item) => write!(seen, "t{item}").unwrap(),
+                Err(_) => seen.push_str("t-"),
+            },
             Op::EventSet => self.event.set(),
             Op::EventClear => self.event.clear(),
             Op::EventWait(t) => write!(seen, "e{}", u8::from(self.event.wait_timeout(ms(*t)).unwrap())).unwrap(),
@@ -574,12 +599,15 @@ impl<S: Scheduler> World<S> {
 /// log of critical sections, and the final state.
 fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     let lock0 = Arc::new(Lock::<S>::new());
+    let (sender, receiver) = weft_core::mpsc::channel::<S, char>();
     let world = Arc::new(World {
         conds: (Condition::with_lock(lock0.clone()), Condition::new()),
         condvar: (weft_core::Mutex::new((0, String::new())), Condvar::new()),
         queue: weft_core::Queue::new(1),
         rwlock: weft_core::RwLock::new(0),
         barrier: weft_core::Barrier::new(2).unwrap(),
+        sender,
+        receiver: Mutex::new(receiver),
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
@@ -623,12 +651,13 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} atomics {} {} sem {} event {} locked {}{}{}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
         world.queue.qsize(),
         *world.rwlock.read().unwrap(),
         u8::from(world.barrier.broken()),
+        world.receiver.lock().unwrap().try_iter().collect::<String>(),
         world.atomics[0].load(SeqCst),
         world.atomics[1].load(SeqCst),
         world.sem.value(),
