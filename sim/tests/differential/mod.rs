@@ -26,21 +26,31 @@ use std::time::Duration;
 use weft_core::{AtomicUsize, Condition, Condvar, Event, Lock, RLock, Scheduler, Semaphore, Thread};
 use weft_sim::{Explorer, FailureKind, Rng};
 
-/// The simulator's seed-stable generator, so that a seed names a model forever, and the share of
-/// operations (in percent) drawn first among the primitives the base mix leaves out or rarely
-/// draws: `Condvar` (2 in 6), `queue.Queue`, `RwLock` and `Mutex::try_lock`, `Barrier`, `mpsc`
-/// sends (the main thread receives) (0: the base mix only, whose models stay as they were).
-struct Gen(Rng, usize);
+/// The generator of models.
+struct Gen {
+    /// The simulator's seed-stable generator, so that a seed names a model forever.
+    rng: Rng,
+    /// The share of operations (in percent) drawn first among the primitives the base mix leaves
+    /// out or rarely draws: `Condvar` (2 in 6), `queue.Queue`, `RwLock` and `Mutex::try_lock`,
+    /// `Barrier`, `mpsc` sends (the main thread receives). 0: the base mix only, whose models
+    /// stay as they were.
+    extra_percent: usize,
+}
 
 impl Gen {
     /// The next 64 random bits.
     fn next(&mut self) -> u64 {
-        self.0.next_u64()
+        self.rng.next_u64()
     }
 
     /// A number in `0..n`.
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
+    }
+
+    /// A timeout for a generated operation, in milliseconds.
+    fn timeout_ms(&mut self) -> u64 {
+        [5, 10, 10, 20][self.below(4)]
     }
 
     /// True with probability `percent` / 100.
@@ -152,9 +162,12 @@ struct Model {
 
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
-    let ms = |g: &mut Gen| [5, 10, 10, 20][g.below(4)];
     loop {
-        let pick = if g.1 > 0 && g.chance(g.1) { [21, 21, 24, 25, 26, 27][g.below(6)] } else { g.below(24) };
+        let pick = if g.extra_percent > 0 && g.chance(g.extra_percent) {
+            [21, 21, 24, 25, 26, 27][g.below(6)]
+        } else {
+            g.below(24)
+        };
         return match pick {
             0..=3 => {
                 let locks = match g.below(5) {
@@ -173,18 +186,18 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             }
             5 => {
                 let l = g.below(3);
-                Op::LockTimeout(l, ms(g), gen_body(g, me, &[l]))
+                Op::LockTimeout(l, g.timeout_ms(), gen_body(g, me, &[l]))
             }
             6 => Op::Locked(g.below(3)),
             7 => Op::SemAcquire,
             8 => Op::SemTryAcquire,
-            9 => Op::SemTimeout(ms(g)),
+            9 => Op::SemTimeout(g.timeout_ms()),
             10 => Op::SemRelease,
-            11 => Op::CondWait(g.below(2), ms(g)),
+            11 => Op::CondWait(g.below(2), g.timeout_ms()),
             12 => Op::CondNotify(g.below(2), g.chance(50)),
             13 => Op::EventSet,
             14 => Op::EventClear,
-            15 => Op::EventWait(ms(g)),
+            15 => Op::EventWait(g.timeout_ms()),
             16 => Op::EventIsSet,
             17 => Op::Load(g.below(2)),
             18 => match g.below(2) {
@@ -193,18 +206,18 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             },
             19 if me > 0 => match g.below(2) {
                 0 => Op::Join(g.below(me)),
-                _ => Op::JoinTimeout(g.below(me), ms(g)),
+                _ => Op::JoinTimeout(g.below(me), g.timeout_ms()),
             },
-            20 => Op::Sleep(ms(g)),
+            20 => Op::Sleep(g.timeout_ms()),
             21 => match g.below(4) {
-                0 => Op::CvWait(ms(g)),
+                0 => Op::CvWait(g.timeout_ms()),
                 1 => Op::CvNotify(g.chance(50)),
-                2 => Op::CvTake(ms(g)),
+                2 => Op::CvTake(g.timeout_ms()),
                 _ => Op::CvPut,
             },
             24 => match g.below(2) {
-                0 => Op::QueuePut(ms(g)),
-                _ => Op::QueueGet(ms(g)),
+                0 => Op::QueuePut(g.timeout_ms()),
+                _ => Op::QueueGet(g.timeout_ms()),
             },
             25 => match g.below(5) {
                 0 => Op::RwRead,
@@ -215,7 +228,7 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             },
             26 => match g.below(4) {
                 0 => Op::BarrierReset,
-                _ => Op::BarrierWait(ms(g)),
+                _ => Op::BarrierWait(g.timeout_ms()),
             },
             27 => Op::ChanSend,
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
@@ -270,8 +283,8 @@ fn gen_model(g: &mut Gen, threads: usize, ops: usize) -> Model {
     let mut main: Vec<Op> =
         (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire)).collect();
     // Only the main thread receives from the channel (with the extra share only).
-    if g.1 > 0 && g.chance(g.1) {
-        main.push(if g.chance(50) { Op::ChanRecv([5, 10, 10, 20][g.below(4)]) } else { Op::ChanTryRecv });
+    if g.extra_percent > 0 && g.chance(g.extra_percent) {
+        main.push(if g.chance(50) { Op::ChanRecv(g.timeout_ms()) } else { Op::ChanTryRecv });
     }
     Model { threads, main, semaphore: g.below(2) }
 }
@@ -802,7 +815,8 @@ pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize) {
     let threads: usize = env("REDUCTION_THREADS", 3);
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
-    let (mut g, mut small) = (Gen(Rng::new(seed), extra_percent), Gen(Rng::new(seed ^ 0xF1E5), extra_percent));
+    let (mut g, mut small) =
+        (Gen { rng: Rng::new(seed), extra_percent }, Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent });
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
     let mut fine_tally = Tally::default();
