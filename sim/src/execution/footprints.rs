@@ -25,13 +25,20 @@ impl Execution {
     /// only read.
     pub(super) fn touch(&self, inner: &mut Inner, address: usize, write: bool) {
         if self.config.track_footprints {
-            let next = inner.next_number;
-            let number = *inner.numbers.entry(address).or_insert(next);
-            inner.next_number += u32::from(number == next);
+            let number = Self::number_object(inner, address);
             let mut footprint = self.footprint.get();
             footprint.add_object(number, write);
             self.footprint.set(footprint);
         }
+    }
+
+    /// The number of shared object `address` in this execution, given now if it has none: the
+    /// next in the order of first touch (or announcement, see [`Execution::announce_rest`]).
+    pub(super) fn number_object(inner: &mut Inner, address: usize) -> u32 {
+        let next = inner.next_number;
+        let number = *inner.numbers.entry(address).or_insert(next);
+        inner.next_number += u32::from(number == next);
+        number
     }
 
     /// Adds `address` to the current step's footprint (`Observe::touch` and

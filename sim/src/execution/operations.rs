@@ -326,6 +326,14 @@ impl Execution {
             if self.in_critical.get() {
                 // No scheduling point: the operation runs in the step under way.
                 self.touch(&mut inner, object, write);
+            } else if self.config.track_footprints {
+                // The operation is the thread's next step. Its object is numbered now, in the
+                // step that announces it, so that at every decision each thread's next object
+                // has a number: one that every execution sharing the decision's prefix gives it.
+                // A sleep-set entry made in one of them then compares with the steps of
+                // another by that number, rather than as a new object that could be any other
+                // (see `Footprint::may_conflict`).
+                Self::number_object(&mut inner, object);
             }
             if self.config.record_trace {
                 Self::label(&mut inner, object, kind);

@@ -8,7 +8,9 @@
 /// the choices up to it number the same objects the same way there, but an object first touched
 /// after it may have another number in a sibling execution (each branch numbers its own first
 /// touches from the same count on). A footprint recorded in one execution and compared in
-/// another (a sleep-set entry) is compared with [`Footprint::may_conflict`].
+/// another (a sleep-set entry) is compared with [`Footprint::may_conflict`]. The object of each
+/// thread's next operation is numbered when the operation is announced, in the step before, so
+/// a sleeping thread's next step has its main object below the count of its decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Footprint {
     pub reads: u64,
