@@ -577,6 +577,8 @@ fn a_sleeping_threads_next_lock_is_known_in_every_execution() {
     let traces = full.traces.expect("counted");
     let three = reduced(3);
     assert!(three.executions * 2 <= traces * 3, "{} executions for {traces} traces", three.executions);
+    // Executions cut short by sleep sets are no traces.
+    assert!(three.pruned > 0 && three.traces.expect("counted") <= three.executions - three.pruned, "{three}");
     let executions = [three.executions, reduced(4).executions, reduced(5).executions];
     println!("{traces} traces; executions {executions:?}");
     assert!(executions[1] <= 45 && executions[2] <= 160, "{executions:?}");

@@ -107,8 +107,9 @@ impl Explorer {
     /// (`Stats::traces`), by weft's own dependency relation: two executions are one trace when
     /// each step (named by its thread and its number there) has the same vector clock. With
     /// [`Explorer::partial_order_reduction`]`(false)` that is the model's trace count by that
-    /// relation; with reduction, executions beyond the traces among them were redundant. The
-    /// search runs on one thread.
+    /// relation; with reduction, executions beyond the traces among them were redundant. Only
+    /// complete executions count: one that reduction cut short (every runnable thread asleep)
+    /// is no trace. The search runs on one thread.
     ///
     /// The relation is the reduction's, which over-approximates: it also counts the simulator's
     /// record of what a blocked thread waits on, written by whichever step makes it wait. So

@@ -130,6 +130,9 @@ pub(crate) struct Exhaustive {
     /// this execution's hash so far.
     traces: Option<std::collections::HashSet<u64>>,
     trace_hash: u64,
+    /// The execution under way was cut short at a decision (every runnable thread asleep, or
+    /// another shard's subtree, or a divergence): it is no trace.
+    cut_short: bool,
 }
 
 /// The decisions above the subtrees a sharded search splits (see [`Exhaustive::shard`]).
@@ -209,6 +212,7 @@ impl Exhaustive {
             mine: None,
             traces: None,
             trace_hash: 0,
+            cut_short: false,
         }
     }
 
@@ -590,9 +594,11 @@ impl Exhaustive {
 
 impl Strategy for Exhaustive {
     fn next_execution(&mut self) -> bool {
-        if let Some(traces) = self.traces.as_mut().filter(|_| self.started) {
-            traces.insert(std::mem::take(&mut self.trace_hash));
+        if let Some(traces) = self.traces.as_mut().filter(|_| self.started && !self.cut_short) {
+            traces.insert(self.trace_hash);
         }
+        self.trace_hash = 0;
+        self.cut_short = false;
         if self.started {
             // Backtrack: the deepest decision with an option left to explore moves to it.
             self.stack.truncate(self.position);
@@ -647,6 +653,7 @@ impl Strategy for Exhaustive {
             let mine = self.shard_of_path(count) == index;
             self.mine = Some(mine);
             if !mine {
+                self.cut_short = true;
                 return None;
             }
         }
@@ -682,6 +689,7 @@ impl Strategy for Exhaustive {
         if n == 1 {
             let thread = point.threads[0];
             if self.asleep(thread) {
+                self.cut_short = true;
                 return None;
             }
             self.pending = Some((thread, None));
@@ -690,7 +698,10 @@ impl Strategy for Exhaustive {
         if self.position == self.stack.len() {
             let bounded = point.current_runnable && self.bound.is_some_and(|b| self.preemptions >= b);
             let allowed = if bounded { 1 } else { n };
-            let first = (0..allowed).find(|&i| !self.asleep(point.threads[i]))?;
+            let Some(first) = (0..allowed).find(|&i| !self.asleep(point.threads[i])) else {
+                self.cut_short = true;
+                return None;
+            };
             // Without reduction every option is explored; with it, only those found racing. A
             // sharded search explores every option above its split (not asleep).
             let split = self.shard.is_some() && self.position < SHARD_DEPTH;
@@ -859,6 +870,7 @@ impl Exhaustive {
     /// explored: the execution ends (pruned), and the search reports a nondeterministic model.
     #[cold]
     fn diverge(&mut self) -> Option<usize> {
+        self.cut_short = true;
         let node = &self.stack[self.position];
         self.diverged = Some(format!(
             "the steps before decision {} (which had the options {:?}, threads) differ from an earlier \
