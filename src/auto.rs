@@ -128,6 +128,7 @@ macro_rules! with_hooks {
             touch => sim_touch(address: usize);
             blocking_operation => sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
             wait_ready => sim_wait_ready(key: usize, ready: &dyn Fn() -> bool);
+            next_park_reads_only_its_wake => sim_next_park_reads_only_its_wake();
             acquires => sim_acquires(object: usize);
             releases => sim_releases(object: usize);
             observe => sim_observe(address: usize);

@@ -312,6 +312,11 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn next_park_reads_only_its_wake() {
+        current().next_park_reads_only_its_wake();
+    }
+
+    #[inline]
     fn touch(address: usize) {
         let execution = current();
         execution.synchronize(address);

@@ -145,6 +145,15 @@ pub trait Observe {
         let _ = (key, ready);
     }
 
+    /// The calling thread's next park, if another thread wakes it, reads nothing shared on
+    /// resuming but what the waker handed it: its resumption depends on the waking step alone,
+    /// not on what later steps do to the queue it left (a `Condvar` wait, which then takes its
+    /// mutex back by a blocking operation of its own). A simulator orders the resumption after
+    /// the waking step only; a park that times out still leaves its queue itself. The real
+    /// backend does nothing.
+    #[inline(always)]
+    fn next_park_reads_only_its_wake() {}
+
     /// The operation the calling thread last started on `object` ended with `result` (for
     /// example `"timed out"`): a simulator adds it to the trace; the real backend does nothing.
     #[inline(always)]

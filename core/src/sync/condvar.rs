@@ -220,6 +220,8 @@ impl<S: Scheduler> Condvar<S> {
                 self.mutex.store(0, Relaxed);
             }
         };
+        // Notified, the wait reads nothing shared before its blocking relock below.
+        S::next_park_reads_only_its_wake();
         // SAFETY: the key is this condvar's own address. `validate` and `timed_out` run under
         // the queue lock and only touch atomics, cannot panic and do not park or unpark.
         // `before_sleep` runs outside it and unlocks the mutex the caller holds (the guard
@@ -244,6 +246,12 @@ impl<S: Scheduler> Condvar<S> {
         };
         S::outcome(self.key(), outcome);
         let guard = ManuallyDrop::into_inner(guard);
+        // Taking the mutex back is a blocking acquire of its own, as `Mutex::lock` is: under a
+        // simulator the thread, woken, does not run again until the mutex is free. Otherwise
+        // its wake-up, taken while another thread holds the mutex, would be a step that writes
+        // the mutex (it parks there again), and a reduction would explore it before and after
+        // each of the holder's steps: orders that differ in nothing else.
+        S::blocking_operation_on(raw.cell(), "Mutex", "lock", &|| !raw.is_locked());
         guard.relock_after_wait();
         S::nested_operations(false);
         let poisoned = guard.mutex.poisoned_unannounced();

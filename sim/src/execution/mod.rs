@@ -105,6 +105,9 @@ struct SimThread {
     wake: Option<ParkResult>,
     /// For a timed-out park: the key it was parked on then, and whether it was the last there.
     timed_out: Option<(usize, bool)>,
+    /// Its next (or current) park reads nothing on resuming but its wake-up (see
+    /// `Observe::next_park_reads_only_its_wake`).
+    reads_only_its_wake: bool,
     /// Its park token, for `unpark_filter`.
     token: usize,
     state: Option<Box<ThreadState<Sim>>>,
@@ -449,6 +452,12 @@ const CLOCK_BIT: u64 = 1;
 /// has).
 fn spawn_key(thread: usize) -> usize {
     usize::MAX - thread
+}
+
+/// The footprint key of a parked thread's wake-up: written by the step that wakes it and by
+/// its own step that resumes (an address no object has).
+fn wake_key(thread: usize) -> usize {
+    usize::MAX - (1 << 24) - thread
 }
 
 /// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's

@@ -12,6 +12,11 @@ impl Execution {
         token: usize,
         deadline: Option<Instant>,
     ) -> ParkResult {
+        let reads_only_its_wake = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            std::mem::take(&mut inner.threads[current].reads_only_its_wake)
+        };
         self.touch_now(key, true);
         if !self.critical(validate) {
             return ParkResult::Invalid;
@@ -40,6 +45,7 @@ impl Execution {
             thread.status = Status::Blocked { key, deadline };
             thread.token = token;
             thread.wake = None;
+            thread.reads_only_its_wake = reads_only_its_wake;
             inner.queues.entry(key).push_back(current);
             if self.config.record_trace {
                 if self.config.fine_grained {
@@ -59,7 +65,18 @@ impl Execution {
             Some((key, _)) => key,
             None => key,
         };
-        self.touch_now(resumed_on, true);
+        // Woken by another thread, a park that reads only its wake-up depends on the step that
+        // woke it (which wrote the wake-up), not on the queue, which that step left and which
+        // later steps may change without concerning it. Any other resumption may read what the
+        // queue's key guards; one that timed out leaves the queue itself.
+        let handed = {
+            let mut inner = self.inner.borrow_mut();
+            let current = inner.current;
+            let thread = &mut inner.threads[current];
+            std::mem::take(&mut thread.reads_only_its_wake) && matches!(thread.wake, Some(ParkResult::Unparked(_)))
+        };
+        let current = self.current_thread();
+        self.touch_now(if handed { wake_key(current) } else { resumed_on }, true);
         let (wake, info) = {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -93,7 +110,19 @@ impl Execution {
         }
     }
 
-    pub(super) fn wake(inner: &mut Inner, thread: usize, token: usize) {
+    /// The running thread's next park reads only its wake-up (see
+    /// `Observe::next_park_reads_only_its_wake`).
+    pub(crate) fn next_park_reads_only_its_wake(&self) {
+        let mut inner = self.inner.borrow_mut();
+        let current = inner.current;
+        inner.threads[current].reads_only_its_wake = true;
+    }
+
+    pub(super) fn wake(&self, inner: &mut Inner, thread: usize, token: usize) {
+        if inner.threads[thread].reads_only_its_wake {
+            // The waker writes the woken thread's wake-up, which the thread reads on resuming.
+            self.touch(inner, wake_key(thread), true);
+        }
         if let Status::Blocked { deadline: Some(_), .. } = inner.threads[thread].status {
             inner.timed -= 1;
         }
@@ -183,7 +212,7 @@ impl Execution {
         };
         let token = self.critical(|| callback(result));
         if let Some(thread) = thread {
-            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+            self.wake(&mut self.inner.borrow_mut(), thread, token);
         }
         result
     }
@@ -236,7 +265,7 @@ impl Execution {
         let token = self.critical(|| callback(result));
         let mut inner = self.inner.borrow_mut();
         for &thread in &chosen {
-            Self::wake(&mut inner, thread, token);
+            self.wake(&mut inner, thread, token);
         }
         queued.clear();
         chosen.clear();
@@ -293,7 +322,7 @@ impl Execution {
         }
         let token = self.critical(|| callback(op, result));
         if let Some(thread) = woken {
-            Self::wake(&mut self.inner.borrow_mut(), thread, token);
+            self.wake(&mut self.inner.borrow_mut(), thread, token);
         }
         result
     }

@@ -290,6 +290,7 @@ impl Execution {
             daemon,
             status: Status::Runnable,
             wake: None,
+            reads_only_its_wake: false,
             timed_out: None,
             token: 0,
             state: Some(state),
