@@ -203,6 +203,9 @@ impl<S: Scheduler, L: ConditionLock<S>> Condition<S, L> {
                 self.waiters.fetch_sub(1, Relaxed);
             }
         };
+        // Notified, the wait reads nothing shared before `acquire_restore`, a blocking acquire
+        // of its own (or, behind the lock's back, the touch of `None` below).
+        S::next_park_reads_only_its_wake();
         // SAFETY: the key is this condition's own address. `validate` is trivially true (the
         // caller holds the lock, and a notifier must hold it too, so no notification can be
         // lost before we are queued). `before_sleep` releases the lock, which may unpark but
