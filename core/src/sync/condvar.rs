@@ -245,13 +245,15 @@ impl<S: Scheduler> Condvar<S> {
             (false, false) => "woke spuriously",
         };
         S::outcome(self.key(), outcome);
-        let guard = ManuallyDrop::into_inner(guard);
         // Taking the mutex back is a blocking acquire of its own, as `Mutex::lock` is: under a
         // simulator the thread, woken, does not run again until the mutex is free. Otherwise
         // its wake-up, taken while another thread holds the mutex, would be a step that writes
         // the mutex (it parks there again), and a reduction would explore it before and after
-        // each of the holder's steps: orders that differ in nothing else.
+        // each of the holder's steps: orders that differ in nothing else. The guard stays
+        // undroppable until the mutex is held again: a thread unwound while it waits here must
+        // not unlock it.
         S::blocking_operation_on(raw.cell(), "Mutex", "lock", &|| !raw.is_locked());
+        let guard = ManuallyDrop::into_inner(guard);
         guard.relock_after_wait();
         S::nested_operations(false);
         let poisoned = guard.mutex.poisoned_unannounced();
