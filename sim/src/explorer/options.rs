@@ -116,8 +116,8 @@ impl Explorer {
     /// executions that only differ in when a thread began to wait can count as two traces, and a
     /// reduced search can cover fewer of them than the full search counts, with the same
     /// outcomes (SCTBench's `twostage` with one writer and one reader: 4 counted, 3 explored, 3
-    /// semantically; Cargill's buffer on Python's `Condition`: 660 counted, 360 among the reduced
-    /// search's 440 executions, the same 24 outcomes).
+    /// semantically; dining philosophers with 3 ordered forks: 9 counted, 6 among the reduced
+    /// search's 10 executions, the same 6 orders of the forks' holders).
     ///
     /// ```
     /// use std::sync::Arc;
