@@ -66,7 +66,7 @@ fn the_same_executions_whatever_the_number_of_threads() {
     let models: [(&str, Model); 3] = [
         ("lock order (3 × 3)", |o| lock_order(3, 3, None, o)),
         ("lock order (4 × 2)", |o| lock_order(4, 2, None, o)),
-        ("buffer (1 take each)", |o| buffer(1, o)),
+        ("buffer (2 takes each)", |o| buffer(2, o)),
     ];
     for (name, model) in models {
         let (one, outcomes) = explore(Explorer::exhaustive(), 1, model);
