@@ -124,7 +124,7 @@ fn the_default_check_is_the_same_whatever_the_number_of_threads() {
 
 #[test]
 fn a_time_limit_ends_a_search_with_helpers() {
-    let (stats, _) = explore(Explorer::exhaustive().time_limit(Duration::from_millis(300)), 2, |o| buffer(2, o));
+    let (stats, _) = explore(Explorer::exhaustive().time_limit(Duration::from_millis(300)), 2, |o| buffer(4, o));
     assert!(!stats.exhausted && stats.executions > 0, "{stats}");
 }
 
