@@ -197,6 +197,23 @@ impl HolderLog {
     }
 }
 
+/// Takes `mutex`, then waits on `condvar` while `blocked` holds for its data; notes `name` in
+/// `log` each time the thread holds the mutex (the wait's returns too).
+fn hold_when<'a, T>(
+    (mutex, condvar): (&'a weft::sync::Mutex<T>, &weft::sync::Condvar),
+    log: &HolderLog,
+    name: char,
+    blocked: impl Fn(&T) -> bool,
+) -> weft::sync::MutexGuard<'a, T> {
+    let mut guard = mutex.lock().expect("not poisoned");
+    log.note(name);
+    while blocked(&guard) {
+        guard = condvar.wait(guard).expect("not poisoned");
+        log.note(name);
+    }
+    guard
+}
+
 /// Cargill's bounded buffer, fixed (`notify_all`): 2 consumers take `k` items each, 1 producer
 /// puts `2k`, through one slot, on one `Condvar`.
 fn cargill(k: usize) {
@@ -209,12 +226,7 @@ fn cargill(k: usize) {
         threads.push(weft::thread::spawn(move || {
             let (count, changed) = &*buffer;
             for _ in 0..k {
-                let mut count = count.lock().expect("not poisoned");
-                log.note(name);
-                while *count == 0 {
-                    count = changed.wait(count).expect("not poisoned");
-                    log.note(name);
-                }
+                let mut count = hold_when((count, changed), &log, name, |count| *count == 0);
                 *count -= 1;
                 changed.notify_all();
             }
@@ -224,12 +236,7 @@ fn cargill(k: usize) {
     threads.push(weft::thread::spawn(move || {
         let (count, changed) = &*buffer;
         for _ in 0..2 * k {
-            let mut count = count.lock().expect("not poisoned");
-            producer_log.note('p');
-            while *count == 1 {
-                count = changed.wait(count).expect("not poisoned");
-                producer_log.note('p');
-            }
+            let mut count = hold_when((count, changed), &producer_log, 'p', |count| *count == 1);
             *count += 1;
             changed.notify_all();
         }
@@ -252,12 +259,7 @@ fn bounded_queue() {
         threads.push(weft::thread::spawn(move || {
             let (items, not_full, not_empty) = &*queue;
             for item in 0..2 {
-                let mut items = items.lock().expect("not poisoned");
-                log.note(name);
-                while !items.is_empty() {
-                    items = not_full.wait(items).expect("not poisoned");
-                    log.note(name);
-                }
+                let mut items = hold_when((items, not_full), &log, name, |items| !items.is_empty());
                 items.push(index * 2 + item);
                 not_empty.notify_one();
             }
@@ -268,12 +270,7 @@ fn bounded_queue() {
         threads.push(weft::thread::spawn(move || {
             let (items, not_full, not_empty) = &*queue;
             for _ in 0..2 {
-                let mut items = items.lock().expect("not poisoned");
-                log.note(name);
-                while items.is_empty() {
-                    items = not_empty.wait(items).expect("not poisoned");
-                    log.note(name);
-                }
+                let mut items = hold_when((items, not_empty), &log, name, Vec::is_empty);
                 items.pop();
                 not_full.notify_one();
             }
