@@ -162,3 +162,63 @@ fn reduction_keeps_a_consumer_notified_twice() {
     assert_eq!(reduced, full, "reduction lost or invented outcomes");
     println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
 }
+
+/// A sender on `mpsc::sync_channel(1)` sends `a` then `b`, noting under a `Mutex` each return
+/// from `send` (`A`, `B`); the main thread receives twice, noting each item. The outcome: the
+/// notes, in order (the sender waits while the slot is full, on the channel's `Condvar`).
+fn bounded_channel(outcomes: &Outcomes) {
+    let (sender, receiver) = weft::sync::mpsc::sync_channel::<char>(1);
+    let notes = Arc::new(Mutex::new(String::new()));
+    let on_sender = notes.clone();
+    let sending = thread::spawn(move || {
+        for item in ['a', 'b'] {
+            sender.send(item).unwrap();
+            on_sender.lock().unwrap().push(item.to_ascii_uppercase());
+        }
+    });
+    for _ in 0..2 {
+        let item = receiver.recv().unwrap();
+        notes.lock().unwrap().push(item);
+    }
+    sending.join().unwrap();
+    outcomes.lock().unwrap().insert(notes.lock().unwrap().clone());
+}
+
+/// `queue.Queue(maxsize=1)`: a producer puts `a` then `b`, noting under a `Mutex` each return
+/// from `put`; a consumer gets twice, noting each item. The outcome: the notes, in order (the
+/// producer waits while the queue is full, on the queue's `Condition`).
+fn python_queue(outcomes: &Outcomes) {
+    let queue = Arc::new(weft::queue::Queue::<char>::new(1));
+    let notes = Arc::new(Mutex::new(String::new()));
+    let (on_producer, on_notes) = (queue.clone(), notes.clone());
+    let producer = thread::spawn(move || {
+        for item in ['a', 'b'] {
+            on_producer.put(item).unwrap();
+            on_notes.lock().unwrap().push(item.to_ascii_uppercase());
+        }
+    });
+    let on_consumer = notes.clone();
+    let consumer = thread::spawn(move || {
+        for _ in 0..2 {
+            let item = queue.get().unwrap();
+            on_consumer.lock().unwrap().push(item);
+        }
+    });
+    producer.join().unwrap();
+    consumer.join().unwrap();
+    outcomes.lock().unwrap().insert(notes.lock().unwrap().clone());
+}
+
+/// The channel's and the queue's waits are `Condvar` and `Condition` waits, whose woken waiters
+/// depend on their waker alone: the reduction keeps every outcome of both (the differential
+/// campaign's channel part sends on an unbounded channel only).
+#[test]
+fn reduction_keeps_every_outcome_of_a_bounded_channel_and_queue() {
+    for (name, model) in [("sync_channel", bounded_channel as fn(&Outcomes)), ("queue.Queue", python_queue)] {
+        let (full, without) = search(model, false);
+        let (reduced, with) = search(model, true);
+        assert!(full.len() > 2, "{name}: {full:?}");
+        assert_eq!(reduced, full, "{name}: reduction lost or invented outcomes");
+        println!("{name}: {} outcomes; {with} executions with reduction, {without} without", full.len());
+    }
+}
