@@ -509,6 +509,18 @@ impl Observe for Auto {
         }
     }
 
+    /// Inside a simulation, the simulator's answer (which also tells a wait in which it keeps
+    /// the thread off its run queue); elsewhere the stored value.
+    #[inline(always)]
+    fn read_blocked_on<A: Atomic<usize>>(record: &A) -> usize {
+        if explorations_running() {
+            return cold(
+                || if in_simulation() { Sim::read_blocked_on(record) } else { record.load(Ordering::Relaxed) },
+            );
+        }
+        record.load(Ordering::Relaxed)
+    }
+
     fn unhandled_panic(thread: &str, message: &str) -> bool {
         dispatch!(unhandled_panic(thread, message))
     }

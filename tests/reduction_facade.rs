@@ -222,3 +222,54 @@ fn reduction_keeps_every_outcome_of_a_bounded_channel_and_queue() {
         println!("{name}: {} outcomes; {with} executions with reduction, {without} without", full.len());
     }
 }
+
+/// Two threads contend for a `Mutex`; the main thread reads what each is blocked on
+/// (`ThreadStatus::blocked_on`, which the façade's threads keep in their `ThreadState<Auto>`)
+/// twice, with a scheduling point between. Every pair of readings is an outcome.
+fn blocked_on_watched(outcomes: &Outcomes) {
+    use weft::generic::{ThreadStatus, current_status};
+    type Statuses = Vec<(usize, Arc<ThreadStatus<weft::Auto>>)>;
+    let mutex = Arc::new(Mutex::new(()));
+    let statuses: Arc<std::sync::Mutex<Statuses>> = Arc::default();
+    let published = Arc::new(weft::Event::new());
+    let threads: Vec<_> = (0..2)
+        .map(|i| {
+            let (mutex, statuses, published) = (mutex.clone(), statuses.clone(), published.clone());
+            thread::spawn(move || {
+                let mut all = statuses.lock().unwrap();
+                all.push((i, current_status::<weft::Auto>()));
+                if all.len() == 2 {
+                    published.set();
+                }
+                drop(all);
+                drop(mutex.lock().unwrap());
+            })
+        })
+        .collect();
+    published.wait();
+    let mut statuses = statuses.lock().unwrap().clone();
+    statuses.sort_by_key(|(i, _)| *i);
+    let key = mutex.wait_key();
+    let mut seen = String::new();
+    for _ in 0..2 {
+        for (_, status) in &statuses {
+            seen.push(if status.blocked_on() == key { 'B' } else { '-' });
+        }
+        seen.push(' ');
+        // A scheduling point between the two rounds of reads.
+        assert!(published.is_set());
+    }
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    outcomes.lock().unwrap().insert(seen);
+}
+
+/// What a thread is blocked on is shared state like any other: a reader depends on the
+/// thread's start and end of its wait and on what decides whether the wait can proceed.
+#[test]
+fn reduction_keeps_every_blocked_on_value_a_watcher_sees() {
+    let (full, without) = search(blocked_on_watched, false);
+    let (reduced, with) = search(blocked_on_watched, true);
+    assert!(full.contains("-B -B ") && full.contains("B- -- "), "the full search's outcomes: {full:?}");
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+}

@@ -317,6 +317,12 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn read_blocked_on<A: Atomic<usize>>(record: &A) -> usize {
+        let stored = record.load(Ordering::Relaxed);
+        current().read_blocked_on(record as *const A as usize, stored)
+    }
+
+    #[inline]
     fn touch(address: usize) {
         let execution = current();
         execution.synchronize(address);

@@ -583,3 +583,47 @@ fn a_sleeping_threads_next_lock_is_known_in_every_execution() {
     println!("{traces} traces; executions {executions:?}");
     assert!(executions[1] <= 45 && executions[2] <= 160, "{executions:?}");
 }
+
+/// A watcher reads what two threads contending for one lock are blocked on, twice: every pair
+/// of values it can see is an outcome (the blocked-on record is shared state like any other).
+fn blocked_on_watched(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let published = Arc::new(Event::<Sim>::new());
+    let statuses = Arc::new(Mutex::new(Vec::new()));
+    let bodies: Vec<_> = (0..2)
+        .map(|i| {
+            let (lock, published, statuses) = (lock.clone(), published.clone(), statuses.clone());
+            Box::new(move || {
+                let mut all = statuses.lock().unwrap();
+                all.push((i, weft_core::current_status::<Sim>()));
+                if all.len() == 2 {
+                    published.set();
+                }
+                drop(all);
+                let _held = lock.lock();
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(Thread::new).collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    published.wait();
+    let mut statuses = statuses.lock().unwrap().clone();
+    statuses.sort_by_key(|(i, _)| *i);
+    let key = lock.wait_key();
+    let mut seen = String::new();
+    for _ in 0..2 {
+        for (_, status) in &statuses {
+            seen.push(if status.blocked_on() == key { 'B' } else { '-' });
+        }
+        seen.push(' ');
+        // A scheduling point between the two rounds of reads.
+        assert!(published.is_set());
+    }
+    threads.iter().for_each(|t| t.join().unwrap());
+    outcomes.lock().unwrap().insert(seen);
+}
+
+#[test]
+fn reduction_keeps_every_blocked_on_value_a_watcher_sees() {
+    assert_same(blocked_on_watched);
+}

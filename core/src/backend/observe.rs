@@ -154,6 +154,16 @@ pub trait Observe {
     #[inline(always)]
     fn next_park_reads_only_its_wake() {}
 
+    /// Another thread reads what a thread waits on ([`crate::ThreadStatus::blocked_on`]), whose
+    /// record is `record`: what a park stored there (0: none). A simulator that keeps a thread
+    /// off its run queue until its blocking operation can proceed answers that operation's key
+    /// while it cannot, and makes the read depend on what decides it (the thread's start and end
+    /// of the wait, and what the operation's readiness test reads). The real backend loads it.
+    #[inline(always)]
+    fn read_blocked_on<A: Atomic<usize>>(record: &A) -> usize {
+        record.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The operation the calling thread last started on `object` ended with `result` (for
     /// example `"timed out"`): a simulator adds it to the trace; the real backend does nothing.
     #[inline(always)]

@@ -43,7 +43,8 @@ pub trait ThreadStorage<S>: sealed::Sealed + Any {
     /// Records that the thread waits on `key` (0: no longer), which
     /// [`crate::ThreadStatus::blocked_on`] tells other threads. [`crate::Scheduler::park`] callers in
     /// weft-core do it around each park; a backend that keeps a thread off its run queue until
-    /// its blocking operation can proceed ([`crate::Observe::blocking_operation`]) does it itself.
+    /// its blocking operation can proceed ([`crate::Observe::blocking_operation`]) tells readers
+    /// about that wait itself ([`crate::Observe::read_blocked_on`]).
     fn set_blocked_on(&self, key: usize);
 
     /// The thread's store of statically declared locals, for a backend that keeps them in the

@@ -127,8 +127,13 @@ pub struct ThreadStatus<S: Scheduler> {
 impl<S: Scheduler> ThreadStatus<S> {
     /// The key of the queue the thread is parked on (see `wait_key()` of each primitive), or 0
     /// while it is not parked.
+    ///
+    /// Under a simulator that keeps a thread off its run queue until its blocking operation can
+    /// proceed, rather than parking it, this is that operation's key while the operation cannot
+    /// proceed, and 0 once it can, even before the thread runs again
+    /// ([`crate::Observe::read_blocked_on`]).
     pub fn blocked_on(&self) -> usize {
-        self.blocked_on.load(Relaxed)
+        S::read_blocked_on(&self.blocked_on)
     }
 }
 
@@ -167,6 +172,14 @@ pub struct ThreadState<S: Scheduler> {
 }
 
 impl<S: Scheduler> ThreadState<S> {
+    /// The address of the thread's blocked-on record ([`ThreadStatus::blocked_on`]): a
+    /// simulator that names shared objects by address can name this one before the thread
+    /// runs.
+    #[doc(hidden)]
+    pub fn blocked_on_address(&self) -> usize {
+        &self.status.blocked_on as *const S::Atomic<usize> as usize
+    }
+
     /// State for a thread that has done nothing yet.
     pub fn new() -> Self {
         ThreadState {
@@ -255,6 +268,10 @@ impl<S: Scheduler> Sealed for ThreadState<S> {}
 impl<S: Scheduler> ThreadStorage<S> for ThreadState<S> {
     fn set_blocked_on(&self, key: usize) {
         self.status.blocked_on.store(key, Relaxed);
+        if !S::SEES_ATOMICS {
+            // Readers depend on this write: a simulator that does not see the store sees this.
+            S::touch(self.blocked_on_address());
+        }
     }
 
     fn static_locals(&self) -> &StaticLocals {

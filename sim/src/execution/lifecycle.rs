@@ -93,6 +93,9 @@ impl Execution {
         let mut inner = self.inner.borrow_mut();
         let state = inner.spare_states.pop().unwrap_or_default();
         let holds = inner.spare_holds.pop().unwrap_or_default();
+        if self.config.track_footprints {
+            Self::number_object(&mut inner, state.blocked_on_address());
+        }
         let main_thread =
             Execution::new_thread(0, ThreadName::fixed("MainThread"), false, (size, stack), state, holds, main);
         inner.threads.push(main_thread);
@@ -158,7 +161,7 @@ impl Execution {
             if let Some(state) = thread.state.take() {
                 std::mem::forget(state);
             }
-            thread.other_states.clear();
+            thread.other_records.clear();
             std::mem::forget(thread.locals.take_all());
             let mut holds = std::mem::take(&mut thread.holds);
             holds.clear();

@@ -15,7 +15,7 @@ use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use weft_core::{
     Abandoned, ParkResult, RunState, RunStorage, Scheduler, SpawnError, SpawnOptions, StaticLocals, ThreadName,
-    ThreadState, ThreadStorage, UnparkResult,
+    ThreadState, UnparkResult,
 };
 
 use crate::Sim;
@@ -111,11 +111,15 @@ struct SimThread {
     /// Its park token, for `unpark_filter`.
     token: usize,
     state: Option<Box<ThreadState<Sim>>>,
+    /// The address of its blocked-on record in `state` ([`ThreadState::blocked_on_address`]),
+    /// kept after the state goes: the key its own steps write as it begins and ends a wait, and
+    /// readers of its status read (see [`Execution::read_blocked_on`]).
+    record: usize,
     /// Values other schedulers keep per thread (see [`Execution::with_thread_local`]).
     locals: TypedSlots,
-    /// The thread's states of other schedulers among `locals` (see
-    /// [`Execution::with_thread_state_of`]), with how to set what they say it waits on.
-    other_states: Vec<OtherState>,
+    /// The blocked-on records of the thread's states of other schedulers among `locals` (see
+    /// [`Execution::with_thread_state_of`]).
+    other_records: Vec<usize>,
     yielder: Cell<*const Yielder<(), ()>>,
     /// Whether it is suspended at an atomic access inside a primitive (a fine-grained
     /// scheduling point): abandoned there, it finishes the primitive before it unwinds.
@@ -172,23 +176,6 @@ struct OpenOp {
     blocked: bool,
     /// How it ended, if the primitive said so before its event was recorded.
     outcome: Option<&'static str>,
-}
-
-/// A thread's `ThreadState<S>` for a scheduler `S` other than [`Sim`] (the façade's), kept among
-/// its `locals`: its address, and `ThreadState::<S>::set_blocked_on` for it.
-#[derive(Clone, Copy)]
-struct OtherState {
-    state: *const (),
-    set_blocked_on: unsafe fn(*const (), usize),
-}
-
-/// Sets what the `ThreadState<S>` at `state` says its thread waits on.
-///
-/// # Safety
-/// `state` points to a live `ThreadState<S>`.
-unsafe fn set_blocked_on_of<S: Scheduler>(state: *const (), key: usize) {
-    // SAFETY: the caller's contract.
-    unsafe { &*(state as *const ThreadState<S>) }.set_blocked_on(key);
 }
 
 /// What a thread waits for in a blocking operation or a hand-shake (see [`SimThread::awaiting`]).

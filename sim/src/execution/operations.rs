@@ -212,8 +212,9 @@ impl Execution {
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
-    /// `key` (and, for `blocked_on`, its status); the caller's next scheduling point switches
-    /// away from it until then. Without `announced`, the wait is its own scheduling point.
+    /// `key` (which readers of its status see while the test is false, see
+    /// [`Execution::read_blocked_on`]); the caller's next scheduling point switches away from it
+    /// until then. Without `announced`, the wait is its own scheduling point.
     pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
         if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
             if self.tearing_down.get() && !self.in_critical.get() {
@@ -250,9 +251,9 @@ impl Execution {
             if announced && !ready_now && self.config.record_trace && inner.threads[current].nested == 0 {
                 Self::record_blocks(&mut inner, current);
             }
-        }
-        if !ready_now {
-            self.set_blocked_on(key);
+            // The wait begins: what its readers see changes.
+            let record = inner.threads[current].record;
+            self.touch(&mut inner, record, true);
         }
         if !announced {
             self.schedule_point();
@@ -268,16 +269,16 @@ impl Execution {
     /// mere wait inside another operation (`Thread.start`'s hand-shake, which the new thread's
     /// first step lets go, not its end) is not.
     pub(super) fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, acquires: bool) {
-        let waited = {
+        {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
             let thread = &mut inner.threads[current];
             thread.awaiting = None;
             thread.unready.set(false);
-            thread.waited.replace(false)
-        };
-        if waited {
-            self.set_blocked_on(0);
+            thread.waited.set(false);
+            // The wait ends: what its readers see changes.
+            let record = thread.record;
+            self.touch(&mut inner, record, true);
         }
         if self.config.track_footprints {
             self.recording.set(true);

@@ -329,68 +329,60 @@ impl Execution {
         false
     }
 
-    /// Records that the running thread waits on `key` (0: no longer) in its states, without
-    /// parking it.
-    #[inline]
-    pub(super) fn set_blocked_on(&self, key: usize) {
-        let (state, others) = {
-            let inner = self.inner.borrow();
-            let thread = &inner.threads[inner.current];
-            (thread.state.as_deref().map(|s| s as *const ThreadState<Sim>), !thread.other_states.is_empty())
-        };
-        match state {
-            // SAFETY: as in `with_thread_state`: the box is owned by the thread's entry and
-            // dropped only by the thread itself at its end, after its last wait.
-            Some(state) => unsafe { &*state }.set_blocked_on(key),
-            None => ThreadState::<Sim>::new().set_blocked_on(key),
-        }
-        if others {
-            self.set_others_blocked_on(key);
-        }
-    }
-
-    /// [`Execution::set_blocked_on`] for the running thread's states of other schedulers.
-    #[cold]
-    pub(super) fn set_others_blocked_on(&self, key: usize) {
-        let inner = self.inner.borrow();
-        Self::set_other_states_blocked_on(&inner.threads[inner.current], key);
-    }
-
-    /// Records that `thread` waits on `key` (0: no longer) in its states of other schedulers.
-    pub(super) fn set_other_states_blocked_on(thread: &SimThread, key: usize) {
-        for other in &thread.other_states {
-            // SAFETY: the state is boxed among the thread's `locals`, which are dropped only at
-            // the thread's end, after `other_states` is cleared; its `S::Atomic<usize>` is plain
-            // (`with_thread_state_of` keeps only such states here): nothing re-enters.
-            unsafe { (other.set_blocked_on)(other.state, key) };
-        }
-    }
-
     /// Thread `id`, found not ready in its blocking operation on `key` for the first time since
-    /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]).
+    /// it began to wait, is marked as waiting on it (see [`Execution::can_run`]). Nothing of its
+    /// status is written: a reader computes it ([`Execution::read_blocked_on`]).
     #[cold]
     pub(super) fn begin_waiting(&self, inner: &mut Inner, id: usize, key: usize, blocking: bool) {
-        let track = self.config.track_footprints;
-        if blocking && track {
+        if blocking && self.config.track_footprints {
             inner.newly_blocked.push((id, key));
         }
-        Self::set_other_states_blocked_on(&inner.threads[id], key);
         if blocking && self.config.record_trace && inner.threads[id].nested == 0 {
             Self::record_blocks(inner, id);
         }
-        let Some(state) = &inner.threads[id].state else { return };
-        self.quiet.set(self.quiet.get() + 1);
-        self.recording.set(track);
-        state.set_blocked_on(key);
-        self.recording.set(false);
-        self.quiet.set(self.quiet.get() - 1);
-        if track {
-            let mut written = std::mem::take(&mut *self.probe_reads.borrow_mut());
-            for address in written.drain(..) {
-                self.touch(inner, address, true);
+    }
+
+    /// What the thread whose blocked-on record is at `address` waits on, read by the running
+    /// thread ([`weft_core::Observe::read_blocked_on`]): `stored`, what a park wrote there, or,
+    /// while the simulator keeps the thread off the run queue in a wait whose test does not hold
+    /// now, the wait's key; 0 once the test holds, even before the thread runs again.
+    ///
+    /// The value is a function of what the read depends on: the thread's record (which its own
+    /// steps write as they begin and end a wait, and a park stores), and what the test reads
+    /// (its loads, and the wait's key, which every operation on the object touches). A value
+    /// kept from the past (as a parked thread's status is) would not be: it would depend on
+    /// when the wait's test was last found false, which no step's footprint tells.
+    pub(crate) fn read_blocked_on(&self, address: usize, stored: usize) -> usize {
+        let track = self.config.track_footprints;
+        let (key, ready) = {
+            let mut inner = self.inner.borrow_mut();
+            let Some(id) = inner.threads.iter().position(|t| t.record == address || t.other_records.contains(&address))
+            else {
+                return stored;
+            };
+            let record = inner.threads[id].record;
+            self.touch(&mut inner, address, false);
+            self.touch(&mut inner, record, false);
+            if stored != 0 || id == inner.current {
+                return stored;
             }
-            *self.probe_reads.borrow_mut() = written;
+            match inner.threads[id].awaiting {
+                Some(Awaiting { key, ready, .. }) => (key, ready),
+                None => return 0,
+            }
+        };
+        self.recording.set(track);
+        let ready_now = self.probe(ready);
+        self.recording.set(false);
+        if track {
+            let mut reads = std::mem::take(&mut *self.probe_reads.borrow_mut());
+            let mut inner = self.inner.borrow_mut();
+            for read in reads.drain(..).chain(std::iter::once(key)) {
+                self.touch(&mut inner, read, false);
+            }
+            *self.probe_reads.borrow_mut() = reads;
         }
+        if ready_now { 0 } else { key }
     }
 
     pub(super) fn earliest_deadline(inner: &Inner) -> Option<Duration> {

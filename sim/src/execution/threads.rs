@@ -25,33 +25,38 @@ impl Execution {
     /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
     /// dropped when the thread ends.
     pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        self.with_thread_local_made(|_, _| {}, f)
+        self.with_thread_local_made(|_, _, _| {}, f)
     }
 
     /// [`Execution::with_thread_local`] for the thread's `ThreadState<S>` of a scheduler `S` that
-    /// runs on the simulator inside simulations (the façade's): the simulator keeps it telling
-    /// what the thread waits on ([`weft_core::ThreadStatus::blocked_on`]) as it does the thread's
-    /// own state, also while it keeps the thread off the run queue without parking it.
-    /// Only for a scheduler whose atomics are plain (`!S::SEES_ATOMICS`): setting them never
-    /// calls the simulator, which sets them while it schedules.
+    /// runs on the simulator inside simulations (the façade's): reading what it says the thread
+    /// waits on ([`weft_core::ThreadStatus::blocked_on`]) tells, as for the thread's own state,
+    /// also a wait in which the simulator keeps the thread off the run queue without parking it
+    /// ([`Execution::read_blocked_on`]). Only for a scheduler whose atomics are plain
+    /// (`!S::SEES_ATOMICS`): for another, the state is the thread's local like any other.
     pub(crate) fn with_thread_state_of<S: Scheduler, R>(&self, f: impl FnOnce(&ThreadState<S>) -> R) -> R {
-        self.with_thread_local_made(
-            |thread, state: *const ThreadState<S>| {
-                if !S::SEES_ATOMICS {
-                    thread
-                        .other_states
-                        .push(OtherState { state: state as *const (), set_blocked_on: set_blocked_on_of::<S> })
+        let made = |threads: &mut [SimThread], current: usize, state: *const ThreadState<S>| {
+            if !S::SEES_ATOMICS {
+                // SAFETY: `state` points to the value just boxed among the thread's locals,
+                // alive and unmoved; only its address is read.
+                let record = unsafe { &*state }.blocked_on_address();
+                // The record is shared (`current_status`), so it may outlive its thread, and is
+                // kept until the execution ends; an ended thread's record at this address is
+                // gone now (its memory is this one's).
+                for thread in threads.iter_mut() {
+                    thread.other_records.retain(|&r| r != record);
                 }
-            },
-            f,
-        )
+                threads[current].other_records.push(record);
+            }
+        };
+        self.with_thread_local_made(made, f)
     }
 
-    /// [`Execution::with_thread_local`], calling `made` with the thread's entry and the value
-    /// when it is made.
+    /// [`Execution::with_thread_local`], calling `made` with the threads, the current one's
+    /// index and the value when it is made.
     pub(super) fn with_thread_local_made<T: Any + Default, R>(
         &self,
-        made: impl FnOnce(&mut SimThread, *const T),
+        made: impl FnOnce(&mut [SimThread], usize, *const T),
         f: impl FnOnce(&T) -> R,
     ) -> R {
         let existing = {
@@ -66,7 +71,7 @@ impl Execution {
                 let current = inner.current;
                 let (value, unused) = inner.threads[current].locals.get_or_keep(fresh);
                 if unused.is_none() {
-                    made(&mut inner.threads[current], value);
+                    made(&mut inner.threads, current, value);
                 }
                 drop(inner);
                 drop(unused);
@@ -187,6 +192,11 @@ impl Execution {
             let state = inner.spare_states.pop().unwrap_or_default();
             let holds = inner.spare_holds.pop().unwrap_or_default();
             inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
+            if self.config.track_footprints {
+                // Numbered before the new thread runs, its record compares across executions.
+                let record = inner.threads[id].record;
+                Self::number_object(&mut inner, record);
+            }
             inner.unfinished += usize::from(!options.daemon);
             drop(inner);
             self.race_spawned(id);
@@ -265,8 +275,8 @@ impl Execution {
             }
             let mut state = execution.inner.borrow_mut().threads[id].state.take();
             let locals = {
+                // (Its `other_records` stay: a reader may keep its status after it ends.)
                 let mut inner = execution.inner.borrow_mut();
-                inner.threads[id].other_states.clear();
                 std::mem::take(&mut inner.threads[id].locals)
             };
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
@@ -293,9 +303,10 @@ impl Execution {
             reads_only_its_wake: false,
             timed_out: None,
             token: 0,
+            record: state.blocked_on_address(),
             state: Some(state),
             locals: TypedSlots::default(),
-            other_states: Vec::new(),
+            other_records: Vec::new(),
             yielder: Cell::new(std::ptr::null()),
             at_atomic_point: Cell::new(false),
             guard: stack::guard_page(&stack),
