@@ -101,6 +101,9 @@ pub struct Explorer {
     /// Whether an exhaustive search counts the traces among its executions (see
     /// [`Explorer::count_traces`]).
     count_traces: bool,
+    /// Whether a reduced exhaustive search explores every option that sleep sets leave (see
+    /// [`Explorer::sleep_sets_only`]).
+    sleep_sets_only: bool,
 }
 
 /// The default number of executions per strategy.
@@ -126,6 +129,7 @@ impl Explorer {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             shard: None,
             count_traces: false,
+            sleep_sets_only: false,
         }
     }
 
@@ -515,7 +519,7 @@ impl Explorer {
         let mut lanes: Vec<Lane> = plan
             .into_iter()
             .map(|(kind, iterations)| Lane {
-                strategy: make_strategy(&kind, self.reduce, self.shard, self.count_traces),
+                strategy: self.make_strategy(&kind),
                 name: shard_name(kind_name(&kind), self.shard),
                 iterations: self.shard_of(&kind, iterations),
                 kind,
@@ -1040,34 +1044,35 @@ fn shard_name(name: String, shard: Option<(u64, u64)>) -> String {
     }
 }
 
-fn make_strategy(
-    kind: &StrategyKind,
-    reduce: bool,
-    shard: Option<(u64, u64)>,
-    count_traces: bool,
-) -> Box<dyn Strategy> {
-    match kind {
-        StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
-        StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
-        StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
-        StrategyKind::Pos(seed) => Box::new(Pos::new(*seed)),
-        StrategyKind::WeightedPos(seed) => Box::new(Pos::weighted(*seed)),
-        StrategyKind::Exhaustive(bound) => {
-            let mut search = Exhaustive::new(*bound, reduce);
-            if let Some((index, count)) = shard.filter(|_| bound.is_none()) {
-                search = search.shard(index, count);
+impl Explorer {
+    /// The strategy of one lane of this exploration.
+    fn make_strategy(&self, kind: &StrategyKind) -> Box<dyn Strategy> {
+        match kind {
+            StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
+            StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
+            StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
+            StrategyKind::Pos(seed) => Box::new(Pos::new(*seed)),
+            StrategyKind::WeightedPos(seed) => Box::new(Pos::weighted(*seed)),
+            StrategyKind::Exhaustive(bound) => {
+                let mut search = Exhaustive::new(*bound, self.reduce);
+                if let Some((index, count)) = self.shard.filter(|_| bound.is_none()) {
+                    search = search.shard(index, count);
+                }
+                if self.count_traces {
+                    search = search.count_traces();
+                }
+                if self.sleep_sets_only {
+                    search = search.sleep_sets_only();
+                }
+                Box::new(search)
             }
-            if count_traces {
-                search = search.count_traces();
+            StrategyKind::Replay(token) => {
+                let schedule = Schedule::parse_token(token)
+                    .unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
+                Box::new(Replay::strict(schedule))
             }
-            Box::new(search)
+            StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
         }
-        StrategyKind::Replay(token) => {
-            let schedule =
-                Schedule::parse_token(token).unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
-            Box::new(Replay::strict(schedule))
-        }
-        StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
     }
 }
 

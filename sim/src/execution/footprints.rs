@@ -11,7 +11,7 @@ impl Execution {
         result
     }
 
-    pub(super) fn add_footprint(&self, bits: u64, write: bool) {
+    pub(super) fn add_footprint(&self, bits: Bits, write: bool) {
         let mut footprint = self.footprint.get();
         if write {
             footprint.writes |= bits;

@@ -22,7 +22,7 @@ use crate::Sim;
 use crate::report::{BlockedThread, Failure, FailureKind, TraceEvent};
 use crate::schedule::{Choice, FNV_OFFSET, Schedule, fnv1a};
 use crate::stack::{self, StackPool};
-use crate::strategy::{Follow, Footprint, Point, StepInfo, Strategy};
+use crate::strategy::{Bits, Follow, Footprint, Point, StepInfo, Strategy};
 
 mod abandon;
 mod clock;
@@ -433,7 +433,7 @@ fn mix(trail: u64, value: u64) -> u64 {
 const FINGERPRINT_OPERATIONS: u32 = 64;
 
 /// The footprint bit of the clock; the others are object numbers modulo 63.
-const CLOCK_BIT: u64 = 1;
+const CLOCK_BIT: Bits = 1;
 
 /// The footprint key that orders a thread's spawn before its first step (an address no object
 /// has).

@@ -293,7 +293,7 @@ impl Execution {
                 .drain(..)
                 .chain(std::iter::once(key))
                 .filter_map(|a| inner.numbers.get(&a))
-                .fold(0, |bits, &number| bits | 1 << (1 + number % 63));
+                .fold(0, |bits, &number| bits | Footprint::bit_of(number));
             let mut info = self.step_info.get();
             info.readiness = readiness;
             info.acquires = inner.numbers.get(&key).copied();

@@ -57,6 +57,8 @@ struct Step {
     /// Its footprint was everything (time moved, a spin, a yield): it orders what comes after
     /// it, but a path through it does not hide a race, nor does its write hide the one before.
     everything: bool,
+    /// What it read and wrote.
+    footprint: Footprint,
 }
 
 impl Step {
@@ -133,6 +135,8 @@ pub(crate) struct Exhaustive {
     /// The execution under way was cut short at a decision (every runnable thread asleep, or
     /// another shard's subtree, or a divergence): it is no trace.
     cut_short: bool,
+    /// Every option not asleep is explored at each decision (see `Explorer::sleep_sets_only`).
+    sleep_sets_only: bool,
 }
 
 /// The decisions above the subtrees a sharded search splits (see [`Exhaustive::shard`]).
@@ -198,8 +202,8 @@ impl Exhaustive {
             spare_clocks: Vec::new(),
             scratch_dependencies: Vec::new(),
             scratch_released: Vec::new(),
-            writes: vec![Vec::new(); 64],
-            reads_since: vec![Vec::new(); 64],
+            writes: vec![Vec::new(); BITS],
+            reads_since: vec![Vec::new(); BITS],
             last_acquire: Vec::new(),
             started_by: Vec::new(),
             started: false,
@@ -213,7 +217,15 @@ impl Exhaustive {
             traces: None,
             trace_hash: 0,
             cut_short: false,
+            sleep_sets_only: false,
         }
+    }
+
+    /// Makes a reduced search explore every option at each decision that sleep sets do not
+    /// rule out (see `Explorer::sleep_sets_only`).
+    pub(crate) fn sleep_sets_only(mut self) -> Self {
+        self.sleep_sets_only = true;
+        self
     }
 
     /// Makes the search count the Mazurkiewicz traces among its executions, by weft's own
@@ -289,6 +301,7 @@ impl Exhaustive {
             }
             let mut search = Exhaustive::new(None, true);
             search.shard = self.shard;
+            search.sleep_sets_only = self.sleep_sets_only;
             search.stack.extend(self.stack[..=at].iter().cloned());
             let node = &mut search.stack[at];
             node.done.push(Asleep { thread: taken, footprint: node.footprint, known: node.objects });
@@ -363,14 +376,27 @@ impl Exhaustive {
     /// decision at `earlier` explore a thread that can run the reversed order first.
     fn reverse_race(&mut self, earlier: usize, later: usize) {
         let later_step = &self.steps[later];
-        let initials = self.initials(earlier, later, later_step.thread, &later_step.clock);
+        let initials = self.initials(earlier, later, later_step.thread, &later_step.clock, Some(later_step.footprint));
         self.backtrack_one_of(earlier, &initials);
     }
 
     /// The initials of v: the steps after `earlier` and before `end` that do not depend on it,
-    /// then a later step of `thread` with `clock`. They are the threads whose first step in v has
-    /// no predecessor in v.
-    fn initials(&self, earlier: usize, end: usize, thread: usize, clock: &[usize]) -> Vec<usize> {
+    /// then a later step of `thread` with `clock` (and `footprint`, if it was executed). They
+    /// are the threads whose first step in v has no predecessor in v.
+    ///
+    /// What comes before a step in v is what comes before it once v runs right after the
+    /// decision, without `earlier` and what depends on it. For v's own steps, their clocks say
+    /// it: no step that depends on `earlier` comes before them. The later step's clock may count
+    /// such steps (it depends on `earlier` itself, and on what it depends on: the release
+    /// before an acquire), so what comes before it in v is what in v it conflicts with.
+    fn initials(
+        &self,
+        earlier: usize,
+        end: usize,
+        thread: usize,
+        clock: &[usize],
+        footprint: Option<Footprint>,
+    ) -> Vec<usize> {
         let mut in_v: Vec<usize> = Vec::new();
         let mut seen_threads: Vec<usize> = Vec::new();
         let mut initials: Vec<usize> = Vec::new();
@@ -389,7 +415,10 @@ impl Exhaustive {
         }
         let before_later = |k: usize| {
             let step = &self.steps[k];
-            clock.get(step.thread).is_some_and(|&n| n >= step.local())
+            match footprint {
+                Some(footprint) => step.footprint.conflicts(footprint),
+                None => clock.get(step.thread).is_some_and(|&n| n >= step.local()),
+            }
         };
         if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(k)) {
             initials.push(thread);
@@ -510,8 +539,8 @@ impl Exhaustive {
             clock.resize(thread + 1, 0);
         }
         clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
-        let everything = footprint.writes == u64::MAX;
-        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held, everything });
+        let everything = footprint.writes == Bits::MAX;
+        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held, everything, footprint });
 
         // A dependency races with this step unless it happens before it through another path:
         // the thread's own earlier steps, or another dependency. A path through a step that held
@@ -707,8 +736,10 @@ impl Strategy for Exhaustive {
             let split = self.shard.is_some() && self.position < SHARD_DEPTH;
             let backtrack = if split {
                 (first..allowed).filter(|&i| !self.asleep(point.threads[i])).collect()
-            } else if self.reduce {
+            } else if self.reduce && !self.sleep_sets_only {
                 vec![first]
+            } else if self.reduce {
+                (first..allowed).filter(|&i| !self.asleep(point.threads[i])).collect()
             } else {
                 (first..allowed).collect()
             };
@@ -841,7 +872,7 @@ impl Reduction for Exhaustive {
         if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
             return;
         }
-        let initials = self.initials(taker, self.steps.len(), thread, clock);
+        let initials = self.initials(taker, self.steps.len(), thread, clock, None);
         self.backtrack_one_of(taker, &initials);
     }
 
@@ -859,7 +890,7 @@ impl Reduction for Exhaustive {
                 continue;
             }
             let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
-            let initials = self.initials(last, self.steps.len(), thread, clock);
+            let initials = self.initials(last, self.steps.len(), thread, clock, None);
             self.backtrack_one_of(last, &initials);
         }
     }
@@ -883,7 +914,7 @@ impl Exhaustive {
 }
 
 /// The indices of the bits set in `bits`, lowest first.
-fn set_bits(mut bits: u64) -> impl Iterator<Item = usize> {
+fn set_bits(mut bits: Bits) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         (bits != 0).then(|| {
             let bit = bits.trailing_zeros() as usize;

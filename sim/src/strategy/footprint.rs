@@ -1,6 +1,15 @@
 //! What a step read and wrote ([`Footprint`]) and which locks its thread held ([`StepInfo`]),
 //! for partial-order reduction.
 
+/// A set of shared objects, one bit each (object `n` is bit `1 + n % (BITS - 1)`; bit 0: the
+/// clock). Objects beyond the first `BITS - 1` share bits with earlier ones, which makes steps
+/// on them look dependent (more executions, never fewer): 128 bits cover models of about 120
+/// objects (locks, atomics, threads' records) exactly.
+pub(crate) type Bits = u128;
+
+/// How many objects a [`Bits`] tells apart (with the clock).
+pub(crate) const BITS: usize = Bits::BITS as usize;
+
 /// What a step touched: bit sets of the shared objects it read and wrote, numbered by first
 /// touch in the execution (bit 0: the clock), and the highest numbers it touched and wrote.
 ///
@@ -13,8 +22,8 @@
 /// a sleeping thread's next step has its main object below the count of its decision.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Footprint {
-    pub reads: u64,
-    pub writes: u64,
+    pub reads: Bits,
+    pub writes: Bits,
     /// One more than the highest object number touched (0: none).
     pub touched_below: u32,
     /// One more than the highest object number written (0: none).
@@ -24,12 +33,18 @@ pub(crate) struct Footprint {
 impl Footprint {
     /// Dependent on every other step (time moved, a spin, or nothing is known).
     pub(crate) const ALL: Footprint =
-        Footprint { reads: u64::MAX, writes: u64::MAX, touched_below: u32::MAX, written_below: u32::MAX };
+        Footprint { reads: Bits::MAX, writes: Bits::MAX, touched_below: u32::MAX, written_below: u32::MAX };
+
+    /// The bit of object `number`.
+    #[inline]
+    pub(crate) fn bit_of(number: u32) -> Bits {
+        1 << (1 + number as usize % (BITS - 1))
+    }
 
     /// Adds object `number` (read, or written if `write`).
     #[inline]
     pub(crate) fn add_object(&mut self, number: u32, write: bool) {
-        let bit = 1 << (1 + number % 63);
+        let bit = Self::bit_of(number);
         let below = number.saturating_add(1);
         self.touched_below = self.touched_below.max(below);
         if write {
@@ -67,7 +82,7 @@ pub(crate) struct StepInfo {
     /// The object of the blocking operation (a lock's acquire, a join) the step begins with.
     pub acquires: Option<u32>,
     /// The footprint bits that operation's readiness test reads.
-    pub readiness: u64,
+    pub readiness: Bits,
     /// Whether the operation acquires the object (a lock's acquire, a join): it is then
     /// ordered after the release that let it go. A mere wait (`Thread.start`'s hand-shake) is
     /// not: a later release of the object did not decide it.

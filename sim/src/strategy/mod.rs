@@ -11,7 +11,7 @@ mod replay;
 mod urw;
 
 pub(crate) use exhaustive::{Ahead, AheadKey, Exhaustive, FIRST_COPY_SERIAL};
-pub(crate) use footprint::{Footprint, StepInfo};
+pub(crate) use footprint::{BITS, Bits, Footprint, StepInfo};
 pub(crate) use pct::Pct;
 pub(crate) use pos::Pos;
 pub(crate) use random_walk::{RandomWalk, execution_seed};
