@@ -410,8 +410,21 @@ fn sim_spurious_wakeup(object: usize) -> bool {
     in_simulation() && Sim::spurious_wakeup(object)
 }
 
+/// The cold half of [`Observe::panicking`] while an exploration runs in the process.
+#[cold]
+#[inline(never)]
+fn panicking_maybe_simulated() -> bool {
+    if in_simulation() { Sim::panicking() } else { std::thread::panicking() }
+}
+
 impl Observe for Auto {
     with_hooks!(forward_hooks);
+
+    /// The simulated thread's, inside a simulation (see [`Observe::panicking`]).
+    #[inline(always)]
+    fn panicking() -> bool {
+        if explorations_running() { panicking_maybe_simulated() } else { std::thread::panicking() }
+    }
 
     #[inline(always)]
     fn spurious_wakeup(object: usize) -> bool {

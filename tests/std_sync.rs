@@ -380,3 +380,30 @@ fn a_thread_abandoned_as_it_releases_still_releases() {
     }
     assert_eq!(weft_sim::retired_stacks(), before, "an abandoned thread was given up, its stack leaked");
 }
+
+/// A thread that panics holding one mutex poisons that mutex, and only that one: another
+/// thread's guard dropped while the first is suspended in the middle of unwinding (at its
+/// guard's unlock, a scheduling point) does not poison its own mutex. The simulator runs its
+/// threads on one OS thread, where `std::thread::panicking()` was then true for every thread;
+/// weft's guards ask the scheduler instead (`Observe::panicking`).
+#[test]
+fn a_panic_poisons_only_the_mutexes_its_own_thread_holds() {
+    let model = || {
+        let held = Arc::new(Mutex::new(0));
+        let other = Arc::new(Mutex::new(0));
+        let h = held.clone();
+        let panicking = weft::thread::spawn(move || {
+            let _guard = h.lock().unwrap();
+            std::panic::panic_any("the holder panics");
+        });
+        let o = other.clone();
+        let bystander = weft::thread::spawn(move || drop(o.lock().unwrap()));
+        assert!(panicking.join().is_err());
+        bystander.join().unwrap();
+        assert!(held.is_poisoned(), "the panicking thread's mutex is poisoned");
+        assert!(!other.is_poisoned(), "another thread's panic poisoned this mutex");
+    };
+    // Every interleaving: among them, the bystander's unlock while the holder unwinds.
+    let stats = Explorer::exhaustive().partial_order_reduction(false).check(model);
+    assert!(stats.executions > 10, "{stats}");
+}

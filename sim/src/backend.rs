@@ -370,4 +370,9 @@ impl Observe for Sim {
     fn spurious_wakeup(_object: usize) -> bool {
         current().spurious_wakeup()
     }
+
+    #[inline]
+    fn panicking() -> bool {
+        current().panicking()
+    }
 }

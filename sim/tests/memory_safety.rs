@@ -421,6 +421,55 @@ fn unwinding_that_would_block_retires_the_stack() {
     assert!(child.output.contains("weft: 15 simulated thread(s) left suspended"), "{}", child.output);
 }
 
+/// An abandoned thread whose destructor takes a lock that another abandoned thread holds waits
+/// for it: the holder, unwound next, lets the lock go, and the first goes on. No thread is given
+/// up, no stack retired, and `std::thread::panicking()` is not left raised. Before, the first
+/// thread was given up in the middle of unwinding, its stack leaked: a search with many
+/// executions cut short ran out of stacks ("failed to spawn thread").
+#[test]
+fn a_destructor_waits_for_a_lock_another_abandoned_thread_holds() {
+    const NAME: &str = "a_destructor_waits_for_a_lock_another_abandoned_thread_holds";
+    if is_child(NAME) {
+        struct TakeOnDrop(Arc<Lock<Sim>>);
+        impl Drop for TakeOnDrop {
+            fn drop(&mut self) {
+                drop(self.0.lock());
+            }
+        }
+        let before = weft_sim::retired_stacks();
+        Explorer::random_walk(1).iterations(20).check(|| {
+            let lock = Arc::new(Lock::<Sim>::new());
+            let never = Arc::new(Event::<Sim>::new());
+            let holder = {
+                let (lock, never) = (lock.clone(), never.clone());
+                Thread::<Sim>::builder().daemon(true).build(move || {
+                    let _held = lock.lock();
+                    never.wait();
+                })
+            };
+            let taker = {
+                let (lock, never) = (lock.clone(), never.clone());
+                Thread::<Sim>::builder().daemon(true).build(move || {
+                    let _on_drop = TakeOnDrop(lock);
+                    never.wait();
+                })
+            };
+            holder.start().unwrap();
+            taker.start().unwrap();
+            // Both are abandoned where they wait, the holder holding the lock; the taker,
+            // younger, is unwound first.
+            let _ = never.wait_timeout(std::time::Duration::from_millis(1));
+        });
+        assert_eq!(weft_sim::retired_stacks(), before, "an abandoned thread was given up");
+        assert!(!std::thread::panicking());
+        println!("child done");
+        return;
+    }
+    let child = run_in_child(NAME);
+    assert!(child.code == Some(0) && child.output.contains("child done"), "{:?}\n{}", child.code, child.output);
+    assert!(!child.output.contains("left suspended"), "{}", child.output);
+}
+
 /// `RUST_MIN_STACK` sets the default stack size of simulated threads, as it does std's.
 #[test]
 fn rust_min_stack_is_honoured() {

@@ -254,6 +254,16 @@ pub trait Observe {
         let _ = cell;
     }
 
+    /// Whether the calling thread is unwinding from a panic ([`std::thread::panicking`]), for
+    /// guards that poison. A simulator that runs its threads on one OS thread answers for the
+    /// simulated thread: while another one is suspended in the middle of unwinding (at a
+    /// scheduling point in a destructor), `std::thread::panicking` is true on every thread it
+    /// runs.
+    #[inline(always)]
+    fn panicking() -> bool {
+        std::thread::panicking()
+    }
+
     /// A wait on `object` (a std-shaped `Condvar`) begins: whether it may end without a notify.
     /// A simulator that explores spurious wake-ups answers with a choice; the default, and the
     /// real backend, never (weft's own waits never wake spuriously).

@@ -131,7 +131,7 @@ impl<S: Scheduler, T: ?Sized> Mutex<S, T> {
 
     /// The guard of a lock just taken, poisoned or not.
     fn guard(&self) -> LockResult<MutexGuard<'_, S, T>> {
-        let guard = MutexGuard { mutex: self, panicking: std::thread::panicking() };
+        let guard = MutexGuard { mutex: self, panicking: S::panicking() };
         if self.poisoned.load(Relaxed) { Err(PoisonError::new(guard)) } else { Ok(guard) }
     }
 
@@ -213,7 +213,7 @@ impl<S: Scheduler, T: ?Sized> Drop for MutexGuard<'_, S, T> {
     fn drop(&mut self) {
         S::release_operation_on(self.mutex.raw.cell(), "Mutex", "unlock", self, |guard: &Self| {
             let mutex = guard.mutex;
-            if !guard.panicking && std::thread::panicking() {
+            if !guard.panicking && S::panicking() {
                 mutex.poisoned.store(true, Relaxed);
             }
             mutex.raw.unlock();

@@ -169,7 +169,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
             self.acquire(Self::try_write_word, |state| state & !PARKED != 0);
         }
         S::acquires(self.key());
-        self.poison_check(RwLockWriteGuard { lock: self, panicking: std::thread::panicking() })
+        self.poison_check(RwLockWriteGuard { lock: self, panicking: S::panicking() })
     }
 
     /// Takes a read lock if no writer holds the lock. Never blocks.
@@ -200,7 +200,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
             return Err(TryLockError::WouldBlock);
         }
         S::acquires(self.key());
-        Ok(self.poison_check(RwLockWriteGuard { lock: self, panicking: std::thread::panicking() })?)
+        Ok(self.poison_check(RwLockWriteGuard { lock: self, panicking: S::panicking() })?)
     }
 
     #[inline]
@@ -351,7 +351,7 @@ impl<S: Scheduler, T: ?Sized> Drop for RwLockWriteGuard<'_, S, T> {
     #[inline]
     fn drop(&mut self) {
         S::release_operation_on(&self.lock.state, RwLock::<S, T>::KIND, "write_unlock", self, |guard: &Self| {
-            if !guard.panicking && std::thread::panicking() {
+            if !guard.panicking && S::panicking() {
                 guard.lock.poisoned.store(true, Relaxed);
             }
             guard.lock.release(WRITER);

@@ -25,11 +25,29 @@ impl Execution {
     #[cold]
     pub(super) fn abandon_unwind(&self) {
         let raised = self.abandon_raises.get();
-        if std::thread::panicking() || raised >= ABANDON_RAISES {
+        if self.panicking() || raised >= ABANDON_RAISES {
             self.give_up();
         }
         self.abandon_raises.set(raised + 1);
+        {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].unwinding.set(true);
+        }
         std::panic::resume_unwind(Box::new(Abandoned));
+    }
+
+    /// Suspends the running thread, abandoned at the execution's end and unwinding, which waits
+    /// in its park for another abandoned thread (a lock one holds): `abandon_threads` resumes
+    /// it once another's unwinding woke it, or gives it up.
+    #[cold]
+    pub(super) fn wait_for_abandoned(&self) {
+        self.waits_for_abandoned.set(true);
+        let yielder = {
+            let inner = self.inner.borrow();
+            inner.threads[inner.current].yielder.get()
+        };
+        // SAFETY: as in `suspend`: the yielder is the running coroutine's own.
+        unsafe { (*yielder).suspend(()) };
     }
 
     /// Gives up the running thread, abandoned at the execution's end, that cannot be unwound
@@ -56,46 +74,110 @@ impl Execution {
 /// run (a `std::thread::scope` waits there for its OS threads), then its usual end, and its
 /// coroutine returns: nothing can point into its stack any more, which is reused. Meanwhile
 /// scheduling points schedule nothing and no failure is recorded. A thread never started only
-/// drops its closure. A thread that would block while unwinding (park), that swallows the
-/// unwind and waits again too often, or that runs away, is given up: its coroutine and stack
-/// are leaked (retired), never reused nor unmapped, so that whatever still points into them
-/// stays valid.
+/// drops its closure.
+///
+/// A thread that would block while unwinding (a destructor that takes a lock another abandoned
+/// thread holds) waits: it is resumed once another thread's unwinding woke it (released the
+/// lock), in rounds until a round wakes none. One that is never woken, that swallows the unwind
+/// and waits again too often, or that runs away, is given up: its coroutine and stack are
+/// leaked (retired), never reused nor unmapped, so that whatever still points into them stays
+/// valid.
 pub(super) fn abandon_threads(execution: &Execution) {
     execution.abandoning.set(true);
     let count = execution.inner.borrow().threads.len();
+    // Threads waiting for another abandoned thread: (id, coroutine, whether it had left its code).
+    let mut waiting: Vec<(usize, Fiber, bool)> = Vec::new();
     for id in (0..count).rev() {
         let coroutine = {
             let mut inner = execution.inner.borrow_mut();
-            inner.current = id;
-            execution.running.set(id);
             inner.threads[id].awaiting = None;
-            let entry = &inner.threads[id];
-            stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
             inner.threads[id].coroutine.take()
         };
-        let Some(mut coroutine) = coroutine else { continue };
-        execution.unwind_pending.set(coroutine.0.started());
-        execution.unwind_deferred.set(false);
-        execution.abandon_raises.set(0);
-        execution.abandon_steps.set(0);
-        // A panic out of the coroutine is the simulator's own (the thread's body catches the
-        // thread's): it still finished the coroutine, whose stack is reusable.
-        let result = catch_unwind(AssertUnwindSafe(|| coroutine.0.resume(())));
-        execution.unwind_pending.set(false);
-        execution.unwind_deferred.set(false);
-        match result {
-            Ok(CoroutineResult::Yield(())) => {
-                // Given up: leaked with its stack (see `Fiber`).
-                RETIRED_STACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                RETIRED_HERE.with(|r| r.set(r.get() + 1));
-                std::mem::forget(coroutine);
-            }
-            Ok(CoroutineResult::Return(())) | Err(_) => {
-                let mut inner = execution.inner.borrow_mut();
-                let size = inner.threads[id].stack_size;
-                inner.finished_stacks.give(size, coroutine.into_stack());
-            }
+        let Some(coroutine) = coroutine else { continue };
+        let pending = coroutine.0.started();
+        if let Some(waits) = resume_abandoned(execution, id, coroutine, pending) {
+            waiting.push(waits);
         }
     }
+    // Rounds: a thread another's unwinding woke goes on (and may wake others in turn).
+    for _ in 0..ABANDON_ROUNDS {
+        let woken: Vec<usize> = {
+            let inner = execution.inner.borrow();
+            waiting
+                .iter()
+                .enumerate()
+                .filter(|(_, (id, ..))| inner.threads[*id].wake.is_some())
+                .map(|(at, _)| at)
+                .collect()
+        };
+        if woken.is_empty() {
+            break;
+        }
+        let mut still = Vec::new();
+        for (at, (id, coroutine, pending)) in waiting.drain(..).enumerate() {
+            if !woken.contains(&at) {
+                still.push((id, coroutine, pending));
+            } else if let Some(waits) = resume_abandoned(execution, id, coroutine, pending) {
+                still.push(waits);
+            }
+        }
+        waiting = still;
+    }
+    for (_, coroutine, _) in waiting {
+        retire(coroutine);
+    }
     execution.abandoning.set(false);
+}
+
+/// Most rounds of [`abandon_threads`] in which waiting threads are resumed.
+const ABANDON_ROUNDS: usize = 64;
+
+/// Resumes abandoned thread `id` (`pending`: it has not left its code, so a wait raises the
+/// unwind again) until its coroutine returns, it waits for another abandoned thread (returned,
+/// to be resumed once woken), or it is given up.
+fn resume_abandoned(
+    execution: &Execution,
+    id: usize,
+    mut coroutine: Fiber,
+    pending: bool,
+) -> Option<(usize, Fiber, bool)> {
+    {
+        let mut inner = execution.inner.borrow_mut();
+        inner.current = id;
+        execution.running.set(id);
+        let entry = &inner.threads[id];
+        stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
+    }
+    execution.unwind_pending.set(pending);
+    execution.unwind_deferred.set(false);
+    execution.abandon_raises.set(0);
+    execution.abandon_steps.set(0);
+    execution.waits_for_abandoned.set(false);
+    // A panic out of the coroutine is the simulator's own (the thread's body catches the
+    // thread's): it still finished the coroutine, whose stack is reusable.
+    let result = catch_unwind(AssertUnwindSafe(|| coroutine.0.resume(())));
+    let pending = execution.unwind_pending.replace(false);
+    execution.unwind_deferred.set(false);
+    match result {
+        Ok(CoroutineResult::Yield(())) if execution.waits_for_abandoned.replace(false) => {
+            Some((id, coroutine, pending))
+        }
+        Ok(CoroutineResult::Yield(())) => {
+            retire(coroutine);
+            None
+        }
+        Ok(CoroutineResult::Return(())) | Err(_) => {
+            let mut inner = execution.inner.borrow_mut();
+            let size = inner.threads[id].stack_size;
+            inner.finished_stacks.give(size, coroutine.into_stack());
+            None
+        }
+    }
+}
+
+/// A thread given up: leaked with its stack (see `Fiber`).
+fn retire(coroutine: Fiber) {
+    RETIRED_STACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    RETIRED_HERE.with(|r| r.set(r.get() + 1));
+    std::mem::forget(coroutine);
 }

@@ -73,6 +73,7 @@ impl Execution {
             unwind_deferred: Cell::new(false),
             abandon_raises: Cell::new(0),
             abandon_steps: Cell::new(0),
+            waits_for_abandoned: Cell::new(false),
             replaying: strategy_follows,
             fingerprinting,
             announce_more: config_announces_more,

@@ -139,6 +139,9 @@ struct SimThread {
     awaiting: Option<Awaiting>,
     /// Whether it was found not ready at a scheduling point since it began to wait.
     waited: Cell<bool>,
+    /// Whether it is unwinding from a panic, as far as the simulator knows (see
+    /// [`Execution::panicking`]).
+    unwinding: Cell<bool>,
     /// Set when its blocking operation was found not ready and nothing released the object
     /// since: it stays not ready without testing again (see [`Execution::releases`]).
     unready: Cell<bool>,
@@ -407,6 +410,9 @@ pub(crate) struct Execution {
     abandon_raises: Cell<u32>,
     /// Scheduling points the abandoned thread being unwound passed (see [`ABANDON_STEPS`]).
     abandon_steps: Cell<u32>,
+    /// The abandoned thread being unwound suspended to wait for another (see
+    /// [`Execution::wait_for_abandoned`]).
+    waits_for_abandoned: Cell<bool>,
     /// The strategy replays a schedule (which the model may fail to follow).
     replaying: bool,
     /// Whether to compute the program's fingerprint (replays and traced executions).

@@ -50,7 +50,7 @@ impl Execution {
             if !self.in_critical.get() {
                 // An abandoned thread resumed inside a primitive has finished it: it unwinds
                 // now (unless it is unwinding already, from a panic of its own).
-                if self.unwind_deferred.get() && !std::thread::panicking() {
+                if self.unwind_deferred.get() && !self.panicking() {
                     self.unwind_deferred.set(false);
                     self.abandon_unwind();
                 }

@@ -21,16 +21,19 @@ impl Execution {
         if !self.critical(validate) {
             return ParkResult::Invalid;
         }
+        let mut waits_for_abandoned = false;
         if self.abandoning.get() {
             // An abandoned thread being unwound waits: if it swallowed the unwind and still
             // runs its code, it gets it again; otherwise (it waits in a destructor, or at its
-            // end) it is given up.
-            if self.unwind_pending.get() {
+            // end: for a lock another abandoned thread holds, say) it waits until another
+            // abandoned thread, unwinding, wakes it (`abandon_threads`). A timed wait ends at
+            // once, as any wait after the end.
+            if self.unwind_pending.get() && !self.panicking() {
                 self.abandon_unwind();
             }
-            self.give_up();
+            waits_for_abandoned = deadline.is_none();
         }
-        if self.tearing_down.get() {
+        if self.tearing_down.get() && !waits_for_abandoned {
             // After the end nothing runs again: a wait there ends at once.
             self.critical(before_sleep);
             self.critical(|| timed_out(key, true));
@@ -59,8 +62,12 @@ impl Execution {
             }
         }
         self.critical(before_sleep);
-        // Blocked: others run until someone wakes this thread.
-        self.run_next();
+        if waits_for_abandoned {
+            self.wait_for_abandoned();
+        } else {
+            // Blocked: others run until someone wakes this thread.
+            self.run_next();
+        }
         let resumed_on = match self.inner.borrow().threads[self.current_thread()].timed_out {
             Some((key, _)) => key,
             None => key,

@@ -53,7 +53,15 @@ impl Execution {
     pub(super) fn suspend(&self) {
         let yielder = {
             let inner = self.inner.borrow();
-            inner.threads[inner.current].yielder.get()
+            let current = inner.current;
+            if std::thread::panicking() {
+                if !Self::others_unwinding(&inner, current) {
+                    inner.threads[current].unwinding.set(true);
+                }
+            } else {
+                inner.threads[current].unwinding.set(false);
+            }
+            inner.threads[current].yielder.get()
         };
         // SAFETY: the yielder was set by this thread's coroutine body from the `&Yielder` it was
         // given, which lives as long as the coroutine runs; we are on that coroutine now.
@@ -72,6 +80,25 @@ impl Execution {
             }
             self.abandon_unwind();
         }
+    }
+
+    /// Whether the running simulated thread is unwinding from a panic (`Observe::panicking`).
+    /// `std::thread::panicking` counts every coroutine of the OS thread: while no other
+    /// simulated thread is known to be suspended in the middle of unwinding, it is this
+    /// thread's answer; otherwise the thread's own record is (set when it panics or is unwound
+    /// as abandoned, and brought up to date at its scheduling points while it alone unwinds).
+    pub(crate) fn panicking(&self) -> bool {
+        if !std::thread::panicking() {
+            return false;
+        }
+        let inner = self.inner.borrow();
+        let current = inner.current;
+        !Self::others_unwinding(&inner, current) || inner.threads[current].unwinding.get()
+    }
+
+    /// Whether a thread other than `current` is known to be unwinding.
+    fn others_unwinding(inner: &Inner, current: usize) -> bool {
+        inner.threads.iter().enumerate().any(|(id, thread)| id != current && thread.unwinding.get())
     }
 
     /// Chooses what runs next. Options: the current thread if it can go on (option 0, so any

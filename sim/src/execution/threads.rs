@@ -290,6 +290,7 @@ impl Execution {
             let mut inner = execution.inner.borrow_mut();
             inner.ended_states.extend(state);
             inner.threads[id].status = Status::Finished;
+            inner.threads[id].unwinding.set(false);
             if !inner.threads[id].daemon {
                 inner.unfinished -= 1;
             }
@@ -315,6 +316,7 @@ impl Execution {
             holds,
             awaiting: None,
             waited: Cell::new(false),
+            unwinding: Cell::new(false),
             unready: Cell::new(false),
             polling: false,
             fresh: true,

@@ -137,6 +137,12 @@ impl Execution {
 
     /// The running thread panicked at `location` (from the panic hook; tracing only).
     pub(super) fn panicked_at(&self, location: &std::panic::Location<'_>) {
+        if let Ok(inner) = self.inner.try_borrow() {
+            // It begins to unwind (unless the panic is caught at once).
+            if let Some(thread) = inner.threads.get(inner.current) {
+                thread.unwinding.set(true);
+            }
+        }
         if !self.config.record_trace {
             return;
         }
