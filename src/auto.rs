@@ -420,6 +420,12 @@ fn panicking_maybe_simulated() -> bool {
 impl Observe for Auto {
     with_hooks!(forward_hooks);
 
+    /// The simulator's answer, inside a simulation.
+    #[inline(always)]
+    fn keeps_labels() -> bool {
+        explorations_running() && cold(|| in_simulation() && Sim::keeps_labels())
+    }
+
     /// The simulated thread's, inside a simulation (see [`Observe::panicking`]).
     #[inline(always)]
     fn panicking() -> bool {

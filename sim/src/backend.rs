@@ -375,4 +375,9 @@ impl Observe for Sim {
     fn panicking() -> bool {
         current().panicking()
     }
+
+    #[inline]
+    fn keeps_labels() -> bool {
+        current().keeps_labels()
+    }
 }

@@ -16,7 +16,7 @@
 //! that was installed before.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use corosensei::stack::{DefaultStack, Stack};
 
@@ -51,8 +51,17 @@ pub(crate) struct StackPool {
     bytes: usize,
 }
 
+/// Stacks kept between explorations: an exploration's pool goes here as it ends (within
+/// [`SPARE_STACKS`]), so that a program that runs many small explorations (a test suite, a
+/// benchmark) does not map and unmap every stack each time.
+static SPARE: Mutex<Vec<(usize, DefaultStack)>> = Mutex::new(Vec::new());
+
+/// At most this many stacks are kept between explorations.
+const SPARE_STACKS: usize = 16;
+
 impl StackPool {
-    /// A stack of `size` bytes: a kept one of that size, else a new one.
+    /// A stack of `size` bytes: a kept one of that size (this pool's, else one kept between
+    /// explorations), else a new one.
     ///
     /// # Errors
     /// The operating system's, when a new stack cannot be mapped.
@@ -63,6 +72,11 @@ impl StackPool {
             self.bytes -= size;
             return Ok(stack);
         }
+        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = spare.iter().rposition(|(s, _)| *s == size) {
+            return Ok(spare.swap_remove(at).1);
+        }
+        drop(spare);
         DefaultStack::new(size)
     }
 
@@ -81,6 +95,18 @@ impl StackPool {
             self.give(size, stack);
         }
         other.bytes = 0;
+    }
+}
+
+impl Drop for StackPool {
+    /// The pool's stacks are kept for the next exploration, within [`SPARE_STACKS`]; the others
+    /// are unmapped.
+    fn drop(&mut self) {
+        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+        while spare.len() < SPARE_STACKS {
+            let Some(kept) = self.stacks.pop() else { break };
+            spare.push(kept);
+        }
     }
 }
 

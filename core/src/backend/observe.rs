@@ -280,6 +280,14 @@ pub trait Observe {
     fn label_object(object: usize, label: &str) {
         let _ = (object, label);
     }
+
+    /// Whether [`Observe::label_object`] keeps labels now (a simulator: while it records a
+    /// trace), so that a caller that has to build a label (format a name) can skip it. The real
+    /// backend never keeps them.
+    #[inline(always)]
+    fn keeps_labels() -> bool {
+        false
+    }
 }
 
 /// Runs `announce`; if it unwinds, runs `release(data)` on the way out (see

@@ -73,7 +73,9 @@ impl Execution {
     pub(super) fn forget_detailed(&self, address: usize) {
         let mut inner = self.inner.borrow_mut();
         inner.numbers.remove(&address);
-        inner.labels.remove(&address);
+        if !inner.labels.is_empty() {
+            inner.labels.remove(&address);
+        }
         // A lock dropped while held is held by nobody (a new one may take its address).
         for thread in &mut inner.threads {
             thread.holds.retain(|&h| h != address);

@@ -20,7 +20,7 @@ impl Execution {
                 current: 0,
                 clock: Duration::ZERO,
                 queues: std::mem::take(&mut buffers.queues),
-                labels: HashMap::new(),
+                labels: HashMap::default(),
                 label_counts: HashMap::new(),
                 trace: Vec::new(),
                 schedule: Schedule { choices, fingerprint: 0 },

@@ -288,7 +288,7 @@ struct Inner {
     current: usize,
     clock: Duration,
     queues: Queues,
-    labels: HashMap<usize, String>,
+    labels: HashMap<usize, String, BuildHasherDefault<AddressHasher>>,
     label_counts: HashMap<&'static str, usize>,
     trace: Vec<TraceEvent>,
     schedule: Schedule,

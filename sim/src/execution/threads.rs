@@ -160,10 +160,15 @@ impl Execution {
         self.config.python_panics && !self.replaying
     }
 
+    /// Whether [`Execution::label_object`] keeps labels (`Observe::keeps_labels`).
+    pub(crate) fn keeps_labels(&self) -> bool {
+        self.config.record_trace && !self.tearing_down.get()
+    }
+
     /// Names the object at `object` `label` in traces and deadlock reports (see
     /// `Observe::label_object`).
     pub(crate) fn label_object(&self, object: usize, label: &str) {
-        if !self.config.record_trace || self.tearing_down.get() {
+        if !self.keeps_labels() {
             return;
         }
         let mut inner = self.inner.borrow_mut();

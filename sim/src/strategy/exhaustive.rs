@@ -100,6 +100,11 @@ pub(crate) struct Exhaustive {
     /// Reused buffers of `record_step`.
     scratch_dependencies: Vec<usize>,
     scratch_released: Vec<usize>,
+    scratch_races: Vec<usize>,
+    /// Reused buffers of `initials`, and its result in `reverse_race`.
+    scratch_in_v: Vec<usize>,
+    scratch_seen: Vec<usize>,
+    scratch_initials: Vec<usize>,
     /// For each footprint bit, the steps that wrote it, in order, and the steps that read it
     /// since the last write.
     writes: Vec<Vec<usize>>,
@@ -202,6 +207,10 @@ impl Exhaustive {
             spare_clocks: Vec::new(),
             scratch_dependencies: Vec::new(),
             scratch_released: Vec::new(),
+            scratch_races: Vec::new(),
+            scratch_in_v: Vec::new(),
+            scratch_seen: Vec::new(),
+            scratch_initials: Vec::new(),
             writes: vec![Vec::new(); BITS],
             reads_since: vec![Vec::new(); BITS],
             last_acquire: Vec::new(),
@@ -376,8 +385,13 @@ impl Exhaustive {
     /// decision at `earlier` explore a thread that can run the reversed order first.
     fn reverse_race(&mut self, earlier: usize, later: usize) {
         let later_step = &self.steps[later];
-        let initials = self.initials(earlier, later, later_step.thread, &later_step.clock, Some(later_step.footprint));
+        let (thread, footprint) = (later_step.thread, later_step.footprint);
+        let clock = std::mem::take(&mut self.steps[later].clock);
+        let mut initials = std::mem::take(&mut self.scratch_initials);
+        self.initials(earlier, later, (thread, &clock, Some(footprint)), &mut initials);
+        self.steps[later].clock = clock;
         self.backtrack_one_of(earlier, &initials);
+        self.scratch_initials = initials;
     }
 
     /// The initials of v: the steps after `earlier` and before `end` that do not depend on it,
@@ -389,17 +403,19 @@ impl Exhaustive {
     /// it: no step that depends on `earlier` comes before them. The later step's clock may count
     /// such steps (it depends on `earlier` itself, and on what it depends on: the release
     /// before an acquire), so what comes before it in v is what in v it conflicts with.
+    /// Into `initials` (cleared first).
     fn initials(
-        &self,
+        &mut self,
         earlier: usize,
         end: usize,
-        thread: usize,
-        clock: &[usize],
-        footprint: Option<Footprint>,
-    ) -> Vec<usize> {
-        let mut in_v: Vec<usize> = Vec::new();
-        let mut seen_threads: Vec<usize> = Vec::new();
-        let mut initials: Vec<usize> = Vec::new();
+        (thread, clock, footprint): (usize, &[usize], Option<Footprint>),
+        initials: &mut Vec<usize>,
+    ) {
+        let mut in_v = std::mem::take(&mut self.scratch_in_v);
+        let mut seen_threads = std::mem::take(&mut self.scratch_seen);
+        in_v.clear();
+        seen_threads.clear();
+        initials.clear();
         for j in earlier + 1..end {
             if self.happens_before(earlier, j) {
                 continue;
@@ -423,7 +439,21 @@ impl Exhaustive {
         if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(k)) {
             initials.push(thread);
         }
-        initials
+        self.scratch_in_v = in_v;
+        self.scratch_seen = seen_threads;
+    }
+
+    /// Step `earlier` races with the next step of `thread`, not executed (see
+    /// [`Reduction::blocked`], [`Reduction::ended_before`]): its clock is the thread's now.
+    fn reverse_with_next_step(&mut self, earlier: usize, thread: usize) {
+        let clock = self.thread_clocks.get_mut(thread).map(std::mem::take).unwrap_or_default();
+        let mut initials = std::mem::take(&mut self.scratch_initials);
+        self.initials(earlier, self.steps.len(), (thread, &clock, None), &mut initials);
+        if let Some(slot) = self.thread_clocks.get_mut(thread) {
+            *slot = clock;
+        }
+        self.backtrack_one_of(earlier, &initials);
+        self.scratch_initials = initials;
     }
 
     /// Makes the decision at step `earlier` explore one of `initials` (the initials of a reversed
@@ -551,22 +581,16 @@ impl Exhaustive {
         // The step that started this thread is no race partner of its steps: they cannot come
         // before it.
         let starter = self.started_by.get(thread).copied().unwrap_or(usize::MAX);
-        let races: Vec<usize> = dependencies
-            .iter()
-            .copied()
-            .filter(|&d| d != starter)
-            .filter(|&d| {
-                let step = &self.steps[d];
-                let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
-                let through_other = dependencies.iter().any(|&o| {
-                    o != d
-                        && !self.out_of_reach(o, info.acquires)
-                        && !self.steps[o].everything
-                        && self.happens_before(d, o)
-                });
-                !through_thread && !through_other
-            })
-            .collect();
+        let mut races = std::mem::take(&mut self.scratch_races);
+        races.clear();
+        races.extend(dependencies.iter().copied().filter(|&d| d != starter).filter(|&d| {
+            let step = &self.steps[d];
+            let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
+            let through_other = dependencies.iter().any(|&o| {
+                o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
+            });
+            !through_thread && !through_other
+        }));
         // The previous blocking acquire of the same object is this one's race partner even when
         // the last write before this step is another (a step that moved time while the object
         // was held), whose race with this acquire may not be reversible. Reversing a race only
@@ -592,9 +616,10 @@ impl Exhaustive {
             let step = &self.steps[p];
             step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())
         });
-        for earlier in races.into_iter().chain(previous) {
+        for &earlier in races.iter().chain(&previous) {
             self.reverse_race(earlier, index);
         }
+        self.scratch_races = races;
 
         for bit in set_bits(footprint.reads | footprint.writes) {
             if footprint.writes & (1 << bit) != 0 {
@@ -872,8 +897,7 @@ impl Reduction for Exhaustive {
         if step.thread == thread || clock.get(step.thread).is_some_and(|&n| n >= step.local()) {
             return;
         }
-        let initials = self.initials(taker, self.steps.len(), thread, clock, None);
-        self.backtrack_one_of(taker, &initials);
+        self.reverse_with_next_step(taker, thread);
     }
 
     /// The end of the execution depends on everything: each daemon thread that could still run
@@ -889,9 +913,7 @@ impl Reduction for Exhaustive {
             if self.steps[last].thread == thread {
                 continue;
             }
-            let clock = self.thread_clocks.get(thread).map_or(&[][..], Vec::as_slice);
-            let initials = self.initials(last, self.steps.len(), thread, clock, None);
-            self.backtrack_one_of(last, &initials);
+            self.reverse_with_next_step(last, thread);
         }
     }
 }

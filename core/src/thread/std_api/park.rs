@@ -48,7 +48,7 @@ fn key<S: Scheduler>(thread: &Thread<S>) -> usize {
 /// Names `thread`'s token after the thread in a simulator's traces and deadlock reports
 /// (`worker's park token`); nothing on real threads.
 pub(super) fn label<S: Scheduler>(thread: &Thread<S>) {
-    if S::observing() {
+    if S::observing() && S::keeps_labels() {
         S::label_object(key(thread), &format!("{}'s park token", thread.name()));
     }
 }
