@@ -141,13 +141,7 @@ fn resume_abandoned(
     mut coroutine: Fiber,
     pending: bool,
 ) -> Option<(usize, Fiber, bool)> {
-    {
-        let mut inner = execution.inner.borrow_mut();
-        inner.current = id;
-        execution.running.set(id);
-        let entry = &inner.threads[id];
-        stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
-    }
+    execution.make_running(&mut execution.inner.borrow_mut(), id);
     execution.unwind_pending.set(pending);
     execution.unwind_deferred.set(false);
     execution.abandon_raises.set(0);

@@ -635,6 +635,15 @@ pub(crate) fn run_execution(
 }
 
 impl Execution {
+    /// Makes thread `id` the running one (its coroutine is resumed next): the current thread,
+    /// the race detector's, and the stack overflow handler's.
+    fn make_running(&self, inner: &mut Inner, id: usize) {
+        inner.current = id;
+        self.running.set(id);
+        let entry = &inner.threads[id];
+        stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
+    }
+
     /// The step loop: resumes the thread chosen to run next until it comes back (at a
     /// scheduling point, which chose the next one) or ends (then the next is chosen here), until
     /// nothing is chosen or a failure is recorded.
@@ -644,10 +653,7 @@ impl Execution {
             let Some(thread) = next else { break };
             let mut coroutine = {
                 let mut inner = self.inner.borrow_mut();
-                inner.current = thread;
-                self.running.set(thread);
-                let entry = &inner.threads[thread];
-                stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);
+                self.make_running(&mut inner, thread);
                 self.watch.switch(thread);
                 inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
             };
