@@ -116,14 +116,15 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
 
 /// Runs `f` with the running simulated thread's `ThreadState<S>`, for a scheduler `S` that runs
 /// on the simulator inside simulations (the façade's `Auto`): made on first use and dropped when
-/// the thread ends, like [`with_thread_local`], and kept telling what the thread waits on
-/// ([`weft_core::ThreadStatus::blocked_on`]) as the thread's `ThreadState<Sim>` does: the
-/// simulator keeps a thread that cannot proceed in a blocking operation off its run queue
-/// without parking it, so the scheduler's own parking never records it.
+/// the thread ends, like [`with_thread_local`]. Reading what it says the thread waits on
+/// ([`weft_core::ThreadStatus::blocked_on`]) tells, as for the thread's `ThreadState<Sim>`,
+/// also a wait in which the simulator keeps the thread off its run queue without parking it:
+/// the simulator answers the read (`Observe::read_blocked_on`), since the scheduler's own
+/// parking never records such a wait.
 ///
-/// The simulator sets it while it schedules, so only the states of a scheduler whose atomics
-/// are plain (`!S::SEES_ATOMICS`: the façade's are std atomics) are kept telling; for another
-/// `S` this is [`with_thread_local`].
+/// Only the states of a scheduler whose atomics are plain (`!S::SEES_ATOMICS`: the façade's
+/// are std atomics) are known to the simulator so; for another `S` this is
+/// [`with_thread_local`].
 ///
 /// # Panics
 /// Outside a simulation.
