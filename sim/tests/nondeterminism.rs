@@ -86,3 +86,33 @@ fn a_failure_that_does_not_replay_is_reported_as_nondeterminism() {
     assert!(report.failure.message.contains("the first run fails"), "{report}");
     assert!(report.failure.message.contains("did not happen again"), "{report}");
 }
+
+/// The exhaustive search replays the steps before the decision it backtracked to rather than
+/// recording them again. A replayed step that touches other objects than when it ran first
+/// (here, before any decision) is not the kept one: the search records the execution afresh from
+/// there, and explores what the deterministic model explores. (Decisions and outcomes are the
+/// same in every execution, so nothing else sees the difference.)
+#[test]
+fn a_replayed_step_that_differs_is_recorded_afresh() {
+    fn varying(odd_run: bool) {
+        let (a, b) = (AtomicUsize::<Sim>::new(0), AtomicUsize::<Sim>::new(0));
+        // Both numbered first, in the same order: only the object touched differs.
+        (a.load(SeqCst), b.load(SeqCst));
+        if odd_run {
+            a.fetch_add(1, SeqCst)
+        } else {
+            b.fetch_add(1, SeqCst)
+        };
+        model(|i| i % 5 == 0);
+    }
+    let deterministic = Explorer::exhaustive().check(|| varying(false));
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let alternating = Explorer::exhaustive().run(move || varying(runs.fetch_add(1, SeqCst) % 2 == 1));
+    match alternating {
+        Ok(stats) => {
+            assert!(stats.exhausted, "{stats:?}");
+            assert_eq!(stats.executions, deterministic.executions, "{stats:?} against {deterministic:?}");
+        }
+        Err(report) => assert_eq!(report.failure.kind, FailureKind::Nondeterminism, "{report}"),
+    }
+}

@@ -3,6 +3,10 @@
 
 use super::*;
 
+mod races;
+
+use races::Step;
+
 /// A thread in a sleep set: its next step was explored from an equivalent state, where it had
 /// this footprint, in an execution that had numbered `known` objects at that decision.
 #[derive(Clone, Copy, Debug)]
@@ -43,28 +47,30 @@ struct Node {
     trail: u64,
     /// The footprint of the step taken now (known once it ends).
     footprint: Footprint,
+    /// The index of the step under way when the decision was taken (for a scheduling decision,
+    /// the step it starts): the steps before it are the path's, and a later execution that
+    /// backtracks here replays them (see [`Exhaustive::next_execution`]).
+    step: usize,
 }
 
-/// One executed step: its thread, its decision node (if there was a choice), and its vector
-/// clock (for each thread, how many of its steps happen before this one, inclusive).
-struct Step {
-    thread: usize,
-    node: Option<usize>,
-    clock: Vec<usize>,
-    /// The objects the step released, and those its thread held (see [`StepInfo`]).
-    releases: [Option<u32>; 3],
-    held: [Option<u32>; 3],
-    /// Its footprint was everything (time moved, a spin, a yield): it orders what comes after
-    /// it, but a path through it does not hide a race, nor does its write hide the one before.
-    everything: bool,
-    /// What it read and wrote.
-    footprint: Footprint,
-}
-
-impl Step {
-    /// This step's number among its thread's steps (from 1).
-    fn local(&self) -> usize {
-        self.clock[self.thread]
+impl Node {
+    /// A node with empty buffers (filled by [`Exhaustive::push_node`]).
+    fn empty() -> Self {
+        Node {
+            serial: 0,
+            threads: Vec::new(),
+            backtrack: Vec::new(),
+            chosen: 0,
+            scheduling: false,
+            bounded: false,
+            sleep: Vec::new(),
+            done: Vec::new(),
+            objects: 0,
+            trusted: true,
+            trail: 0,
+            footprint: Footprint::default(),
+            step: 0,
+        }
     }
 }
 
@@ -97,6 +103,8 @@ pub(crate) struct Exhaustive {
     thread_clocks: Vec<Vec<usize>>,
     /// Vectors of earlier executions' step clocks, reused (a step allocates none once warm).
     spare_clocks: Vec<Vec<usize>>,
+    /// Nodes the search went back over, their buffers emptied, for new decisions to reuse.
+    spare_nodes: Vec<Node>,
     /// Reused buffers of `record_step`.
     scratch_dependencies: Vec<usize>,
     scratch_released: Vec<usize>,
@@ -105,10 +113,20 @@ pub(crate) struct Exhaustive {
     scratch_in_v: Vec<usize>,
     scratch_seen: Vec<usize>,
     scratch_initials: Vec<usize>,
-    /// For each footprint bit, the steps that wrote it, in order, and the steps that read it
-    /// since the last write.
+    /// For each footprint bit, the steps that wrote it and those that only read it, in order.
     writes: Vec<Vec<usize>>,
-    reads_since: Vec<Vec<usize>>,
+    reads: Vec<Vec<usize>>,
+    /// The steps of the last execution that this one replays (the path to the decision it
+    /// backtracked to): they are checked against `steps`, not recorded again, since their
+    /// clocks and races are those found when they ran first (see [`Exhaustive::next_execution`]).
+    replay_end: usize,
+    /// The index of the step under way (while replaying: the kept step it should repeat).
+    cursor: usize,
+    /// The last step ended was a kept one, replayed.
+    replayed_last: bool,
+    /// The kept steps are those of the path as far as this (a subtree taken over from a copy
+    /// of the search left the search's path below it: see [`Exhaustive::take_over`]).
+    valid_steps: usize,
     /// For each object a blocking operation acquired in this execution, the last step that did.
     last_acquire: Vec<(u32, usize)>,
     /// For each thread of this execution, the step that started it (`usize::MAX`: none, the
@@ -205,6 +223,7 @@ impl Exhaustive {
             steps: Vec::new(),
             thread_clocks: Vec::new(),
             spare_clocks: Vec::new(),
+            spare_nodes: Vec::new(),
             scratch_dependencies: Vec::new(),
             scratch_released: Vec::new(),
             scratch_races: Vec::new(),
@@ -212,7 +231,11 @@ impl Exhaustive {
             scratch_seen: Vec::new(),
             scratch_initials: Vec::new(),
             writes: vec![Vec::new(); BITS],
-            reads_since: vec![Vec::new(); BITS],
+            reads: vec![Vec::new(); BITS],
+            replay_end: 0,
+            cursor: 0,
+            replayed_last: false,
+            valid_steps: 0,
             last_acquire: Vec::new(),
             started_by: Vec::new(),
             started: false,
@@ -351,6 +374,8 @@ impl Exhaustive {
         for (mine, theirs) in self.stack.iter_mut().zip(&search.stack) {
             mine.footprint = theirs.footprint;
         }
+        // The search's own steps are the path's only up to the decision the subtree leaves it at.
+        self.valid_steps = self.valid_steps.min(self.stack[frozen - 1].step);
         if search.done {
             // The whole subtree: the search is back at the decision it leaves the path at.
             self.position = frozen;
@@ -364,285 +389,34 @@ impl Exhaustive {
         true
     }
 
+    /// Pushes `node` (a spare one, its backtrack set and sleep set filled) as the node of a new
+    /// decision (`scheduling`, or a data choice) at `point`.
+    fn push_node(&mut self, mut node: Node, point: &Point<'_>, scheduling: bool) {
+        self.next_serial += 1;
+        node.serial = self.next_serial - 1;
+        node.threads.extend_from_slice(point.threads);
+        node.chosen = 0;
+        node.scheduling = scheduling;
+        node.bounded = false;
+        node.objects = point.objects;
+        node.trusted = true;
+        node.footprint = Footprint::default();
+        node.trail = point.trail;
+        node.step = self.cursor;
+        self.stack.push(node);
+    }
+
+    /// Keeps `node`, which the search went back over, for its buffers.
+    fn recycle(spare: &mut Vec<Node>, mut node: Node) {
+        node.threads.clear();
+        node.backtrack.clear();
+        node.sleep.clear();
+        node.done.clear();
+        spare.push(node);
+    }
+
     fn asleep(&self, thread: usize) -> bool {
         self.sleep.iter().any(|a| a.thread == thread)
-    }
-
-    /// Whether `step` held or released `object` (an object a later step acquires): the two
-    /// steps were never both enabled.
-    fn out_of_reach(&self, step: usize, object: Option<u32>) -> bool {
-        let step = &self.steps[step];
-        object.is_some() && (step.releases.contains(&object) || step.held.contains(&object))
-    }
-
-    /// Whether step `a` happens before step `b` (or is `b`).
-    fn happens_before(&self, a: usize, b: usize) -> bool {
-        let a = &self.steps[a];
-        self.steps[b].clock.get(a.thread).is_some_and(|&n| n >= a.local())
-    }
-
-    /// Steps `earlier` and `later` race (dependent, ordered only by that dependence): make the
-    /// decision at `earlier` explore a thread that can run the reversed order first.
-    fn reverse_race(&mut self, earlier: usize, later: usize) {
-        let later_step = &self.steps[later];
-        let (thread, footprint) = (later_step.thread, later_step.footprint);
-        let clock = std::mem::take(&mut self.steps[later].clock);
-        let mut initials = std::mem::take(&mut self.scratch_initials);
-        self.initials(earlier, later, (thread, &clock, Some(footprint)), &mut initials);
-        self.steps[later].clock = clock;
-        self.backtrack_one_of(earlier, &initials);
-        self.scratch_initials = initials;
-    }
-
-    /// The initials of v: the steps after `earlier` and before `end` that do not depend on it,
-    /// then a later step of `thread` with `clock` (and `footprint`, if it was executed). They
-    /// are the threads whose first step in v has no predecessor in v.
-    ///
-    /// What comes before a step in v is what comes before it once v runs right after the
-    /// decision, without `earlier` and what depends on it. For v's own steps, their clocks say
-    /// it: no step that depends on `earlier` comes before them. The later step's clock may count
-    /// such steps (it depends on `earlier` itself, and on what it depends on: the release
-    /// before an acquire), so what comes before it in v is what in v it conflicts with.
-    /// Into `initials` (cleared first).
-    fn initials(
-        &mut self,
-        earlier: usize,
-        end: usize,
-        (thread, clock, footprint): (usize, &[usize], Option<Footprint>),
-        initials: &mut Vec<usize>,
-    ) {
-        let mut in_v = std::mem::take(&mut self.scratch_in_v);
-        let mut seen_threads = std::mem::take(&mut self.scratch_seen);
-        in_v.clear();
-        seen_threads.clear();
-        initials.clear();
-        for j in earlier + 1..end {
-            if self.happens_before(earlier, j) {
-                continue;
-            }
-            let step_thread = self.steps[j].thread;
-            if !seen_threads.contains(&step_thread) {
-                seen_threads.push(step_thread);
-                if !in_v.iter().any(|&k| self.happens_before(k, j)) {
-                    initials.push(step_thread);
-                }
-            }
-            in_v.push(j);
-        }
-        let before_later = |k: usize| {
-            let step = &self.steps[k];
-            match footprint {
-                Some(footprint) => step.footprint.conflicts(footprint),
-                None => clock.get(step.thread).is_some_and(|&n| n >= step.local()),
-            }
-        };
-        if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(k)) {
-            initials.push(thread);
-        }
-        self.scratch_in_v = in_v;
-        self.scratch_seen = seen_threads;
-    }
-
-    /// Step `earlier` races with the next step of `thread`, not executed (see
-    /// [`Reduction::blocked`], [`Reduction::ended_before`]): its clock is the thread's now.
-    fn reverse_with_next_step(&mut self, earlier: usize, thread: usize) {
-        let clock = self.thread_clocks.get_mut(thread).map(std::mem::take).unwrap_or_default();
-        let mut initials = std::mem::take(&mut self.scratch_initials);
-        self.initials(earlier, self.steps.len(), (thread, &clock, None), &mut initials);
-        if let Some(slot) = self.thread_clocks.get_mut(thread) {
-            *slot = clock;
-        }
-        self.backtrack_one_of(earlier, &initials);
-        self.scratch_initials = initials;
-    }
-
-    /// Makes the decision at step `earlier` explore one of `initials` (the initials of a reversed
-    /// race), unless one of them is explored there already.
-    fn backtrack_one_of(&mut self, earlier: usize, initials: &[usize]) {
-        let Some(node_index) = self.steps[earlier].node else { return };
-        if node_index < self.frozen {
-            // A decision of the search this one runs ahead of: it takes the race in, in order.
-            self.requests.push((node_index, initials.to_vec()));
-            return;
-        }
-        self.backtrack_at(node_index, initials);
-    }
-
-    /// [`Exhaustive::backtrack_one_of`] at the decision `node_index`.
-    fn backtrack_at(&mut self, node_index: usize, initials: &[usize]) {
-        let node = &mut self.stack[node_index];
-        let covered = |t: usize| {
-            node.backtrack.iter().any(|&i| node.threads[i] == t)
-                || node.done.iter().any(|d| d.thread == t)
-                || node.sleep.iter().any(|z| z.thread == t)
-        };
-        if initials.iter().any(|&t| covered(t)) {
-            return;
-        }
-        // An initial not enabled at the decision can only be the later step's thread, enabled
-        // by `earlier` itself: that race cannot be reversed.
-        let allowed = |index: usize| !node.bounded || index == 0;
-        let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
-        if let Some(index) = option {
-            node.backtrack.push(index);
-        }
-    }
-
-    /// Records the step just taken (thread, footprint): clocks and race detection.
-    ///
-    /// A step that begins with a blocking operation (acquiring an object) does not depend,
-    /// through what the operation's readiness test reads, on writes made while the object was
-    /// out of its reach: by steps of a thread that held the object (a `Condition.notify`
-    /// marking the lock), by the steps that released it, and while the thread waited. Those
-    /// steps and this one are never both enabled (as a lock's release and an acquire), so their
-    /// order cannot be reversed. The step depends instead on the write before them: the step
-    /// that took the object (the previous acquire), and races with that one, as acquires of one
-    /// lock do in Flanagan and Godefroid's DPOR. The previous blocking acquire of the object is
-    /// raced with explicitly too: the last write before this step may be another step (one that
-    /// moved time while the object was held) whose race with this one cannot be reversed, and
-    /// that hides the previous acquire.
-    fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
-        let index = self.steps.len();
-        if self.thread_clocks.len() <= thread {
-            self.thread_clocks.resize(thread + 1, Vec::new());
-        }
-        // The steps this one depends on directly: the last write of each object it touches,
-        // and for objects it writes, the reads since.
-        let mut dependencies = std::mem::take(&mut self.scratch_dependencies);
-        dependencies.clear();
-        // Steps that released what this step acquires: ordered before it (what it reads in the
-        // critical section was written before the release), but never racing with it.
-        let mut released_before = std::mem::take(&mut self.scratch_released);
-        released_before.clear();
-        let touched = footprint.reads | footprint.writes;
-        for bit in set_bits(touched) {
-            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
-                // What the readiness test reads: the last write that was not made while the
-                // object was out of this thread's reach (see above).
-                // Steps dependent on everything (time moved) do not hide the write before them.
-                let mut found = None;
-                for &w in self.writes[bit].iter().rev() {
-                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
-                        continue;
-                    }
-                    dependencies.push(w);
-                    if !self.steps[w].everything || self.steps[w].thread == thread {
-                        found = Some(w);
-                        break;
-                    }
-                }
-                dependencies.extend_from_slice(&self.reads_since[bit]);
-                if info.synchronizes {
-                    released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
-                }
-                continue;
-            }
-            // The last write, and past writes dependent on everything, the write before them.
-            for &w in self.writes[bit].iter().rev() {
-                dependencies.push(w);
-                if !self.steps[w].everything || self.steps[w].thread == thread {
-                    break;
-                }
-            }
-            if footprint.writes & (1 << bit) != 0 {
-                dependencies.extend_from_slice(&self.reads_since[bit]);
-            }
-        }
-        dependencies.sort_unstable();
-        dependencies.dedup();
-        dependencies.retain(|&d| self.steps[d].thread != thread);
-        // The thread's clock before this step (put back, updated, at the end).
-        let mut before = std::mem::take(&mut self.thread_clocks[thread]);
-        let mut clock = self.spare_clocks.pop().unwrap_or_default();
-        clock.clear();
-        clock.extend_from_slice(&before);
-        for &d in dependencies.iter().chain(&released_before) {
-            let theirs = &self.steps[d].clock;
-            if clock.len() < theirs.len() {
-                clock.resize(theirs.len(), 0);
-            }
-            for (mine, &t) in clock.iter_mut().zip(theirs) {
-                *mine = (*mine).max(t);
-            }
-        }
-        if clock.len() <= thread {
-            clock.resize(thread + 1, 0);
-        }
-        clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
-        let everything = footprint.writes == Bits::MAX;
-        self.steps.push(Step { thread, node, clock, releases: info.releases, held: info.held, everything, footprint });
-
-        // A dependency races with this step unless it happens before it through another path:
-        // the thread's own earlier steps, or another dependency. A path through a step that held
-        // or released what this step acquires does not count: this step is the acquire and what
-        // follows it until the next scheduling point, and only the latter may depend on that
-        // critical section; the acquire itself still races with the previous acquire (a race
-        // too many only costs executions).
-        // The step that started this thread is no race partner of its steps: they cannot come
-        // before it.
-        let starter = self.started_by.get(thread).copied().unwrap_or(usize::MAX);
-        let mut races = std::mem::take(&mut self.scratch_races);
-        races.clear();
-        races.extend(dependencies.iter().copied().filter(|&d| d != starter).filter(|&d| {
-            let step = &self.steps[d];
-            let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
-            let through_other = dependencies.iter().any(|&o| {
-                o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
-            });
-            !through_thread && !through_other
-        }));
-        // The previous blocking acquire of the same object is this one's race partner even when
-        // the last write before this step is another (a step that moved time while the object
-        // was held), whose race with this acquire may not be reversible. Reversing a race only
-        // adds to the search.
-        let previous = info.acquires.and_then(|object| {
-            let at = self.last_acquire.iter().position(|&(o, _)| o == object);
-            let previous = at.map(|at| self.last_acquire[at].1);
-            match at {
-                Some(at) => self.last_acquire[at].1 = index,
-                None => self.last_acquire.push((object, index)),
-            }
-            previous
-        });
-        // A step that took an object without a blocking acquire (a `try_acquire`) is the taker
-        // a later blocking acquire races with (see `blocked`), as a blocking acquire is.
-        if let Some(object) = info.takes.filter(|&object| info.acquires != Some(object)) {
-            match self.last_acquire.iter().position(|&(o, _)| o == object) {
-                Some(at) => self.last_acquire[at].1 = index,
-                None => self.last_acquire.push((object, index)),
-            }
-        }
-        let previous = previous.filter(|&p| {
-            let step = &self.steps[p];
-            step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())
-        });
-        for &earlier in races.iter().chain(&previous) {
-            self.reverse_race(earlier, index);
-        }
-        self.scratch_races = races;
-
-        for bit in set_bits(footprint.reads | footprint.writes) {
-            if footprint.writes & (1 << bit) != 0 {
-                self.writes[bit].push(index);
-                self.reads_since[bit].clear();
-            } else if footprint.reads & (1 << bit) != 0 {
-                self.reads_since[bit].push(index);
-            }
-        }
-        before.clone_from(&self.steps[index].clock);
-        self.thread_clocks[thread] = before;
-        if self.traces.is_some() {
-            // The step, named by its thread and its vector clock (its number among its thread's
-            // steps, and how many steps of each other thread happen before it): two executions
-            // are one trace when they have the same steps so named. Summed, so that the order in
-            // which independent steps ran does not count.
-            let clock = &self.steps[index].clock;
-            let used = clock.iter().rposition(|&n| n != 0).map_or(0, |last| last + 1);
-            let named = clock[..used].iter().fold(mix(thread as u64), |hash, &n| mix(hash ^ n as u64));
-            self.trace_hash = self.trace_hash.wrapping_add(named);
-        }
-        self.scratch_dependencies = dependencies;
-        self.scratch_released = released_before;
     }
 }
 
@@ -655,7 +429,9 @@ impl Strategy for Exhaustive {
         self.cut_short = false;
         if self.started {
             // Backtrack: the deepest decision with an option left to explore moves to it.
-            self.stack.truncate(self.position);
+            for node in self.stack.drain(self.position.min(self.stack.len())..) {
+                Self::recycle(&mut self.spare_nodes, node);
+            }
             loop {
                 // (A search run ahead explores one subtree: it is done when it would go back
                 // into the prefix it was given.)
@@ -674,7 +450,9 @@ impl Strategy for Exhaustive {
                     node.chosen = next;
                     break;
                 }
-                self.stack.pop();
+                if let Some(node) = self.stack.pop() {
+                    Self::recycle(&mut self.spare_nodes, node);
+                }
             }
         }
         self.started = true;
@@ -683,12 +461,15 @@ impl Strategy for Exhaustive {
         self.preemptions = 0;
         self.sleep.clear();
         self.pending = None;
-        self.spare_clocks.extend(self.steps.drain(..).map(|step| step.clock));
-        self.spare_clocks.append(&mut self.thread_clocks);
-        self.writes.iter_mut().for_each(Vec::clear);
-        self.reads_since.iter_mut().for_each(Vec::clear);
-        self.last_acquire.clear();
-        self.started_by.clear();
+        // The steps before the decision this execution backtracked to are the last execution's
+        // again (the model is deterministic; a step that turns out otherwise ends the replay,
+        // see `Reduction::step_footprint`): they are kept, and checked rather than recorded.
+        let kept = self.stack.last().map_or(0, |node| node.step).min(self.valid_steps);
+        self.truncate_steps(kept);
+        self.replay_end = self.steps.len();
+        self.valid_steps = self.replay_end;
+        self.cursor = 0;
+        self.replayed_last = false;
         true
     }
 
@@ -697,7 +478,7 @@ impl Strategy for Exhaustive {
             self.started_by.resize(thread + 1, usize::MAX);
         }
         // The step under way (the parent's) is recorded when it ends, with the next index.
-        self.started_by[thread] = if parent.is_some() { self.steps.len() } else { usize::MAX };
+        self.started_by[thread] = if parent.is_some() { self.cursor } else { usize::MAX };
     }
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
@@ -717,26 +498,15 @@ impl Strategy for Exhaustive {
                 return Some(0);
             }
             if self.position == self.stack.len() {
-                self.next_serial += 1;
-                self.stack.push(Node {
-                    serial: self.next_serial - 1,
-                    threads: point.threads.to_vec(),
-                    backtrack: (0..n).collect(),
-                    chosen: 0,
-                    scheduling: false,
-                    bounded: false,
-                    sleep: Vec::new(),
-                    done: Vec::new(),
-                    objects: point.objects,
-                    trusted: true,
-                    footprint: Footprint::default(),
-                    trail: point.trail,
-                });
+                let mut node = self.spare_nodes.pop().unwrap_or_else(Node::empty);
+                node.backtrack.extend(0..n);
+                self.push_node(node, point, false);
             }
-            let node = &self.stack[self.position];
+            let node = &mut self.stack[self.position];
             if node.threads != point.threads || node.trail != point.trail {
                 return self.diverge();
             }
+            node.step = self.cursor;
             self.position += 1;
             return Some(node.chosen.min(n - 1));
         }
@@ -759,30 +529,19 @@ impl Strategy for Exhaustive {
             // Without reduction every option is explored; with it, only those found racing. A
             // sharded search explores every option above its split (not asleep).
             let split = self.shard.is_some() && self.position < SHARD_DEPTH;
-            let backtrack = if split {
-                (first..allowed).filter(|&i| !self.asleep(point.threads[i])).collect()
-            } else if self.reduce && !self.sleep_sets_only {
-                vec![first]
+            let every_awake = split || (self.reduce && self.sleep_sets_only);
+            let mut node = self.spare_nodes.pop().unwrap_or_else(Node::empty);
+            if every_awake {
+                node.backtrack.extend((first..allowed).filter(|&i| !self.asleep(point.threads[i])));
             } else if self.reduce {
-                (first..allowed).filter(|&i| !self.asleep(point.threads[i])).collect()
+                node.backtrack.push(first);
             } else {
-                (first..allowed).collect()
-            };
-            self.next_serial += 1;
-            self.stack.push(Node {
-                serial: self.next_serial - 1,
-                threads: point.threads.to_vec(),
-                backtrack,
-                chosen: first,
-                scheduling: true,
-                bounded,
-                sleep: self.sleep.clone(),
-                done: Vec::new(),
-                objects: point.objects,
-                trusted: true,
-                footprint: Footprint::default(),
-                trail: point.trail,
-            });
+                node.backtrack.extend(first..allowed);
+            }
+            node.sleep.extend_from_slice(&self.sleep);
+            self.push_node(node, point, true);
+            let node = self.stack.last_mut().expect("just pushed");
+            (node.chosen, node.bounded) = (first, bounded);
         }
         let index = self.position;
         let node = &self.stack[index];
@@ -791,6 +550,7 @@ impl Strategy for Exhaustive {
         }
         self.position += 1;
         let node = &mut self.stack[index];
+        node.step = self.cursor;
         let chosen = node.chosen.min(n - 1);
         // Arriving here again, the sleep set is what it was, plus the siblings explored since.
         // Unless the replayed prefix numbered another count of objects: an address freed and
@@ -878,7 +638,23 @@ impl Reduction for Exhaustive {
                 self.stack[node].footprint = footprint;
             }
             self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
+            if self.cursor < self.replay_end {
+                let kept = &self.steps[self.cursor];
+                if kept.is(thread, node, footprint, info) {
+                    self.cursor += 1;
+                    self.replayed_last = true;
+                    return;
+                }
+                // Not the step the last execution took here (the model is not deterministic):
+                // what follows is recorded afresh (the search reports the divergence if a
+                // decision differs).
+                self.truncate_steps(self.cursor);
+                self.replay_end = self.cursor;
+            }
+            self.replayed_last = false;
             self.record_step(thread, node, footprint, info);
+            self.cursor = self.steps.len();
+            self.valid_steps = self.cursor;
         }
     }
 
@@ -888,7 +664,8 @@ impl Reduction for Exhaustive {
     /// end) would not reverse that race, and the order in which the waiter takes the object
     /// first could be lost.
     fn blocked(&mut self, thread: usize, object: u32) {
-        if !self.reduce {
+        // (A replayed step's waits were raced with the takers when it ran first.)
+        if !self.reduce || self.replayed_last {
             return;
         }
         let Some(&(_, taker)) = self.last_acquire.iter().find(|&&(o, _)| o == object) else { return };
@@ -933,15 +710,4 @@ impl Exhaustive {
         ));
         None
     }
-}
-
-/// The indices of the bits set in `bits`, lowest first.
-fn set_bits(mut bits: Bits) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (bits != 0).then(|| {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            bit
-        })
-    })
 }

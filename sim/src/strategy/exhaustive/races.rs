@@ -1,0 +1,381 @@
+//! What the search knows of the steps of the execution under way: their vector clocks, the
+//! races between them and how each is reversed (the backtracking of dynamic partial-order
+//! reduction), and the steps kept from the last execution that this one replays.
+
+use super::*;
+
+/// One executed step: its thread, its decision node (if there was a choice), and its vector
+/// clock (for each thread, how many of its steps happen before this one, inclusive).
+pub(super) struct Step {
+    pub(super) thread: usize,
+    node: Option<usize>,
+    clock: Vec<usize>,
+    /// What else the strategy learnt about it: the objects it acquired, took and released, and
+    /// those its thread held.
+    info: StepInfo,
+    /// Its footprint was everything (time moved, a spin, a yield): it orders what comes after
+    /// it, but a path through it does not hide a race, nor does its write hide the one before.
+    everything: bool,
+    /// What it read and wrote.
+    footprint: Footprint,
+}
+
+impl Step {
+    /// Whether this step is the one described: by `thread`, at decision `node`, with
+    /// `footprint` and `info` (a step replayed is the one kept, if the model is deterministic).
+    pub(super) fn is(&self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) -> bool {
+        self.thread == thread && self.node == node && self.footprint == footprint && self.info == info
+    }
+
+    /// This step's number among its thread's steps (from 1).
+    pub(super) fn local(&self) -> usize {
+        self.clock[self.thread]
+    }
+
+    /// The step's name in a trace (see [`Exhaustive::count_traces`]): its thread and its vector
+    /// clock, hashed.
+    fn name(&self) -> u64 {
+        let used = self.clock.iter().rposition(|&n| n != 0).map_or(0, |last| last + 1);
+        self.clock[..used].iter().fold(mix(self.thread as u64), |hash, &n| mix(hash ^ n as u64))
+    }
+}
+
+impl Exhaustive {
+    /// Whether `step` held or released `object` (an object a later step acquires): the two
+    /// steps were never both enabled.
+    fn out_of_reach(&self, step: usize, object: Option<u32>) -> bool {
+        let step = &self.steps[step];
+        object.is_some() && (step.info.releases.contains(&object) || step.info.held.contains(&object))
+    }
+
+    /// Whether step `a` happens before step `b` (or is `b`).
+    fn happens_before(&self, a: usize, b: usize) -> bool {
+        let a = &self.steps[a];
+        self.steps[b].clock.get(a.thread).is_some_and(|&n| n >= a.local())
+    }
+
+    /// Steps `earlier` and `later` race (dependent, ordered only by that dependence): make the
+    /// decision at `earlier` explore a thread that can run the reversed order first.
+    fn reverse_race(&mut self, earlier: usize, later: usize) {
+        let later_step = &self.steps[later];
+        let (thread, footprint) = (later_step.thread, later_step.footprint);
+        let clock = std::mem::take(&mut self.steps[later].clock);
+        let mut initials = std::mem::take(&mut self.scratch_initials);
+        self.initials(earlier, later, (thread, &clock, Some(footprint)), &mut initials);
+        self.steps[later].clock = clock;
+        self.backtrack_one_of(earlier, &initials);
+        self.scratch_initials = initials;
+    }
+
+    /// The initials of v: the steps after `earlier` and before `end` that do not depend on it,
+    /// then a later step of `thread` with `clock` (and `footprint`, if it was executed). They
+    /// are the threads whose first step in v has no predecessor in v.
+    ///
+    /// What comes before a step in v is what comes before it once v runs right after the
+    /// decision, without `earlier` and what depends on it. For v's own steps, their clocks say
+    /// it: no step that depends on `earlier` comes before them. The later step's clock may count
+    /// such steps (it depends on `earlier` itself, and on what it depends on: the release
+    /// before an acquire), so what comes before it in v is what in v it conflicts with.
+    /// Into `initials` (cleared first).
+    fn initials(
+        &mut self,
+        earlier: usize,
+        end: usize,
+        (thread, clock, footprint): (usize, &[usize], Option<Footprint>),
+        initials: &mut Vec<usize>,
+    ) {
+        let mut in_v = std::mem::take(&mut self.scratch_in_v);
+        let mut seen_threads = std::mem::take(&mut self.scratch_seen);
+        in_v.clear();
+        seen_threads.clear();
+        initials.clear();
+        for j in earlier + 1..end {
+            if self.happens_before(earlier, j) {
+                continue;
+            }
+            let step_thread = self.steps[j].thread;
+            if !seen_threads.contains(&step_thread) {
+                seen_threads.push(step_thread);
+                if !in_v.iter().any(|&k| self.happens_before(k, j)) {
+                    initials.push(step_thread);
+                }
+            }
+            in_v.push(j);
+        }
+        let before_later = |k: usize| {
+            let step = &self.steps[k];
+            match footprint {
+                Some(footprint) => step.footprint.conflicts(footprint),
+                None => clock.get(step.thread).is_some_and(|&n| n >= step.local()),
+            }
+        };
+        if !seen_threads.contains(&thread) && !in_v.iter().any(|&k| before_later(k)) {
+            initials.push(thread);
+        }
+        self.scratch_in_v = in_v;
+        self.scratch_seen = seen_threads;
+    }
+
+    /// Step `earlier` races with the next step of `thread`, not executed (see
+    /// [`Reduction::blocked`], [`Reduction::ended_before`]): its clock is the thread's now.
+    pub(super) fn reverse_with_next_step(&mut self, earlier: usize, thread: usize) {
+        let clock = self.thread_clocks.get_mut(thread).map(std::mem::take).unwrap_or_default();
+        let mut initials = std::mem::take(&mut self.scratch_initials);
+        self.initials(earlier, self.steps.len(), (thread, &clock, None), &mut initials);
+        if let Some(slot) = self.thread_clocks.get_mut(thread) {
+            *slot = clock;
+        }
+        self.backtrack_one_of(earlier, &initials);
+        self.scratch_initials = initials;
+    }
+
+    /// Makes the decision at step `earlier` explore one of `initials` (the initials of a reversed
+    /// race), unless one of them is explored there already.
+    fn backtrack_one_of(&mut self, earlier: usize, initials: &[usize]) {
+        let Some(node_index) = self.steps[earlier].node else { return };
+        if node_index < self.frozen {
+            // A decision of the search this one runs ahead of: it takes the race in, in order.
+            self.requests.push((node_index, initials.to_vec()));
+            return;
+        }
+        self.backtrack_at(node_index, initials);
+    }
+
+    /// [`Exhaustive::backtrack_one_of`] at the decision `node_index`.
+    pub(super) fn backtrack_at(&mut self, node_index: usize, initials: &[usize]) {
+        let node = &mut self.stack[node_index];
+        let covered = |t: usize| {
+            node.backtrack.iter().any(|&i| node.threads[i] == t)
+                || node.done.iter().any(|d| d.thread == t)
+                || node.sleep.iter().any(|z| z.thread == t)
+        };
+        if initials.iter().any(|&t| covered(t)) {
+            return;
+        }
+        // An initial not enabled at the decision can only be the later step's thread, enabled
+        // by `earlier` itself: that race cannot be reversed.
+        let allowed = |index: usize| !node.bounded || index == 0;
+        let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
+        if let Some(index) = option {
+            node.backtrack.push(index);
+        }
+    }
+
+    /// The steps that read footprint bit `bit` since the last step that wrote it.
+    fn reads_since(&self, bit: usize) -> &[usize] {
+        let reads = &self.reads[bit];
+        let last_write = self.writes[bit].last().copied();
+        let since = reads.iter().rev().take_while(|&&r| Some(r) > last_write).count();
+        &reads[reads.len() - since..]
+    }
+
+    /// Forgets every step from `keep` on: what the search knows is then what it knew once step
+    /// `keep - 1` was recorded (the clocks of the threads, the writes and reads of each bit, the
+    /// last acquire of each object, the trace's hash).
+    pub(super) fn truncate_steps(&mut self, keep: usize) {
+        if keep >= self.steps.len() {
+            return;
+        }
+        for step in &self.steps[keep..] {
+            for bit in set_bits(step.footprint.reads | step.footprint.writes) {
+                for list in [&mut self.writes[bit], &mut self.reads[bit]] {
+                    while list.last().is_some_and(|&i| i >= keep) {
+                        list.pop();
+                    }
+                }
+            }
+        }
+        self.spare_clocks.extend(self.steps.drain(keep..).map(|step| step.clock));
+        // Each thread's clock is that of its last step kept.
+        for clock in &mut self.thread_clocks {
+            clock.clear();
+        }
+        let mut unset = self.thread_clocks.len();
+        for step in self.steps.iter().rev() {
+            if unset == 0 {
+                break;
+            }
+            let slot = &mut self.thread_clocks[step.thread];
+            if slot.is_empty() {
+                slot.extend_from_slice(&step.clock);
+                unset -= 1;
+            }
+        }
+        self.last_acquire.clear();
+        for (index, step) in self.steps.iter().enumerate() {
+            for object in [step.info.acquires, step.info.takes].into_iter().flatten() {
+                match self.last_acquire.iter().position(|&(o, _)| o == object) {
+                    Some(at) => self.last_acquire[at].1 = index,
+                    None => self.last_acquire.push((object, index)),
+                }
+            }
+        }
+        if self.traces.is_some() {
+            self.trace_hash = self.steps.iter().fold(0, |hash: u64, step| hash.wrapping_add(step.name()));
+        }
+    }
+
+    /// Records the step just taken (thread, footprint): clocks and race detection.
+    ///
+    /// A step that begins with a blocking operation (acquiring an object) does not depend,
+    /// through what the operation's readiness test reads, on writes made while the object was
+    /// out of its reach: by steps of a thread that held the object (a `Condition.notify`
+    /// marking the lock), by the steps that released it, and while the thread waited. Those
+    /// steps and this one are never both enabled (as a lock's release and an acquire), so their
+    /// order cannot be reversed. The step depends instead on the write before them: the step
+    /// that took the object (the previous acquire), and races with that one, as acquires of one
+    /// lock do in Flanagan and Godefroid's DPOR. The previous blocking acquire of the object is
+    /// raced with explicitly too: the last write before this step may be another step (one that
+    /// moved time while the object was held) whose race with this one cannot be reversed, and
+    /// that hides the previous acquire.
+    pub(super) fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
+        let index = self.steps.len();
+        if self.thread_clocks.len() <= thread {
+            self.thread_clocks.resize(thread + 1, Vec::new());
+        }
+        // The steps this one depends on directly: the last write of each object it touches,
+        // and for objects it writes, the reads since.
+        let mut dependencies = std::mem::take(&mut self.scratch_dependencies);
+        dependencies.clear();
+        // Steps that released what this step acquires: ordered before it (what it reads in the
+        // critical section was written before the release), but never racing with it.
+        let mut released_before = std::mem::take(&mut self.scratch_released);
+        released_before.clear();
+        let touched = footprint.reads | footprint.writes;
+        for bit in set_bits(touched) {
+            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
+                // What the readiness test reads: the last write that was not made while the
+                // object was out of this thread's reach (see above).
+                // Steps dependent on everything (time moved) do not hide the write before them.
+                let mut found = None;
+                for &w in self.writes[bit].iter().rev() {
+                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
+                        continue;
+                    }
+                    dependencies.push(w);
+                    if !self.steps[w].everything || self.steps[w].thread == thread {
+                        found = Some(w);
+                        break;
+                    }
+                }
+                dependencies.extend_from_slice(self.reads_since(bit));
+                if info.synchronizes {
+                    released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+                }
+                continue;
+            }
+            // The last write, and past writes dependent on everything, the write before them.
+            for &w in self.writes[bit].iter().rev() {
+                dependencies.push(w);
+                if !self.steps[w].everything || self.steps[w].thread == thread {
+                    break;
+                }
+            }
+            if footprint.writes & (1 << bit) != 0 {
+                dependencies.extend_from_slice(self.reads_since(bit));
+            }
+        }
+        dependencies.sort_unstable();
+        dependencies.dedup();
+        dependencies.retain(|&d| self.steps[d].thread != thread);
+        // The thread's clock before this step (put back, updated, at the end).
+        let mut before = std::mem::take(&mut self.thread_clocks[thread]);
+        let mut clock = self.spare_clocks.pop().unwrap_or_default();
+        clock.clear();
+        clock.extend_from_slice(&before);
+        for &d in dependencies.iter().chain(&released_before) {
+            let theirs = &self.steps[d].clock;
+            if clock.len() < theirs.len() {
+                clock.resize(theirs.len(), 0);
+            }
+            for (mine, &t) in clock.iter_mut().zip(theirs) {
+                *mine = (*mine).max(t);
+            }
+        }
+        if clock.len() <= thread {
+            clock.resize(thread + 1, 0);
+        }
+        clock[thread] = before.get(thread).copied().unwrap_or(0) + 1;
+        let everything = footprint.writes == Bits::MAX;
+        self.steps.push(Step { thread, node, clock, info, everything, footprint });
+
+        // A dependency races with this step unless it happens before it through another path:
+        // the thread's own earlier steps, or another dependency. A path through a step that held
+        // or released what this step acquires does not count: this step is the acquire and what
+        // follows it until the next scheduling point, and only the latter may depend on that
+        // critical section; the acquire itself still races with the previous acquire (a race
+        // too many only costs executions).
+        // The step that started this thread is no race partner of its steps: they cannot come
+        // before it.
+        let starter = self.started_by.get(thread).copied().unwrap_or(usize::MAX);
+        let mut races = std::mem::take(&mut self.scratch_races);
+        races.clear();
+        races.extend(dependencies.iter().copied().filter(|&d| d != starter).filter(|&d| {
+            let step = &self.steps[d];
+            let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
+            let through_other = dependencies.iter().any(|&o| {
+                o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
+            });
+            !through_thread && !through_other
+        }));
+        // The previous blocking acquire of the same object is this one's race partner even when
+        // the last write before this step is another (a step that moved time while the object
+        // was held), whose race with this acquire may not be reversible. Reversing a race only
+        // adds to the search.
+        let previous = info.acquires.and_then(|object| {
+            let at = self.last_acquire.iter().position(|&(o, _)| o == object);
+            let previous = at.map(|at| self.last_acquire[at].1);
+            match at {
+                Some(at) => self.last_acquire[at].1 = index,
+                None => self.last_acquire.push((object, index)),
+            }
+            previous
+        });
+        // A step that took an object without a blocking acquire (a `try_acquire`) is the taker
+        // a later blocking acquire races with (see `blocked`), as a blocking acquire is.
+        if let Some(object) = info.takes.filter(|&object| info.acquires != Some(object)) {
+            match self.last_acquire.iter().position(|&(o, _)| o == object) {
+                Some(at) => self.last_acquire[at].1 = index,
+                None => self.last_acquire.push((object, index)),
+            }
+        }
+        let previous = previous.filter(|&p| {
+            let step = &self.steps[p];
+            step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())
+        });
+        for &earlier in races.iter().chain(&previous) {
+            self.reverse_race(earlier, index);
+        }
+        self.scratch_races = races;
+
+        for bit in set_bits(footprint.reads | footprint.writes) {
+            if footprint.writes & (1 << bit) != 0 {
+                self.writes[bit].push(index);
+            } else {
+                self.reads[bit].push(index);
+            }
+        }
+        before.clone_from(&self.steps[index].clock);
+        self.thread_clocks[thread] = before;
+        if self.traces.is_some() {
+            // The step, named by its thread and its vector clock (its number among its thread's
+            // steps, and how many steps of each other thread happen before it): two executions
+            // are one trace when they have the same steps so named. Summed, so that the order in
+            // which independent steps ran does not count.
+            self.trace_hash = self.trace_hash.wrapping_add(self.steps[index].name());
+        }
+        self.scratch_dependencies = dependencies;
+        self.scratch_released = released_before;
+    }
+}
+
+/// The indices of the bits set in `bits`, lowest first.
+pub(super) fn set_bits(mut bits: Bits) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            bit
+        })
+    })
+}
