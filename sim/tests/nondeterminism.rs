@@ -97,7 +97,8 @@ fn a_replayed_step_that_differs_is_recorded_afresh() {
     fn varying(odd_run: bool) {
         let (a, b) = (AtomicUsize::<Sim>::new(0), AtomicUsize::<Sim>::new(0));
         // Both numbered first, in the same order: only the object touched differs.
-        (a.load(SeqCst), b.load(SeqCst));
+        a.load(SeqCst);
+        b.load(SeqCst);
         if odd_run {
             a.fetch_add(1, SeqCst)
         } else {
