@@ -18,6 +18,7 @@ use crate::*;
 
 mod ahead;
 mod options;
+mod pool;
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
@@ -367,20 +368,16 @@ impl Explorer {
         // the panic count of the OS thread that runs the simulation (what
         // `std::thread::panicking()` reads) then stays raised for good: that must not reach
         // the caller's thread, whose guards would stop poisoning, nor the next exploration.
+        // (A kept thread of the caller's name if one is idle: see `pool`.)
         let model = Arc::new(model);
         let (explorer, on_worker) = (self.clone(), model.clone());
         let caller = std::thread::current();
-        std::thread::scope(|scope| {
-            let worker = std::thread::Builder::new()
-                .name(caller.name().unwrap_or("weft-explorer").to_owned())
-                .stack_size(EXPLORER_STACK)
-                .spawn_scoped(scope, move || explorer.run_here(move || on_worker()));
-            match worker {
-                Ok(worker) => worker.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
-                // No thread to be had: explore here.
-                Err(_) => self.run_here(move || model()),
-            }
-        })
+        let name = caller.name().unwrap_or("weft-explorer");
+        match pool::spawn(name, EXPLORER_STACK, move || explorer.run_here(move || on_worker())) {
+            Ok(worker) => worker.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
+            // No thread to be had: explore here.
+            Err(_) => self.run_here(move || model()),
+        }
     }
 
     /// [`Explorer::run`] on the calling thread.

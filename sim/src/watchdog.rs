@@ -360,20 +360,40 @@ thread_local! {
 /// Watches made in this process (numbers them from 1).
 static WATCHES: AtomicU64 = AtomicU64::new(0);
 
-/// The exploring OS thread's id (Linux: from `/proc/thread-self`).
+/// The exploring OS thread's id (Linux: from `/proc/thread-self`), read once per thread (an
+/// exploring thread is kept for the next exploration).
 fn os_thread_id() -> Option<u64> {
-    let link = std::fs::read_link("/proc/thread-self").ok()?;
-    link.file_name()?.to_str()?.parse().ok()
+    thread_local! {
+        static ID: Option<u64> = {
+            let link = std::fs::read_link("/proc/thread-self").ok();
+            link.and_then(|link| link.file_name()?.to_str()?.parse().ok())
+        };
+    }
+    ID.with(|id| *id)
+}
+
+/// The watches, and when the watchdog looks at them next (`None`: when one is added).
+struct Watched {
+    watches: Vec<Arc<Watch>>,
+    next_look: Option<Instant>,
 }
 
 struct Registry {
-    watches: Mutex<Vec<Arc<Watch>>>,
+    watched: Mutex<Watched>,
     changed: Condvar,
 }
 
 fn registry() -> &'static Registry {
-    static REGISTRY: Registry = Registry { watches: Mutex::new(Vec::new()), changed: Condvar::new() };
+    static REGISTRY: Registry =
+        Registry { watched: Mutex::new(Watched { watches: Vec::new(), next_look: None }), changed: Condvar::new() };
     &REGISTRY
+}
+
+/// How soon after it starts a watch needs the watchdog's first look: its stall bound's tick
+/// (see [`watchdog`]) or its time limit, whichever comes first.
+fn first_look(watch: &Watch) -> Duration {
+    let stall = watch.stall.map(|stall| (stall / 8).max(Duration::from_millis(5)));
+    [stall, watch.time_limit].into_iter().flatten().min().unwrap_or(Duration::MAX)
 }
 
 /// Watches `watch` until the guard is dropped (starting the watchdog on first use).
@@ -385,8 +405,15 @@ pub(crate) fn watch(watch: &Arc<Watch>) -> Registration {
             let _ = writeln!(std::io::stderr(), "weft: cannot start the stall watchdog: {error}");
         }
     });
-    lock(&registry().watches).push(watch.clone());
-    registry().changed.notify_all();
+    let mut watched = lock(&registry().watched);
+    watched.watches.push(watch.clone());
+    // The watchdog is woken only if its next look comes too late for this watch: an exploration
+    // started while others run (or just after) costs no switch to it.
+    let due = Instant::now().checked_add(first_look(watch));
+    if watched.next_look.is_none_or(|next| due.is_none_or(|due| due < next)) {
+        registry().changed.notify_all();
+    }
+    drop(watched);
     Registration(watch.clone())
 }
 
@@ -395,7 +422,7 @@ pub(crate) struct Registration(Arc<Watch>);
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        lock(&registry().watches).retain(|w| !Arc::ptr_eq(w, &self.0));
+        lock(&registry().watched).watches.retain(|w| !Arc::ptr_eq(w, &self.0));
     }
 }
 
@@ -403,18 +430,19 @@ impl Drop for Registration {
 fn watchdog() {
     // By watch: the progress last seen, and when it was seen to change.
     let mut seen: HashMap<usize, ((u64, u64, u64), Instant)> = HashMap::new();
-    let mut watches = lock(&registry().watches);
+    let mut watched = lock(&registry().watched);
     loop {
-        if watches.is_empty() {
+        if watched.watches.is_empty() {
             seen.clear();
-            watches = registry().changed.wait(watches).unwrap_or_else(std::sync::PoisonError::into_inner);
+            watched.next_look = None;
+            watched = registry().changed.wait(watched).unwrap_or_else(std::sync::PoisonError::into_inner);
             continue;
         }
         let now = Instant::now();
         let mut tick = Duration::from_millis(250);
-        seen.retain(|&key, _| watches.iter().any(|w| Arc::as_ptr(w) as usize == key));
+        seen.retain(|&key, _| watched.watches.iter().any(|w| Arc::as_ptr(w) as usize == key));
         let mut stall_found = None;
-        for watch in watches.iter() {
+        for watch in watched.watches.iter() {
             let progress = (watch.executions.load(Relaxed), watch.steps.load(Relaxed), watch.waits.load(Relaxed));
             let entry = seen.entry(Arc::as_ptr(watch) as usize).or_insert((progress, now));
             if entry.0 != progress {
@@ -434,10 +462,11 @@ fn watchdog() {
             }
         }
         if let Some((watch, still)) = stall_found {
-            drop(watches);
+            drop(watched);
             stalled(&watch, still);
         }
-        watches = registry().changed.wait_timeout(watches, tick).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        watched.next_look = now.checked_add(tick);
+        watched = registry().changed.wait_timeout(watched, tick).unwrap_or_else(std::sync::PoisonError::into_inner).0;
     }
 }
 

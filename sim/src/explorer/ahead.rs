@@ -101,7 +101,7 @@ fn lock(shared: &Shared) -> MutexGuard<'_, State> {
 /// The helpers of one exploration. Dropping it stops them and waits for them.
 pub(super) struct Helpers {
     shared: Arc<Shared>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    threads: Vec<super::pool::Pooled<()>>,
     /// The jobs posted and not taken back (the search's own account: no lock to ask).
     posted: HashSet<Key>,
     /// The most jobs posted and not yet taken.
@@ -123,15 +123,13 @@ impl Helpers {
         let threads = (0..count)
             .filter_map(|index| {
                 let (shared, model) = (shared.clone(), model.clone());
-                std::thread::Builder::new()
-                    .name(format!("weft-helper-{index}"))
-                    .stack_size(super::EXPLORER_STACK)
-                    .spawn(move || {
-                        let left = time_limit.map(|limit| limit.saturating_sub(began.elapsed()));
-                        let watch = watched.then(|| watchdog::Watch::new(stall, left));
-                        help(&shared, &model, watch);
-                    })
-                    .ok()
+                // (A kept thread if one is idle: see `super::pool`.)
+                super::pool::spawn(&format!("weft-helper-{index}"), super::EXPLORER_STACK, move || {
+                    let left = time_limit.map(|limit| limit.saturating_sub(began.elapsed()));
+                    let watch = watched.then(|| watchdog::Watch::new(stall, left));
+                    help(&shared, &model, watch);
+                })
+                .ok()
             })
             .collect();
         Helpers { shared, threads, posted: HashSet::new(), capacity: CAPACITY_PER_HELPER * count }
@@ -260,9 +258,17 @@ impl Drop for Helpers {
 /// A helper thread's loop: takes the first job queued, runs it, hands it back.
 fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>) {
     // As on the exploring thread (see `Explorer::run_here`): panics are part of reports, and
-    // the thread's own ident is not the simulated threads'.
-    QUIET.with(|quiet| quiet.set(true));
-    OUTSIDE_IDENT.with(|kept| kept.replace(None));
+    // the thread's own ident is not the simulated threads'. (Put back after: the thread is
+    // kept for other jobs.)
+    let was_quiet = QUIET.with(|quiet| quiet.replace(true));
+    let outside = OUTSIDE_IDENT.with(|kept| kept.replace(None));
+    take_jobs(shared, model, watch);
+    OUTSIDE_IDENT.with(|kept| kept.replace(outside));
+    QUIET.with(|quiet| quiet.set(was_quiet));
+}
+
+/// [`help`]'s loop, until the exploration stops it.
+fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>) {
     let mut pool = Buffers::default();
     loop {
         let mut state = lock(shared);

@@ -1,0 +1,144 @@
+//! OS threads that run explorations and their helpers, kept between explorations.
+//!
+//! Each exploration runs on an OS thread of its own (see [`Explorer::run`]), and a parallel one
+//! starts helper threads. Creating a thread with a large stack costs tens of microseconds (the
+//! mapping, its first pages, the switch), as much as a small exploration's executions: a
+//! program that runs many small explorations (a test suite, a property test, a benchmark) paid
+//! it every time. A thread that finishes its job waits here for the next one, for a while.
+//!
+//! A job goes to an idle thread of the same name (so that a test's exploration still runs on a
+//! thread named after the test, and its panics and reports say so), or to a new one. A thread
+//! whose panic count stayed raised (a simulated thread was given up in the middle of unwinding:
+//! `std::thread::panicking()` then reads true there for good) is not kept.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// A job for a kept thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// An idle thread: its name, its number, and where to send it a job.
+struct Idle {
+    name: String,
+    serial: u64,
+    jobs: mpsc::Sender<Job>,
+}
+
+/// The idle threads, the most recently idle last.
+static IDLE: Mutex<Vec<Idle>> = Mutex::new(Vec::new());
+
+/// Numbers the kept threads.
+static SERIALS: AtomicU64 = AtomicU64::new(0);
+
+/// At most this many threads wait for a job.
+const MOST_IDLE: usize = 4;
+
+/// How long an idle thread waits for a job before it ends.
+const KEPT_FOR: Duration = Duration::from_secs(2);
+
+/// A job under way on a kept thread: [`Pooled::join`] waits for its result.
+pub(super) struct Pooled<R> {
+    result: mpsc::Receiver<std::thread::Result<R>>,
+}
+
+impl<R> Pooled<R> {
+    /// Waits for the job to end: its result, or the payload of its panic (as
+    /// [`std::thread::JoinHandle::join`]).
+    pub(super) fn join(self) -> std::thread::Result<R> {
+        self.result.recv().unwrap_or_else(|_| Err(Box::new("weft: an exploring thread ended without its result")))
+    }
+}
+
+/// Runs `job` on an idle thread named `name`, or on a new one with `stack` bytes of stack.
+///
+/// # Errors
+/// The operating system's, when a new thread is needed and cannot be created.
+pub(super) fn spawn<R: Send + 'static>(
+    name: &str,
+    stack: usize,
+    job: impl FnOnce() -> R + Send + 'static,
+) -> std::io::Result<Pooled<R>> {
+    let (sender, result) = mpsc::sync_channel(1);
+    let mut job: Job = Box::new(move || {
+        // (The receiver may be gone: the caller unwound. Nothing is left to tell.)
+        let _ = sender.send(catch_unwind(AssertUnwindSafe(job)));
+    });
+    loop {
+        let idle = {
+            let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+            idle.iter().rposition(|thread| thread.name == name).map(|at| idle.remove(at))
+        };
+        let Some(idle) = idle else { break };
+        match idle.jobs.send(job) {
+            Ok(()) => return Ok(Pooled { result }),
+            // The thread ended (it cannot while listed; kept for safety): try another.
+            Err(mpsc::SendError(returned)) => job = returned,
+        }
+    }
+    let kept_name = name.to_owned();
+    std::thread::Builder::new().name(name.to_owned()).stack_size(stack).spawn(move || serve(kept_name, job))?;
+    Ok(Pooled { result })
+}
+
+/// A kept thread's life: runs `job`, then waits for the next one while it may.
+fn serve(name: String, mut job: Job) {
+    let serial = SERIALS.fetch_add(1, Relaxed);
+    let (jobs, next) = mpsc::channel::<Job>();
+    loop {
+        job();
+        if std::thread::panicking() {
+            // Its panic count stayed raised (see the module's documentation): not reused.
+            return;
+        }
+        {
+            let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+            if idle.len() >= MOST_IDLE {
+                return;
+            }
+            idle.push(Idle { name: name.clone(), serial, jobs: jobs.clone() });
+        }
+        job = match next.recv_timeout(KEPT_FOR) {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+                match idle.iter().position(|thread| thread.serial == serial) {
+                    Some(at) => {
+                        idle.remove(at);
+                        return;
+                    }
+                    // Taken meanwhile: its job is on the way.
+                    None => {
+                        drop(idle);
+                        match next.recv() {
+                            Ok(job) => job,
+                            Err(_) => return,
+                        }
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_is_reused_by_name_and_panics_come_back() {
+        let first = spawn("weft-pool-test", 1 << 20, || std::thread::current().id()).unwrap().join().unwrap();
+        let again = spawn("weft-pool-test", 1 << 20, || std::thread::current().id()).unwrap().join().unwrap();
+        assert_eq!(first, again, "the idle thread of that name runs the next job");
+        let other = spawn("weft-pool-other", 1 << 20, || std::thread::current().name().map(str::to_owned));
+        assert_eq!(other.unwrap().join().unwrap().as_deref(), Some("weft-pool-other"));
+        let panicked = spawn("weft-pool-test", 1 << 20, || panic!("in a job")).unwrap().join();
+        let payload = panicked.expect_err("the panic is the result");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"in a job"));
+        let after = spawn("weft-pool-test", 1 << 20, || 7).unwrap().join().unwrap();
+        assert_eq!(after, 7, "a job that panicked leaves the thread usable");
+    }
+}
