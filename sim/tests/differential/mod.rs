@@ -575,6 +575,12 @@ impl<S: Scheduler> World<S> {
                 Inner::FetchAdd(a) => write!(seen, "f{}", self.atomics[a].fetch_add(1, SeqCst)).unwrap(),
                 Inner::Log => {
                     for &l in locks {
+                        // The logs are plain (std) state, which the simulator does not see: the
+                        // step is told it writes the log. A log is written in critical sections
+                        // only, but a `Lock` another thread released (`ReleaseOnly`) lets two
+                        // threads in at once, and then the order of their entries is decided by
+                        // steps that otherwise commute.
+                        S::touch(std::ptr::from_ref(&self.logs[l]) as usize);
                         self.logs[l].lock().unwrap().push(name);
                     }
                 }
