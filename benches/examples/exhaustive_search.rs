@@ -73,38 +73,58 @@ fn lock_orders(threads: usize, increments: usize) -> u128 {
     factorial(threads * increments) / factorial(increments).pow(threads as u32)
 }
 
-/// Executions of weft's exhaustive search, whether it finished within `limit`, and its speed in
-/// executions per second. A search that takes less than [`TIMED_AT_LEAST`] is run again until
-/// that much time passed, and the speed is over every run (one run of a few milliseconds is
-/// mostly noise on a loaded machine; shuttle's capped DFS runs for longer than that).
-fn weft_search(threads: usize, increments: usize, limit: Duration, os_threads: usize) -> (usize, bool, f64) {
+/// Executions of weft's exhaustive search on `os_threads` threads, and whether it finished
+/// within `limit`.
+fn weft_search(threads: usize, increments: usize, limit: Duration, os_threads: usize) -> (usize, bool) {
+    let stats = weft::sim::Explorer::exhaustive()
+        .threads(os_threads)
+        .time_limit(limit)
+        .run(move || weft_lock_counter(threads, increments))
+        .expect("the model is correct");
+    (stats.executions, stats.exhausted)
+}
+
+/// Executions per second of `run` (a whole search, which returns its executions), run again until
+/// [`TIMED_AT_LEAST`] passed: one run of a few milliseconds is mostly noise.
+fn speed_of(mut run: impl FnMut() -> usize) -> f64 {
     let began = Instant::now();
     let mut total = 0;
     loop {
-        let stats = weft::sim::Explorer::exhaustive()
-            .threads(os_threads)
-            .time_limit(limit)
-            .run(move || weft_lock_counter(threads, increments))
-            .expect("the model is correct");
-        total += stats.executions;
-        if !stats.exhausted || began.elapsed() >= TIMED_AT_LEAST {
-            return (stats.executions, stats.exhausted, per_second(total, began.elapsed()));
+        total += run();
+        if began.elapsed() >= TIMED_AT_LEAST {
+            return per_second(total, began.elapsed());
         }
     }
 }
 
-/// The least time over which weft's speed on the lock_counter grid is measured.
-const TIMED_AT_LEAST: Duration = Duration::from_millis(100);
+/// The least time over which each speed of a round is measured.
+const TIMED_AT_LEAST: Duration = Duration::from_millis(60);
 
-/// Executions and time of shuttle's DFS, stopped after `cap` executions.
-fn shuttle_search(threads: usize, increments: usize, cap: usize) -> (usize, Duration) {
+/// Rounds of speed measurements on each grid model: in each, weft on one thread, weft on every
+/// core and shuttle's DFS run one after the other, so that the three see the machine in the same
+/// state; the table gives the medians over the rounds (this machine's speed drifts by tens of
+/// percent within minutes, as its neighbours' load does).
+const SPEED_ROUNDS: usize = 5;
+
+/// shuttle's DFS is stopped after this many executions when its speed is measured (a tenth of a
+/// second or so on the grid's models; it does not reduce, so it finishes only the smallest).
+const SPEED_CAP: usize = 10_000;
+
+/// The median of `values` (not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 { values[middle] } else { (values[middle - 1] + values[middle]) / 2.0 }
+}
+
+/// Executions of shuttle's DFS, stopped after `cap` executions.
+fn shuttle_search(threads: usize, increments: usize, cap: usize) -> usize {
     let executions = Arc::new(AtomicUsize::new(0));
     let scheduler =
         Counted { inner: shuttle::scheduler::DfsScheduler::new(Some(cap), false), executions: executions.clone() };
     let runner = shuttle::Runner::new(scheduler, shuttle::Config::new());
-    let began = Instant::now();
     runner.run(move || shuttle_lock_counter(threads, increments));
-    (executions.load(Ordering::Relaxed), began.elapsed())
+    executions.load(Ordering::Relaxed)
 }
 
 fn per_second(executions: usize, time: Duration) -> f64 {
@@ -381,25 +401,41 @@ fn main() {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| lock_counter (threads, increments) | lock orders | weft executions | ratio | weft exec/s, 1 thread | weft exec/s, {cores} threads | speed-up | shuttle DFS executions | shuttle DFS exec/s |"
+        "| lock_counter (threads, increments) | lock orders | weft executions | ratio | weft exec/s, 1 thread | weft exec/s, {cores} threads | speed-up | shuttle DFS executions | shuttle DFS exec/s | weft 1 thread / shuttle |"
     );
-    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(table, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (threads, increments) in grid {
         let orders = lock_orders(threads, increments);
-        let (executions, exhausted, speed) = weft_search(threads, increments, limit, 1);
-        let (parallel, _, parallel_speed) = weft_search(threads, increments, limit, cores);
+        let (executions, exhausted) = weft_search(threads, increments, limit, 1);
+        let (parallel, _) = weft_search(threads, increments, limit, cores);
         assert!(!exhausted || parallel == executions, "the same search on {cores} threads");
-        let (dfs, dfs_time) = shuttle_search(threads, increments, shuttle_cap);
+        let dfs = shuttle_search(threads, increments, shuttle_cap);
+        // Speeds, in rounds (a search that did not finish is not timed again: its one run is).
+        let (mut alone, mut parallel_speeds, mut dfs_speeds) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..if exhausted { SPEED_ROUNDS } else { 0 } {
+            alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
+            parallel_speeds.push(speed_of(|| weft_search(threads, increments, limit, cores).0));
+            dfs_speeds.push(speed_of(|| shuttle_search(threads, increments, SPEED_CAP)));
+        }
+        let ratios = |mine: &[f64], theirs: &[f64]| median(mine.iter().zip(theirs).map(|(m, t)| m / t).collect());
+        let cells = if exhausted {
+            format!(
+                "{:.0} | {:.0} | {:.2} | {dfs_cell} | {:.0} | {:.2}",
+                median(alone.clone()),
+                median(parallel_speeds.clone()),
+                ratios(&parallel_speeds, &alone),
+                median(dfs_speeds.clone()),
+                ratios(&alone, &dfs_speeds),
+                dfs_cell = if dfs >= shuttle_cap { format!("≥{dfs} (capped)") } else { format!("{dfs}") },
+            )
+        } else {
+            "— | — | — | — | — | —".to_owned()
+        };
         let weft_cell =
             if exhausted { format!("{executions}") } else { format!(">{executions} (not finished in {limit:?})") };
-        let dfs_cell = if dfs >= shuttle_cap { format!("≥{dfs} (capped)") } else { format!("{dfs}") };
         let row = format!(
-            "| ({threads},{increments}) | {orders} | {weft_cell} | {:.2} | {:.0} | {:.0} | {:.2} | {dfs_cell} | {:.0} |",
+            "| ({threads},{increments}) | {orders} | {weft_cell} | {:.2} | {cells} |",
             executions as f64 / orders as f64,
-            speed,
-            parallel_speed,
-            parallel_speed / speed,
-            per_second(dfs, dfs_time)
         );
         println!("{row}");
         let _ = writeln!(table, "{row}");
@@ -501,13 +537,15 @@ fn main() {
              `Mutex`); its Mazurkiewicz traces are its lock orders, (n·k)!/(k!)^n. weft: \
              `Explorer::exhaustive()` (partial-order reduction), stopped after 60 s; ratio = weft executions \
              / lock orders (issue 12 asks for at most 1.1). shuttle 0.9.10's `DfsScheduler` does not reduce: \
-             it is capped at {shuttle_cap} executions and shown for its speed. Executions per second include \
-             each tool's own overhead (weft's determinism re-runs are not counted as executions); a weft search \
-             shorter than {TIMED_AT_LEAST:?} is run again until that much time passed, its speed taken over \
-             every run. weft runs \
-             each search on 1 thread and on {cores} (`Explorer::threads`, helpers explore subtrees ahead): the \
-             executions are the same; speed-up = the second's executions per second over the first's. The \
-             small searches end before helpers start (after 16 executions) or pay for them.\n",
+             its executions are counted up to {shuttle_cap}. Executions per second include each tool's own \
+             overhead (weft's determinism re-runs are not counted as executions). They are measured in \
+             {SPEED_ROUNDS} rounds: in each, weft's whole search on 1 thread, then on {cores} \
+             (`Explorer::threads`, helpers explore subtrees ahead; the executions are the same), then \
+             shuttle's DFS stopped after {SPEED_CAP} executions, each run again until {TIMED_AT_LEAST:?} \
+             passed. The speeds are the medians over the rounds; speed-up and weft / shuttle are the medians \
+             of the rounds' ratios (each round's three runs are a second apart, so a drift in the machine's \
+             speed reaches all three). The small searches end before helpers start (after 16 executions) or \
+             pay for them.\n",
             weft_benches::utc_now()
         );
         section.push_str(&table);
