@@ -173,6 +173,12 @@ impl Exhaustive {
     /// `keep - 1` was recorded (the clocks of the threads, the writes and reads of each bit, the
     /// last acquire of each object, the trace's hash).
     pub(super) fn truncate_steps(&mut self, keep: usize) {
+        // (The trace's hash is the kept steps' whether or not any is forgotten: a replayed step
+        // adds nothing to it.)
+        if self.traces.is_some() {
+            let kept = &self.steps[..keep.min(self.steps.len())];
+            self.trace_hash = kept.iter().fold(0, |hash: u64, step| hash.wrapping_add(step.name()));
+        }
         if keep >= self.steps.len() {
             return;
         }
@@ -209,9 +215,6 @@ impl Exhaustive {
                     None => self.last_acquire.push((object, index)),
                 }
             }
-        }
-        if self.traces.is_some() {
-            self.trace_hash = self.steps.iter().fold(0, |hash: u64, step| hash.wrapping_add(step.name()));
         }
     }
 
