@@ -107,17 +107,12 @@ impl Execution {
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     pub(super) fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
         let yielding = self.yielding.replace(false);
-        if yielding
-            || inner.timed > 0
-            || self.config.track_footprints
-            || self.config.track_trail
-            || self.config.track_pending
-        {
+        if yielding || inner.timed > 0 || self.config.track_footprints || self.config.track_pending {
             return self.pick_next_general(inner, yielding);
         }
         // The common step: the running thread did not yield, no timeout is pending, and the
-        // strategy wants no footprint or trail. What follows is `pick_next_general` for that
-        // case; where some thread could run, but none that does not poll, it goes there.
+        // strategy wants no footprint. What follows is `pick_next_general` for that case; where
+        // some thread could run, but none that does not poll, it goes there.
         let mut options = std::mem::take(&mut inner.options);
         options.clear();
         let current = inner.current;
@@ -158,8 +153,17 @@ impl Execution {
             inner.schedule.choices.push(choice);
             self.check_divergence(inner);
         }
+        self.extend_trail(chosen, options.len());
         inner.options = options;
         Some(chosen)
+    }
+
+    /// Adds the scheduling decision just taken (thread `chosen` of `options`) to the trail, if
+    /// it is kept.
+    fn extend_trail(&self, chosen: usize, options: usize) {
+        if self.config.track_trail {
+            self.trail.set(mix(self.trail.get(), (chosen as u64) << 32 | options as u64));
+        }
     }
 
     /// [`Execution::pick_next`] in every case: threads that yield or poll, timeouts, footprints
@@ -305,9 +309,7 @@ impl Execution {
                 self.check_divergence(inner);
             }
             let chosen = options[index];
-            if self.config.track_trail {
-                self.trail.set(mix(self.trail.get(), (chosen as u64) << 32 | options.len() as u64));
-            }
+            self.extend_trail(chosen, options.len());
             inner.options = options;
             if self.config.track_footprints {
                 // The locks the chosen thread holds as its step begins (for the strategy).
