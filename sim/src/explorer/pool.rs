@@ -17,14 +17,17 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// A job for a kept thread.
-type Job = Box<dyn FnOnce() + Send>;
+/// A job for a kept thread: it runs, and returns what hands its result over.
+type Job = Box<dyn FnOnce() -> Delivery + Send>;
 
-/// An idle thread: its name, its number, and where to send it a job.
+/// Hands a job's result over to whoever waits for it.
+type Delivery = Box<dyn FnOnce() + Send>;
+
+/// An idle thread: its name, its number, and where to send it a job (`None`: end).
 struct Idle {
     name: String,
     serial: u64,
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Option<Job>>,
 }
 
 /// The idle threads, the most recently idle last.
@@ -33,7 +36,8 @@ static IDLE: Mutex<Vec<Idle>> = Mutex::new(Vec::new());
 /// Numbers the kept threads.
 static SERIALS: AtomicU64 = AtomicU64::new(0);
 
-/// At most this many threads wait for a job.
+/// At most this many threads wait for a job: a thread that becomes idle when as many wait ends the
+/// one idle longest.
 const MOST_IDLE: usize = 4;
 
 /// How long an idle thread waits for a job before it ends.
@@ -63,8 +67,11 @@ pub(super) fn spawn<R: Send + 'static>(
 ) -> std::io::Result<Pooled<R>> {
     let (sender, result) = mpsc::sync_channel(1);
     let mut job: Job = Box::new(move || {
-        // (The receiver may be gone: the caller unwound. Nothing is left to tell.)
-        let _ = sender.send(catch_unwind(AssertUnwindSafe(job)));
+        let result = catch_unwind(AssertUnwindSafe(job));
+        Box::new(move || {
+            // (The receiver may be gone: the caller unwound. Nothing is left to tell.)
+            let _ = sender.send(result);
+        })
     });
     loop {
         let idle = {
@@ -72,10 +79,10 @@ pub(super) fn spawn<R: Send + 'static>(
             idle.iter().rposition(|thread| thread.name == name).map(|at| idle.remove(at))
         };
         let Some(idle) = idle else { break };
-        match idle.jobs.send(job) {
+        match idle.jobs.send(Some(job)) {
             Ok(()) => return Ok(Pooled { result }),
             // The thread ended (it cannot while listed; kept for safety): try another.
-            Err(mpsc::SendError(returned)) => job = returned,
+            Err(mpsc::SendError(returned)) => job = returned.expect("the job sent"),
         }
     }
     let kept_name = name.to_owned();
@@ -86,41 +93,46 @@ pub(super) fn spawn<R: Send + 'static>(
 /// A kept thread's life: runs `job`, then waits for the next one while it may.
 fn serve(name: String, mut job: Job) {
     let serial = SERIALS.fetch_add(1, Relaxed);
-    let (jobs, next) = mpsc::channel::<Job>();
+    let (jobs, next) = mpsc::channel::<Option<Job>>();
     loop {
-        job();
-        if std::thread::panicking() {
-            // Its panic count stayed raised (see the module's documentation): not reused.
-            return;
-        }
-        {
+        let deliver = job();
+        // Listed as idle before the result is handed over: the caller's next job (a program
+        // that runs explorations one after another) finds it. Not kept if its panic count stayed
+        // raised (see the module's documentation).
+        let kept = !std::thread::panicking();
+        if kept {
             let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
             if idle.len() >= MOST_IDLE {
-                return;
+                // (It ends when it gets this; its sender stays with it.)
+                let _ = idle.remove(0).jobs.send(None);
             }
             idle.push(Idle { name: name.clone(), serial, jobs: jobs.clone() });
         }
-        job = match next.recv_timeout(KEPT_FOR) {
-            Ok(job) => job,
+        deliver();
+        if !kept {
+            return;
+        }
+        let next_job = match next.recv_timeout(KEPT_FOR) {
+            Ok(next_job) => next_job,
             Err(RecvTimeoutError::Timeout) => {
                 let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
                 match idle.iter().position(|thread| thread.serial == serial) {
                     Some(at) => {
                         idle.remove(at);
-                        return;
+                        None
                     }
-                    // Taken meanwhile: its job is on the way.
+                    // Taken meanwhile (given a job, or told to end): it is on the way.
                     None => {
                         drop(idle);
-                        match next.recv() {
-                            Ok(job) => job,
-                            Err(_) => return,
-                        }
+                        next.recv().ok().flatten()
                     }
                 }
             }
-            Err(RecvTimeoutError::Disconnected) => return,
+            // (It keeps a sender itself: never.)
+            Err(RecvTimeoutError::Disconnected) => None,
         };
+        let Some(next_job) = next_job else { return };
+        job = next_job;
     }
 }
 
@@ -140,5 +152,17 @@ mod tests {
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"in a job"));
         let after = spawn("weft-pool-test", 1 << 20, || 7).unwrap().join().unwrap();
         assert_eq!(after, 7, "a job that panicked leaves the thread usable");
+    }
+
+    #[test]
+    fn at_most_a_few_threads_wait() {
+        for index in 0..MOST_IDLE + 3 {
+            spawn(&format!("weft-pool-many-{index}"), 1 << 20, || ()).unwrap().join().unwrap();
+            let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner).len();
+            assert!(idle <= MOST_IDLE, "{idle} threads wait");
+        }
+        // The last one waits, the first ones were told to end.
+        let last = format!("weft-pool-many-{}", MOST_IDLE + 2);
+        assert!(IDLE.lock().unwrap_or_else(PoisonError::into_inner).iter().any(|thread| thread.name == last));
     }
 }
