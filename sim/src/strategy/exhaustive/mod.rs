@@ -124,9 +124,6 @@ pub(crate) struct Exhaustive {
     cursor: usize,
     /// The last step ended was a kept one, replayed.
     replayed_last: bool,
-    /// The kept steps are those of the path as far as this (a subtree taken over from a copy
-    /// of the search left the search's path below it: see [`Exhaustive::take_over`]).
-    valid_steps: usize,
     /// For each object a blocking operation acquired in this execution, the last step that did.
     last_acquire: Vec<(u32, usize)>,
     /// For each thread of this execution, the step that started it (`usize::MAX`: none, the
@@ -235,7 +232,6 @@ impl Exhaustive {
             replay_end: 0,
             cursor: 0,
             replayed_last: false,
-            valid_steps: 0,
             last_acquire: Vec::new(),
             started_by: Vec::new(),
             started: false,
@@ -374,8 +370,10 @@ impl Exhaustive {
         for (mine, theirs) in self.stack.iter_mut().zip(&search.stack) {
             mine.footprint = theirs.footprint;
         }
-        // The search's own steps are the path's only up to the decision the subtree leaves it at.
-        self.valid_steps = self.valid_steps.min(self.stack[frozen - 1].step);
+        // The search's own steps are the path's only up to the decision the subtree leaves it at
+        // (kept that far already by `next_execution`, which came to that decision).
+        self.truncate_steps(self.stack[frozen - 1].step);
+        self.replay_end = self.replay_end.min(self.steps.len());
         if search.done {
             // The whole subtree: the search is back at the decision it leaves the path at.
             self.position = frozen;
@@ -464,10 +462,9 @@ impl Strategy for Exhaustive {
         // The steps before the decision this execution backtracked to are the last execution's
         // again (the model is deterministic; a step that turns out otherwise ends the replay,
         // see `Reduction::step_footprint`): they are kept, and checked rather than recorded.
-        let kept = self.stack.last().map_or(0, |node| node.step).min(self.valid_steps);
+        let kept = self.stack.last().map_or(0, |node| node.step);
         self.truncate_steps(kept);
         self.replay_end = self.steps.len();
-        self.valid_steps = self.replay_end;
         self.cursor = 0;
         self.replayed_last = false;
         true
@@ -654,7 +651,6 @@ impl Reduction for Exhaustive {
             self.replayed_last = false;
             self.record_step(thread, node, footprint, info);
             self.cursor = self.steps.len();
-            self.valid_steps = self.cursor;
         }
     }
 
