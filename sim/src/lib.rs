@@ -50,6 +50,7 @@ mod backend;
 mod delegate;
 mod execution;
 mod explorer;
+pub mod os_thread;
 mod report;
 mod schedule;
 mod stack;

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
 
+use crate::os_thread::{self, OsThreadState};
 use crate::report::{Failure, FailureKind, Report, Stats};
 use crate::schedule::{Choice, Schedule};
 use weft_core::ThreadName;
@@ -168,7 +169,7 @@ impl Watch {
             began: Instant::now(),
             stall,
             time_limit,
-            tid: os_thread_id(),
+            tid: os_thread::current_id(),
             serial: WATCHES.fetch_add(1, Relaxed) + 1,
         })
     }
@@ -360,18 +361,6 @@ thread_local! {
 /// Watches made in this process (numbers them from 1).
 static WATCHES: AtomicU64 = AtomicU64::new(0);
 
-/// The exploring OS thread's id (Linux: from `/proc/thread-self`), read once per thread (an
-/// exploring thread is kept for the next exploration).
-fn os_thread_id() -> Option<u64> {
-    thread_local! {
-        static ID: Option<u64> = {
-            let link = std::fs::read_link("/proc/thread-self").ok();
-            link.and_then(|link| link.file_name()?.to_str()?.parse().ok())
-        };
-    }
-    ID.with(|id| *id)
-}
-
 /// The watches, and when the watchdog looks at them next (`None`: when one is added).
 struct Watched {
     watches: Vec<Arc<Watch>>,
@@ -524,16 +513,12 @@ fn stalled(watch: &Watch, still: Duration) -> ! {
 
 /// What the exploring thread with OS id `tid` is doing, from `/proc` (Linux).
 fn cause(tid: u64) -> String {
-    let state = || -> Option<char> {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-        stat.rsplit_once(')')?.1.trim_start().chars().next()
-    };
     // A few samples: a busy thread is sometimes seen waiting for a CPU, a blocked one never runs.
     let mut running = 0;
     let mut sampled = 0;
     for _ in 0..5 {
-        match state() {
-            Some('R') => running += 1,
+        match os_thread::state(tid) {
+            Some(OsThreadState::Running) => running += 1,
             Some(_) => {}
             None => break,
         }
@@ -550,8 +535,8 @@ fn cause(tid: u64) -> String {
                 atomics or other state without a weft operation, or a long computation)"
             .to_owned();
     }
-    let wchan = std::fs::read_to_string(format!("/proc/self/task/{tid}/wchan")).unwrap_or_default();
-    let wchan = wchan.trim();
+    let wchan = os_thread::wait_channel(tid).unwrap_or_default();
+    let wchan = wchan.as_str();
     if wchan.contains("futex") {
         format!(
             "blocked in the kernel on a futex ({wchan}): a std primitive such as a std::sync::Mutex, \

@@ -13,10 +13,11 @@ use crate::spec::run::{Linearizability, Outcome, Recording, perform};
 use crate::spec::scenario::Scenario;
 use crate::spec::{Model, Operation};
 use weft_sim::Rng;
+use weft_sim::os_thread::{self, OsThreadState};
 
 /// How long the threads of a real run must stay still (each finished, or parked in a weft
-/// primitive, and no operation called or returned) before the ones parked count as blocked for
-/// ever.
+/// primitive and asleep in the kernel, and no operation called or returned) before the ones
+/// parked count as blocked for ever.
 const QUIET: Duration = Duration::from_millis(5);
 
 /// How long a real run may take, once released, before it counts as hung.
@@ -220,7 +221,8 @@ where
         let handle = crate::thread::spawn(move || {
             // Ended also if an operation panics (the join reports it).
             let _end = Finish(&over);
-            status_tx.send(weft_core::current_status::<Auto>()).expect("the run waits for the status");
+            let me = (weft_core::current_status::<Auto>(), os_thread::current_id());
+            status_tx.send(me).expect("the run waits for the status");
             for ops in jobs_rx {
                 for op in &ops {
                     if stop.load(SeqCst) {
@@ -232,8 +234,8 @@ where
                 finished.fetch_add(1, SeqCst);
             }
         });
-        let status = status_rx.recv().expect("the thread sends its status");
-        RealThread { jobs, given: AtomicUsize::new(0), done, ended, status, handle }
+        let (status, os_id) = status_rx.recv().expect("the thread sends its status");
+        RealThread { jobs, given: AtomicUsize::new(0), done, ended, status, os_id, handle }
     }
 }
 
@@ -245,6 +247,8 @@ struct RealThread<Op> {
     done: Arc<AtomicUsize>,
     ended: Arc<AtomicBool>,
     status: Arc<weft_core::ThreadStatus<Auto>>,
+    /// Its OS id, where the OS tells ([`os_thread::current_id`]).
+    os_id: Option<u64>,
     handle: crate::thread::JoinHandle<()>,
 }
 
@@ -259,6 +263,15 @@ impl<Op> RealThread<Op> {
     fn idle(&self) -> bool {
         self.ended.load(SeqCst) || self.done.load(SeqCst) >= self.given.load(SeqCst)
     }
+
+    /// Whether it is parked in a weft primitive, as far as can be seen. A thread stays marked
+    /// parked (`blocked_on`) after it is woken, until it runs again; on a loaded machine that can
+    /// take longer than [`QUIET`]. Where the OS tells, a woken thread is runnable, not asleep,
+    /// so a parked thread must also be asleep in the kernel.
+    fn parked(&self) -> bool {
+        self.status.blocked_on() != 0
+            && self.os_id.is_none_or(|id| os_thread::state(id) != Some(OsThreadState::Running))
+    }
 }
 
 /// Waits until every thread of `busy` ran what it was given (true), or those that did not all
@@ -271,7 +284,7 @@ fn still<M: Model>(busy: &[&RealThread<M::Op>], history: &StdMutex<Recording<M>>
         if busy.iter().all(|thread| thread.idle()) {
             return true;
         }
-        let parked = busy.iter().all(|thread| thread.idle() || thread.status.blocked_on() != 0);
+        let parked = busy.iter().all(|thread| thread.idle() || thread.parked());
         let now = events();
         match still_since {
             Some((since, at)) if parked && at == now => {
