@@ -22,5 +22,13 @@ mod differential;
 /// before the fix of the Condvar's footprint (8eb33fe) it finds 3 mismatches.
 #[test]
 fn reduction_matches_full_search_on_random_facade_models() {
-    differential::campaign::<weft::Auto>(500, 50);
+    differential::campaign::<weft::Auto>(500, 50, 0);
+}
+
+/// 300 models, half of whose operations are drawn first among std's `park_timeout` and
+/// `unpark`, a `Timer`'s `start` and `cancel`, and a `SimpleQueue`'s `put` and `get_timeout`
+/// (`sim/tests/reduction_random.rs` runs the same on `Sim`).
+#[test]
+fn reduction_matches_full_search_on_facade_park_timer_and_simple_queue() {
+    differential::campaign::<weft::Auto>(300, 0, 50);
 }

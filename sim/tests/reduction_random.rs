@@ -13,5 +13,13 @@ fn reduction_matches_full_search_on_random_models() {
     // share of Condvar, queue and RwLock operations (the façade's campaign has one): the seed's
     // models changed only where they drew the duplicate `Event.set` that the Condvar operations
     // replaced.
-    differential::campaign::<Sim>(1000, 0);
+    differential::campaign::<Sim>(1000, 0, 0);
+}
+
+/// 300 models, half of whose operations are drawn first among std's `park_timeout` and
+/// `unpark`, a `Timer`'s `start` and `cancel`, and a `SimpleQueue`'s `put` and `get_timeout`:
+/// primitives with dependency declarations of their own that the base mix leaves out.
+#[test]
+fn reduction_matches_full_search_with_park_timer_and_simple_queue() {
+    differential::campaign::<Sim>(300, 0, 50);
 }

@@ -35,6 +35,10 @@ struct Gen {
     /// `Barrier`, `mpsc` sends (the main thread receives). 0: the base mix only, whose models
     /// stay as they were.
     extra_percent: usize,
+    /// The share of operations (in percent) drawn first among park and unpark, a `Timer`'s start
+    /// and cancel, and a `SimpleQueue`'s put and timed get. 0: none, and the models of a seed
+    /// stay as they were before these were added.
+    more_percent: usize,
 }
 
 impl Gen {
@@ -149,6 +153,19 @@ enum Op {
     /// `join_timeout` of an earlier-started thread, then `is_alive`.
     JoinTimeout(usize, u64),
     Sleep(u64),
+    /// std's `park_timeout` of the calling thread.
+    Park(u64),
+    /// std's `unpark` of thread `n` (0 or 1).
+    Unpark(usize),
+    /// `start` of the world's `Timer` (which adds one to its counter after 10 ms, unless
+    /// cancelled); a second start fails.
+    TimerStart,
+    /// `cancel` of the `Timer`.
+    TimerCancel,
+    /// `put` of this thread's name into the `SimpleQueue`.
+    SimplePut,
+    /// `get_timeout` from the `SimpleQueue`.
+    SimpleGet(u64),
 }
 
 /// A generated program: the threads' operations, what the main thread does after starting them
@@ -163,7 +180,9 @@ struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.extra_percent > 0 && g.chance(g.extra_percent) {
+        let pick = if g.more_percent > 0 && g.chance(g.more_percent) {
+            28 + g.below(3)
+        } else if g.extra_percent > 0 && g.chance(g.extra_percent) {
             [21, 21, 24, 25, 26, 27][g.below(6)]
         } else {
             g.below(24)
@@ -231,6 +250,19 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 _ => Op::BarrierWait(g.timeout_ms()),
             },
             27 => Op::ChanSend,
+            28 => match g.below(2) {
+                0 => Op::Park(g.timeout_ms()),
+                // Threads 0 and 1 always exist.
+                _ => Op::Unpark(g.below(2)),
+            },
+            29 => match g.below(3) {
+                0 | 1 => Op::TimerStart,
+                _ => Op::TimerCancel,
+            },
+            30 => match g.below(2) {
+                0 => Op::SimplePut,
+                _ => Op::SimpleGet(g.timeout_ms()),
+            },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -344,6 +376,10 @@ struct World<S: Scheduler> {
     receiver: Mutex<weft_core::mpsc::Receiver<S, char>>,
     sem: Semaphore<S>,
     event: Event<S>,
+    /// A `Timer` that adds one to `fired` when it fires.
+    timer: weft_core::Timer<S>,
+    fired: Arc<AtomicUsize<S>>,
+    simple: weft_core::SimpleQueue<S, char>,
     atomics: [AtomicUsize<S>; 2],
     /// One log per lock (0, 1, the `RLock`, the second condition's `RLock`), appended to only
     /// while holding that lock: the order of its entries is the order of the lock's critical
@@ -562,6 +598,21 @@ impl<S: Scheduler> World<S> {
                 write!(seen, "J{}{}", u8::from(result.is_ok()), u8::from(thread.is_alive())).unwrap();
             }
             Op::Sleep(t) => weft_core::sleep::<S>(ms(*t)),
+            Op::Park(t) => {
+                weft_core::std_thread::park_timeout::<S>(ms(*t));
+                seen.push('p');
+            }
+            Op::Unpark(j) => {
+                let thread = &self.threads.get().unwrap()[*j];
+                weft_core::std_thread::Thread::from(thread.clone()).unpark();
+            }
+            Op::TimerStart => write!(seen, "x{}", u8::from(self.timer.start().is_ok())).unwrap(),
+            Op::TimerCancel => self.timer.cancel(),
+            Op::SimplePut => self.simple.put(name),
+            Op::SimpleGet(t) => match self.simple.get_timeout(ms(*t)) {
+                Ok(item) => write!(seen, "y{item}").unwrap(),
+                Err(_) => seen.push_str("y-"),
+            },
         }
         seen.push(' ');
     }
@@ -619,6 +670,8 @@ impl<S: Scheduler> World<S> {
 fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     let lock0 = Arc::new(Lock::<S>::new());
     let (sender, receiver) = weft_core::mpsc::channel::<S, char>();
+    let fired = Arc::new(AtomicUsize::new(0));
+    let counter = fired.clone();
     let world = Arc::new(World {
         conds: (Condition::with_lock(lock0.clone()), Condition::new()),
         condvar: (weft_core::Mutex::new((0, String::new())), Condvar::new()),
@@ -631,6 +684,11 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
         event: Event::new(),
+        timer: weft_core::Timer::new(ms(10), move || {
+            counter.fetch_add(1, SeqCst);
+        }),
+        fired,
+        simple: weft_core::SimpleQueue::new(),
         atomics: [AtomicUsize::new(0), AtomicUsize::new(0)],
         logs: Default::default(),
         threads: OnceLock::new(),
@@ -664,13 +722,15 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         world.sem.release_n(blocking).unwrap();
     }
     threads.iter().for_each(|t| t.join().unwrap());
+    // (A timer never started cannot be joined.)
+    let _ = world.timer.join();
     let mut outcome = String::new();
     for s in &seen {
         write!(outcome, "[{}]", s.lock().unwrap()).unwrap();
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{} timer {} simple {}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
         world.queue.qsize(),
@@ -684,6 +744,8 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         u8::from(world.locks[0].locked()),
         u8::from(world.locks[1].locked()),
         u8::from(world.rlock.locked()),
+        world.fired.load(SeqCst),
+        std::iter::from_fn(|| world.simple.get_nowait().ok()).collect::<String>(),
     )
     .unwrap();
     outcome
@@ -807,12 +869,12 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// Runs the differential campaign on the primitives of scheduler `S` (`Sim`, or the façade's
 /// `Auto`, which runs on the simulator inside an exploration): `default_models` models unless
 /// `REDUCTION_MODELS` says otherwise (see the top of this file for the other variables), with
-/// `extra_percent` % of the operations drawn first among the `Condvar`, queue and `RwLock` ones
-/// (see [`Gen`]).
+/// `extra_percent` % of the operations drawn first among the `Condvar`, queue and `RwLock` ones,
+/// and `more_percent` % among park and unpark, the `Timer` and the `SimpleQueue` (see [`Gen`]).
 ///
 /// # Panics
 /// On a mismatch, or if fewer than half of the models could be compared.
-pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize) {
+pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize, more_percent: usize) {
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
@@ -821,8 +883,10 @@ pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize) {
     let threads: usize = env("REDUCTION_THREADS", 3);
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
-    let (mut g, mut small) =
-        (Gen { rng: Rng::new(seed), extra_percent }, Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent });
+    let (mut g, mut small) = (
+        Gen { rng: Rng::new(seed), extra_percent, more_percent },
+        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent },
+    );
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
     let mut fine_tally = Tally::default();
