@@ -601,7 +601,7 @@ impl Explorer {
             if outcome.not_mine {
                 // Another shard's: not counted here.
                 lane.run -= 1;
-                pool.recycle(outcome.schedule);
+                recycle(outcome.schedule, from_ahead, &mut pool, &mut helpers);
                 continue;
             }
             stats.executions += 1;
@@ -630,7 +630,7 @@ impl Explorer {
                 // (A pruned execution was cut short: its replay would go on.)
                 lane.sample.offer(run, &outcome.schedule, outcome.trail);
             }
-            pool.recycle(outcome.schedule);
+            recycle(outcome.schedule, from_ahead, &mut pool, &mut helpers);
             // Work for helpers: subtrees the search will come to, or a random lane's next
             // executions.
             // (Traces are counted on one thread.)
@@ -929,14 +929,26 @@ fn take_over(
 ) {
     let Some(done) = search.next_key().and_then(|key| helpers.take(key, watch)) else { return };
     let cells = execution::cells_state();
+    // (Dropped here, by the thread that allocated it: see `ahead::Returned`.)
+    drop(done.posted);
     // Executions ahead tracked races as the search's own would have, or are run again. A
     // subtree explored past the search's budget is not taken over: the search would have
     // learnt less from it (the races of the executions it never ran).
     if let ahead::Work::Subtree { ahead: subtree, .. } = done.work {
-        if done.cells_seen == cells.0 && done.outcomes.len() <= budget && search.take_over(*subtree) {
+        if done.cells_seen == cells.0 && done.outcomes.len() <= budget && search.take_over(&subtree) {
             execution::set_cells_state(done.cells_after.0, cells.1 || done.cells_after.1);
             ahead.extend(done.outcomes);
         }
+        helpers.hand_back(ahead::Returned::Subtree(subtree));
+    }
+}
+
+/// Keeps the buffer of an execution's schedule for reuse: in `pool` if this thread ran the
+/// execution, else (`from_ahead`) on the helper that ran it (see [`ahead::Returned`]).
+fn recycle(schedule: Schedule, from_ahead: bool, pool: &mut Buffers, helpers: &mut Option<ahead::Helpers>) {
+    match helpers.as_mut().filter(|_| from_ahead) {
+        Some(helpers) => helpers.hand_back(ahead::Returned::Schedule(schedule)),
+        None => pool.recycle(schedule),
     }
 }
 

@@ -13,7 +13,7 @@ impl Execution {
         let fingerprinting = strategy_follows || config.record_trace;
         let config_announces_more =
             config.track_trail || fingerprinting || detailed || config.record_trace || config.track_pending;
-        let choices = std::mem::take(&mut buffers.choices);
+        let choices = buffers.take_choices();
         Execution {
             inner: RefCell::new(Inner {
                 threads: std::mem::take(&mut buffers.threads),

@@ -540,6 +540,10 @@ pub(crate) fn in_simulation() -> bool {
 pub(crate) struct Buffers {
     stacks: StackPool,
     pub choices: Vec<Choice>,
+    /// More buffers for schedules' choices: those of a helper thread's executions, handed back
+    /// by the exploring thread (see [`Buffers::recycle`]), so that each thread reuses the memory
+    /// it allocated.
+    spare_choices: Vec<Vec<Choice>>,
     threads: Vec<SimThread>,
     options: Vec<usize>,
     pending: Vec<usize>,
@@ -562,9 +566,25 @@ impl Buffers {
     /// Hands a finished execution's schedule back for reuse.
     pub(crate) fn recycle(&mut self, mut schedule: Schedule) {
         schedule.choices.clear();
-        self.choices = schedule.choices;
+        if self.choices.capacity() == 0 {
+            self.choices = schedule.choices;
+        } else if self.spare_choices.len() < SPARE_CHOICES {
+            self.spare_choices.push(schedule.choices);
+        }
+    }
+
+    /// A buffer for the next execution's choices.
+    fn take_choices(&mut self) -> Vec<Choice> {
+        match self.choices.capacity() {
+            0 => self.spare_choices.pop().unwrap_or_default(),
+            _ => std::mem::take(&mut self.choices),
+        }
     }
 }
+
+/// The most spare choice buffers [`Buffers`] keep (a helper's executions of one job, handed
+/// back at once).
+const SPARE_CHOICES: usize = 4096;
 
 /// What one execution produced.
 pub(crate) struct Outcome {

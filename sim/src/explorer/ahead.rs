@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, Outcome, run_execution};
+use crate::schedule::Schedule;
 use crate::strategy::{Ahead, AheadKey, Strategy};
 use crate::watchdog;
 
@@ -53,6 +54,12 @@ struct Job {
 /// What a helper did: the subtree explored, in full or as far as it got, or the execution run;
 /// and how the race detector's exploration-wide state changed in it.
 pub(super) struct Done {
+    /// The helper (its index), to which what the exploring thread is done with goes back (see
+    /// [`Returned`]).
+    pub helper: usize,
+    /// The subtree as the exploring thread posted it (the helper worked on a copy of its own):
+    /// dropped by the thread that allocated it.
+    pub posted: Option<Box<Ahead>>,
     /// The copy that did it (a subtree's search, or a random strategy after its execution).
     pub work: Work,
     /// Its executions, in order. The last may be a failure: nothing after it was explored.
@@ -60,6 +67,17 @@ pub(super) struct Done {
     /// The tracking state it ran with, and the state after it (see `execution::cells_state`).
     pub cells_seen: bool,
     pub cells_after: (bool, bool),
+}
+
+/// What the exploring thread is done with of a helper's work, handed back to that helper to be
+/// reused or dropped there, so that each thread reuses and frees only memory it allocated. (With
+/// glibc's allocator, memory a thread frees serves that thread's next allocations: buffers
+/// passed from one thread to the other would otherwise end up interleaved with the other's.)
+pub(super) enum Returned {
+    /// The schedule of an execution the helper ran.
+    Schedule(Schedule),
+    /// The subtree copy the helper explored.
+    Subtree(Box<Ahead>),
 }
 
 /// The name of a job: a subtree's [`AheadKey`], or `(RANDOM | lane, run)` for a random lane's
@@ -82,6 +100,8 @@ struct State {
     done: HashMap<Key, Option<Done>>,
     /// Helpers waiting for a job.
     idle: usize,
+    /// For each helper, what the exploring thread handed back to it.
+    returned: Vec<Vec<Returned>>,
     stop: bool,
 }
 
@@ -106,6 +126,10 @@ pub(super) struct Helpers {
     posted: HashSet<Key>,
     /// The most jobs posted and not yet taken.
     capacity: usize,
+    /// What the exploring thread is done with, for the helper `returning_to` (the one whose
+    /// executions it takes now): handed over when it next takes a job's results.
+    returning: Vec<Returned>,
+    returning_to: Option<usize>,
 }
 
 impl Helpers {
@@ -119,6 +143,7 @@ impl Helpers {
         time_limit: Option<Duration>,
     ) -> Helpers {
         let shared = Arc::new(Shared::default());
+        lock(&shared).returned.resize_with(count, Vec::new);
         let began = Instant::now();
         let threads = (0..count)
             .filter_map(|index| {
@@ -127,12 +152,19 @@ impl Helpers {
                 super::pool::spawn(&format!("weft-helper-{index}"), super::EXPLORER_STACK, move || {
                     let left = time_limit.map(|limit| limit.saturating_sub(began.elapsed()));
                     let watch = watched.then(|| watchdog::Watch::new(stall, left));
-                    help(&shared, &model, watch);
+                    help(&shared, &model, watch, index);
                 })
                 .ok()
             })
             .collect();
-        Helpers { shared, threads, posted: HashSet::new(), capacity: CAPACITY_PER_HELPER * count }
+        Helpers {
+            shared,
+            threads,
+            posted: HashSet::new(),
+            capacity: CAPACITY_PER_HELPER * count,
+            returning: Vec::new(),
+            returning_to: None,
+        }
     }
 
     /// The helper threads.
@@ -203,6 +235,12 @@ impl Helpers {
         }
     }
 
+    /// Hands `returned`, which the exploring thread is done with, back to the helper whose
+    /// work it was (the one whose results [`Helpers::take`] last gave).
+    pub(super) fn hand_back(&mut self, returned: Returned) {
+        self.returning.push(returned);
+    }
+
     /// The subtree `key` explored ahead, if a helper explored it, in full or as far as it got
     /// (a helper exploring it stops after the execution under way); `None` if none did (a job
     /// not begun is taken back: the search explores the subtree itself).
@@ -217,6 +255,15 @@ impl Helpers {
                 watch.waiting();
             }
             if let Some(done) = state.done.remove(&key) {
+                // What the search is done with goes back to its helper now; what it takes from
+                // here on is this job's helper's.
+                if let Some(to) = self.returning_to {
+                    state.returned[to].append(&mut self.returning);
+                }
+                self.returning.clear();
+                if let Some(done) = &done {
+                    self.returning_to = Some(done.helper);
+                }
                 return done;
             }
             let Some(wanted) = state.running.get(&key) else {
@@ -256,22 +303,23 @@ impl Drop for Helpers {
 }
 
 /// A helper thread's loop: takes the first job queued, runs it, hands it back.
-fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>) {
+fn help(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>, index: usize) {
     // As on the exploring thread (see `Explorer::run_here`): panics are part of reports, and
     // the thread's own ident is not the simulated threads'. (Put back after: the thread is
     // kept for other jobs.)
     let was_quiet = QUIET.with(|quiet| quiet.replace(true));
     let outside = OUTSIDE_IDENT.with(|kept| kept.replace(None));
-    take_jobs(shared, model, watch);
+    take_jobs(shared, model, watch, index);
     OUTSIDE_IDENT.with(|kept| kept.replace(outside));
     QUIET.with(|quiet| quiet.set(was_quiet));
 }
 
-/// [`help`]'s loop, until the exploration stops it.
-fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>) {
+/// [`help`]'s loop, until the exploration stops it: helper `index`.
+fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option<Arc<watchdog::Watch>>, index: usize) {
     let mut pool = Buffers::default();
     loop {
         let mut state = lock(shared);
+        let returned = std::mem::take(&mut state.returned[index]);
         let (key, job) = loop {
             if state.stop {
                 return;
@@ -289,6 +337,13 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         let wanted = Arc::new(AtomicBool::new(false));
         state.running.insert(key, wanted.clone());
         drop(state);
+        // (Reused or dropped here, where they were allocated.)
+        for returned in returned {
+            match returned {
+                Returned::Schedule(schedule) => pool.recycle(schedule),
+                Returned::Subtree(subtree) => drop(subtree),
+            }
+        }
         let Job { mut work, mut config, cells_seen, strategy } = job;
         // A stall in a job is reported as on the exploring thread: the job's executions are
         // watched. An idle helper is not (it makes no progress, and is no stall).
@@ -303,8 +358,11 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         config.watch = watch.clone();
         execution::set_cells_state(cells_seen, false);
         let mut outcomes = Vec::new();
+        let mut posted = None;
         let explored = catch_unwind(AssertUnwindSafe(|| match &mut work {
             Work::Subtree { ahead, limit } => {
+                // Explored on a copy of this thread's allocations (see `Returned`).
+                posted = Some(std::mem::replace(ahead, Box::new(ahead.relocated())));
                 let search = ahead.search();
                 while outcomes.len() < (*limit).min(EXECUTIONS_PER_JOB) && search.next_execution() {
                     let mut outcome = run_execution(model, search, config.clone(), &mut pool);
@@ -333,7 +391,9 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
             }
         }));
         let done = match explored {
-            Ok(()) => Some(Done { work, outcomes, cells_seen, cells_after: execution::cells_state() }),
+            Ok(()) => {
+                Some(Done { helper: index, posted, work, outcomes, cells_seen, cells_after: execution::cells_state() })
+            }
             Err(_) => {
                 // The simulator itself failed: the search explores this subtree, and reports it.
                 pool = Buffers::default();

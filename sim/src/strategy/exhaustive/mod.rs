@@ -17,7 +17,6 @@ struct Asleep {
 }
 
 /// One decision point of the exhaustive search.
-#[derive(Clone)]
 struct Node {
     /// The node's number in its search (one no other node of the search has): with the option
     /// taken, it names an execution to come (see [`Exhaustive::ahead`]).
@@ -51,6 +50,31 @@ struct Node {
     /// the step it starts): the steps before it are the path's, and a later execution that
     /// backtracks here replays them (see [`Exhaustive::next_execution`]).
     step: usize,
+}
+
+impl Clone for Node {
+    fn clone(&self) -> Self {
+        let mut node = Node::empty();
+        node.clone_from(self);
+        node
+    }
+
+    /// Copies `source` into this node's own buffers.
+    fn clone_from(&mut self, source: &Self) {
+        self.serial = source.serial;
+        self.threads.clone_from(&source.threads);
+        self.backtrack.clone_from(&source.backtrack);
+        self.chosen = source.chosen;
+        self.scheduling = source.scheduling;
+        self.bounded = source.bounded;
+        self.sleep.clone_from(&source.sleep);
+        self.done.clone_from(&source.done);
+        self.objects = source.objects;
+        self.trusted = source.trusted;
+        self.trail = source.trail;
+        self.footprint = source.footprint;
+        self.step = source.step;
+    }
 }
 
 impl Node {
@@ -185,6 +209,12 @@ impl Ahead {
     /// The execution's name in the search.
     pub(crate) fn key(&self) -> AheadKey {
         self.key
+    }
+
+    /// A copy of this subtree not yet explored, made of the calling thread's allocations (see
+    /// [`Exhaustive::take_over`]).
+    pub(crate) fn relocated(&self) -> Ahead {
+        Ahead { key: self.key, search: self.search.subtree_copy(self.search.frozen, self.search.next_serial) }
     }
 
     /// The depth of the decision where it leaves the path it was made from.
@@ -327,19 +357,26 @@ impl Exhaustive {
             if skip(key) {
                 continue;
             }
-            let mut search = Exhaustive::new(None, true);
-            search.shard = self.shard;
-            search.sleep_sets_only = self.sleep_sets_only;
-            search.stack.extend(self.stack[..=at].iter().cloned());
+            let mut search = self.subtree_copy(at + 1, *first_serial);
             let node = &mut search.stack[at];
             node.done.push(Asleep { thread: taken, footprint: node.footprint, known: node.objects });
             node.chosen = next;
-            search.frozen = at + 1;
-            search.next_serial = *first_serial;
             *first_serial += SERIALS_PER_COPY;
             found.push(Ahead { key, search });
         }
         found
+    }
+
+    /// A search of the subtree below the first `frozen` decisions of this one's path (copied),
+    /// numbering its nodes from `first_serial` (see [`Exhaustive::ahead`]).
+    fn subtree_copy(&self, frozen: usize, first_serial: u64) -> Exhaustive {
+        let mut search = Exhaustive::new(None, true);
+        search.shard = self.shard;
+        search.sleep_sets_only = self.sleep_sets_only;
+        search.stack.extend(self.stack[..frozen].iter().cloned());
+        search.frozen = frozen;
+        search.next_serial = first_serial;
+        search
     }
 
     /// The name of the execution the search is about to run (after `next_execution`).
@@ -353,8 +390,12 @@ impl Exhaustive {
     /// `next_execution`, when [`Exhaustive::next_key`] is the copy's key. False (nothing taken
     /// over) if the copy no longer fits, ran nothing, or found the model nondeterministic: the
     /// search then explores the subtree itself.
-    pub(crate) fn take_over(&mut self, ahead: Ahead) -> bool {
-        let Ahead { key, mut search } = ahead;
+    ///
+    /// The copy's nodes are copied into the search's own (the copy goes back to the thread that
+    /// made it: a thread that keeps reusing another's allocations shares cache lines with it).
+    pub(crate) fn take_over(&mut self, ahead: &Ahead) -> bool {
+        let Ahead { key, search } = ahead;
+        let key = *key;
         let frozen = search.frozen;
         let fits = self.next_key() == Some(key)
             && self.stack.len() == frozen
@@ -378,7 +419,11 @@ impl Exhaustive {
             // The whole subtree: the search is back at the decision it leaves the path at.
             self.position = frozen;
         } else {
-            self.stack.extend(search.stack.drain(frozen..));
+            for theirs in &search.stack[frozen..] {
+                let mut node = self.spare_nodes.pop().unwrap_or_else(Node::empty);
+                node.clone_from(theirs);
+                self.stack.push(node);
+            }
             self.position = search.position;
         }
         for (node, initials) in &search.requests {
