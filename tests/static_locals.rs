@@ -168,3 +168,38 @@ fn a_const_initialiser_is_a_const_context() {
     assert_eq!(*PROMOTED.get(), 3);
     Explorer::exhaustive().iterations(1).check(|| assert_eq!(*PROMOTED.get(), 3));
 }
+
+// ---- 6. A thread's values do not reach a later execution's thread ----
+
+weft::thread_local! {
+    static MARK: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The simulator keeps a simulated thread's state and its store of static locals when the thread
+/// ends, and makes them new for a thread of a later execution: what the earlier thread set must
+/// not show there. Each thread (main and two spawned) first sees the initial values of a
+/// `thread_local!` (one static for every execution) and of a `Local` (made in each execution, as
+/// weft objects are: the execution's first `Local` has the same id in every execution), then
+/// sets them.
+#[test]
+fn a_thread_of_a_later_execution_starts_with_fresh_values() {
+    fn fresh_then_mark(local: &weft::Local<Cell<u32>>) {
+        assert_eq!(MARK.get(), 0, "a thread_local! value of an earlier thread");
+        local.with(|value| assert_eq!(value.get(), 0, "a Local value of an earlier thread"));
+        MARK.set(7);
+        local.with(|value| value.set(7));
+    }
+    let stats = Explorer::random_walk(1).iterations(200).check(|| {
+        let local = std::sync::Arc::new(weft::Local::new(|| Cell::new(0u32)));
+        let threads: Vec<Thread> = (0..2)
+            .map(|_| {
+                let local = local.clone();
+                Thread::new(move || fresh_then_mark(&local))
+            })
+            .collect();
+        threads.iter().for_each(|t| t.start().unwrap());
+        fresh_then_mark(&local);
+        threads.iter().for_each(|t| t.join().unwrap());
+    });
+    assert_eq!(stats.executions, 200);
+}

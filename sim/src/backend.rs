@@ -271,7 +271,7 @@ unsafe impl Scheduler for Sim {
     /// Kept among the simulated thread's per-thread values (which the façade reaches too), and
     /// dropped when the thread ends, while it can still use them.
     fn with_locals<R>(f: impl FnOnce(LocalStores<'_>) -> R) -> R {
-        current().with_thread_local(|store| f(LocalStores::Shared(store)))
+        current().with_static_locals(|store| f(LocalStores::Shared(store)))
     }
 }
 

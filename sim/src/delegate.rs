@@ -115,16 +115,18 @@ pub fn with_thread_local<T: Any + Default, R>(f: impl FnOnce(&T) -> R) -> R {
 }
 
 /// Runs `f` with the running simulated thread's `ThreadState<S>`, for a scheduler `S` that runs
-/// on the simulator inside simulations (the façade's `Auto`): made on first use and dropped when
-/// the thread ends, like [`with_thread_local`]. Reading what it says the thread waits on
+/// on the simulator inside simulations (the façade's `Auto`): made on first use and ended when
+/// the thread ends (its values dropped, as [`with_thread_local`] drops its value), its memory
+/// kept until the execution ends and then, made new, serving a later execution's thread if
+/// nothing else holds it. Reading what it says the thread waits on
 /// ([`weft_core::ThreadStatus::blocked_on`]) tells, as for the thread's `ThreadState<Sim>`,
 /// also a wait in which the simulator keeps the thread off its run queue without parking it:
 /// the simulator answers the read (`Observe::read_blocked_on`), since the scheduler's own
 /// parking never records such a wait.
 ///
 /// Only the states of a scheduler whose atomics are plain (`!S::SEES_ATOMICS`: the façade's
-/// are std atomics) are known to the simulator so; for another `S` this is
-/// [`with_thread_local`].
+/// are std atomics) are known to the simulator so; for another `S` the simulator does not
+/// answer the reads of its state.
 ///
 /// # Panics
 /// Outside a simulation.

@@ -35,7 +35,10 @@ impl Execution {
                 finished_stacks: std::mem::take(&mut buffers.finished_stacks),
                 ended_states: std::mem::take(&mut buffers.ended_states),
                 spare_states: std::mem::take(&mut buffers.spare_states),
-                spare_holds: std::mem::take(&mut buffers.spare_holds),
+                spare_lists: std::mem::take(&mut buffers.spare_lists),
+                spare_slots: std::mem::take(&mut buffers.spare_slots),
+                ended_locals: std::mem::take(&mut buffers.ended_locals),
+                spare_locals: std::mem::take(&mut buffers.spare_locals),
                 numbers: std::mem::take(&mut buffers.numbers),
                 next_number: 0,
                 pruned: false,
@@ -92,13 +95,11 @@ impl Execution {
             model();
         });
         let mut inner = self.inner.borrow_mut();
-        let state = inner.spare_states.pop().unwrap_or_default();
-        let holds = inner.spare_holds.pop().unwrap_or_default();
+        let kept = Self::thread_buffers(&mut inner);
         if self.config.track_footprints {
-            Self::number_object(&mut inner, state.blocked_on_address());
+            Self::number_object(&mut inner, kept.state.blocked_on_address());
         }
-        let main_thread =
-            Execution::new_thread(0, ThreadName::fixed("MainThread"), false, (size, stack), state, holds, main);
+        let main_thread = Execution::new_thread(0, ThreadName::fixed("MainThread"), false, (size, stack), kept, main);
         inner.threads.push(main_thread);
         inner.unfinished += 1;
         drop(inner);
@@ -117,11 +118,18 @@ impl Execution {
         let run_state = self.run_state.take();
         let mut ended_states = std::mem::take(&mut self.inner.borrow_mut().ended_states);
         let mut spare_states = std::mem::take(&mut self.inner.borrow_mut().spare_states);
+        let mut ended_locals = std::mem::take(&mut self.inner.borrow_mut().ended_locals);
+        let mut spare_locals = std::mem::take(&mut self.inner.borrow_mut().spare_locals);
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
             // Ended states nothing else holds serve the next execution's threads.
             for mut state in ended_states.drain(..) {
                 if state.renew() {
                     spare_states.push(state);
+                }
+            }
+            for (id, mut value, renewal) in ended_locals.drain(..) {
+                if (renewal.renew)(&mut *value) {
+                    spare_locals.push((id, value, renewal));
                 }
             }
             drop(locals);
@@ -136,6 +144,8 @@ impl Execution {
         let mut inner = self.inner.borrow_mut();
         inner.ended_states = ended_states;
         inner.spare_states = spare_states;
+        inner.ended_locals = ended_locals;
+        inner.spare_locals = spare_locals;
     }
 
     /// What the ended execution found, its buffers given back for the next one.
@@ -162,11 +172,14 @@ impl Execution {
             if let Some(state) = thread.state.take() {
                 std::mem::forget(state);
             }
-            thread.other_records.clear();
-            std::mem::forget(thread.locals.take_all());
-            let mut holds = std::mem::take(&mut thread.holds);
-            holds.clear();
-            inner.spare_holds.push(holds);
+            // A given-up thread's values are leaked with it (they may point into its stack).
+            thread.locals.leak_values();
+            let slots = std::mem::take(&mut thread.locals);
+            inner.spare_slots.push(slots);
+            for mut list in [std::mem::take(&mut thread.holds), std::mem::take(&mut thread.other_records)] {
+                list.clear();
+                inner.spare_lists.push(list);
+            }
         }
         let Inner { stack_pool, finished_stacks, .. } = &mut inner;
         stack_pool.append(finished_stacks);
@@ -188,7 +201,10 @@ impl Execution {
         buffers.queues = std::mem::take(&mut inner.queues);
         buffers.ended_states = std::mem::take(&mut inner.ended_states);
         buffers.spare_states = std::mem::take(&mut inner.spare_states);
-        buffers.spare_holds = std::mem::take(&mut inner.spare_holds);
+        buffers.spare_lists = std::mem::take(&mut inner.spare_lists);
+        buffers.spare_slots = std::mem::take(&mut inner.spare_slots);
+        buffers.ended_locals = std::mem::take(&mut inner.ended_locals);
+        buffers.spare_locals = std::mem::take(&mut inner.spare_locals);
         Outcome {
             failure: inner.failure,
             pruned: inner.pruned,

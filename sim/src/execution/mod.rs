@@ -40,7 +40,7 @@ mod threads;
 mod trace;
 
 use abandon::abandon_threads;
-use slots::TypedSlots;
+use slots::{Renewable, Renewal, TypedSlots, take_spare};
 
 type Co = Coroutine<(), (), (), DefaultStack>;
 
@@ -95,6 +95,15 @@ enum Status {
     Runnable,
     Blocked { key: usize, deadline: Option<Duration> },
     Finished,
+}
+
+/// What a new thread is made of besides its stack: its state, its hold list, its list of other
+/// records and its slots (see [`Execution::thread_buffers`]).
+struct ThreadBuffers {
+    state: Box<ThreadState<Sim>>,
+    holds: Vec<usize>,
+    other_records: Vec<usize>,
+    locals: TypedSlots,
 }
 
 struct SimThread {
@@ -316,8 +325,16 @@ struct Inner {
     /// Ended threads' states from earlier executions, ready to serve new threads.
     #[allow(clippy::vec_box)]
     spare_states: Vec<Box<ThreadState<Sim>>>,
-    /// Emptied hold lists of earlier executions' threads, ready to serve new threads.
-    spare_holds: Vec<Vec<usize>>,
+    /// Emptied lists of earlier executions' threads (their holds and their other records),
+    /// ready to serve new threads.
+    spare_lists: Vec<Vec<usize>>,
+    /// Emptied per-thread slots of earlier executions' threads, ready to serve new threads.
+    spare_slots: Vec<TypedSlots>,
+    /// Other schedulers' thread states (`TypedSlots` values with a `Renewal`) of threads that
+    /// ended, kept until the execution ends as `ended_states` are; then, renewed, they serve
+    /// later executions' threads (`spare_locals`).
+    ended_locals: Vec<Renewable>,
+    spare_locals: Vec<Renewable>,
     /// Shared objects numbered by first touch in this execution (footprints use the numbers,
     /// which are stable across executions that share a prefix, unlike addresses).
     numbers: HashMap<usize, u32, BuildHasherDefault<AddressHasher>>,
@@ -559,7 +576,10 @@ pub(crate) struct Buffers {
     /// Ended threads' states ready to serve new threads.
     #[allow(clippy::vec_box)]
     spare_states: Vec<Box<ThreadState<Sim>>>,
-    spare_holds: Vec<Vec<usize>>,
+    spare_lists: Vec<Vec<usize>>,
+    spare_slots: Vec<TypedSlots>,
+    ended_locals: Vec<Renewable>,
+    spare_locals: Vec<Renewable>,
 }
 
 impl Buffers {

@@ -12,7 +12,7 @@ impl Execution {
                 // Made outside the borrow: making it may use the simulator (and so may dropping
                 // it, if another was kept meanwhile).
                 let fresh = Box::new(T::default());
-                let (value, unused) = self.locals.borrow_mut().get_or_keep(fresh);
+                let (value, unused) = self.locals.borrow_mut().get_or_keep(fresh, None);
                 drop(unused);
                 value
             }
@@ -25,7 +25,18 @@ impl Execution {
     /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
     /// dropped when the thread ends.
     pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        self.with_thread_local_made(|_, _, _| {}, f)
+        self.with_thread_local_made(None, |_, _, _| {}, f)
+    }
+
+    /// Runs `f` with the current simulated thread's store of static locals (`Sim::with_locals`),
+    /// made on first use. Emptied at the thread's end (`drop_static_locals`), the store serves a
+    /// later execution's thread.
+    pub(crate) fn with_static_locals<R>(&self, f: impl FnOnce(&StaticLocals) -> R) -> R {
+        let renewal = Renewal {
+            end: |store| store.downcast_mut::<StaticLocals>().expect("a store of static locals").drop_all(),
+            renew: |store| store.downcast_mut::<StaticLocals>().expect("a store of static locals").is_empty(),
+        };
+        self.with_thread_local_made(Some(renewal), |_, _, _| {}, f)
     }
 
     /// [`Execution::with_thread_local`] for the thread's `ThreadState<S>` of a scheduler `S` that
@@ -49,13 +60,22 @@ impl Execution {
                 threads[current].other_records.push(record);
             }
         };
-        self.with_thread_local_made(made, f)
+        // The state is ended with its thread, kept until the execution ends (no later thread's
+        // objects take its addresses), then made new for a later execution's thread: three
+        // allocations less per thread.
+        let renewal = Renewal {
+            end: |state| state.downcast_mut::<ThreadState<S>>().expect("a thread state").end(),
+            renew: |state| state.downcast_mut::<ThreadState<S>>().expect("a thread state").renew(),
+        };
+        self.with_thread_local_made(Some(renewal), made, f)
     }
 
     /// [`Execution::with_thread_local`], calling `made` with the threads, the current one's
-    /// index and the value when it is made.
+    /// index and the value when it is made; a value with a `renewal` is ended and kept when its
+    /// thread ends, and renewed values of earlier executions serve new threads.
     pub(super) fn with_thread_local_made<T: Any + Default, R>(
         &self,
+        renewal: Option<Renewal>,
         made: impl FnOnce(&mut [SimThread], usize, *const T),
         f: impl FnOnce(&T) -> R,
     ) -> R {
@@ -66,10 +86,11 @@ impl Execution {
         let value = match existing {
             Some(value) => value,
             None => {
-                let fresh = Box::new(T::default());
+                let renewed = renewal.and_then(|_| take_spare::<T>(&mut self.inner.borrow_mut().spare_locals));
+                let fresh = renewed.unwrap_or_else(|| Box::new(T::default()));
                 let mut inner = self.inner.borrow_mut();
                 let current = inner.current;
-                let (value, unused) = inner.threads[current].locals.get_or_keep(fresh);
+                let (value, unused) = inner.threads[current].locals.get_or_keep(fresh, renewal);
                 if unused.is_none() {
                     made(&mut inner.threads, current, value);
                 }
@@ -194,9 +215,8 @@ impl Execution {
             let id = inner.threads.len();
             let name = options.name.unwrap_or(ThreadName::numbered("sim-", id));
             self.watch.thread(id, &name);
-            let state = inner.spare_states.pop().unwrap_or_default();
-            let holds = inner.spare_holds.pop().unwrap_or_default();
-            inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), state, holds, main));
+            let kept = Self::thread_buffers(&mut inner);
+            inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), kept, main));
             if self.config.track_footprints {
                 // Numbered before the new thread runs, its record compares across executions.
                 let record = inner.threads[id].record;
@@ -233,13 +253,22 @@ impl Execution {
         Ok(())
     }
 
+    /// A new thread's state, lists and slots: emptied ones of earlier threads if there are.
+    pub(super) fn thread_buffers(inner: &mut Inner) -> ThreadBuffers {
+        ThreadBuffers {
+            state: inner.spare_states.pop().unwrap_or_default(),
+            holds: inner.spare_lists.pop().unwrap_or_default(),
+            other_records: inner.spare_lists.pop().unwrap_or_default(),
+            locals: inner.spare_slots.pop().unwrap_or_default(),
+        }
+    }
+
     pub(super) fn new_thread(
         id: usize,
         name: ThreadName,
         daemon: bool,
         (stack_size, stack): (usize, DefaultStack),
-        state: Box<ThreadState<Sim>>,
-        holds: Vec<usize>,
+        ThreadBuffers { state, holds, other_records, locals }: ThreadBuffers,
         main: Box<dyn FnOnce() + Send>,
     ) -> SimThread {
         let body = move |yielder: &Yielder<(), ()>, ()| {
@@ -279,21 +308,25 @@ impl Execution {
                 }
             }
             let mut state = execution.inner.borrow_mut().threads[id].state.take();
-            let locals = {
+            let mut locals = {
                 // (Its `other_records` stay: a reader may keep its status after it ends.)
                 let mut inner = execution.inner.borrow_mut();
                 std::mem::take(&mut inner.threads[id].locals)
             };
+            let mut ended_locals = std::mem::take(&mut execution.inner.borrow_mut().ended_locals);
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| {
                 if let Some(state) = &mut state {
                     state.end();
                 }
-                drop(locals);
+                locals.end_thread(&mut ended_locals);
             })) {
                 execution.fail(FailureKind::Panic, crate::panic_message(&*payload));
             }
             let mut inner = execution.inner.borrow_mut();
+            // (Emptied: it serves a later thread once the execution ends.)
+            inner.threads[id].locals = locals;
             inner.ended_states.extend(state);
+            inner.ended_locals = ended_locals;
             inner.threads[id].status = Status::Finished;
             inner.threads[id].unwinding.set(false);
             if !inner.threads[id].daemon {
@@ -311,8 +344,8 @@ impl Execution {
             token: 0,
             record: state.blocked_on_address(),
             state: Some(state),
-            locals: TypedSlots::default(),
-            other_records: Vec::new(),
+            locals,
+            other_records,
             yielder: Cell::new(std::ptr::null()),
             at_atomic_point: Cell::new(false),
             guard: stack::guard_page(&stack),
