@@ -149,6 +149,7 @@ fn word_keyed_objects_made_outside_the_simulation_are_refused_inside() {
             }),
         ),
         ("Thread", refused_outside(weft::Thread::new(|| {}), |t| drop(t.start()))),
+        ("Local", refused_outside(weft::Local::new(|| 7u64), |l| assert_eq!(l.get(), 7))),
     ];
     for (kind, message) in cases {
         assert!(message.contains(&format!("this {kind} was made outside any simulation")), "{kind}: {message}");
@@ -169,4 +170,26 @@ fn a_semaphore_kept_in_a_static_from_an_earlier_execution_is_refused() {
         .expect_err("the second execution uses the first one's semaphore");
     assert_eq!(report.stats.executions, 2);
     assert!(message(&report).contains("this Semaphore was made in an earlier execution"), "{report}");
+}
+
+/// A `Local` in a std static outlives its execution: its bookkeeping lock, taken by a thread that
+/// the execution's end abandoned, would carry into the next one (a false deadlock, or a report
+/// that calls the model nondeterministic). It is refused at first use instead, as a `Lock` is.
+#[test]
+fn a_local_kept_in_a_static_from_an_earlier_execution_is_refused() {
+    static KEPT: std::sync::LazyLock<weft::Local<std::cell::Cell<u32>>> =
+        std::sync::LazyLock::new(|| weft::Local::new(|| std::cell::Cell::new(0)));
+    static EXECUTIONS: AtomicUsize = AtomicUsize::new(0);
+    let report = Explorer::random_walk(1)
+        .iterations(10)
+        .run(|| {
+            // The first execution makes the local: its origin is that execution.
+            EXECUTIONS.fetch_add(1, Relaxed);
+            assert_eq!(KEPT.with(|c| c.replace(7)), 0, "a thread starts with a fresh value");
+        })
+        .expect_err("the second execution uses the first one's local");
+    assert_eq!(report.stats.executions, 2, "{report}");
+    assert!(EXECUTIONS.load(Relaxed) >= 2);
+    assert!(message(&report).contains("this Local was made in an earlier execution"), "{report}");
+    assert!(message(&report).contains("weft::sync::LazyLock"), "{report}");
 }

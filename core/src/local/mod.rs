@@ -49,7 +49,9 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     ///
     /// # Panics
     /// If `f` (or the initialiser) calls [`Local::with_mut`] or [`Local::set`] on this same
-    /// local: the value is borrowed.
+    /// local: the value is borrowed. Under a simulator, if the local was made in another
+    /// execution or outside the simulation (a simulation's objects belong to the execution that
+    /// made them).
     #[inline]
     pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> R {
         match self.cached_cell() {
@@ -75,7 +77,8 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
     /// Runs `f` with mutable access to the calling thread's value.
     ///
     /// # Panics
-    /// If the value is already borrowed by an enclosing `with`/`with_mut` on this local.
+    /// If the value is already borrowed by an enclosing `with`/`with_mut` on this local; under a
+    /// simulator, as [`Local::with`].
     #[inline]
     pub fn with_mut<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         match self.cached_cell() {
@@ -129,7 +132,12 @@ impl<S: Scheduler, T: Send + 'static> Local<S, T> {
 
     /// The calling thread's cell, created on first access, and the slot vector holding it when it
     /// was not cached (the caller keeps it until it is done with the cell).
+    ///
+    /// # Panics
+    /// If the local was made in another execution, or outside the simulation whose thread calls
+    /// (its bookkeeping would carry from one execution to the next).
     fn cell_slow(&self) -> (*const RefCell<T>, Option<Arc<LocalSlots<S>>>) {
+        self.holders.check_use("Local");
         S::operation(self as *const Self as usize, "Local", "access");
         if let Some(cell) = with_thread::<S, _>(|state| state.cached(self.id, self.serial)) {
             return (cell as *const RefCell<T>, None);

@@ -339,6 +339,14 @@ impl<S: Scheduler, T> Mutex<S, T> {
         self.data.get_mut()
     }
 
+    /// Checks that the calling thread may use this mutex ([`crate::Atomic::check_use`]): for
+    /// an object that keeps the mutex, made in another execution or outside the simulation
+    /// that uses it, this panics with a message naming `kind`.
+    #[inline(always)]
+    pub(crate) fn check_use(&self, kind: &'static str) {
+        self.raw.cell().check_use(kind);
+    }
+
     /// The address that stands for this mutex's data in footprints.
     pub(crate) fn key(&self) -> usize {
         self.raw.park_key()
