@@ -14,6 +14,8 @@
 #[path = "../sim/tests/differential/mod.rs"]
 mod differential;
 
+use differential::Shares;
+
 /// 500 models, half of whose operations are drawn first among primitives the base mix leaves
 /// out: `Condvar` (2 in 6 of those; Cargill's consumer and producer among them), `queue.Queue`,
 /// `RwLock` and `Mutex::try_lock`, Python's `Barrier`, and `mpsc` sends (the main thread
@@ -22,7 +24,7 @@ mod differential;
 /// before the fix of the Condvar's footprint (8eb33fe) it finds 3 mismatches.
 #[test]
 fn reduction_matches_full_search_on_random_facade_models() {
-    differential::campaign::<weft::Auto>(500, 50, 0);
+    differential::campaign::<weft::Auto>(500, Shares { extra: 50, ..Shares::default() });
 }
 
 /// 300 models, half of whose operations are drawn first among std's `park_timeout` and
@@ -30,5 +32,13 @@ fn reduction_matches_full_search_on_random_facade_models() {
 /// (`sim/tests/reduction_random.rs` runs the same on `Sim`).
 #[test]
 fn reduction_matches_full_search_on_facade_park_timer_and_simple_queue() {
-    differential::campaign::<weft::Auto>(300, 0, 50);
+    differential::campaign::<weft::Auto>(300, Shares { more: 50, ..Shares::default() });
+}
+
+/// 300 models, half of whose operations are drawn first among std's `Once` and `Barrier`, scoped
+/// threads, and the LIFO and priority queues (`sim/tests/reduction_random.rs` runs the same on
+/// `Sim`).
+#[test]
+fn reduction_matches_full_search_on_facade_once_scopes_and_queues() {
+    differential::campaign::<weft::Auto>(300, Shares { std: 30, ..Shares::default() });
 }

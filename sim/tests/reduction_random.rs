@@ -5,6 +5,8 @@
 
 mod differential;
 
+use differential::Shares;
+
 use weft_sim::Sim;
 
 #[test]
@@ -13,7 +15,7 @@ fn reduction_matches_full_search_on_random_models() {
     // share of Condvar, queue and RwLock operations (the façade's campaign has one): the seed's
     // models changed only where they drew the duplicate `Event.set` that the Condvar operations
     // replaced.
-    differential::campaign::<Sim>(1000, 0, 0);
+    differential::campaign::<Sim>(1000, Shares::default());
 }
 
 /// 300 models, half of whose operations are drawn first among std's `park_timeout` and
@@ -21,5 +23,12 @@ fn reduction_matches_full_search_on_random_models() {
 /// primitives with dependency declarations of their own that the base mix leaves out.
 #[test]
 fn reduction_matches_full_search_with_park_timer_and_simple_queue() {
-    differential::campaign::<Sim>(300, 0, 50);
+    differential::campaign::<Sim>(300, Shares { more: 50, ..Shares::default() });
+}
+
+/// 300 models, half of whose operations are drawn first among std's `Once` and `Barrier`, scoped
+/// threads, and the LIFO and priority queues, which the other campaigns leave out.
+#[test]
+fn reduction_matches_full_search_with_once_scopes_and_queues() {
+    differential::campaign::<Sim>(300, Shares { std: 30, ..Shares::default() });
 }

@@ -39,6 +39,22 @@ struct Gen {
     /// and cancel, and a `SimpleQueue`'s put and timed get. 0: none, and the models of a seed
     /// stay as they were before these were added.
     more_percent: usize,
+    /// The share of operations (in percent) drawn first among std's `Once` and `Barrier`, scoped
+    /// threads, and the LIFO and priority queues. 0: none, and the models of a seed stay as they
+    /// were before these were added.
+    std_percent: usize,
+}
+
+/// The shares of a campaign's operations drawn first among the primitives the base mix leaves
+/// out (each in percent; see [`Gen`]). All 0: the base mix only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shares {
+    /// `Condvar`, `queue.Queue`, `RwLock` and `Mutex::try_lock`, Python's `Barrier`, `mpsc`.
+    pub extra: usize,
+    /// park and unpark, `Timer`, `SimpleQueue`.
+    pub more: usize,
+    /// std's `Once` and `Barrier`, scoped threads, `LifoQueue` and `PriorityQueue`.
+    pub std: usize,
 }
 
 impl Gen {
@@ -166,6 +182,25 @@ enum Op {
     SimplePut,
     /// `get_timeout` from the `SimpleQueue`.
     SimpleGet(u64),
+    /// `call_once` of the world's `Once`, whose closure notes the thread's name and adds one to
+    /// atomic 0.
+    OnceCall,
+    /// `is_completed` of the `Once`.
+    OnceDone,
+    /// `wait` of std's `Barrier`, whose parties are the model's waits (never inside a critical
+    /// section), so that every wait can be let go.
+    StdBarrierWait,
+    /// A scope whose thread adds one to atomic 1 while the caller reads it; the thread is
+    /// joined explicitly (true) or by the scope's end (false).
+    Scoped(bool),
+    /// `put_timeout` of this thread's name into the `LifoQueue` (maxsize 2).
+    LifoPut(u64),
+    /// `get_timeout` from the `LifoQueue`.
+    LifoGet(u64),
+    /// `put_timeout` of this thread's name into the `PriorityQueue` (maxsize 2).
+    PrioPut(u64),
+    /// `get_timeout` from the `PriorityQueue` (the least name first).
+    PrioGet(u64),
 }
 
 /// A generated program: the threads' operations, what the main thread does after starting them
@@ -180,7 +215,9 @@ struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.more_percent > 0 && g.chance(g.more_percent) {
+        let pick = if g.std_percent > 0 && g.chance(g.std_percent) {
+            31 + g.below(4)
+        } else if g.more_percent > 0 && g.chance(g.more_percent) {
             28 + g.below(3)
         } else if g.extra_percent > 0 && g.chance(g.extra_percent) {
             [21, 21, 24, 25, 26, 27][g.below(6)]
@@ -263,6 +300,22 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 0 => Op::SimplePut,
                 _ => Op::SimpleGet(g.timeout_ms()),
             },
+            31 => match g.below(3) {
+                0 | 1 => Op::OnceCall,
+                _ => Op::OnceDone,
+            },
+            32 => match g.below(4) {
+                0 => Op::StdBarrierWait,
+                _ => Op::Scoped(g.chance(50)),
+            },
+            33 => match g.below(2) {
+                0 => Op::LifoPut(g.timeout_ms()),
+                _ => Op::LifoGet(g.timeout_ms()),
+            },
+            34 => match g.below(2) {
+                0 => Op::PrioPut(g.timeout_ms()),
+                _ => Op::PrioGet(g.timeout_ms()),
+            },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -288,7 +341,8 @@ fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
                     | Op::SemAcquire
                     | Op::AcquireOnly(_)
                     | Op::RwRead
-                    | Op::RwWrite => false,
+                    | Op::RwWrite
+                    | Op::StdBarrierWait => false,
                     Op::ReleaseOnly(l) => !locks.contains(&l),
                     Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
                     _ => true,
@@ -380,6 +434,12 @@ struct World<S: Scheduler> {
     timer: weft_core::Timer<S>,
     fired: Arc<AtomicUsize<S>>,
     simple: weft_core::SimpleQueue<S, char>,
+    once: weft_core::Once<S>,
+    /// The name of the thread whose `call_once` ran the closure (written once, by that thread).
+    once_by: Mutex<String>,
+    std_barrier: weft_core::StdBarrier<S>,
+    lifo: weft_core::LifoQueue<S, char>,
+    prio: weft_core::PriorityQueue<S, char>,
     atomics: [AtomicUsize<S>; 2],
     /// One log per lock (0, 1, the `RLock`, the second condition's `RLock`), appended to only
     /// while holding that lock: the order of its entries is the order of the lock's critical
@@ -613,6 +673,41 @@ impl<S: Scheduler> World<S> {
                 Ok(item) => write!(seen, "y{item}").unwrap(),
                 Err(_) => seen.push_str("y-"),
             },
+            Op::OnceCall => {
+                self.once.call_once(|| {
+                    self.once_by.lock().unwrap().push(name);
+                    self.atomics[0].fetch_add(1, SeqCst);
+                });
+                seen.push('o');
+            }
+            Op::OnceDone => write!(seen, "O{}", u8::from(self.once.is_completed())).unwrap(),
+            Op::StdBarrierWait => write!(seen, "B{}", u8::from(self.std_barrier.wait().is_leader())).unwrap(),
+            Op::Scoped(join) => {
+                let (read, added) = weft_core::std_thread::scope::<S, _>(|scope| {
+                    let child = scope.spawn(|| self.atomics[1].fetch_add(1, SeqCst));
+                    let read = self.atomics[1].load(SeqCst);
+                    (read, join.then(|| child.join().unwrap()))
+                });
+                match added {
+                    Some(added) => write!(seen, "z{read}{added}").unwrap(),
+                    // Joined by the scope's end: the thread's addition is done.
+                    None => write!(seen, "Z{read}{}", self.atomics[1].load(SeqCst)).unwrap(),
+                }
+            }
+            Op::LifoPut(t) => {
+                write!(seen, "u{}", u8::from(self.lifo.put_timeout(name, ms(*t)).is_ok())).unwrap();
+            }
+            Op::LifoGet(t) => match self.lifo.get_timeout(ms(*t)) {
+                Ok(item) => write!(seen, "U{item}").unwrap(),
+                Err(_) => seen.push_str("U-"),
+            },
+            Op::PrioPut(t) => {
+                write!(seen, "h{}", u8::from(self.prio.put_timeout(name, ms(*t)).is_ok())).unwrap();
+            }
+            Op::PrioGet(t) => match self.prio.get_timeout(ms(*t)) {
+                Ok(item) => write!(seen, "H{item}").unwrap(),
+                Err(_) => seen.push_str("H-"),
+            },
         }
         seen.push(' ');
     }
@@ -689,6 +784,13 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         }),
         fired,
         simple: weft_core::SimpleQueue::new(),
+        once: weft_core::Once::new(),
+        once_by: Mutex::default(),
+        std_barrier: weft_core::StdBarrier::new(
+            model.threads.iter().chain([&model.main]).flatten().filter(|op| matches!(op, Op::StdBarrierWait)).count(),
+        ),
+        lifo: weft_core::LifoQueue::new(2),
+        prio: weft_core::PriorityQueue::new(2),
         atomics: [AtomicUsize::new(0), AtomicUsize::new(0)],
         logs: Default::default(),
         threads: OnceLock::new(),
@@ -730,7 +832,7 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{} timer {} simple {}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{} timer {} simple {} once {}{} lifo {} prio {}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
         world.queue.qsize(),
@@ -746,6 +848,10 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         u8::from(world.rlock.locked()),
         world.fired.load(SeqCst),
         std::iter::from_fn(|| world.simple.get_nowait().ok()).collect::<String>(),
+        world.once_by.lock().unwrap(),
+        u8::from(world.once.is_completed()),
+        std::iter::from_fn(|| world.lifo.get_nowait().ok()).collect::<String>(),
+        std::iter::from_fn(|| world.prio.get_nowait().ok()).collect::<String>(),
     )
     .unwrap();
     outcome
@@ -869,12 +975,13 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// Runs the differential campaign on the primitives of scheduler `S` (`Sim`, or the façade's
 /// `Auto`, which runs on the simulator inside an exploration): `default_models` models unless
 /// `REDUCTION_MODELS` says otherwise (see the top of this file for the other variables), with
-/// `extra_percent` % of the operations drawn first among the `Condvar`, queue and `RwLock` ones,
-/// and `more_percent` % among park and unpark, the `Timer` and the `SimpleQueue` (see [`Gen`]).
+/// `shares` of the operations drawn first among the primitives the base mix leaves out (see
+/// [`Shares`]).
 ///
 /// # Panics
 /// On a mismatch, or if fewer than half of the models could be compared.
-pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize, more_percent: usize) {
+pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
+    let Shares { extra: extra_percent, more: more_percent, std: std_percent } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
@@ -884,8 +991,8 @@ pub fn campaign<S: Scheduler>(default_models: usize, extra_percent: usize, more_
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
     let (mut g, mut small) = (
-        Gen { rng: Rng::new(seed), extra_percent, more_percent },
-        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent },
+        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent },
+        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent },
     );
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
