@@ -193,3 +193,76 @@ fn a_local_kept_in_a_static_from_an_earlier_execution_is_refused() {
     assert!(message(&report).contains("this Local was made in an earlier execution"), "{report}");
     assert!(message(&report).contains("weft::sync::LazyLock"), "{report}");
 }
+
+/// Every other façade type made outside a simulation is refused inside it as well, at the first
+/// use of the object it is built on (named in the message), rather than carrying its state into
+/// the simulation: the Rust-shaped types, the channels, the queues and the `Timer`.
+#[test]
+fn composite_facade_types_made_outside_the_simulation_are_refused_inside() {
+    use std::sync::Mutex as StdMutex;
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+    let cases: Vec<(&str, String)> = vec![
+        ("Mutex", refused_outside(weft::sync::Mutex::new(0), |m| *m.lock().unwrap() += 1)),
+        (
+            "Mutex",
+            refused_outside((weft::sync::Mutex::new(()), weft::sync::Condvar::new()), |(m, c)| {
+                drop(c.wait_timeout(m.lock().unwrap(), ms(1)));
+            }),
+        ),
+        ("Condvar", refused_outside(weft::sync::Condvar::new(), |c| c.notify_all())),
+        ("RwLock", refused_outside(weft::sync::RwLock::new(0), |r| *r.write().unwrap() += 1)),
+        ("RwLock", refused_outside(weft::sync::RwLock::new(0), |r| assert_eq!(*r.read().unwrap(), 0))),
+        ("Mutex", refused_outside(weft::sync::Barrier::new(1), |b| assert!(b.wait().is_leader()))),
+        (
+            // The receiver is not `Sync`: a std mutex shares it (a panic under it poisons it).
+            "Mutex",
+            refused_outside(StdMutex::new(weft::sync::mpsc::channel::<u8>()), |c| {
+                let c = c.lock().unwrap_or_else(|e| e.into_inner());
+                c.0.send(1).unwrap();
+            }),
+        ),
+        (
+            "Mutex",
+            refused_outside(StdMutex::new(weft::sync::mpsc::sync_channel::<u8>(1)), |c| {
+                let c = c.lock().unwrap_or_else(|e| e.into_inner());
+                c.0.send(1).unwrap();
+            }),
+        ),
+        ("Lock", refused_outside(weft::queue::Queue::<u8>::new(1), |q| q.put(1).unwrap())),
+        ("Lock", refused_outside(weft::queue::LifoQueue::<u8>::new(1), |q| q.put(1).unwrap())),
+        ("Lock", refused_outside(weft::queue::PriorityQueue::<u8>::new(1), |q| q.put(1).unwrap())),
+        ("Lock", refused_outside(weft::queue::SimpleQueue::<u8>::new(), |q| q.put(1))),
+        ("Thread", refused_outside(weft::Timer::new(ms(1), || {}), |t| drop(t.start()))),
+        (
+            "RLock",
+            refused_outside(weft::RLock::new(), |l| {
+                l.acquire();
+            }),
+        ),
+        ("ParkToken", refused_outside(weft::thread::current(), |t| t.unpark())),
+    ];
+    for (kind, message) in cases {
+        assert!(message.contains(&format!("this {kind} was made outside any simulation")), "{kind}: {message}");
+    }
+}
+
+/// The façade's `Once` and `OnceLock` are the exceptions by design: inside a simulation each
+/// execution has its own, made afresh, so one made outside (or a `static`) is usable there.
+#[test]
+fn facade_once_and_once_lock_made_outside_are_fresh_in_every_execution() {
+    let once = Arc::new(weft::sync::Once::new());
+    let cell = Arc::new(weft::sync::OnceLock::<u8>::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let (o, c, r) = (once.clone(), cell.clone(), runs.clone());
+    let stats = Explorer::random_walk(1).iterations(5).check(move || {
+        o.call_once(|| {
+            r.fetch_add(1, Relaxed);
+        });
+        assert!(c.get().is_none(), "fresh in every execution");
+        assert_eq!(*c.get_or_init(|| 1), 1);
+    });
+    assert_eq!(runs.load(Relaxed), stats.executions);
+    assert!(!once.is_completed() && cell.get().is_none(), "the real thread's are its own");
+}
