@@ -149,8 +149,11 @@ pub trait Observe {
     /// resuming but what the waker handed it: its resumption depends on the waking step alone,
     /// not on what later steps do to the queue it left (a `Condvar` wait, which then takes its
     /// mutex back by a blocking operation of its own). A simulator orders the resumption after
-    /// the waking step only; a park that times out still leaves its queue itself. The real
-    /// backend does nothing.
+    /// the waking step only; a park that times out still leaves its queue itself. An
+    /// [`Scheduler::unpark_requeue`](crate::Scheduler::unpark_requeue) that would move the
+    /// thread onto another queue may wake it instead (the simulator does): the caller must take
+    /// back by a blocking operation of its own whatever the target queue stands for, and treat
+    /// a wake-up there like one here. The real backend does nothing.
     #[inline(always)]
     fn next_park_reads_only_its_wake() {}
 
