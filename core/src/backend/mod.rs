@@ -224,8 +224,8 @@ pub unsafe trait Scheduler: Observe + Sized + Send + Sync + 'static {
     /// Moves threads from the queue of `from` to the queue of `to` (and possibly unparks one), as
     /// `validate` decides, under both queue locks. A thread whose park declared that it reads
     /// only its wake-up ([`crate::Observe::next_park_reads_only_its_wake`]) may be woken
-    /// instead of moved (with the token `callback` returns; the simulator does so for up to 8
-    /// such threads at a time); the result counts it as moved.
+    /// instead of moved (with the token `callback` returns; the simulator does so when it moves
+    /// 2 to 8 threads at once); the result counts it as moved.
     ///
     /// # Safety
     /// See the trait's safety section.
