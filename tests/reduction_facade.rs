@@ -300,3 +300,54 @@ fn reduction_keeps_every_blocked_on_value_a_watcher_sees() {
     assert_eq!(reduced, full, "reduction lost or invented outcomes");
     println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
 }
+
+/// Two readers that yield while they hold an `RwLock` read guard, then read again; a writer; and
+/// a thread that tries `try_write`, then `try_read`. The outcome is what each saw.
+fn rwlock_readers_yielding(outcomes: &Outcomes) {
+    use weft::sync::RwLock;
+    let lock = Arc::new(RwLock::new(0usize));
+    let seen: Arc<std::sync::Mutex<[String; 4]>> = Arc::default();
+    let mut threads = Vec::new();
+    for reader in 0..2 {
+        let (lock, seen) = (lock.clone(), seen.clone());
+        threads.push(thread::spawn(move || {
+            let guard = lock.read().unwrap();
+            let first = *guard;
+            thread::yield_now();
+            drop(guard);
+            let again = *lock.read().unwrap();
+            seen.lock().unwrap()[reader] = format!("r{first}{again}");
+        }));
+    }
+    let (on_writer, on_writer_seen) = (lock.clone(), seen.clone());
+    threads.push(thread::spawn(move || {
+        *on_writer.write().unwrap() += 1;
+        on_writer_seen.lock().unwrap()[2] = "w".into();
+    }));
+    let (on_trier, on_trier_seen) = (lock.clone(), seen.clone());
+    threads.push(thread::spawn(move || {
+        let wrote = on_trier.try_write().is_ok();
+        let read = on_trier.try_read().map(|value| *value).ok();
+        on_trier_seen.lock().unwrap()[3] = format!("{wrote} {read:?}");
+    }));
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    outcomes.lock().unwrap().insert(format!("{:?}", seen.lock().unwrap()));
+}
+
+/// KNOWN UNSOUNDNESS, not fixed yet (found on 2026-12-05 by a model outside the repository; the
+/// code before that session's changes misses them too): the search with reduction misses 2 of
+/// the 11 outcomes the search without it reaches, those where the trier runs first, then the
+/// writer, then both readers. It takes a yield under the read guard (with the yield after the
+/// guard is dropped, or with a `Mutex`, the two searches agree). The reduction's rules for a
+/// blocking acquire assume that whoever holds the object excludes the acquirer; readers of an
+/// `RwLock` share it. Run with `--ignored` to see it.
+#[test]
+#[ignore = "known unsoundness of the reduction with RwLock readers that yield under the guard"]
+fn reduction_keeps_every_outcome_of_rwlock_readers_that_yield_under_the_guard() {
+    let (full, without) = search(rwlock_readers_yielding, false);
+    let (reduced, with) = search(rwlock_readers_yielding, true);
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+}
