@@ -336,15 +336,13 @@ fn rwlock_readers_yielding(outcomes: &Outcomes) {
     outcomes.lock().unwrap().insert(format!("{:?}", seen.lock().unwrap()));
 }
 
-/// KNOWN UNSOUNDNESS, not fixed yet (found on 2026-12-05 by a model outside the repository; the
-/// code before that session's changes misses them too): the search with reduction misses 2 of
-/// the 11 outcomes the search without it reaches, those where the trier runs first, then the
-/// writer, then both readers. It takes a yield under the read guard (with the yield after the
-/// guard is dropped, or with a `Mutex`, the two searches agree). The reduction's rules for a
-/// blocking acquire assume that whoever holds the object excludes the acquirer; readers of an
-/// `RwLock` share it. Run with `--ignored` to see it.
+/// Found on 2026-12-05 by a model outside the repository: the search with reduction reached 9 of
+/// the 11 outcomes the search without it reaches, missing those where the trier runs first, then
+/// the writer, then both readers. It took a yield under the read guard: the readers then overlap
+/// in every explored execution, and at the decision before a reader's later step the writer was
+/// kept out by the other reader, so the race could not be reversed there and was dropped. The
+/// search now explores every option of such a decision (as Flanagan and Godefroid's DPOR does).
 #[test]
-#[ignore = "known unsoundness of the reduction with RwLock readers that yield under the guard"]
 fn reduction_keeps_every_outcome_of_rwlock_readers_that_yield_under_the_guard() {
     let (full, without) = search(rwlock_readers_yielding, false);
     let (reduced, with) = search(rwlock_readers_yielding, true);

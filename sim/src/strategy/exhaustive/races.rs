@@ -152,12 +152,23 @@ impl Exhaustive {
         if initials.iter().any(|&t| covered(t)) {
             return;
         }
-        // An initial not enabled at the decision can only be the later step's thread, enabled
-        // by `earlier` itself: that race cannot be reversed.
         let allowed = |index: usize| !node.bounded || index == 0;
         let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
         if let Some(index) = option {
             node.backtrack.push(index);
+        } else {
+            // No initial can run at the decision. With exclusive holds that is the later step's
+            // thread, enabled by `earlier` itself, and the race cannot be reversed. But another
+            // thread may keep it disabled there: a reader that shares an `RwLock` with
+            // `earlier`'s thread keeps a writer out, and the race between the writer and that
+            // reader's own earlier acquire is then reached only from here. As Flanagan and
+            // Godefroid's DPOR does for a race partner that is not enabled, every option of the
+            // decision is explored (found missing: readers that yield under the guard,
+            // `tests/reduction_facade.rs`). It costs a few executions: Cargill's buffer on
+            // `Condition`, 56 to 58.
+            let add: Vec<usize> =
+                (0..node.threads.len()).filter(|&i| allowed(i) && !covered(node.threads[i])).collect();
+            node.backtrack.extend(add);
         }
     }
 
