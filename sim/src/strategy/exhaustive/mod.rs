@@ -78,6 +78,14 @@ impl Clone for Node {
 }
 
 impl Node {
+    /// Whether thread `t` is explored at this decision already, or will be: a backtrack option,
+    /// an option done, or asleep.
+    fn covers(&self, t: usize) -> bool {
+        self.backtrack.iter().any(|&i| self.threads[i] == t)
+            || self.done.iter().any(|d| d.thread == t)
+            || self.sleep.iter().any(|z| z.thread == t)
+    }
+
     /// A node with empty buffers (filled by [`Exhaustive::push_node`]).
     fn empty() -> Self {
         Node {

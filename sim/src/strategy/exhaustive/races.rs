@@ -144,15 +144,11 @@ impl Exhaustive {
     /// [`Exhaustive::backtrack_one_of`] at the decision `node_index`.
     pub(super) fn backtrack_at(&mut self, node_index: usize, initials: &[usize]) {
         let node = &mut self.stack[node_index];
-        let covered = |t: usize| {
-            node.backtrack.iter().any(|&i| node.threads[i] == t)
-                || node.done.iter().any(|d| d.thread == t)
-                || node.sleep.iter().any(|z| z.thread == t)
-        };
-        if initials.iter().any(|&t| covered(t)) {
+        if initials.iter().any(|&t| node.covers(t)) {
             return;
         }
-        let allowed = |index: usize| !node.bounded || index == 0;
+        let bounded = node.bounded;
+        let allowed = |index: usize| !bounded || index == 0;
         let option = initials.iter().find_map(|&t| node.threads.iter().position(|&o| o == t).filter(|&i| allowed(i)));
         if let Some(index) = option {
             node.backtrack.push(index);
@@ -166,9 +162,11 @@ impl Exhaustive {
             // decision is explored (found missing: readers that yield under the guard,
             // `tests/reduction_facade.rs`). It costs a few executions: Cargill's buffer on
             // `Condition`, 56 to 58.
-            let add: Vec<usize> =
-                (0..node.threads.len()).filter(|&i| allowed(i) && !covered(node.threads[i])).collect();
-            node.backtrack.extend(add);
+            for index in 0..node.threads.len() {
+                if allowed(index) && !node.covers(node.threads[index]) {
+                    node.backtrack.push(index);
+                }
+            }
         }
     }
 
