@@ -42,3 +42,11 @@ fn reduction_matches_full_search_on_facade_park_timer_and_simple_queue() {
 fn reduction_matches_full_search_on_facade_once_scopes_and_queues() {
     differential::campaign::<weft::Auto>(300, Shares { std: 30, ..Shares::default() });
 }
+
+/// 300 models, 40 % of whose operations are drawn first among guards held across other
+/// operations (`RwLock` read and write sections, sections of a `Mutex`) and yields, on the
+/// façade, where a step's footprint is what the primitives declare.
+#[test]
+fn reduction_matches_full_search_on_facade_guards_held_across_operations() {
+    differential::campaign::<weft::Auto>(300, Shares { held: 40, ..Shares::default() });
+}

@@ -32,3 +32,11 @@ fn reduction_matches_full_search_with_park_timer_and_simple_queue() {
 fn reduction_matches_full_search_with_once_scopes_and_queues() {
     differential::campaign::<Sim>(300, Shares { std: 30, ..Shares::default() });
 }
+
+/// 300 models, 40 % of whose operations are drawn first among guards held across other
+/// operations (`RwLock` read and write sections, sections of a `Mutex`) and yields: shared and
+/// exclusive holds that other threads' steps run beside.
+#[test]
+fn reduction_matches_full_search_with_guards_held_across_operations() {
+    differential::campaign::<Sim>(300, Shares { held: 40, ..Shares::default() });
+}

@@ -43,6 +43,11 @@ struct Gen {
     /// threads, and the LIFO and priority queues. 0: none, and the models of a seed stay as they
     /// were before these were added.
     std_percent: usize,
+    /// The share of operations (in percent) drawn first among guards held across other
+    /// operations: `RwLock` read and write sections, sections of the `Condvar`'s `Mutex`, and
+    /// yields (inside them and out). 0: none, and the models of a seed stay as they were before
+    /// these were added.
+    held_percent: usize,
 }
 
 /// The shares of a campaign's operations drawn first among the primitives the base mix leaves
@@ -55,6 +60,8 @@ pub struct Shares {
     pub more: usize,
     /// std's `Once` and `Barrier`, scoped threads, `LifoQueue` and `PriorityQueue`.
     pub std: usize,
+    /// Guards held across other operations (`RwLock` and `Mutex` sections) and yields.
+    pub held: usize,
 }
 
 impl Gen {
@@ -197,6 +204,13 @@ enum Op {
     LifoPut(u64),
     /// `get_timeout` from the `LifoQueue`.
     LifoGet(u64),
+    /// Holds a read (false) or write (true) guard of the `RwLock` while running the body; a
+    /// write section adds one to the value first. Notes the value it saw.
+    RwSection(bool, Vec<Inner>),
+    /// Holds the `Condvar`'s `Mutex` while running the body (appends to its log first).
+    MutexSection(Vec<Inner>),
+    /// std's `yield_now`.
+    Yield,
     /// `put_timeout` of this thread's name into the `PriorityQueue` (maxsize 2).
     PrioPut(u64),
     /// `get_timeout` from the `PriorityQueue` (the least name first).
@@ -215,7 +229,9 @@ struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.std_percent > 0 && g.chance(g.std_percent) {
+        let pick = if g.held_percent > 0 && g.chance(g.held_percent) {
+            35 + g.below(3)
+        } else if g.std_percent > 0 && g.chance(g.std_percent) {
             31 + g.below(4)
         } else if g.more_percent > 0 && g.chance(g.more_percent) {
             28 + g.below(3)
@@ -316,6 +332,14 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 0 => Op::PrioPut(g.timeout_ms()),
                 _ => Op::PrioGet(g.timeout_ms()),
             },
+            35 => Op::RwSection(g.chance(40), gen_body(g, me, &[])),
+            36 => match g.below(4) {
+                0 => Op::Yield,
+                1 => Op::RwTryRead,
+                2 => Op::RwTryWrite,
+                _ => Op::CvTryLock,
+            },
+            37 => Op::MutexSection(gen_body(g, me, &[CV_MUTEX])),
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -323,6 +347,10 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
         };
     }
 }
+
+/// The index that stands, in `gen_body`'s `locks`, for the `Condvar`'s `Mutex` (a section of it
+/// logs nothing in `run_body`, which is given no locks).
+const CV_MUTEX: usize = 9;
 
 /// The body of a critical section of `locks`: 0–2 random steps, often followed by a log entry.
 fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
@@ -342,7 +370,13 @@ fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
                     | Op::AcquireOnly(_)
                     | Op::RwRead
                     | Op::RwWrite
+                    | Op::RwSection(..)
+                    | Op::MutexSection(_)
                     | Op::StdBarrierWait => false,
+                    // Inside a section of the `Condvar`'s `Mutex` (not reentrant).
+                    Op::CvWait(_) | Op::CvTake(_) | Op::CvPut | Op::CvNotify(_) | Op::CvTryLock => {
+                        !locks.contains(&CV_MUTEX)
+                    }
                     Op::ReleaseOnly(l) => !locks.contains(&l),
                     Op::CondWait(c, _) | Op::CondNotify(c, _) => c != 0 || !locks.contains(&0),
                     _ => true,
@@ -701,6 +735,24 @@ impl<S: Scheduler> World<S> {
                 Ok(item) => write!(seen, "U{item}").unwrap(),
                 Err(_) => seen.push_str("U-"),
             },
+            Op::RwSection(write, body) => {
+                if *write {
+                    let mut value = self.rwlock.write().unwrap();
+                    *value += 1;
+                    write!(seen, "X{}", *value).unwrap();
+                    self.run_body(name, &[], body, seen);
+                } else {
+                    let value = self.rwlock.read().unwrap();
+                    write!(seen, "Y{}", *value).unwrap();
+                    self.run_body(name, &[], body, seen);
+                }
+            }
+            Op::MutexSection(body) => {
+                let mut guard = self.condvar.0.lock().unwrap();
+                guard.1.push(name);
+                self.run_body(name, &[], body, seen);
+            }
+            Op::Yield => weft_core::std_thread::yield_now::<S>(),
             Op::PrioPut(t) => {
                 write!(seen, "h{}", u8::from(self.prio.put_timeout(name, ms(*t)).is_ok())).unwrap();
             }
@@ -981,7 +1033,7 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// # Panics
 /// On a mismatch, or if fewer than half of the models could be compared.
 pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
-    let Shares { extra: extra_percent, more: more_percent, std: std_percent } = shares;
+    let Shares { extra: extra_percent, more: more_percent, std: std_percent, held: held_percent } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
@@ -991,8 +1043,8 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
     let (mut g, mut small) = (
-        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent },
-        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent },
+        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent, held_percent },
+        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent, held_percent },
     );
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
