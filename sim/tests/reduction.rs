@@ -641,3 +641,42 @@ fn blocked_on_watched(outcomes: &Outcomes) {
 fn reduction_keeps_every_blocked_on_value_a_watcher_sees() {
     assert_same(blocked_on_watched);
 }
+
+/// Two threads that yield first (so they poll: they run only when no other thread can), then one
+/// updates an atomic under a lock and the other stores to it, while the main thread adds to it
+/// before joining them. Found by the differential campaign's guards-held share (Sim, seed 42):
+/// the reduced search ran one of the two orders of the yielders. The first thread's first step
+/// after its yield ended its polling, which kept the other out of every decision until it was
+/// done, so the race between their stores was not reversible where it was found, and sleep sets
+/// took the other order as covered by it. Such a step now depends on everything.
+fn yield_first(outcomes: &Outcomes) {
+    let value = Arc::new(AtomicUsize::<Sim>::new(0));
+    let lock = Arc::new(Lock::<Sim>::new());
+    let seen: Arc<Mutex<[usize; 2]>> = Arc::default();
+    let (on_a, lock_a, seen_a) = (value.clone(), lock.clone(), seen.clone());
+    let a = Thread::<Sim>::new(move || {
+        weft_core::std_thread::yield_now::<Sim>();
+        let _held = lock_a.lock();
+        seen_a.lock().unwrap()[0] = on_a.load(SeqCst);
+        on_a.store(2, SeqCst);
+    });
+    let on_c = value.clone();
+    let c = Thread::<Sim>::new(move || {
+        weft_core::std_thread::yield_now::<Sim>();
+        on_c.store(1, SeqCst);
+    });
+    a.start().unwrap();
+    c.start().unwrap();
+    seen.lock().unwrap()[1] = value.fetch_add(1, SeqCst);
+    a.join().unwrap();
+    c.join().unwrap();
+    outcomes.lock().unwrap().insert(format!("{:?} final {}", seen.lock().unwrap(), value.load(SeqCst)));
+}
+
+#[test]
+fn reduction_keeps_every_order_of_threads_that_yield_first() {
+    let ((reduced, _), (full, _)) = both(yield_first);
+    assert_eq!(full.len(), 2, "{full:?}");
+    assert_same(yield_first);
+    assert_eq!(reduced, full);
+}

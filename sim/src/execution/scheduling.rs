@@ -325,8 +325,15 @@ impl Execution {
             if fires {
                 self.fire_timeout(inner, chosen);
             }
-            if fires || inner.clock != clock_before {
-                // Time moved: treat the step as dependent on everything.
+            // The first step of a thread that polled depends on everything too: the thread ran
+            // because no thread that does not poll could (a fact about every thread, which no
+            // footprint records), and the step ends its polling, which leaves the other pollers
+            // out again. Without this, sleep sets and races took orders the polling rule
+            // forbids as covering ones it allows (found missing: `sim/tests/reduction.rs`,
+            // threads that yield first).
+            let polled = self.config.track_footprints && inner.threads[chosen].polling;
+            if fires || inner.clock != clock_before || polled {
+                // Time moved (or the thread polled): treat the step as dependent on everything.
                 self.footprint.set(Footprint::ALL);
             }
             return Some(chosen);
