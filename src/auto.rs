@@ -127,10 +127,12 @@ macro_rules! with_hooks {
             outcome => sim_outcome(object: usize, result: &'static str);
             touch => sim_touch(address: usize);
             blocking_operation => sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
+            blocking_read_operation => sim_blocking_read_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
             wait_ready => sim_wait_ready(key: usize, ready: &dyn Fn() -> bool);
             next_park_reads_only_its_wake => sim_next_park_reads_only_its_wake();
             acquires => sim_acquires(object: usize);
             releases => sim_releases(object: usize);
+            withdraws => sim_withdraws(object: usize);
             observe => sim_observe(address: usize);
             internal_section => sim_internal_section(enter: bool);
             nested_operations => sim_nested_operations(enter: bool);
@@ -524,6 +526,22 @@ impl Observe for Auto {
             cold(|| {
                 cell.check_use(kind);
                 sim_blocking_operation(cell as *const A as usize, kind, name, ready)
+            })
+        }
+    }
+
+    /// As [`Auto::operation_on`].
+    #[inline(always)]
+    fn blocking_read_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if explorations_running() {
+            cold(|| {
+                cell.check_use(kind);
+                sim_blocking_read_operation(cell as *const A as usize, kind, name, ready)
             })
         }
     }

@@ -307,6 +307,16 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn blocking_read_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        current().blocking_read_operation(object, kind, name, ready)
+    }
+
+    #[inline]
+    fn withdraws(object: usize) {
+        current().withdraws(object);
+    }
+
+    #[inline]
     fn wait_ready(key: usize, ready: &dyn Fn() -> bool) {
         current().wait_until_ready(key, ready, false)
     }

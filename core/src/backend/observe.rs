@@ -84,6 +84,19 @@ pub trait Observe {
         Self::operation(object, kind, name);
     }
 
+    /// [`Observe::blocking_operation`] for an operation that only reads its object (an `Event`'s
+    /// `wait`): it takes nothing, so two of them commute, and a simulator counts its steps as
+    /// reading the object. Whether it must wait is decided in the operation's own step, by the
+    /// first call of `ready()`, which may note what it saw (an `Event` notes how many `set`s
+    /// there were); from then on `ready()` must stay true once it has been true, until the
+    /// operation runs (an `Event` waiter that a `set` lets go returns even if `clear` runs
+    /// first). The steps that make it true announce [`Observe::releases`]; those that make it
+    /// false again announce [`Observe::withdraws`]. The real backend does nothing.
+    #[inline(always)]
+    fn blocking_read_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool) {
+        Self::blocking_operation(object, kind, name, ready);
+    }
+
     /// [`Observe::operation`] on the object whose key is `cell` (at the cell's address): the
     /// public operations of the primitives start with it, so that the cell is checked first
     /// ([`Atomic::check_use`]: is the object the calling thread's to use?). A scheduler that
@@ -134,6 +147,19 @@ pub trait Observe {
     ) {
         cell.check_use(kind);
         Self::blocking_operation(cell as *const A as usize, kind, name, ready);
+    }
+
+    /// [`Observe::blocking_read_operation`] on the object whose key is `cell` (see
+    /// [`Observe::operation_on`]).
+    #[inline(always)]
+    fn blocking_read_operation_on<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        cell.check_use(kind);
+        Self::blocking_read_operation(cell as *const A as usize, kind, name, ready);
     }
 
     /// The calling thread is about to wait on `key` until `ready()` holds, inside an operation
@@ -200,6 +226,16 @@ pub trait Observe {
     /// backend does nothing.
     #[inline(always)]
     fn releases(object: usize) {
+        let _ = object;
+    }
+
+    /// The calling thread has just made `object` unavailable again to the blocking reads that
+    /// wait for it (see [`Observe::blocking_read_operation`]: an `Event`'s `clear` of a set
+    /// flag), without taking it as a lock is taken. A simulator makes a read that this step
+    /// leaves blocked race with it. Announce it only where the step makes the object
+    /// unavailable. The real backend does nothing.
+    #[inline(always)]
+    fn withdraws(object: usize) {
         let _ = object;
     }
 

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::sync::raw::{park, spin};
 use crate::timeout::deadline;
 
-// The event's state byte:
+// The event's state word:
 //
 // | SET | PARKED | meaning                                                                 |
 // |-----|--------|-------------------------------------------------------------------------|
@@ -19,16 +19,23 @@ use crate::timeout::deadline;
 // |  1  |   0    | set: `wait` returns at once                                             |
 // |  0  |   1    | clear, threads parked on the event's address                            |
 //
-// `SET | PARKED` never lasts: a waiter parks only while the state is exactly `PARKED`
-// (checked under the queue lock), and `set` on a state with PARKED stores `SET` from the
-// unpark callback, under the queue lock, so exactly the threads queued then are woken and none
-// that arrives after a following `clear`. A waiter whose deadline passes clears PARKED if it was
-// the last one queued. `clear` clears SET only.
+// `SET | PARKED` never lasts: a waiter parks only while the state is `PARKED` (checked under
+// the queue lock), and `set` on a state with PARKED stores `SET` from the unpark callback, under
+// the queue lock, so exactly the threads queued then are woken and none that arrives after a
+// following `clear`. A waiter whose deadline passes clears PARKED if it was the last one queued.
+// `clear` clears SET only.
+//
+// The bits above them count the `set`s that found the flag clear (wrapping): a simulator's
+// untimed `wait` is ready once the flag is set or the count has moved since the wait began, so
+// that a waiter a `set` let go returns even if a `clear` comes before it runs, as a parked one
+// does.
 
 /// The flag is set.
-const SET: u8 = 1;
+const SET: u32 = 1;
 /// Threads may be parked on the event's address.
-const PARKED: u8 = 2;
+const PARKED: u32 = 2;
+/// One `set` that found the flag clear, in the count above the flags.
+const ONE_SET: u32 = 4;
 
 /// A flag threads wait for (Python's `threading.Event`). `wait` returns whether the caller was
 /// woken by `set()` — true even if `clear()` ran before it resumed — and false on timeout.
@@ -46,7 +53,7 @@ const PARKED: u8 = 2;
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct Event<S: Scheduler> {
-    state: S::Atomic<u8>,
+    state: S::Atomic<u32>,
 }
 
 impl<S: Scheduler> Event<S> {
@@ -59,11 +66,11 @@ impl<S: Scheduler> Event<S> {
 
     /// A new event, not set.
     pub fn new() -> Self {
-        Event { state: S::Atomic::<u8>::new(0) }
+        Event { state: S::Atomic::<u32>::new(0) }
     }
 
     fn key(&self) -> usize {
-        &self.state as *const S::Atomic<u8> as usize
+        &self.state as *const S::Atomic<u32> as usize
     }
 
     /// The key threads blocked in [`Event::wait`] are parked on.
@@ -74,7 +81,7 @@ impl<S: Scheduler> Event<S> {
     /// Whether the flag is set.
     #[inline]
     pub fn is_set(&self) -> bool {
-        S::operation_on(&self.state, "Event", "is_set");
+        S::read_operation_on(&self.state, "Event", "is_set");
         self.state.load(Acquire) & SET != 0
     }
 
@@ -84,7 +91,12 @@ impl<S: Scheduler> Event<S> {
         let mut state = self.state.load(Relaxed);
         loop {
             if state & PARKED == 0 {
-                match self.state.compare_exchange_weak(state, state | SET, Release, Relaxed) {
+                // (A release even when set already: waiters that see the flag see this call's
+                // writes too.)
+                let was_clear = state & SET == 0;
+                let new = if was_clear { (state | SET).wrapping_add(ONE_SET) } else { state };
+                match self.state.compare_exchange_weak(state, new, Release, Relaxed) {
+                    Ok(_) if was_clear => break,
                     Ok(_) => return,
                     Err(actual) => state = actual,
                 }
@@ -93,25 +105,49 @@ impl<S: Scheduler> Event<S> {
             // Set the flag under the queue lock: exactly the threads queued now are woken, and
             // none that arrives after a following `clear()`.
             let callback = |_result| {
-                self.state.store(SET, Release);
+                let state = self.state.load(Relaxed);
+                self.state.store(((state & !PARKED) | SET).wrapping_add(ONE_SET), Release);
                 0
             };
             // SAFETY: the key is this event's own address; the filter and callback only touch
             // its atomic state, cannot panic and do not call the scheduler.
             unsafe { S::unpark_filter(self.key(), |_| FilterOp::Unpark, callback) };
-            return;
+            break;
         }
+        // The flag went from clear to set: the waits blocked on it may proceed.
+        S::releases(self.key());
     }
 
     /// Resets the flag.
     pub fn clear(&self) {
         S::operation_on(&self.state, "Event", "clear");
-        self.state.fetch_and(!SET, Relaxed);
+        if self.state.fetch_and(!SET, Relaxed) & SET != 0 {
+            // Waits that begin now block until the next `set`.
+            S::withdraws(self.key());
+        }
     }
 
     /// Blocks until the flag is set. Returns true.
     pub fn wait(&self) -> bool {
-        S::operation_on(&self.state, "Event", "wait");
+        // The count of `set`s when the wait began (see the state word), noted by a simulator's
+        // first readiness test, on this thread, in the wait's own step.
+        let began = std::cell::Cell::new(None);
+        let ready = || {
+            let state = self.state.load(Relaxed);
+            let sets = state & !(SET | PARKED);
+            match began.get() {
+                None => {
+                    began.set(Some(sets));
+                    state & SET != 0
+                }
+                Some(at_start) => state & SET != 0 || at_start != sets,
+            }
+        };
+        S::blocking_read_operation_on(&self.state, "Event", "wait", &ready);
+        if began.get().is_some_and(|sets| sets != self.state.load(Acquire) & !(SET | PARKED)) {
+            // A `set` came since the wait began (a `clear` may have followed it).
+            return true;
+        }
         self.wait_until(None)
     }
 
@@ -146,11 +182,11 @@ impl<S: Scheduler> Event<S> {
                     spins += 1;
                     continue;
                 }
-                if self.state.compare_exchange_weak(state, PARKED, Relaxed, Relaxed).is_err() {
+                if self.state.compare_exchange_weak(state, state | PARKED, Relaxed, Relaxed).is_err() {
                     continue;
                 }
             }
-            let validate = || self.state.load(Relaxed) == PARKED;
+            let validate = || self.state.load(Relaxed) & (SET | PARKED) == PARKED;
             let timed_out = |_key, was_last: bool| {
                 if was_last {
                     self.state.fetch_and(!PARKED, Relaxed);

@@ -126,6 +126,19 @@ impl Execution {
         }
     }
 
+    /// The running step made `object` unavailable again to blocking reads (see
+    /// `Observe::withdraws`): a read it leaves blocked races with it, as an acquire races with
+    /// the previous taker. Nothing is held.
+    pub(crate) fn withdraws(&self, object: usize) {
+        if self.detailed && self.config.track_footprints && !self.tearing_down.get() {
+            if let Some(number) = self.number(object) {
+                let mut info = self.step_info.get();
+                info.takes = Some(number);
+                self.step_info.set(info);
+            }
+        }
+    }
+
     /// The running step released `object` for the blocking operations waiting on it (see
     /// `Observe::releases`). A lock is no longer held by whoever held it (any thread may
     /// release a `Lock`).
@@ -188,7 +201,7 @@ impl Execution {
         // Synchronized as it takes effect (see `operation`).
         self.synchronize(object);
         self.touch_now(object, true);
-        self.end_wait(object, ready, true);
+        self.end_wait(object, ready, WaitEnd::Acquires);
     }
 
     /// [`Execution::blocking_operation`] while the trace is recorded (in coarse mode, outside
@@ -206,9 +219,47 @@ impl Execution {
         self.schedule_point();
         self.synchronize(object);
         self.touch_now(object, true);
-        self.end_wait(object, ready, true);
+        self.end_wait(object, ready, WaitEnd::Acquires);
         // Granted now: its event comes after the step that let it go.
         self.took_effect(object, kind, name);
+    }
+
+    /// A blocking operation that only reads its object (see `Observe::blocking_read_operation`):
+    /// it starts at a scheduling point of its own, as a read, and whether it must wait is decided
+    /// in its step (by the first call of `ready`), which may come after any step of another
+    /// thread. If it must, the thread is kept off the run queue until `ready()` holds, and its
+    /// next step reads the object again. Its first step's read commutes with the steps that
+    /// release the object (`StepInfo::begins_read`): before them it waits and they let it go,
+    /// after them it does not wait, and both lead to the same. In fine-grained mode the
+    /// primitive's own waiting is explored instead.
+    pub(crate) fn blocking_read_operation(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+    ) {
+        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+            return self.operation(object, kind, name, true);
+        }
+        self.announce(object, kind, name, false);
+        self.schedule_point();
+        self.synchronize(object);
+        self.touch_now(object, false);
+        self.begin_blocking_read(object);
+        self.quiet.set(self.quiet.get() + 1);
+        let ready_now = ready();
+        self.quiet.set(self.quiet.get() - 1);
+        if !ready_now {
+            self.wait_until_ready(object, ready, true);
+            self.schedule_point();
+            self.synchronize(object);
+            self.touch_now(object, false);
+            self.end_wait(object, ready, WaitEnd::Reads);
+        }
+        if self.config.record_trace {
+            self.took_effect(object, kind, name);
+        }
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -258,17 +309,28 @@ impl Execution {
         if !announced {
             self.schedule_point();
             self.touch_now(key, true);
-            self.end_wait(key, test, false);
+            self.end_wait(key, test, WaitEnd::Waits);
+        }
+    }
+
+    /// A blocking read of `object` begins in the running step, which decides whether it must
+    /// wait (see [`Execution::blocking_read_operation`]).
+    fn begin_blocking_read(&self, object: usize) {
+        if self.config.track_footprints {
+            if let Some(number) = self.number(object) {
+                let mut info = self.step_info.get();
+                info.begins_read = Some(number);
+                self.step_info.set(info);
+            }
         }
     }
 
     /// The running thread, scheduled again at the start of its blocking operation on `key`
     /// (whose readiness test is `ready`), no longer waits. The strategy learns what the test
     /// reads: a step that held or released the object was never enabled together with this one.
-    /// An operation that `acquires` the object is ordered after the release that let it go; a
-    /// mere wait inside another operation (`Thread.start`'s hand-shake, which the new thread's
-    /// first step lets go, not its end) is not.
-    pub(super) fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, acquires: bool) {
+    /// An operation that acquires or reads the object is ordered after the release that let it
+    /// go; a mere wait inside another operation is not (see [`WaitEnd`]).
+    pub(super) fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, how: WaitEnd) {
         {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
@@ -296,8 +358,13 @@ impl Execution {
                 .fold(0, |bits, &number| bits | Footprint::bit_of(number));
             let mut info = self.step_info.get();
             info.readiness = readiness;
-            info.acquires = inner.numbers.get(&key).copied();
-            info.synchronizes = acquires;
+            let object = inner.numbers.get(&key).copied();
+            if how == WaitEnd::Reads {
+                info.awaits = object;
+            } else {
+                info.acquires = object;
+            }
+            info.synchronizes = how != WaitEnd::Waits;
             self.step_info.set(info);
         }
     }
@@ -510,4 +577,16 @@ impl Execution {
         self.accesses.set(0);
         self.run_next();
     }
+}
+
+/// What the operation whose wait ends does with its object (see [`Execution::end_wait`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum WaitEnd {
+    /// It takes the object (a lock's acquire, a join): a later acquire races with it.
+    Acquires,
+    /// It only reads the object (an `Event`'s `wait`): other reads of it commute with it.
+    Reads,
+    /// A mere wait inside another operation (`Thread.start`'s hand-shake, which the new thread's
+    /// first step lets go, not its end): not ordered after the step that let it go.
+    Waits,
 }

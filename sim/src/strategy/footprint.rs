@@ -81,6 +81,12 @@ impl Footprint {
 pub(crate) struct StepInfo {
     /// The object of the blocking operation (a lock's acquire, a join) the step begins with.
     pub acquires: Option<u32>,
+    /// The object of the blocking read (an `Event`'s `wait`) the step begins with: like
+    /// `acquires`, but it takes nothing, so it is no later acquire's race partner.
+    pub awaits: Option<u32>,
+    /// The object of a blocking read that begins at the end of the step (whose test the step
+    /// reads): that read commutes with the steps that release the object.
+    pub begins_read: Option<u32>,
     /// The footprint bits that operation's readiness test reads.
     pub readiness: Bits,
     /// Whether the operation acquires the object (a lock's acquire, a join): it is then
@@ -94,7 +100,8 @@ pub(crate) struct StepInfo {
     /// Locks the thread held when the step began (up to 3; the same remark applies).
     pub held: [Option<u32>; 3],
     /// The object the step took (`Observe::acquires`), by a blocking acquire or not (a
-    /// `try_acquire`, a timed acquire): a later blocking acquire of it races with this step.
+    /// `try_acquire`, a timed acquire), or made unavailable to blocking reads
+    /// (`Observe::withdraws`): a later blocking acquire or read of it races with this step.
     pub takes: Option<u32>,
 }
 

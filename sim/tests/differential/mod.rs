@@ -45,7 +45,7 @@ struct Gen {
     std_percent: usize,
     /// The share of operations (in percent) drawn first among guards held across other
     /// operations: `RwLock` read and write sections, sections of the `Condvar`'s `Mutex`, and
-    /// yields (inside them and out). 0: none, and the models of a seed stay as they were before
+    /// yields (inside them and out); and untimed `Event` waits with sets and clears. 0: none, and the models of a seed stay as they were before
     /// these were added.
     held_percent: usize,
 }
@@ -211,6 +211,8 @@ enum Op {
     MutexSection(Vec<Inner>),
     /// std's `yield_now`.
     Yield,
+    /// Untimed `Event.wait` (a deadlock if no `set` comes; notes what `is_set` says after it).
+    EventWaitForever,
     /// `put_timeout` of this thread's name into the `PriorityQueue` (maxsize 2).
     PrioPut(u64),
     /// `get_timeout` from the `PriorityQueue` (the least name first).
@@ -230,7 +232,7 @@ struct Model {
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
         let pick = if g.held_percent > 0 && g.chance(g.held_percent) {
-            35 + g.below(3)
+            35 + g.below(4)
         } else if g.std_percent > 0 && g.chance(g.std_percent) {
             31 + g.below(4)
         } else if g.more_percent > 0 && g.chance(g.more_percent) {
@@ -340,6 +342,11 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 _ => Op::CvTryLock,
             },
             37 => Op::MutexSection(gen_body(g, me, &[CV_MUTEX])),
+            38 => match g.below(3) {
+                0 => Op::EventWaitForever,
+                1 => Op::EventSet,
+                _ => Op::EventClear,
+            },
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -753,6 +760,10 @@ impl<S: Scheduler> World<S> {
                 self.run_body(name, &[], body, seen);
             }
             Op::Yield => weft_core::std_thread::yield_now::<S>(),
+            Op::EventWaitForever => {
+                assert!(self.event.wait());
+                write!(seen, "E{}", u8::from(self.event.is_set())).unwrap();
+            }
             Op::PrioPut(t) => {
                 write!(seen, "h{}", u8::from(self.prio.put_timeout(name, ms(*t)).is_ok())).unwrap();
             }
@@ -874,6 +885,11 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     let blocking = model.threads.iter().flatten().filter(|op| matches!(op, Op::SemAcquire)).count();
     if blocking > 0 {
         world.sem.release_n(blocking).unwrap();
+    }
+    // An untimed `Event.wait` of another thread is let go at last (a wait inside a critical
+    // section the main thread's operations need can still deadlock).
+    if model.threads.iter().flatten().any(|op| matches!(op, Op::EventWaitForever)) {
+        world.event.set();
     }
     threads.iter().for_each(|t| t.join().unwrap());
     // (A timer never started cannot be joined.)

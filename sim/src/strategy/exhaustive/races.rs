@@ -170,6 +170,37 @@ impl Exhaustive {
         }
     }
 
+    /// The reads of footprint bit `bit` that a step writing it (whose info is `info`) depends
+    /// on, into `dependencies`: those since the last write, and the beginnings of blocking reads
+    /// (see `StepInfo::begins_read`) since the last write that did not release their object,
+    /// which commute with such releases; not those whose object this step releases.
+    fn reads_before_write(&self, bit: usize, footprint: Footprint, info: &StepInfo, dependencies: &mut Vec<usize>) {
+        let writes = &self.writes[bit];
+        let last_write = writes.last().copied();
+        for &r in self.reads[bit].iter().rev() {
+            // (Only where neither footprint has objects that share bits, see `exact`.)
+            let begun = self.steps[r].info.begins_read.filter(|_| exact(footprint) && exact(self.steps[r].footprint));
+            if Some(r) > last_write {
+                if begun.is_none() || !info.releases.contains(&begun) {
+                    dependencies.push(r);
+                }
+                continue;
+            }
+            // Before the last write: only a blocking read's beginning, if every write since it
+            // released its object. The writes before a plain one hide every earlier read.
+            let since = writes.partition_point(|&w| w < r);
+            if !writes[since..].iter().all(|&w| begun.is_some() && self.steps[w].info.releases.contains(&begun)) {
+                if writes[since..].iter().any(|&w| self.steps[w].info.releases.iter().all(Option::is_none)) {
+                    break;
+                }
+                continue;
+            }
+            if !info.releases.contains(&begun) {
+                dependencies.push(r);
+            }
+        }
+    }
+
     /// The steps that read footprint bit `bit` since the last step that wrote it.
     fn reads_since(&self, bit: usize) -> &[usize] {
         let reads = &self.reads[bit];
@@ -254,14 +285,17 @@ impl Exhaustive {
         let mut released_before = std::mem::take(&mut self.scratch_released);
         released_before.clear();
         let touched = footprint.reads | footprint.writes;
+        // The object of the blocking operation the step begins with: acquired, or only read
+        // (an `Event`'s wait, which commutes with other reads of it).
+        let waits_on = info.acquires.or(info.awaits);
         for bit in set_bits(touched) {
-            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
+            if info.readiness & (1 << bit) != 0 && waits_on.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
                 // Steps dependent on everything (time moved) do not hide the write before them.
                 let mut found = None;
                 for &w in self.writes[bit].iter().rev() {
-                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
+                    if self.steps[w].thread != thread && self.out_of_reach(w, waits_on) {
                         continue;
                     }
                     dependencies.push(w);
@@ -270,21 +304,42 @@ impl Exhaustive {
                         break;
                     }
                 }
-                dependencies.extend_from_slice(self.reads_since(bit));
+                if info.acquires.is_some() || footprint.writes & (1 << bit) != 0 {
+                    dependencies.extend_from_slice(self.reads_since(bit));
+                }
                 if info.synchronizes {
                     released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
                 }
                 continue;
             }
+            // A blocking read that begins with this step commutes with the steps that released
+            // its object (see `StepInfo::begins_read`).
+            // (Only where neither footprint has objects that share bits: skipping a write by its
+            // object must not skip another object's.)
+            let begins_read = info.begins_read.filter(|&number| Footprint::bit_of(number) == 1 << bit);
             // The last write, and past writes dependent on everything, the write before them.
+            let mut found = None;
             for &w in self.writes[bit].iter().rev() {
+                if begins_read.is_some()
+                    && self.steps[w].thread != thread
+                    && self.out_of_reach(w, begins_read)
+                    && exact(footprint)
+                    && exact(self.steps[w].footprint)
+                {
+                    continue;
+                }
                 dependencies.push(w);
                 if !self.steps[w].everything || self.steps[w].thread == thread {
+                    found = Some(w);
                     break;
                 }
             }
+            if begins_read.is_some() {
+                // The release it commutes with still comes before it (it saw the object released).
+                released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+            }
             if footprint.writes & (1 << bit) != 0 {
-                dependencies.extend_from_slice(self.reads_since(bit));
+                self.reads_before_write(bit, footprint, &info, &mut dependencies);
             }
         }
         dependencies.sort_unstable();
@@ -326,7 +381,7 @@ impl Exhaustive {
             let step = &self.steps[d];
             let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
             let through_other = dependencies.iter().any(|&o| {
-                o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
+                o != d && !self.out_of_reach(o, waits_on) && !self.steps[o].everything && self.happens_before(d, o)
             });
             !through_thread && !through_other
         }));
@@ -334,12 +389,16 @@ impl Exhaustive {
         // the last write before this step is another (a step that moved time while the object
         // was held), whose race with this acquire may not be reversible. Reversing a race only
         // adds to the search.
-        let previous = info.acquires.and_then(|object| {
+        // A blocking read races with the last step that made its object unavailable (see
+        // `Observe::withdraws`) but takes nothing: it is no later operation's partner.
+        let previous = waits_on.and_then(|object| {
             let at = self.last_acquire.iter().position(|&(o, _)| o == object);
             let previous = at.map(|at| self.last_acquire[at].1);
-            match at {
-                Some(at) => self.last_acquire[at].1 = index,
-                None => self.last_acquire.push((object, index)),
+            if info.acquires.is_some() {
+                match at {
+                    Some(at) => self.last_acquire[at].1 = index,
+                    None => self.last_acquire.push((object, index)),
+                }
             }
             previous
         });
@@ -379,6 +438,12 @@ impl Exhaustive {
         self.scratch_dependencies = dependencies;
         self.scratch_released = released_before;
     }
+}
+
+/// Whether `footprint` names each of its objects by a bit of its own: it touched none numbered
+/// beyond the bits (see [`Footprint`]), so a bit stands for one object of it.
+fn exact(footprint: Footprint) -> bool {
+    (footprint.touched_below as usize) < BITS
 }
 
 /// The indices of the bits set in `bits`, lowest first.
