@@ -358,12 +358,8 @@ impl Execution {
                 .fold(0, |bits, &number| bits | Footprint::bit_of(number));
             let mut info = self.step_info.get();
             info.readiness = readiness;
-            let object = inner.numbers.get(&key).copied();
-            if how == WaitEnd::Reads {
-                info.awaits = object;
-            } else {
-                info.acquires = object;
-            }
+            info.acquires = inner.numbers.get(&key).copied();
+            info.reads_only = how == WaitEnd::Reads;
             info.synchronizes = how != WaitEnd::Waits;
             self.step_info.set(info);
         }

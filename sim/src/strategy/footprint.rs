@@ -81,9 +81,9 @@ impl Footprint {
 pub(crate) struct StepInfo {
     /// The object of the blocking operation (a lock's acquire, a join) the step begins with.
     pub acquires: Option<u32>,
-    /// The object of the blocking read (an `Event`'s `wait`) the step begins with: like
-    /// `acquires`, but it takes nothing, so it is no later acquire's race partner.
-    pub awaits: Option<u32>,
+    /// That operation only reads its object (an `Event`'s `wait`): it takes nothing, so it is
+    /// no later acquire's race partner, and other reads of the object commute with it.
+    pub reads_only: bool,
     /// The object of a blocking read that begins at the end of the step (whose test the step
     /// reads): that read commutes with the steps that release the object.
     pub begins_read: Option<u32>,

@@ -140,6 +140,10 @@ pub(crate) struct Exhaustive {
     /// Reused buffers of `record_step`.
     scratch_dependencies: Vec<usize>,
     scratch_released: Vec<usize>,
+    /// Whether a step of the search began a blocking read (`StepInfo::begins_read`): until one
+    /// does, a write depends on the reads since the last write only, found without looking
+    /// further back.
+    begun_reads: bool,
     scratch_races: Vec<usize>,
     /// Reused buffers of `initials`, and its result in `reverse_race`.
     scratch_in_v: Vec<usize>,
@@ -261,6 +265,7 @@ impl Exhaustive {
             spare_nodes: Vec::new(),
             scratch_dependencies: Vec::new(),
             scratch_released: Vec::new(),
+            begun_reads: false,
             scratch_races: Vec::new(),
             scratch_in_v: Vec::new(),
             scratch_seen: Vec::new(),
@@ -683,6 +688,7 @@ impl Strategy for Exhaustive {
 
 impl Reduction for Exhaustive {
     fn step_footprint(&mut self, footprint: Footprint, info: StepInfo) {
+        self.begun_reads |= info.begins_read.is_some();
         if let Some((thread, node)) = self.pending.take() {
             if let Some(node) = node {
                 self.stack[node].footprint = footprint;

@@ -170,10 +170,43 @@ impl Exhaustive {
         }
     }
 
+    /// The writes of footprint bit `bit` that a step of `thread` (with `footprint`) that begins a
+    /// blocking read of object `begun` (of that bit) depends on, into `dependencies`: the last
+    /// one, and past writes dependent on everything, the write before them, except writes of
+    /// other threads that released the object, which commute with the read; the last of those
+    /// still comes before it (it saw the object released), into `released_before`. (The
+    /// releases are skipped only where neither footprint has objects that share bits: skipping a
+    /// write by its object must not skip another object's.)
+    #[inline(never)]
+    fn begun_read_dependencies(
+        &self,
+        bit: usize,
+        thread: usize,
+        footprint: Footprint,
+        begun: Option<u32>,
+        dependencies: &mut Vec<usize>,
+        released_before: &mut Vec<usize>,
+    ) {
+        let mut found = None;
+        for &w in self.writes[bit].iter().rev() {
+            let step = &self.steps[w];
+            if step.thread != thread && self.out_of_reach(w, begun) && exact(footprint) && exact(step.footprint) {
+                continue;
+            }
+            dependencies.push(w);
+            if !step.everything || step.thread == thread {
+                found = Some(w);
+                break;
+            }
+        }
+        released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+    }
+
     /// The reads of footprint bit `bit` that a step writing it (whose info is `info`) depends
     /// on, into `dependencies`: those since the last write, and the beginnings of blocking reads
     /// (see `StepInfo::begins_read`) since the last write that did not release their object,
     /// which commute with such releases; not those whose object this step releases.
+    #[inline(never)]
     fn reads_before_write(&self, bit: usize, footprint: Footprint, info: &StepInfo, dependencies: &mut Vec<usize>) {
         let writes = &self.writes[bit];
         let last_write = writes.last().copied();
@@ -249,7 +282,8 @@ impl Exhaustive {
         }
         self.last_acquire.clear();
         for (index, step) in self.steps.iter().enumerate() {
-            for object in [step.info.acquires, step.info.takes].into_iter().flatten() {
+            let acquires = step.info.acquires.filter(|_| !step.info.reads_only);
+            for object in [acquires, step.info.takes].into_iter().flatten() {
                 match self.last_acquire.iter().position(|&(o, _)| o == object) {
                     Some(at) => self.last_acquire[at].1 = index,
                     None => self.last_acquire.push((object, index)),
@@ -285,17 +319,14 @@ impl Exhaustive {
         let mut released_before = std::mem::take(&mut self.scratch_released);
         released_before.clear();
         let touched = footprint.reads | footprint.writes;
-        // The object of the blocking operation the step begins with: acquired, or only read
-        // (an `Event`'s wait, which commutes with other reads of it).
-        let waits_on = info.acquires.or(info.awaits);
         for bit in set_bits(touched) {
-            if info.readiness & (1 << bit) != 0 && waits_on.is_some() {
+            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
                 // Steps dependent on everything (time moved) do not hide the write before them.
                 let mut found = None;
                 for &w in self.writes[bit].iter().rev() {
-                    if self.steps[w].thread != thread && self.out_of_reach(w, waits_on) {
+                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
                         continue;
                     }
                     dependencies.push(w);
@@ -304,7 +335,7 @@ impl Exhaustive {
                         break;
                     }
                 }
-                if info.acquires.is_some() || footprint.writes & (1 << bit) != 0 {
+                if !info.reads_only || footprint.writes & (1 << bit) != 0 {
                     dependencies.extend_from_slice(self.reads_since(bit));
                 }
                 if info.synchronizes {
@@ -314,32 +345,31 @@ impl Exhaustive {
             }
             // A blocking read that begins with this step commutes with the steps that released
             // its object (see `StepInfo::begins_read`).
-            // (Only where neither footprint has objects that share bits: skipping a write by its
-            // object must not skip another object's.)
             let begins_read = info.begins_read.filter(|&number| Footprint::bit_of(number) == 1 << bit);
-            // The last write, and past writes dependent on everything, the write before them.
-            let mut found = None;
-            for &w in self.writes[bit].iter().rev() {
-                if begins_read.is_some()
-                    && self.steps[w].thread != thread
-                    && self.out_of_reach(w, begins_read)
-                    && exact(footprint)
-                    && exact(self.steps[w].footprint)
-                {
-                    continue;
-                }
-                dependencies.push(w);
-                if !self.steps[w].everything || self.steps[w].thread == thread {
-                    found = Some(w);
-                    break;
-                }
-            }
             if begins_read.is_some() {
-                // The release it commutes with still comes before it (it saw the object released).
-                released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+                self.begun_read_dependencies(
+                    bit,
+                    thread,
+                    footprint,
+                    begins_read,
+                    &mut dependencies,
+                    &mut released_before,
+                );
+            } else {
+                // The last write, and past writes dependent on everything, the write before them.
+                for &w in self.writes[bit].iter().rev() {
+                    dependencies.push(w);
+                    if !self.steps[w].everything || self.steps[w].thread == thread {
+                        break;
+                    }
+                }
             }
             if footprint.writes & (1 << bit) != 0 {
-                self.reads_before_write(bit, footprint, &info, &mut dependencies);
+                if self.begun_reads {
+                    self.reads_before_write(bit, footprint, &info, &mut dependencies);
+                } else {
+                    dependencies.extend_from_slice(self.reads_since(bit));
+                }
             }
         }
         dependencies.sort_unstable();
@@ -381,7 +411,7 @@ impl Exhaustive {
             let step = &self.steps[d];
             let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
             let through_other = dependencies.iter().any(|&o| {
-                o != d && !self.out_of_reach(o, waits_on) && !self.steps[o].everything && self.happens_before(d, o)
+                o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
             });
             !through_thread && !through_other
         }));
@@ -389,12 +419,13 @@ impl Exhaustive {
         // the last write before this step is another (a step that moved time while the object
         // was held), whose race with this acquire may not be reversible. Reversing a race only
         // adds to the search.
-        // A blocking read races with the last step that made its object unavailable (see
-        // `Observe::withdraws`) but takes nothing: it is no later operation's partner.
-        let previous = waits_on.and_then(|object| {
+        // A blocking read (`reads_only`) races with the last step that made its object
+        // unavailable (see `Observe::withdraws`) but takes nothing: it is no later operation's
+        // partner.
+        let previous = info.acquires.and_then(|object| {
             let at = self.last_acquire.iter().position(|&(o, _)| o == object);
             let previous = at.map(|at| self.last_acquire[at].1);
-            if info.acquires.is_some() {
+            if !info.reads_only {
                 match at {
                     Some(at) => self.last_acquire[at].1 = index,
                     None => self.last_acquire.push((object, index)),
