@@ -103,15 +103,22 @@ impl<S: Scheduler> Event<S> {
                 continue;
             }
             // Set the flag under the queue lock: exactly the threads queued now are woken, and
-            // none that arrives after a following `clear()`.
+            // none that arrives after a following `clear()`. (Another `set` may have come
+            // between the load above and the lock: then the flag is set already.)
+            let was_clear = std::cell::Cell::new(false);
             let callback = |_result| {
                 let state = self.state.load(Relaxed);
-                self.state.store(((state & !PARKED) | SET).wrapping_add(ONE_SET), Release);
+                was_clear.set(state & SET == 0);
+                let sets = if was_clear.get() { ONE_SET } else { 0 };
+                self.state.store(((state & !PARKED) | SET).wrapping_add(sets), Release);
                 0
             };
             // SAFETY: the key is this event's own address; the filter and callback only touch
-            // its atomic state, cannot panic and do not call the scheduler.
+            // its atomic state and a local cell, cannot panic and do not call the scheduler.
             unsafe { S::unpark_filter(self.key(), |_| FilterOp::Unpark, callback) };
+            if !was_clear.get() {
+                return;
+            }
             break;
         }
         // The flag went from clear to set: the waits blocked on it may proceed.
