@@ -111,13 +111,7 @@ impl Execution {
     /// [`Execution::acquires`] while the execution keeps holds.
     #[inline(never)]
     pub(super) fn acquires_detailed(&self, object: usize) {
-        if self.config.track_footprints {
-            if let Some(number) = self.number(object) {
-                let mut info = self.step_info.get();
-                info.takes = Some(number);
-                self.step_info.set(info);
-            }
-        }
+        self.note_taken(object);
         let mut inner = self.inner.borrow_mut();
         let current = inner.current;
         let holds = &mut inner.threads[current].holds;
@@ -130,7 +124,15 @@ impl Execution {
     /// `Observe::withdraws`): a read it leaves blocked races with it, as an acquire races with
     /// the previous taker. Nothing is held.
     pub(crate) fn withdraws(&self, object: usize) {
-        if self.detailed && self.config.track_footprints && !self.tearing_down.get() {
+        if self.detailed && !self.tearing_down.get() {
+            self.note_taken(object);
+        }
+    }
+
+    /// Tells the strategy that the running step took `object` (`StepInfo::takes`), if it tracks
+    /// footprints: a later blocking operation on it races with this step.
+    fn note_taken(&self, object: usize) {
+        if self.config.track_footprints {
             if let Some(number) = self.number(object) {
                 let mut info = self.step_info.get();
                 info.takes = Some(number);
@@ -189,7 +191,7 @@ impl Execution {
         name: &'static str,
         ready: &dyn Fn() -> bool,
     ) {
-        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+        if self.waits_inside_primitives() {
             return self.operation(object, kind, name, true);
         }
         if self.config.record_trace {
@@ -239,7 +241,7 @@ impl Execution {
         name: &'static str,
         ready: &dyn Fn() -> bool,
     ) {
-        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+        if self.waits_inside_primitives() {
             return self.operation(object, kind, name, true);
         }
         self.announce(object, kind, name, false);
@@ -267,7 +269,7 @@ impl Execution {
     /// [`Execution::read_blocked_on`]); the caller's next scheduling point switches away from it
     /// until then. Without `announced`, the wait is its own scheduling point.
     pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
-        if self.config.fine_grained || self.in_critical.get() || self.tearing_down.get() {
+        if self.waits_inside_primitives() {
             if self.tearing_down.get() && !self.in_critical.get() {
                 self.while_torn();
             }
@@ -311,6 +313,14 @@ impl Execution {
             self.touch_now(key, true);
             self.end_wait(key, test, WaitEnd::Waits);
         }
+    }
+
+    /// Whether a blocking operation waits inside the primitive rather than off the run queue:
+    /// in fine-grained mode (the primitive's own waiting is explored), inside a primitive's
+    /// critical section, and while the execution is torn down.
+    #[inline(always)]
+    fn waits_inside_primitives(&self) -> bool {
+        self.config.fine_grained || self.in_critical.get() || self.tearing_down.get()
     }
 
     /// A blocking read of `object` begins in the running step, which decides whether it must
