@@ -17,6 +17,7 @@ use crate::watchdog;
 use crate::*;
 
 mod ahead;
+mod learning;
 mod options;
 mod pool;
 
@@ -525,6 +526,7 @@ impl Explorer {
                 over: false,
                 ahead: VecDeque::new(),
                 label: None,
+                learnt_to: 0,
             })
             .collect();
         let mut turn = 0;
@@ -545,8 +547,10 @@ impl Explorer {
             }
             // A random lane of a split exploration runs the executions numbered `index` modulo
             // `count`: the same seeds as the unsplit one, shared out.
-            if self.shard.is_some() && !matches!(lane.kind, StrategyKind::Exhaustive(_)) {
-                lane.strategy.skip_to(self.execution_number(lane.run));
+            if self.shard.is_some() && learning::numbered(&lane.kind) {
+                let number = self.execution_number(lane.run);
+                self.learn_as_unsplit(model, (lane, number), &mut stats, &mut pool);
+                lane.strategy.skip_to(number);
             }
             // Executions a helper explored ahead come before the search moves on.
             if lane.run == lane.iterations || lane.ahead.is_empty() && !lane.strategy.next_execution() {
@@ -611,7 +615,8 @@ impl Explorer {
                 break;
             }
             stats.pruned += usize::from(outcome.pruned);
-            if !from_ahead {
+            // (A random strategy learns from its first executions only: see `learning`.)
+            if !from_ahead && (exhaustive || self.execution_number(run - 1) < learning::LEARNING_EXECUTIONS) {
                 lane.strategy.execution_done(outcome.steps);
             }
             let divergence = lane.strategy.divergence().map(str::to_owned);
@@ -874,6 +879,9 @@ struct Lane {
     ahead: VecDeque<execution::Outcome>,
     /// Its name and seed, shared with the helpers' jobs (made when the first is posted).
     label: Option<Arc<(String, Option<u64>)>>,
+    /// A random lane of a split exploration: the executions numbered below this that it learnt
+    /// from or has yet to run as its own (see [`learning`]).
+    learnt_to: u64,
 }
 
 /// Executions kept to be replayed before a search claims it finished: a reservoir sample (of

@@ -194,6 +194,11 @@ pub struct Stats {
     /// Executions re-run (not counted in `executions`) to check that the model is
     /// deterministic before claiming `exhausted`.
     pub verified: usize,
+    /// Executions of other shards run (not counted in `executions`) so that this shard's
+    /// random strategies learn what the unsplit exploration's learn (see [`Explorer::shard`]).
+    ///
+    /// [`Explorer::shard`]: crate::Explorer::shard
+    pub learned_from_other_shards: usize,
     /// Real time spent.
     pub elapsed: Duration,
     /// Executions of the exhaustive search, if one ran (in a portfolio such as [`check`]'s,
@@ -346,6 +351,9 @@ impl fmt::Display for Stats {
         }
         if self.verified > 0 {
             write!(f, " ({} re-runs checked determinism)", self.verified)?;
+        }
+        if self.learned_from_other_shards > 0 {
+            write!(f, " ({} of other shards' executions run to learn from)", self.learned_from_other_shards)?;
         }
         write!(f, ", {:.2?}", self.elapsed)
     }

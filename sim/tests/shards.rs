@@ -57,20 +57,42 @@ fn exhaustive_shards_together_run_the_split_search_once() {
     }
 }
 
+/// Every random strategy, those that learn from earlier executions too (URW's and weighted POS's
+/// estimates, PCT's step count, the random walk's starts): the shards' executions together are
+/// exactly the unsplit campaign's, helpers or not. Each shard also runs the other shards'
+/// executions among the first 64, which the strategies learn from (uncounted): their outcomes
+/// are those of the unsplit campaign's first 64 executions, once for each other shard.
 #[test]
 fn random_shards_together_run_the_unsplit_campaign() {
-    for explorer in [Explorer::random_walk(5), Explorer::pos(5)] {
-        let (whole, whole_outcomes) = run(explorer.clone().iterations(300));
+    let strategies = [
+        ("random walk", Explorer::random_walk(5)),
+        ("POS", Explorer::pos(5)),
+        ("URW", Explorer::urw(5)),
+        ("weighted POS", Explorer::weighted_pos(5)),
+        ("PCT", Explorer::pct(5, 2)),
+    ];
+    for (name, explorer) in strategies {
+        let (whole, whole_outcomes) = run(explorer.clone().threads(1).iterations(300));
         assert_eq!(whole.executions, 300);
-        let mut union = BTreeMap::new();
-        let mut executions = 0;
-        for index in 0..4 {
-            let (part, outcomes) = run(explorer.clone().iterations(300).shard(index, 4));
-            executions += part.executions;
-            merge(&mut union, outcomes);
+        let (_, first_outcomes) = run(explorer.clone().threads(1).iterations(64));
+        for count in [2, 4] {
+            let mut union = BTreeMap::new();
+            let (mut executions, mut learned) = (0, 0);
+            for index in 0..count {
+                let threads = 1 + index as usize % 2;
+                let (part, outcomes) = run(explorer.clone().threads(threads).iterations(300).shard(index, count));
+                executions += part.executions;
+                learned += part.learned_from_other_shards;
+                merge(&mut union, outcomes);
+            }
+            assert_eq!(executions, 300, "{name}, {count} shards");
+            assert_eq!(learned, 64 * (count as usize - 1), "{name}, {count} shards");
+            let mut expected = whole_outcomes.clone();
+            for _ in 1..count {
+                merge(&mut expected, first_outcomes.clone());
+            }
+            assert_eq!(union, expected, "{name}, {count} shards");
         }
-        assert_eq!(executions, 300);
-        assert_eq!(union, whole_outcomes);
     }
 }
 

@@ -377,10 +377,13 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
             }
             Work::Executions { strategy, count, first, stride, .. } => {
                 for run in 0..*count as u64 {
-                    strategy.skip_to(*first + run * *stride);
+                    let number = *first + run * *stride;
+                    strategy.skip_to(number);
                     strategy.next_execution();
                     let outcome = run_execution(model, strategy.as_mut(), config.clone(), &mut pool);
-                    strategy.execution_done(outcome.steps);
+                    if number < super::learning::LEARNING_EXECUTIONS {
+                        strategy.execution_done(outcome.steps);
+                    }
                     let failed = outcome.failure.is_some();
                     outcomes.push(outcome);
                     let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());

@@ -61,8 +61,11 @@ impl Explorer {
     /// the exploration split `count` ways, each in one shard:
     /// - a random strategy's executions are numbered (each has its seed from its number), and
     ///   shard `index` runs those whose number is `index` modulo `count`, within the budget
-    ///   ([`Explorer::iterations`] counts the whole exploration's). URW, weighted POS and PCT
-    ///   learn from the executions of their own shard;
+    ///   ([`Explorer::iterations`] counts the whole exploration's). The strategies that learn
+    ///   from earlier executions (URW, weighted POS, PCT, the random walk) learn from the first
+    ///   64 only, in every exploration; each shard also runs the other shards' executions among
+    ///   them (uncounted: [`Stats::learned_from_other_shards`](crate::Stats::learned_from_other_shards)), so that it learns what the
+    ///   unsplit exploration learns and runs exactly its executions of the same numbers;
     /// - an exhaustive search explores every option of its first decisions (up to four; with
     ///   sleep sets, without reduction, so that what they explore depends on nothing below
     ///   them), and shares out the subtrees below them by a hash of the choices that lead
