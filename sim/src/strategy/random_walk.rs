@@ -1,18 +1,62 @@
-//! The random walk: uniformly random choices.
+//! The random walk: uniformly random choices; threads started early begin late.
 
 use super::*;
 
 /// Uniformly random choices, a fresh seed per execution derived from one seed.
+///
+/// One rule bends the uniform choice, at scheduling points only: **a thread started early
+/// begins late.** A thread that its parent starts before `r` more threads (as many as the parent
+/// started in one earlier execution) has `r` picks to spend: while it has not run, a pick that
+/// lands on it while its parent is among the options is spent on its start and drawn again
+/// among the same options, until its `r` picks are spent. Without the rule, the threads a parent
+/// starts first run ahead while it is still starting the others, and the interleavings in which
+/// the last-started threads meet the first ones half-way are rare. Measured (the median
+/// executions to the bug over seeds 1–1,000, `bug_finding --seeds 1000 --no-write`), without the
+/// rule, with it, and shuttle's random walk: SCTBench's `reorder_5` (four setters, then a
+/// checker) 101, 9 and 54; `account` 6, 3 and 5; dining philosophers (4) 10, 5 and 14. Two
+/// models cost more, still no more than shuttle's: Cargill's buffer (k = 1) 3, 4 and 4;
+/// `twostage` (1,1) 17, 19 and 21. A thread started last, or whose parent cannot run (it
+/// joins), begins at once, so a thread that must run before its parent goes on is found as
+/// often as before. Every interleaving stays possible: a spent pick runs nothing, and a
+/// thread's start is spent at most `r` times.
 #[derive(Clone)]
 pub(crate) struct RandomWalk {
     seed: u64,
     execution: u64,
     rng: Rng,
+    /// Per thread (by creation order in the execution): its parent in this execution.
+    parent: Vec<Option<usize>>,
+    /// Per thread: the picks left to spend on its start (0 once it has run).
+    late: Vec<usize>,
+    /// Per thread: the threads it has started in this execution.
+    children_now: Vec<usize>,
+    /// Per thread: the most threads it started in one earlier execution.
+    children_most: Vec<usize>,
 }
 
 impl RandomWalk {
     pub(crate) fn new(seed: u64) -> Self {
-        RandomWalk { seed, execution: 0, rng: Rng::new(seed) }
+        RandomWalk {
+            seed,
+            execution: 0,
+            rng: Rng::new(seed),
+            parent: Vec::new(),
+            late: Vec::new(),
+            children_now: Vec::new(),
+            children_most: Vec::new(),
+        }
+    }
+
+    /// Whether a pick landing on `thread` now is spent on its start (see [`RandomWalk`]);
+    /// otherwise the thread runs, and has no picks left to spend.
+    fn spent_on_start(&mut self, thread: usize, options: &[usize]) -> bool {
+        let Some(late) = self.late.get_mut(thread).filter(|late| **late > 0) else { return false };
+        if self.parent[thread].is_some_and(|parent| options.contains(&parent)) {
+            *late -= 1;
+            return true;
+        }
+        *late = 0;
+        false
     }
 }
 
@@ -25,6 +69,10 @@ impl Strategy for RandomWalk {
         Some(Box::new(self.clone()))
     }
 
+    fn learned(&self) -> u64 {
+        self.children_most.iter().fold(0, |hash, &most| mix(hash ^ most as u64))
+    }
+
     fn skip_to(&mut self, index: u64) {
         self.execution = index;
     }
@@ -32,11 +80,50 @@ impl Strategy for RandomWalk {
     fn next_execution(&mut self) -> bool {
         self.rng = Rng::new(execution_seed(self.seed, self.execution));
         self.execution += 1;
+        self.children_now.iter_mut().for_each(|n| *n = 0);
         true
+    }
+
+    fn thread_created(&mut self, thread: usize, parent: Option<usize>) {
+        if self.parent.len() <= thread {
+            self.parent.resize(thread + 1, None);
+            self.late.resize(thread + 1, 0);
+        }
+        self.parent[thread] = parent;
+        self.late[thread] = 0;
+        if let Some(parent) = parent {
+            if self.children_now.len() <= parent {
+                self.children_now.resize(parent + 1, 0);
+                self.children_most.resize(parent + 1, 0);
+            }
+            self.children_now[parent] += 1;
+            // The threads the parent starts after this one, as it did in an earlier execution.
+            self.late[thread] = self.children_most[parent].saturating_sub(self.children_now[parent]);
+        }
+    }
+
+    fn execution_done(&mut self, _steps: usize) {
+        for (most, &now) in self.children_most.iter_mut().zip(&self.children_now) {
+            *most = (*most).max(now);
+        }
     }
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
         let n = point.threads.len() as u64;
-        Some(if n == 1 { 0 } else { self.rng.below(n) as usize })
+        if n == 1 {
+            if let Some(late) = self.late.get_mut(point.threads[0]) {
+                *late = 0;
+            }
+            return Some(0);
+        }
+        if !point.scheduling {
+            return Some(self.rng.below(n) as usize);
+        }
+        loop {
+            let pick = self.rng.below(n) as usize;
+            if !self.spent_on_start(point.threads[pick], point.threads) {
+                return Some(pick);
+            }
+        }
     }
 }
