@@ -28,6 +28,8 @@ pub(crate) struct RandomWalk {
     parent: Vec<Option<usize>>,
     /// Per thread: the picks left to spend on its start (0 once it has run).
     late: Vec<usize>,
+    /// The threads of this execution with picks left to spend (0: every pick is uniform).
+    late_threads: usize,
     /// Per thread: the threads it has started in this execution.
     children_now: Vec<usize>,
     /// Per thread: the most threads it started in one earlier execution.
@@ -42,6 +44,7 @@ impl RandomWalk {
             rng: Rng::new(seed),
             parent: Vec::new(),
             late: Vec::new(),
+            late_threads: 0,
             children_now: Vec::new(),
             children_most: Vec::new(),
         }
@@ -51,12 +54,32 @@ impl RandomWalk {
     /// otherwise the thread runs, and has no picks left to spend.
     fn spent_on_start(&mut self, thread: usize, options: &[usize]) -> bool {
         let Some(late) = self.late.get_mut(thread).filter(|late| **late > 0) else { return false };
-        if self.parent[thread].is_some_and(|parent| options.contains(&parent)) {
-            *late -= 1;
-            return true;
+        let spent = self.parent[thread].is_some_and(|parent| options.contains(&parent));
+        *late = if spent { *late - 1 } else { 0 };
+        self.late_threads -= usize::from(*late == 0);
+        spent
+    }
+}
+
+impl RandomWalk {
+    /// [`Strategy::choose`] at a scheduling point while some thread has picks to spend on its
+    /// start.
+    #[inline(never)]
+    fn choose_with_late_starts(&mut self, options: &[usize]) -> usize {
+        if let [only] = options {
+            // It runs: its start is spent no more.
+            if let Some(late) = self.late.get_mut(*only).filter(|late| **late > 0) {
+                *late = 0;
+                self.late_threads -= 1;
+            }
+            return 0;
         }
-        *late = 0;
-        false
+        loop {
+            let pick = self.rng.below(options.len() as u64) as usize;
+            if !self.spent_on_start(options[pick], options) {
+                return pick;
+            }
+        }
     }
 }
 
@@ -81,6 +104,7 @@ impl Strategy for RandomWalk {
         self.rng = Rng::new(execution_seed(self.seed, self.execution));
         self.execution += 1;
         self.children_now.iter_mut().for_each(|n| *n = 0);
+        self.late_threads = 0;
         true
     }
 
@@ -99,6 +123,7 @@ impl Strategy for RandomWalk {
             self.children_now[parent] += 1;
             // The threads the parent starts after this one, as it did in an earlier execution.
             self.late[thread] = self.children_most[parent].saturating_sub(self.children_now[parent]);
+            self.late_threads += usize::from(self.late[thread] > 0);
         }
     }
 
@@ -110,20 +135,9 @@ impl Strategy for RandomWalk {
 
     fn choose(&mut self, point: &Point<'_>) -> Option<usize> {
         let n = point.threads.len() as u64;
-        if n == 1 {
-            if let Some(late) = self.late.get_mut(point.threads[0]) {
-                *late = 0;
-            }
-            return Some(0);
+        if self.late_threads > 0 && point.scheduling {
+            return Some(self.choose_with_late_starts(point.threads));
         }
-        if !point.scheduling {
-            return Some(self.rng.below(n) as usize);
-        }
-        loop {
-            let pick = self.rng.below(n) as usize;
-            if !self.spent_on_start(point.threads[pick], point.threads) {
-                return Some(pick);
-            }
-        }
+        Some(if n == 1 { 0 } else { self.rng.below(n) as usize })
     }
 }
