@@ -135,7 +135,11 @@ impl Explorer {
         }
     }
 
-    /// Uniformly random choices from `seed`.
+    /// Random choices from `seed`: uniform, except that a thread started early begins late. A
+    /// thread that its parent starts before `r` more threads (as many as in an earlier
+    /// execution) runs only on the `r + 1`-th pick that lands on it while its parent can run
+    /// (the spent picks are drawn again), so that the threads started first do not run ahead
+    /// while their parent is still starting the others. Every schedule stays possible.
     pub fn random_walk(seed: u64) -> Self {
         Self::with(StrategyKind::RandomWalk(seed))
     }
