@@ -553,7 +553,10 @@ impl Explorer {
             // `count`: the same seeds as the unsplit one, shared out.
             if self.shard.is_some() && learning::numbered(&lane.kind) {
                 let number = self.execution_number(lane.run);
-                self.learn_as_unsplit(model, (lane, number), &mut stats, &mut pool);
+                let budget_left = lane.run < lane.iterations;
+                if budget_left && !self.learn_as_unsplit(model, (lane, number), &mut stats, &mut pool) {
+                    break;
+                }
                 lane.strategy.skip_to(number);
             }
             // Executions a helper explored ahead come before the search moves on.

@@ -59,19 +59,21 @@ fn exhaustive_shards_together_run_the_split_search_once() {
 
 /// Every random strategy, those that learn from earlier executions too (URW's and weighted POS's
 /// estimates, PCT's step count, the random walk's starts): the shards' executions together are
-/// exactly the unsplit campaign's, helpers or not. Each shard also runs the other shards'
-/// executions among the first 64, which the strategies learn from (uncounted): their outcomes
-/// are those of the unsplit campaign's first 64 executions, once for each other shard.
+/// exactly the unsplit campaign's, helpers or not. Each shard of a strategy that learns also
+/// runs the other shards' executions among the first 64, which it learns from (uncounted): their
+/// outcomes are those of the unsplit campaign's first 64 executions, once for each other shard.
+/// A shard with no execution of its own runs none.
 #[test]
 fn random_shards_together_run_the_unsplit_campaign() {
+    // (name, explorer, whether it learns from earlier executions)
     let strategies = [
-        ("random walk", Explorer::random_walk(5)),
-        ("POS", Explorer::pos(5)),
-        ("URW", Explorer::urw(5)),
-        ("weighted POS", Explorer::weighted_pos(5)),
-        ("PCT", Explorer::pct(5, 2)),
+        ("random walk", Explorer::random_walk(5), true),
+        ("POS", Explorer::pos(5), false),
+        ("URW", Explorer::urw(5), true),
+        ("weighted POS", Explorer::weighted_pos(5), true),
+        ("PCT", Explorer::pct(5, 2), true),
     ];
-    for (name, explorer) in strategies {
+    for (name, explorer, learns) in strategies {
         let (whole, whole_outcomes) = run(explorer.clone().threads(1).iterations(300));
         assert_eq!(whole.executions, 300);
         let (_, first_outcomes) = run(explorer.clone().threads(1).iterations(64));
@@ -86,14 +88,21 @@ fn random_shards_together_run_the_unsplit_campaign() {
                 merge(&mut union, outcomes);
             }
             assert_eq!(executions, 300, "{name}, {count} shards");
-            assert_eq!(learned, 64 * (count as usize - 1), "{name}, {count} shards");
+            let other_shards = if learns { count as usize - 1 } else { 0 };
+            assert_eq!(learned, 64 * other_shards, "{name}, {count} shards");
             let mut expected = whole_outcomes.clone();
-            for _ in 1..count {
+            for _ in 0..other_shards {
                 merge(&mut expected, first_outcomes.clone());
             }
             assert_eq!(union, expected, "{name}, {count} shards");
         }
     }
+    // A shard runs other shards' executions only before one of its own: none with no budget;
+    // with 10 executions in 4 shards, shard 0 runs 0, 4 and 8, and before them 1–3 and 5–7.
+    let (part, _) = run(Explorer::urw(5).threads(1).iterations(2).shard(3, 4));
+    assert_eq!((part.executions, part.learned_from_other_shards), (0, 0));
+    let (part, _) = run(Explorer::urw(5).threads(1).iterations(10).shard(0, 4));
+    assert_eq!((part.executions, part.learned_from_other_shards), (3, 6));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! walk how many threads each thread starts: each execution is drawn from its seed and from
 //! what the strategy learnt before it. They learn from the first [`LEARNING_EXECUTIONS`]
 //! executions of an exploration only, and a shard of a split exploration runs those of them
-//! that are other shards' too (uncounted, their failures left to their shards): every shard then
+//! that are other shards' too (for a strategy that learns: [`Strategy::learns`]) (uncounted, their failures left to their shards): every shard then
 //! learns what the unsplit exploration learns, and its own executions are exactly the unsplit
 //! exploration's executions of the same numbers.
 
@@ -13,6 +13,8 @@ use std::sync::Arc;
 use super::{Explorer, Lane, StrategyKind};
 use crate::Stats;
 use crate::execution::{Buffers, run_execution};
+#[cfg(doc)]
+use crate::strategy::Strategy;
 
 /// The executions (numbered from 0 in each strategy's lane) that random strategies learn from.
 pub(super) const LEARNING_EXECUTIONS: u64 = 64;
@@ -26,25 +28,26 @@ impl Explorer {
     /// Before random lane `lane` of a split exploration runs its execution numbered `next`: runs
     /// the other shards' executions numbered below it that the strategy learns from and that the
     /// lane has not run yet, and lets it learn from them (counted in
-    /// `stats.learned_from_other_shards`). Stops early once the time is up.
+    /// `stats.learned_from_other_shards`). False if the time was up before they all ran (the
+    /// lane must not run its execution then: it would not be the unsplit exploration's).
     pub(super) fn learn_as_unsplit(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
         (lane, next): (&mut Lane, u64),
         stats: &mut Stats,
         pool: &mut Buffers,
-    ) {
-        let Some((index, count)) = self.shard else { return };
+    ) -> bool {
+        let Some((index, count)) = self.shard.filter(|_| lane.strategy.learns()) else { return true };
         let mut config = self.config(false, false, false);
         config.track_pending = lane.strategy.wants_pending();
         while lane.learnt_to < next.min(LEARNING_EXECUTIONS) {
             let number = lane.learnt_to;
+            if number % count != index && self.watch.as_ref().is_some_and(|watch| watch.time_is_up()) {
+                return false;
+            }
             lane.learnt_to += 1;
             if number % count == index {
                 continue;
-            }
-            if self.watch.as_ref().is_some_and(|watch| watch.time_is_up()) {
-                return;
             }
             lane.strategy.skip_to(number);
             lane.strategy.next_execution();
@@ -53,5 +56,6 @@ impl Explorer {
             stats.learned_from_other_shards += 1;
             pool.recycle(outcome.schedule);
         }
+        true
     }
 }

@@ -109,6 +109,11 @@ pub(crate) trait Strategy {
     fn learned(&self) -> u64 {
         0
     }
+    /// Whether what the strategy does in an execution depends on earlier executions (it learns
+    /// in [`Strategy::execution_done`]): URW, weighted POS, PCT, the random walk.
+    fn learns(&self) -> bool {
+        false
+    }
     /// Makes the next execution the one numbered `index` (from 0) of the exploration, for a
     /// random strategy whose executions are shared out between shards (`WEFT_SHARD`).
     fn skip_to(&mut self, _index: u64) {}

@@ -13,7 +13,8 @@ const YIELD_PRIORITY: u64 = 1 << 32;
 ///
 /// As in the paper, only steps with a choice count (a step where one thread alone can run
 /// changes nothing), and the `d - 1` change points are distinct steps drawn over `k`, the most
-/// such steps an earlier execution took: on a short model they fall where they matter. The
+/// such steps an earlier execution took (of the exploration's first 64, which a random strategy
+/// learns from: see `explorer/learning.rs`): on a short model they fall where they matter. The
 /// first execution, with no estimate yet, draws them over its own first steps.
 #[derive(Clone)]
 pub(crate) struct Pct {
@@ -27,7 +28,8 @@ pub(crate) struct Pct {
     yield_priority: u64,
     /// Steps with a choice so far in this execution.
     step: usize,
-    /// The most steps with a choice an execution has taken (0 before the first ends).
+    /// The most steps with a choice an execution learnt from has taken (0 before the first
+    /// ends).
     max_choice_steps: usize,
 }
 
@@ -60,6 +62,10 @@ impl Pct {
 impl Strategy for Pct {
     fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
         Some(Box::new(self.clone()))
+    }
+
+    fn learns(&self) -> bool {
+        true
     }
 
     fn learned(&self) -> u64 {

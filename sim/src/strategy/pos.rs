@@ -71,6 +71,10 @@ impl Strategy for Pos {
         Some(Box::new(self.clone()))
     }
 
+    fn learns(&self) -> bool {
+        self.events.is_some()
+    }
+
     fn learned(&self) -> u64 {
         self.events.as_ref().map_or(0, EventsLeft::learned)
     }

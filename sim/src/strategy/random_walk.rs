@@ -6,7 +6,8 @@ use super::*;
 ///
 /// One rule bends the uniform choice, at scheduling points only: **a thread started early
 /// begins late.** A thread that its parent starts before `r` more threads (as many as the parent
-/// started in one earlier execution) has `r` picks to spend: while it has not run, a pick that
+/// started in one earlier execution; a random strategy learns from the exploration's first 64,
+/// see `explorer/learning.rs`) has `r` picks to spend: while it has not run, a pick that
 /// lands on it while its parent is among the options is spent on its start and drawn again
 /// among the same options, until its `r` picks are spent. Without the rule, the threads a parent
 /// starts first run ahead while it is still starting the others, and the interleavings in which
@@ -32,7 +33,7 @@ pub(crate) struct RandomWalk {
     late_threads: usize,
     /// Per thread: the threads it has started in this execution.
     children_now: Vec<usize>,
-    /// Per thread: the most threads it started in one earlier execution.
+    /// Per thread: the most threads it started in one earlier execution (of those learnt from).
     children_most: Vec<usize>,
 }
 
@@ -92,8 +93,14 @@ impl Strategy for RandomWalk {
         Some(Box::new(self.clone()))
     }
 
+    fn learns(&self) -> bool {
+        true
+    }
+
     fn learned(&self) -> u64 {
-        self.children_most.iter().fold(0, |hash, &most| mix(hash ^ most as u64))
+        // (Threads seen after the learning ended add zeros, which change nothing.)
+        let learnt = self.children_most.iter().rposition(|&most| most > 0).map_or(0, |last| last + 1);
+        self.children_most[..learnt].iter().fold(0, |hash, &most| mix(hash ^ most as u64))
     }
 
     fn skip_to(&mut self, index: u64) {

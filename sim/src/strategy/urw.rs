@@ -4,7 +4,8 @@
 
 use super::*;
 
-/// The events each thread has left in the current execution, as estimated from earlier ones: the
+/// The events each thread has left in the current execution, as estimated from earlier ones (a
+/// random strategy learns from the exploration's first 64, see `explorer/learning.rs`): the
 /// most scheduling points the thread passed in one, plus, as in the URW paper, the events of the
 /// threads it has yet to spawn (and theirs, recursively): a thread that will start three more has
 /// that much more left, so the threads it starts early do not run ahead while it is still
@@ -92,7 +93,9 @@ impl EventsLeft {
     /// A hash of what was learnt from earlier executions (see [`Strategy::learned`]).
     pub(crate) fn learned(&self) -> u64 {
         let words = self.estimate.iter().map(|&e| e as u64).chain([u64::MAX]);
-        let words = words.chain(self.parent.iter().map(|&p| p.map_or(u64::MAX - 1, |p| p as u64)));
+        // (The parents of threads with no estimate are not used.)
+        let parents = &self.parent[..self.parent.len().min(self.estimate.len())];
+        let words = words.chain(parents.iter().map(|&p| p.map_or(u64::MAX - 1, |p| p as u64)));
         words.fold(0, |hash, word| mix(hash ^ word))
     }
 }
@@ -119,6 +122,10 @@ impl Urw {
 impl Strategy for Urw {
     fn fork(&self) -> Option<Box<dyn Strategy + Send>> {
         Some(Box::new(self.clone()))
+    }
+
+    fn learns(&self) -> bool {
+        true
     }
 
     fn learned(&self) -> u64 {
