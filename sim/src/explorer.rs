@@ -554,7 +554,7 @@ impl Explorer {
             if self.shard.is_some() && learning::numbered(&lane.kind) {
                 let number = self.execution_number(lane.run);
                 let budget_left = lane.run < lane.iterations;
-                if budget_left && !self.learn_as_unsplit(model, (lane, number), &mut stats, &mut pool) {
+                if budget_left && !self.learn_as_unsplit(model, (lane, number), &mut stats, &mut pool, &time_is_up) {
                     break;
                 }
                 lane.strategy.skip_to(number);

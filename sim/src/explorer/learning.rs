@@ -3,10 +3,10 @@
 //! URW and weighted POS estimate each thread's events, PCT the steps with a choice, the random
 //! walk how many threads each thread starts: each execution is drawn from its seed and from
 //! what the strategy learnt before it. They learn from the first [`LEARNING_EXECUTIONS`]
-//! executions of an exploration only, and a shard of a split exploration runs those of them
-//! that are other shards' too (for a strategy that learns: [`Strategy::learns`]) (uncounted, their failures left to their shards): every shard then
-//! learns what the unsplit exploration learns, and its own executions are exactly the unsplit
-//! exploration's executions of the same numbers.
+//! executions of an exploration only. For a strategy that learns ([`Strategy::learns`]), a
+//! shard of a split exploration also runs the other shards' executions among those (uncounted,
+//! their failures left to their shards): every shard then learns what the unsplit exploration
+//! learns, and its own executions are exactly the unsplit exploration's of the same numbers.
 
 use std::sync::Arc;
 
@@ -36,13 +36,14 @@ impl Explorer {
         (lane, next): (&mut Lane, u64),
         stats: &mut Stats,
         pool: &mut Buffers,
+        time_is_up: &dyn Fn() -> bool,
     ) -> bool {
         let Some((index, count)) = self.shard.filter(|_| lane.strategy.learns()) else { return true };
         let mut config = self.config(false, false, false);
         config.track_pending = lane.strategy.wants_pending();
         while lane.learnt_to < next.min(LEARNING_EXECUTIONS) {
             let number = lane.learnt_to;
-            if number % count != index && self.watch.as_ref().is_some_and(|watch| watch.time_is_up()) {
+            if number % count != index && time_is_up() {
                 return false;
             }
             lane.learnt_to += 1;
