@@ -133,6 +133,7 @@ macro_rules! with_hooks {
             acquires => sim_acquires(object: usize);
             releases => sim_releases(object: usize);
             withdraws => sim_withdraws(object: usize);
+            commutes => sim_commutes(object: usize, increment: usize, room: usize);
             observe => sim_observe(address: usize);
             internal_section => sim_internal_section(enter: bool);
             nested_operations => sim_nested_operations(enter: bool);

@@ -350,6 +350,11 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn commutes(object: usize, increment: usize, room: usize) {
+        current().commutes(object, increment, room);
+    }
+
+    #[inline]
     fn observe(address: usize) {
         let execution = current();
         execution.synchronize(address);

@@ -229,6 +229,22 @@ pub trait Observe {
         let _ = object;
     }
 
+    /// The operation on `object` that the calling thread began with its last scheduling point
+    /// (see [`Observe::operation`]) has just succeeded as an update that added `increment` to
+    /// the object, which can take `room` more before such an update fails (a semaphore's
+    /// release: its count went up by `increment`, and a release of more than `room` would
+    /// fail). Two successful updates of one object, in either order, leave the object (and the
+    /// threads they wake) as the other order does, and each succeeds in both orders if the
+    /// room allows both. A simulator that can bound what all the updates of an execution add
+    /// may then leave their orders unexplored; an update still does not commute with a read or
+    /// another write of the object. Announce it only after the update succeeded, from the
+    /// operation itself (no scheduling point in between); an operation that failed read the
+    /// object, and its order with the updates matters. The real backend does nothing.
+    #[inline(always)]
+    fn commutes(object: usize, increment: usize, room: usize) {
+        let _ = (object, increment, room);
+    }
+
     /// The calling thread has just made `object` unavailable again to the blocking reads that
     /// wait for it (see [`Observe::blocking_read_operation`]: an `Event`'s `clear` of a set
     /// flag), without taking it as a lock is taken. A simulator makes a read that this step

@@ -116,16 +116,16 @@ impl<S: Scheduler> Counter<S> {
         }
         let limit = bound.unwrap_or(SEMAPHORE_MAX);
         let mut state = self.state.load(Relaxed);
-        loop {
+        let room = loop {
             let value = state / ONE;
             if n > limit || value > limit - n {
                 return Err(if bound.is_some() { Error::ReleasedTooManyTimes } else { Error::SemaphoreValueTooLarge });
             }
             match self.state.compare_exchange_weak(state, state + n * ONE, Release, Relaxed) {
-                Ok(_) => break,
+                Ok(_) => break limit - n - value,
                 Err(actual) => state = actual,
             }
-        }
+        };
         if state & PARKED != 0 {
             let mut left = n;
             let filter = |_token| {
@@ -146,6 +146,10 @@ impl<S: Scheduler> Counter<S> {
             // its atomic state, cannot panic and do not call the scheduler.
             unsafe { S::unpark_filter(self.key(), filter, callback) };
         }
+        // Successful releases commute while the count has room for them: in either order they
+        // leave the count, the flag and the queue alike, and wake as many waiters. A failed
+        // release read the count: it is no update, and returned above.
+        S::commutes(self.key(), n, room);
         Ok(())
     }
 }

@@ -64,6 +64,7 @@ impl Execution {
             in_critical: Cell::new(false),
             accesses: Cell::new(0),
             footprint: Cell::new(Footprint::default()),
+            step_begun_on: Cell::new(usize::MAX),
             quiet: Cell::new(0),
             recording: Cell::new(false),
             probe_reads: RefCell::new(Vec::new()),

@@ -396,6 +396,10 @@ pub(crate) struct Execution {
     accesses: Cell<u32>,
     /// The footprint of the step under way (see [`Strategy::step_footprint`]).
     footprint: Cell<Footprint>,
+    /// The object of the operation the step under way began with (its scheduling point was the
+    /// operation's), while footprints are tracked; `usize::MAX` if it began otherwise (see
+    /// [`Execution::commutes`]).
+    step_begun_on: Cell<usize>,
     /// How deep the running thread is in internal critical sections (see
     /// [`Execution::internal_section`]), or in a readiness test: atomics there are neither
     /// tracked nor scheduling points.

@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// The most an update may add to its object to commute with the others (see
+/// [`Execution::commutes`]): with the default `max_steps`, a semaphore has room for such
+/// releases below about 2^63 − 2^33.
+pub(crate) const UPDATE_MOST: usize = 1 << 16;
+
 impl Execution {
     /// The running thread enters (`true`) or leaves an inner operation of a primitive (see
     /// `Observe::nested_operations`); leaving the outermost, its open operation has taken
@@ -70,6 +75,41 @@ impl Execution {
                 self.synchronize(object);
             }
             self.touch_now(object, write);
+            self.step_begins_on(object);
+        }
+    }
+
+    /// The step under way began with an operation on `object` (see [`Execution::commutes`]).
+    #[inline(always)]
+    fn step_begins_on(&self, object: usize) {
+        if self.config.track_footprints {
+            self.step_begun_on.set(object);
+        }
+    }
+
+    /// The operation on `object` that began the step under way succeeded as an update that added
+    /// `increment`, with `room` left (see `Observe::commutes`): the step's accesses to it so
+    /// far, all made by that operation, become an update of it (`Footprint::updates`), which
+    /// commutes with the other updates of it.
+    ///
+    /// Only if no order of the execution's updates can make one fail: each update is a step of
+    /// its own (it began the step), so an execution has at most `max_steps` of them; counted as
+    /// updates are those that add at most [`UPDATE_MOST`] and leave room for `max_steps` more
+    /// such (whatever the order, each then finds its room; an update that does not is a write).
+    /// Nothing either if the step did not begin with an operation on `object` (a scheduling
+    /// point came in between, or the operation ran where there is none), or if its footprint bit
+    /// may stand for another object too.
+    pub(crate) fn commutes(&self, object: usize, increment: usize, room: usize) {
+        if !self.config.track_footprints || self.step_begun_on.get() != object || self.tearing_down.get() {
+            return;
+        }
+        if increment > UPDATE_MOST || room < self.config.max_steps.saturating_add(1).saturating_mul(UPDATE_MOST) {
+            return;
+        }
+        if let Some(number) = self.number(object) {
+            let mut footprint = self.footprint.get();
+            footprint.make_update(number);
+            self.footprint.set(footprint);
         }
     }
 
@@ -93,6 +133,7 @@ impl Execution {
             // step's footprint (objects whose atomics the simulator does not see, such as the
             // façade's, are known only through this).
             self.touch_now(object, write);
+            self.step_begins_on(object);
         }
         // Its event comes now that it runs, after the other threads' steps before it.
         self.took_effect(object, kind, name);

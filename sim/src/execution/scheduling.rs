@@ -201,7 +201,8 @@ impl Execution {
                 // The step that just ended is complete now (`can_run` may have added to it).
                 step_reported = true;
                 if self.config.track_footprints {
-                    let footprint = self.footprint.replace(Footprint::default());
+                    let footprint = self.footprint.replace(Footprint::default()).settled();
+                    self.step_begun_on.set(usize::MAX);
                     let info = self.step_info.replace(StepInfo::default());
                     self.with_strategy(|s| s.reduction().map(|r| r.step_footprint(footprint, info)));
                     // Waits that began in that step: their acquires race with the takers'.

@@ -10,8 +10,9 @@ pub(crate) type Bits = u128;
 /// How many objects a [`Bits`] tells apart (with the clock).
 pub(crate) const BITS: usize = Bits::BITS as usize;
 
-/// What a step touched: bit sets of the shared objects it read and wrote, numbered by first
-/// touch in the execution (bit 0: the clock), and the highest numbers it touched and wrote.
+/// What a step touched: bit sets of the shared objects it read, wrote, and updated (see
+/// [`Footprint::updates`]), numbered by first touch in the execution (bit 0: the clock), and the
+/// highest numbers it touched and wrote (an update counts as a write there).
 ///
 /// Numbers are stable only for the objects numbered before a decision: executions that share
 /// the choices up to it number the same objects the same way there, but an object first touched
@@ -24,6 +25,11 @@ pub(crate) const BITS: usize = Bits::BITS as usize;
 pub(crate) struct Footprint {
     pub reads: Bits,
     pub writes: Bits,
+    /// Objects the step changed by an update that commutes with every other update of the
+    /// object (a semaphore's successful release: see `Observe::commutes`): two updates of one
+    /// object are independent, an update and a read or write of it are not. A bit set here is
+    /// set in neither `reads` nor `writes` (see [`Footprint::settled`]).
+    pub updates: Bits,
     /// One more than the highest object number touched (0: none).
     pub touched_below: u32,
     /// One more than the highest object number written (0: none).
@@ -33,7 +39,7 @@ pub(crate) struct Footprint {
 impl Footprint {
     /// Dependent on every other step (time moved, a spin, or nothing is known).
     pub(crate) const ALL: Footprint =
-        Footprint { reads: Bits::MAX, writes: Bits::MAX, touched_below: u32::MAX, written_below: u32::MAX };
+        Footprint { reads: Bits::MAX, writes: Bits::MAX, updates: 0, touched_below: u32::MAX, written_below: u32::MAX };
 
     /// The bit of object `number`.
     #[inline]
@@ -55,11 +61,46 @@ impl Footprint {
         }
     }
 
-    /// Whether the two steps of one execution may not commute: one writes what the other reads
-    /// or writes.
+    /// Turns the accesses to object `number` so far into an update (see [`Footprint::updates`]),
+    /// if its bit stands for it alone: the footprint touched no object numbered beyond the bits.
+    /// False if it did (the accesses stay reads and writes).
+    #[inline]
+    pub(crate) fn make_update(&mut self, number: u32) -> bool {
+        if self.touched_below as usize >= BITS {
+            return false;
+        }
+        let bit = Self::bit_of(number);
+        if (self.reads | self.writes) & bit == 0 {
+            return false;
+        }
+        self.reads &= !bit;
+        self.writes &= !bit;
+        self.updates |= bit;
+        self.written_below = self.written_below.max(number + 1);
+        true
+    }
+
+    /// The footprint as a step's: an object both updated and read or written in the step is
+    /// written (the update no longer commutes with another: the step read or overwrote it).
+    #[inline]
+    pub(crate) fn settled(mut self) -> Footprint {
+        let mixed = self.updates & (self.reads | self.writes);
+        if mixed != 0 {
+            self.updates &= !mixed;
+            self.reads &= !mixed;
+            self.writes |= mixed;
+        }
+        self
+    }
+
+    /// Whether the two steps of one execution may not commute: one writes what the other
+    /// touches, or one updates what the other reads or writes.
     #[inline]
     pub(crate) fn conflicts(self, other: Footprint) -> bool {
-        self.writes & (other.reads | other.writes) != 0 || self.reads & other.writes != 0
+        self.writes & (other.reads | other.writes | other.updates) != 0
+            || (self.reads | self.updates) & other.writes != 0
+            || self.reads & other.updates != 0
+            || self.updates & other.reads != 0
     }
 
     /// Whether this footprint, of a step that another execution took where `known` objects were

@@ -125,6 +125,10 @@ enum Op {
     SemTryAcquire,
     SemTimeout(u64),
     SemRelease,
+    /// `release()` of a `BoundedSemaphore(2)`, which fails if it would go above 2 (logged).
+    BoundedRelease,
+    /// `try_acquire()` of the `BoundedSemaphore` (logged).
+    BoundedTryAcquire,
     /// `wait_timeout` on a condition under its lock.
     CondWait(usize, u64),
     /// `notify(1)` (false) or `notify_all` (true) under the condition's lock.
@@ -266,7 +270,11 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
             7 => Op::SemAcquire,
             8 => Op::SemTryAcquire,
             9 => Op::SemTimeout(g.timeout_ms()),
-            10 => Op::SemRelease,
+            10 => match g.below(4) {
+                0 => Op::BoundedRelease,
+                1 => Op::BoundedTryAcquire,
+                _ => Op::SemRelease,
+            },
             11 => Op::CondWait(g.below(2), g.timeout_ms()),
             12 => Op::CondNotify(g.below(2), g.chance(50)),
             13 => Op::EventSet,
@@ -470,6 +478,8 @@ struct World<S: Scheduler> {
     /// the world `Sync`).
     receiver: Mutex<weft_core::mpsc::Receiver<S, char>>,
     sem: Semaphore<S>,
+    /// A `BoundedSemaphore(2)` taken once at the start (value 1: one release succeeds).
+    bounded: weft_core::BoundedSemaphore<S>,
     event: Event<S>,
     /// A `Timer` that adds one to `fired` when it fires.
     timer: weft_core::Timer<S>,
@@ -554,6 +564,8 @@ impl<S: Scheduler> World<S> {
             Op::SemTryAcquire => write!(seen, "s{}", u8::from(self.sem.try_acquire())).unwrap(),
             Op::SemTimeout(t) => write!(seen, "S{}", u8::from(self.sem.acquire_timeout(ms(*t)).unwrap())).unwrap(),
             Op::SemRelease => self.sem.release().unwrap(),
+            Op::BoundedRelease => write!(seen, "b{}", u8::from(self.bounded.release().is_ok())).unwrap(),
+            Op::BoundedTryAcquire => write!(seen, "B{}", u8::from(self.bounded.try_acquire())).unwrap(),
             Op::CondWait(c, t) => {
                 let notified = match c {
                     0 => {
@@ -841,6 +853,11 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
+        bounded: {
+            let bounded = weft_core::BoundedSemaphore::new(2);
+            bounded.acquire();
+            bounded
+        },
         event: Event::new(),
         timer: weft_core::Timer::new(ms(10), move || {
             counter.fetch_add(1, SeqCst);
@@ -900,7 +917,7 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     }
     write!(
         outcome,
-        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} event {} locked {}{}{} timer {} simple {} once {}{} lifo {} prio {}",
+        " main[{mine}] logs {:?} condvar {:?} queue {} rwlock {} barrier {} channel {} atomics {} {} sem {} {} event {} locked {}{}{} timer {} simple {} once {}{} lifo {} prio {}",
         world.logs.iter().map(|l| l.lock().unwrap().clone()).collect::<Vec<_>>(),
         world.condvar.0.lock().unwrap().clone(),
         world.queue.qsize(),
@@ -910,6 +927,7 @@ fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         world.atomics[0].load(SeqCst),
         world.atomics[1].load(SeqCst),
         world.sem.value(),
+        world.bounded.value(),
         u8::from(world.event.is_set()),
         u8::from(world.locks[0].locked()),
         u8::from(world.locks[1].locked()),

@@ -149,9 +149,11 @@ pub(crate) struct Exhaustive {
     scratch_in_v: Vec<usize>,
     scratch_seen: Vec<usize>,
     scratch_initials: Vec<usize>,
-    /// For each footprint bit, the steps that wrote it and those that only read it, in order.
+    /// For each footprint bit, the steps that wrote it, those that only read it, and those that
+    /// only updated it (see `Footprint::updates`), in order.
     writes: Vec<Vec<usize>>,
     reads: Vec<Vec<usize>>,
+    updates: Vec<Vec<usize>>,
     /// The steps of the last execution that this one replays (the path to the decision it
     /// backtracked to): they are checked against `steps`, not recorded again, since their
     /// clocks and races are those found when they ran first (see [`Exhaustive::next_execution`]).
@@ -272,6 +274,7 @@ impl Exhaustive {
             scratch_initials: Vec::new(),
             writes: vec![Vec::new(); BITS],
             reads: vec![Vec::new(); BITS],
+            updates: vec![Vec::new(); BITS],
             replay_end: 0,
             cursor: 0,
             replayed_last: false,

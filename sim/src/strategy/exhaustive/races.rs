@@ -234,12 +234,48 @@ impl Exhaustive {
         }
     }
 
+    /// The last write of footprint bit `bit`, and past writes dependent on everything, the write
+    /// before them, into `dependencies` (for a step of `thread`).
+    fn last_writes(&self, bit: usize, thread: usize, dependencies: &mut Vec<usize>) {
+        for &w in self.writes[bit].iter().rev() {
+            dependencies.push(w);
+            if !self.steps[w].everything || self.steps[w].thread == thread {
+                break;
+            }
+        }
+    }
+
+    /// The reads of footprint bit `bit` that a step writing or updating it depends on, into
+    /// `dependencies` (see [`Exhaustive::reads_before_write`]).
+    fn reads_before_update_or_write(
+        &self,
+        bit: usize,
+        footprint: Footprint,
+        info: &StepInfo,
+        dependencies: &mut Vec<usize>,
+    ) {
+        if self.begun_reads {
+            self.reads_before_write(bit, footprint, info, dependencies);
+        } else {
+            dependencies.extend_from_slice(self.reads_since(bit));
+        }
+    }
+
     /// The steps that read footprint bit `bit` since the last step that wrote it.
     fn reads_since(&self, bit: usize) -> &[usize] {
-        let reads = &self.reads[bit];
-        let last_write = self.writes[bit].last().copied();
-        let since = reads.iter().rev().take_while(|&&r| Some(r) > last_write).count();
-        &reads[reads.len() - since..]
+        Self::since_last_write(&self.reads[bit], self.writes[bit].last().copied())
+    }
+
+    /// The steps that updated footprint bit `bit` (see `Footprint::updates`) since the last step
+    /// that wrote it: a step that reads or writes it depends on each of them.
+    fn updates_since(&self, bit: usize) -> &[usize] {
+        Self::since_last_write(&self.updates[bit], self.writes[bit].last().copied())
+    }
+
+    /// The steps of `steps` (in order) after `last_write`.
+    fn since_last_write(steps: &[usize], last_write: Option<usize>) -> &[usize] {
+        let since = steps.iter().rev().take_while(|&&r| Some(r) > last_write).count();
+        &steps[steps.len() - since..]
     }
 
     /// Forgets every step from `keep` on: what the search knows is then what it knew once step
@@ -256,8 +292,8 @@ impl Exhaustive {
             return;
         }
         for step in &self.steps[keep..] {
-            for bit in set_bits(step.footprint.reads | step.footprint.writes) {
-                for list in [&mut self.writes[bit], &mut self.reads[bit]] {
+            for bit in set_bits(step.footprint.reads | step.footprint.writes | step.footprint.updates) {
+                for list in [&mut self.writes[bit], &mut self.reads[bit], &mut self.updates[bit]] {
                     while list.last().is_some_and(|&i| i >= keep) {
                         list.pop();
                     }
@@ -318,8 +354,17 @@ impl Exhaustive {
         // critical section was written before the release), but never racing with it.
         let mut released_before = std::mem::take(&mut self.scratch_released);
         released_before.clear();
-        let touched = footprint.reads | footprint.writes;
+        let touched = footprint.reads | footprint.writes | footprint.updates;
         for bit in set_bits(touched) {
+            if footprint.updates & (1 << bit) != 0 {
+                // An update (only: see `Footprint::settled`) commutes with the other updates
+                // since the last write: it depends on that write and on the reads since.
+                self.last_writes(bit, thread, &mut dependencies);
+                self.reads_before_update_or_write(bit, footprint, &info, &mut dependencies);
+                continue;
+            }
+            // A read or a write depends on every update since the last write.
+            dependencies.extend_from_slice(self.updates_since(bit));
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
@@ -356,20 +401,10 @@ impl Exhaustive {
                     &mut released_before,
                 );
             } else {
-                // The last write, and past writes dependent on everything, the write before them.
-                for &w in self.writes[bit].iter().rev() {
-                    dependencies.push(w);
-                    if !self.steps[w].everything || self.steps[w].thread == thread {
-                        break;
-                    }
-                }
+                self.last_writes(bit, thread, &mut dependencies);
             }
             if footprint.writes & (1 << bit) != 0 {
-                if self.begun_reads {
-                    self.reads_before_write(bit, footprint, &info, &mut dependencies);
-                } else {
-                    dependencies.extend_from_slice(self.reads_since(bit));
-                }
+                self.reads_before_update_or_write(bit, footprint, &info, &mut dependencies);
             }
         }
         dependencies.sort_unstable();
@@ -450,9 +485,11 @@ impl Exhaustive {
         }
         self.scratch_races = races;
 
-        for bit in set_bits(footprint.reads | footprint.writes) {
+        for bit in set_bits(touched) {
             if footprint.writes & (1 << bit) != 0 {
                 self.writes[bit].push(index);
+            } else if footprint.updates & (1 << bit) != 0 {
+                self.updates[bit].push(index);
             } else {
                 self.reads[bit].push(index);
             }

@@ -1,0 +1,192 @@
+//! Updates that commute (`Observe::commutes`): a semaphore's successful releases are independent
+//! of each other, so the reduced search explores one order of them, and still every order of a
+//! release with the reads and writes of the semaphore (acquires, `value`, a release that fails).
+//! Releases that could fail in another order (near a `BoundedSemaphore`'s bound, or near
+//! `SEMAPHORE_MAX`) are not taken for updates.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use weft_core::{BoundedSemaphore, SEMAPHORE_MAX, Semaphore, Thread};
+use weft_sim::{Explorer, Sim, Stats};
+
+type Outcomes = Arc<Mutex<BTreeSet<String>>>;
+
+/// Starts a thread for each body, then joins them all.
+fn spawn_all(bodies: Vec<Box<dyn FnOnce() + Send>>) {
+    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(Thread::new).collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    threads.iter().for_each(|t| t.join().unwrap());
+}
+
+/// The reduced search's and the full search's outcomes and statistics (one OS thread each; the
+/// full search counts its traces by weft's dependency relation).
+fn both(model: impl Fn(&Outcomes) + Send + Sync + 'static) -> ((BTreeSet<String>, Stats), (BTreeSet<String>, Stats)) {
+    let model = Arc::new(model);
+    let run = |reduce: bool| {
+        let outcomes: Outcomes = Arc::default();
+        let (sink, model) = (outcomes.clone(), model.clone());
+        let stats = Explorer::exhaustive()
+            .threads(1)
+            .partial_order_reduction(reduce)
+            .count_traces(true)
+            .check(move || model(&sink));
+        assert!(stats.exhausted, "{stats}");
+        let set = outcomes.lock().unwrap().clone();
+        (set, stats)
+    };
+    (run(true), run(false))
+}
+
+/// Asserts that the reduced search reaches the full search's outcomes, one execution per trace,
+/// and returns its executions.
+fn one_execution_per_trace(model: impl Fn(&Outcomes) + Send + Sync + 'static) -> usize {
+    let ((reduced, with), (full, without)) = both(model);
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert_eq!(Some(with.executions), without.traces, "reduced: {with}\nfull: {without}");
+    with.executions
+}
+
+/// `n` threads each release a semaphore of value 0 once; the outcome is its value.
+fn releasers(n: usize, outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(0));
+    let bodies = (0..n)
+        .map(|_| {
+            let sem = sem.clone();
+            Box::new(move || sem.release().unwrap()) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(sem.value().to_string());
+}
+
+#[test]
+fn a_semaphores_releases_commute() {
+    // Before releases commuted: 2, 6, 24 executions (every order of the releases).
+    for n in 2..=4 {
+        assert_eq!(one_execution_per_trace(move |o| releasers(n, o)), 1, "{n} releasers");
+    }
+}
+
+/// A bounded semaphore of bound `n`, taken `n` times, released once by each of `n` threads:
+/// every release succeeds, in any order.
+fn bounded_releasers(n: usize, outcomes: &Outcomes) {
+    let sem = Arc::new(BoundedSemaphore::<Sim>::new(n));
+    for _ in 0..n {
+        sem.acquire();
+    }
+    let bodies = (0..n)
+        .map(|_| {
+            let sem = sem.clone();
+            Box::new(move || sem.release().unwrap()) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(sem.value().to_string());
+}
+
+#[test]
+fn a_bounded_semaphores_releases_stay_ordered() {
+    // A release that succeeds in one order could fail in another (a third release, or an
+    // acquire that no longer happens, would take the room): they stay ordered, each order one
+    // trace.
+    for (n, orders) in [(2, 2), (3, 6)] {
+        assert_eq!(one_execution_per_trace(move |o| bounded_releasers(n, o)), orders, "{n} releasers");
+    }
+}
+
+/// A semaphore with room for one release (`bounded`: a bounded semaphore of bound 1, taken once;
+/// otherwise one at `SEMAPHORE_MAX - 1`) released by two threads: the first release succeeds
+/// and the second fails, so which thread fails depends on their order.
+fn one_release_too_many(bounded: bool, outcomes: &Outcomes) {
+    let release: Box<dyn Fn() -> bool + Send + Sync> = if bounded {
+        let sem = BoundedSemaphore::<Sim>::new(1);
+        sem.acquire();
+        Box::new(move || sem.release().is_ok())
+    } else {
+        let sem = Semaphore::<Sim>::new(SEMAPHORE_MAX - 1);
+        Box::new(move || sem.release().is_ok())
+    };
+    let sem = Arc::new(release);
+    let log = Arc::new(Mutex::new(['?'; 2]));
+    let bodies = (0..2)
+        .map(|i| {
+            let (sem, log) = (sem.clone(), log.clone());
+            Box::new(move || {
+                let ok = sem();
+                log.lock().unwrap()[i] = if ok { 'y' } else { 'n' };
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().iter().collect());
+}
+
+#[test]
+fn a_release_that_fails_in_another_order_does_not_commute() {
+    for bounded in [true, false] {
+        let ((reduced, _), (full, _)) = both(move |o| one_release_too_many(bounded, o));
+        assert_eq!(full, BTreeSet::from(["yn".to_owned(), "ny".to_owned()]), "bounded: {bounded}");
+        assert_eq!(reduced, full, "bounded: {bounded}");
+    }
+}
+
+/// `n` threads release a semaphore of value 0 while another acquires it (waiting if it must) and
+/// a third reads its value: the read sees 0 to `n` (minus one, after the acquire), and the
+/// acquirer waits or not.
+fn releases_with_a_reader_and_an_acquirer(n: usize, outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(0));
+    let seen = Arc::new(Mutex::new(usize::MAX));
+    let mut bodies: Vec<Box<dyn FnOnce() + Send>> = (0..n)
+        .map(|_| {
+            let sem = sem.clone();
+            Box::new(move || sem.release().unwrap()) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    let (s, v) = (sem.clone(), seen.clone());
+    bodies.push(Box::new(move || *v.lock().unwrap() = s.value()));
+    let s = sem.clone();
+    bodies.push(Box::new(move || {
+        s.acquire();
+    }));
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(format!("read {} left {}", seen.lock().unwrap(), sem.value()));
+}
+
+#[test]
+fn releases_still_race_with_reads_and_acquires() {
+    for n in 1..=3 {
+        let ((reduced, _), (full, _)) = both(move |o| releases_with_a_reader_and_an_acquirer(n, o));
+        assert_eq!(reduced, full, "{n} releasers");
+        // The read may see every count from 0 to n.
+        for value in 0..=n {
+            assert!(full.iter().any(|o| o.starts_with(&format!("read {value} "))), "{n} releasers: {full:?}");
+        }
+    }
+    assert_eq!(one_execution_per_trace(|o| releases_with_a_reader_and_an_acquirer(2, o)), 29);
+}
+
+/// `n` workers share a semaphore of value 2 as a pool: each acquires and releases it once,
+/// logging its turn.
+fn pool(n: usize, outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(2));
+    let log = Arc::new(Mutex::new(String::new()));
+    let bodies = (0..n)
+        .map(|i| {
+            let (sem, log) = (sem.clone(), log.clone());
+            Box::new(move || {
+                sem.acquire();
+                log.lock().unwrap().push(char::from(b'a' + i as u8));
+                sem.release().unwrap();
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+#[test]
+fn a_semaphore_pool_runs_one_execution_per_trace() {
+    // Before releases commuted: 90 executions for 3 workers (as many traces then).
+    assert_eq!(one_execution_per_trace(|o| pool(3, o)), 48);
+}
