@@ -44,7 +44,10 @@ impl Footprint {
     /// The bit of object `number`.
     #[inline]
     pub(crate) fn bit_of(number: u32) -> Bits {
-        1 << (1 + number as usize % (BITS - 1))
+        // (Most models number fewer objects than the bits: no division for them.)
+        let number = number as usize;
+        let index = if number < BITS - 1 { number } else { number % (BITS - 1) };
+        1 << (1 + index)
     }
 
     /// Adds object `number` (read, or written if `write`).
@@ -84,6 +87,9 @@ impl Footprint {
     /// written (the update no longer commutes with another: the step read or overwrote it).
     #[inline]
     pub(crate) fn settled(mut self) -> Footprint {
+        if self.updates == 0 {
+            return self;
+        }
         let mixed = self.updates & (self.reads | self.writes);
         if mixed != 0 {
             self.updates &= !mixed;

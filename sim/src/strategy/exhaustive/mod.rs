@@ -144,6 +144,9 @@ pub(crate) struct Exhaustive {
     /// does, a write depends on the reads since the last write only, found without looking
     /// further back.
     begun_reads: bool,
+    /// Whether a step of the search updated an object (`Footprint::updates`): until one does,
+    /// no step depends on updates, and their lists stay empty.
+    updated: bool,
     scratch_races: Vec<usize>,
     /// Reused buffers of `initials`, and its result in `reverse_race`.
     scratch_in_v: Vec<usize>,
@@ -268,6 +271,7 @@ impl Exhaustive {
             scratch_dependencies: Vec::new(),
             scratch_released: Vec::new(),
             begun_reads: false,
+            updated: false,
             scratch_races: Vec::new(),
             scratch_in_v: Vec::new(),
             scratch_seen: Vec::new(),

@@ -293,7 +293,8 @@ impl Exhaustive {
         }
         for step in &self.steps[keep..] {
             for bit in set_bits(step.footprint.reads | step.footprint.writes | step.footprint.updates) {
-                for list in [&mut self.writes[bit], &mut self.reads[bit], &mut self.updates[bit]] {
+                let updates = if self.updated { Some(&mut self.updates[bit]) } else { None };
+                for list in [Some(&mut self.writes[bit]), Some(&mut self.reads[bit]), updates].into_iter().flatten() {
                     while list.last().is_some_and(|&i| i >= keep) {
                         list.pop();
                     }
@@ -359,12 +360,15 @@ impl Exhaustive {
             if footprint.updates & (1 << bit) != 0 {
                 // An update (only: see `Footprint::settled`) commutes with the other updates
                 // since the last write: it depends on that write and on the reads since.
+                self.updated = true;
                 self.last_writes(bit, thread, &mut dependencies);
                 self.reads_before_update_or_write(bit, footprint, &info, &mut dependencies);
                 continue;
             }
             // A read or a write depends on every update since the last write.
-            dependencies.extend_from_slice(self.updates_since(bit));
+            if self.updated {
+                dependencies.extend_from_slice(self.updates_since(bit));
+            }
             if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
