@@ -47,17 +47,29 @@ fn one_execution_per_trace(model: impl Fn(&Outcomes) + Send + Sync + 'static) ->
     with.executions
 }
 
-/// `n` threads each release a semaphore of value 0 once; the outcome is its value.
-fn releasers(n: usize, outcomes: &Outcomes) {
-    let sem = Arc::new(Semaphore::<Sim>::new(0));
+/// Runs `release` once on each of `n` threads, and then `value` (the outcome).
+fn release_on_threads<T: Send + Sync + 'static>(
+    n: usize,
+    semaphore: T,
+    release: fn(&T),
+    value: fn(&T) -> usize,
+    outcomes: &Outcomes,
+) {
+    let semaphore = Arc::new(semaphore);
     let bodies = (0..n)
         .map(|_| {
-            let sem = sem.clone();
-            Box::new(move || sem.release().unwrap()) as Box<dyn FnOnce() + Send>
+            let semaphore = semaphore.clone();
+            Box::new(move || release(&semaphore)) as Box<dyn FnOnce() + Send>
         })
         .collect();
     spawn_all(bodies);
-    outcomes.lock().unwrap().insert(sem.value().to_string());
+    outcomes.lock().unwrap().insert(value(&semaphore).to_string());
+}
+
+/// `n` threads each release a semaphore of value 0 once; the outcome is its value.
+fn releasers(n: usize, outcomes: &Outcomes) {
+    let release = |s: &Semaphore<Sim>| s.release().unwrap();
+    release_on_threads(n, Semaphore::<Sim>::new(0), release, Semaphore::value, outcomes);
 }
 
 #[test]
@@ -71,18 +83,12 @@ fn a_semaphores_releases_commute() {
 /// A bounded semaphore of bound `n`, taken `n` times, released once by each of `n` threads:
 /// every release succeeds, in any order.
 fn bounded_releasers(n: usize, outcomes: &Outcomes) {
-    let sem = Arc::new(BoundedSemaphore::<Sim>::new(n));
+    let sem = BoundedSemaphore::<Sim>::new(n);
     for _ in 0..n {
         sem.acquire();
     }
-    let bodies = (0..n)
-        .map(|_| {
-            let sem = sem.clone();
-            Box::new(move || sem.release().unwrap()) as Box<dyn FnOnce() + Send>
-        })
-        .collect();
-    spawn_all(bodies);
-    outcomes.lock().unwrap().insert(sem.value().to_string());
+    let release = |s: &BoundedSemaphore<Sim>| s.release().unwrap();
+    release_on_threads(n, sem, release, BoundedSemaphore::value, outcomes);
 }
 
 #[test]
