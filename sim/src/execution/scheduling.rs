@@ -107,12 +107,13 @@ impl Execution {
     /// none pending, the execution ends — or deadlocks, if a non-daemon thread is blocked.
     pub(super) fn pick_next(&self, inner: &mut Inner) -> Option<usize> {
         let yielding = self.yielding.replace(false);
-        if yielding || inner.timed > 0 || self.config.track_footprints || self.config.track_pending {
+        if yielding || inner.timed > 0 || self.config.track_pending {
             return self.pick_next_general(inner, yielding);
         }
         // The common step: the running thread did not yield, no timeout is pending, and the
-        // strategy wants no footprint. What follows is `pick_next_general` for that case; where
-        // some thread could run, but none that does not poll, it goes there.
+        // strategy wants no pending operations. What follows is `pick_next_general` for that
+        // case; where some thread could run, but none that does not poll, or the execution
+        // ends, it goes there (which then reports the step's footprint).
         let mut options = std::mem::take(&mut inner.options);
         options.clear();
         let current = inner.current;
@@ -130,7 +131,14 @@ impl Execution {
         }
         if inner.unfinished == 0 || options.is_empty() {
             inner.options = options;
-            return if inner.unfinished == 0 { None } else { self.pick_next_general(inner, false) };
+            return if inner.unfinished == 0 && !self.config.track_footprints {
+                None
+            } else {
+                self.pick_next_general(inner, false)
+            };
+        }
+        if self.config.track_footprints {
+            self.report_step(inner);
         }
         let point = Point {
             pending: &[],
@@ -155,6 +163,9 @@ impl Execution {
         }
         self.extend_trail(chosen, options.len());
         inner.options = options;
+        if self.config.track_footprints {
+            self.begin_step_info(inner, chosen);
+        }
         Some(chosen)
     }
 
@@ -201,18 +212,7 @@ impl Execution {
                 // The step that just ended is complete now (`can_run` may have added to it).
                 step_reported = true;
                 if self.config.track_footprints {
-                    let footprint = self.footprint.replace(Footprint::default()).settled();
-                    self.step_begun_on.set(usize::MAX);
-                    let info = self.step_info.replace(StepInfo::default());
-                    self.with_strategy(|s| s.reduction().map(|r| r.step_footprint(footprint, info)));
-                    // Waits that began in that step: their acquires race with the takers'.
-                    let mut blocked = std::mem::take(&mut inner.newly_blocked);
-                    for (thread, key) in blocked.drain(..) {
-                        if let Some(&object) = inner.numbers.get(&key) {
-                            self.with_strategy(|s| s.reduction().map(|r| r.blocked(thread, object)));
-                        }
-                    }
-                    inner.newly_blocked = blocked;
+                    self.report_step(inner);
                 }
                 if inner.unfinished == 0 {
                     if self.config.track_footprints && options.len() + pollers > 0 {
@@ -313,14 +313,7 @@ impl Execution {
             self.extend_trail(chosen, options.len());
             inner.options = options;
             if self.config.track_footprints {
-                // The locks the chosen thread holds as its step begins (for the strategy).
-                let mut info = StepInfo::default();
-                for address in inner.threads[chosen].holds.iter().rev() {
-                    if let Some(&number) = inner.numbers.get(address) {
-                        info.add_held(number);
-                    }
-                }
-                self.step_info.set(info);
+                self.begin_step_info(inner, chosen);
             }
             let fires = index >= first_timer && index < first_timer + due;
             if fires {
@@ -339,6 +332,35 @@ impl Execution {
             }
             return Some(chosen);
         }
+    }
+
+    /// Tells the strategy the footprint and what else it learns of the step that just ended
+    /// (complete now: the readiness probes of the scheduling point may have added to it), and
+    /// which waits began in it: their acquires race with the takers'.
+    fn report_step(&self, inner: &mut Inner) {
+        let footprint = self.footprint.replace(Footprint::default()).settled();
+        self.step_begun_on.set(usize::MAX);
+        let info = self.step_info.replace(StepInfo::default());
+        self.with_strategy(|s| s.reduction().map(|r| r.step_footprint(footprint, info)));
+        let mut blocked = std::mem::take(&mut inner.newly_blocked);
+        for (thread, key) in blocked.drain(..) {
+            if let Some(&object) = inner.numbers.get(&key) {
+                self.with_strategy(|s| s.reduction().map(|r| r.blocked(thread, object)));
+            }
+        }
+        inner.newly_blocked = blocked;
+    }
+
+    /// Begins what the strategy learns of the step `chosen` takes now: the locks its thread
+    /// holds.
+    fn begin_step_info(&self, inner: &Inner, chosen: usize) {
+        let mut info = StepInfo::default();
+        for address in inner.threads[chosen].holds.iter().rev() {
+            if let Some(&number) = inner.numbers.get(address) {
+                info.add_held(number);
+            }
+        }
+        self.step_info.set(info);
     }
 
     /// Whether thread `id` can make progress: runnable, and not waiting in a blocking operation
