@@ -566,7 +566,9 @@ impl Explorer {
                     // A claim that every schedule ran holds only if the model is deterministic:
                     // the sampled schedules, replayed, must take the same steps.
                     stats.verified += lane.sample.replays();
-                    if let Some((schedule, failure)) = self.verify_sample(model, &lane.sample, &mut pool) {
+                    if let Some((schedule, failure)) =
+                        self.verify_sample(model, &lane.sample, &mut pool, helpers.as_mut())
+                    {
                         stats.elapsed = start.elapsed();
                         return Err(Box::new(self.report(model, &lane.kind, failure, schedule, stats, &mut pool)));
                     }
@@ -698,29 +700,55 @@ impl Explorer {
     }
 
     /// Replays each sampled schedule; the first whose steps differ from the first run's gives
-    /// its schedule and a nondeterminism failure.
+    /// its schedule and a nondeterminism failure. With `helpers`, they run a share of the
+    /// replays meanwhile (the first that differs is the same: each replay's verdict is its own).
     fn verify_sample(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
         sample: &Sample,
         pool: &mut Buffers,
+        helpers: Option<&mut ahead::Helpers>,
     ) -> Option<(Schedule, Failure)> {
         // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
         // model that varies at random between runs (a HashMap's order) escapes each re-run with
         // some chance, and a small search keeps few schedules.
-        let replays = sample.replays();
-        for (execution, schedule, trail) in sample.kept.iter().cycle().take(replays) {
-            let choices: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
-            let mut replay = Replay::lenient(choices);
-            replay.next_execution();
-            let outcome = run_execution(model, &mut replay, self.config(false, false, true), pool);
-            let diverged = replay.divergence().map(str::to_owned);
-            if outcome.trail != *trail || outcome.failure.is_some() || diverged.is_some() {
-                let what = match (&outcome.failure, diverged) {
-                    (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
-                    (None, Some(reason)) => reason,
-                    (None, None) => "its steps differed".to_owned(),
-                };
+        let replays: Vec<_> = sample.kept.iter().cycle().take(sample.replays()).collect();
+        let config = self.config(false, false, true);
+        let choices_of = |schedule: &Schedule| schedule.choices.iter().map(|c| c.chosen).collect::<Vec<u32>>();
+        // Replay `i` goes to share `i % shares`: share 0 is this thread's, the others helpers'.
+        let shares = helpers.as_ref().map_or(1, |helpers| helpers.count() + 1).min(replays.len().max(1));
+        let mut helpers = helpers.filter(|_| shares > 1);
+        if let Some(helpers) = helpers.as_mut() {
+            let cells = execution::cells_state().0;
+            for share in 1..shares {
+                let theirs = replays.iter().skip(share).step_by(shares);
+                let theirs = theirs.map(|(_, schedule, trail)| (choices_of(schedule), *trail)).collect();
+                helpers.post_replays(share, theirs, (&config, cells));
+            }
+        }
+        let mut verdicts: Vec<Option<Option<String>>> = vec![None; replays.len()];
+        for (i, (_, schedule, trail)) in replays.iter().enumerate().step_by(shares) {
+            let verdict = replay_differs(model, choices_of(schedule), *trail, config.clone(), pool);
+            let differs = verdict.is_some();
+            verdicts[i] = Some(verdict);
+            if differs {
+                break;
+            }
+        }
+        for share in 1..shares {
+            let done = helpers.as_mut().and_then(|helpers| helpers.take_replays(share, self.watch.as_deref()));
+            for (verdict, i) in done.unwrap_or_default().into_iter().zip((share..replays.len()).step_by(shares)) {
+                verdicts[i] = Some(verdict);
+            }
+        }
+        for (i, (execution, schedule, trail)) in replays.iter().enumerate() {
+            // (A replay a helper did not run, or stopped before, runs here: in order, the first
+            // that differs is the one reported.)
+            let verdict = match verdicts[i].take() {
+                Some(verdict) => verdict,
+                None => replay_differs(model, choices_of(schedule), *trail, config.clone(), pool),
+            };
+            if let Some(what) = verdict {
                 let message = format!(
                     "execution {execution} of the search, replayed with the same choices before claiming the \
                      search finished, did not repeat ({what})"
@@ -829,6 +857,29 @@ impl Explorer {
         let schedule = outcome.schedule;
         (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
     }
+}
+
+/// Replays `choices` leniently (see [`Replay`]) with `config`: how it did not repeat the run
+/// whose trail was `trail`, or `None` if it did.
+pub(super) fn replay_differs(
+    model: &Arc<dyn Fn() + Send + Sync>,
+    choices: Vec<u32>,
+    trail: u64,
+    config: Config,
+    pool: &mut Buffers,
+) -> Option<String> {
+    let mut replay = Replay::lenient(choices);
+    replay.next_execution();
+    let outcome = run_execution(model, &mut replay, config, pool);
+    let diverged = replay.divergence().map(str::to_owned);
+    if outcome.trail == trail && outcome.failure.is_none() && diverged.is_none() {
+        return None;
+    }
+    Some(match (&outcome.failure, diverged) {
+        (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
+        (None, Some(reason)) => reason,
+        (None, None) => "its steps differed".to_owned(),
+    })
 }
 
 /// A nondeterminism failure with `what` happened, and what usually causes it.

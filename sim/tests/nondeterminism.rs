@@ -117,3 +117,46 @@ fn a_replayed_step_that_differs_is_recorded_afresh() {
         Err(report) => assert_eq!(report.failure.kind, FailureKind::Nondeterminism, "{report}"),
     }
 }
+
+/// Three workers each take a lock twice (90 executions: helpers start, and run a share of the
+/// replays that check the search before it claims to be finished); after joining them, main
+/// takes the lock once more when `extra` says so. Only that last step can differ, where no
+/// decision is left: only the replays can see it.
+fn varying_at_the_end(extra: impl Fn() -> bool) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let lock = lock.clone();
+            Thread::<Sim>::new(move || {
+                for _ in 0..2 {
+                    let _held = lock.lock();
+                }
+            })
+        })
+        .collect();
+    workers.iter().for_each(|worker| worker.start().unwrap());
+    workers.iter().for_each(|worker| worker.join().unwrap());
+    if extra() {
+        let _held = lock.lock();
+    }
+}
+
+#[test]
+fn the_replays_are_the_same_on_every_number_of_threads() {
+    let run = |threads: usize| Explorer::exhaustive().threads(threads).check(|| varying_at_the_end(|| false));
+    let (one, two) = (run(1), run(2));
+    assert!(one.exhausted && two.exhausted, "{one:?}\n{two:?}");
+    assert_eq!((one.executions, one.verified), (two.executions, two.verified));
+    assert_eq!(one.verified, 24);
+}
+
+#[test]
+fn a_difference_only_a_replay_sees_is_reported_on_every_number_of_threads() {
+    for threads in [1, 2] {
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let explorer = Explorer::exhaustive().threads(threads);
+        assert_nondeterministic(&format!("{threads} threads"), explorer, move || {
+            varying_at_the_end(|| runs.fetch_add(1, SeqCst) % 5 == 4)
+        });
+    }
+}

@@ -39,6 +39,10 @@ pub(super) enum Work {
     /// [`Strategy::learned`]). The executions' numbers are `first`, `first + stride`, … (the
     /// stride is the number of shards of a split exploration).
     Executions { strategy: Box<dyn Strategy + Send>, count: usize, learned: u64, first: u64, stride: u64 },
+    /// Replays schedules (their choices) of a finished search, each to repeat the run whose
+    /// trail is given (see `Explorer::verify_sample`): `verdicts` gets how each did not, or
+    /// `None`, in order, up to the first that did not.
+    Replays { replays: Vec<(Vec<u32>, u64)>, verdicts: Vec<Option<String>> },
 }
 
 /// A job: the work, how to run executions, and whether they track races from their start at
@@ -86,6 +90,10 @@ pub(super) type Key = AheadKey;
 
 /// The bit that marks a random lane's execution in a [`Key`] (subtree serials stay below it).
 pub(super) const RANDOM: u64 = 1 << 63;
+
+/// The bits that mark a share of a finished search's replays in a [`Key`] (see
+/// [`Helpers::post_replays`]): no random lane's (lanes are few) nor subtree's.
+const REPLAYS: u64 = RANDOM | 1 << 62;
 
 #[derive(Default)]
 struct State {
@@ -216,6 +224,33 @@ impl Helpers {
         let work = Work::Executions { strategy, count, learned, first, stride };
         let job = Job { work, config: config.clone(), cells_seen, strategy: name.clone() };
         self.post(vec![(key, (0, run as u64), job)]);
+    }
+
+    /// Posts share `share` of a finished search's replays (see [`Work::Replays`]), first in
+    /// line.
+    pub(super) fn post_replays(
+        &mut self,
+        share: usize,
+        replays: Vec<(Vec<u32>, u64)>,
+        (config, cells_seen): (&Config, bool),
+    ) {
+        let work = Work::Replays { replays, verdicts: Vec::new() };
+        let strategy = Arc::new(("replays of the search's schedules".to_owned(), None));
+        let job = Job { work, config: config.clone(), cells_seen, strategy };
+        self.post(vec![((REPLAYS, share), (0, 0), job)]);
+    }
+
+    /// The verdicts of share `share` of the replays, in order, as far as a helper ran them
+    /// (none if no helper began them).
+    pub(super) fn take_replays(
+        &mut self,
+        share: usize,
+        watch: Option<&watchdog::Watch>,
+    ) -> Option<Vec<Option<String>>> {
+        match self.take((REPLAYS, share), watch)?.work {
+            Work::Replays { verdicts, .. } => Some(verdicts),
+            _ => None,
+        }
     }
 
     fn post(&mut self, jobs: Vec<(Key, (u8, u64), Job)>) {
@@ -371,6 +406,18 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
                     outcomes.push(outcome);
                     let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
                     if failed || search.divergence().is_some() || time_is_up || wanted.load(Relaxed) {
+                        break;
+                    }
+                }
+            }
+            Work::Replays { replays, verdicts } => {
+                for (choices, trail) in replays.iter() {
+                    let verdict = super::replay_differs(model, choices.clone(), *trail, config.clone(), &mut pool);
+                    let differs = verdict.is_some();
+                    verdicts.push(verdict);
+                    let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
+                    // (Not stopped when the search comes to it: it waits for these alone.)
+                    if differs || time_is_up {
                         break;
                     }
                 }
