@@ -50,3 +50,10 @@ fn reduction_matches_full_search_on_facade_once_scopes_and_queues() {
 fn reduction_matches_full_search_on_facade_guards_held_across_operations() {
     differential::campaign::<weft::Auto>(300, Shares { held: 40, ..Shares::default() });
 }
+
+/// As `reduction_matches_full_search_with_semaphores` in `weft-sim`: half of the operations
+/// drawn first among the semaphores', whose successful releases commute.
+#[test]
+fn facade_reduction_matches_full_search_with_semaphores() {
+    differential::campaign::<weft::Auto>(300, Shares { semaphores: 50, ..Shares::default() });
+}

@@ -40,3 +40,11 @@ fn reduction_matches_full_search_with_once_scopes_and_queues() {
 fn reduction_matches_full_search_with_guards_held_across_operations() {
     differential::campaign::<Sim>(300, Shares { held: 40, ..Shares::default() });
 }
+
+/// 300 models, half of whose operations are drawn first among the semaphores' (a `Semaphore`'s
+/// acquires and releases, a `BoundedSemaphore`'s releases, which may fail, and tries): a
+/// successful release commutes with the others (`Observe::commutes`), nothing else does.
+#[test]
+fn reduction_matches_full_search_with_semaphores() {
+    differential::campaign::<Sim>(300, Shares { semaphores: 50, ..Shares::default() });
+}

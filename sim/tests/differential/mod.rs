@@ -48,6 +48,10 @@ struct Gen {
     /// yields (inside them and out); and untimed `Event` waits with sets and clears. 0: none, and the models of a seed stay as they were before
     /// these were added.
     held_percent: usize,
+    /// The share of operations (in percent) drawn first among the semaphores' (`Semaphore`
+    /// acquire, try, timed acquire and release; a `BoundedSemaphore`'s release and try), whose
+    /// successful releases commute. 0: none, and the models of a seed stay as they were.
+    semaphore_percent: usize,
 }
 
 /// The shares of a campaign's operations drawn first among the primitives the base mix leaves
@@ -62,6 +66,8 @@ pub struct Shares {
     pub std: usize,
     /// Guards held across other operations (`RwLock` and `Mutex` sections) and yields.
     pub held: usize,
+    /// The semaphores' operations.
+    pub semaphores: usize,
 }
 
 impl Gen {
@@ -235,7 +241,9 @@ struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.held_percent > 0 && g.chance(g.held_percent) {
+        let pick = if g.semaphore_percent > 0 && g.chance(g.semaphore_percent) {
+            7 + g.below(4)
+        } else if g.held_percent > 0 && g.chance(g.held_percent) {
             35 + g.below(4)
         } else if g.std_percent > 0 && g.chance(g.std_percent) {
             31 + g.below(4)
@@ -1067,7 +1075,13 @@ fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// # Panics
 /// On a mismatch, or if fewer than half of the models could be compared.
 pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
-    let Shares { extra: extra_percent, more: more_percent, std: std_percent, held: held_percent } = shares;
+    let Shares {
+        extra: extra_percent,
+        more: more_percent,
+        std: std_percent,
+        held: held_percent,
+        semaphores: semaphore_percent,
+    } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
@@ -1077,8 +1091,8 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
     let (mut g, mut small) = (
-        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent, held_percent },
-        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent, held_percent },
+        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent, held_percent, semaphore_percent },
+        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent, held_percent, semaphore_percent },
     );
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
