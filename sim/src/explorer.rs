@@ -128,7 +128,7 @@ impl Explorer {
             python_panics: false,
             reduce: true,
             main_stack: 0,
-            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            threads: available_parallelism(),
             shard: None,
             count_traces: false,
             sleep_sets_only: false,
@@ -975,6 +975,16 @@ impl Sample {
             }
         }
     }
+}
+
+/// The machine's available parallelism (the default of [`Explorer::threads`]), asked once per
+/// process: the standard library reads the cgroup's CPU quota from files at every call (32–39 µs
+/// on the 2-core CI machine), which a program that makes many small explorations (a property
+/// test) paid for each, more than an execution costs. A change of the process's CPU affinity
+/// after the first exploration is not seen.
+fn available_parallelism() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// `i/n` with `i < n`, as `WEFT_SHARD` takes it.
