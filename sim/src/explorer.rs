@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, run_execution};
-use crate::report::{Failure, FailureKind, Report, Shrunk, Stats, TraceEvent};
+use crate::report::{Report, Stats};
 use crate::schedule::Schedule;
-use crate::strategy::{self, Exhaustive, Pct, Pos, RandomWalk, Replay, Strategy, Urw};
+use crate::strategy::{self, Exhaustive, Strategy};
 use crate::watchdog;
 use crate::*;
 
@@ -20,6 +20,14 @@ mod ahead;
 mod learning;
 mod options;
 mod pool;
+mod reporting;
+mod strategies;
+mod verify;
+
+use reporting::{PROGRESS_EVERY, PROGRESS_FIRST, search_estimate, show_progress};
+use strategies::{StrategyKind, kind_name, seed_of, shard_name, shorten};
+use verify::replay_differs;
+use verify::{Sample, nondeterministic};
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
@@ -38,18 +46,6 @@ fn install_quiet_panic_hook() {
             }
         }));
     });
-}
-
-#[derive(Clone, Debug)]
-enum StrategyKind {
-    RandomWalk(u64),
-    Pct(u64, usize),
-    Urw(u64),
-    Pos(u64),
-    WeightedPos(u64),
-    Exhaustive(Option<usize>),
-    Replay(String),
-    Portfolio(u64),
 }
 
 /// Explores the interleavings of a model: which strategy, how many executions, how long.
@@ -133,182 +129,6 @@ impl Explorer {
             count_traces: false,
             sleep_sets_only: false,
         }
-    }
-
-    /// Random choices from `seed`: uniform, except that a thread started early begins late. A
-    /// thread that its parent starts before `r` more threads (as many as in an earlier
-    /// execution) runs only on the `r + 1`-th pick that lands on it while its parent can run
-    /// (the spent picks are drawn again), so that the threads started first do not run ahead
-    /// while their parent is still starting the others. Every schedule stays possible.
-    pub fn random_walk(seed: u64) -> Self {
-        Self::with(StrategyKind::RandomWalk(seed))
-    }
-
-    /// Probabilistic concurrency testing from `seed` with bug depth `depth`.
-    pub fn pct(seed: u64, depth: usize) -> Self {
-        Self::with(StrategyKind::Pct(seed, depth))
-    }
-
-    /// The uniform random walk from `seed` (URW, Zhao et al., ASPLOS 2025): each runnable thread
-    /// runs with probability proportional to the events it has left, estimated from earlier
-    /// executions, so that every interleaving is about equally likely (a plain random walk
-    /// favours those where long threads run late).
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::Ordering::SeqCst;
-    /// use weft_core::{AtomicUsize, Thread};
-    /// use weft_sim::{Explorer, Sim};
-    ///
-    /// let report = Explorer::urw(1)
-    ///     .iterations(1000)
-    ///     .run(|| {
-    ///         let count = Arc::new(AtomicUsize::<Sim>::new(0));
-    ///         let c = count.clone();
-    ///         let t = Thread::<Sim>::new(move || {
-    ///             let seen = c.load(SeqCst);
-    ///             c.store(seen + 1, SeqCst);
-    ///         });
-    ///         t.start().unwrap();
-    ///         let seen = count.load(SeqCst);
-    ///         count.store(seen + 1, SeqCst);
-    ///         t.join().unwrap();
-    ///         assert_eq!(count.load(SeqCst), 2, "lost update");
-    ///     })
-    ///     .unwrap_err();
-    /// assert!(report.failure.message.contains("lost update"));
-    /// ```
-    pub fn urw(seed: u64) -> Self {
-        Self::with(StrategyKind::Urw(seed))
-    }
-
-    /// Partial-order sampling from `seed` (POS, Yuan et al., CAV 2018): each thread's next
-    /// operation has a random priority and the highest runs; after it, the operations on the
-    /// same object (those that race with it) get new priorities, and so does the thread's next
-    /// one. Only racing operations are reordered, so the partial orders are sampled more evenly
-    /// than by a random walk.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::Ordering::SeqCst;
-    /// use weft_core::{AtomicUsize, Thread};
-    /// use weft_sim::{Explorer, Sim};
-    ///
-    /// let report = Explorer::pos(1)
-    ///     .iterations(1000)
-    ///     .run(|| {
-    ///         let count = Arc::new(AtomicUsize::<Sim>::new(0));
-    ///         let c = count.clone();
-    ///         let t = Thread::<Sim>::new(move || {
-    ///             let seen = c.load(SeqCst);
-    ///             c.store(seen + 1, SeqCst);
-    ///         });
-    ///         t.start().unwrap();
-    ///         let seen = count.load(SeqCst);
-    ///         count.store(seen + 1, SeqCst);
-    ///         t.join().unwrap();
-    ///         assert_eq!(count.load(SeqCst), 2, "lost update");
-    ///     })
-    ///     .unwrap_err();
-    /// assert!(report.failure.message.contains("lost update"));
-    /// ```
-    pub fn pos(seed: u64) -> Self {
-        Self::with(StrategyKind::Pos(seed))
-    }
-
-    /// Weighted partial-order sampling: POS ([`Explorer::pos`]) whose priorities are drawn with
-    /// the weights of URW ([`Explorer::urw`]), the events each thread has left by earlier
-    /// executions. A thread with `w` events left draws the key `u^(1/w)` (a weighted random
-    /// order), so a fresh draw makes each thread the highest in proportion to its weight, as URW
-    /// picks; as in POS, only the thread that ran and the threads whose next operation races
-    /// with it draw again. It keeps POS's strength on bugs that need a few races in one order
-    /// (SCTBench's twostage) and URW's on bugs that need late threads to meet early ones
-    /// (reorder): on the bug-finding benchmark (`benches/RESULTS.md`) it is the strongest
-    /// strategy alone, and the default [`check`] gives it most of its turns.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::Ordering::SeqCst;
-    /// use weft_core::{AtomicUsize, Thread};
-    /// use weft_sim::{Explorer, Sim};
-    ///
-    /// let report = Explorer::weighted_pos(1)
-    ///     .iterations(1000)
-    ///     .run(|| {
-    ///         let count = Arc::new(AtomicUsize::<Sim>::new(0));
-    ///         let c = count.clone();
-    ///         let t = Thread::<Sim>::new(move || {
-    ///             let seen = c.load(SeqCst);
-    ///             c.store(seen + 1, SeqCst);
-    ///         });
-    ///         t.start().unwrap();
-    ///         let seen = count.load(SeqCst);
-    ///         count.store(seen + 1, SeqCst);
-    ///         t.join().unwrap();
-    ///         assert_eq!(count.load(SeqCst), 2, "lost update");
-    ///     })
-    ///     .unwrap_err();
-    /// assert!(report.failure.message.contains("lost update"));
-    /// ```
-    pub fn weighted_pos(seed: u64) -> Self {
-        Self::with(StrategyKind::WeightedPos(seed))
-    }
-
-    /// Every schedule, depth first (no limit on executions unless [`Explorer::iterations`] sets
-    /// one).
-    pub fn exhaustive() -> Self {
-        let mut explorer = Self::with(StrategyKind::Exhaustive(None));
-        explorer.iterations = usize::MAX;
-        explorer
-    }
-
-    /// Exhaustive search limited to schedules with at most `bound` preemptions. A bounded search
-    /// runs every such schedule (it explores without partial-order reduction, which does not
-    /// combine soundly with a bound), so one that finishes (`Stats::exhausted`) proves the model
-    /// for every schedule within the bound, not for every schedule.
-    pub fn preemption_bound(mut self, bound: usize) -> Self {
-        if let StrategyKind::Exhaustive(_) = self.strategy {
-            self.strategy = StrategyKind::Exhaustive(Some(bound));
-        }
-        self
-    }
-
-    /// Replays the execution a report's token describes: the token as printed (`weft2:…`), or
-    /// `@path` of a file holding it (reports write tokens longer than about 4 KB to a file under
-    /// the target directory, `target/weft/`, and print `@path`).
-    ///
-    /// A token records every decision with its number of options, and a fingerprint of the
-    /// model's first operations. A replay that does not fit — another model, a token cut short, a
-    /// model that takes more or fewer decisions — fails with [`FailureKind::ReplayMismatch`]
-    /// ("this token was recorded for a different program") rather than passing.
-    ///
-    /// ```
-    /// use weft_sim::{Explorer, FailureKind};
-    /// let report = Explorer::random_walk(1).run(|| panic!("boom")).unwrap_err();
-    /// let again = Explorer::replay(&report.token).run(|| panic!("boom")).unwrap_err();
-    /// assert_eq!(again.failure, report.failure);
-    /// let other = Explorer::replay(&report.token).run(|| {
-    ///     weft_core::Lock::<weft_sim::Sim>::new().acquire();
-    /// });
-    /// assert_eq!(other.unwrap_err().failure.kind, FailureKind::ReplayMismatch);
-    /// ```
-    ///
-    /// A malformed token makes [`Explorer::run`] panic with a message saying what is wrong.
-    pub fn replay(token: &str) -> Self {
-        Self::with(StrategyKind::Replay(token.to_owned()))
-    }
-
-    /// The default portfolio of [`check`]: four strategies taking turns, one execution at a
-    /// time, in a cycle of sixteen turns. Weighted partial-order sampling
-    /// ([`Explorer::weighted_pos`]), the strongest alone on the bug-finding benchmark, takes
-    /// twelve of them (the first three among them) and 45 % of the executions; partial-order
-    /// sampling ([`Explorer::pos`]), stronger where a thread must run long stretches alone
-    /// (SCTBench's twostage), two (the fourth) and 10 %; the exhaustive search one (the eighth)
-    /// and 40 % (a search that finishes proves the model, and ends the check); PCT at depth 3
-    /// one and 5 %. A strategy whose share is spent, or that has nothing left to try, gives its
-    /// turns to the others, so the exhaustive search runs alone at the end.
-    pub fn portfolio(seed: u64) -> Self {
-        Self::with(StrategyKind::Portfolio(seed))
     }
 
     fn with_env_overrides(mut self) -> Self {
@@ -698,213 +518,6 @@ impl Explorer {
         }
         Ok(stats)
     }
-
-    /// Replays each sampled schedule; the first whose steps differ from the first run's gives
-    /// its schedule and a nondeterminism failure. With `helpers`, they run a share of the
-    /// replays meanwhile (the first that differs is the same: each replay's verdict is its own).
-    fn verify_sample(
-        &self,
-        model: &Arc<dyn Fn() + Send + Sync>,
-        sample: &Sample,
-        pool: &mut Buffers,
-        helpers: Option<&mut ahead::Helpers>,
-    ) -> Option<(Schedule, Failure)> {
-        // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
-        // model that varies at random between runs (a HashMap's order) escapes each re-run with
-        // some chance, and a small search keeps few schedules.
-        let replays: Vec<_> = sample.kept.iter().cycle().take(sample.replays()).collect();
-        let config = self.config(false, false, true);
-        let choices_of = |schedule: &Schedule| schedule.choices.iter().map(|c| c.chosen).collect::<Vec<u32>>();
-        // Replay `i` goes to share `i % shares`: share 0 is this thread's, the others helpers'.
-        let shares = helpers.as_ref().map_or(1, |helpers| helpers.count() + 1).min(replays.len().max(1));
-        let mut helpers = helpers.filter(|_| shares > 1);
-        if let Some(helpers) = helpers.as_mut() {
-            let cells = execution::cells_state().0;
-            for share in 1..shares {
-                let theirs = replays.iter().skip(share).step_by(shares);
-                let theirs = theirs.map(|(_, schedule, trail)| (choices_of(schedule), *trail)).collect();
-                helpers.post_replays(share, theirs, (&config, cells));
-            }
-        }
-        let mut verdicts: Vec<Option<Option<String>>> = vec![None; replays.len()];
-        for (i, (_, schedule, trail)) in replays.iter().enumerate().step_by(shares) {
-            let verdict = replay_differs(model, choices_of(schedule), *trail, config.clone(), pool);
-            let differs = verdict.is_some();
-            verdicts[i] = Some(verdict);
-            if differs {
-                break;
-            }
-        }
-        for share in 1..shares {
-            let done = helpers.as_mut().and_then(|helpers| helpers.take_replays(share, self.watch.as_deref()));
-            for (verdict, i) in done.unwrap_or_default().into_iter().zip((share..replays.len()).step_by(shares)) {
-                verdicts[i] = Some(verdict);
-            }
-        }
-        for (i, (execution, schedule, trail)) in replays.iter().enumerate() {
-            // (A replay a helper did not run, or stopped before, runs here: in order, the first
-            // that differs is the one reported.)
-            let verdict = match verdicts[i].take() {
-                Some(verdict) => verdict,
-                None => replay_differs(model, choices_of(schedule), *trail, config.clone(), pool),
-            };
-            if let Some(what) = verdict {
-                let message = format!(
-                    "execution {execution} of the search, replayed with the same choices before claiming the \
-                     search finished, did not repeat ({what})"
-                );
-                return Some((schedule.clone(), nondeterministic(&message)));
-            }
-        }
-        None
-    }
-
-    /// Replays `chosen` leniently (see [`Replay`]), with the trace on.
-    fn replay_outcome(
-        &self,
-        model: &Arc<dyn Fn() + Send + Sync>,
-        chosen: Vec<u32>,
-        pool: &mut Buffers,
-    ) -> execution::Outcome {
-        let mut replay = Replay::lenient(chosen);
-        replay.next_execution();
-        run_execution(model, &mut replay, self.config(true, false, false), pool)
-    }
-
-    fn report(
-        &self,
-        model: &Arc<dyn Fn() + Send + Sync>,
-        kind: &StrategyKind,
-        failure: Failure,
-        schedule: Schedule,
-        stats: Stats,
-        pool: &mut Buffers,
-    ) -> Report {
-        let chosen: Vec<u32> = schedule.choices.iter().map(|c| c.chosen).collect();
-        // Replay with the trace on: the same failure, now with its events (and the program's
-        // fingerprint, for the token).
-        let traced = self.replay_outcome(model, chosen, pool);
-        let mismatch = failure.kind == FailureKind::ReplayMismatch;
-        let (failure, token) = match kind {
-            // The token does not fit: the report is about the token, not about what the model did.
-            StrategyKind::Replay(token) if mismatch => (failure, token.clone()),
-            _ => {
-                let failure = match traced.failure.clone() {
-                    Some(failure) => failure,
-                    None if failure.kind == FailureKind::Nondeterminism => failure,
-                    // The same choices, and no failure: what failed depends on something else.
-                    None => nondeterministic(&format!(
-                        "the failure found ({}: {}) did not happen again when its schedule was replayed",
-                        failure.kind, failure.message
-                    )),
-                };
-                (failure, traced.schedule.printable_token())
-            }
-        };
-        let shrinkable = !mismatch && failure.kind != FailureKind::Nondeterminism;
-        let shrunk =
-            if self.shrink && shrinkable { self.shrink_schedule(model, &schedule, &failure, pool) } else { None };
-        let seed = seed_of(kind);
-        let strategy = shard_name(kind_name(kind), self.shard);
-        let preemptions = schedule.preemptions();
-        Report {
-            failure,
-            token,
-            seed,
-            strategy,
-            location: traced.panic_location,
-            trace: traced.trace,
-            shrunk: shrunk.map(|(s, trace)| Shrunk { token: s.printable_token(), trace, preemptions: s.preemptions() }),
-            preemptions,
-            stats,
-        }
-    }
-
-    /// Greedily turns preemptions into "go on" (option 0) while the same kind of failure still
-    /// happens; returns the smaller schedule if it has fewer preemptions.
-    fn shrink_schedule(
-        &self,
-        model: &Arc<dyn Fn() + Send + Sync>,
-        found: &Schedule,
-        failure: &Failure,
-        pool: &mut Buffers,
-    ) -> Option<(Schedule, Vec<TraceEvent>)> {
-        let chosen: Vec<u32> = found.choices.iter().map(|c| c.chosen).collect();
-        let same_kind = |f: &Option<Failure>| {
-            f.as_ref().is_some_and(|f| std::mem::discriminant(&f.kind) == std::mem::discriminant(&failure.kind))
-        };
-        let mut best: Vec<u32> = chosen;
-        let original = found.preemptions();
-        const BUDGET: usize = 300;
-        let mut tries = 0;
-        let mut i = 0;
-        while i < best.len() && tries < BUDGET {
-            if best[i] != 0 {
-                let mut candidate = best.clone();
-                candidate[i] = 0;
-                tries += 1;
-                let outcome = self.replay_outcome(model, candidate, pool);
-                if same_kind(&outcome.failure)
-                    && !matches!(outcome.failure.as_ref().map(|f| &f.kind), Some(FailureKind::Nondeterminism))
-                {
-                    best = outcome.schedule.choices.iter().map(|c| c.chosen).collect();
-                    continue;
-                }
-            }
-            i += 1;
-        }
-        let outcome = self.replay_outcome(model, best, pool);
-        let schedule = outcome.schedule;
-        (same_kind(&outcome.failure) && schedule.preemptions() < original).then_some((schedule, outcome.trace))
-    }
-}
-
-/// Replays `choices` leniently (see [`Replay`]) with `config`: how it did not repeat the run
-/// whose trail was `trail`, or `None` if it did.
-pub(super) fn replay_differs(
-    model: &Arc<dyn Fn() + Send + Sync>,
-    choices: Vec<u32>,
-    trail: u64,
-    config: Config,
-    pool: &mut Buffers,
-) -> Option<String> {
-    let mut replay = Replay::lenient(choices);
-    replay.next_execution();
-    let outcome = run_execution(model, &mut replay, config, pool);
-    let diverged = replay.divergence().map(str::to_owned);
-    if outcome.trail == trail && outcome.failure.is_none() && diverged.is_none() {
-        return None;
-    }
-    Some(match (&outcome.failure, diverged) {
-        (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
-        (None, Some(reason)) => reason,
-        (None, None) => "its steps differed".to_owned(),
-    })
-}
-
-/// A nondeterminism failure with `what` happened, and what usually causes it.
-fn nondeterministic(what: &str) -> Failure {
-    // The panic count of the OS thread that runs the simulation stays raised once a thread was
-    // given up in the middle of unwinding: every later execution sees `panicking()` true.
-    let given_up = if std::thread::panicking() {
-        " Also: earlier in this exploration a simulated thread was given up in the middle of \
-         unwinding (a destructor waited while it unwound, at an execution's end), so \
-         std::thread::panicking() read true in every later execution, which alone can make them \
-         differ (guards stop poisoning, abandoned threads are given up): a destructor that waits \
-         should not wait while std::thread::panicking()."
-    } else {
-        ""
-    };
-    Failure {
-        kind: FailureKind::Nondeterminism,
-        message: format!(
-            "nondeterministic model: {what}. The model must do the same thing whenever it is given the same \
-             choices: does it depend on random numbers, a HashMap's order (a fresh RandomState), real \
-             clocks, addresses, or state kept across executions (a static, a std OnceLock)? Use \
-             weft::sync::OnceLock/LazyLock for per-execution statics.{given_up}"
-        ),
-        thread: "MainThread".to_owned(),
-    }
 }
 
 /// The default portfolio's turns, by lane (0: exhaustive search, 1: weighted partial-order
@@ -940,41 +553,6 @@ struct Lane {
     /// A random lane of a split exploration: the executions numbered below this that it learnt
     /// from or has yet to run as its own (see [`learning`]).
     learnt_to: u64,
-}
-
-/// Executions kept to be replayed before a search claims it finished: a reservoir sample (of
-/// fixed seed) of [`Sample::SIZE`] schedules with their trails, and always the first.
-struct Sample {
-    kept: Vec<(usize, Schedule, u64)>,
-    rng: schedule::Rng,
-}
-
-impl Sample {
-    const SIZE: usize = 8;
-    /// The fewest re-runs of the kept schedules (see [`Explorer::verify_sample`]).
-    const REPLAYS: usize = 24;
-
-    fn new() -> Self {
-        Sample { kept: Vec::new(), rng: schedule::Rng::new(0x5341_4d50) }
-    }
-
-    /// How many re-runs [`Explorer::verify_sample`] makes.
-    fn replays(&self) -> usize {
-        if self.kept.is_empty() { 0 } else { Self::REPLAYS.max(self.kept.len()) }
-    }
-
-    /// Offers execution number `execution` (from 1): kept with probability `SIZE / execution`.
-    fn offer(&mut self, execution: usize, schedule: &Schedule, trail: u64) {
-        if self.kept.len() < Self::SIZE {
-            self.kept.push((execution, schedule.clone(), trail));
-        } else {
-            let slot = self.rng.below(execution as u64) as usize;
-            // Slot 0 keeps the first execution.
-            if (1..Self::SIZE).contains(&slot) {
-                self.kept[slot] = (execution, schedule.clone(), trail);
-            }
-        }
-    }
 }
 
 /// The machine's available parallelism (the default of [`Explorer::threads`]), asked once per
@@ -1074,120 +652,9 @@ fn worth_helping(lane: &Lane) -> bool {
     left >= AHEAD_WORTH
 }
 
-/// When a long exploration first reports its progress on stderr, and how often after that.
-const PROGRESS_FIRST: Duration = Duration::from_secs(2);
-const PROGRESS_EVERY: Duration = Duration::from_secs(5);
-
-/// The exhaustive lane's executions and its estimated size (see [`Stats::search_estimate`]),
-/// if there is one.
-fn search_estimate(lanes: &[Lane]) -> Option<(usize, u64)> {
-    let lane = lanes.iter().find(|lane| matches!(lane.kind, StrategyKind::Exhaustive(_)))?;
-    let share = lane.strategy.explored_share()?;
-    let estimate = if lane.strategy.exhausted() { lane.run as u64 } else { (lane.run as f64 / share).round() as u64 };
-    Some((lane.run, estimate.max(lane.run as u64)))
-}
-
-/// Prints a progress line: what ran, and how far the exhaustive search is with its estimated
-/// size. Written to the process's stderr directly, not through `eprintln!`, which `cargo test`
-/// captures (a long test would otherwise look hung).
-fn show_progress(stats: &Stats, lanes: &[Lane], elapsed: Duration) {
-    use std::fmt::Write as _;
-    use std::io::Write as _;
-    let names: Vec<&str> = lanes.iter().filter(|lane| !lane.over).map(|lane| lane.name.as_str()).collect();
-    let mut line = format!(
-        "weft: exploring ({}): {} executions, {} steps, {} pruned, {elapsed:.1?}",
-        names.join(" + "),
-        stats.executions,
-        stats.steps,
-        stats.pruned,
-    );
-    if let Some((searched, estimate)) = search_estimate(lanes) {
-        let percent = 100.0 * searched as f64 / estimate.max(1) as f64;
-        let _ = write!(line, "; exhaustive search {searched} of an estimated {estimate} executions ({percent:.1}%)");
-    }
-    line.push('\n');
-    let _ = std::io::stderr().write_all(line.as_bytes());
-}
-
 /// The stack of the OS thread an exploration runs on (the simulated threads have stacks of their
 /// own): what a process's main thread usually gets.
 const EXPLORER_STACK: usize = 8 << 20;
-
-fn kind_name(kind: &StrategyKind) -> String {
-    match kind {
-        StrategyKind::RandomWalk(seed) => format!("random walk, seed {seed}"),
-        StrategyKind::Pct(seed, depth) => format!("PCT depth {depth}, seed {seed}"),
-        StrategyKind::Urw(seed) => format!("uniform random walk, seed {seed}"),
-        StrategyKind::Pos(seed) => format!("partial-order sampling, seed {seed}"),
-        StrategyKind::WeightedPos(seed) => format!("weighted partial-order sampling, seed {seed}"),
-        StrategyKind::Exhaustive(bound) => match bound {
-            Some(1) => "exhaustive, at most 1 preemption".to_owned(),
-            Some(bound) => format!("exhaustive, at most {bound} preemptions"),
-            None => "exhaustive".to_owned(),
-        },
-        StrategyKind::Replay(_) => "replay".to_owned(),
-        StrategyKind::Portfolio(seed) => format!("portfolio, seed {seed}"),
-    }
-}
-
-/// The seed of a random strategy.
-fn seed_of(kind: &StrategyKind) -> Option<u64> {
-    match kind {
-        StrategyKind::RandomWalk(seed)
-        | StrategyKind::Pct(seed, _)
-        | StrategyKind::Urw(seed)
-        | StrategyKind::Pos(seed)
-        | StrategyKind::WeightedPos(seed)
-        | StrategyKind::Portfolio(seed) => Some(*seed),
-        StrategyKind::Exhaustive(_) | StrategyKind::Replay(_) => None,
-    }
-}
-
-/// A lane's name, with the shard it runs if the exploration is split.
-fn shard_name(name: String, shard: Option<(u64, u64)>) -> String {
-    match shard {
-        Some((index, count)) => format!("{name}, shard {index}/{count}"),
-        None => name,
-    }
-}
-
-impl Explorer {
-    /// The strategy of one lane of this exploration.
-    fn make_strategy(&self, kind: &StrategyKind) -> Box<dyn Strategy> {
-        match kind {
-            StrategyKind::RandomWalk(seed) => Box::new(RandomWalk::new(*seed)),
-            StrategyKind::Pct(seed, depth) => Box::new(Pct::new(*seed, *depth)),
-            StrategyKind::Urw(seed) => Box::new(Urw::new(*seed)),
-            StrategyKind::Pos(seed) => Box::new(Pos::new(*seed)),
-            StrategyKind::WeightedPos(seed) => Box::new(Pos::weighted(*seed)),
-            StrategyKind::Exhaustive(bound) => {
-                let mut search = Exhaustive::new(*bound, self.reduce);
-                if let Some((index, count)) = self.shard.filter(|_| bound.is_none()) {
-                    search = search.shard(index, count);
-                }
-                if self.count_traces {
-                    search = search.count_traces();
-                }
-                if self.sleep_sets_only {
-                    search = search.sleep_sets_only();
-                }
-                Box::new(search)
-            }
-            StrategyKind::Replay(token) => {
-                let schedule = Schedule::parse_token(token)
-                    .unwrap_or_else(|e| panic!("weft: cannot replay {}: {e}", shorten(token)));
-                Box::new(Replay::strict(schedule))
-            }
-            StrategyKind::Portfolio(_) => unreachable!("a portfolio is split into strategies"),
-        }
-    }
-}
-
-/// The first characters of a token, for messages.
-fn shorten(token: &str) -> String {
-    let shown: String = token.chars().take(48).collect();
-    if shown.len() < token.len() { format!("{shown:?}…") } else { format!("{shown:?}") }
-}
 
 /// The value of the environment variable `name`, if set, as `parse` reads it.
 ///
