@@ -2,12 +2,13 @@
 //! of each other, so the reduced search explores one order of them, and still every order of a
 //! release with the reads and writes of the semaphore (acquires, `value`, a release that fails).
 //! Releases that could fail in another order (near a `BoundedSemaphore`'s bound, or near
-//! `SEMAPHORE_MAX`) are not taken for updates.
+//! `SEMAPHORE_MAX`) are not taken for updates. An `Event`'s sets commute in the same way (the
+//! first sets the flag, the others find it set), and still race with `is_set`, `clear` and waits.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use weft_core::{BoundedSemaphore, SEMAPHORE_MAX, Semaphore, Thread};
+use weft_core::{BoundedSemaphore, Event, SEMAPHORE_MAX, Semaphore, Thread};
 use weft_sim::{Explorer, Sim, Stats};
 
 type Outcomes = Arc<Mutex<BTreeSet<String>>>;
@@ -195,4 +196,73 @@ fn pool(n: usize, outcomes: &Outcomes) {
 fn a_semaphore_pool_runs_one_execution_per_trace() {
     // Before releases commuted: 90 executions for 3 workers (as many traces then).
     assert_eq!(one_execution_per_trace(|o| pool(3, o)), 48);
+}
+
+/// `n` threads each set one event, beside (if asked) a thread that reads `is_set`, one that
+/// clears it and one that waits for it: the outcome is what the reader saw and whether the event
+/// is set at the end. (With a clearer, the waiter may wait for good: it is let go at the end.)
+fn setters(n: usize, (reader, clearer, waiter): (bool, bool, bool), outcomes: &Outcomes) {
+    let event = Arc::new(Event::<Sim>::new());
+    let seen = Arc::new(Mutex::new('-'));
+    let mut bodies: Vec<Box<dyn FnOnce() + Send>> = (0..n)
+        .map(|_| {
+            let event = event.clone();
+            Box::new(move || event.set()) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    if reader {
+        let (e, v) = (event.clone(), seen.clone());
+        bodies.push(Box::new(move || *v.lock().unwrap() = if e.is_set() { 'y' } else { 'n' }));
+    }
+    if clearer {
+        let e = event.clone();
+        bodies.push(Box::new(move || e.clear()));
+    }
+    let threads: Vec<Thread<Sim>> = bodies.into_iter().map(Thread::new).collect();
+    threads.iter().for_each(|t| t.start().unwrap());
+    let waiting = waiter.then(|| {
+        let e = event.clone();
+        let t = Thread::<Sim>::new(move || assert!(e.wait()));
+        t.start().unwrap();
+        t
+    });
+    threads.iter().for_each(|t| t.join().unwrap());
+    let set = event.is_set();
+    if let Some(waiting) = waiting {
+        event.set();
+        waiting.join().unwrap();
+    }
+    outcomes.lock().unwrap().insert(format!("read {} set {set}", seen.lock().unwrap()));
+}
+
+#[test]
+fn an_events_sets_commute() {
+    // Before sets commuted: 2, 6, 24 executions (every order of the sets).
+    for n in 2..=4 {
+        assert_eq!(one_execution_per_trace(move |o| setters(n, (false, false, false), o)), 1, "{n} setters");
+    }
+}
+
+#[test]
+fn sets_still_race_with_is_set_clear_and_wait() {
+    for n in 1..=3 {
+        for shape in [(true, false, false), (false, true, false), (true, true, false), (true, true, true)] {
+            let ((reduced, _), (full, _)) = both(move |o| setters(n, shape, o));
+            assert_eq!(reduced, full, "{n} setters, {shape:?}");
+            if shape.0 {
+                // The read may come before or after the sets (and the clear).
+                for read in ['y', 'n'] {
+                    let prefix = format!("read {read} ");
+                    assert!(full.iter().any(|o| o.starts_with(&prefix)), "{n} setters, {shape:?}: {full:?}");
+                }
+            }
+            if shape.1 {
+                // The clear may come before or after the sets.
+                assert!(full.iter().any(|o| o.ends_with("set true")), "{n} setters, {shape:?}: {full:?}");
+                assert!(full.iter().any(|o| o.ends_with("set false")), "{n} setters, {shape:?}: {full:?}");
+            }
+        }
+    }
+    // Before sets commuted: 24 executions.
+    assert_eq!(one_execution_per_trace(|o| setters(3, (true, false, false), o)), 8);
 }

@@ -233,9 +233,11 @@ pub trait Observe {
     /// (see [`Observe::operation`]) has just succeeded as an update that added `increment` to
     /// the object, which can take `room` more before such an update fails (a semaphore's
     /// release: its count went up by `increment`, and a release of more than `room` would
-    /// fail). Two successful updates of one object, in either order, leave the object (and the
-    /// threads they wake) as the other order does, and each succeeds in both orders if the
-    /// room allows both. A simulator that can bound what all the updates of an execution add
+    /// fail); or, with `increment` 0 and `room` `usize::MAX`, as an update that cannot fail and
+    /// that any order of such updates leaves done once (an `Event`'s `set`: the first sets the
+    /// flag, the others find it set). Two successful updates of one object, in either order,
+    /// leave the object (and the threads they wake) as the other order does, and each succeeds
+    /// in both orders if the room allows both. A simulator that can bound what all the updates of an execution add
     /// may then leave their orders unexplored; an update still does not commute with a read or
     /// another write of the object. Announce it only after the update succeeded, from the
     /// operation itself (no scheduling point in between); an operation that failed read the

@@ -96,8 +96,16 @@ impl<S: Scheduler> Event<S> {
                 let was_clear = state & SET == 0;
                 let new = if was_clear { (state | SET).wrapping_add(ONE_SET) } else { state };
                 match self.state.compare_exchange_weak(state, new, Release, Relaxed) {
-                    Ok(_) if was_clear => break,
-                    Ok(_) => return,
+                    Ok(_) => {
+                        // Sets commute with each other: whichever comes first sets the flag
+                        // (and counts the set), the others find it set, and in any order they
+                        // leave the state alike and wake the same waiters.
+                        S::commutes(self.key(), 0, usize::MAX);
+                        if !was_clear {
+                            return;
+                        }
+                        break;
+                    }
                     Err(actual) => state = actual,
                 }
                 continue;

@@ -365,11 +365,23 @@ impl Exhaustive {
                 self.reads_before_update_or_write(bit, footprint, &info, &mut dependencies);
                 continue;
             }
-            // A read or a write depends on every update since the last write.
+            let readiness = info.readiness & (1 << bit) != 0 && info.acquires.is_some();
+            // A read or a write depends on every update since the last write; but as with
+            // writes (below), not through what its readiness test reads on an update of
+            // another thread that released the object it acquires (a `set` that let an
+            // `Event`'s wait go): the two were never both enabled. Ordered after it still.
             if self.updated {
-                dependencies.extend_from_slice(self.updates_since(bit));
+                for &u in self.updates_since(bit) {
+                    if readiness && self.steps[u].thread != thread && self.out_of_reach(u, info.acquires) {
+                        if info.synchronizes {
+                            released_before.push(u);
+                        }
+                    } else {
+                        dependencies.push(u);
+                    }
+                }
             }
-            if info.readiness & (1 << bit) != 0 && info.acquires.is_some() {
+            if readiness {
                 // What the readiness test reads: the last write that was not made while the
                 // object was out of this thread's reach (see above).
                 // Steps dependent on everything (time moved) do not hide the write before them.
