@@ -57,3 +57,10 @@ fn reduction_matches_full_search_on_facade_guards_held_across_operations() {
 fn facade_reduction_matches_full_search_with_semaphores() {
     differential::campaign::<weft::Auto>(300, Shares { semaphores: 50, ..Shares::default() });
 }
+
+/// As `reduction_matches_full_search_with_events` in `weft-sim`: half of the operations drawn
+/// first among an `Event`'s, whose successful sets commute.
+#[test]
+fn facade_reduction_matches_full_search_with_events() {
+    differential::campaign::<weft::Auto>(300, Shares { events: 50, ..Shares::default() });
+}

@@ -48,3 +48,11 @@ fn reduction_matches_full_search_with_guards_held_across_operations() {
 fn reduction_matches_full_search_with_semaphores() {
     differential::campaign::<Sim>(300, Shares { semaphores: 50, ..Shares::default() });
 }
+
+/// 300 models, half of whose operations are drawn first among an `Event`'s (`set`, twice as
+/// often as the others, `clear`, `wait` with and without a timeout, `is_set`): successful sets
+/// commute with each other (`Observe::commutes`), not with the rest.
+#[test]
+fn reduction_matches_full_search_with_events() {
+    differential::campaign::<Sim>(300, Shares { events: 50, ..Shares::default() });
+}

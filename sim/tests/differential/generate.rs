@@ -29,6 +29,10 @@ pub(super) struct Gen {
     /// acquire, try, timed acquire and release; a `BoundedSemaphore`'s release and try), whose
     /// successful releases commute. 0: none, and the models of a seed stay as they were.
     pub(super) semaphore_percent: usize,
+    /// The share of operations (in percent) drawn first among an `Event`'s (`set`, drawn twice
+    /// as often, whose successful calls commute; `clear`; `wait` with and without a timeout;
+    /// `is_set`). 0: none, and the models of a seed stay as they were.
+    pub(super) event_percent: usize,
 }
 
 impl Gen {
@@ -202,7 +206,9 @@ pub(super) struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.semaphore_percent > 0 && g.chance(g.semaphore_percent) {
+        let pick = if g.event_percent > 0 && g.chance(g.event_percent) {
+            [13, 13, 14, 15, 16, 38, 38][g.below(7)]
+        } else if g.semaphore_percent > 0 && g.chance(g.semaphore_percent) {
             7 + g.below(4)
         } else if g.held_percent > 0 && g.chance(g.held_percent) {
             35 + g.below(4)

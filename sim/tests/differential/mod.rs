@@ -44,6 +44,8 @@ pub struct Shares {
     pub held: usize,
     /// The semaphores' operations.
     pub semaphores: usize,
+    /// An `Event`'s operations.
+    pub events: usize,
 }
 
 /// What an exhaustive search of a model found.
@@ -176,6 +178,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
         std: std_percent,
         held: held_percent,
         semaphores: semaphore_percent,
+        events: event_percent,
     } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
@@ -186,8 +189,24 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
     let (mut g, mut small) = (
-        Gen { rng: Rng::new(seed), extra_percent, more_percent, std_percent, held_percent, semaphore_percent },
-        Gen { rng: Rng::new(seed ^ 0xF1E5), extra_percent, more_percent, std_percent, held_percent, semaphore_percent },
+        Gen {
+            rng: Rng::new(seed),
+            extra_percent,
+            more_percent,
+            std_percent,
+            held_percent,
+            semaphore_percent,
+            event_percent,
+        },
+        Gen {
+            rng: Rng::new(seed ^ 0xF1E5),
+            extra_percent,
+            more_percent,
+            std_percent,
+            held_percent,
+            semaphore_percent,
+            event_percent,
+        },
     );
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
