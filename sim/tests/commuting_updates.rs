@@ -265,4 +265,9 @@ fn sets_still_race_with_is_set_clear_and_wait() {
     }
     // Before sets commuted: 24 executions.
     assert_eq!(one_execution_per_trace(|o| setters(3, (true, false, false), o)), 8);
+    // Three setters and a waiter: 13 executions before sets commuted. The wait, begun before
+    // the sets or after, commutes with the set that lets it go (as with a releasing write):
+    // without that, 13 too (the wait raced with the releasing update).
+    let ((_, with), _) = both(|o| setters(3, (false, false, true), o));
+    assert_eq!(with.executions, 5, "{with}");
 }

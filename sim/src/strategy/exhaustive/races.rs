@@ -366,18 +366,28 @@ impl Exhaustive {
                 continue;
             }
             let readiness = info.readiness & (1 << bit) != 0 && info.acquires.is_some();
+            let begins_read = info.begins_read.filter(|&number| Footprint::bit_of(number) == 1 << bit);
             // A read or a write depends on every update since the last write; but as with
-            // writes (below), not through what its readiness test reads on an update of
-            // another thread that released the object it acquires (a `set` that let an
-            // `Event`'s wait go): the two were never both enabled. Ordered after it still.
+            // writes (below), not on an update of another thread that released the object
+            // that the step acquires (through what its readiness test reads: a `set` that let
+            // an `Event`'s wait go, the two never both enabled) or begins to read (which
+            // commutes with such releases). Ordered after it still.
             if self.updated {
                 for &u in self.updates_since(bit) {
-                    if readiness && self.steps[u].thread != thread && self.out_of_reach(u, info.acquires) {
-                        if info.synchronizes {
-                            released_before.push(u);
-                        }
-                    } else {
+                    let step = &self.steps[u];
+                    let released = step.thread != thread
+                        && if readiness {
+                            self.out_of_reach(u, info.acquires)
+                        } else {
+                            begins_read.is_some()
+                                && self.out_of_reach(u, begins_read)
+                                && exact(footprint)
+                                && exact(step.footprint)
+                        };
+                    if !released {
                         dependencies.push(u);
+                    } else if !readiness || info.synchronizes {
+                        released_before.push(u);
                     }
                 }
             }
@@ -406,7 +416,6 @@ impl Exhaustive {
             }
             // A blocking read that begins with this step commutes with the steps that released
             // its object (see `StepInfo::begins_read`).
-            let begins_read = info.begins_read.filter(|&number| Footprint::bit_of(number) == 1 << bit);
             if begins_read.is_some() {
                 self.begun_read_dependencies(
                     bit,
