@@ -26,8 +26,8 @@ mod verify;
 
 use reporting::{PROGRESS_EVERY, PROGRESS_FIRST, search_estimate, show_progress};
 use strategies::{StrategyKind, kind_name, seed_of, shard_name, shorten};
-use verify::replay_differs;
 use verify::{Sample, nondeterministic};
+use verify::{Verified, replay_differs};
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
@@ -385,12 +385,17 @@ impl Explorer {
                 if lane.strategy.exhausted() {
                     // A claim that every schedule ran holds only if the model is deterministic:
                     // the sampled schedules, replayed, must take the same steps.
-                    stats.verified += lane.sample.replays();
-                    if let Some((schedule, failure)) =
-                        self.verify_sample(model, &lane.sample, &mut pool, helpers.as_mut())
-                    {
-                        stats.elapsed = start.elapsed();
-                        return Err(Box::new(self.report(model, &lane.kind, failure, schedule, stats, &mut pool)));
+                    match self.verify_sample(model, &lane.sample, &mut pool, helpers.as_mut()) {
+                        Verified::Repeated => stats.verified += lane.sample.replays(),
+                        Verified::Differs(found) => {
+                            let (schedule, failure) = *found;
+                            stats.verified += lane.sample.replays();
+                            stats.elapsed = start.elapsed();
+                            return Err(Box::new(self.report(model, &lane.kind, failure, schedule, stats, &mut pool)));
+                        }
+                        // The time limit came before the check finished: the search claims
+                        // nothing (as a search the limit cuts short).
+                        Verified::CutShort => break,
                     }
                     // In a portfolio, only the unbounded search proves anything, and once it has,
                     // nothing is left for the other strategies to find.

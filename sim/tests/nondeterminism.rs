@@ -160,3 +160,33 @@ fn a_difference_only_a_replay_sees_is_reported_on_every_number_of_threads() {
         });
     }
 }
+
+/// A deterministic model whose determinism re-runs (the runs after the search's own) are slow:
+/// each sleeps (on the OS thread, unseen by the simulator) past the exploration's time limit.
+fn slow_after(runs: &'static std::sync::atomic::AtomicUsize, fast: usize) {
+    if runs.fetch_add(1, SeqCst) >= fast {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    model(|i| i % 3 == 0);
+}
+
+/// The time limit can come while the finished search replays its sample: a replay it cuts
+/// short says nothing, so the search reports no nondeterminism (it once did: "its steps
+/// differed") and claims nothing either.
+#[test]
+fn a_replay_the_time_limit_cuts_short_is_no_nondeterminism() {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let searched = Explorer::exhaustive().threads(1).run(|| model(|i| i % 3 == 0)).unwrap();
+    assert!(searched.exhausted, "{searched}");
+    for threads in [1, 2] {
+        RUNS.store(0, SeqCst);
+        let explorer = Explorer::exhaustive().threads(threads).time_limit(std::time::Duration::from_millis(300));
+        match explorer.run(move || slow_after(&RUNS, searched.executions)) {
+            Ok(stats) => {
+                assert!(!stats.exhausted, "{threads} threads: a check the time limit cut short claimed: {stats}");
+                assert_eq!(stats.executions, searched.executions, "{threads} threads: {stats}");
+            }
+            Err(report) => panic!("{threads} threads: a cut-short replay was reported: {report}"),
+        }
+    }
+}

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, Outcome, run_execution};
+use crate::explorer::verify::Replayed;
 use crate::schedule::Schedule;
 use crate::strategy::{Ahead, AheadKey, Strategy};
 use crate::watchdog;
@@ -42,7 +43,7 @@ pub(super) enum Work {
     /// Replays schedules (their choices) of a finished search, each to repeat the run whose
     /// trail is given (see `Explorer::verify_sample`): `verdicts` gets how each did not, or
     /// `None`, in order, up to the first that did not.
-    Replays { replays: Vec<(Vec<u32>, u64)>, verdicts: Vec<Option<String>> },
+    Replays { replays: Vec<(Vec<u32>, u64)>, verdicts: Vec<Replayed> },
 }
 
 /// A job: the work, how to run executions, and whether they track races from their start at
@@ -242,11 +243,7 @@ impl Helpers {
 
     /// The verdicts of share `share` of the replays, in order, as far as a helper ran them
     /// (none if no helper began them).
-    pub(super) fn take_replays(
-        &mut self,
-        share: usize,
-        watch: Option<&watchdog::Watch>,
-    ) -> Option<Vec<Option<String>>> {
+    pub(super) fn take_replays(&mut self, share: usize, watch: Option<&watchdog::Watch>) -> Option<Vec<Replayed>> {
         match self.take((REPLAYS, share), watch)?.work {
             Work::Replays { verdicts, .. } => Some(verdicts),
             _ => None,
@@ -413,11 +410,11 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
             Work::Replays { replays, verdicts } => {
                 for (choices, trail) in replays.iter() {
                     let verdict = super::replay_differs(model, choices.clone(), *trail, config.clone(), &mut pool);
-                    let differs = verdict.is_some();
+                    let over = verdict != Replayed::Same;
                     verdicts.push(verdict);
                     let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
                     // (Not stopped when the search comes to it: it waits for these alone.)
-                    if differs || time_is_up {
+                    if over || time_is_up {
                         break;
                     }
                 }

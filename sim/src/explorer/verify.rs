@@ -13,13 +13,16 @@ impl Explorer {
     /// Replays each sampled schedule; the first whose steps differ from the first run's gives
     /// its schedule and a nondeterminism failure. With `helpers`, they run a share of the
     /// replays meanwhile (the first that differs is the same: each replay's verdict is its own).
+    /// A replay that the exploration's time limit cut short tells nothing: the check is then
+    /// unfinished ([`Verified::CutShort`], unless a replay before it differed), and the search
+    /// claims nothing.
     pub(super) fn verify_sample(
         &self,
         model: &Arc<dyn Fn() + Send + Sync>,
         sample: &Sample,
         pool: &mut Buffers,
         helpers: Option<&mut ahead::Helpers>,
-    ) -> Option<(Schedule, Failure)> {
+    ) -> Verified {
         // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
         // model that varies at random between runs (a HashMap's order) escapes each re-run with
         // some chance, and a small search keeps few schedules.
@@ -37,12 +40,12 @@ impl Explorer {
                 helpers.post_replays(share, theirs, (&config, cells));
             }
         }
-        let mut verdicts: Vec<Option<Option<String>>> = vec![None; replays.len()];
+        let mut verdicts: Vec<Option<Replayed>> = vec![None; replays.len()];
         for (i, (_, schedule, trail)) in replays.iter().enumerate().step_by(shares) {
             let verdict = replay_differs(model, choices_of(schedule), *trail, config.clone(), pool);
-            let differs = verdict.is_some();
+            let over = verdict != Replayed::Same;
             verdicts[i] = Some(verdict);
-            if differs {
+            if over {
                 break;
             }
         }
@@ -59,35 +62,65 @@ impl Explorer {
                 Some(verdict) => verdict,
                 None => replay_differs(model, choices_of(schedule), *trail, config.clone(), pool),
             };
-            if let Some(what) = verdict {
-                let message = format!(
-                    "execution {execution} of the search, replayed with the same choices before claiming the \
-                     search finished, did not repeat ({what})"
-                );
-                return Some((schedule.clone(), nondeterministic(&message)));
+            match verdict {
+                Replayed::Same => {}
+                Replayed::Differs(what) => {
+                    let message = format!(
+                        "execution {execution} of the search, replayed with the same choices before claiming \
+                         the search finished, did not repeat ({what})"
+                    );
+                    return Verified::Differs(Box::new((schedule.clone(), nondeterministic(&message))));
+                }
+                Replayed::CutShort => return Verified::CutShort,
             }
         }
-        None
+        Verified::Repeated
     }
 }
 
-/// Replays `choices` leniently (see [`Replay`]) with `config`: how it did not repeat the run
-/// whose trail was `trail`, or `None` if it did.
+/// What [`Explorer::verify_sample`] found.
+pub(super) enum Verified {
+    /// Every replay repeated its run.
+    Repeated,
+    /// A replay did not: its schedule, and the nondeterminism failure.
+    Differs(Box<(Schedule, Failure)>),
+    /// The exploration's time limit cut a replay short before any differed: the check did not
+    /// finish.
+    CutShort,
+}
+
+/// How the replay of a run went (see [`replay_differs`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Replayed {
+    /// It repeated the run.
+    Same,
+    /// It did not: how.
+    Differs(String),
+    /// The exploration's time limit ended it before it finished (it says nothing).
+    CutShort,
+}
+
+/// Replays `choices` leniently (see [`Replay`]) with `config`: whether it repeated the run whose
+/// trail was `trail`, and if not, how.
 pub(super) fn replay_differs(
     model: &Arc<dyn Fn() + Send + Sync>,
     choices: Vec<u32>,
     trail: u64,
     config: Config,
     pool: &mut Buffers,
-) -> Option<String> {
+) -> Replayed {
     let mut replay = Replay::lenient(choices);
     replay.next_execution();
     let outcome = run_execution(model, &mut replay, config, pool);
     let diverged = replay.divergence().map(str::to_owned);
     if outcome.trail == trail && outcome.failure.is_none() && diverged.is_none() {
-        return None;
+        return Replayed::Same;
     }
-    Some(match (&outcome.failure, diverged) {
+    if outcome.pruned && outcome.failure.is_none() {
+        // (A lenient replay never prunes: only the time limit ends one early.)
+        return Replayed::CutShort;
+    }
+    Replayed::Differs(match (&outcome.failure, diverged) {
         (Some(failure), _) => format!("it failed this time: {}: {}", failure.kind, failure.message),
         (None, Some(reason)) => reason,
         (None, None) => "its steps differed".to_owned(),
