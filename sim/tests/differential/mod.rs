@@ -188,26 +188,16 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
     let threads: usize = env("REDUCTION_THREADS", 3);
     let ops: usize = env("REDUCTION_OPS", 2);
     // Two streams: the coarse models, and the smaller ones checked in fine-grained mode.
-    let (mut g, mut small) = (
-        Gen {
-            rng: Rng::new(seed),
-            extra_percent,
-            more_percent,
-            std_percent,
-            held_percent,
-            semaphore_percent,
-            event_percent,
-        },
-        Gen {
-            rng: Rng::new(seed ^ 0xF1E5),
-            extra_percent,
-            more_percent,
-            std_percent,
-            held_percent,
-            semaphore_percent,
-            event_percent,
-        },
-    );
+    let generator = |seed| Gen {
+        rng: Rng::new(seed),
+        extra_percent,
+        more_percent,
+        std_percent,
+        held_percent,
+        semaphore_percent,
+        event_percent,
+    };
+    let (mut g, mut small) = (generator(seed), generator(seed ^ 0xF1E5));
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");
     let mut tally = Tally::default();
     let mut fine_tally = Tally::default();
