@@ -116,8 +116,9 @@ pub(super) fn replay_differs(
     if outcome.trail == trail && outcome.failure.is_none() && diverged.is_none() {
         return Replayed::Same;
     }
-    if outcome.pruned && outcome.failure.is_none() {
-        // (A lenient replay never prunes: only the time limit ends one early.)
+    if outcome.pruned && outcome.failure.is_none() && diverged.is_none() {
+        // (A lenient replay never prunes: only the time limit ends one early. A divergence
+        // before that is still one.)
         return Replayed::CutShort;
     }
     Replayed::Differs(match (&outcome.failure, diverged) {
