@@ -26,8 +26,7 @@ mod verify;
 
 use reporting::{PROGRESS_EVERY, PROGRESS_FIRST, search_estimate, show_progress};
 use strategies::{StrategyKind, kind_name, seed_of, shard_name, shorten};
-use verify::{Sample, nondeterministic};
-use verify::{Verified, replay_differs};
+use verify::{Sample, Verified, nondeterministic, replay_differs};
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
