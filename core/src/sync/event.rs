@@ -172,13 +172,15 @@ impl<S: Scheduler> Event<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation_on(&self.state, "Event", "wait_timeout");
-        if self.is_set() {
+        // A read until it must wait: timed waits that find the flag set commute with each other
+        // and with `is_set` (the waits that park write the state: see `wait_until`).
+        S::read_operation_on(&self.state, "Event", "wait_timeout");
+        if self.state.load(Acquire) & SET != 0 {
             return Ok(true);
         }
         if timeout.is_zero() {
             deadline::<S>(timeout)?;
-            return Ok(self.is_set());
+            return Ok(false);
         }
         Ok(self.wait_until(deadline::<S>(timeout)?))
     }
