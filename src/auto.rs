@@ -547,6 +547,15 @@ impl Observe for Auto {
         }
     }
 
+    /// Inside a simulation, the simulator's wait; elsewhere `None` (the caller waits).
+    #[inline(always)]
+    fn wait_read_until(object: usize, ready: &dyn Fn() -> bool, deadline: Option<std::time::Instant>) -> Option<bool> {
+        if explorations_running() {
+            return cold(|| if in_simulation() { Sim::wait_read_until(object, ready, deadline) } else { None });
+        }
+        None
+    }
+
     /// Inside a simulation, the simulator's answer (which also tells a wait in which it keeps
     /// the thread off its run queue); elsewhere the stored value.
     #[inline(always)]

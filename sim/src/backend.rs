@@ -312,6 +312,11 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn wait_read_until(object: usize, ready: &dyn Fn() -> bool, deadline: Option<std::time::Instant>) -> Option<bool> {
+        current().wait_read_until(object, ready, deadline)
+    }
+
+    #[inline]
     fn withdraws(object: usize) {
         current().withdraws(object);
     }

@@ -171,6 +171,20 @@ pub trait Observe {
         let _ = (key, ready);
     }
 
+    /// The blocking read of `object` whose operation the calling thread has just announced (by
+    /// [`Observe::read_operation`], at its scheduling point) waits until `ready()` holds or
+    /// `deadline` (on this scheduler's clock; `None`: never) passes: a timed
+    /// [`Observe::blocking_read_operation`] (an `Event`'s `wait` with a timeout). `ready` follows
+    /// the rules given there. A simulator may wait itself, keeping the thread off the run queue:
+    /// then it answers `Some(true)` once `ready()` holds, or `Some(false)` if the deadline came
+    /// first, and the caller must not wait again. `None` (the real backend, or a simulator that
+    /// explores the primitive's own waiting) leaves the waiting to the caller.
+    #[inline(always)]
+    fn wait_read_until(object: usize, ready: &dyn Fn() -> bool, deadline: Option<std::time::Instant>) -> Option<bool> {
+        let _ = (object, ready, deadline);
+        None
+    }
+
     /// The calling thread's next park, if another thread wakes it, reads nothing shared on
     /// resuming but what the waker handed it: its resumption depends on the waking step alone,
     /// not on what later steps do to the queue it left (a `Condvar` wait, which then takes its

@@ -144,20 +144,8 @@ impl<S: Scheduler> Event<S> {
 
     /// Blocks until the flag is set. Returns true.
     pub fn wait(&self) -> bool {
-        // The count of `set`s when the wait began (see the state word), noted by a simulator's
-        // first readiness test, on this thread, in the wait's own step.
         let began = std::cell::Cell::new(None);
-        let ready = || {
-            let state = self.state.load(Relaxed);
-            let sets = state & !(SET | PARKED);
-            match began.get() {
-                None => {
-                    began.set(Some(sets));
-                    state & SET != 0
-                }
-                Some(at_start) => state & SET != 0 || at_start != sets,
-            }
-        };
+        let ready = self.set_since(&began);
         S::blocking_read_operation_on(&self.state, "Event", "wait", &ready);
         if began.get().is_some_and(|sets| sets != self.state.load(Acquire) & !(SET | PARKED)) {
             // A `set` came since the wait began (a `clear` may have followed it).
@@ -172,17 +160,44 @@ impl<S: Scheduler> Event<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn wait_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        // A read until it must wait: timed waits that find the flag set commute with each other
-        // and with `is_set` (the waits that park write the state: see `wait_until`).
+        // A blocking read, as `wait` is: timed waits commute with each other and with `is_set`.
+        // A simulator waits itself (until a `set`, or the deadline); elsewhere the wait parks.
         S::read_operation_on(&self.state, "Event", "wait_timeout");
-        if self.state.load(Acquire) & SET != 0 {
-            return Ok(true);
+        let set = self.state.load(Acquire) & SET != 0;
+        // (A wait of no time is a plain read: it never waits for a `set`.)
+        if timeout.is_zero() || set && !S::observing() {
+            return Ok(set);
         }
-        if timeout.is_zero() {
-            deadline::<S>(timeout)?;
-            return Ok(false);
+        let deadline = match deadline::<S>(timeout) {
+            Ok(deadline) => deadline,
+            // (Python raises only when it would wait.)
+            Err(error) => return if set { Ok(true) } else { Err(error) },
+        };
+        // Even when the flag is set, the blocking read begins (and ends at once): a simulator
+        // then knows that it commutes with the `set` before it.
+        let began = std::cell::Cell::new(None);
+        match S::wait_read_until(self.key(), &self.set_since(&began), deadline) {
+            Some(true) => Ok(true),
+            Some(false) => Ok(report::<S>(self.key(), false, "", "timed out")),
+            None => Ok(set || self.wait_until(deadline)),
         }
-        Ok(self.wait_until(deadline::<S>(timeout)?))
+    }
+
+    /// The readiness test of a simulator's blocking `wait`: the flag is set, or a `set` came
+    /// since the wait began. Its first call, on the waiting thread in the wait's own step, notes
+    /// in `began` the count of `set`s then (see the state word).
+    fn set_since<'a>(&'a self, began: &'a std::cell::Cell<Option<u32>>) -> impl Fn() -> bool + 'a {
+        move || {
+            let state = self.state.load(Relaxed);
+            let sets = state & !(SET | PARKED);
+            match began.get() {
+                None => {
+                    began.set(Some(sets));
+                    state & SET != 0
+                }
+                Some(at_start) => state & SET != 0 || at_start != sets,
+            }
+        }
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> bool {

@@ -90,7 +90,8 @@ pub(super) fn abandon_threads(execution: &Execution) {
     for id in (0..count).rev() {
         let coroutine = {
             let mut inner = execution.inner.borrow_mut();
-            inner.threads[id].awaiting = None;
+            let timed = inner.threads[id].awaiting.take().is_some_and(|awaiting| awaiting.deadline.is_some());
+            inner.timed -= usize::from(timed);
             inner.threads[id].coroutine.take()
         };
         let Some(coroutine) = coroutine else { continue };

@@ -199,6 +199,8 @@ struct Awaiting {
     /// A blocking operation (an acquire, a join), whose test can turn true only when something
     /// releases `key`; not so a hand-shake's (`Observe::wait_ready`).
     until_release: bool,
+    /// When a timed wait gives up (on the virtual clock; see `Observe::wait_read_until`).
+    deadline: Option<Duration>,
 }
 
 /// Hashes object addresses for the maps the step loop consults (the objects' numbers): an

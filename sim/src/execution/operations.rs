@@ -289,20 +289,53 @@ impl Execution {
         self.schedule_point();
         self.synchronize(object);
         self.touch_now(object, false);
-        self.begin_blocking_read(object);
-        self.quiet.set(self.quiet.get() + 1);
-        let ready_now = ready();
-        self.quiet.set(self.quiet.get() - 1);
-        if !ready_now {
-            self.wait_until_ready(object, ready, true);
-            self.schedule_point();
-            self.synchronize(object);
-            self.touch_now(object, false);
-            self.end_wait(object, ready, WaitEnd::Reads);
-        }
+        self.read_until_ready(object, ready, None);
         if self.config.record_trace {
             self.took_effect(object, kind, name);
         }
+    }
+
+    /// A timed blocking read of `object`, announced by the step under way (see
+    /// `Observe::wait_read_until`): as the wait of [`Execution::blocking_read_operation`], which
+    /// also gives up at `deadline`, a timeout that fires as a parked thread's does (when the
+    /// clock reaches it). Whether the thread was let go (rather than timed out), or `None` where
+    /// the primitive waits itself.
+    pub(crate) fn wait_read_until(
+        &self,
+        object: usize,
+        ready: &dyn Fn() -> bool,
+        deadline: Option<Instant>,
+    ) -> Option<bool> {
+        if self.waits_inside_primitives() {
+            return None;
+        }
+        Some(self.read_until_ready(object, ready, deadline.map(|d| d.saturating_duration_since(epoch()))))
+    }
+
+    /// The wait of a blocking read of `object` whose step is under way: it begins in this step,
+    /// which decides by the first call of `ready` whether it must wait; if it must, the thread is
+    /// kept off the run queue until `ready()` holds or `deadline` comes, and its next step reads
+    /// the object again. Whether it was let go (true unless timed out).
+    fn read_until_ready(&self, object: usize, ready: &dyn Fn() -> bool, deadline: Option<Duration>) -> bool {
+        self.begin_blocking_read(object);
+        if self.quietly(ready) {
+            return true;
+        }
+        self.await_ready(object, ready, true, deadline);
+        self.schedule_point();
+        self.synchronize(object);
+        self.touch_now(object, false);
+        let woken = deadline.is_none() || self.quietly(ready);
+        self.end_wait(object, ready, WaitEnd::Reads);
+        woken
+    }
+
+    /// Calls a readiness test with no trace events or footprints of its own.
+    fn quietly(&self, ready: &dyn Fn() -> bool) -> bool {
+        self.quiet.set(self.quiet.get() + 1);
+        let ready_now = ready();
+        self.quiet.set(self.quiet.get() - 1);
+        ready_now
     }
 
     /// Keeps the running thread off the run queue until `ready()` holds: marks it waiting on
@@ -310,6 +343,11 @@ impl Execution {
     /// [`Execution::read_blocked_on`]); the caller's next scheduling point switches away from it
     /// until then. Without `announced`, the wait is its own scheduling point.
     pub(crate) fn wait_until_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool) {
+        self.await_ready(key, ready, announced, None);
+    }
+
+    /// [`Execution::wait_until_ready`], up to `deadline` (on the virtual clock) if any.
+    fn await_ready(&self, key: usize, ready: &dyn Fn() -> bool, announced: bool, deadline: Option<Duration>) {
         if self.waits_inside_primitives() {
             if self.tearing_down.get() && !self.in_critical.get() {
                 self.while_torn();
@@ -335,7 +373,7 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
             let thread = &mut inner.threads[current];
-            thread.awaiting = Some(Awaiting { key, ready, until_release: announced });
+            thread.awaiting = Some(Awaiting { key, ready, until_release: announced, deadline });
             thread.waited.set(!ready_now);
             // Only a blocking operation's test stays false until a release (see `releases`).
             thread.unready.set(announced && !ready_now);
@@ -345,6 +383,8 @@ impl Execution {
             if announced && !ready_now && self.config.record_trace && inner.threads[current].nested == 0 {
                 Self::record_blocks(&mut inner, current);
             }
+            // A timed wait is a pending timeout (see `pick_next_general`).
+            inner.timed += usize::from(deadline.is_some());
             // The wait begins: what its readers see changes.
             let record = inner.threads[current].record;
             self.touch(&mut inner, record, true);
@@ -386,11 +426,13 @@ impl Execution {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
             let thread = &mut inner.threads[current];
+            let timed = thread.awaiting.is_some_and(|awaiting| awaiting.deadline.is_some());
             thread.awaiting = None;
             thread.unready.set(false);
             thread.waited.set(false);
             // The wait ends: what its readers see changes.
             let record = thread.record;
+            inner.timed -= usize::from(timed);
             self.touch(&mut inner, record, true);
         }
         if self.config.track_footprints {

@@ -237,11 +237,16 @@ impl Execution {
                 }
                 let clock = inner.clock;
                 for (id, thread) in inner.threads.iter().enumerate() {
-                    if let Status::Blocked { deadline: Some(d), .. } = thread.status {
-                        if d <= clock {
-                            options.push(id);
-                            due += 1;
-                        }
+                    let deadline = match (thread.status, thread.awaiting) {
+                        (Status::Blocked { deadline, .. }, _) => deadline,
+                        // A timed wait off the run queue (see `Execution::wait_read_until`), not
+                        // ready (else it is an option already).
+                        (Status::Runnable, Some(awaiting)) if !options.contains(&id) => awaiting.deadline,
+                        _ => None,
+                    };
+                    if deadline.is_some_and(|d| d <= clock) {
+                        options.push(id);
+                        due += 1;
                     }
                 }
             }
@@ -373,7 +378,7 @@ impl Execution {
         if !matches!(thread.status, Status::Runnable) {
             return false;
         }
-        let Some(Awaiting { key, ready, until_release }) = thread.awaiting else { return true };
+        let Some(Awaiting { key, ready, until_release, .. }) = thread.awaiting else { return true };
         if thread.unready.get() {
             debug_assert!(!self.probe(ready), "a blocking operation became ready without a release");
             return false;
@@ -448,8 +453,9 @@ impl Execution {
         inner
             .threads
             .iter()
-            .filter_map(|t| match t.status {
-                Status::Blocked { deadline: Some(d), .. } => Some(d),
+            .filter_map(|t| match (t.status, t.awaiting) {
+                (Status::Blocked { deadline: Some(d), .. }, _) => Some(d),
+                (Status::Runnable, Some(Awaiting { deadline: Some(d), .. })) => Some(d),
                 _ => None,
             })
             .min()
