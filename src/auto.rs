@@ -547,6 +547,41 @@ impl Observe for Auto {
         }
     }
 
+    /// As [`Auto::operation_on`]; inside a simulation, the simulator's wait.
+    #[inline(always)]
+    fn blocking_operation_on_for<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<bool> {
+        if explorations_running() {
+            return cold(|| {
+                cell.check_use(kind);
+                Self::blocking_operation_for(cell as *const A as usize, kind, name, ready, timeout)
+            });
+        }
+        None
+    }
+
+    /// Inside a simulation, the simulator's wait; elsewhere `None` (the caller waits).
+    #[inline(always)]
+    fn blocking_operation_for(
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<bool> {
+        if explorations_running() {
+            return cold(|| {
+                if in_simulation() { Sim::blocking_operation_for(object, kind, name, ready, timeout) } else { None }
+            });
+        }
+        None
+    }
+
     /// Inside a simulation, the simulator's wait; elsewhere `None` (the caller waits).
     #[inline(always)]
     fn wait_read_until(object: usize, ready: &dyn Fn() -> bool, deadline: Option<std::time::Instant>) -> Option<bool> {

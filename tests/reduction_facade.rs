@@ -633,3 +633,54 @@ fn timed_waiters_on_one_event_commute() {
     }
     assert!(executions[0] <= 2 && executions[1] <= 2, "{executions:?} executions with reduction");
 }
+
+/// `threads` threads each take a `weft::Lock` with a timeout of `timeout_ms`, hold it for
+/// `hold_ms` (a sleep) and log their name: the outcome is the log (`-` for a timed-out acquire).
+fn timed_lockers(threads: usize, timeout_ms: u64, hold_ms: u64, outcomes: &Outcomes) {
+    use std::time::Duration;
+    let lock = Arc::new(weft::Lock::new());
+    let log = Arc::new(std::sync::Mutex::new(String::new()));
+    let workers: Vec<_> = (0..threads)
+        .map(|index| {
+            let (lock, log) = (lock.clone(), log.clone());
+            thread::spawn(move || {
+                if lock.acquire_timeout(Duration::from_millis(timeout_ms)).unwrap() {
+                    log.lock().unwrap().push(char::from(b'a' + index as u8));
+                    if hold_ms > 0 {
+                        thread::sleep(Duration::from_millis(hold_ms));
+                    }
+                    lock.release().unwrap();
+                } else {
+                    log.lock().unwrap().push('-');
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// A timed `acquire` of a `Lock` waits off the run queue as an untimed one does, up to its
+/// deadline: three threads take 6 executions, one per order of the lock's holders (48 when a
+/// timed acquire parked). Holders that sleep past the others' timeouts make them time out, and
+/// the reduced search reaches the outcomes of the full one.
+#[test]
+fn timed_lock_acquires_take_one_execution_per_order() {
+    let (full, without) = search(|o| timed_lockers(3, 5_000, 0, o), false);
+    let (reduced, with) = search(|o| timed_lockers(3, 5_000, 0, o), true);
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert_eq!(full.len(), 6, "{full:?}");
+    assert_eq!(with, 6, "executions with reduction");
+    let (full, without) = search(|o| timed_lockers(3, 10, 20, o), false);
+    let (reduced, with) = search(|o| timed_lockers(3, 10, 20, o), true);
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert!(full.iter().all(|log| log.matches('-').count() == 2), "the holder outlasts both timeouts: {full:?}");
+    let (full, _) = search(|o| timed_lockers(2, 10, 10, o), false);
+    let (reduced, _) = search(|o| timed_lockers(2, 10, 10, o), true);
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert!(full.iter().any(|log| !log.contains('-')) && full.iter().any(|log| log.contains('-')), "{full:?}");
+}

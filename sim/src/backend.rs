@@ -312,6 +312,17 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn blocking_operation_for(
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<bool> {
+        current().blocking_operation_for(object, kind, name, ready, timeout)
+    }
+
+    #[inline]
     fn wait_read_until(object: usize, ready: &dyn Fn() -> bool, deadline: Option<std::time::Instant>) -> Option<bool> {
         current().wait_read_until(object, ready, deadline)
     }

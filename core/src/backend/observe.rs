@@ -171,6 +171,40 @@ pub trait Observe {
         let _ = (key, ready);
     }
 
+    /// [`Observe::blocking_operation`] that gives up once `timeout` has passed (on this
+    /// scheduler's clock, from the operation's scheduling point): a timed acquire. A simulator
+    /// may wait itself, keeping the thread off the run queue until `ready()` holds or the time is
+    /// up: then it answers `Some(true)` when the operation may proceed (without blocking: as
+    /// after [`Observe::blocking_operation`]), `Some(false)` when the time ran out first, and the
+    /// caller must not wait again. `None` (the real backend, or a simulator that explores the
+    /// primitive's own waiting) leaves the waiting, and the deadline, to the caller.
+    #[inline(always)]
+    fn blocking_operation_for(
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<bool> {
+        let _ = (ready, timeout);
+        Self::operation(object, kind, name);
+        None
+    }
+
+    /// [`Observe::blocking_operation_for`] on the object whose key is `cell` (see
+    /// [`Observe::operation_on`]).
+    #[inline(always)]
+    fn blocking_operation_on_for<T: Copy, A: Atomic<T>>(
+        cell: &A,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: std::time::Duration,
+    ) -> Option<bool> {
+        cell.check_use(kind);
+        Self::blocking_operation_for(cell as *const A as usize, kind, name, ready, timeout)
+    }
+
     /// The blocking read of `object` whose operation the calling thread has just announced (by
     /// [`Observe::read_operation`], at its scheduling point) waits until `ready()` holds or
     /// `deadline` (on this scheduler's clock; `None`: never) passes: a timed

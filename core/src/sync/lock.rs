@@ -10,7 +10,7 @@ use crate::backend::atomic::Atomic;
 use crate::backend::observe::report;
 use crate::error::Error;
 use crate::sync::raw::RawLock;
-use crate::timeout::deadline;
+use crate::timeout::{TIMEOUT_MAX, deadline};
 
 /// Something a [`Guard`] releases when it is dropped: [`Lock`], [`RLock`], a
 /// [`crate::Condition`].
@@ -175,13 +175,25 @@ impl<S: Scheduler> Lock<S> {
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     #[inline]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation_on(self.raw.cell(), "Lock", "acquire_timeout");
         let key = self.raw.park_key();
-        if timeout.is_zero() {
+        if timeout.is_zero() || timeout > TIMEOUT_MAX {
+            S::operation_on(self.raw.cell(), "Lock", "acquire_timeout");
+            if timeout > TIMEOUT_MAX {
+                return Err(Error::TimeoutTooLarge);
+            }
             return Ok(report::<S>(key, took::<S>(key, self.raw.try_lock()), "acquired", "busy"));
         }
-        let deadline = deadline::<S>(timeout)?;
-        Ok(report::<S>(key, took::<S>(key, self.raw.lock_until(deadline)), "acquired", "timed out"))
+        // A simulator waits itself, as for `acquire`, up to the timeout; elsewhere the lock parks.
+        let ready = || !self.raw.is_locked();
+        let taken = match S::blocking_operation_on_for(self.raw.cell(), "Lock", "acquire_timeout", &ready, timeout) {
+            Some(true) => {
+                self.raw.lock();
+                true
+            }
+            Some(false) => false,
+            None => self.raw.lock_until(deadline::<S>(timeout)?),
+        };
+        Ok(report::<S>(key, took::<S>(key, taken), "acquired", "timed out"))
     }
 
     /// Releases the lock, letting one waiter in. Any thread may release it.
@@ -411,14 +423,34 @@ impl<S: Scheduler> RLock<S> {
     /// # Errors
     /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-        S::operation_on(self.raw.cell(), "RLock", "acquire_timeout");
-        let deadline = deadline::<S>(timeout)?;
         let me = S::current_ident();
+        if timeout.is_zero() || timeout > TIMEOUT_MAX {
+            S::operation_on(self.raw.cell(), "RLock", "acquire_timeout");
+            if timeout > TIMEOUT_MAX {
+                return Err(Error::TimeoutTooLarge);
+            }
+        } else {
+            // A simulator waits itself, as for `acquire`, up to the timeout.
+            let ready = || self.free_or_owned_by(me);
+            match S::blocking_operation_on_for(self.raw.cell(), "RLock", "acquire_timeout", &ready, timeout) {
+                Some(true) => {
+                    if self.owner.load(Relaxed) == me {
+                        self.reenter();
+                    } else {
+                        self.raw.lock();
+                        self.take(me);
+                    }
+                    return Ok(true);
+                }
+                Some(false) => return Ok(report::<S>(self.raw.park_key(), false, "", "timed out")),
+                None => {}
+            }
+        }
         if self.owner.load(Relaxed) == me {
             self.reenter();
             return Ok(true);
         }
-        let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline) };
+        let taken = if timeout.is_zero() { self.raw.try_lock() } else { self.raw.lock_until(deadline::<S>(timeout)?) };
         report::<S>(self.raw.park_key(), taken, "acquired", "timed out");
         if taken {
             self.take(me);

@@ -247,6 +247,42 @@ impl Execution {
         self.end_wait(object, ready, WaitEnd::Acquires);
     }
 
+    /// [`Execution::blocking_operation`] that gives up once `timeout` has passed on the virtual
+    /// clock (see `Observe::blocking_operation_for`): the thread waits off the run queue until
+    /// `ready()` holds or its deadline comes, a timeout that fires as a parked thread's does.
+    /// Whether the operation may proceed, or `None` where the primitive waits itself.
+    pub(crate) fn blocking_operation_for(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        ready: &dyn Fn() -> bool,
+        timeout: Duration,
+    ) -> Option<bool> {
+        if self.waits_inside_primitives() {
+            self.operation(object, kind, name, true);
+            return None;
+        }
+        self.announce(object, kind, name, true);
+        // The deadline counts from the operation's scheduling point: the clock is read where the
+        // readiness test first is, before it.
+        let deadline = self.now().saturating_duration_since(epoch()).checked_add(timeout);
+        self.await_ready(object, ready, true, deadline);
+        self.schedule_point();
+        let granted = deadline.is_none() || self.quietly(ready);
+        if granted {
+            // Synchronized as it takes effect (see `operation`).
+            self.synchronize(object);
+        }
+        self.touch_now(object, true);
+        self.end_wait(object, ready, if granted { WaitEnd::Acquires } else { WaitEnd::Waits });
+        if self.config.record_trace {
+            // Granted or timed out now: its event comes after the step that decided it.
+            self.took_effect(object, kind, name);
+        }
+        Some(granted)
+    }
+
     /// [`Execution::blocking_operation`] while the trace is recorded (in coarse mode, outside
     /// critical sections and teardown).
     #[inline(never)]
