@@ -393,13 +393,20 @@ impl<S: Scheduler> RLock<S> {
     fn acquire_announced(&self) -> bool {
         let me = S::current_ident();
         S::blocking_operation_on(self.raw.cell(), "RLock", "acquire", &|| self.free_or_owned_by(me));
+        self.enter_ready(me);
+        true
+    }
+
+    /// Enters the lock that a blocking operation found free or the caller's (`me`), without
+    /// blocking: re-enters it, or takes it.
+    #[inline]
+    fn enter_ready(&self, me: usize) {
         if self.owner.load(Relaxed) == me {
             self.reenter();
         } else {
             self.raw.lock();
             self.take(me);
         }
-        true
     }
 
     /// Takes the lock if it is free or already the caller's. Never blocks.
@@ -434,12 +441,7 @@ impl<S: Scheduler> RLock<S> {
             let ready = || self.free_or_owned_by(me);
             match S::blocking_operation_on_for(self.raw.cell(), "RLock", "acquire_timeout", &ready, timeout) {
                 Some(true) => {
-                    if self.owner.load(Relaxed) == me {
-                        self.reenter();
-                    } else {
-                        self.raw.lock();
-                        self.take(me);
-                    }
+                    self.enter_ready(me);
                     return Ok(true);
                 }
                 Some(false) => return Ok(report::<S>(self.raw.park_key(), false, "", "timed out")),
