@@ -7,9 +7,10 @@
 //! Each test runs a fixed seed. The environment runs more:
 //! `REDUCTION_MODELS` (how many models; each test sets its default), `REDUCTION_SEED` (the generator's seed),
 //! `REDUCTION_ONLY` (run only the model with this index, printing it), `REDUCTION_LIMIT_MS` (the
-//! time limit of the full search of one model, default 150, 400 in an unoptimized build; models whose full search does not
-//! finish are skipped and counted), `REDUCTION_THREADS` and `REDUCTION_OPS` (at most this many
-//! threads besides main, default 3, and operations per thread, default 2), `REDUCTION_FINE`
+//! time limit of the full search of one model, default 150, 250 in an unoptimized build; models
+//! whose full search does not finish are skipped and counted), `REDUCTION_THREADS` and
+//! `REDUCTION_OPS` (at most this many threads besides main, default 3, and operations per thread,
+//! default 2), `REDUCTION_FINE`
 //! (`all`: a smaller model of 2 threads of 1–2 operations with every index, whose reduced
 //! fine-grained search is compared with the full searches; `none`: none; default: with every
 //! sixteenth index), `REDUCTION_AVOID_KNOWN=1` (leave out the patterns of the reductions found
@@ -185,7 +186,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
     let only: Option<usize> = std::env::var("REDUCTION_ONLY").ok().and_then(|v| v.parse().ok());
     // (An unoptimized build runs searches several times slower: with the release limit, a
     // loaded 2-core machine finished under half of one campaign's full searches.)
-    let limit = Duration::from_millis(env("REDUCTION_LIMIT_MS", if cfg!(debug_assertions) { 400 } else { 150 }));
+    let limit = Duration::from_millis(env("REDUCTION_LIMIT_MS", if cfg!(debug_assertions) { 250 } else { 150 }));
     let fine_mode = std::env::var("REDUCTION_FINE").unwrap_or_default();
     let threads: usize = env("REDUCTION_THREADS", 3);
     let ops: usize = env("REDUCTION_OPS", 2);
