@@ -684,3 +684,38 @@ fn timed_lock_acquires_take_one_execution_per_order() {
     assert_eq!(reduced, full, "reduction lost or invented outcomes");
     assert!(full.iter().any(|log| !log.contains('-')) && full.iter().any(|log| log.contains('-')), "{full:?}");
 }
+
+/// `sleepers` threads each `thread::sleep` 10 ms, then, if `lock`, log their name under a
+/// `weft::sync::Mutex`: the outcome is the log.
+fn sleepers(sleepers: usize, lock: bool, outcomes: &Outcomes) {
+    let log = Arc::new(Mutex::new(String::new()));
+    let workers: Vec<_> = (0..sleepers)
+        .map(|index| {
+            let log = log.clone();
+            thread::spawn(move || {
+                thread::sleep(std::time::Duration::from_millis(10));
+                if lock {
+                    log.lock().unwrap().push(char::from(b'a' + index as u8));
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// Threads that sleep until one virtual time wake in any order without multiplying executions:
+/// 4 sleepers take one execution (105 when each wake-up depended on every step), and 3 that then
+/// take a mutex one per order of its holders (225 before), the outcomes of the full search.
+#[test]
+fn sleeps_due_at_one_time_commute() {
+    let (_, with) = search(|o| sleepers(4, false, o), true);
+    assert_eq!(with, 1, "executions with reduction");
+    let (full, without) = search(|o| sleepers(3, true, o), false);
+    let (reduced, with) = search(|o| sleepers(3, true, o), true);
+    println!("{} outcomes; {with} executions with reduction, {without} without", full.len());
+    assert_eq!(reduced, full, "reduction lost or invented outcomes");
+    assert_eq!((full.len(), with), (6, 6), "{full:?}");
+}

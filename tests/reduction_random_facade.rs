@@ -64,3 +64,11 @@ fn facade_reduction_matches_full_search_with_semaphores() {
 fn facade_reduction_matches_full_search_with_events() {
     differential::campaign::<weft::Auto>(300, Shares { events: 50, ..Shares::default() });
 }
+
+/// As `reduction_matches_full_search_with_simultaneous_timeouts` in `weft-sim`: half of the
+/// operations drawn first among the timed ones and those that let timed waits go, every timeout
+/// 10 ms, so that deadlines coincide.
+#[test]
+fn facade_reduction_matches_full_search_with_simultaneous_timeouts() {
+    differential::campaign::<weft::Auto>(300, Shares { timed: 50, ..Shares::default() });
+}

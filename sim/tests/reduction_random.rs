@@ -56,3 +56,13 @@ fn reduction_matches_full_search_with_semaphores() {
 fn reduction_matches_full_search_with_events() {
     differential::campaign::<Sim>(300, Shares { events: 50, ..Shares::default() });
 }
+
+/// 300 models, half of whose operations are drawn first among the timed ones (sleeps, timed
+/// waits and acquires, `park_timeout`, a `Timer`) and those that let such waits go, every timeout
+/// 10 ms: timeouts that come due at one virtual time fire in any order (a step that moves the
+/// clock is ordered after every step before it, and the timeouts due with it commute with it
+/// unless they touch what it touched), and a wait let go at its deadline could have timed out.
+#[test]
+fn reduction_matches_full_search_with_simultaneous_timeouts() {
+    differential::campaign::<Sim>(300, Shares { timed: 50, ..Shares::default() });
+}

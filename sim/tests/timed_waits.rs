@@ -1,7 +1,8 @@
 //! Timed waits on the simulator's own backend (`Sim`): an `Event`'s timed waits and a `Lock`'s
 //! timed acquires are waited out by the simulator as their untimed forms are
 //! (`Observe::wait_read_until`, `Observe::blocking_operation_for`), so a timeout multiplies no
-//! executions; and the timeouts still fire when the virtual clock reaches them.
+//! executions; and the timeouts still fire when the virtual clock reaches them. Timeouts and
+//! sleeps that come due at one time fire in any order without multiplying executions either.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -120,4 +121,63 @@ fn timed_lock_acquires_take_one_execution_per_order_and_still_time_out() {
     assert!(outcomes.iter().all(|log| log.matches('-').count() == 2), "{outcomes:?}");
     let (outcomes, _) = reduced_reaches_every_outcome(|o| timed_lockers(2, 10, 10, o));
     assert!(outcomes.contains("ab") && outcomes.iter().any(|log| log.contains('-')), "{outcomes:?}");
+}
+
+/// `sleepers` threads each sleep `sleep_ms`, then, if `lock`, append their letter to a log under
+/// one lock. The outcome: the log.
+fn sleepers(sleepers: usize, sleep_ms: u64, lock: bool, outcomes: &Outcomes) {
+    let shared = Arc::new(Lock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let bodies = (0..sleepers)
+        .map(|index| {
+            let (shared, log) = (shared.clone(), log.clone());
+            Box::new(move || {
+                weft_core::sleep::<Sim>(Duration::from_millis(sleep_ms));
+                if lock {
+                    let _held = shared.lock();
+                    log.lock().unwrap().push(char::from(b'a' + index as u8));
+                }
+            }) as Box<dyn FnOnce() + Send>
+        })
+        .collect();
+    spawn_all(bodies);
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+/// Timeouts that come due at one virtual time fire in any order without multiplying executions:
+/// the step that moves the clock comes after every step before it and races with none of them,
+/// and the other timeouts due then depend on it only through the clock. 1 to 4 threads sleeping
+/// 10 ms take one execution (before: 1, 3, 15, 105: every sleeper's wake-up raced with every
+/// step); 2 and 3 sleepers that then take a lock take one execution per lock order (before: 9
+/// and 225).
+#[test]
+fn timeouts_due_at_one_time_commute() {
+    let models: [fn(&Outcomes); 4] = [
+        |o| sleepers(1, 10, false, o),
+        |o| sleepers(2, 10, false, o),
+        |o| sleepers(3, 10, false, o),
+        |o| sleepers(4, 10, false, o),
+    ];
+    for (index, model) in models.into_iter().enumerate() {
+        let (_, executions) = reduced_reaches_every_outcome(model);
+        assert_eq!(executions, 1, "{} sleepers", index + 1);
+    }
+    let (outcomes, executions) = reduced_reaches_every_outcome(|o| sleepers(2, 10, true, o));
+    assert_eq!((outcomes.len(), executions), (2, 2), "{outcomes:?}");
+    let (outcomes, executions) = reduced_reaches_every_outcome(|o| sleepers(3, 10, true, o));
+    assert_eq!((outcomes.len(), executions), (6, 6), "{outcomes:?}");
+}
+
+/// A thread waits on an event with a timeout of 10 ms while another sleeps 10 ms and then sets
+/// it: at 10 ms the timeout and the sleeper's wake-up are due together, and either may fire
+/// first. If the sleeper's does, its `set` lets the wait go before the wait's own timeout fires,
+/// though the timeout was due: that `set` races with the timeout (an untimed wait, or a timed
+/// one before its deadline, is never enabled together with the release that lets it go). The
+/// same with a lock held until the deadline.
+#[test]
+fn a_release_at_a_waits_deadline_races_with_its_timeout() {
+    let (outcomes, _) = reduced_reaches_every_outcome(|o| timed_waiters(1, 10, 10, o));
+    assert_eq!(outcomes, ["t", "w"].into_iter().map(str::to_owned).collect::<BTreeSet<_>>());
+    let (outcomes, _) = reduced_reaches_every_outcome(|o| timed_lockers(2, 10, 10, o));
+    assert!(outcomes.contains("ab") && outcomes.contains("ba") && outcomes.contains("a-"), "{outcomes:?}");
 }

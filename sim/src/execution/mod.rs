@@ -461,8 +461,8 @@ fn mix(trail: u64, value: u64) -> u64 {
 /// How many operations of an execution its fingerprint covers.
 const FINGERPRINT_OPERATIONS: u32 = 64;
 
-/// The footprint bit of the clock; the others are object numbers modulo 63.
-const CLOCK_BIT: Bits = 1;
+/// The footprint bit of the clock (see [`Footprint::bit_of`] for the others).
+const CLOCK_BIT: Bits = Footprint::CLOCK;
 
 /// The footprint key that orders a thread's spawn before its first step (an address no object
 /// has).

@@ -458,11 +458,15 @@ impl Execution {
     /// An operation that acquires or reads the object is ordered after the release that let it
     /// go; a mere wait inside another operation is not (see [`WaitEnd`]).
     pub(super) fn end_wait(&self, key: usize, ready: &dyn Fn() -> bool, how: WaitEnd) {
-        {
+        let due = {
             let mut inner = self.inner.borrow_mut();
             let current = inner.current;
+            let clock = inner.clock;
             let thread = &mut inner.threads[current];
             let timed = thread.awaiting.is_some_and(|awaiting| awaiting.deadline.is_some());
+            // A timed wait whose deadline has come could time out instead of going on: the
+            // step that let it go was enabled together with its timeout.
+            let due = thread.awaiting.and_then(|awaiting| awaiting.deadline).is_some_and(|d| d <= clock);
             thread.awaiting = None;
             thread.unready.set(false);
             thread.waited.set(false);
@@ -470,8 +474,9 @@ impl Execution {
             let record = thread.record;
             inner.timed -= usize::from(timed);
             self.touch(&mut inner, record, true);
-        }
-        if self.config.track_footprints {
+            due
+        };
+        if self.config.track_footprints && !due {
             self.recording.set(true);
             self.quiet.set(self.quiet.get() + 1);
             ready();

@@ -331,9 +331,22 @@ impl Execution {
             // forbids as covering ones it allows (found missing: `sim/tests/reduction.rs`,
             // threads that yield first).
             let polled = self.config.track_footprints && inner.threads[chosen].polling;
-            if fires || inner.clock != clock_before || polled {
-                // Time moved (or the thread polled): treat the step as dependent on everything.
+            if polled {
                 self.footprint.set(Footprint::ALL);
+            } else if inner.clock != clock_before {
+                // Time moved: no thread could run (the step is the first timeout due at the new
+                // time), so every step before happens before this one, and none of them could
+                // have come after it. It writes the clock, which the other timeouts due now
+                // read as they fire (see `StepInfo::moves_clock`).
+                self.add_footprint(CLOCK_BIT, true);
+                let mut info = self.step_info.get();
+                info.moves_clock = true;
+                self.step_info.set(info);
+            } else if fires {
+                // A timeout due since the clock last moved: it fires because of that move, and
+                // otherwise touches what its wait touches (the queue it leaves, the object it
+                // waited for), so timeouts due at one time commute unless those conflict.
+                self.add_footprint(CLOCK_BIT, false);
             }
             return Some(chosen);
         }

@@ -41,6 +41,9 @@ impl Footprint {
     pub(crate) const ALL: Footprint =
         Footprint { reads: Bits::MAX, writes: Bits::MAX, updates: 0, touched_below: u32::MAX, written_below: u32::MAX };
 
+    /// The bit of the virtual clock.
+    pub(crate) const CLOCK: Bits = 1;
+
     /// The bit of object `number`.
     #[inline]
     pub(crate) fn bit_of(number: u32) -> Bits {
@@ -109,6 +112,18 @@ impl Footprint {
             || self.updates & other.reads != 0
     }
 
+    /// [`Footprint::conflicts`], leaving the clock (bit 0) out.
+    #[inline]
+    pub(crate) fn conflicts_besides_clock(self, other: Footprint) -> bool {
+        let without_clock = |f: Footprint| Footprint {
+            reads: f.reads & !Self::CLOCK,
+            writes: f.writes & !Self::CLOCK,
+            updates: f.updates & !Self::CLOCK,
+            ..f
+        };
+        without_clock(self).conflicts(without_clock(other))
+    }
+
     /// Whether this footprint, of a step that another execution took where `known` objects were
     /// numbered, may not commute with `other`, a step of this execution after that point. Objects
     /// numbered below `known` have the same number in both (the bits compare them); objects
@@ -150,6 +165,11 @@ pub(crate) struct StepInfo {
     /// `try_acquire`, a timed acquire), or made unavailable to blocking reads
     /// (`Observe::withdraws`): a later blocking acquire or read of it races with this step.
     pub takes: Option<u32>,
+    /// The step moved the virtual clock (it fires the first timeout due at the new time): no
+    /// thread could run before it, so everything before it happens before it, and it races with
+    /// none of it; what comes after depends on it through the clock (footprint bit 0, which it
+    /// writes) and through what it touched. See `Execution::pick_next_general`.
+    pub moves_clock: bool,
 }
 
 impl StepInfo {

@@ -33,6 +33,13 @@ pub(super) struct Gen {
     /// as often, whose successful calls commute; `clear`; `wait` with and without a timeout;
     /// `is_set`). 0: none, and the models of a seed stay as they were.
     pub(super) event_percent: usize,
+    /// The share of operations (in percent) drawn first among the timed ones and those that end
+    /// a timed wait early (sleeps, timed lock, semaphore, condition, `Event` and join waits,
+    /// `park_timeout`, a `Timer`'s start and cancel; sets, notifies, releases, unparks). With
+    /// it, every timeout is 10 ms, so that deadlines coincide: timeouts due at one time, and
+    /// the steps that let such waits go at that time. 0: none, and the models of a seed stay as
+    /// they were.
+    pub(super) timed_percent: usize,
 }
 
 impl Gen {
@@ -48,6 +55,9 @@ impl Gen {
 
     /// A timeout for a generated operation, in milliseconds.
     fn timeout_ms(&mut self) -> u64 {
+        if self.timed_percent > 0 {
+            return 10;
+        }
         [5, 10, 10, 20][self.below(4)]
     }
 
@@ -206,7 +216,9 @@ pub(super) struct Model {
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.event_percent > 0 && g.chance(g.event_percent) {
+        let pick = if g.timed_percent > 0 && g.chance(g.timed_percent) {
+            [5, 9, 10, 11, 12, 13, 15, 19, 20, 20, 28, 29][g.below(12)]
+        } else if g.event_percent > 0 && g.chance(g.event_percent) {
             [13, 13, 14, 15, 16, 38, 38][g.below(7)]
         } else if g.semaphore_percent > 0 && g.chance(g.semaphore_percent) {
             7 + g.below(4)
@@ -387,7 +399,22 @@ fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
 /// operations of the main thread.
 pub(super) fn gen_model(g: &mut Gen, threads: usize, ops: usize) -> Model {
     let n = 2 + g.below(threads - 1);
-    let threads = (0..n).map(|me| (0..1 + g.below(ops)).map(|_| gen_op(g, me)).collect()).collect();
+    let mut threads: Vec<Vec<Op>> = (0..n).map(|me| (0..1 + g.below(ops)).map(|_| gen_op(g, me)).collect()).collect();
+    if g.timed_percent > 0 {
+        // Half of the steps that may let another thread's timed wait go come at its deadline.
+        for ops in &mut threads {
+            let mut timed = Vec::with_capacity(2 * ops.len());
+            for op in ops.drain(..) {
+                let wakes =
+                    matches!(op, Op::CondNotify(..) | Op::EventSet | Op::SemRelease | Op::Unpark(_) | Op::TimerCancel);
+                if wakes && g.chance(50) {
+                    timed.push(Op::Sleep(g.timeout_ms()));
+                }
+                timed.push(op);
+            }
+            *ops = timed;
+        }
+    }
     // The main thread never blocks on the semaphore: it releases a unit for each blocking acquire
     // of the other threads after its operations (see `execute`).
     let mut main: Vec<Op> =

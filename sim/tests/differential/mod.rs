@@ -47,6 +47,8 @@ pub struct Shares {
     pub semaphores: usize,
     /// An `Event`'s operations.
     pub events: usize,
+    /// Timed operations, and those that end timed waits, all timeouts equal (see [`Gen`]).
+    pub timed: usize,
 }
 
 /// What an exhaustive search of a model found.
@@ -180,6 +182,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
         held: held_percent,
         semaphores: semaphore_percent,
         events: event_percent,
+        timed: timed_percent,
     } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
@@ -199,6 +202,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
         held_percent,
         semaphore_percent,
         event_percent,
+        timed_percent,
     };
     let (mut g, mut small) = (generator(seed), generator(seed ^ 0xF1E5));
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");

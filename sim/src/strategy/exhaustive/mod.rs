@@ -700,6 +700,11 @@ impl Reduction for Exhaustive {
             if let Some(node) = node {
                 self.stack[node].footprint = footprint;
             }
+            if info.moves_clock {
+                // Every thread was blocked: what a sleeping thread does next may not be what it
+                // was to do when it fell asleep.
+                self.sleep.clear();
+            }
             self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
             if self.cursor < self.replay_end {
                 let kept = &self.steps[self.cursor];

@@ -441,12 +441,30 @@ impl Exhaustive {
         clock.clear();
         clock.extend_from_slice(&before);
         for &d in dependencies.iter().chain(&released_before) {
-            let theirs = &self.steps[d].clock;
+            let step = &self.steps[d];
+            let theirs = &step.clock;
             if clock.len() < theirs.len() {
                 clock.resize(theirs.len(), 0);
             }
-            for (mine, &t) in clock.iter_mut().zip(theirs) {
-                *mine = (*mine).max(t);
+            // A step that moved the clock, on which this one depends through the clock alone:
+            // this step comes after the move, which every step before it preceded, but not after
+            // what the moving thread did in its step (a timeout due at the same time fires as
+            // well before as after it): its own entry counts its steps before this one.
+            let clock_only = step.info.moves_clock && !step.footprint.conflicts_besides_clock(footprint);
+            let own = if clock_only { step.thread } else { usize::MAX };
+            for (index, (mine, &t)) in clock.iter_mut().zip(theirs).enumerate() {
+                *mine = (*mine).max(if index == own { t - 1 } else { t });
+            }
+        }
+        if info.moves_clock {
+            // No thread could run before this step: every step so far happens before it.
+            for theirs in &self.thread_clocks {
+                if clock.len() < theirs.len() {
+                    clock.resize(theirs.len(), 0);
+                }
+                for (mine, &t) in clock.iter_mut().zip(theirs) {
+                    *mine = (*mine).max(t);
+                }
             }
         }
         if clock.len() <= thread {
@@ -467,8 +485,17 @@ impl Exhaustive {
         let starter = self.started_by.get(thread).copied().unwrap_or(usize::MAX);
         let mut races = std::mem::take(&mut self.scratch_races);
         races.clear();
-        races.extend(dependencies.iter().copied().filter(|&d| d != starter).filter(|&d| {
+        // A step that moved the clock races with none before it (none could come after it),
+        // and with a later step only through what both touched besides the clock: the timeouts
+        // due at the new time read it, and whichever fires first moves it (the same move).
+        let after_clock_move =
+            |step: &Step| step.info.moves_clock && !step.footprint.conflicts_besides_clock(footprint);
+        let candidates = dependencies.iter().copied().filter(|_| !info.moves_clock);
+        races.extend(candidates.filter(|&d| d != starter).filter(|&d| {
             let step = &self.steps[d];
+            if after_clock_move(step) {
+                return false;
+            }
             let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
             let through_other = dependencies.iter().any(|&o| {
                 o != d && !self.out_of_reach(o, info.acquires) && !self.steps[o].everything && self.happens_before(d, o)
@@ -503,7 +530,10 @@ impl Exhaustive {
         }
         let previous = previous.filter(|&p| {
             let step = &self.steps[p];
-            step.thread != thread && !races.contains(&p) && before.get(step.thread).is_none_or(|&n| n < step.local())
+            !info.moves_clock
+                && step.thread != thread
+                && !races.contains(&p)
+                && before.get(step.thread).is_none_or(|&n| n < step.local())
         });
         for &earlier in races.iter().chain(&previous) {
             self.reverse_race(earlier, index);
