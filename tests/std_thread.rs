@@ -168,18 +168,21 @@ fn a_scope_explored_and_cut_short_keeps_no_stack() {
     let stats = Explorer::exhaustive()
         .fine_grained(true)
         .run(|| {
-            let finished = std::sync::atomic::AtomicBool::new(false);
+            let finished = weft::generic::AtomicUsize::<Sim>::new(0);
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 std_thread::scope::<Sim, _>(|s| {
                     s.spawn(|| -> () { std::panic::resume_unwind(Box::new("boom")) });
-                    s.spawn(|| {
-                        std_thread::sleep::<Sim>(Duration::from_millis(10));
-                        finished.store(true, SeqCst);
-                    });
+                    // Two sleepers that then race on one atomic: orders that sleep sets cut short.
+                    for _ in 0..2 {
+                        s.spawn(|| {
+                            std_thread::sleep::<Sim>(Duration::from_millis(10));
+                            finished.fetch_add(1, SeqCst);
+                        });
+                    }
                 })
             }));
             assert!(outcome.is_err(), "the scope panics");
-            assert!(finished.load(SeqCst), "after joining every thread");
+            assert_eq!(finished.load(SeqCst), 2, "after joining every thread");
         })
         .unwrap_or_else(|r| panic!("{r}"));
     assert!(stats.exhausted && stats.pruned > 0, "{stats:?}");
