@@ -154,6 +154,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         if !self.try_read_word() {
             self.acquire(Self::try_read_word, |state| state & WRITER != 0);
         }
+        self.shared_update();
         S::acquires(self.key());
         self.poison_check(RwLockReadGuard { lock: self })
     }
@@ -185,6 +186,7 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
         if !report::<S>(self.key(), self.try_read_word(), "acquired", "busy") {
             return Err(TryLockError::WouldBlock);
         }
+        self.shared_update();
         S::acquires(self.key());
         Ok(self.poison_check(RwLockReadGuard { lock: self })?)
     }
@@ -230,6 +232,16 @@ impl<S: Scheduler, T: ?Sized> RwLock<S, T> {
                 Err(actual) => state = actual,
             }
         }
+    }
+
+    /// Tells a simulator that the read acquire or read release the calling thread's operation
+    /// just made commutes with the others (`Observe::commutes`): each adds to or takes from the
+    /// count of readers, which any order of them leaves the same, and none of them fails or
+    /// waits while no writer holds the lock (a writer's acquire and release are writes, which
+    /// do not commute with them). So readers need no exploring of their orders.
+    #[inline(always)]
+    fn shared_update(&self) {
+        S::commutes(self.key(), 1, usize::MAX);
     }
 
     /// Tries `take` until it succeeds, parking while `busy(state)` holds (after a short spin,
@@ -342,7 +354,8 @@ impl<S: Scheduler, T: ?Sized> Drop for RwLockReadGuard<'_, S, T> {
     #[inline]
     fn drop(&mut self) {
         S::release_operation_on(&self.lock.state, RwLock::<S, T>::KIND, "read_unlock", self.lock, |lock| {
-            lock.release(READER)
+            lock.release(READER);
+            lock.shared_update();
         });
     }
 }

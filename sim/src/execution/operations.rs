@@ -244,6 +244,7 @@ impl Execution {
         // Synchronized as it takes effect (see `operation`).
         self.synchronize(object);
         self.touch_now(object, true);
+        self.step_begins_on(object);
         self.end_wait(object, ready, WaitEnd::Acquires);
     }
 
@@ -275,6 +276,7 @@ impl Execution {
             self.synchronize(object);
         }
         self.touch_now(object, true);
+        self.step_begins_on(object);
         self.end_wait(object, ready, if granted { WaitEnd::Acquires } else { WaitEnd::Waits });
         if self.config.record_trace {
             // Granted or timed out now: its event comes after the step that decided it.
@@ -298,6 +300,7 @@ impl Execution {
         self.schedule_point();
         self.synchronize(object);
         self.touch_now(object, true);
+        self.step_begins_on(object);
         self.end_wait(object, ready, WaitEnd::Acquires);
         // Granted now: its event comes after the step that let it go.
         self.took_effect(object, kind, name);

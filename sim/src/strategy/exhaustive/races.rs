@@ -234,6 +234,36 @@ impl Exhaustive {
         }
     }
 
+    /// The writes of footprint bit `bit`, which the readiness test of the blocking operation a
+    /// step of `thread` (whose info is `info`) begins with reads, that the step depends on, into
+    /// `dependencies`: the last write not made while the object was out of this thread's reach
+    /// (see [`Exhaustive::record_step`]), and past writes dependent on everything, the write
+    /// before them. The last write, if it is not that one, into `released_before` when the
+    /// operation synchronizes with the release that let it go.
+    fn writes_before_acquire(
+        &self,
+        bit: usize,
+        thread: usize,
+        info: &StepInfo,
+        dependencies: &mut Vec<usize>,
+        released_before: &mut Vec<usize>,
+    ) {
+        let mut found = None;
+        for &w in self.writes[bit].iter().rev() {
+            if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
+                continue;
+            }
+            dependencies.push(w);
+            if !self.steps[w].everything || self.steps[w].thread == thread {
+                found = Some(w);
+                break;
+            }
+        }
+        if info.synchronizes {
+            released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
+        }
+    }
+
     /// The last write of footprint bit `bit`, and past writes dependent on everything, the write
     /// before them, into `dependencies` (for a step of `thread`).
     fn last_writes(&self, bit: usize, thread: usize, dependencies: &mut Vec<usize>) {
@@ -357,15 +387,22 @@ impl Exhaustive {
         released_before.clear();
         let touched = footprint.reads | footprint.writes | footprint.updates;
         for bit in set_bits(touched) {
+            let readiness = info.readiness & (1 << bit) != 0 && info.acquires.is_some();
             if footprint.updates & (1 << bit) != 0 {
                 // An update (only: see `Footprint::settled`) commutes with the other updates
-                // since the last write: it depends on that write and on the reads since.
+                // since the last write: it depends on that write and on the reads since. (A
+                // shared acquire, an `RwLock`'s read, is an update that begins with a blocking
+                // operation: as for an exclusive one, below, not on writes made while the object
+                // was out of its reach.)
                 self.updated = true;
-                self.last_writes(bit, thread, &mut dependencies);
+                if readiness {
+                    self.writes_before_acquire(bit, thread, &info, &mut dependencies, &mut released_before);
+                } else {
+                    self.last_writes(bit, thread, &mut dependencies);
+                }
                 self.reads_before_update_or_write(bit, footprint, &info, &mut dependencies);
                 continue;
             }
-            let readiness = info.readiness & (1 << bit) != 0 && info.acquires.is_some();
             let begins_read = info.begins_read.filter(|&number| Footprint::bit_of(number) == 1 << bit);
             // A read or a write depends on every update since the last write; but as with
             // writes (below), not on an update of another thread that released the object
@@ -392,25 +429,9 @@ impl Exhaustive {
                 }
             }
             if readiness {
-                // What the readiness test reads: the last write that was not made while the
-                // object was out of this thread's reach (see above).
-                // Steps dependent on everything (time moved) do not hide the write before them.
-                let mut found = None;
-                for &w in self.writes[bit].iter().rev() {
-                    if self.steps[w].thread != thread && self.out_of_reach(w, info.acquires) {
-                        continue;
-                    }
-                    dependencies.push(w);
-                    if !self.steps[w].everything || self.steps[w].thread == thread {
-                        found = Some(w);
-                        break;
-                    }
-                }
+                self.writes_before_acquire(bit, thread, &info, &mut dependencies, &mut released_before);
                 if !info.reads_only || footprint.writes & (1 << bit) != 0 {
                     dependencies.extend_from_slice(self.reads_since(bit));
-                }
-                if info.synchronizes {
-                    released_before.extend(self.writes[bit].last().filter(|&&w| Some(w) != found));
                 }
                 continue;
             }
@@ -528,9 +549,12 @@ impl Exhaustive {
                 None => self.last_acquire.push((object, index)),
             }
         }
+        // Shared acquires of one object (updates of it, see `Observe::commutes`) commute.
+        let shared = |footprint: Footprint, object: u32| footprint.updates & Footprint::bit_of(object) != 0;
         let previous = previous.filter(|&p| {
             let step = &self.steps[p];
             !info.moves_clock
+                && !info.acquires.is_some_and(|object| shared(footprint, object) && shared(step.footprint, object))
                 && step.thread != thread
                 && !races.contains(&p)
                 && before.get(step.thread).is_none_or(|&n| n < step.local())
