@@ -275,6 +275,8 @@ impl<T: Send + Sync + 'static> OnceLock<T> {
             let slot = self.slot();
             Sim::operation(slot.key(), "OnceLock", "set");
             let _initialising = slot.init.lock();
+            // The value is stored in the step that took the lock: it writes the cell.
+            Sim::touch(slot.key());
             slot.value.set(value)
         } else {
             self.real.set(value)
@@ -292,15 +294,27 @@ impl<T: Send + Sync + 'static> OnceLock<T> {
         if simulating() { self.sim_get_or_init(f) } else { self.real.get_or_init(f) }
     }
 
+    /// `get_or_init` inside a simulation: a read of the cell, which commutes with other reads,
+    /// so that threads that find the value set need no exploring of their order; if it is not
+    /// set, the initialisation lock, under which the cell is read again (another thread may have
+    /// set it meanwhile) and, by the thread that runs `f`, written in the step that stores the
+    /// value.
     #[cold]
     fn sim_get_or_init(&self, f: impl FnOnce() -> T) -> &T {
         let slot = self.slot();
-        Sim::operation(slot.key(), "OnceLock", "get_or_init");
+        Sim::read_operation(slot.key(), "OnceLock", "get_or_init");
         if let Some(value) = slot.value.get() {
             return value;
         }
         let _initialising = slot.init.lock();
-        slot.value.get_or_init(f)
+        Sim::observe(slot.key());
+        if let Some(value) = slot.value.get() {
+            return value;
+        }
+        let value = f();
+        Sim::touch(slot.key());
+        // (Every setter holds the initialisation lock: the cell is still empty.)
+        slot.value.get_or_init(|| value)
     }
 }
 

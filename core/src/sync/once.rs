@@ -3,8 +3,10 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::Ordering::{Acquire, Release};
 
 use crate::backend::Scheduler;
+use crate::backend::atomic::Atomic;
 use crate::sync::condvar::Condvar;
 use crate::sync::mutex::{Mutex, MutexGuard};
 
@@ -39,6 +41,9 @@ enum Progress {
 pub struct Once<S: Scheduler> {
     progress: Mutex<S, Progress>,
     done: Condvar<S>,
+    /// Set (under `progress`) once an initialisation completed, for good: a call that finds it
+    /// set only reads it, so such calls need no lock and commute with each other.
+    completed: S::Atomic<u8>,
 }
 
 /// What [`Once::call_once_force`] tells its closure (std's `OnceState`, which std gives no way
@@ -74,7 +79,7 @@ impl OnceState {
 impl<S: Scheduler> Once<S> {
     /// A `Once` that has not run.
     pub fn new() -> Self {
-        Once { progress: Mutex::new(Progress::Incomplete), done: Condvar::new() }
+        Once { progress: Mutex::new(Progress::Incomplete), done: Condvar::new(), completed: S::Atomic::new(0) }
     }
 
     /// Runs `f` if no initialisation has completed, waiting while another runs.
@@ -94,6 +99,9 @@ impl<S: Scheduler> Once<S> {
     }
 
     fn run(&self, force: bool, f: impl FnOnce(&OnceState)) {
+        if self.read_completed("call_once") {
+            return;
+        }
         let mut progress = lock(&self.progress);
         loop {
             match *progress {
@@ -112,7 +120,15 @@ impl<S: Scheduler> Once<S> {
         *progress = Progress::Running;
         drop(progress);
         let outcome = catch_unwind(AssertUnwindSafe(|| f(&state)));
-        *lock(&self.progress) = if outcome.is_ok() { Progress::Complete } else { Progress::Poisoned };
+        {
+            let mut progress = lock(&self.progress);
+            *progress = if outcome.is_ok() { Progress::Complete } else { Progress::Poisoned };
+            if outcome.is_ok() {
+                // (The façade's atomics are not seen by a simulator: the step declares the write.)
+                S::touch(self.completed_key());
+                self.completed.store(1, Release);
+            }
+        }
         self.done.notify_all();
         if let Err(payload) = outcome {
             resume_unwind(payload);
@@ -121,7 +137,18 @@ impl<S: Scheduler> Once<S> {
 
     /// Whether an initialisation has completed.
     pub fn is_completed(&self) -> bool {
-        *lock(&self.progress) == Progress::Complete
+        self.read_completed("is_completed")
+    }
+
+    /// Whether an initialisation completed: an operation (`name`) that only reads the flag.
+    fn read_completed(&self, name: &'static str) -> bool {
+        S::read_operation_on(&self.completed, "Once", name);
+        self.completed.load(Acquire) != 0
+    }
+
+    /// The address that stands for the completed flag in a simulator's footprints.
+    fn completed_key(&self) -> usize {
+        &self.completed as *const S::Atomic<u8> as usize
     }
 }
 
