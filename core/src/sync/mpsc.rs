@@ -57,13 +57,18 @@ impl<S: Scheduler, T> Channel<S, T> {
         self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Adds `item` under the lock, lets the lock go, and wakes the receiver.
+    /// Adds `item` under the lock, lets the lock go, and wakes the receiver if it waits. (A
+    /// receiver that does not wait yet checks for items under the lock before it does: it finds
+    /// this one. Under a simulator the notify would be a step of its own, in every send.)
     fn push(&self, mut state: MutexGuard<'_, S, State<T>>, item: T) {
         state.items.push_back(item);
         state.sent += 1;
+        let receiver_waits = state.receiver_waiting;
         drop(state);
         self.hint_items();
-        self.not_empty.notify_one();
+        if receiver_waits {
+            self.not_empty.notify_one();
+        }
     }
 
     /// Sets the hint that the channel holds items (after a send).
@@ -245,7 +250,9 @@ impl<S: Scheduler, T> SyncSender<S, T> {
         state.sent += 1;
         let number = state.sent;
         channel.hint_items();
-        channel.not_empty.notify_one();
+        if state.receiver_waiting {
+            channel.not_empty.notify_one();
+        }
         if channel.bound == Some(0) {
             // A rendezvous: wait until the receiver took this item, or went away without it (the
             // channel then holds this item alone: there was room only because it was empty).
@@ -477,9 +484,10 @@ macro_rules! sender_common {
             fn drop(&mut self) {
                 let mut state = self.channel.lock();
                 state.senders -= 1;
-                let last = state.senders == 0;
+                // (A receiver that does not wait yet sees the count under the lock.)
+                let wake = state.senders == 0 && state.receiver_waiting;
                 drop(state);
-                if last {
+                if wake {
                     self.channel.not_empty.notify_all();
                 }
             }
