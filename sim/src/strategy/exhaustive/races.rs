@@ -240,6 +240,7 @@ impl Exhaustive {
     /// (see [`Exhaustive::record_step`]), and past writes dependent on everything, the write
     /// before them. The last write, if it is not that one, into `released_before` when the
     /// operation synchronizes with the release that let it go.
+    #[inline(always)]
     fn writes_before_acquire(
         &self,
         bit: usize,
