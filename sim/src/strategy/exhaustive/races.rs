@@ -27,6 +27,13 @@ impl Step {
         self.thread == thread && self.node == node && self.footprint == footprint && self.info == info
     }
 
+    /// Whether this step moved the clock and a later step with `footprint` depends on it only
+    /// through the clock (another timeout due at that time): ordered after the move, but not
+    /// after what the moving thread did, and no race (see `StepInfo::moves_clock`).
+    fn only_clock_orders(&self, footprint: Footprint) -> bool {
+        self.info.moves_clock && !self.footprint.conflicts_besides_clock(footprint)
+    }
+
     /// This step's number among its thread's steps (from 1).
     pub(super) fn local(&self) -> usize {
         self.clock[self.thread]
@@ -472,8 +479,7 @@ impl Exhaustive {
             // this step comes after the move, which every step before it preceded, but not after
             // what the moving thread did in its step (a timeout due at the same time fires as
             // well before as after it): its own entry counts its steps before this one.
-            let clock_only = step.info.moves_clock && !step.footprint.conflicts_besides_clock(footprint);
-            let own = if clock_only { step.thread } else { usize::MAX };
+            let own = if step.only_clock_orders(footprint) { step.thread } else { usize::MAX };
             for (index, (mine, &t)) in clock.iter_mut().zip(theirs).enumerate() {
                 *mine = (*mine).max(if index == own { t - 1 } else { t });
             }
@@ -510,12 +516,10 @@ impl Exhaustive {
         // A step that moved the clock races with none before it (none could come after it),
         // and with a later step only through what both touched besides the clock: the timeouts
         // due at the new time read it, and whichever fires first moves it (the same move).
-        let after_clock_move =
-            |step: &Step| step.info.moves_clock && !step.footprint.conflicts_besides_clock(footprint);
         let candidates = dependencies.iter().copied().filter(|_| !info.moves_clock);
         races.extend(candidates.filter(|&d| d != starter).filter(|&d| {
             let step = &self.steps[d];
-            if after_clock_move(step) {
+            if step.only_clock_orders(footprint) {
                 return false;
             }
             let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
