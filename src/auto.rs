@@ -124,6 +124,7 @@ macro_rules! with_hooks {
         $apply! {
             operation => sim_operation(object: usize, kind: &'static str, name: &'static str);
             read_operation => sim_read_operation(object: usize, kind: &'static str, name: &'static str);
+            release_operation => sim_release_operation(object: usize, kind: &'static str, name: &'static str);
             outcome => sim_outcome(object: usize, result: &'static str);
             touch => sim_touch(address: usize);
             blocking_operation => sim_blocking_operation(object: usize, kind: &'static str, name: &'static str, ready: &dyn Fn() -> bool);
@@ -494,7 +495,7 @@ impl Observe for Auto {
                 weft_core::release_on_unwind(
                     || {
                         cell.check_use(kind);
-                        sim_operation(cell as *const A as usize, kind, name)
+                        sim_release_operation(cell as *const A as usize, kind, name)
                     },
                     data,
                     release,

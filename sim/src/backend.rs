@@ -287,6 +287,11 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn release_operation(object: usize, kind: &'static str, name: &'static str) {
+        current().release_operation(object, kind, name)
+    }
+
+    #[inline]
     fn unhandled_panic(thread: &str, message: &str) -> bool {
         current().unhandled_panic(thread, message)
     }

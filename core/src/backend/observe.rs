@@ -68,6 +68,16 @@ pub trait Observe {
         Self::operation(object, kind, name);
     }
 
+    /// A release is about to run (a lock's or a semaphore's; see
+    /// [`Observe::release_operation_on`]): like [`Observe::operation`], and a simulator may know
+    /// that it takes nothing from other threads. A release commutes with every step another
+    /// thread can take while the object is held, save those that only look at it (a failed
+    /// try, a `locked()`): a random strategy may let it run without a choice first.
+    #[inline(always)]
+    fn release_operation(object: usize, kind: &'static str, name: &'static str) {
+        Self::operation(object, kind, name);
+    }
+
     /// A blocking operation is about to run, like [`Observe::operation`]: `name` of the `kind`
     /// of object at `object`, which is also the key its waiters park on. The calling thread can
     /// make no progress in it until `ready()` holds (the lock is free, the flag is set, the
@@ -124,7 +134,14 @@ pub trait Observe {
         data: &D,
         release: impl Fn(&D) -> R + Copy,
     ) -> R {
-        release_on_unwind(|| Self::operation_on(cell, kind, name), data, release);
+        release_on_unwind(
+            || {
+                cell.check_use(kind);
+                Self::release_operation(cell as *const A as usize, kind, name);
+            },
+            data,
+            release,
+        );
         release(data)
     }
 

@@ -65,6 +65,8 @@ impl Execution {
             accesses: Cell::new(0),
             footprint: Cell::new(Footprint::default()),
             step_begun_on: Cell::new(usize::MAX),
+            step_acquired: Cell::new(false),
+            mover_next: Cell::new(false),
             quiet: Cell::new(0),
             recording: Cell::new(false),
             probe_reads: RefCell::new(Vec::new()),

@@ -402,6 +402,13 @@ pub(crate) struct Execution {
     /// operation's), while footprints are tracked; `usize::MAX` if it began otherwise (see
     /// [`Execution::commutes`]).
     step_begun_on: Cell<usize>,
+    /// Set when the step under way takes a lock (`Observe::acquires`); cleared where a step
+    /// ends. An acquire is a right mover: the step may run on into the thread's next operation
+    /// without a choice first, if that operation cannot block (see `Point::mover`).
+    step_acquired: Cell<bool>,
+    /// Set at the scheduling point before a mover (see `Point::mover`), cleared once it is
+    /// taken.
+    mover_next: Cell<bool>,
     /// How deep the running thread is in internal critical sections (see
     /// [`Execution::internal_section`]), or in a readiness test: atomics there are neither
     /// tracked nor scheduling points.
@@ -703,7 +710,11 @@ impl Execution {
                 self.watch.switch(thread);
                 inner.threads[thread].coroutine.take().expect("a runnable thread has its coroutine")
             };
-            match coroutine.0.resume(()) {
+            let ended = coroutine.0.resume(());
+            // The step ended (or the thread did): a lock it took moves no later step.
+            self.step_acquired.set(false);
+            self.mover_next.set(false);
+            match ended {
                 CoroutineResult::Yield(()) => {
                     self.inner.borrow_mut().threads[thread].coroutine = Some(coroutine);
                 }

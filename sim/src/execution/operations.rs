@@ -36,17 +36,32 @@ impl Execution {
     /// there is ordered before what it does next (an `Event.wait` that finds the flag set sees
     /// what the setter did before `set`).
     pub(crate) fn operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
-        self.operation_with(object, kind, name, write, true);
+        self.operation_with(object, kind, name, write, true, false);
+    }
+
+    /// A release of `object` starts (see `Observe::release_operation`): [`Execution::operation`],
+    /// whose scheduling point the strategy is told comes before a mover (`Point::mover`).
+    pub(crate) fn release_operation(&self, object: usize, kind: &'static str, name: &'static str) {
+        self.operation_with(object, kind, name, true, true, true);
     }
 
     /// [`Execution::operation`] without its happens-before edge: for an access the race detector
     /// checks rather than orders (an `UnsafeCell`'s).
     pub(super) fn unsynchronized_operation(&self, object: usize, kind: &'static str, name: &'static str, write: bool) {
-        self.operation_with(object, kind, name, write, false);
+        self.operation_with(object, kind, name, write, false, false);
     }
 
+    /// An operation (a release if `releases`) starts: see [`Execution::operation`].
     #[inline(always)]
-    fn operation_with(&self, object: usize, kind: &'static str, name: &'static str, write: bool, synchronizes: bool) {
+    fn operation_with(
+        &self,
+        object: usize,
+        kind: &'static str,
+        name: &'static str,
+        write: bool,
+        synchronizes: bool,
+        releases: bool,
+    ) {
         if synchronizes && (self.in_critical.get() || self.tearing_down.get()) {
             // No scheduling point: it takes effect now.
             self.synchronize(object);
@@ -64,12 +79,13 @@ impl Execution {
             return;
         }
         if self.config.record_trace {
-            return self.traced_operation(object, kind, name, write, synchronizes);
+            return self.traced_operation(object, kind, name, write, synchronizes, releases);
         }
         // Without the trace, nothing of the operation is needed after its scheduling point
         // but the object.
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
+            self.note_mover(releases);
             self.schedule_point();
             if synchronizes {
                 self.synchronize(object);
@@ -77,6 +93,23 @@ impl Execution {
             self.touch_now(object, write);
             self.step_begins_on(object);
         }
+    }
+
+    /// The scheduling point of a non-blocking operation (a release if `releases`) comes: it comes
+    /// before a mover (`Point::mover`) if the operation is a release, or if the step it ends
+    /// took a lock (`Observe::acquires`).
+    #[inline(always)]
+    fn note_mover(&self, releases: bool) {
+        if releases || self.step_acquired.get() {
+            self.mover_next.set(true);
+        }
+    }
+
+    /// A blocking operation in fine-grained mode, where the primitive waits itself: an
+    /// ordinary operation, save that it may block, so its scheduling point comes before no mover.
+    fn operation_waiting_inside(&self, object: usize, kind: &'static str, name: &'static str) {
+        self.step_acquired.set(false);
+        self.operation(object, kind, name, true);
     }
 
     /// The step under way began with an operation on `object` (see [`Execution::commutes`]).
@@ -122,9 +155,11 @@ impl Execution {
         name: &'static str,
         write: bool,
         synchronizes: bool,
+        releases: bool,
     ) {
         self.announce(object, kind, name, write);
         if !self.in_critical.get() {
+            self.note_mover(releases);
             self.schedule_point();
             if synchronizes {
                 self.synchronize(object);
@@ -143,6 +178,7 @@ impl Execution {
     /// some thread releases it (for deadlock reports and the strategy).
     #[inline(always)]
     pub(crate) fn acquires(&self, object: usize) {
+        self.step_acquired.set(true);
         self.synchronize(object);
         if self.detailed && !self.tearing_down.get() {
             self.acquires_detailed(object);
@@ -233,7 +269,7 @@ impl Execution {
         ready: &dyn Fn() -> bool,
     ) {
         if self.waits_inside_primitives() {
-            return self.operation(object, kind, name, true);
+            return self.operation_waiting_inside(object, kind, name);
         }
         if self.config.record_trace {
             return self.traced_blocking_operation(object, kind, name, ready);
@@ -261,7 +297,7 @@ impl Execution {
         timeout: Duration,
     ) -> Option<bool> {
         if self.waits_inside_primitives() {
-            self.operation(object, kind, name, true);
+            self.operation_waiting_inside(object, kind, name);
             return None;
         }
         self.announce(object, kind, name, true);
@@ -322,7 +358,7 @@ impl Execution {
         ready: &dyn Fn() -> bool,
     ) {
         if self.waits_inside_primitives() {
-            return self.operation(object, kind, name, true);
+            return self.operation_waiting_inside(object, kind, name);
         }
         self.announce(object, kind, name, false);
         self.schedule_point();

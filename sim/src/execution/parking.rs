@@ -156,6 +156,7 @@ impl Execution {
             pending: &[],
             threads: options,
             current_runnable: false,
+            mover: false,
             scheduling: false,
             yielding: None,
             objects: inner.next_number,

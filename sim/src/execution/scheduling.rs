@@ -42,6 +42,9 @@ impl Execution {
                 self.pick_next(&mut inner)
             };
             inner.next = next;
+            // The step under way ends here if another thread runs, and a new one begins if not.
+            self.step_acquired.set(false);
+            self.mover_next.set(false);
             (next, inner.current)
         };
         if next != Some(current) {
@@ -144,6 +147,7 @@ impl Execution {
             pending: &[],
             threads: &options,
             current_runnable: preemptible,
+            mover: current_runnable && self.mover_next.get(),
             scheduling: true,
             yielding: None,
             objects: inner.next_number,
@@ -295,6 +299,7 @@ impl Execution {
             let point = Point {
                 threads: &options,
                 current_runnable,
+                mover: runnable_now && !yielding && self.mover_next.get(),
                 scheduling: true,
                 yielding: yielder,
                 objects,

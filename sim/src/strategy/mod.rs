@@ -33,6 +33,16 @@ pub(crate) struct Point<'a> {
     pub threads: &'a [usize],
     /// Whether option 0 is "the running thread goes on" (so any other choice is a preemption).
     pub current_runnable: bool,
+    /// Whether option 0, the running thread, is about to take a step that needs no choice
+    /// before it for any interleaving to be reachable, up to the order of steps that commute
+    /// (Lipton's movers): a release (a left mover: no other thread's step can use what it
+    /// gives back before it), or the operation after a step that took a lock (a right mover:
+    /// no other thread's step can use the lock after it), if that operation cannot block. The
+    /// exceptions are steps that only look at the object (a failed try, `locked()`, a timed
+    /// acquire that times out, and a Python `Lock` released by another thread): they can see
+    /// the lock held there and nowhere else. A random strategy may let the thread go on there
+    /// most of the time; an exhaustive one ignores it.
+    pub mover: bool,
     /// Whether this is a scheduling decision (true) or a data choice, such as which waiter a
     /// release wakes (false).
     pub scheduling: bool,
