@@ -217,14 +217,14 @@ fn composite_facade_types_made_outside_the_simulation_are_refused_inside() {
         ("Mutex", refused_outside(weft::sync::Barrier::new(1), |b| assert!(b.wait().is_leader()))),
         (
             // The receiver is not `Sync`: a std mutex shares it (a panic under it poisons it).
-            "Mutex",
+            "Sender",
             refused_outside(StdMutex::new(weft::sync::mpsc::channel::<u8>()), |c| {
                 let c = c.lock().unwrap_or_else(|e| e.into_inner());
                 c.0.send(1).unwrap();
             }),
         ),
         (
-            "Mutex",
+            "SyncSender",
             refused_outside(StdMutex::new(weft::sync::mpsc::sync_channel::<u8>(1)), |c| {
                 let c = c.lock().unwrap_or_else(|e| e.into_inner());
                 c.0.send(1).unwrap();

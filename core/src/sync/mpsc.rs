@@ -1,91 +1,149 @@
 //! std's `mpsc` channels: many senders, one receiver; unbounded ([`channel`]) or bounded
-//! ([`sync_channel`], a rendezvous when the bound is 0), with std's errors. Built on weft's
-//! `Mutex` and `Condvar`, so every send and receive is made of operations a simulator sees.
+//! ([`sync_channel`], a rendezvous when the bound is 0), with std's errors.
+//!
+//! Each call is one operation for a simulator (a rendezvous send two: the hand-over and the
+//! wait for the receiver to take the item), on the part of the channel it changes: sends and
+//! receives on the items, clones and drops of senders on their count, the receiver's drop on
+//! its liveness. So a simulator orders a send and another sender's drop, or two drops, only
+//! where one can tell (the last drop, which ends the receiver's wait, against a receive that
+//! finds the channel empty), rather than as steps of one lock. The state is kept under an
+//! internal lock whose sections a simulator runs as parts of those operations
+//! ([`raw::Mutex`]), with atomic copies of what the waits test; threads wait by parking on the
+//! copies' addresses.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
-use crate::backend::Scheduler;
-use crate::sync::condvar::Condvar;
-use crate::sync::mutex::{Mutex, MutexGuard};
-use crate::sync::raw::spin;
+use crate::backend::atomic::Atomic;
+use crate::backend::{FilterOp, ParkResult, Scheduler};
+use crate::sync::raw::{self, park, spin};
 
 /// What the two ends share.
 struct Channel<S: Scheduler, T> {
-    state: Mutex<S, State<T>>,
-    /// The receiver waits here for an item or for the last sender to go.
-    not_empty: Condvar<S>,
-    /// Senders of a bounded channel wait here for room, for their item to be taken (bound 0),
-    /// or for the receiver to go.
-    not_full: Condvar<S>,
+    /// The items and counts, under an internal lock (never held across a scheduling point).
+    state: raw::Mutex<S, State<T>>,
+    /// The number of items in the channel (a copy of `state`'s, stored under its lock): the
+    /// object of sends and receives for a simulator, and the key the receiver parks on.
+    len: S::Atomic<usize>,
+    /// The number of live senders (a copy): the object of their clones and drops.
+    senders: S::Atomic<usize>,
+    /// 1 while the receiver lives (a copy): the object of its drop, which sends read.
+    receiver: S::Atomic<u8>,
+    /// The number of items taken so far (a copy): the object bounded senders wait on, for room
+    /// or for their item to be taken (bound 0), and the key they park on.
+    taken: S::Atomic<usize>,
+    /// 1 while the receiver is in a receive of a rendezvous channel (a copy): what a
+    /// rendezvous `try_send` reads.
+    receiver_waiting: S::Atomic<u8>,
     /// `None`: unbounded.
     bound: Option<usize>,
-    /// Set by a send that finds it clear, cleared by the receive that empties the channel: a
-    /// hint, read only by a receiver spinning on real threads, so that it takes the lock when
-    /// there is something to take rather than on every spin. A plain atomic, which a simulator
-    /// neither sees nor needs: there the receiver does not spin, and the channel's state is
-    /// only ever read under its lock.
-    items_hint: CachePadded<AtomicBool>,
+    /// Set by a receiver about to park on `len`'s key: a send or the last sender's drop then
+    /// unparks it. A plain atomic: under a simulator's usual (coarse) waiting nobody parks here.
+    receiver_parked: AtomicBool,
+    /// How many senders are about to park on `taken`'s key (as `receiver_parked`).
+    senders_parked: AtomicUsize,
 }
-
-/// A value alone on its cache line(s), so that the threads writing the data beside it do not
-/// take the line from the threads polling the value.
-#[repr(align(128))]
-struct CachePadded<T>(T);
 
 struct State<T> {
     items: VecDeque<T>,
     senders: usize,
     receiver_alive: bool,
-    /// Items taken so far: a rendezvous sender waits until its item's number is passed.
-    taken: u64,
-    /// Items sent so far.
-    sent: u64,
-    /// Whether the receiver is blocked in a receive (a rendezvous `try_send` needs it).
+    /// Items sent so far: a rendezvous sender's item's number.
+    sent: usize,
+    /// Items taken so far.
+    taken: usize,
+    /// Rendezvous sends that saw their item taken (see [`Receiver::take`]).
+    acknowledged: usize,
+    /// Whether the receiver is in a receive of a rendezvous channel.
     receiver_waiting: bool,
 }
 
+/// What a receive found, under the lock.
+enum Taken<T> {
+    Item(T),
+    Empty,
+    Disconnected,
+}
+
 impl<S: Scheduler, T> Channel<S, T> {
-    fn lock(&self) -> MutexGuard<'_, S, State<T>> {
-        // Nothing runs user code under this lock, so it cannot be poisoned.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn len_key(&self) -> usize {
+        &self.len as *const S::Atomic<usize> as usize
     }
 
-    /// Adds `item` under the lock, lets the lock go, and wakes the receiver if it waits. (A
-    /// receiver that does not wait yet checks for items under the lock before it does: it finds
-    /// this one. Under a simulator the notify would be a step of its own, in every send.)
-    fn push(&self, mut state: MutexGuard<'_, S, State<T>>, item: T) {
-        state.items.push_back(item);
-        state.sent += 1;
-        let receiver_waits = state.receiver_waiting;
-        drop(state);
-        self.hint_items();
-        if receiver_waits {
-            self.not_empty.notify_one();
-        }
+    fn taken_key(&self) -> usize {
+        &self.taken as *const S::Atomic<usize> as usize
     }
 
-    /// Sets the hint that the channel holds items (after a send).
-    fn hint_items(&self) {
-        if !self.items_hint.0.load(Relaxed) {
-            self.items_hint.0.store(true, Relaxed);
-        }
+    fn senders_key(&self) -> usize {
+        &self.senders as *const S::Atomic<usize> as usize
     }
 
-    /// Whether a bounded channel has room for one more item.
-    fn has_room(&self, state: &State<T>) -> bool {
+    fn receiver_key(&self) -> usize {
+        &self.receiver as *const S::Atomic<u8> as usize
+    }
+
+    fn waiting_key(&self) -> usize {
+        &self.receiver_waiting as *const S::Atomic<u8> as usize
+    }
+
+    /// Whether the receiver is gone (a read of its liveness).
+    fn receiver_gone(&self) -> bool {
+        self.receiver.load(SeqCst) == 0
+    }
+
+    /// Whether a bounded channel has room for one more item now.
+    fn has_room(&self) -> bool {
         match self.bound {
             None => true,
             // A rendezvous holds at most the one item a receiver is about to take.
-            Some(0) => state.items.is_empty(),
-            Some(bound) => state.items.len() < bound,
+            Some(0) => self.len.load(SeqCst) == 0,
+            Some(bound) => self.len.load(SeqCst) < bound,
         }
+    }
+
+    /// Appends `item` under the lock (the caller checked the receiver and the room there);
+    /// returns its number. Wakes the receiver if it was waiting for an item.
+    fn push(&self, state: &mut State<T>, item: T) -> usize {
+        state.items.push_back(item);
+        state.sent += 1;
+        self.len.store(state.items.len(), SeqCst);
+        state.sent
+    }
+
+    /// After a push that made the channel non-empty (`was_empty`): the receiver's wait may end.
+    fn pushed(&self, was_empty: bool) {
+        if was_empty {
+            S::releases(self.len_key());
+        }
+        if self.receiver_parked.load(SeqCst) {
+            // SAFETY: the key is this channel's own address; the callback only returns a token.
+            unsafe { S::unpark_one(self.len_key(), |_| 0) };
+        }
+    }
+
+    /// Lets the senders parked on `taken`'s key test again.
+    fn wake_senders(&self) {
+        if self.senders_parked.load(SeqCst) > 0 {
+            // SAFETY: the key is this channel's own address; the filter and callback only return
+            // values.
+            unsafe { S::unpark_filter(self.taken_key(), |_| FilterOp::Unpark, |_| 0) };
+        }
+    }
+
+    /// Parks the calling sender on `taken`'s key while `blocked()` holds (tested under the
+    /// queue lock), until woken or `deadline`.
+    fn park_sender(&self, blocked: impl FnOnce() -> bool) {
+        self.senders_parked.fetch_add(1, SeqCst);
+        // SAFETY: the key is this channel's own address; `blocked` only reads atomics, and the
+        // other callbacks do nothing.
+        unsafe { park::<S>(self.taken_key(), blocked, || {}, |_, _| {}, 0, None) };
+        self.senders_parked.fetch_sub(1, SeqCst);
     }
 }
 
@@ -129,18 +187,23 @@ pub fn sync_channel<S: Scheduler, T>(bound: usize) -> (SyncSender<S, T>, Receive
 
 fn new_channel<S: Scheduler, T>(bound: Option<usize>) -> Arc<Channel<S, T>> {
     Arc::new(Channel {
-        state: Mutex::new(State {
+        state: raw::Mutex::new(State {
             items: VecDeque::new(),
             senders: 1,
             receiver_alive: true,
-            taken: 0,
             sent: 0,
+            taken: 0,
+            acknowledged: 0,
             receiver_waiting: false,
         }),
-        not_empty: Condvar::new(),
-        not_full: Condvar::new(),
+        len: S::Atomic::<usize>::new(0),
+        senders: S::Atomic::<usize>::new(1),
+        receiver: S::Atomic::<u8>::new(1),
+        taken: S::Atomic::<usize>::new(0),
+        receiver_waiting: S::Atomic::<u8>::new(0),
         bound,
-        items_hint: CachePadded(AtomicBool::new(false)),
+        receiver_parked: AtomicBool::new(false),
+        senders_parked: AtomicUsize::new(0),
     })
 }
 
@@ -208,11 +271,16 @@ impl<S: Scheduler, T> Sender<S, T> {
     /// `Err(SendError(item))` if the receiver is gone.
     pub fn send(&self, item: T) -> Result<(), SendError<T>> {
         let channel = &*self.channel;
-        let state = channel.lock();
+        S::operation_on(&channel.len, "Sender", "send");
+        S::observe(channel.receiver_key());
+        let mut state = channel.state.lock_declared();
         if !state.receiver_alive {
             return Err(SendError(item));
         }
-        channel.push(state, item);
+        channel.push(&mut state, item);
+        let was_empty = state.items.len() == 1;
+        drop(state);
+        channel.pushed(was_empty);
         Ok(())
     }
 }
@@ -225,43 +293,59 @@ impl<S: Scheduler, T> SyncSender<S, T> {
     /// `Err(SendError(item))` if the receiver is gone (before the item was taken).
     pub fn send(&self, item: T) -> Result<(), SendError<T>> {
         let channel = &*self.channel;
-        let mut state = channel.lock();
-        // On real threads, a few short spins before waiting for room, as a receiver spins
-        // before waiting for an item: room made within them spares the receiver a wake-up.
+        S::blocking_operation_on(&channel.taken, "SyncSender", "send", &|| {
+            channel.receiver_gone() || channel.has_room()
+        });
+        S::observe(channel.receiver_key());
+        S::touch(channel.len_key());
+        // On real threads, a few short spins before parking: room made within them spares the
+        // receiver a wake-up.
         let mut spins = 0;
-        let mut spinning = !S::observing();
-        loop {
+        let (number, was_empty) = loop {
+            let mut state = channel.state.lock_declared();
             if !state.receiver_alive {
                 return Err(SendError(item));
             }
-            if channel.has_room(&state) {
-                break;
+            let room = match channel.bound {
+                Some(0) => state.items.is_empty(),
+                Some(bound) => state.items.len() < bound,
+                None => true,
+            };
+            if room {
+                let number = channel.push(&mut state, item);
+                break (number, state.items.len() == 1);
             }
-            if spinning {
-                drop(state);
-                spinning = spin::<S>(spins);
+            drop(state);
+            if spin::<S>(spins) {
                 spins += 1;
-                state = channel.lock();
                 continue;
             }
-            state = channel.not_full.wait(state).unwrap_or_else(|p| p.into_inner());
-        }
-        state.items.push_back(item);
-        state.sent += 1;
-        let number = state.sent;
-        channel.hint_items();
-        if state.receiver_waiting {
-            channel.not_empty.notify_one();
-        }
+            channel.park_sender(|| !channel.receiver_gone() && !channel.has_room());
+        };
+        channel.pushed(was_empty);
         if channel.bound == Some(0) {
             // A rendezvous: wait until the receiver took this item, or went away without it (the
             // channel then holds this item alone: there was room only because it was empty).
-            while state.taken < number {
+            let taken = || channel.taken.load(SeqCst) >= number;
+            S::blocking_operation_on(&channel.taken, "SyncSender", "send (rendezvous)", &|| {
+                taken() || channel.receiver_gone()
+            });
+            S::observe(channel.receiver_key());
+            loop {
+                let mut state = channel.state.lock_declared();
+                if state.taken >= number {
+                    state.acknowledged += 1;
+                    return Ok(());
+                }
                 if !state.receiver_alive {
                     let item = state.items.pop_back().expect("the untaken item is still there");
+                    channel.len.store(state.items.len(), SeqCst);
+                    drop(state);
+                    S::touch(channel.len_key());
                     return Err(SendError(item));
                 }
-                state = channel.not_full.wait(state).unwrap_or_else(|p| p.into_inner());
+                drop(state);
+                channel.park_sender(|| !taken() && !channel.receiver_gone());
             }
         }
         Ok(())
@@ -274,19 +358,28 @@ impl<S: Scheduler, T> SyncSender<S, T> {
     /// if the receiver is gone.
     pub fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
         let channel = &*self.channel;
-        let state = channel.lock();
+        S::operation_on(&channel.len, "SyncSender", "try_send");
+        S::observe(channel.receiver_key());
+        if channel.bound == Some(0) {
+            S::observe(channel.waiting_key());
+        }
+        let mut state = channel.state.lock_declared();
         if !state.receiver_alive {
             return Err(TrySendError::Disconnected(item));
         }
         let room = match channel.bound {
             // A rendezvous at once: only with a receiver waiting and no item before this one.
             Some(0) => state.receiver_waiting && state.items.is_empty(),
-            _ => channel.has_room(&state),
+            Some(bound) => state.items.len() < bound,
+            None => true,
         };
         if !room {
             return Err(TrySendError::Full(item));
         }
-        channel.push(state, item);
+        channel.push(&mut state, item);
+        let was_empty = state.items.len() == 1;
+        drop(state);
+        channel.pushed(was_empty);
         Ok(())
     }
 }
@@ -297,7 +390,13 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// # Errors
     /// `Err(RecvError)` once the channel is empty and every sender is gone.
     pub fn recv(&self) -> Result<T, RecvError> {
-        self.recv_until(None).map_err(|_| RecvError)
+        if let Some(item) = self.buffer.borrow_mut().pop_front() {
+            return Ok(item);
+        }
+        let channel = &*self.channel;
+        self.begin_wait();
+        S::blocking_operation_on(&channel.len, "Receiver", "recv", &|| self.ready());
+        self.wait_until(None).map_err(|_| RecvError)
     }
 
     /// Takes the oldest item if there is one.
@@ -309,12 +408,11 @@ impl<S: Scheduler, T> Receiver<S, T> {
         if let Some(item) = self.buffer.borrow_mut().pop_front() {
             return Ok(item);
         }
-        let channel = &*self.channel;
-        let mut state = channel.lock();
-        match self.take(&mut state) {
-            Some(item) => Ok(item),
-            None if state.senders == 0 => Err(TryRecvError::Disconnected),
-            None => Err(TryRecvError::Empty),
+        S::operation_on(&self.channel.len, "Receiver", "try_recv");
+        match self.take() {
+            Taken::Item(item) => Ok(item),
+            Taken::Empty => Err(TryRecvError::Empty),
+            Taken::Disconnected => Err(TryRecvError::Disconnected),
         }
     }
 
@@ -324,7 +422,33 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// `Err(RecvTimeoutError::Timeout)` if none came in time; `Err(RecvTimeoutError::Disconnected)`
     /// once the channel is empty and every sender is gone.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
-        self.recv_until(S::now().checked_add(timeout))
+        if let Some(item) = self.buffer.borrow_mut().pop_front() {
+            return Ok(item);
+        }
+        let channel = &*self.channel;
+        if timeout.is_zero() {
+            S::operation_on(&channel.len, "Receiver", "recv_timeout");
+            return match self.take() {
+                Taken::Item(item) => Ok(item),
+                Taken::Empty => Err(RecvTimeoutError::Timeout),
+                Taken::Disconnected => Err(RecvTimeoutError::Disconnected),
+            };
+        }
+        self.begin_wait();
+        let ready = || self.ready();
+        match S::blocking_operation_on_for(&channel.len, "Receiver", "recv_timeout", &ready, timeout) {
+            // The simulator waited up to the deadline: the receive finds what it finds now.
+            Some(granted) => match self.take() {
+                Taken::Item(item) => Ok(item),
+                Taken::Disconnected => Err(RecvTimeoutError::Disconnected),
+                Taken::Empty => {
+                    debug_assert!(!granted, "a receive let go finds an item or no sender");
+                    self.end_wait();
+                    Err(RecvTimeoutError::Timeout)
+                }
+            },
+            None => self.wait_until(S::now().checked_add(timeout)),
+        }
     }
 
     /// Takes the oldest item, waiting until `deadline` at most.
@@ -332,79 +456,138 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// # Errors
     /// As [`Receiver::recv_timeout`].
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
-        self.recv_until(Some(deadline))
+        self.recv_timeout(deadline.saturating_duration_since(S::now()))
     }
 
-    fn recv_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
-        if let Some(item) = self.buffer.borrow_mut().pop_front() {
-            return Ok(item);
-        }
+    /// Whether a receive may proceed: an item is there, or every sender is gone.
+    fn ready(&self) -> bool {
+        self.channel.len.load(SeqCst) > 0 || self.channel.senders.load(SeqCst) == 0
+    }
+
+    /// A receive of a rendezvous channel is about to wait: a `try_send` may hand it an item from
+    /// now on. A step of its own for a simulator (before the receive's), so that a `try_send`
+    /// may come before it and find no receiver waiting.
+    fn begin_wait(&self) {
         let channel = &*self.channel;
-        let mut state = channel.lock();
-        // On real threads, a few short spins before waiting: an item that comes within them
-        // spares the sender a wake-up. Under a simulator spinning would only add steps.
+        if channel.bound == Some(0) {
+            S::operation_on(&channel.receiver_waiting, "Receiver", "recv (rendezvous)");
+            let mut state = channel.state.lock_declared();
+            state.receiver_waiting = true;
+            channel.receiver_waiting.store(1, SeqCst);
+            drop(state);
+            S::touch(channel.waiting_key());
+        }
+    }
+
+    /// The waiting part of a receive, after its operation: until an item comes, every sender is
+    /// gone, or `deadline`. A simulator that waited itself lets it find an item or no sender at
+    /// once; real threads spin a little, then park on `len`'s key.
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        let channel = &*self.channel;
         let mut spins = 0;
-        let mut spinning = !S::observing();
         loop {
-            if let Some(item) = self.take(&mut state) {
-                return Ok(item);
+            match self.take() {
+                Taken::Item(item) => return Ok(item),
+                Taken::Disconnected => return Err(RecvTimeoutError::Disconnected),
+                Taken::Empty => {}
             }
-            if state.senders == 0 {
-                return Err(RecvTimeoutError::Disconnected);
-            }
-            if spinning {
-                drop(state);
-                loop {
-                    spinning = spin::<S>(spins);
-                    spins += 1;
-                    if !spinning || channel.items_hint.0.load(Relaxed) {
-                        break;
-                    }
-                }
-                state = channel.lock();
+            if spin::<S>(spins) {
+                spins += 1;
                 continue;
             }
-            state.receiver_waiting = true;
-            state = match deadline {
-                None => channel.not_empty.wait(state).unwrap_or_else(|p| p.into_inner()),
-                Some(deadline) => {
-                    let now = S::now();
-                    if now >= deadline {
-                        state.receiver_waiting = false;
-                        return Err(RecvTimeoutError::Timeout);
+            if deadline.is_some_and(|deadline| S::now() >= deadline) {
+                self.end_wait();
+                return Err(RecvTimeoutError::Timeout);
+            }
+            channel.receiver_parked.store(true, SeqCst);
+            let validate = || channel.len.load(SeqCst) == 0 && channel.senders.load(SeqCst) > 0;
+            // SAFETY: the key is this channel's own address; `validate` only reads atomics, and
+            // the other callbacks do nothing.
+            let result = unsafe { park::<S>(channel.len_key(), validate, || {}, |_, _| {}, 0, deadline) };
+            channel.receiver_parked.store(false, SeqCst);
+            if let ParkResult::TimedOut = result {
+                return match self.take() {
+                    Taken::Item(item) => Ok(item),
+                    Taken::Disconnected => Err(RecvTimeoutError::Disconnected),
+                    Taken::Empty => {
+                        self.end_wait();
+                        Err(RecvTimeoutError::Timeout)
                     }
-                    let (state, _) =
-                        channel.not_empty.wait_timeout(state, deadline - now).unwrap_or_else(|p| p.into_inner());
-                    state
-                }
-            };
+                };
+            }
         }
     }
 
-    /// A receiver of `channel`, with nothing buffered.
-    fn new(channel: Arc<Channel<S, T>>) -> Self {
-        Receiver { channel, buffer: RefCell::new(VecDeque::new()) }
+    /// A receive of a rendezvous channel that timed out: no `try_send` may hand it an item now.
+    fn end_wait(&self) {
+        let channel = &*self.channel;
+        if channel.bound == Some(0) {
+            let mut state = channel.state.lock_declared();
+            state.receiver_waiting = false;
+            channel.receiver_waiting.store(0, SeqCst);
+            drop(state);
+            S::touch(channel.waiting_key());
+        }
     }
 
     /// Takes the oldest item under the lock (from an unbounded channel: moves them all to the
     /// receiver's buffer, and takes the first), and tells the senders waiting for room (or for
-    /// their rendezvous). Called with the buffer empty.
-    fn take(&self, state: &mut State<T>) -> Option<T> {
-        state.receiver_waiting = false;
-        if self.channel.bound.is_none() {
+    /// their rendezvous). Called with the buffer empty. With no item, reads whether any sender
+    /// is left. A receive of a rendezvous channel stops waiting when this finds an item or no
+    /// sender; with neither, it still waits (the caller calls [`Receiver::end_wait`] if it
+    /// gives up).
+    fn take(&self) -> Taken<T> {
+        let channel = &*self.channel;
+        let mut state = channel.state.lock_declared();
+        if channel.bound.is_none() {
             let mut buffer = self.buffer.borrow_mut();
             debug_assert!(buffer.is_empty(), "a receive takes from the buffer first");
             std::mem::swap(&mut *buffer, &mut state.items);
-            self.channel.items_hint.0.store(false, Relaxed);
-            return buffer.pop_front();
+            if let Some(item) = buffer.pop_front() {
+                channel.len.store(0, SeqCst);
+                return Taken::Item(item);
+            }
+        } else {
+            // The senders this take lets go: those waiting for room, if there was none. In a
+            // rendezvous, also the one whose item it takes; but if a sender whose item was taken
+            // before has not yet seen it, that one could go already, and this take, ordered
+            // before it, is no release (announcing one would hide the order of the two).
+            let releases = match channel.bound {
+                Some(0) => state.acknowledged == state.taken,
+                bound => Some(state.items.len()) == bound,
+            };
+            if let Some(item) = state.items.pop_front() {
+                channel.len.store(state.items.len(), SeqCst);
+                state.taken += 1;
+                channel.taken.store(state.taken, SeqCst);
+                let was_waiting = std::mem::take(&mut state.receiver_waiting);
+                if was_waiting {
+                    channel.receiver_waiting.store(0, SeqCst);
+                }
+                drop(state);
+                S::touch(channel.taken_key());
+                if was_waiting {
+                    S::touch(channel.waiting_key());
+                }
+                if releases {
+                    S::releases(channel.taken_key());
+                } else {
+                    S::may_release(channel.taken_key());
+                }
+                channel.wake_senders();
+                return Taken::Item(item);
+            }
         }
-        let item = state.items.pop_front()?;
-        if state.items.is_empty() {
-            self.channel.items_hint.0.store(false, Relaxed);
+        let senders = state.senders;
+        drop(state);
+        S::observe(channel.senders_key());
+        if senders == 0 {
+            // The receive ends: no `try_send` may hand it an item now.
+            self.end_wait();
+            Taken::Disconnected
+        } else {
+            Taken::Empty
         }
-        state.taken += 1;
-        self.channel.not_full.notify_all();
-        Some(item)
     }
 
     /// Items as they come, until every sender is gone.
@@ -415,6 +598,11 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// The items there now, without waiting.
     pub fn try_iter(&self) -> TryIter<'_, S, T> {
         TryIter { receiver: self }
+    }
+
+    /// A receiver of `channel`, with nothing buffered.
+    fn new(channel: Arc<Channel<S, T>>) -> Self {
+        Receiver { channel, buffer: RefCell::new(VecDeque::new()) }
     }
 }
 
@@ -475,20 +663,37 @@ macro_rules! sender_common {
     ($sender:ident) => {
         impl<S: Scheduler, T> Clone for $sender<S, T> {
             fn clone(&self) -> Self {
-                self.channel.lock().senders += 1;
+                let channel = &*self.channel;
+                S::operation_on(&channel.senders, stringify!($sender), "clone");
+                let mut state = channel.state.lock_declared();
+                state.senders += 1;
+                channel.senders.store(state.senders, SeqCst);
+                drop(state);
                 $sender { channel: self.channel.clone() }
             }
         }
 
         impl<S: Scheduler, T> Drop for $sender<S, T> {
             fn drop(&mut self) {
-                let mut state = self.channel.lock();
+                let channel = &*self.channel;
+                S::operation_on(&channel.senders, stringify!($sender), "drop");
+                let mut state = channel.state.lock_declared();
                 state.senders -= 1;
-                // (A receiver that does not wait yet sees the count under the lock.)
-                let wake = state.senders == 0 && state.receiver_waiting;
+                channel.senders.store(state.senders, SeqCst);
+                let last = state.senders == 0;
+                let empty = state.items.is_empty();
                 drop(state);
-                if wake {
-                    self.channel.not_empty.notify_all();
+                if last {
+                    // A receive waiting on an empty channel may go now: it finds it disconnected.
+                    // (With items there, a receive could go already: no release.)
+                    if empty {
+                        S::releases(channel.len_key());
+                    }
+                    if channel.receiver_parked.load(SeqCst) {
+                        // SAFETY: the key is this channel's own address; the callback only
+                        // returns a token.
+                        unsafe { S::unpark_one(channel.len_key(), |_| 0) };
+                    }
                 }
             }
         }
@@ -508,8 +713,29 @@ impl<S: Scheduler, T> Drop for Receiver<S, T> {
     /// The items left stay in the channel until its last end goes (a rendezvous sender takes
     /// its item back from there).
     fn drop(&mut self) {
-        self.channel.lock().receiver_alive = false;
-        self.channel.not_full.notify_all();
+        let channel = &*self.channel;
+        S::operation_on(&channel.receiver, "Receiver", "drop");
+        let mut state = channel.state.lock_declared();
+        state.receiver_alive = false;
+        channel.receiver.store(0, SeqCst);
+        // Senders wait for room, or for their rendezvous item to be taken: the drop lets them go
+        // if none could go already (as for a take: no room, and no rendezvous sender that has
+        // not yet seen its item taken).
+        let blocked = match channel.bound {
+            None => false,
+            Some(0) => !state.items.is_empty() && state.acknowledged == state.taken,
+            Some(bound) => state.items.len() >= bound,
+        };
+        drop(state);
+        // The senders waiting for room or for their rendezvous find the receiver gone.
+        if blocked {
+            S::releases(channel.taken_key());
+        } else if channel.bound.is_some() {
+            S::may_release(channel.taken_key());
+        }
+        if channel.bound.is_some() {
+            channel.wake_senders();
+        }
     }
 }
 
