@@ -5,11 +5,11 @@
 //! received by `join` (`mpsc_oneshot_single_thread_recv_chan_close`, which shuttle's own comment
 //! calls a limitation); weft, like std, hands the panic to the joiner, and the model passes.
 //!
-//! Smaller models: in a simulation a weft channel's send and receive are each a few steps (the
-//! channel's own mutex and condvar), so exhaustive search of a channel grows fast with its
-//! items and threads: shuttle's ten-item stream, its four senders on a channel of two, and its
-//! two senders on a rendezvous take seconds to minutes. Those tests search a smaller model
-//! exhaustively and run the original's size in a random walk of 1000 executions, and say so.
+//! Sizes: each channel call is one simulator step on the part of the channel it changes (a
+//! rendezvous send two), so shuttle's models are searched exhaustively at their own sizes (its
+//! ten-item stream, four senders on a channel of two, two senders on a rendezvous: 40 to 3,898
+//! executions), with smaller ones too; only the thousand senders on a channel of 500 run in a
+//! random walk. (When a channel was a mutex and a condvar, these took seconds to minutes.)
 
 use weft::sync::mpsc::{RecvError, TryRecvError, TrySendError, channel, sync_channel};
 use weft::thread;
@@ -116,11 +116,11 @@ fn bounded_sum(items: i32) {
 }
 
 /// shuttle's `mpsc_bounded_sum`: five items through a bounded channel of five, between two
-/// spawned threads, all arrive (exhaustively with two items; five in a random walk).
+/// spawned threads, all arrive (and two through a channel of two).
 #[test]
 fn a_bounded_channel_carries_every_item() {
     passes(|| bounded_sum(2));
-    passes_sampled(1000, || bounded_sum(5));
+    passes(|| bounded_sum(5));
 }
 
 /// Sends `items` items into a bounded channel of ten that nobody reads.
@@ -144,8 +144,7 @@ fn a_full_bounded_channel_blocks_its_sender() {
 
 /// shuttle's `mpsc_rendezvous_channel`, `mpsc_rendezvous_sender_block` and
 /// `mpsc_rendezvous_two_threads`: a send on a rendezvous channel completes when a receive
-/// takes it, from one sender or two (in a random walk: its exhaustive search runs about 17,000
-/// executions); with nobody to receive it blocks for ever.
+/// takes it, from one sender or two; with nobody to receive it blocks for ever.
 #[test]
 fn a_rendezvous_send_waits_for_a_receive() {
     passes(|| {
@@ -158,7 +157,7 @@ fn a_rendezvous_send_waits_for_a_receive() {
         tx.send(53).unwrap();
         rx.recv().unwrap();
     });
-    passes_sampled(1000, || {
+    passes(|| {
         let (tx, rx) = sync_channel(0);
         let tx2 = tx.clone();
         thread::spawn(move || tx.send(10).unwrap());
@@ -210,13 +209,13 @@ fn stream(items: usize) {
 
 /// shuttle's `mpsc_send_from_outside_runtime` and `mpsc_recv_from_outside_runtime` (from std's
 /// tests): seven items between two spawned threads after a handshake, and ten from the main
-/// thread to a spawned one (exhaustively with three items; the original sizes in a random walk).
+/// thread to a spawned one (and three of each).
 #[test]
 fn streams_between_threads() {
     passes(|| stream_after_handshake(3));
     passes(|| stream(3));
-    passes_sampled(1000, || stream_after_handshake(7));
-    passes_sampled(1000, || stream(10));
+    passes(|| stream_after_handshake(7));
+    passes(|| stream(10));
 }
 
 /// shuttle's `mpsc_oneshot_single_thread_recv_chan_close` (from std's tests), whose verdict
@@ -251,13 +250,12 @@ fn senders_with_blocking(senders: usize, bound: usize) {
 }
 
 /// shuttle's `mpsc_some_senders_with_blocking` and `mpsc_many_senders_with_blocking`: four
-/// senders on a channel of two (exhaustively with two on a channel of one; four in a random
-/// walk), and a thousand on a channel of 500 in a random walk of two executions (shuttle runs
-/// ten; each takes about 50 ms here).
+/// senders on a channel of two (and two on a channel of one), and a thousand on a channel of
+/// 500 in a random walk of two executions (shuttle runs ten; each takes about 50 ms here).
 #[test]
 fn receives_unblock_the_senders_that_waited() {
     passes(|| senders_with_blocking(2, 1));
-    passes_sampled(1000, || senders_with_blocking(4, 2));
+    passes(|| senders_with_blocking(4, 2));
     passes_sampled(2, || senders_with_blocking(1000, 500));
 }
 
@@ -278,12 +276,12 @@ fn senders_then_drop_receiver(senders: usize, bound: usize) {
 }
 
 /// shuttle's `mpsc_many_senders_drop_receiver`: four senders on a channel of two whose receiver
-/// is dropped; the blocked ones are released (their sends fail) and all end (exhaustively with
-/// two senders on a channel of one; four in a random walk).
+/// is dropped; the blocked ones are released (their sends fail) and all end (and two senders
+/// on a channel of one).
 #[test]
 fn dropping_the_receiver_releases_blocked_senders() {
     passes(|| senders_then_drop_receiver(2, 1));
-    passes_sampled(1000, || senders_then_drop_receiver(4, 2));
+    passes(|| senders_then_drop_receiver(4, 2));
 }
 
 /// shuttle's `test_nested_recv_iter` (from std's tests): a thread sums what `iter` yields on a
