@@ -72,3 +72,10 @@ fn facade_reduction_matches_full_search_with_events() {
 fn facade_reduction_matches_full_search_with_simultaneous_timeouts() {
     differential::campaign::<weft::Auto>(300, Shares { timed: 50, ..Shares::default() });
 }
+
+/// 300 models, half of whose operations are drawn first among channel sends, unbounded and
+/// bounded (0 or 1), on the façade's scheduler (see the simulator's campaign of the same name).
+#[test]
+fn facade_reduction_matches_full_search_with_channels() {
+    differential::campaign::<weft::Auto>(300, Shares { channels: 50, ..Shares::default() });
+}

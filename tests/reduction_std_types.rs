@@ -109,10 +109,10 @@ fn first_initialisations_still_race() {
     }
 }
 
-/// Two senders send one item each (with `try_send` if `try_only`, which may fail) and go; the
-/// receiver takes items until both are gone. The outcome: the items in the order received, and
-/// what each `try_send` returned.
-fn two_senders(bound: Option<usize>, try_only: bool, outcomes: &Outcomes) {
+/// Two senders send one item each (the first with `try_send` if `tries[0]`, which may fail, the
+/// second if `tries[1]`) and go; the receiver takes items until both are gone. The outcome:
+/// the items in the order received, and what each send returned.
+fn two_senders(bound: Option<usize>, tries: [bool; 2], outcomes: &Outcomes) {
     let (sends, receiver): (Vec<SendCall>, _) = match bound {
         None => {
             let (sender, receiver) = mpsc::channel();
@@ -129,6 +129,7 @@ fn two_senders(bound: Option<usize>, try_only: bool, outcomes: &Outcomes) {
             let sends = (0..2)
                 .map(|index| {
                     let sender = sender.clone();
+                    let try_only = tries[index as usize];
                     Box::new(move || match try_only {
                         true => format!("{:?}", sender.try_send(index)),
                         false => format!("{:?}", sender.send(index).is_ok()),
@@ -147,16 +148,20 @@ fn two_senders(bound: Option<usize>, try_only: bool, outcomes: &Outcomes) {
 /// Each channel call is one simulator step on the part of the channel it changes (a rendezvous
 /// send two), so the reduced search runs about one execution per trace, and reaches every
 /// trace and outcome of the full search: unbounded, bounded and rendezvous channels, with
-/// `send` and with `try_send`. (Built on a `Mutex` and `Condvar`, the unbounded channel took 720
+/// `send`, with `try_send`, and with both. (Built on a `Mutex` and `Condvar`, the unbounded channel took 720
 /// executions, the rendezvous 2,520.)
 #[test]
 fn channel_calls_are_one_step_on_the_part_they_change() {
-    let models: [(&str, Model, usize); 5] = [
-        ("channel", |o| two_senders(None, false, o), 18),
-        ("sync_channel(1)", |o| two_senders(Some(1), false, o), 9),
-        ("sync_channel(0)", |o| two_senders(Some(0), false, o), 24),
-        ("sync_channel(1), try_send", |o| two_senders(Some(1), true, o), 18),
-        ("sync_channel(0), try_send", |o| two_senders(Some(0), true, o), 45),
+    let models: [(&str, Model, usize); 7] = [
+        ("channel", |o| two_senders(None, [false; 2], o), 18),
+        ("sync_channel(1)", |o| two_senders(Some(1), [false; 2], o), 9),
+        ("sync_channel(0)", |o| two_senders(Some(0), [false; 2], o), 24),
+        ("sync_channel(1), try_send", |o| two_senders(Some(1), [true; 2], o), 18),
+        ("sync_channel(0), try_send", |o| two_senders(Some(0), [true; 2], o), 45),
+        // A `try_send` that takes the last room, and a `send` that then waits: the send races
+        // with it (before it, the send finds room).
+        ("sync_channel(1), try_send and send", |o| two_senders(Some(1), [true, false], o), 15),
+        ("sync_channel(0), try_send and send", |o| two_senders(Some(0), [true, false], o), 24),
     ];
     for (name, model, most) in models {
         let (full, without) = search(model, false);

@@ -66,3 +66,13 @@ fn reduction_matches_full_search_with_events() {
 fn reduction_matches_full_search_with_simultaneous_timeouts() {
     differential::campaign::<Sim>(300, Shares { timed: 50, ..Shares::default() });
 }
+
+/// 300 models, half of whose operations are drawn first among channel sends: on an unbounded
+/// channel, and blocking sends and `try_send`s on a bounded channel of 0 (a rendezvous) or 1,
+/// which the main thread receives from with a timeout, then drops. Each channel call is one step
+/// on the part of the channel it changes; a rendezvous send's wait for its item to be taken is
+/// a second one.
+#[test]
+fn reduction_matches_full_search_with_channels() {
+    differential::campaign::<Sim>(300, Shares { channels: 50, ..Shares::default() });
+}

@@ -16,7 +16,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
@@ -43,11 +42,13 @@ struct Channel<S: Scheduler, T> {
     receiver_waiting: S::Atomic<u8>,
     /// `None`: unbounded.
     bound: Option<usize>,
-    /// Set by a receiver about to park on `len`'s key: a send or the last sender's drop then
-    /// unparks it. A plain atomic: under a simulator's usual (coarse) waiting nobody parks here.
-    receiver_parked: AtomicBool,
-    /// How many senders are about to park on `taken`'s key (as `receiver_parked`).
-    senders_parked: AtomicUsize,
+    /// 1 while the receiver parks (or is about to) on `len`'s key: a send or the last sender's
+    /// drop then unparks it. (Under a simulator's usual waiting nobody parks, and this stays 0;
+    /// where the simulator explores the primitives' own waiting, it sees this as it sees the
+    /// rest.)
+    receiver_parked: S::Atomic<u8>,
+    /// How many senders park (or are about to) on `taken`'s key (as `receiver_parked`).
+    senders_parked: S::Atomic<usize>,
 }
 
 struct State<T> {
@@ -113,6 +114,11 @@ impl<S: Scheduler, T> Channel<S, T> {
         state.items.push_back(item);
         state.sent += 1;
         self.len.store(state.items.len(), SeqCst);
+        if self.bound.is_some_and(|bound| state.items.len() >= bound.max(1)) {
+            // The last room is taken: a send that now waits for room races with this one, as
+            // an acquire with the previous taker.
+            S::withdraws(self.taken_key());
+        }
         state.sent
     }
 
@@ -121,7 +127,7 @@ impl<S: Scheduler, T> Channel<S, T> {
         if was_empty {
             S::releases(self.len_key());
         }
-        if self.receiver_parked.load(SeqCst) {
+        if self.receiver_parked.load(SeqCst) != 0 {
             // SAFETY: the key is this channel's own address; the callback only returns a token.
             unsafe { S::unpark_one(self.len_key(), |_| 0) };
         }
@@ -202,8 +208,8 @@ fn new_channel<S: Scheduler, T>(bound: Option<usize>) -> Arc<Channel<S, T>> {
         taken: S::Atomic::<usize>::new(0),
         receiver_waiting: S::Atomic::<u8>::new(0),
         bound,
-        receiver_parked: AtomicBool::new(false),
-        senders_parked: AtomicUsize::new(0),
+        receiver_parked: S::Atomic::<u8>::new(0),
+        senders_parked: S::Atomic::<usize>::new(0),
     })
 }
 
@@ -296,12 +302,14 @@ impl<S: Scheduler, T> SyncSender<S, T> {
         S::blocking_operation_on(&channel.taken, "SyncSender", "send", &|| {
             channel.receiver_gone() || channel.has_room()
         });
-        S::observe(channel.receiver_key());
-        S::touch(channel.len_key());
         // On real threads, a few short spins before parking: room made within them spares the
         // receiver a wake-up.
         let mut spins = 0;
         let (number, was_empty) = loop {
+            // What each try reads and writes, in its own step (after a park, a simulator that
+            // explores the primitive's waiting makes the next try a step of its own).
+            S::observe(channel.receiver_key());
+            S::touch(channel.len_key());
             let mut state = channel.state.lock_declared();
             if !state.receiver_alive {
                 return Err(SendError(item));
@@ -330,8 +338,9 @@ impl<S: Scheduler, T> SyncSender<S, T> {
             S::blocking_operation_on(&channel.taken, "SyncSender", "send (rendezvous)", &|| {
                 taken() || channel.receiver_gone()
             });
-            S::observe(channel.receiver_key());
             loop {
+                S::observe(channel.receiver_key());
+                S::touch(channel.taken_key());
                 let mut state = channel.state.lock_declared();
                 if state.taken >= number {
                     state.acknowledged += 1;
@@ -499,12 +508,12 @@ impl<S: Scheduler, T> Receiver<S, T> {
                 self.end_wait();
                 return Err(RecvTimeoutError::Timeout);
             }
-            channel.receiver_parked.store(true, SeqCst);
+            channel.receiver_parked.store(1, SeqCst);
             let validate = || channel.len.load(SeqCst) == 0 && channel.senders.load(SeqCst) > 0;
             // SAFETY: the key is this channel's own address; `validate` only reads atomics, and
             // the other callbacks do nothing.
             let result = unsafe { park::<S>(channel.len_key(), validate, || {}, |_, _| {}, 0, deadline) };
-            channel.receiver_parked.store(false, SeqCst);
+            channel.receiver_parked.store(0, SeqCst);
             if let ParkResult::TimedOut = result {
                 return match self.take() {
                     Taken::Item(item) => Ok(item),
@@ -538,6 +547,8 @@ impl<S: Scheduler, T> Receiver<S, T> {
     /// gives up).
     fn take(&self) -> Taken<T> {
         let channel = &*self.channel;
+        // (The items are the receive's object; a try after a park is a step of its own.)
+        S::touch(channel.len_key());
         let mut state = channel.state.lock_declared();
         if channel.bound.is_none() {
             let mut buffer = self.buffer.borrow_mut();
@@ -689,7 +700,7 @@ macro_rules! sender_common {
                     if empty {
                         S::releases(channel.len_key());
                     }
-                    if channel.receiver_parked.load(SeqCst) {
+                    if channel.receiver_parked.load(SeqCst) != 0 {
                         // SAFETY: the key is this channel's own address; the callback only
                         // returns a token.
                         unsafe { S::unpark_one(channel.len_key(), |_| 0) };

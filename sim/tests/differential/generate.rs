@@ -40,6 +40,11 @@ pub(super) struct Gen {
     /// the steps that let such waits go at that time. 0: none, and the models of a seed stay as
     /// they were.
     pub(super) timed_percent: usize,
+    /// The share of operations (in percent) drawn first among channel sends: on the unbounded
+    /// channel, and blocking sends and `try_send`s on a bounded one (of 0 or 1, by model) whose
+    /// receiver the main thread uses, then drops. 0: none, and the models of a seed stay as they
+    /// were.
+    pub(super) channel_percent: usize,
 }
 
 impl Gen {
@@ -149,6 +154,13 @@ pub(super) enum Op {
     ChanRecv(u64),
     /// `try_recv` on the channel (the main thread only).
     ChanTryRecv,
+    /// `send` of this thread's name on the bounded channel (blocking; it fails once the main
+    /// thread has dropped the receiver).
+    SyncSend,
+    /// `try_send` of this thread's name on the bounded channel.
+    SyncTrySend,
+    /// `recv_timeout` on the bounded channel (the main thread only).
+    SyncRecv(u64),
     EventSet,
     EventClear,
     EventWait(u64),
@@ -211,12 +223,16 @@ pub(super) struct Model {
     pub(super) threads: Vec<Vec<Op>>,
     pub(super) main: Vec<Op>,
     pub(super) semaphore: usize,
+    /// The bounded channel's bound, if the model has one (the channel share only).
+    pub(super) sync_bound: Option<usize>,
 }
 
 /// The generator's share of each kind of operation.
 fn gen_op(g: &mut Gen, me: usize) -> Op {
     loop {
-        let pick = if g.timed_percent > 0 && g.chance(g.timed_percent) {
+        let pick = if g.channel_percent > 0 && g.chance(g.channel_percent) {
+            [27, 39, 39, 40][g.below(4)]
+        } else if g.timed_percent > 0 && g.chance(g.timed_percent) {
             [5, 9, 10, 11, 12, 13, 15, 19, 20, 20, 28, 29][g.below(12)]
         } else if g.event_percent > 0 && g.chance(g.event_percent) {
             [13, 13, 14, 15, 16, 38, 38][g.below(7)]
@@ -342,6 +358,8 @@ fn gen_op(g: &mut Gen, me: usize) -> Op {
                 1 => Op::EventSet,
                 _ => Op::EventClear,
             },
+            39 => Op::SyncSend,
+            40 => Op::SyncTrySend,
             // Only lock 1: lock 0 is also the first condition's, which must stay held in `wait`.
             22 => Op::AcquireOnly(1),
             23 => Op::ReleaseOnly(1),
@@ -374,6 +392,7 @@ fn gen_body(g: &mut Gen, me: usize, locks: &[usize]) -> Vec<Inner> {
                     | Op::RwWrite
                     | Op::RwSection(..)
                     | Op::MutexSection(_)
+                    | Op::SyncSend
                     | Op::StdBarrierWait => false,
                     // Inside a section of the `Condvar`'s `Mutex` (not reentrant).
                     Op::CvWait(_) | Op::CvTake(_) | Op::CvPut | Op::CvNotify(_) | Op::CvTryLock => {
@@ -417,13 +436,27 @@ pub(super) fn gen_model(g: &mut Gen, threads: usize, ops: usize) -> Model {
     }
     // The main thread never blocks on the semaphore: it releases a unit for each blocking acquire
     // of the other threads after its operations (see `execute`).
+    // Nor on the bounded channel, whose receiver it alone uses.
     let mut main: Vec<Op> =
-        (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire)).collect();
+        (0..g.below(ops)).map(|_| gen_op(g, 0)).filter(|op| !matches!(op, Op::SemAcquire | Op::SyncSend)).collect();
     // Only the main thread receives from the channel (with the extra share only).
     if g.extra_percent > 0 && g.chance(g.extra_percent) {
         main.push(if g.chance(50) { Op::ChanRecv(g.timeout_ms()) } else { Op::ChanTryRecv });
     }
-    Model { threads, main, semaphore: g.below(2) }
+    let semaphore = g.below(2);
+    // With the channel share, the main thread receives once or twice from one channel or the
+    // other, then drops the bounded channel's receiver (see `execute`).
+    let sync_bound = (g.channel_percent > 0).then(|| {
+        for _ in 0..1 + g.below(2) {
+            main.push(match g.below(3) {
+                0 => Op::ChanRecv(g.timeout_ms()),
+                1 => Op::ChanTryRecv,
+                _ => Op::SyncRecv(g.timeout_ms()),
+            });
+        }
+        g.below(2)
+    });
+    Model { threads, main, semaphore, sync_bound }
 }
 
 /// `model` without the patterns of the reductions found unsound so far (now regression tests in
@@ -461,5 +494,6 @@ pub(super) fn avoid_known(model: &Model) -> Model {
         threads: model.threads.iter().map(|t| ops(t)).collect(),
         main: ops(&model.main),
         semaphore: model.semaphore,
+        sync_bound: model.sync_bound,
     }
 }

@@ -49,6 +49,8 @@ pub struct Shares {
     pub events: usize,
     /// Timed operations, and those that end timed waits, all timeouts equal (see [`Gen`]).
     pub timed: usize,
+    /// Channel sends, unbounded and bounded (see [`Gen`]).
+    pub channels: usize,
 }
 
 /// What an exhaustive search of a model found.
@@ -183,6 +185,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
         semaphores: semaphore_percent,
         events: event_percent,
         timed: timed_percent,
+        channels: channel_percent,
     } = shares;
     let models: usize = env("REDUCTION_MODELS", default_models);
     let seed: u64 = env("REDUCTION_SEED", 0x5EED_D409);
@@ -203,6 +206,7 @@ pub fn campaign<S: Scheduler>(default_models: usize, shares: Shares) {
         semaphore_percent,
         event_percent,
         timed_percent,
+        channel_percent,
     };
     let (mut g, mut small) = (generator(seed), generator(seed ^ 0xF1E5));
     let avoid = std::env::var("REDUCTION_AVOID_KNOWN").is_ok_and(|v| v == "1");

@@ -10,6 +10,9 @@ use weft_core::{AtomicUsize, Condition, Condvar, Event, Lock, RLock, Scheduler, 
 
 use super::generate::{Inner, Model, Op};
 
+/// The bounded channel's sender, and its receiver until the main thread drops it.
+type BoundedChannel<S> = (weft_core::mpsc::SyncSender<S, char>, Mutex<Option<weft_core::mpsc::Receiver<S, char>>>);
+
 /// The shared objects of one execution of a model.
 struct World<S: Scheduler> {
     locks: [Arc<Lock<S>>; 2],
@@ -25,6 +28,9 @@ struct World<S: Scheduler> {
     /// The channel's receiver, used by the main thread only (the mutex, never contended, makes
     /// the world `Sync`).
     receiver: Mutex<weft_core::mpsc::Receiver<S, char>>,
+    /// The bounded channel, if the model has one: its sender, and its receiver until the main
+    /// thread drops it (after its operations, before it joins the others).
+    sync: Option<BoundedChannel<S>>,
     sem: Semaphore<S>,
     /// A `BoundedSemaphore(2)` taken once at the start (value 1: one release succeeds).
     bounded: weft_core::BoundedSemaphore<S>,
@@ -237,6 +243,24 @@ impl<S: Scheduler> World<S> {
                 Ok(item) => write!(seen, "c{item}").unwrap(),
                 Err(_) => seen.push_str("c-"),
             },
+            Op::SyncSend => {
+                let sent = self.sync.as_ref().expect("a bounded channel").0.send(name);
+                write!(seen, "k{}", u8::from(sent.is_ok())).unwrap();
+            }
+            Op::SyncTrySend => {
+                seen.push_str(match self.sync.as_ref().expect("a bounded channel").0.try_send(name) {
+                    Ok(()) => "y1",
+                    Err(std::sync::mpsc::TrySendError::Full(_)) => "yF",
+                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => "yD",
+                });
+            }
+            Op::SyncRecv(t) => {
+                let receiver = self.sync.as_ref().expect("a bounded channel").1.lock().unwrap();
+                match receiver.as_ref().expect("received before the drop").recv_timeout(ms(*t)) {
+                    Ok(item) => write!(seen, "z{item}").unwrap(),
+                    Err(_) => seen.push_str("z-"),
+                }
+            }
             Op::ChanTryRecv => match self.receiver.lock().unwrap().try_recv() {
                 Ok(item) => write!(seen, "t{item}").unwrap(),
                 Err(_) => seen.push_str("t-"),
@@ -398,6 +422,10 @@ pub(super) fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
         barrier: weft_core::Barrier::new(2).unwrap(),
         sender,
         receiver: Mutex::new(receiver),
+        sync: model.sync_bound.map(|bound| {
+            let (sender, receiver) = weft_core::mpsc::sync_channel::<S, char>(bound);
+            (sender, Mutex::new(Some(receiver)))
+        }),
         locks: [lock0, Arc::new(Lock::new())],
         rlock: RLock::new(),
         sem: Semaphore::new(model.semaphore),
@@ -445,6 +473,12 @@ pub(super) fn execute<S: Scheduler>(model: &Arc<Model>) -> String {
     let mut mine = String::new();
     for op in &model.main {
         world.run('m', op, &mut mine);
+    }
+    // The bounded channel's receiver goes: the senders it left blocked fail, and end. What it
+    // held is part of the outcome.
+    if let Some((_, receiver)) = &world.sync {
+        let receiver = receiver.lock().unwrap().take().expect("dropped once");
+        write!(mine, " Z{}", receiver.try_iter().collect::<String>()).unwrap();
     }
     // As many units as there are blocking acquires: a model deadlocks less often.
     let blocking = model.threads.iter().flatten().filter(|op| matches!(op, Op::SemAcquire)).count();
