@@ -133,7 +133,6 @@ macro_rules! with_hooks {
             next_park_reads_only_its_wake => sim_next_park_reads_only_its_wake();
             acquires => sim_acquires(object: usize);
             releases => sim_releases(object: usize);
-            may_release => sim_may_release(object: usize);
             withdraws => sim_withdraws(object: usize);
             commutes => sim_commutes(object: usize, increment: usize, room: usize);
             observe => sim_observe(address: usize);

@@ -371,11 +371,6 @@ impl Observe for Sim {
     }
 
     #[inline]
-    fn may_release(object: usize) {
-        current().may_release(object);
-    }
-
-    #[inline]
     fn commutes(object: usize, increment: usize, room: usize) {
         current().commutes(object, increment, room);
     }

@@ -7,7 +7,7 @@
 //!
 //! Sizes: each channel call is one simulator step on the part of the channel it changes (a
 //! rendezvous send two), so shuttle's models are searched exhaustively at their own sizes (its
-//! ten-item stream, four senders on a channel of two, two senders on a rendezvous: 40 to 3,898
+//! ten-item stream, four senders on a channel of two, two senders on a rendezvous: 42 to 17,765
 //! executions), with smaller ones too; only the thousand senders on a channel of 500 run in a
 //! random walk. (When a channel was a mutex and a condvar, these took seconds to minutes.)
 

@@ -294,16 +294,6 @@ pub trait Observe {
         let _ = object;
     }
 
-    /// The calling thread's step may have let some blocking operations waiting on `object` go,
-    /// but is no [`Observe::releases`]: some other operation waiting on it could go before it
-    /// (a rendezvous sender that has not yet seen its item taken, when the next item is).
-    /// A simulator tests those operations' readiness again, and learns nothing about their order
-    /// with this step. The real backend does nothing.
-    #[inline(always)]
-    fn may_release(object: usize) {
-        let _ = object;
-    }
-
     /// The operation on `object` that the calling thread began with its last scheduling point
     /// (see [`Observe::operation`]) has just succeeded as an update that added `increment` to
     /// the object, which can take `room` more before such an update fails (a semaphore's

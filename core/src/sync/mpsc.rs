@@ -59,8 +59,6 @@ struct State<T> {
     sent: usize,
     /// Items taken so far.
     taken: usize,
-    /// Rendezvous sends that saw their item taken (see [`Receiver::take`]).
-    acknowledged: usize,
     /// Whether the receiver is in a receive of a rendezvous channel.
     receiver_waiting: bool,
 }
@@ -114,11 +112,6 @@ impl<S: Scheduler, T> Channel<S, T> {
         state.items.push_back(item);
         state.sent += 1;
         self.len.store(state.items.len(), SeqCst);
-        if self.bound.is_some_and(|bound| state.items.len() >= bound.max(1)) {
-            // The last room is taken: a send that now waits for room races with this one, as
-            // an acquire with the previous taker.
-            S::withdraws(self.taken_key());
-        }
         state.sent
     }
 
@@ -199,7 +192,6 @@ fn new_channel<S: Scheduler, T>(bound: Option<usize>) -> Arc<Channel<S, T>> {
             receiver_alive: true,
             sent: 0,
             taken: 0,
-            acknowledged: 0,
             receiver_waiting: false,
         }),
         len: S::Atomic::<usize>::new(0),
@@ -299,9 +291,11 @@ impl<S: Scheduler, T> SyncSender<S, T> {
     /// `Err(SendError(item))` if the receiver is gone (before the item was taken).
     pub fn send(&self, item: T) -> Result<(), SendError<T>> {
         let channel = &*self.channel;
-        S::blocking_operation_on(&channel.taken, "SyncSender", "send", &|| {
-            channel.receiver_gone() || channel.has_room()
-        });
+        // Not a blocking operation for a simulator: the lock rules of its exhaustive search
+        // (a waiter races with the previous taker of its object) do not fit room that other
+        // senders take and the receiver makes. A sender without room parks, and the receive
+        // that makes room wakes it, as a semaphore's acquire and release.
+        S::operation_on(&channel.taken, "SyncSender", "send");
         // On real threads, a few short spins before parking: room made within them spares the
         // receiver a wake-up.
         let mut spins = 0;
@@ -335,15 +329,12 @@ impl<S: Scheduler, T> SyncSender<S, T> {
             // A rendezvous: wait until the receiver took this item, or went away without it (the
             // channel then holds this item alone: there was room only because it was empty).
             let taken = || channel.taken.load(SeqCst) >= number;
-            S::blocking_operation_on(&channel.taken, "SyncSender", "send (rendezvous)", &|| {
-                taken() || channel.receiver_gone()
-            });
+            S::operation_on(&channel.taken, "SyncSender", "send (rendezvous)");
             loop {
                 S::observe(channel.receiver_key());
                 S::touch(channel.taken_key());
                 let mut state = channel.state.lock_declared();
                 if state.taken >= number {
-                    state.acknowledged += 1;
                     return Ok(());
                 }
                 if !state.receiver_alive {
@@ -559,14 +550,6 @@ impl<S: Scheduler, T> Receiver<S, T> {
                 return Taken::Item(item);
             }
         } else {
-            // The senders this take lets go: those waiting for room, if there was none. In a
-            // rendezvous, also the one whose item it takes; but if a sender whose item was taken
-            // before has not yet seen it, that one could go already, and this take, ordered
-            // before it, is no release (announcing one would hide the order of the two).
-            let releases = match channel.bound {
-                Some(0) => state.acknowledged == state.taken,
-                bound => Some(state.items.len()) == bound,
-            };
             if let Some(item) = state.items.pop_front() {
                 channel.len.store(state.items.len(), SeqCst);
                 state.taken += 1;
@@ -579,11 +562,6 @@ impl<S: Scheduler, T> Receiver<S, T> {
                 S::touch(channel.taken_key());
                 if was_waiting {
                     S::touch(channel.waiting_key());
-                }
-                if releases {
-                    S::releases(channel.taken_key());
-                } else {
-                    S::may_release(channel.taken_key());
                 }
                 channel.wake_senders();
                 return Taken::Item(item);
@@ -729,21 +707,7 @@ impl<S: Scheduler, T> Drop for Receiver<S, T> {
         let mut state = channel.state.lock_declared();
         state.receiver_alive = false;
         channel.receiver.store(0, SeqCst);
-        // Senders wait for room, or for their rendezvous item to be taken: the drop lets them go
-        // if none could go already (as for a take: no room, and no rendezvous sender that has
-        // not yet seen its item taken).
-        let blocked = match channel.bound {
-            None => false,
-            Some(0) => !state.items.is_empty() && state.acknowledged == state.taken,
-            Some(bound) => state.items.len() >= bound,
-        };
         drop(state);
-        // The senders waiting for room or for their rendezvous find the receiver gone.
-        if blocked {
-            S::releases(channel.taken_key());
-        } else if channel.bound.is_some() {
-            S::may_release(channel.taken_key());
-        }
         if channel.bound.is_some() {
             channel.wake_senders();
         }

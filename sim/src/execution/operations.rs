@@ -223,21 +223,15 @@ impl Execution {
     /// release a `Lock`).
     #[inline(always)]
     pub(crate) fn releases(&self, object: usize) {
-        self.may_release(object);
-        if self.detailed {
-            self.releases_detailed(object);
-        }
-    }
-
-    /// The running step may have let blocking operations on `object` go (see
-    /// `Observe::may_release`): their readiness is tested again.
-    #[inline(always)]
-    pub(crate) fn may_release(&self, object: usize) {
         self.synchronize(object);
+        // Blocking operations on `object` may be ready now.
         for thread in &self.inner.borrow().threads {
             if thread.awaiting.is_some_and(|a| a.key == object) {
                 thread.unready.set(false);
             }
+        }
+        if self.detailed {
+            self.releases_detailed(object);
         }
     }
 
