@@ -192,7 +192,7 @@ fn reduction_keeps_a_consumer_notified_twice() {
 
 /// A sender on `mpsc::sync_channel(1)` sends `a` then `b`, noting under a `Mutex` each return
 /// from `send` (`A`, `B`); the main thread receives twice, noting each item. The outcome: the
-/// notes, in order (the sender waits while the slot is full, on the channel's `Condvar`).
+/// notes, in order (the sender parks while the slot is full, until the receive that empties it).
 fn bounded_channel(outcomes: &Outcomes) {
     let (sender, receiver) = weft::sync::mpsc::sync_channel::<char>(1);
     let notes = Arc::new(Mutex::new(String::new()));
@@ -236,9 +236,9 @@ fn python_queue(outcomes: &Outcomes) {
     outcomes.lock().unwrap().insert(notes.lock().unwrap().clone());
 }
 
-/// The channel's and the queue's waits are `Condvar` and `Condition` waits, whose woken waiters
-/// depend on their waker alone: the reduction keeps every outcome of both (the differential
-/// campaign's channel part sends on an unbounded channel only).
+/// The channel's sender parks until a receive makes room, and the queue's waits are `Condition`
+/// waits, whose woken waiters depend on their waker alone: the reduction keeps every outcome of
+/// both (the differential campaign's channel share covers bounded channels more widely).
 #[test]
 fn reduction_keeps_every_outcome_of_a_bounded_channel_and_queue() {
     for (name, model) in [("sync_channel", bounded_channel as fn(&Outcomes)), ("queue.Queue", python_queue)] {
