@@ -96,14 +96,19 @@ impl<S: Scheduler, T> Channel<S, T> {
         self.receiver.load(SeqCst) == 0
     }
 
-    /// Whether a bounded channel has room for one more item now.
-    fn has_room(&self) -> bool {
+    /// Whether the channel has room for one more item when it holds `len`.
+    fn room_for(&self, len: usize) -> bool {
         match self.bound {
             None => true,
             // A rendezvous holds at most the one item a receiver is about to take.
-            Some(0) => self.len.load(SeqCst) == 0,
-            Some(bound) => self.len.load(SeqCst) < bound,
+            Some(0) => len == 0,
+            Some(bound) => len < bound,
         }
+    }
+
+    /// Whether the channel has room for one more item now (read without the lock).
+    fn has_room(&self) -> bool {
+        self.room_for(self.len.load(SeqCst))
     }
 
     /// Appends `item` under the lock (the caller checked the receiver and the room there);
@@ -308,12 +313,7 @@ impl<S: Scheduler, T> SyncSender<S, T> {
             if !state.receiver_alive {
                 return Err(SendError(item));
             }
-            let room = match channel.bound {
-                Some(0) => state.items.is_empty(),
-                Some(bound) => state.items.len() < bound,
-                None => true,
-            };
-            if room {
+            if channel.room_for(state.items.len()) {
                 let number = channel.push(&mut state, item);
                 break (number, state.items.len() == 1);
             }
@@ -367,12 +367,8 @@ impl<S: Scheduler, T> SyncSender<S, T> {
         if !state.receiver_alive {
             return Err(TrySendError::Disconnected(item));
         }
-        let room = match channel.bound {
-            // A rendezvous at once: only with a receiver waiting and no item before this one.
-            Some(0) => state.receiver_waiting && state.items.is_empty(),
-            Some(bound) => state.items.len() < bound,
-            None => true,
-        };
+        // A rendezvous at once: only with a receiver waiting (and no item before this one).
+        let room = channel.room_for(state.items.len()) && (channel.bound != Some(0) || state.receiver_waiting);
         if !room {
             return Err(TrySendError::Full(item));
         }
