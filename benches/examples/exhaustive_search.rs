@@ -584,7 +584,7 @@ fn main() {
              shuttle's DFS stopped after {SPEED_CAP} executions, each run again until {TIMED_AT_LEAST:?} \
              passed. The speeds are the medians over the rounds; speed-up and weft / shuttle are the medians \
              of the rounds' ratios (each round's three runs are a second apart, so a drift in the machine's \
-             speed reaches all three). The small searches end before helpers start (after 16 executions) or \
+             speed reaches all three). The small searches end before helpers start (after 4 executions, with an estimated 32 or more left) or \
              pay for them.\n",
             weft_benches::utc_now()
         );

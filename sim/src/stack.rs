@@ -102,6 +102,11 @@ impl Drop for StackPool {
     /// The pool's stacks are kept for the next exploration, within [`SPARE_STACKS`]; the others
     /// are unmapped.
     fn drop(&mut self) {
+        // (An execution's pools are moved out and back each time: the empty ones left behind
+        // take no lock.)
+        if self.stacks.is_empty() {
+            return;
+        }
         let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
         while spare.len() < SPARE_STACKS {
             let Some(kept) = self.stacks.pop() else { break };

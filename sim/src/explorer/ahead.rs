@@ -119,6 +119,10 @@ struct Shared {
     state: Mutex<State>,
     /// Jobs queued, not begun (read without the lock, to post only when helpers run short).
     queued: AtomicUsize,
+    /// Jobs done so far (read without the lock, by the search polling for one).
+    finished: AtomicUsize,
+    /// `State::stop`, read without the lock (by helpers polling for work).
+    stopping: AtomicBool,
     /// Helpers wait here for jobs; the search waits here for a job under way.
     changed: Condvar,
 }
@@ -281,6 +285,7 @@ impl Helpers {
             return None;
         }
         let mut state = lock(&self.shared);
+        let mut polled = false;
         loop {
             // Waiting for a helper is no stall of the exploring thread's own.
             if let Some(watch) = watch {
@@ -304,6 +309,15 @@ impl Helpers {
                 return None;
             };
             wanted.store(true, Relaxed);
+            if !polled {
+                // A job under way often ends within the poll: no sleep, no wake-up.
+                polled = true;
+                let seen = self.shared.finished.load(Relaxed);
+                drop(state);
+                super::pool::poll_briefly(|| (self.shared.finished.load(Relaxed) != seen).then_some(()));
+                state = lock(&self.shared);
+                continue;
+            }
             let waited = self.shared.changed.wait_timeout(state, WAIT_TICK);
             state = waited.unwrap_or_else(|poisoned| poisoned.into_inner()).0;
         }
@@ -324,6 +338,7 @@ impl Drop for Helpers {
     fn drop(&mut self) {
         let mut state = lock(&self.shared);
         state.stop = true;
+        self.shared.stopping.store(true, Relaxed);
         // Jobs under way stop after their execution under way: nobody will take them.
         state.running.values().for_each(|wanted| wanted.store(true, Relaxed));
         drop(state);
@@ -352,6 +367,7 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
     loop {
         let mut state = lock(shared);
         let returned = std::mem::take(&mut state.returned[index]);
+        let mut polled = false;
         let (key, job) = loop {
             if state.stop {
                 return;
@@ -361,6 +377,16 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
                 let (key, _, job) = state.queue.swap_remove(at);
                 shared.queued.store(state.queue.len(), Relaxed);
                 break (key, job);
+            }
+            if !polled {
+                // The search posts its next jobs soon, often within the poll: no sleep, no
+                // wake-up. (A job posted meanwhile is in the queue when it looks again.)
+                polled = true;
+                drop(state);
+                let posted = || shared.queued.load(Relaxed) > 0 || shared.stopping.load(Relaxed);
+                super::pool::poll_briefly(|| posted().then_some(()));
+                state = lock(shared);
+                continue;
             }
             state.idle += 1;
             state = shared.changed.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -450,6 +476,7 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         let mut state = lock(shared);
         state.running.remove(&key);
         state.done.insert(key, done);
+        shared.finished.fetch_add(1, Relaxed);
         drop(state);
         shared.changed.notify_all();
     }
