@@ -99,11 +99,11 @@ impl Execution {
         });
         let mut inner = self.inner.borrow_mut();
         let kept = Self::thread_buffers(&mut inner);
-        if self.config.track_footprints {
-            Self::number_object(&mut inner, kept.state.blocked_on_address());
-        }
         let main_thread = Execution::new_thread(0, ThreadName::fixed("MainThread"), false, (size, stack), kept, main);
         inner.threads.push(main_thread);
+        if self.config.track_footprints {
+            Self::number_thread_keys(&mut inner, 0);
+        }
         inner.unfinished += 1;
         drop(inner);
         self.with_strategy(|s| s.thread_created(0, None));

@@ -483,6 +483,15 @@ fn wake_key(thread: usize) -> usize {
     usize::MAX - (1 << 24) - thread
 }
 
+/// The footprint key that stands for a thread's record in a foreign scheduler's thread state
+/// (the façade's, made when the thread first needs it, see
+/// [`Execution::with_thread_state_of`]) until that state is made: numbered when the thread is
+/// made, so that the record has one number in every execution that shares the spawn, whichever
+/// thread first parks (an address no object has).
+fn foreign_record_key(thread: usize) -> usize {
+    usize::MAX - (2 << 24) - thread
+}
+
 /// More atomic accesses than this without a scheduling point is a spin loop, not a primitive's
 /// operation (whose internal loops are far shorter): in coarse mode it becomes a scheduling point.
 const SPIN_LIMIT: u32 = 64;

@@ -397,12 +397,24 @@ impl Execution {
             return true;
         }
         self.await_ready(object, ready, true, deadline);
+        // (Not ready: had it been, the read would have taken no second scheduling point.)
+        self.step_ends_waiting();
         self.schedule_point();
         self.synchronize(object);
         self.touch_now(object, false);
         let woken = deadline.is_none() || self.quietly(ready);
         self.end_wait(object, ready, WaitEnd::Reads);
         woken
+    }
+
+    /// The step under way ends only because its thread found a wait not ready (see
+    /// [`StepInfo::ends_waiting`]).
+    fn step_ends_waiting(&self) {
+        if self.config.track_footprints {
+            let mut info = self.step_info.get();
+            info.ends_waiting = true;
+            self.step_info.set(info);
+        }
     }
 
     /// Calls a readiness test with no trace events or footprints of its own.
@@ -465,6 +477,8 @@ impl Execution {
             self.touch(&mut inner, record, true);
         }
         if !announced {
+            // (Not ready: had it been, the wait would have taken no scheduling point.)
+            self.step_ends_waiting();
             self.schedule_point();
             self.touch_now(key, true);
             self.end_wait(key, test, WaitEnd::Waits);

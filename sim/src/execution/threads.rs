@@ -46,7 +46,8 @@ impl Execution {
     /// ([`Execution::read_blocked_on`]). Only for a scheduler whose atomics are plain
     /// (`!S::SEES_ATOMICS`): for another, the state is the thread's local like any other.
     pub(crate) fn with_thread_state_of<S: Scheduler, R>(&self, f: impl FnOnce(&ThreadState<S>) -> R) -> R {
-        let made = |threads: &mut [SimThread], current: usize, state: *const ThreadState<S>| {
+        let track_footprints = self.config.track_footprints;
+        let made = |inner: &mut Inner, current: usize, state: *const ThreadState<S>| {
             if !S::SEES_ATOMICS {
                 // SAFETY: `state` points to the value just boxed among the thread's locals,
                 // alive and unmoved; only its address is read.
@@ -54,10 +55,19 @@ impl Execution {
                 // The record is shared (`current_status`), so it may outlive its thread, and is
                 // kept until the execution ends; an ended thread's record at this address is
                 // gone now (its memory is this one's).
-                for thread in threads.iter_mut() {
+                for thread in inner.threads.iter_mut() {
                     thread.other_records.retain(|&r| r != record);
                 }
-                threads[current].other_records.push(record);
+                inner.threads[current].other_records.push(record);
+                if track_footprints {
+                    // It takes the number kept for it when the thread was made: numbered now,
+                    // in whichever thread's step first parks, it would have another number in
+                    // an execution where another thread parked first, and a sleeping thread's
+                    // park would look dependent on every other first park.
+                    if let Some(&number) = inner.numbers.get(&foreign_record_key(current)) {
+                        inner.numbers.insert(record, number);
+                    }
+                }
             }
         };
         // The state is ended with its thread, kept until the execution ends (no later thread's
@@ -76,7 +86,7 @@ impl Execution {
     pub(super) fn with_thread_local_made<T: Any + Default, R>(
         &self,
         renewal: Option<Renewal>,
-        made: impl FnOnce(&mut [SimThread], usize, *const T),
+        made: impl FnOnce(&mut Inner, usize, *const T),
         f: impl FnOnce(&T) -> R,
     ) -> R {
         let existing = {
@@ -92,7 +102,7 @@ impl Execution {
                 let current = inner.current;
                 let (value, unused) = inner.threads[current].locals.get_or_keep(fresh, renewal);
                 if unused.is_none() {
-                    made(&mut inner.threads, current, value);
+                    made(&mut inner, current, value);
                 }
                 drop(inner);
                 drop(unused);
@@ -218,9 +228,7 @@ impl Execution {
             let kept = Self::thread_buffers(&mut inner);
             inner.threads.push(Self::new_thread(id, name, options.daemon, (size, stack), kept, main));
             if self.config.track_footprints {
-                // Numbered before the new thread runs, its record compares across executions.
-                let record = inner.threads[id].record;
-                Self::number_object(&mut inner, record);
+                Self::number_thread_keys(&mut inner, id);
             }
             inner.unfinished += usize::from(!options.daemon);
             drop(inner);
@@ -254,6 +262,17 @@ impl Execution {
     }
 
     /// A new thread's state, lists and slots: emptied ones of earlier threads if there are.
+    /// Numbers the objects that stand for thread `id` in footprints (its record, its wake-up,
+    /// and its record in a foreign scheduler's state, see [`foreign_record_key`]) as it is made,
+    /// before it runs: each then has the same number in every execution that shares the step
+    /// that made the thread, and a sleeping thread's step on one compares exactly.
+    pub(super) fn number_thread_keys(inner: &mut Inner, id: usize) {
+        let record = inner.threads[id].record;
+        for key in [record, wake_key(id), foreign_record_key(id)] {
+            Self::number_object(inner, key);
+        }
+    }
+
     pub(super) fn thread_buffers(inner: &mut Inner) -> ThreadBuffers {
         ThreadBuffers {
             state: inner.spare_states.pop().unwrap_or_default(),

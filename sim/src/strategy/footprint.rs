@@ -170,6 +170,11 @@ pub(crate) struct StepInfo {
     /// none of it; what comes after depends on it through the clock (footprint bit 0, which it
     /// writes) and through what it touched. See `Execution::pick_next_general`.
     pub moves_clock: bool,
+    /// The step ended because its thread found a wait not ready (a wait that is no operation
+    /// of its own, such as a join's or an `Event`'s, which takes no step when ready): with the
+    /// thread's next step it makes the one step the thread takes when the wait need not wait.
+    /// Trace counting (see `Exhaustive::count_traces`) names the two as that one.
+    pub ends_waiting: bool,
 }
 
 impl StepInfo {

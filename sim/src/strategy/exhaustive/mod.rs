@@ -189,10 +189,9 @@ pub(crate) struct Exhaustive {
     shard: Option<(u64, u64)>,
     /// Whether this execution is in the shard, once known.
     mine: Option<bool>,
-    /// When counting traces (see [`Exhaustive::count_traces`]): the traces seen, by hash, and
-    /// this execution's hash so far.
+    /// When counting traces (see [`Exhaustive::count_traces`]): the traces seen, by name (see
+    /// [`Exhaustive::trace_name`]).
     traces: Option<std::collections::HashSet<u64>>,
-    trace_hash: u64,
     /// The execution under way was cut short at a decision (every runnable thread asleep, or
     /// another shard's subtree, or a divergence): it is no trace.
     cut_short: bool,
@@ -293,7 +292,6 @@ impl Exhaustive {
             shard: None,
             mine: None,
             traces: None,
-            trace_hash: 0,
             cut_short: false,
             sleep_sets_only: false,
         }
@@ -309,7 +307,8 @@ impl Exhaustive {
     /// Makes the search count the Mazurkiewicz traces among its executions, by weft's own
     /// dependency relation: two executions are one trace when every step depends on the same
     /// steps of other threads (each step named by its thread and its number among the thread's
-    /// steps). Without reduction, that is the model's trace count, which a search with
+    /// steps; a step that only found a wait not ready is one with the thread's next, see
+    /// [`Exhaustive::trace_name`]). Without reduction, that is the model's trace count, which a search with
     /// reduction can be held to.
     pub(crate) fn count_traces(mut self) -> Self {
         self.traces = Some(std::collections::HashSet::new());
@@ -485,10 +484,10 @@ impl Exhaustive {
 
 impl Strategy for Exhaustive {
     fn next_execution(&mut self) -> bool {
-        if let Some(traces) = self.traces.as_mut().filter(|_| self.started && !self.cut_short) {
-            traces.insert(self.trace_hash);
+        if self.traces.is_some() && self.started && !self.cut_short {
+            let name = self.trace_name();
+            self.traces.as_mut().map(|traces| traces.insert(name));
         }
-        self.trace_hash = 0;
         self.cut_short = false;
         if self.started {
             // Backtrack: the deepest decision with an option left to explore moves to it.

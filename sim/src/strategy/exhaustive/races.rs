@@ -38,13 +38,6 @@ impl Step {
     pub(super) fn local(&self) -> usize {
         self.clock[self.thread]
     }
-
-    /// The step's name in a trace (see [`Exhaustive::count_traces`]): its thread and its vector
-    /// clock, hashed.
-    fn name(&self) -> u64 {
-        let used = self.clock.iter().rposition(|&n| n != 0).map_or(0, |last| last + 1);
-        self.clock[..used].iter().fold(mix(self.thread as u64), |hash, &n| mix(hash ^ n as u64))
-    }
 }
 
 impl Exhaustive {
@@ -318,14 +311,8 @@ impl Exhaustive {
 
     /// Forgets every step from `keep` on: what the search knows is then what it knew once step
     /// `keep - 1` was recorded (the clocks of the threads, the writes and reads of each bit, the
-    /// last acquire of each object, the trace's hash).
+    /// last acquire of each object).
     pub(super) fn truncate_steps(&mut self, keep: usize) {
-        // (The trace's hash is the kept steps' whether or not any is forgotten: a replayed step
-        // adds nothing to it.)
-        if self.traces.is_some() {
-            let kept = &self.steps[..keep.min(self.steps.len())];
-            self.trace_hash = kept.iter().fold(0, |hash: u64, step| hash.wrapping_add(step.name()));
-        }
         if keep >= self.steps.len() {
             return;
         }
@@ -580,15 +567,53 @@ impl Exhaustive {
         }
         before.clone_from(&self.steps[index].clock);
         self.thread_clocks[thread] = before;
-        if self.traces.is_some() {
-            // The step, named by its thread and its vector clock (its number among its thread's
-            // steps, and how many steps of each other thread happen before it): two executions
-            // are one trace when they have the same steps so named. Summed, so that the order in
-            // which independent steps ran does not count.
-            self.trace_hash = self.trace_hash.wrapping_add(self.steps[index].name());
-        }
         self.scratch_dependencies = dependencies;
         self.scratch_released = released_before;
+    }
+}
+
+impl Exhaustive {
+    /// The name of the trace of the execution's steps so far, `steps[..cursor]` (see
+    /// [`Exhaustive::count_traces`]): the sum of its steps' names, so that the order in which
+    /// independent steps ran does not count. A step is named by its thread and its vector clock
+    /// (its number among its thread's steps, and how many steps of each other thread happen
+    /// before it): two executions are one trace when they have the same steps so named.
+    ///
+    /// A step that ended only because its thread found a wait not ready
+    /// ([`StepInfo::ends_waiting`]) is one with the thread's next step: a wait that need not
+    /// wait takes no step, and the execution where it did not is the same trace. So such a
+    /// step has no name of its own, and is not counted among its thread's steps: in the clocks,
+    /// a thread's steps are numbered as if it had not waited, and a step after the one that
+    /// found the wait not ready counts as after the step it makes one with.
+    pub(super) fn trace_name(&self) -> u64 {
+        let steps = &self.steps[..self.cursor.min(self.steps.len())];
+        // For each thread, the number that each of its steps has as it would without its waits
+        // (a step that found a wait not ready: the number of the step it makes one with).
+        let mut numbers: Vec<Vec<usize>> = Vec::new();
+        let mut counted: Vec<usize> = Vec::new();
+        for step in steps {
+            if numbers.len() <= step.thread {
+                numbers.resize_with(step.thread + 1, Vec::new);
+                counted.resize(step.thread + 1, 0);
+            }
+            let count = &mut counted[step.thread];
+            if !step.info.ends_waiting {
+                *count += 1;
+            }
+            numbers[step.thread].push(if step.info.ends_waiting { *count + 1 } else { *count });
+        }
+        let mut name = 0u64;
+        for step in steps.iter().filter(|step| !step.info.ends_waiting) {
+            let renumbered = step.clock.iter().enumerate().map(|(thread, &n)| match n {
+                0 => 0,
+                n => numbers.get(thread).and_then(|own| own.get(n - 1)).copied().unwrap_or(n),
+            });
+            let renumbered: Vec<usize> = renumbered.collect();
+            let used = renumbered.iter().rposition(|&n| n != 0).map_or(0, |last| last + 1);
+            let step_name = renumbered[..used].iter().fold(mix(step.thread as u64), |hash, &n| mix(hash ^ n as u64));
+            name = name.wrapping_add(step_name);
+        }
+        name
     }
 }
 
