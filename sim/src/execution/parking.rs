@@ -130,6 +130,11 @@ impl Execution {
     }
 
     pub(super) fn wake(&self, inner: &mut Inner, thread: usize, token: usize) {
+        if self.config.track_footprints {
+            let mut info = self.step_info.get();
+            info.add_woken(thread);
+            self.step_info.set(info);
+        }
         if inner.threads[thread].reads_only_its_wake {
             // The waker writes the woken thread's wake-up, which the thread reads on resuming.
             self.touch(inner, wake_key(thread), true);

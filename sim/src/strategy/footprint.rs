@@ -175,6 +175,9 @@ pub(crate) struct StepInfo {
     /// thread's next step it makes the one step the thread takes when the wait need not wait.
     /// Trace counting (see `Exhaustive::count_traces`) names the two as that one.
     pub ends_waiting: bool,
+    /// The threads the step woke from a park (thread `n` is bit `n`; threads from 64 on are
+    /// never marked, so that no mark is a guess).
+    pub woke: u64,
 }
 
 impl StepInfo {
@@ -183,6 +186,18 @@ impl StepInfo {
         if let Some(slot) = self.held.iter_mut().find(|r| r.is_none_or(|r| r == object)) {
             *slot = Some(object);
         }
+    }
+
+    /// Marks thread `thread` woken by the step (see [`StepInfo::woke`]).
+    pub(crate) fn add_woken(&mut self, thread: usize) {
+        if thread < 64 {
+            self.woke |= 1 << thread;
+        }
+    }
+
+    /// Whether the step woke thread `thread` from a park.
+    pub(crate) fn woke(&self, thread: usize) -> bool {
+        thread < 64 && self.woke & (1 << thread) != 0
     }
 
     /// Records that the step released `object`.

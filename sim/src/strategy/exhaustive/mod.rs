@@ -181,8 +181,9 @@ pub(crate) struct Exhaustive {
     /// whose options the search that made it decides. Races found with their steps are logged
     /// in `requests` rather than applied.
     frozen: usize,
-    /// Races to reverse at frozen nodes: the node, and the threads one of which it must explore.
-    requests: Vec<(usize, Vec<usize>)>,
+    /// Races to reverse at frozen nodes: the node, the threads one of which it must explore, and
+    /// whether the earlier step let the later one's thread go (see `Exhaustive::backtrack_at`).
+    requests: Vec<(usize, Vec<usize>, bool)>,
     /// The shard of a search split across processes (`WEFT_SHARD=i/n`): this one explores the
     /// subtrees below the first [`SHARD_DEPTH`] decisions whose choices hash to `i` modulo `n`
     /// (see [`Exhaustive::shard`]).
@@ -445,8 +446,8 @@ impl Exhaustive {
             }
             self.position = search.position;
         }
-        for (node, initials) in &search.requests {
-            self.backtrack_at(*node, initials);
+        for (node, initials, let_go) in &search.requests {
+            self.backtrack_at(*node, initials, *let_go);
         }
         true
     }
