@@ -172,8 +172,8 @@ impl Exhaustive {
             // thread from its park, or released what the step acquires), the thread waiting for
             // it at the decision: it cannot come first, and another step that could let it go
             // first wakes it from the same park, or releases the same object, and so races with
-            // the earlier step itself (a `sync_channel(1)` with two senders: 24 executions, 10
-            // of them cut short, for 14 traces).
+            // the earlier step itself (3 producers through a `Condvar` buffer of one place,
+            // `notify_all`: 498 executions, 18 of them cut short, for 480 traces).
             for index in 0..node.threads.len() {
                 if allowed(index) && !node.covers(node.threads[index]) {
                     node.backtrack.push(index);
