@@ -9,27 +9,24 @@ use weft::sim::{Explorer, Stats};
 use weft::sync::{Arc, Condvar, Mutex};
 use weft::{Event, Semaphore, thread};
 
-type Outcomes = Arc<std::sync::Mutex<BTreeSet<String>>>;
+mod common;
 
-/// A model that notes its outcomes, with its trace count.
-type Counted = (fn(&Outcomes), usize);
+/// A model that returns its outcome, with its trace count.
+type Counted = (fn() -> String, usize);
 
 /// The outcomes and statistics of an exhaustive search of `model`: with reduction, or by sleep
 /// sets alone (which reaches every trace).
-fn search(model: fn(&Outcomes), reduce: bool) -> (BTreeSet<String>, Stats) {
-    let outcomes: Outcomes = Arc::default();
-    let sink = outcomes.clone();
-    let stats =
-        Explorer::exhaustive().threads(1).sleep_sets_only(!reduce).count_traces(true).check(move || model(&sink));
+fn search(model: fn() -> String, reduce: bool) -> (BTreeSet<String>, Stats) {
+    let explorer = Explorer::exhaustive().threads(1).sleep_sets_only(!reduce).count_traces(true);
+    let (outcomes, stats) = common::outcomes_under(&explorer, model);
     assert!(stats.exhausted, "{stats}");
-    let set = outcomes.lock().unwrap().clone();
-    (set, stats)
+    (outcomes.into_iter().collect(), stats)
 }
 
 /// `producers` producers and as many consumers through a buffer of `room` places guarded by two
 /// semaphores (free places, filled places): consumers park on an empty buffer, producers on a
 /// full one. The outcome: the order in which the items were taken.
-fn semaphore_buffer(outcomes: &Outcomes, producers: usize, room: usize) {
+fn semaphore_buffer(producers: usize, room: usize) -> String {
     let free = Arc::new(Semaphore::new(room));
     let filled = Arc::new(Semaphore::new(0));
     let buffer = Arc::new(Mutex::new(Vec::new()));
@@ -51,7 +48,7 @@ fn semaphore_buffer(outcomes: &Outcomes, producers: usize, room: usize) {
         }));
     }
     threads.into_iter().for_each(|t| t.join().unwrap());
-    outcomes.lock().unwrap().insert(format!("{:?}", taken.lock().unwrap()));
+    format!("{:?}", taken.lock().unwrap())
 }
 
 /// A thread that parks records so in a record of its own, which the search numbers when the
@@ -63,7 +60,7 @@ fn semaphore_buffer(outcomes: &Outcomes, producers: usize, room: usize) {
 #[test]
 fn parked_threads_compare_across_sibling_executions() {
     let models: [Counted; 3] =
-        [(|o| semaphore_buffer(o, 2, 1), 56), (|o| semaphore_buffer(o, 2, 2), 748), (|o| semaphore_buffer(o, 1, 1), 2)];
+        [(|| semaphore_buffer(2, 1), 56), (|| semaphore_buffer(2, 2), 748), (|| semaphore_buffer(1, 1), 2)];
     for (index, (model, traces)) in models.into_iter().enumerate() {
         let (reduced, stats) = search(model, true);
         let (every, by_sleep_sets) = search(model, false);
@@ -87,7 +84,7 @@ fn parked_threads_compare_across_sibling_executions() {
 /// and 2 consumers: 67 for 56).
 #[test]
 fn a_thread_woken_by_a_step_is_not_raced_before_it() {
-    let buffer: fn(&Outcomes) = |outcomes| {
+    let buffer: fn() -> String = || {
         let shared = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
         let producers: Vec<_> = (0..3)
             .map(|item| {
@@ -114,7 +111,7 @@ fn a_thread_woken_by_a_step_is_not_raced_before_it() {
             changed.notify_all();
         }
         producers.into_iter().for_each(|t| t.join().unwrap());
-        outcomes.lock().unwrap().insert(format!("{taken:?}"));
+        format!("{taken:?}")
     };
     let (reduced, stats) = search(buffer, true);
     let (every, by_sleep_sets) = search(buffer, false);
@@ -133,18 +130,19 @@ fn a_wait_that_waited_is_the_trace_of_one_that_did_not() {
     let models: [Counted; 3] = [
         // An event set while a thread waits for it, or before.
         (
-            |_| {
+            || {
                 let event = Arc::new(Event::new());
                 let waiter = event.clone();
                 let t = thread::spawn(move || assert!(waiter.wait()));
                 event.set();
                 t.join().unwrap();
+                String::new()
             },
             1,
         ),
         // Two waiters take a value behind an event, in either order.
         (
-            |outcomes| {
+            || {
                 let event = Arc::new(Event::new());
                 let order = Arc::new(Mutex::new(Vec::new()));
                 let threads: Vec<_> = (0..2)
@@ -158,19 +156,20 @@ fn a_wait_that_waited_is_the_trace_of_one_that_did_not() {
                     .collect();
                 event.set();
                 threads.into_iter().for_each(|t| t.join().unwrap());
-                outcomes.lock().unwrap().insert(format!("{:?}", order.lock().unwrap()));
+                format!("{:?}", order.lock().unwrap())
             },
             2,
         ),
         // A join of a thread that has ended, or not yet (the two lock different mutexes).
         (
-            |_| {
+            || {
                 let (mine, theirs) = (Arc::new(Mutex::new(0)), Arc::new(Mutex::new(0)));
                 let setter = theirs.clone();
                 let t = thread::spawn(move || *setter.lock().unwrap() = 1);
                 *mine.lock().unwrap() = 2;
                 t.join().unwrap();
                 assert_eq!(*theirs.lock().unwrap(), 1);
+                String::new()
             },
             1,
         ),
@@ -178,13 +177,11 @@ fn a_wait_that_waited_is_the_trace_of_one_that_did_not() {
     for (index, (model, traces)) in models.into_iter().enumerate() {
         let (reduced, stats) = search(model, true);
         let (every, by_sleep_sets) = search(model, false);
-        let outcomes: Outcomes = Arc::default();
-        let sink = outcomes.clone();
         let full = Explorer::exhaustive()
             .threads(1)
             .partial_order_reduction(false)
             .count_traces(true)
-            .check(move || model(&sink));
+            .check(move || drop(model()));
         assert!(full.executions > traces, "model {index}: the full search waits in some executions: {full}");
         assert_eq!(full.traces, Some(traces), "model {index}: {full}");
         assert_eq!(by_sleep_sets.traces, Some(traces), "model {index}: {by_sleep_sets}");

@@ -21,6 +21,13 @@ impl Execution {
         self.footprint.set(footprint);
     }
 
+    /// Changes what the strategy learns of the step under way (its [`StepInfo`]) by `change`.
+    pub(super) fn update_step_info(&self, change: impl FnOnce(&mut StepInfo)) {
+        let mut info = self.step_info.get();
+        change(&mut info);
+        self.step_info.set(info);
+    }
+
     /// Adds shared object `address` to the current step's footprint, as written (`write`) or
     /// only read.
     pub(super) fn touch(&self, inner: &mut Inner, address: usize, write: bool) {

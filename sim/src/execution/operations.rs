@@ -211,9 +211,7 @@ impl Execution {
     fn note_taken(&self, object: usize) {
         if self.config.track_footprints {
             if let Some(number) = self.number(object) {
-                let mut info = self.step_info.get();
-                info.takes = Some(number);
-                self.step_info.set(info);
+                self.update_step_info(|info| info.takes = Some(number));
             }
         }
     }
@@ -246,9 +244,7 @@ impl Execution {
         }
         if self.config.track_footprints && !self.tearing_down.get() {
             if let Some(number) = self.number(object) {
-                let mut info = self.step_info.get();
-                info.add_release(number);
-                self.step_info.set(info);
+                self.update_step_info(|info| info.add_release(number));
             }
         }
     }
@@ -411,9 +407,7 @@ impl Execution {
     /// [`StepInfo::ends_waiting`]).
     fn step_ends_waiting(&self) {
         if self.config.track_footprints {
-            let mut info = self.step_info.get();
-            info.ends_waiting = true;
-            self.step_info.set(info);
+            self.update_step_info(|info| info.ends_waiting = true);
         }
     }
 
@@ -498,9 +492,7 @@ impl Execution {
     fn begin_blocking_read(&self, object: usize) {
         if self.config.track_footprints {
             if let Some(number) = self.number(object) {
-                let mut info = self.step_info.get();
-                info.begins_read = Some(number);
-                self.step_info.set(info);
+                self.update_step_info(|info| info.begins_read = Some(number));
             }
         }
     }
@@ -543,12 +535,13 @@ impl Execution {
                 .chain(std::iter::once(key))
                 .filter_map(|a| inner.numbers.get(&a))
                 .fold(0, |bits, &number| bits | Footprint::bit_of(number));
-            let mut info = self.step_info.get();
-            info.readiness = readiness;
-            info.acquires = inner.numbers.get(&key).copied();
-            info.reads_only = how == WaitEnd::Reads;
-            info.synchronizes = how != WaitEnd::Waits;
-            self.step_info.set(info);
+            let acquires = inner.numbers.get(&key).copied();
+            self.update_step_info(|info| {
+                info.readiness = readiness;
+                info.acquires = acquires;
+                info.reads_only = how == WaitEnd::Reads;
+                info.synchronizes = how != WaitEnd::Waits;
+            });
         }
     }
 

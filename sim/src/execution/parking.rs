@@ -131,9 +131,7 @@ impl Execution {
 
     pub(super) fn wake(&self, inner: &mut Inner, thread: usize, token: usize) {
         if self.config.track_footprints {
-            let mut info = self.step_info.get();
-            info.add_woken(thread);
-            self.step_info.set(info);
+            self.update_step_info(|info| info.add_woken(thread));
         }
         if inner.threads[thread].reads_only_its_wake {
             // The waker writes the woken thread's wake-up, which the thread reads on resuming.

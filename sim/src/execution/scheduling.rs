@@ -344,9 +344,7 @@ impl Execution {
                 // have come after it. It writes the clock, which the other timeouts due now
                 // read as they fire (see `StepInfo::moves_clock`).
                 self.add_footprint(CLOCK_BIT, true);
-                let mut info = self.step_info.get();
-                info.moves_clock = true;
-                self.step_info.set(info);
+                self.update_step_info(|info| info.moves_clock = true);
             } else if fires {
                 // A timeout due since the clock last moved: it fires because of that move, and
                 // otherwise touches what its wait touches (the queue it leaves, the object it

@@ -111,7 +111,6 @@ struct State {
     idle: usize,
     /// For each helper, what the exploring thread handed back to it.
     returned: Vec<Vec<Returned>>,
-    stop: bool,
 }
 
 #[derive(Default)]
@@ -121,7 +120,8 @@ struct Shared {
     queued: AtomicUsize,
     /// Jobs done so far (read without the lock, by the search polling for one).
     finished: AtomicUsize,
-    /// `State::stop`, read without the lock (by helpers polling for work).
+    /// The exploration is over: helpers stop (set under the state's lock, so that a helper that
+    /// looks under it before it waits is woken; read without it by helpers polling for work).
     stopping: AtomicBool,
     /// Helpers wait here for jobs; the search waits here for a job under way.
     changed: Condvar,
@@ -129,6 +129,19 @@ struct Shared {
 
 fn lock(shared: &Shared) -> MutexGuard<'_, State> {
     shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Lets `state` go, polls until `ready` holds or the poll's time is up (see
+/// [`super::pool::poll_briefly`]), and takes the lock again: the caller then looks again, under
+/// it, before it waits.
+fn poll_unlocked<'a>(
+    shared: &'a Shared,
+    state: MutexGuard<'a, State>,
+    ready: impl Fn() -> bool,
+) -> MutexGuard<'a, State> {
+    drop(state);
+    super::pool::poll_briefly(|| ready().then_some(()));
+    lock(shared)
 }
 
 /// The helpers of one exploration. Dropping it stops them and waits for them.
@@ -313,9 +326,7 @@ impl Helpers {
                 // A job under way often ends within the poll: no sleep, no wake-up.
                 polled = true;
                 let seen = self.shared.finished.load(Relaxed);
-                drop(state);
-                super::pool::poll_briefly(|| (self.shared.finished.load(Relaxed) != seen).then_some(()));
-                state = lock(&self.shared);
+                state = poll_unlocked(&self.shared, state, || self.shared.finished.load(Relaxed) != seen);
                 continue;
             }
             let waited = self.shared.changed.wait_timeout(state, WAIT_TICK);
@@ -336,8 +347,8 @@ const EXECUTIONS_PER_JOB: usize = 2048;
 
 impl Drop for Helpers {
     fn drop(&mut self) {
-        let mut state = lock(&self.shared);
-        state.stop = true;
+        // (Under the lock: see `Shared::stopping`.)
+        let state = lock(&self.shared);
         self.shared.stopping.store(true, Relaxed);
         // Jobs under way stop after their execution under way: nobody will take them.
         state.running.values().for_each(|wanted| wanted.store(true, Relaxed));
@@ -369,7 +380,7 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         let returned = std::mem::take(&mut state.returned[index]);
         let mut polled = false;
         let (key, job) = loop {
-            if state.stop {
+            if shared.stopping.load(Relaxed) {
                 return;
             }
             let first = state.queue.iter().enumerate().min_by_key(|(_, (_, rank, _))| *rank).map(|(at, _)| at);
@@ -382,10 +393,8 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
                 // The search posts its next jobs soon, often within the poll: no sleep, no
                 // wake-up. (A job posted meanwhile is in the queue when it looks again.)
                 polled = true;
-                drop(state);
                 let posted = || shared.queued.load(Relaxed) > 0 || shared.stopping.load(Relaxed);
-                super::pool::poll_briefly(|| posted().then_some(()));
-                state = lock(shared);
+                state = poll_unlocked(shared, state, posted);
                 continue;
             }
             state.idle += 1;
