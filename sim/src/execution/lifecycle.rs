@@ -56,6 +56,7 @@ impl Execution {
             running: Cell::new(0),
             run_state: RefCell::new(None),
             locals: RefCell::new(TypedSlots::default()),
+            last_local: Cell::new(None),
             // The publisher keeps the config's watch (no second reference to count).
             watch: crate::watchdog::Publisher::begin(config.watch.take(), !config.record_trace),
             id,
@@ -118,6 +119,8 @@ impl Execution {
         self.tearing_down.set(true);
         abandon_threads(self);
         let locals = self.locals.borrow_mut().take_all();
+        // (What is made after this, by a destructor below, is new: nothing points to the old.)
+        self.last_local.set(None);
         let run_state = self.run_state.take();
         let mut ended_states = std::mem::take(&mut self.inner.borrow_mut().ended_states);
         let mut spare_states = std::mem::take(&mut self.inner.borrow_mut().spare_states);

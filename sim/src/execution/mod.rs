@@ -1,7 +1,7 @@
 //! One execution: simulated threads on coroutines, one running at a time, on the OS thread that
 //! runs the exploration; parking queues; the virtual clock; failure detection.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
@@ -384,6 +384,9 @@ pub(crate) struct Execution {
     run_state: RefCell<Option<Rc<RunState<Sim>>>>,
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
     locals: RefCell<TypedSlots>,
+    /// The type and place of the value of `locals` used last: the façade asks for its run
+    /// state many times in each step, and this spares the search of the slots.
+    last_local: Cell<Option<(TypeId, *const ())>>,
     config: Config,
     /// What the stall watchdog sees of this execution.
     watch: crate::watchdog::Publisher,

@@ -5,6 +5,15 @@ use super::*;
 impl Execution {
     /// Runs `f` with this execution's `T`, made by `T::default()` on first use.
     pub(crate) fn with_execution_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        if let Some((id, value)) = self.last_local.get()
+            && id == TypeId::of::<T>()
+        {
+            // SAFETY: `last_local` holds the place of a value of `locals` of type `id` (set
+            // below from the slot of that type), so `value` points to a `T`; it is boxed (it
+            // never moves) and owned by this execution, which drops none of them before it
+            // ends (`last_local` goes with it); `f` runs within the execution.
+            return f(unsafe { &*value.cast::<T>() });
+        }
         let existing = self.locals.borrow().get::<T>();
         let value = match existing {
             Some(value) => value,
@@ -17,6 +26,7 @@ impl Execution {
                 value
             }
         };
+        self.last_local.set(Some((TypeId::of::<T>(), value.cast::<()>())));
         // SAFETY: the value is boxed (it never moves) and owned by this execution, which drops
         // none of them before it ends; `f` runs within the execution.
         f(unsafe { &*value })
