@@ -383,7 +383,11 @@ impl Explorer {
                 lane.over = true;
                 if lane.strategy.exhausted() {
                     // A claim that every schedule ran holds only if the model is deterministic:
-                    // the sampled schedules, replayed, must take the same steps.
+                    // the sampled schedules, replayed, must take the same steps. (Without
+                    // helpers, the caller waiting for the result wakes meanwhile: it has a core.)
+                    if helpers.is_none() {
+                        pool::end_is_near();
+                    }
                     match self.verify_sample(model, &lane.sample, &mut pool, helpers.as_mut()) {
                         Verified::Repeated => stats.verified += lane.sample.replays(),
                         Verified::Differs(found) => {
@@ -513,6 +517,9 @@ impl Explorer {
                 show_progress(&stats, &lanes, start.elapsed());
             }
         }
+        // (Stopped before the caller wakes: it would take their core.)
+        drop(helpers);
+        pool::end_is_near();
         stats.elapsed = start.elapsed();
         stats.shard = self.shard;
         stats.traces =
