@@ -54,8 +54,8 @@ pub(super) struct Pooled<R> {
 /// soon ([`end_is_near`]), or is there.
 #[derive(Default)]
 struct Signal {
-    /// (Whether the end is near, whether the result was sent.)
-    state: Mutex<(bool, bool)>,
+    /// (Whether the end is near, whether the result was sent, whether the caller sleeps.)
+    state: Mutex<(bool, bool, bool)>,
     changed: Condvar,
 }
 
@@ -64,8 +64,12 @@ impl Signal {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.0 = true;
         state.1 |= delivered;
+        let sleeps = state.2;
         drop(state);
-        self.changed.notify_one();
+        // (A notification costs a system call: only for a caller that sleeps.)
+        if sleeps {
+            self.changed.notify_one();
+        }
     }
 }
 
@@ -107,7 +111,9 @@ impl<R> Pooled<R> {
             }
             let mut state = self.signal.state.lock().unwrap_or_else(PoisonError::into_inner);
             while !state.0 {
+                state.2 = true;
                 state = self.signal.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.2 = false;
             }
             let delivered = state.1;
             state.0 = false;
