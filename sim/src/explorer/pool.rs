@@ -73,6 +73,16 @@ impl Signal {
     }
 }
 
+/// Raises a job's signal as delivered when dropped: after its result was sent, or if the job
+/// was dropped unrun (the sender is gone with it), so that the caller never sleeps on.
+struct Delivered(Arc<Signal>);
+
+impl Drop for Delivered {
+    fn drop(&mut self) {
+        self.0.raise(true);
+    }
+}
+
 thread_local! {
     /// The signal of the job this kept thread runs (see [`end_is_near`]).
     static RUNNING_JOB: RefCell<Option<Arc<Signal>>> = const { RefCell::new(None) };
@@ -139,15 +149,15 @@ pub(super) fn spawn<R: Send + 'static>(
 ) -> std::io::Result<Pooled<R>> {
     let (sender, result) = mpsc::sync_channel(1);
     let signal = Arc::new(Signal::default());
-    let ours = signal.clone();
+    let delivered = Delivered(signal.clone());
     let mut job: Job = Box::new(move || {
-        RUNNING_JOB.with(|job| *job.borrow_mut() = Some(ours.clone()));
+        RUNNING_JOB.with(|job| *job.borrow_mut() = Some(delivered.0.clone()));
         let result = catch_unwind(AssertUnwindSafe(job));
         RUNNING_JOB.with(|job| job.borrow_mut().take());
         Box::new(move || {
             // (The receiver may be gone: the caller unwound. Nothing is left to tell.)
             let _ = sender.send(result);
-            ours.raise(true);
+            drop(delivered);
         })
     });
     loop {
