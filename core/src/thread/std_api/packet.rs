@@ -219,7 +219,8 @@ where
     T: Send + 'a,
 {
     let packet = Arc::new(Packet { state: S::Atomic::<u8>::new(0), result: std::sync::Mutex::new(None), scope });
-    let closure_ended = Arc::new(AtomicBool::new(false));
+    // (Only a scope reads the mark: no allocation for it otherwise.)
+    let closure_ended = packet.scope.is_some().then(|| Arc::new(AtomicBool::new(false)));
     let body = Body { f, packet: packet.clone(), _end: ClosureEnd(closure_ended.clone()) };
     let main: Box<dyn FnOnce() + Send + 'a> = Box::new(move || body.run());
     // SAFETY: only the lifetime changes (the two types have the same layout). The closure, and
@@ -248,7 +249,7 @@ where
         drop(unstarted);
         return Err(io::Error::other(Error::CantStartThread));
     }
-    if let Some(scope) = &packet.scope {
+    if let (Some(scope), Some(closure_ended)) = (&packet.scope, closure_ended) {
         // Before the thread could end: the scope's end waits for the spawner, which is the
         // scope's closure or one of its threads, and so sees this thread too.
         scope.threads.lock().push((record.clone(), closure_ended));
@@ -280,12 +281,15 @@ impl<S: Scheduler, F: FnOnce() -> T, T> Body<S, F, T> {
 }
 
 /// Marks, when dropped, that a spawned thread's closure is over: called (it dropped `f` and its
-/// packet) or dropped uncalled. Only a scope reads the mark, as a simulator unwinds it.
-struct ClosureEnd(Arc<AtomicBool>);
+/// packet) or dropped uncalled. Only a scope reads the mark, as a simulator unwinds it: a thread
+/// of no scope has none.
+struct ClosureEnd(Option<Arc<AtomicBool>>);
 
 impl Drop for ClosureEnd {
     fn drop(&mut self) {
-        self.0.store(true, Release);
+        if let Some(mark) = &self.0 {
+            mark.store(true, Release);
+        }
     }
 }
 
