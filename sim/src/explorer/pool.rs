@@ -50,36 +50,53 @@ pub(super) struct Pooled<R> {
     signal: Arc<Signal>,
 }
 
-/// What a job tells the thread that waits for it besides its result: that the result comes
-/// soon ([`end_is_near`]), or is there.
+/// Wakes the thread that waits for a job's result ([`Pooled::join`]): when the job says its end
+/// is near ([`end_is_near`]), and when its result is sent.
 #[derive(Default)]
 struct Signal {
-    /// (Whether the end is near, whether the result was sent, whether the caller sleeps.)
-    state: Mutex<(bool, bool, bool)>,
+    state: Mutex<SignalState>,
     changed: Condvar,
 }
 
+#[derive(Default)]
+struct SignalState {
+    /// Raised and not yet seen by the waiting thread.
+    raised: bool,
+    /// The waiting thread sleeps on `changed`.
+    sleeping: bool,
+}
+
 impl Signal {
-    fn raise(&self, delivered: bool) {
+    fn raise(&self) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.0 = true;
-        state.1 |= delivered;
-        let sleeps = state.2;
+        state.raised = true;
+        let sleeping = state.sleeping;
         drop(state);
-        // (A notification costs a system call: only for a caller that sleeps.)
-        if sleeps {
+        // (A notification costs a system call: only for a thread that sleeps.)
+        if sleeping {
             self.changed.notify_one();
         }
     }
+
+    /// Sleeps until the signal is raised, and lowers it.
+    fn wait(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.raised {
+            state.sleeping = true;
+            state = self.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
+            state.sleeping = false;
+        }
+        state.raised = false;
+    }
 }
 
-/// Raises a job's signal as delivered when dropped: after its result was sent, or if the job
-/// was dropped unrun (the sender is gone with it), so that the caller never sleeps on.
+/// Raises a job's signal when dropped: after its result was sent, or if the job was dropped
+/// unrun (the sender is gone with it), so that the waiting thread never sleeps on.
 struct Delivered(Arc<Signal>);
 
 impl Drop for Delivered {
     fn drop(&mut self) {
-        self.0.raise(true);
+        self.0.raise();
     }
 }
 
@@ -93,7 +110,7 @@ thread_local! {
 /// take 15–20 µs to wake (see [`POLLED_FOR`]). Once per job; nothing outside a kept thread's job.
 pub(super) fn end_is_near() {
     if let Some(signal) = RUNNING_JOB.with(|job| job.borrow_mut().take()) {
-        signal.raise(false);
+        signal.raise();
     }
 }
 
@@ -110,29 +127,21 @@ impl<R> Pooled<R> {
         result.unwrap_or_else(|_| Err(Box::new("weft: an exploring thread ended without its result")))
     }
 
-    /// Sleeps until the job says its end is near or its result is there, polls for the result
-    /// after the first, takes it after the second.
+    /// Sleeps until the job raises its signal (its end is near, or its result is there), then
+    /// polls for the result a while, and so on.
     fn wait_for_signals(&self) -> Result<std::thread::Result<R>, mpsc::RecvError> {
+        let taken = || match self.result.try_recv() {
+            Ok(result) => Some(Ok(result)),
+            Err(TryRecvError::Disconnected) => Some(Err(mpsc::RecvError)),
+            Err(TryRecvError::Empty) => None,
+        };
         loop {
-            match self.result.try_recv() {
-                Ok(result) => return Ok(result),
-                Err(TryRecvError::Disconnected) => return Err(mpsc::RecvError),
-                Err(TryRecvError::Empty) => {}
+            if let Some(taken) = taken() {
+                return taken;
             }
-            let mut state = self.signal.state.lock().unwrap_or_else(PoisonError::into_inner);
-            while !state.0 {
-                state.2 = true;
-                state = self.signal.changed.wait(state).unwrap_or_else(PoisonError::into_inner);
-                state.2 = false;
-            }
-            let delivered = state.1;
-            state.0 = false;
-            drop(state);
-            if delivered {
-                return self.result.recv();
-            }
-            if let Some(result) = poll_for(POLLED_NEAR_END, || self.result.try_recv().ok()) {
-                return Ok(result);
+            self.signal.wait();
+            if let Some(taken) = poll_for(POLLED_NEAR_END, taken) {
+                return taken;
             }
         }
     }
