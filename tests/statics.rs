@@ -88,3 +88,36 @@ fn once_lock_initialisation_races_are_explored() {
     assert_eq!(*seen.lock().unwrap(), [1, 2].into_iter().collect());
     assert_eq!(INITS.load(Relaxed), 0);
 }
+
+/// A hook set in an execution (`weft::settrace`) is dropped with the execution's state at its
+/// end; a destructor of what it holds that uses the run's state (a new thread's default name
+/// counts the run's threads) then finds that state gone, and is given one made new for it, not
+/// the ended execution's (which named a thread already), nor, dangling, the one being dropped.
+#[test]
+fn a_hook_dropped_with_the_executions_state_sees_none_of_it() {
+    struct AsksAtItsEnd;
+    impl Drop for AsksAtItsEnd {
+        fn drop(&mut self) {
+            SEEN.lock().unwrap().push(Thread::new(|| {}).name());
+        }
+    }
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let stats = Explorer::random_walk(3).iterations(20).threads(1).check(|| {
+        let held = AsksAtItsEnd;
+        weft::settrace(Some(Arc::new(move |_: &Thread| {
+            let _ = &held;
+        })));
+        // A daemon thread still runs at the end: the ended execution had two threads.
+        let lock = Arc::new(Lock::new());
+        assert!(lock.acquire());
+        let blocked = lock.clone();
+        let t = Thread::new(move || {
+            let _ = blocked.acquire();
+        });
+        t.set_daemon(true).unwrap();
+        t.start().unwrap();
+        assert_eq!(weft::active_count(), 2);
+    });
+    assert_eq!(stats.executions, 20);
+    assert_eq!(SEEN.lock().unwrap().clone(), vec!["Thread-1"; 20], "each execution's hook, dropped at its end");
+}

@@ -118,9 +118,7 @@ impl Execution {
     pub(super) fn tear_down(&self) {
         self.tearing_down.set(true);
         abandon_threads(self);
-        let locals = self.locals.borrow_mut().take_all();
-        // (What is made after this, by a destructor below, is new: nothing points to the old.)
-        self.last_local.set(None);
+        let locals = self.take_execution_locals();
         let run_state = self.run_state.take();
         let mut ended_states = std::mem::take(&mut self.inner.borrow_mut().ended_states);
         let mut spare_states = std::mem::take(&mut self.inner.borrow_mut().spare_states);

@@ -385,7 +385,8 @@ pub(crate) struct Execution {
     /// Values other schedulers keep per execution (see [`Execution::with_execution_local`]).
     locals: RefCell<TypedSlots>,
     /// The type and place of the value of `locals` used last: the façade asks for its run
-    /// state many times in each step, and this spares the search of the slots.
+    /// state many times in each step, and this spares the search of the slots. Cleared by
+    /// [`Execution::take_execution_locals`], the one way `locals` lose values.
     last_local: Cell<Option<(TypeId, *const ())>>,
     config: Config,
     /// What the stall watchdog sees of this execution.

@@ -32,6 +32,13 @@ impl Execution {
         f(unsafe { &*value })
     }
 
+    /// Takes this execution's values out (to drop them at its end), and forgets the one used
+    /// last: what a destructor makes after this is new, and nothing may point to the old.
+    pub(super) fn take_execution_locals(&self) -> Vec<(TypeId, Box<dyn Any>, Option<Renewal>)> {
+        self.last_local.set(None);
+        self.locals.borrow_mut().take_all()
+    }
+
     /// Runs `f` with the current simulated thread's `T`, made by `T::default()` on first use and
     /// dropped when the thread ends.
     pub(crate) fn with_thread_local<T: Any + Default, R>(&self, f: impl FnOnce(&T) -> R) -> R {
