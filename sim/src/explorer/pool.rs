@@ -122,19 +122,21 @@ impl<R> Pooled<R> {
     /// Waits for the job to end: its result, or the payload of its panic (as
     /// [`std::thread::JoinHandle::join`]).
     pub(super) fn join(self) -> std::thread::Result<R> {
-        // (A small exploration is over within the poll: no sleep, no wake-up.)
-        let result = wait_briefly(&self.result).map_or_else(|| self.wait_for_signals(), Ok);
-        result.unwrap_or_else(|_| Err(Box::new("weft: an exploring thread ended without its result")))
+        self.wait().unwrap_or_else(|_| Err(Box::new("weft: an exploring thread ended without its result")))
     }
 
-    /// Sleeps until the job raises its signal (its end is near, or its result is there), then
-    /// polls for the result a while, and so on.
-    fn wait_for_signals(&self) -> Result<std::thread::Result<R>, mpsc::RecvError> {
+    /// Polls for the result briefly (a small exploration is over within the poll: no sleep, no
+    /// wake-up); then sleeps until the job raises its signal (its end is near, or its result is
+    /// there), polls a while, and so on.
+    fn wait(&self) -> Result<std::thread::Result<R>, mpsc::RecvError> {
         let taken = || match self.result.try_recv() {
             Ok(result) => Some(Ok(result)),
             Err(TryRecvError::Disconnected) => Some(Err(mpsc::RecvError)),
             Err(TryRecvError::Empty) => None,
         };
+        if let Some(taken) = poll_briefly(taken) {
+            return taken;
+        }
         loop {
             if let Some(taken) = taken() {
                 return taken;
