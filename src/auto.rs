@@ -136,6 +136,8 @@ macro_rules! with_hooks {
             withdraws => sim_withdraws(object: usize);
             commutes => sim_commutes(object: usize, increment: usize, room: usize);
             observe => sim_observe(address: usize);
+            readiness_read => sim_readiness_read(address: usize);
+            lets_none_go => sim_lets_none_go(object: usize);
             internal_section => sim_internal_section(enter: bool);
             nested_operations => sim_nested_operations(enter: bool);
             label_object => sim_label_object(object: usize, label: &str);

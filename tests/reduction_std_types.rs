@@ -149,19 +149,22 @@ fn two_senders(bound: Option<usize>, tries: [bool; 2], outcomes: &Outcomes) {
 /// send two; a send without room parks, as a semaphore's acquire), so the reduced search reaches
 /// every trace and outcome of the full search in far fewer executions: unbounded, bounded and
 /// rendezvous channels, with `send`, with `try_send`, and with both. (Built on a `Mutex` and
-/// `Condvar`, the unbounded channel took 720 executions, the rendezvous 2,520.)
+/// `Condvar`, the unbounded channel took 720 executions, the rendezvous 2,520.) The bounds are
+/// the executions the search takes: all but the last model's are their trace counts. (Before a
+/// drop of a sender that leaves a sender or items said that it lets no receive go, a receive
+/// that found every sender gone raced with the drops: 12 for 8 traces, 30 for 20.)
 #[test]
 fn channel_calls_are_one_step_on_the_part_they_change() {
     let models: [(&str, Model, usize); 7] = [
-        ("channel", |o| two_senders(None, [false; 2], o), 18),
-        ("sync_channel(1)", |o| two_senders(Some(1), [false; 2], o), 18),
-        ("sync_channel(0)", |o| two_senders(Some(0), [false; 2], o), 270),
-        ("sync_channel(1), try_send", |o| two_senders(Some(1), [true; 2], o), 18),
-        ("sync_channel(0), try_send", |o| two_senders(Some(0), [true; 2], o), 45),
+        ("channel", |o| two_senders(None, [false; 2], o), 8),
+        ("sync_channel(1)", |o| two_senders(Some(1), [false; 2], o), 8),
+        ("sync_channel(0)", |o| two_senders(Some(0), [false; 2], o), 180),
+        ("sync_channel(1), try_send", |o| two_senders(Some(1), [true; 2], o), 8),
+        ("sync_channel(0), try_send", |o| two_senders(Some(0), [true; 2], o), 20),
         // A `try_send` that takes the last room, and a `send` that then waits: the send's order
         // with it is explored (before it, the send finds room).
-        ("sync_channel(1), try_send and send", |o| two_senders(Some(1), [true, false], o), 18),
-        ("sync_channel(0), try_send and send", |o| two_senders(Some(0), [true, false], o), 54),
+        ("sync_channel(1), try_send and send", |o| two_senders(Some(1), [true, false], o), 8),
+        ("sync_channel(0), try_send and send", |o| two_senders(Some(0), [true, false], o), 34),
     ];
     for (name, model, most) in models {
         let (full, without) = search(model, false);

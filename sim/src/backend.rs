@@ -383,6 +383,16 @@ impl Observe for Sim {
     }
 
     #[inline]
+    fn readiness_read(address: usize) {
+        current().readiness_read(address);
+    }
+
+    #[inline]
+    fn lets_none_go(object: usize) {
+        current().lets_none_go(object);
+    }
+
+    #[inline]
     fn internal_section(enter: bool) {
         current().internal_section(enter);
     }

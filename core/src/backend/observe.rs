@@ -329,6 +329,30 @@ pub trait Observe {
         let _ = address;
     }
 
+    /// The readiness test of a blocking operation under way reads `address`: shared state
+    /// besides the operation's object that decides whether the operation may go (a channel's
+    /// count of senders, which lets a receive go once the last sender is gone). A scheduler whose
+    /// atomics it does not see ([`Observe::SEES_ATOMICS`] false) is told this way; a simulator
+    /// counts it among what the test reads, so that the step that changed it is known to have
+    /// let the operation go, never to have run while the operation could. Call it from the test
+    /// only, before the read. The real backend does nothing.
+    #[inline(always)]
+    fn readiness_read(address: usize) {
+        let _ = address;
+    }
+
+    /// The calling thread's step under way writes what the readiness tests of blocking
+    /// operations on `object` read (see [`Observe::readiness_read`]), but lets none of them go:
+    /// an operation that reads this write and goes later could not have gone before this step
+    /// either. A channel's sender clone or drop that leaves a sender, or items to take: a receive
+    /// that finds every sender gone needs the last one gone and the channel empty. A simulator
+    /// then never explores such an operation in this step's place (it would only wait there).
+    /// Announce it only where it holds. The real backend does nothing.
+    #[inline(always)]
+    fn lets_none_go(object: usize) {
+        let _ = object;
+    }
+
     /// The calling thread enters (`true`) or leaves (`false`) a critical section of one of the
     /// primitives' internal mutexes, whose footprint it declared with [`Observe::touch`] or
     /// [`Observe::observe`]. A simulator runs the section as one indivisible action: no

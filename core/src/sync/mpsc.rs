@@ -457,7 +457,16 @@ impl<S: Scheduler, T> Receiver<S, T> {
 
     /// Whether a receive may proceed: an item is there, or every sender is gone.
     fn ready(&self) -> bool {
-        self.channel.len.load(SeqCst) > 0 || self.channel.senders.load(SeqCst) == 0
+        let channel = &*self.channel;
+        if channel.len.load(SeqCst) > 0 {
+            return true;
+        }
+        // (The senders' count lets the receive go when it falls to 0: the drop that made it so
+        // released the wait, and never ran while the receive could.)
+        if !S::SEES_ATOMICS {
+            S::readiness_read(channel.senders_key());
+        }
+        channel.senders.load(SeqCst) == 0
     }
 
     /// A receive of a rendezvous channel is about to wait: a `try_send` may hand it an item from
@@ -654,6 +663,8 @@ macro_rules! sender_common {
                 state.senders += 1;
                 channel.senders.store(state.senders, SeqCst);
                 drop(state);
+                // (A receive that finds every sender gone needs this one gone too.)
+                S::lets_none_go(channel.len_key());
                 $sender { channel: self.channel.clone() }
             }
         }
@@ -668,17 +679,19 @@ macro_rules! sender_common {
                 let last = state.senders == 0;
                 let empty = state.items.is_empty();
                 drop(state);
-                if last {
+                if last && empty {
                     // A receive waiting on an empty channel may go now: it finds it disconnected.
-                    // (With items there, a receive could go already: no release.)
-                    if empty {
-                        S::releases(channel.len_key());
-                    }
-                    if channel.receiver_parked.load(SeqCst) != 0 {
-                        // SAFETY: the key is this channel's own address; the callback only
-                        // returns a token.
-                        unsafe { S::unpark_one(channel.len_key(), |_| 0) };
-                    }
+                    S::releases(channel.len_key());
+                } else {
+                    // A receive that finds every sender gone needs the last gone (a later drop)
+                    // and the channel empty (later receives): it could not go before this drop.
+                    // (With items there, a receive could go already, but to take one.)
+                    S::lets_none_go(channel.len_key());
+                }
+                if last && channel.receiver_parked.load(SeqCst) != 0 {
+                    // SAFETY: the key is this channel's own address; the callback only returns a
+                    // token.
+                    unsafe { S::unpark_one(channel.len_key(), |_| 0) };
                 }
             }
         }

@@ -197,6 +197,17 @@ impl Execution {
         }
     }
 
+    /// The running step lets no blocking operation on `object` go (see
+    /// `Observe::lets_none_go`): for the strategy, the object is out of their reach in it, as
+    /// a lock its thread holds is (`StepInfo::held`). Numbered now if it was not yet, so that the
+    /// mark holds for operations on it that come later.
+    pub(crate) fn lets_none_go(&self, object: usize) {
+        if self.config.track_footprints && !self.tearing_down.get() {
+            let number = Self::number_object(&mut self.inner.borrow_mut(), object);
+            self.update_step_info(|info| info.add_held(number));
+        }
+    }
+
     /// The running step made `object` unavailable again to blocking reads (see
     /// `Observe::withdraws`): a read it leaves blocked races with it, as an acquire races with
     /// the previous taker. Nothing is held.
@@ -687,6 +698,14 @@ impl Execution {
         }
         // The access runs in the step under way (after the scheduling point, if there was one).
         self.touch_now(address, write);
+    }
+
+    /// The readiness test under way reads `address` (see `Observe::readiness_read`): learnt with
+    /// its other reads while the test's reads are recorded, nothing otherwise.
+    pub(crate) fn readiness_read(&self, address: usize) {
+        if self.recording.get() {
+            self.probe_reads.borrow_mut().push(address);
+        }
     }
 
     /// Marks the running thread as suspended at (or back from) an atomic access inside a
