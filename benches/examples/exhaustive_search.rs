@@ -208,6 +208,41 @@ fn semaphore_releasers(releasers: usize) {
     }
 }
 
+/// `senders` threads each send `items` items on a channel (`bound`: a `sync_channel` of that
+/// bound, `None`: an unbounded `channel`) and drop their sender; the receiver takes items until
+/// every sender is gone.
+fn channel_senders(bound: Option<usize>, senders: usize, items: usize) {
+    use weft::sync::mpsc;
+    let send = move |sender: &dyn Fn(usize), index: usize| (0..items).for_each(|item| sender(index * 10 + item));
+    let threads: Vec<_>;
+    let receiver = match bound {
+        None => {
+            let (sender, receiver) = mpsc::channel();
+            threads = (0..senders)
+                .map(|index| {
+                    let sender = sender.clone();
+                    weft::thread::spawn(move || send(&|item| sender.send(item).expect("received"), index))
+                })
+                .collect();
+            receiver
+        }
+        Some(bound) => {
+            let (sender, receiver) = mpsc::sync_channel(bound);
+            threads = (0..senders)
+                .map(|index| {
+                    let sender = sender.clone();
+                    weft::thread::spawn(move || send(&|item| sender.send(item).expect("received"), index))
+                })
+                .collect();
+            receiver
+        }
+    };
+    assert_eq!(receiver.iter().count(), senders * items);
+    for thread in threads {
+        thread.join().expect("a sender ends");
+    }
+}
+
 /// SCTBench `twostage` without its assertion (see `bug_finding/models.rs`).
 fn twostage(writers: usize, readers: usize) {
     use weft::sync::Mutex;
@@ -480,7 +515,7 @@ fn main() {
     let mut traces_table = String::new();
     let _ = writeln!(traces_table, "| model | traces | weft executions | ratio | traces among weft's executions |");
     let _ = writeln!(traces_table, "| --- | ---: | ---: | ---: | ---: |");
-    let models: [(&str, fn()); 13] = [
+    let models: [(&str, fn()); 17] = [
         ("philosophers, ordered forks (3)", || ordered_philosophers(3)),
         ("philosophers, ordered forks (4)", || ordered_philosophers(4)),
         ("philosophers, ordered forks (5)", || ordered_philosophers(5)),
@@ -494,6 +529,10 @@ fn main() {
         ("semaphore pool, 2 permits, 3 workers", || semaphore_pool(3)),
         ("semaphore pool, 2 permits, 4 workers", || semaphore_pool(4)),
         ("semaphore, 4 releasers and 1 taker", || semaphore_releasers(4)),
+        ("`mpsc::channel`, 3 senders × 1 item, a receiver that drains", || channel_senders(None, 3, 1)),
+        ("`mpsc::sync_channel(0)`, 2 senders × 1 item, a receiver that drains", || channel_senders(Some(0), 2, 1)),
+        ("`mpsc::sync_channel(1)`, 2 senders × 2 items, a receiver that drains", || channel_senders(Some(1), 2, 2)),
+        ("`mpsc::sync_channel(1)`, 3 senders × 1 item, a receiver that drains", || channel_senders(Some(1), 3, 1)),
     ];
     let trace_limit = Duration::from_secs(30);
     // Sleep sets alone need about 72 s on the bounded queue (2.1 M executions).
@@ -602,7 +641,10 @@ fn main() {
              after {trace_limit:?}. The last column counts the traces among the reduced search's own \
              executions; executions cut short by sleep sets are no traces and are not counted there. \
              In the semaphore models a release commutes with the other releases (`Observe::commutes`): \
-             before, every order of them was a trace of its own (4 releasers and a taker: 192).\n"
+             before, every order of them was a trace of its own (4 releasers and a taker: 192). In the \
+             channel models a sender's clone, and a drop that leaves a sender or items, lets no receive \
+             go (`Observe::lets_none_go`): before, the receive that finds every sender gone raced with \
+             the drops (`sync_channel(1)`, 3 senders: 810 executions for 600 traces).\n"
         );
         section.push_str(&traces_table);
         let _ = writeln!(
