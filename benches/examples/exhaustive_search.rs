@@ -213,30 +213,30 @@ fn semaphore_releasers(releasers: usize) {
 /// every sender is gone.
 fn channel_senders(bound: Option<usize>, senders: usize, items: usize) {
     use weft::sync::mpsc;
-    let send = move |sender: &dyn Fn(usize), index: usize| (0..items).for_each(|item| sender(index * 10 + item));
-    let threads: Vec<_>;
-    let receiver = match bound {
+    type SendItem = Box<dyn Fn(usize) + Send>;
+    let (sends, receiver): (Vec<SendItem>, _) = match bound {
         None => {
             let (sender, receiver) = mpsc::channel();
-            threads = (0..senders)
-                .map(|index| {
-                    let sender = sender.clone();
-                    weft::thread::spawn(move || send(&|item| sender.send(item).expect("received"), index))
-                })
-                .collect();
-            receiver
+            let send = move |_| -> SendItem {
+                let sender = sender.clone();
+                Box::new(move |item| sender.send(item).expect("received"))
+            };
+            ((0..senders).map(send).collect(), receiver)
         }
         Some(bound) => {
             let (sender, receiver) = mpsc::sync_channel(bound);
-            threads = (0..senders)
-                .map(|index| {
-                    let sender = sender.clone();
-                    weft::thread::spawn(move || send(&|item| sender.send(item).expect("received"), index))
-                })
-                .collect();
-            receiver
+            let send = move |_| -> SendItem {
+                let sender = sender.clone();
+                Box::new(move |item| sender.send(item).expect("received"))
+            };
+            ((0..senders).map(send).collect(), receiver)
         }
     };
+    let threads: Vec<_> = sends
+        .into_iter()
+        .enumerate()
+        .map(|(index, send)| weft::thread::spawn(move || (0..items).for_each(|item| send(index * 10 + item))))
+        .collect();
     assert_eq!(receiver.iter().count(), senders * items);
     for thread in threads {
         thread.join().expect("a sender ends");
