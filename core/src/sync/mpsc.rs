@@ -461,8 +461,9 @@ impl<S: Scheduler, T> Receiver<S, T> {
         if channel.len.load(SeqCst) > 0 {
             return true;
         }
-        // (The senders' count lets the receive go when it falls to 0: the drop that made it so
-        // released the wait, and never ran while the receive could.)
+        // (The senders' count lets the receive go once it falls to 0: a simulator that does not
+        // see the atomics is told of the read, so that it knows the clones and drops before it
+        // ran while the receive could not go; see `Observe::lets_none_go`.)
         if !S::SEES_ATOMICS {
             S::readiness_read(channel.senders_key());
         }
