@@ -61,6 +61,8 @@ pub struct Model {
     main_drops_after: usize,
 }
 
+/// A model drawn by `rng`: the channel's kind, 2–3 sender threads of 1–2 operations, and 1–2
+/// receives.
 fn generate(rng: &mut Rng) -> Model {
     let bound = [None, Some(0), Some(1), Some(2)][rng.below(4) as usize];
     let sender_ops =
@@ -203,6 +205,8 @@ enum Found {
     Unfinished,
 }
 
+/// The outcomes, executions and traces of the exhaustive search of `model` on `S`, with
+/// partial-order reduction or without, stopped after `limit`.
 fn search<S: Scheduler>(model: &Arc<Model>, reduce: bool, limit: Duration) -> Found {
     let outcomes: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let (sink, shared) = (outcomes.clone(), model.clone());
@@ -223,6 +227,7 @@ fn search<S: Scheduler>(model: &Arc<Model>, reduce: bool, limit: Duration) -> Fo
     }
 }
 
+/// The environment variable `name`, parsed, or `default`.
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
