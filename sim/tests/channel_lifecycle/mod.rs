@@ -189,11 +189,10 @@ fn execute<S: Scheduler>(model: &Model) -> String {
     drop(own);
     // The receiver goes: the sends it left blocked fail, and their threads end.
     drop(receiver);
-    let mut outcome = seen;
     for thread in threads {
-        write!(outcome, " {}", thread.join().expect("a sender thread ends")).unwrap();
+        write!(seen, " {}", thread.join().expect("a sender thread ends")).unwrap();
     }
-    outcome
+    seen
 }
 
 /// What an exhaustive search found.
