@@ -26,7 +26,7 @@ mod verify;
 
 use reporting::{PROGRESS_EVERY, PROGRESS_FIRST, search_estimate, show_progress};
 use strategies::{StrategyKind, kind_name, seed_of, shard_name, shorten};
-use verify::{Sample, Verified, nondeterministic, replay_differs};
+use verify::{Sample, Verified, nondeterministic};
 
 /// Panics inside a simulation are part of the report, not printed as they happen: a panic hook
 /// that stays quiet on threads running a simulation and defers to the previous hook elsewhere.
@@ -486,11 +486,12 @@ impl Explorer {
                 let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
                 helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
             }
-            if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room() > 0) {
+            let subtrees = lane.strategy.as_exhaustive().is_some();
+            if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room(!subtrees) > 0) {
                 let cells = execution::cells_state().0;
                 let name = lane.label.get_or_insert_with(|| Arc::new((lane.name.clone(), seed_of(&lane.kind)))).clone();
                 if let Some(search) = lane.strategy.as_exhaustive() {
-                    let aheads = search.ahead(helpers.room(), &mut next_serial, |key| helpers.knows(key));
+                    let aheads = search.ahead(helpers.room(false), &mut next_serial, |key| helpers.knows(key));
                     let limit = lane.iterations.saturating_sub(lane.run);
                     helpers.post_subtrees(aheads, (&config, cells), limit, &name);
                 } else {
@@ -499,7 +500,9 @@ impl Explorer {
                     // others (it would otherwise catch up with a helper and wait for it).
                     let turn = helpers.count() + 1;
                     let mut batch = lane.run / BATCH + 1;
-                    while helpers.room() > 0 && batch * BATCH < lane.iterations && batch <= lane.run / BATCH + 2 * turn
+                    while helpers.room(true) > 0
+                        && batch * BATCH < lane.iterations
+                        && batch <= lane.run / BATCH + 2 * turn
                     {
                         let first = batch * BATCH;
                         batch += 1;

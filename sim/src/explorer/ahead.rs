@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, Outcome, run_execution};
-use crate::explorer::verify::Replayed;
+use crate::explorer::verify::ReplayQueue;
 use crate::schedule::Schedule;
 use crate::strategy::{Ahead, AheadKey, Strategy};
 use crate::watchdog;
@@ -40,10 +40,9 @@ pub(super) enum Work {
     /// [`Strategy::learned`]). The executions' numbers are `first`, `first + stride`, … (the
     /// stride is the number of shards of a split exploration).
     Executions { strategy: Box<dyn Strategy + Send>, count: usize, learned: u64, first: u64, stride: u64 },
-    /// Replays schedules (their choices) of a finished search, each to repeat the run whose
-    /// trail is given (see `Explorer::verify_sample`): `verdicts` gets how each did not, or
-    /// `None`, in order, up to the first that did not.
-    Replays { replays: Vec<(Vec<u32>, u64)>, verdicts: Vec<Replayed> },
+    /// Takes replays of a finished search's schedules from `queue`, one after the other, as the
+    /// exploring thread and the other helpers do (see `Explorer::verify_sample`).
+    Replays { queue: Arc<ReplayQueue> },
 }
 
 /// A job: the work, how to run executions, and whether they track races from their start at
@@ -120,6 +119,8 @@ struct Shared {
     queued: AtomicUsize,
     /// Jobs done so far (read without the lock, by the search polling for one).
     finished: AtomicUsize,
+    /// Jobs under way (read without the lock, to post only when helpers run short).
+    busy: AtomicUsize,
     /// The exploration is over: helpers stop (set under the state's lock, so that a helper that
     /// looks under it before it waits is woken; read without it by helpers polling for work).
     stopping: AtomicBool,
@@ -199,9 +200,15 @@ impl Helpers {
     }
 
     /// How many more jobs are wanted now: enough to keep every helper busy, within capacity.
-    pub(super) fn room(&self) -> usize {
-        let queued = self.shared.queued.load(Relaxed);
-        let short = self.threads.len().saturating_sub(queued);
+    /// `queue_ahead`: a job may wait for a busy helper (a random lane's batch, which the lane
+    /// never takes back); otherwise jobs go only to helpers that have none (a subtree queued
+    /// behind a busy helper is mostly one the search comes to first and takes back unrun).
+    pub(super) fn room(&self, queue_ahead: bool) -> usize {
+        let mut taken = self.shared.queued.load(Relaxed);
+        if !queue_ahead {
+            taken += self.shared.busy.load(Relaxed);
+        }
+        let short = self.threads.len().saturating_sub(taken);
         short.min(self.capacity.saturating_sub(self.posted.len()))
     }
 
@@ -244,27 +251,24 @@ impl Helpers {
         self.post(vec![(key, (0, run as u64), job)]);
     }
 
-    /// Posts share `share` of a finished search's replays (see [`Work::Replays`]), first in
-    /// line.
+    /// Posts a job for helper number `share` (from 1) that takes replays from `queue` (see
+    /// [`Work::Replays`]), first in line.
     pub(super) fn post_replays(
         &mut self,
         share: usize,
-        replays: Vec<(Vec<u32>, u64)>,
+        queue: &Arc<ReplayQueue>,
         (config, cells_seen): (&Config, bool),
     ) {
-        let work = Work::Replays { replays, verdicts: Vec::new() };
+        let work = Work::Replays { queue: queue.clone() };
         let strategy = Arc::new(("replays of the search's schedules".to_owned(), None));
         let job = Job { work, config: config.clone(), cells_seen, strategy };
         self.post(vec![((REPLAYS, share), (0, 0), job)]);
     }
 
-    /// The verdicts of share `share` of the replays, in order, as far as a helper ran them
-    /// (none if no helper began them).
-    pub(super) fn take_replays(&mut self, share: usize, watch: Option<&watchdog::Watch>) -> Option<Vec<Replayed>> {
-        match self.take((REPLAYS, share), watch)?.work {
-            Work::Replays { verdicts, .. } => Some(verdicts),
-            _ => None,
-        }
+    /// Waits for the replays job posted for helper `share` to end, if a helper began it (a job
+    /// not begun is taken back).
+    pub(super) fn end_replays(&mut self, share: usize, watch: Option<&watchdog::Watch>) {
+        self.take((REPLAYS, share), watch);
     }
 
     fn post(&mut self, jobs: Vec<(Key, (u8, u64), Job)>) {
@@ -403,6 +407,7 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         };
         let wanted = Arc::new(AtomicBool::new(false));
         state.running.insert(key, wanted.clone());
+        shared.busy.store(state.running.len(), Relaxed);
         drop(state);
         // (Reused or dropped here, where they were allocated.)
         for returned in returned {
@@ -442,18 +447,8 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
                     }
                 }
             }
-            Work::Replays { replays, verdicts } => {
-                for (choices, trail) in replays.iter() {
-                    let verdict = super::replay_differs(model, choices.clone(), *trail, config.clone(), &mut pool);
-                    let over = verdict != Replayed::Same;
-                    verdicts.push(verdict);
-                    let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
-                    // (Not stopped when the search comes to it: it waits for these alone.)
-                    if over || time_is_up {
-                        break;
-                    }
-                }
-            }
+            // (Not stopped when the search comes to it: it waits for the replay under way alone.)
+            Work::Replays { queue } => queue.take_and_run(model, &config, &mut pool),
             Work::Executions { strategy, count, first, stride, .. } => {
                 for run in 0..*count as u64 {
                     let number = *first + run * *stride;
@@ -484,6 +479,7 @@ fn take_jobs(shared: &Shared, model: &Arc<dyn Fn() + Send + Sync>, watch: Option
         };
         let mut state = lock(shared);
         state.running.remove(&key);
+        shared.busy.store(state.running.len(), Relaxed);
         state.done.insert(key, done);
         shared.finished.fetch_add(1, Relaxed);
         drop(state);

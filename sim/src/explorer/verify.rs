@@ -1,7 +1,8 @@
 //! The determinism check of a search that claims it finished: a sample of its executions,
 //! replayed, must take the same steps.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::execution::{self, Buffers, Config, run_execution};
 use crate::explorer::{Explorer, ahead};
@@ -11,8 +12,9 @@ use crate::strategy::{Replay, Strategy};
 
 impl Explorer {
     /// Replays each sampled schedule; the first whose steps differ from the first run's gives
-    /// its schedule and a nondeterminism failure. With `helpers`, they run a share of the
-    /// replays meanwhile (the first that differs is the same: each replay's verdict is its own).
+    /// its schedule and a nondeterminism failure. With `helpers`, they take replays from the
+    /// same queue meanwhile, each the next one not taken (the first that differs is the same:
+    /// each replay's verdict is its own, and the one reported is the first in order).
     /// A replay that the exploration's time limit cut short tells nothing: the check is then
     /// unfinished ([`Verified::CutShort`], unless a replay before it differed), and the search
     /// claims nothing.
@@ -26,41 +28,36 @@ impl Explorer {
         // Every kept schedule once, and again round-robin up to `Sample::REPLAYS` re-runs: a
         // model that varies at random between runs (a HashMap's order) escapes each re-run with
         // some chance, and a small search keeps few schedules.
-        let replays: Vec<_> = sample.kept.iter().cycle().take(sample.replays()).collect();
-        let config = self.config(false, false, true);
+        let kept: Vec<_> = sample.kept.iter().cycle().take(sample.replays()).collect();
         let choices_of = |schedule: &Schedule| schedule.choices.iter().map(|c| c.chosen).collect::<Vec<u32>>();
-        // Replay `i` goes to share `i % shares`: share 0 is this thread's, the others helpers'.
-        let shares = helpers.as_ref().map_or(1, |helpers| helpers.count() + 1).min(replays.len().max(1));
-        let mut helpers = helpers.filter(|_| shares > 1);
+        let replays = kept.iter().map(|(_, schedule, trail)| (choices_of(schedule), *trail)).collect();
+        let queue = Arc::new(ReplayQueue::new(replays));
+        let config = self.config(false, false, true);
+        // Helpers, each with a job of its own, take replays from the queue as this thread does.
+        let mut helpers = helpers.filter(|helpers| helpers.count() > 0 && kept.len() > 1);
+        let shares = helpers.as_ref().map_or(0, |helpers| helpers.count().min(kept.len() - 1));
         if let Some(helpers) = helpers.as_mut() {
             let cells = execution::cells_state().0;
-            for share in 1..shares {
-                let theirs = replays.iter().skip(share).step_by(shares);
-                let theirs = theirs.map(|(_, schedule, trail)| (choices_of(schedule), *trail)).collect();
-                helpers.post_replays(share, theirs, (&config, cells));
+            for share in 1..=shares {
+                helpers.post_replays(share, &queue, (&config, cells));
             }
         }
-        let mut verdicts: Vec<Option<Replayed>> = vec![None; replays.len()];
-        for (i, (_, schedule, trail)) in replays.iter().enumerate().step_by(shares) {
-            let verdict = replay_differs(model, choices_of(schedule), *trail, config.clone(), pool);
-            let over = verdict != Replayed::Same;
-            verdicts[i] = Some(verdict);
-            if over {
-                break;
+        queue.take_and_run(model, &config, pool);
+        if let Some(helpers) = helpers.as_mut() {
+            for share in 1..=shares {
+                helpers.end_replays(share, self.watch.as_deref());
             }
         }
-        for share in 1..shares {
-            let done = helpers.as_mut().and_then(|helpers| helpers.take_replays(share, self.watch.as_deref()));
-            for (verdict, i) in done.unwrap_or_default().into_iter().zip((share..replays.len()).step_by(shares)) {
-                verdicts[i] = Some(verdict);
-            }
-        }
-        for (i, (execution, schedule, trail)) in replays.iter().enumerate() {
-            // (A replay a helper did not run, or stopped before, runs here: in order, the first
-            // that differs is the one reported.)
+        let mut verdicts = queue.verdicts.lock().unwrap_or_else(PoisonError::into_inner);
+        for (i, (execution, schedule, _)) in kept.iter().enumerate() {
+            // (A replay nobody took, or that a helper stopped before, runs here: in order, the
+            // first that differs is the one reported.)
             let verdict = match verdicts[i].take() {
                 Some(verdict) => verdict,
-                None => replay_differs(model, choices_of(schedule), *trail, config.clone(), pool),
+                None => {
+                    let (choices, trail) = &queue.replays[i];
+                    replay_differs(model, choices.clone(), *trail, config.clone(), pool)
+                }
             };
             match verdict {
                 Replayed::Same => {}
@@ -75,6 +72,42 @@ impl Explorer {
             }
         }
         Verified::Repeated
+    }
+}
+
+/// The replays of a finished search's sampled schedules (see [`Explorer::verify_sample`]),
+/// shared between the exploring thread and its helpers: each takes the next replay nobody took,
+/// until none is left or one did not repeat its run.
+pub(super) struct ReplayQueue {
+    /// Each replay's choices, and the trail of the run it must repeat.
+    replays: Vec<(Vec<u32>, u64)>,
+    /// The next replay not taken.
+    next: AtomicUsize,
+    /// A replay did not repeat its run (or the time limit came): nobody takes another.
+    over: AtomicBool,
+    /// Each replay's verdict, once run.
+    verdicts: Mutex<Vec<Option<Replayed>>>,
+}
+
+impl ReplayQueue {
+    fn new(replays: Vec<(Vec<u32>, u64)>) -> Self {
+        let verdicts = Mutex::new(vec![None; replays.len()]);
+        ReplayQueue { replays, next: AtomicUsize::new(0), over: AtomicBool::new(false), verdicts }
+    }
+
+    /// Takes replays and runs them with `config`, one after the other, until none is left or
+    /// one (on any thread) did not repeat its run or the time limit came.
+    pub(super) fn take_and_run(&self, model: &Arc<dyn Fn() + Send + Sync>, config: &Config, pool: &mut Buffers) {
+        while !self.over.load(Relaxed) {
+            let i = self.next.fetch_add(1, Relaxed);
+            let Some((choices, trail)) = self.replays.get(i) else { break };
+            let verdict = replay_differs(model, choices.clone(), *trail, config.clone(), pool);
+            let time_is_up = config.watch.as_ref().is_some_and(|watch| watch.time_is_up());
+            if verdict != Replayed::Same || time_is_up {
+                self.over.store(true, Relaxed);
+            }
+            self.verdicts.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(verdict);
+        }
     }
 }
 
@@ -102,7 +135,7 @@ pub(super) enum Replayed {
 
 /// Replays `choices` leniently (see [`Replay`]) with `config`: whether it repeated the run whose
 /// trail was `trail`, and if not, how.
-pub(super) fn replay_differs(
+fn replay_differs(
     model: &Arc<dyn Fn() + Send + Sync>,
     choices: Vec<u32>,
     trail: u64,

@@ -153,7 +153,9 @@ pub(crate) struct Exhaustive {
     scratch_seen: Vec<usize>,
     scratch_initials: Vec<usize>,
     /// For each footprint bit, the steps that wrote it, those that only read it, and those that
-    /// only updated it (see `Footprint::updates`), in order.
+    /// only updated it (see `Footprint::updates`), in order. Made when the first step is
+    /// recorded (see [`Exhaustive::record_step`]): a copy of the search posted to a helper that
+    /// records none, or is dropped unrun, allocates none of them.
     writes: Vec<Vec<usize>>,
     reads: Vec<Vec<usize>>,
     updates: Vec<Vec<usize>>,
@@ -276,9 +278,9 @@ impl Exhaustive {
             scratch_in_v: Vec::new(),
             scratch_seen: Vec::new(),
             scratch_initials: Vec::new(),
-            writes: vec![Vec::new(); BITS],
-            reads: vec![Vec::new(); BITS],
-            updates: vec![Vec::new(); BITS],
+            writes: Vec::new(),
+            reads: Vec::new(),
+            updates: Vec::new(),
             replay_end: 0,
             cursor: 0,
             replayed_last: false,
@@ -348,8 +350,9 @@ impl Exhaustive {
     }
     /// Subtrees to come that can be explored now, ahead of the search, each by its own copy of
     /// the search: for each decision on the last execution's path (shallowest first, the last
-    /// the search comes to), the subtree of the next option it will explore, if it has one.
-    /// Called between executions. The search will explore each of them exactly so when it gets
+    /// the search comes to), the subtree of the next option it will explore, if it has one;
+    /// but not at the deepest such decision, where the search goes next. Called between
+    /// executions. The search will explore each of them exactly so when it gets
     /// there: options are only ever added after the others at a decision; the sleep set the
     /// option starts with is made of the decision's sleep set and the options explored before
     /// it, all known now; and what the subtree explores depends on nothing outside it (races
@@ -362,17 +365,26 @@ impl Exhaustive {
             return found;
         }
         let path = self.position.min(self.stack.len());
-        for at in self.frozen..path {
+        let next_option = |at: usize| {
+            let node: &Node = &self.stack[at];
+            let taken = node.threads[node.chosen];
+            node.backtrack.iter().copied().find(|&i| {
+                let t = node.threads[i];
+                t != taken && !node.done.iter().any(|d| d.thread == t) && !node.sleep.iter().any(|z| z.thread == t)
+            })
+        };
+        // The deepest decision with an option left is where the search goes next: its subtree
+        // is the search's own (a helper given it would only make the search wait for it).
+        let Some(next_of_search) = (self.frozen..path).rev().find(|&at| next_option(at).is_some()) else {
+            return found;
+        };
+        for at in self.frozen..next_of_search {
             if found.len() == wanted {
                 break;
             }
+            let Some(next) = next_option(at) else { continue };
             let node = &self.stack[at];
             let taken = node.threads[node.chosen];
-            let next = node.backtrack.iter().copied().find(|&i| {
-                let t = node.threads[i];
-                t != taken && !node.done.iter().any(|d| d.thread == t) && !node.sleep.iter().any(|z| z.thread == t)
-            });
-            let Some(next) = next else { continue };
             let key = (node.serial, next);
             if skip(key) {
                 continue;

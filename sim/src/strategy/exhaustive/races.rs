@@ -380,6 +380,11 @@ impl Exhaustive {
     /// moved time while the object was held) whose race with this one cannot be reversed, and
     /// that hides the previous acquire.
     pub(super) fn record_step(&mut self, thread: usize, node: Option<usize>, footprint: Footprint, info: StepInfo) {
+        if self.writes.is_empty() {
+            for lists in [&mut self.writes, &mut self.reads, &mut self.updates] {
+                lists.resize(BITS, Vec::new());
+            }
+        }
         let index = self.steps.len();
         if self.thread_clocks.len() <= thread {
             self.thread_clocks.resize(thread + 1, Vec::new());
