@@ -478,12 +478,14 @@ impl Explorer {
             // (Traces are counted on one thread.)
             if self.threads > 1
                 && !self.count_traces
-                && lane.run >= AHEAD_AFTER
+                && lane.run >= if exhaustive { AHEAD_AFTER } else { RANDOM_AHEAD_AFTER }
                 && helpers.is_none()
                 && worth_helping(lane)
             {
                 let watched = self.watch.is_some();
                 let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
+                // The caller waiting for the result stops polling: the helpers need its core.
+                pool::helpers_come();
                 helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
             }
             let subtrees = lane.strategy.as_exhaustive().is_some();
@@ -645,28 +647,35 @@ fn take_executions(
 /// while helpers run the next ones.
 const BATCH: usize = 64;
 
-/// The executions an exhaustive search runs alone before helpers start (a search that small is
-/// done before threads would pay for themselves). Waiting threads poll before they sleep (see
-/// `pool::POLLED_FOR`), so a helper costs little to start: on lock_counter (3,2), 90
-/// executions, helpers from the 4th gave 2 threads 1.42–1.51 times the executions per second of
-/// 1, from the 16th 1.29 (from the 1st, no better than the 4th).
-const AHEAD_AFTER: usize = 4;
+/// The executions an exhaustive search runs alone before helpers may start (then only if
+/// enough are left: see [`AHEAD_WORTH`]). Waiting threads poll before they sleep (see
+/// `pool::POLLED_FOR`), and the caller stops polling once helpers start (see
+/// `pool::helpers_come`), so a helper costs little to start.
+const AHEAD_AFTER: usize = 1;
 
-/// The fewest executions a lane must have left for helpers to start: fewer end before helpers
-/// pay for themselves (on lock_counter (4,1), 24 executions, 2 threads ran 0.75 times as many
-/// executions per second as 1 when helpers started after 16).
-const AHEAD_WORTH: f64 = 32.0;
+/// The fewest executions an exhaustive search must have left, by its estimate, for helpers to
+/// start: fewer end before helpers pay for themselves. Measured on a 2-core machine (2 threads
+/// against 1, medians of runs of 9 rounds of 60 ms each) with helpers from the first
+/// execution: lock_counter (2,3), 20 executions, 1.37–1.41 (1.00 when helpers needed 32 left);
+/// (4,1), 24 executions, 1.40–1.45 (1.00); (3,2), 90 executions, 1.62 either way; (2,2) and
+/// (3,1), 6 executions, whose estimate stays under this, 1.00–1.01.
+const AHEAD_WORTH: f64 = 10.0;
+
+/// [`AHEAD_AFTER`] and [`AHEAD_WORTH`] for a random lane, whose helpers run batches of
+/// [`BATCH`] executions: a batch forked before the lane has learnt what its first executions
+/// teach it (PCT's step count, say) is run again by the lane (see [`take_executions`]).
+const RANDOM_AHEAD_AFTER: usize = 4;
+const RANDOM_AHEAD_WORTH: f64 = 32.0;
 
 /// Whether `lane` has enough left to pay for helper threads: an exhaustive search by its
 /// estimated size (Knuth's estimator, low early on: asked again after each execution, it starts
 /// helpers once the estimate has grown), a random lane by its budget.
 fn worth_helping(lane: &Lane) -> bool {
     let run = lane.run as f64;
-    let left = match lane.strategy.explored_share() {
-        Some(share) => run / share - run,
-        None => lane.iterations.saturating_sub(lane.run) as f64,
-    };
-    left >= AHEAD_WORTH
+    match lane.strategy.explored_share() {
+        Some(share) => run / share - run >= AHEAD_WORTH,
+        None => lane.iterations.saturating_sub(lane.run) as f64 >= RANDOM_AHEAD_WORTH,
+    }
 }
 
 /// The stack of the OS thread an exploration runs on (the simulated threads have stacks of their
