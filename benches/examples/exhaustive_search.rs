@@ -210,37 +210,40 @@ fn semaphore_releasers(releasers: usize) {
 
 /// `senders` threads each send `items` items on a channel (`bound`: a `sync_channel` of that
 /// bound, `None`: an unbounded `channel`) and drop their sender; the receiver takes items until
-/// every sender is gone.
+/// every sender is gone. The main thread clones each thread's sender just before it spawns it,
+/// and drops its own once all are spawned, while they send.
 fn channel_senders(bound: Option<usize>, senders: usize, items: usize) {
     use weft::sync::mpsc;
-    type SendItem = Box<dyn Fn(usize) + Send>;
-    let (sends, receiver): (Vec<SendItem>, _) = match bound {
+    let (threads, receiver) = match bound {
         None => {
             let (sender, receiver) = mpsc::channel();
-            let send = move |_| -> SendItem {
-                let sender = sender.clone();
-                Box::new(move |item| sender.send(item).expect("received"))
-            };
-            ((0..senders).map(send).collect(), receiver)
+            (spawn_senders(sender, |sender, item| sender.send(item).expect("received"), senders, items), receiver)
         }
         Some(bound) => {
             let (sender, receiver) = mpsc::sync_channel(bound);
-            let send = move |_| -> SendItem {
-                let sender = sender.clone();
-                Box::new(move |item| sender.send(item).expect("received"))
-            };
-            ((0..senders).map(send).collect(), receiver)
+            (spawn_senders(sender, |sender, item| sender.send(item).expect("received"), senders, items), receiver)
         }
     };
-    let threads: Vec<_> = sends
-        .into_iter()
-        .enumerate()
-        .map(|(index, send)| weft::thread::spawn(move || (0..items).for_each(|item| send(index * 10 + item))))
-        .collect();
     assert_eq!(receiver.iter().count(), senders * items);
     for thread in threads {
         thread.join().expect("a sender ends");
     }
+}
+
+/// Spawns `senders` threads, each sending `items` items with `send` on a clone of `sender` made
+/// just before it is spawned; `sender` itself is dropped once they all are.
+fn spawn_senders<S: Clone + Send + 'static>(
+    sender: S,
+    send: fn(&S, usize),
+    senders: usize,
+    items: usize,
+) -> Vec<weft::thread::JoinHandle<()>> {
+    (0..senders)
+        .map(|index| {
+            let sender = sender.clone();
+            weft::thread::spawn(move || (0..items).for_each(|item| send(&sender, index * 10 + item)))
+        })
+        .collect()
 }
 
 /// SCTBench `twostage` without its assertion (see `bug_finding/models.rs`).
@@ -623,8 +626,9 @@ fn main() {
              shuttle's DFS stopped after {SPEED_CAP} executions, each run again until {TIMED_AT_LEAST:?} \
              passed. The speeds are the medians over the rounds; speed-up and weft / shuttle are the medians \
              of the rounds' ratios (each round's three runs are a second apart, so a drift in the machine's \
-             speed reaches all three). The small searches end before helpers start (after 4 executions, with an estimated 32 or more left) or \
-             pay for them.\n",
+             speed reaches all three). Helpers start after a search's first execution if it has an estimated \
+             10 or more executions left: the smallest searches end without them. The speed-ups of the small \
+             searches depend on the machine's load (a helper the search waits for may wait for its core).\n",
             weft_benches::utc_now()
         );
         section.push_str(&table);
