@@ -488,8 +488,7 @@ impl Explorer {
                 pool::helpers_come();
                 helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
             }
-            let subtrees = lane.strategy.as_exhaustive().is_some();
-            if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room(!subtrees) > 0) {
+            if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room(!exhaustive) > 0) {
                 let cells = execution::cells_state().0;
                 let name = lane.label.get_or_insert_with(|| Arc::new((lane.name.clone(), seed_of(&lane.kind)))).clone();
                 if let Some(search) = lane.strategy.as_exhaustive() {

@@ -48,7 +48,8 @@ impl Explorer {
                 helpers.end_replays(share, self.watch.as_deref());
             }
         }
-        let mut verdicts = queue.verdicts.lock().unwrap_or_else(PoisonError::into_inner);
+        // (Every helper is done with the queue.)
+        let mut verdicts = std::mem::take(&mut *queue.verdicts.lock().unwrap_or_else(PoisonError::into_inner));
         for (i, (execution, schedule, _)) in kept.iter().enumerate() {
             // (A replay nobody took, or that a helper stopped before, runs here: in order, the
             // first that differs is the one reported.)
