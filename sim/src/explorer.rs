@@ -91,8 +91,9 @@ pub struct Explorer {
     python_panics: bool,
     reduce: bool,
     main_stack: usize,
-    /// OS threads an exhaustive search runs executions on (see [`Explorer::threads`]).
-    threads: usize,
+    /// OS threads an exploration runs executions on, if chosen (see [`Explorer::threads`]);
+    /// `None`: the available parallelism, as far as other explorations leave cores free.
+    threads: Option<usize>,
     /// This process's shard of a split exploration, `(index, count)` (see [`Explorer::shard`]).
     shard: Option<(u64, u64)>,
     /// Whether an exhaustive search counts the traces among its executions (see
@@ -123,7 +124,7 @@ impl Explorer {
             python_panics: false,
             reduce: true,
             main_stack: 0,
-            threads: available_parallelism(),
+            threads: None,
             shard: None,
             count_traces: false,
             sleep_sets_only: false,
@@ -163,7 +164,7 @@ impl Explorer {
         if let Some(threads) =
             env_value("WEFT_THREADS", "a number of threads (an integer from 1)", |s| s.parse().ok().filter(|&n| n > 0))
         {
-            self.threads = threads;
+            self.threads = Some(threads);
         }
         let seconds = |s: &str| s.parse::<f64>().ok().and_then(|s| Duration::try_from_secs_f64(s).ok());
         if let Some(bound) = env_value("WEFT_STALL_SECS", "a number of seconds (0: no bound)", seconds) {
@@ -197,7 +198,7 @@ impl Explorer {
         let (explorer, on_worker) = (self.clone(), model.clone());
         let caller = std::thread::current();
         let name = caller.name().unwrap_or("weft-explorer");
-        match pool::spawn(name, EXPLORER_STACK, move || explorer.run_here(move || on_worker())) {
+        match pool::spawn(name, EXPLORER_STACK, true, move || explorer.run_here(move || on_worker())) {
             Ok(worker) => worker.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
             // No thread to be had: explore here.
             Err(_) => self.run_here(move || model()),
@@ -476,17 +477,24 @@ impl Explorer {
             // Work for helpers: subtrees the search will come to, or a random lane's next
             // executions.
             // (Traces are counted on one thread.)
-            if self.threads > 1
+            // With the default number of threads, only on cores that other explorations of the
+            // process leave free (see `pool::WORKING`); tried again after each execution.
+            let wanted = self.threads.unwrap_or_else(available_parallelism).saturating_sub(1);
+            if wanted > 0
                 && !self.count_traces
                 && lane.run >= if exhaustive { AHEAD_AFTER } else { RANDOM_AHEAD_AFTER }
                 && helpers.is_none()
+                && (self.threads.is_some() || pool::a_core_is_free())
                 && worth_helping(lane)
             {
                 let watched = self.watch.is_some();
                 let left = self.time_limit.map(|limit| limit.saturating_sub(start.elapsed()));
-                // The caller waiting for the result stops polling: the helpers need its core.
-                pool::helpers_come();
-                helpers = Some(ahead::Helpers::start(self.threads - 1, model, watched, self.stall, left));
+                let cores = pool::take_cores(wanted, self.threads.is_none());
+                if !cores.is_empty() {
+                    // The caller waiting for the result stops polling: the helpers need its core.
+                    pool::helpers_come();
+                    helpers = ahead::Helpers::start(cores, model, watched, self.stall, left);
+                }
             }
             if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room(!exhaustive) > 0) {
                 let cells = execution::cells_state().0;

@@ -160,38 +160,48 @@ pub(super) struct Helpers {
 }
 
 impl Helpers {
-    /// Starts `count` helper threads running `model`, each watched (see `crate::watchdog`) with
-    /// the exploration's stall bound and what is left of its time limit if `watched`.
+    /// Starts a helper thread running `model` on each of `cores` (see `pool::take_cores`), each
+    /// watched (see `crate::watchdog`) with the exploration's stall bound and what is left of its
+    /// time limit if `watched`. `None` if none started.
     pub(super) fn start(
-        count: usize,
+        cores: Vec<super::pool::CoreTaken>,
         model: &Arc<dyn Fn() + Send + Sync>,
         watched: bool,
         stall: Option<Duration>,
         time_limit: Option<Duration>,
-    ) -> Helpers {
+    ) -> Option<Helpers> {
         let shared = Arc::new(Shared::default());
-        lock(&shared).returned.resize_with(count, Vec::new);
+        lock(&shared).returned.resize_with(cores.len(), Vec::new);
         let began = Instant::now();
-        let threads = (0..count)
-            .filter_map(|index| {
+        let threads: Vec<_> = cores
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, core)| {
                 let (shared, model) = (shared.clone(), model.clone());
-                // (A kept thread if one is idle: see `super::pool`.)
-                super::pool::spawn(&format!("weft-helper-{index}"), super::EXPLORER_STACK, move || {
+                // (A kept thread if one is idle: see `super::pool`. It gives its core back when
+                // it stops, before the exploration ends: the thread then polls for its next job
+                // only if no other exploration works on the core. A helper that cannot be had
+                // gives it back at once.)
+                super::pool::spawn(&format!("weft-helper-{index}"), super::EXPLORER_STACK, false, move || {
                     let left = time_limit.map(|limit| limit.saturating_sub(began.elapsed()));
                     let watch = watched.then(|| watchdog::Watch::new(stall, left));
                     help(&shared, &model, watch, index);
+                    drop(core);
                 })
                 .ok()
             })
             .collect();
-        Helpers {
+        if threads.is_empty() {
+            return None;
+        }
+        Some(Helpers {
             shared,
+            capacity: CAPACITY_PER_HELPER * threads.len(),
             threads,
             posted: HashSet::new(),
-            capacity: CAPACITY_PER_HELPER * count,
             returning: Vec::new(),
             returning_to: None,
-        }
+        })
     }
 
     /// The helper threads.

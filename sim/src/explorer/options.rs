@@ -12,8 +12,12 @@ impl Explorer {
         self
     }
 
-    /// The OS threads the exploration runs its executions on (default: the available
-    /// parallelism; `WEFT_THREADS` overrides it; 0 counts as 1). The exploring thread still takes
+    /// The OS threads the exploration runs its executions on (`WEFT_THREADS` overrides it; 0
+    /// counts as 1). By default, the available parallelism, as far as the process's other
+    /// explorations leave cores free: explorations that run at the same time (the tests of a
+    /// `cargo test` binary, each on a thread of its own) share the cores rather than each start a
+    /// helper for every core. A number set here (or by `WEFT_THREADS`) is started whatever the
+    /// other explorations do. The exploring thread still takes
     /// every execution in the order of an exploration on one thread and decides alone what comes
     /// next; `n - 1` helper threads run ahead of it. For an exhaustive search (alone, or a
     /// portfolio's exhaustive lane) they explore subtrees it is sure to come to, which it takes
@@ -51,7 +55,7 @@ impl Explorer {
     /// assert_eq!((one.executions, one.steps), (two.executions, two.steps));
     /// ```
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = Some(threads.max(1));
         self
     }
 

@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::mpsc::{self, RecvTimeoutError, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
@@ -44,10 +44,79 @@ const MOST_IDLE: usize = 4;
 /// How long an idle thread waits for a job before it ends.
 const KEPT_FOR: Duration = Duration::from_secs(2);
 
+/// The cores of the process's explorations at work: one for each exploration on a kept thread,
+/// from the moment it is handed over until its caller has the result (the caller, woken then,
+/// runs on that core), and the helpers each exploration took (see [`take_cores`]).
+/// Explorations that run at the same time (the tests of a `cargo test` binary) share the
+/// machine's cores through it: one with the default number of threads starts only as many
+/// helpers as there are cores left, and a thread that waits for a result or a job polls only if a
+/// core is left for it. Without it, 2 OS threads each running 300 small explorations
+/// (`lock_counter(3,2)`) on a 2-core machine took 1.6 times as long with the default threads, and
+/// 1.4 times as long with one thread each (polling callers and kept threads took the cores).
+static WORKING: CoreCount = CoreCount(AtomicUsize::new(0));
+
+/// A count of cores at work (see [`WORKING`]).
+struct CoreCount(AtomicUsize);
+
+impl CoreCount {
+    /// Takes up to `wanted` of the `cores` not at work (`at_most`: only those; otherwise
+    /// `wanted` whatever is left), each given back when its [`CoreTaken`] is dropped.
+    fn take(&'static self, cores: usize, wanted: usize, at_most: bool) -> Vec<CoreTaken> {
+        let mut working = self.0.load(Relaxed);
+        loop {
+            let taken = if at_most { wanted.min(cores.saturating_sub(working)) } else { wanted };
+            if taken == 0 {
+                return Vec::new();
+            }
+            match self.0.compare_exchange_weak(working, working + taken, Relaxed, Relaxed) {
+                Ok(_) => return (0..taken).map(|_| CoreTaken(self)).collect(),
+                Err(now) => working = now,
+            }
+        }
+    }
+
+    /// Whether `threads` more threads would find a core of `cores` not at work.
+    fn left_for(&self, cores: usize, threads: usize) -> bool {
+        self.0.load(Relaxed) + threads <= cores
+    }
+}
+
+/// A core taken for an exploration's work (see [`take_cores`]), given back when dropped.
+pub(super) struct CoreTaken(&'static CoreCount);
+
+impl Drop for CoreTaken {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, Relaxed);
+    }
+}
+
+/// Takes up to `wanted` of the machine's cores not at work for the process's explorations
+/// (`at_most`: only those; otherwise `wanted` whatever is left; see [`WORKING`]).
+pub(super) fn take_cores(wanted: usize, at_most: bool) -> Vec<CoreTaken> {
+    WORKING.take(super::available_parallelism(), wanted, at_most)
+}
+
+/// Whether a core is free of the process's explorations (see [`WORKING`]).
+pub(super) fn a_core_is_free() -> bool {
+    cores_left_for(1)
+}
+
+/// Whether `threads` more threads of the process would find a core that no exploration works
+/// on: only then does a thread that waits poll rather than sleep (a poll on a core that another
+/// thread needs costs that thread its time slice).
+fn cores_left_for(threads: usize) -> bool {
+    WORKING.left_for(super::available_parallelism(), threads)
+}
+
 /// A job under way on a kept thread: [`Pooled::join`] waits for its result.
 pub(super) struct Pooled<R> {
     result: mpsc::Receiver<std::thread::Result<R>>,
     signal: Arc<Signal>,
+    /// The core the job counts as at work (see [`WORKING`]) until the result is taken, if it
+    /// counts (an exploration's: the thread that waits for it is its caller, which polls only
+    /// if a core is left for it; a helper's is waited for by the exploring thread, which works
+    /// on a core of its own and always polls).
+    core: Option<CoreTaken>,
 }
 
 /// Wakes the thread that waits for a job's result ([`Pooled::join`]): when the job says its end
@@ -150,38 +219,53 @@ impl<R> Pooled<R> {
             Err(TryRecvError::Disconnected) => Some(Err(mpsc::RecvError)),
             Err(TryRecvError::Empty) => None,
         };
-        // (Until the job starts helpers: see `helpers_come`.)
+        // (Until the job starts helpers: see `helpers_come`. Only on a core no exploration
+        // works on: see `WORKING`.)
         let helped = || self.signal.helped.load(Relaxed);
-        let polled = poll_briefly(|| match taken() {
-            Some(taken) => Some(Some(taken)),
-            None => helped().then_some(None),
-        });
-        if let Some(Some(taken)) = polled {
-            return taken;
+        let may_poll = || self.core.is_none() || cores_left_for(1);
+        if may_poll() {
+            let polled = poll_briefly(|| match taken() {
+                Some(taken) => Some(Some(taken)),
+                None => helped().then_some(None),
+            });
+            if let Some(Some(taken)) = polled {
+                return taken;
+            }
         }
         loop {
             if let Some(taken) = taken() {
                 return taken;
             }
             self.signal.wait();
-            if let Some(taken) = poll_for(POLLED_NEAR_END, taken) {
+            // (Woken by the result itself, it takes it at once.)
+            if let Some(taken) = taken() {
                 return taken;
+            }
+            if may_poll() {
+                if let Some(taken) = poll_for(POLLED_NEAR_END, taken) {
+                    return taken;
+                }
             }
         }
     }
 }
 
 /// Runs `job` on an idle thread named `name`, or on a new one with `stack` bytes of stack.
+/// `counted`: the job counts as a core at work until its result is taken (see [`WORKING`]; a
+/// helper's job holds the core taken for it instead, and gives it back when it ends).
 ///
 /// # Errors
 /// The operating system's, when a new thread is needed and cannot be created.
 pub(super) fn spawn<R: Send + 'static>(
     name: &str,
     stack: usize,
+    counted: bool,
     job: impl FnOnce() -> R + Send + 'static,
 ) -> std::io::Result<Pooled<R>> {
     let (sender, result) = mpsc::sync_channel(1);
     let signal = Arc::new(Signal::default());
+    // (Taken here, before the thread that waits looks; given back once it has the result.)
+    let core = if counted { take_cores(1, false).pop() } else { None };
     let delivered = Delivered(signal.clone());
     let mut job: Job = Box::new(move || {
         RUNNING_JOB.with(|job| *job.borrow_mut() = Some(delivered.0.clone()));
@@ -200,14 +284,14 @@ pub(super) fn spawn<R: Send + 'static>(
         };
         let Some(idle) = idle else { break };
         match idle.jobs.send(Some(job)) {
-            Ok(()) => return Ok(Pooled { result, signal }),
+            Ok(()) => return Ok(Pooled { result, signal, core }),
             // The thread ended (it cannot while listed; kept for safety): try another.
             Err(mpsc::SendError(returned)) => job = returned.expect("the job sent"),
         }
     }
     let kept_name = name.to_owned();
     std::thread::Builder::new().name(name.to_owned()).stack_size(stack).spawn(move || serve(kept_name, job))?;
-    Ok(Pooled { result, signal })
+    Ok(Pooled { result, signal, core })
 }
 
 /// How long a thread that waits for another polls before it sleeps: an idle kept thread for
@@ -264,7 +348,10 @@ fn serve(name: String, mut job: Job) {
         if !kept {
             return;
         }
-        let next_job = match wait_briefly(&next).map_or_else(|| next.recv_timeout(KEPT_FOR), Ok) {
+        // (It polls only if a core is left for it: the job's own core, counted until the
+        // thread it handed the result to takes it, is that thread's. See `WORKING`.)
+        let polled = if cores_left_for(1) { wait_briefly(&next) } else { None };
+        let next_job = match polled.map_or_else(|| next.recv_timeout(KEPT_FOR), Ok) {
             Ok(next_job) => next_job,
             Err(RecvTimeoutError::Timeout) => {
                 let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
@@ -294,15 +381,15 @@ mod tests {
 
     #[test]
     fn a_thread_is_reused_by_name_and_panics_come_back() {
-        let first = spawn("weft-pool-test", 1 << 20, || std::thread::current().id()).unwrap().join().unwrap();
-        let again = spawn("weft-pool-test", 1 << 20, || std::thread::current().id()).unwrap().join().unwrap();
+        let first = spawn("weft-pool-test", 1 << 20, true, || std::thread::current().id()).unwrap().join().unwrap();
+        let again = spawn("weft-pool-test", 1 << 20, true, || std::thread::current().id()).unwrap().join().unwrap();
         assert_eq!(first, again, "the idle thread of that name runs the next job");
-        let other = spawn("weft-pool-other", 1 << 20, || std::thread::current().name().map(str::to_owned));
+        let other = spawn("weft-pool-other", 1 << 20, true, || std::thread::current().name().map(str::to_owned));
         assert_eq!(other.unwrap().join().unwrap().as_deref(), Some("weft-pool-other"));
-        let panicked = spawn("weft-pool-test", 1 << 20, || panic!("in a job")).unwrap().join();
+        let panicked = spawn("weft-pool-test", 1 << 20, true, || panic!("in a job")).unwrap().join();
         let payload = panicked.expect_err("the panic is the result");
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"in a job"));
-        let after = spawn("weft-pool-test", 1 << 20, || 7).unwrap().join().unwrap();
+        let after = spawn("weft-pool-test", 1 << 20, true, || 7).unwrap().join().unwrap();
         assert_eq!(after, 7, "a job that panicked leaves the thread usable");
     }
 
@@ -318,14 +405,36 @@ mod tests {
                 std::thread::sleep(after);
                 7
             };
-            assert_eq!(spawn("weft-pool-near", 1 << 20, job).unwrap().join().unwrap(), 7);
+            assert_eq!(spawn("weft-pool-near", 1 << 20, true, job).unwrap().join().unwrap(), 7);
         }
+    }
+
+    #[test]
+    fn explorations_share_the_cores() {
+        static COUNT: CoreCount = CoreCount(AtomicUsize::new(0));
+        // 4 cores: an exploration (1), then another (1) that wants 3 helpers gets 2.
+        let first = COUNT.take(4, 1, false);
+        let second = COUNT.take(4, 1, false);
+        assert!(COUNT.left_for(4, 2) && !COUNT.left_for(4, 3));
+        let helpers = COUNT.take(4, 3, true);
+        assert_eq!((first.len(), second.len(), helpers.len()), (1, 1, 2));
+        assert!(!COUNT.left_for(4, 1), "every core is at work");
+        assert!(COUNT.take(4, 1, true).is_empty(), "no core is left for more helpers");
+        // Chosen numbers of threads are taken whatever is left.
+        let chosen = COUNT.take(4, 2, false);
+        assert_eq!(chosen.len(), 2);
+        drop((chosen, helpers));
+        assert_eq!(COUNT.0.load(Relaxed), 2, "dropped cores are given back");
+        drop(first);
+        assert_eq!(COUNT.take(4, 8, true).len(), 3);
+        drop(second);
+        assert!(COUNT.left_for(4, 1), "every core left is free");
     }
 
     #[test]
     fn at_most_a_few_threads_wait() {
         for index in 0..MOST_IDLE + 3 {
-            spawn(&format!("weft-pool-many-{index}"), 1 << 20, || ()).unwrap().join().unwrap();
+            spawn(&format!("weft-pool-many-{index}"), 1 << 20, true, || ()).unwrap().join().unwrap();
             let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner).len();
             assert!(idle <= MOST_IDLE, "{idle} threads wait");
         }
