@@ -160,3 +160,28 @@ fn random_strategies_report_the_same_first_failure_whatever_the_number_of_thread
         assert_eq!(same(&two.stats), same(&one.stats));
     }
 }
+
+#[test]
+fn explorations_at_the_same_time_with_the_default_threads_share_the_cores_and_agree() {
+    // Four explorations at a time, each with the default number of threads: whether each starts
+    // helpers depends on the cores the others leave free at that moment (see `Explorer::threads`),
+    // which must change nothing of what they report.
+    let model: Model = |o| lock_order(3, 3, None, o);
+    let (one, outcomes) = explore(Explorer::exhaustive(), 1, model);
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let outcomes: Outcomes = Arc::default();
+                let sink = outcomes.clone();
+                let stats = Explorer::exhaustive().check(move || model(&sink));
+                let outcomes = outcomes.lock().unwrap().clone();
+                (stats, outcomes)
+            })
+        })
+        .collect();
+    for run in runs {
+        let (stats, theirs) = run.join().unwrap();
+        assert_eq!(same(&stats), same(&one), "{stats} against {one}");
+        assert_eq!(theirs, outcomes, "another multiset of executions");
+    }
+}
