@@ -179,9 +179,9 @@ impl Helpers {
             .filter_map(|(index, core)| {
                 let (shared, model) = (shared.clone(), model.clone());
                 // (A kept thread if one is idle: see `super::pool`. It gives its core back when
-                // it stops, before the exploration ends: the thread then polls for its next job
-                // only if no other exploration works on the core. A helper that cannot be had
-                // gives it back at once.)
+                // it stops, before the exploration ends, so that the thread then polls for its
+                // next job if the core is left free. A helper that cannot be had gives it back at
+                // once.)
                 super::pool::spawn(&format!("weft-helper-{index}"), super::EXPLORER_STACK, false, move || {
                     let left = time_limit.map(|limit| limit.saturating_sub(began.elapsed()));
                     let watch = watched.then(|| watchdog::Watch::new(stall, left));

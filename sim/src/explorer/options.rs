@@ -17,9 +17,8 @@ impl Explorer {
     /// explorations leave cores free: explorations that run at the same time (the tests of a
     /// `cargo test` binary, each on a thread of its own) share the cores rather than each start a
     /// helper for every core. A number set here (or by `WEFT_THREADS`) is started whatever the
-    /// other explorations do. The exploring thread still takes
-    /// every execution in the order of an exploration on one thread and decides alone what comes
-    /// next; `n - 1` helper threads run ahead of it. For an exhaustive search (alone, or a
+    /// other explorations do. The exploring thread still takes every execution in the order of
+    /// an exploration on one thread and decides alone what comes next; `n - 1` helper threads run ahead of it. For an exhaustive search (alone, or a
     /// portfolio's exhaustive lane) they explore subtrees it is sure to come to, which it takes
     /// over when it gets there. For a random strategy they run batches of its next executions
     /// with a copy of the strategy that learns from each as it would, which the exploration
