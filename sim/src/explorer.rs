@@ -478,13 +478,14 @@ impl Explorer {
             // executions.
             // (Traces are counted on one thread.)
             // With the default number of threads, only on cores that other explorations of the
-            // process leave free (see `pool::WORKING`); tried again after each execution.
+            // process leave free (see `pool::WORKING`); tried again after each execution (the
+            // cheap test of a free core first, before the search's estimate).
             let wanted = self.threads.unwrap_or_else(available_parallelism).saturating_sub(1);
             if wanted > 0
                 && !self.count_traces
                 && lane.run >= if exhaustive { AHEAD_AFTER } else { RANDOM_AHEAD_AFTER }
                 && helpers.is_none()
-                && (self.threads.is_some() || pool::a_core_is_free())
+                && (self.threads.is_some() || pool::cores_left_for(1))
                 && worth_helping(lane)
             {
                 let watched = self.watch.is_some();

@@ -96,15 +96,10 @@ pub(super) fn take_cores(wanted: usize, at_most: bool) -> Vec<CoreTaken> {
     WORKING.take(super::available_parallelism(), wanted, at_most)
 }
 
-/// Whether a core is free of the process's explorations (see [`WORKING`]).
-pub(super) fn a_core_is_free() -> bool {
-    cores_left_for(1)
-}
-
 /// Whether `threads` more threads of the process would find a core that no exploration works
 /// on: only then does a thread that waits poll rather than sleep (a poll on a core that another
 /// thread needs costs that thread its time slice).
-fn cores_left_for(threads: usize) -> bool {
+pub(super) fn cores_left_for(threads: usize) -> bool {
     WORKING.left_for(super::available_parallelism(), threads)
 }
 
