@@ -427,6 +427,39 @@ mod tests {
     }
 
     #[test]
+    fn an_exploration_with_the_default_threads_starts_no_helper_while_every_core_is_taken() {
+        use std::collections::HashSet;
+        use weft_core::{Lock, Thread};
+        // 3 threads each taking a lock 3 times: 1,680 executions, enough to want helpers, and
+        // long enough for a helper to run some even on a loaded machine.
+        let ran_on: Arc<Mutex<HashSet<std::thread::ThreadId>>> = Arc::default();
+        let sink = ran_on.clone();
+        let model = move || {
+            sink.lock().unwrap().insert(std::thread::current().id());
+            let lock = Arc::new(Lock::<crate::Sim>::new());
+            let threads: Vec<_> = (0..3)
+                .map(|_| {
+                    let lock = lock.clone();
+                    Thread::<crate::Sim>::new(move || (0..3).for_each(|_| drop(lock.lock())))
+                })
+                .collect();
+            threads.iter().for_each(|t| t.start().unwrap());
+            threads.iter().for_each(|t| t.join().unwrap());
+        };
+        // (Other tests' explorations only take more cores.)
+        let every_core = take_cores(super::super::available_parallelism(), false);
+        let stats = crate::Explorer::exhaustive().check(model.clone());
+        assert!(stats.exhausted && stats.executions >= 1680, "{stats}");
+        assert_eq!(ran_on.lock().unwrap().len(), 1, "every execution ran on the exploring thread");
+        drop(every_core);
+        // A number of threads chosen is started whatever the others do.
+        ran_on.lock().unwrap().clear();
+        let _every_core = take_cores(super::super::available_parallelism(), false);
+        crate::Explorer::exhaustive().threads(2).check(model);
+        assert_eq!(ran_on.lock().unwrap().len(), 2, "the helper ran executions too");
+    }
+
+    #[test]
     fn at_most_a_few_threads_wait() {
         for index in 0..MOST_IDLE + 3 {
             spawn(&format!("weft-pool-many-{index}"), 1 << 20, true, || ()).unwrap().join().unwrap();
