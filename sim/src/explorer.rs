@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::delegate::{OUTSIDE_IDENT, QUIET};
 use crate::execution::{self, Buffers, Config, run_execution};
-use crate::report::{Report, Stats};
+use crate::report::{FailureKind, Report, Stats};
 use crate::schedule::Schedule;
 use crate::strategy::{self, Exhaustive, Strategy};
 use crate::watchdog;
@@ -229,11 +229,15 @@ impl Explorer {
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
         let retired = execution::RETIRED_HERE.with(Cell::get);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let result = explorer.explore(&model);
+            let result = explorer.explore_alone_if_shared(&model);
             // An `UnsafeCell` was first accessed in an execution that did not track races from
             // its start: that one and those before went unchecked. Explore again, from the start,
             // with every execution tracked.
-            if result.is_ok() && execution::take_untracked_cells() { explorer.explore(&model) } else { result }
+            if result.is_ok() && execution::take_untracked_cells() {
+                explorer.explore_alone_if_shared(&model)
+            } else {
+                result
+            }
         }));
         let retired = execution::RETIRED_HERE.with(Cell::get) - retired;
         if retired > 0 {
@@ -311,7 +315,37 @@ impl Explorer {
         }
     }
 
-    fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
+    /// [`Explorer::explore`]; but if helper threads ran executions and the model did not
+    /// repeat itself, explores it again on one thread, and that is the verdict. A model that
+    /// keeps state outside the simulation (a std `static` it resets at its start, a std
+    /// `thread_local`) may repeat itself when its executions run one after the other on one OS
+    /// thread, and not when some run at the same time on others: without this, its verdict would
+    /// depend on the number of threads, and with the default number, on the machine's load.
+    fn explore_alone_if_shared(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
+        let mut helped = false;
+        let result = self.explore(model, &mut helped);
+        match result {
+            Err(report) if helped && report.failure.kind == FailureKind::Nondeterminism => {
+                let alone = Explorer { threads: Some(1), ..self.clone() };
+                let result = alone.explore(model, &mut helped);
+                if result.is_ok() {
+                    eprintln!(
+                        "weft: the model did not repeat itself while its executions ran at the same time on \
+                         several OS threads, and did on one thread, which explored it again: it keeps state \
+                         outside the simulation (a std static, a std thread_local) that executions running \
+                         at the same time share. Explorer::threads(1) explores it on one thread from the \
+                         start; weft::sync::OnceLock/LazyLock keep a value per execution, and \
+                         weft::thread_local! one per simulated thread."
+                    );
+                }
+                result
+            }
+            other => other,
+        }
+    }
+
+    /// Explores `model`; `helped` is set if helper threads started.
+    fn explore(&self, model: &Arc<dyn Fn() + Send + Sync>, helped: &mut bool) -> Result<Stats, Box<Report>> {
         let start = Instant::now();
         let mut next_progress = PROGRESS_FIRST;
         let mut stats = Stats::default();
@@ -392,6 +426,8 @@ impl Explorer {
                     match self.verify_sample(model, &lane.sample, &mut pool, helpers.as_mut()) {
                         Verified::Repeated => stats.verified += lane.sample.replays(),
                         Verified::Differs(found) => {
+                            // (The report replays the schedule: with the helpers stopped.)
+                            drop(helpers.take());
                             let (schedule, failure) = *found;
                             stats.verified += lane.sample.replays();
                             stats.elapsed = start.elapsed();
@@ -466,6 +502,7 @@ impl Explorer {
                 (None, None) => None,
             };
             if let Some(failure) = failure {
+                drop(helpers.take());
                 stats.elapsed = start.elapsed();
                 return Err(Box::new(self.report(model, &lane.kind, failure, outcome.schedule, stats, &mut pool)));
             }
@@ -495,6 +532,7 @@ impl Explorer {
                     // The caller waiting for the result stops polling: the helpers need its core.
                     pool::helpers_come();
                     helpers = ahead::Helpers::start(cores, model, watched, self.stall, left);
+                    *helped |= helpers.is_some();
                 }
             }
             if let Some(helpers) = helpers.as_mut().filter(|helpers| helpers.room(!exhaustive) > 0) {

@@ -28,8 +28,12 @@ impl Explorer {
     /// ones run on one thread.
     ///
     /// Executions of the model then run at the same time on different OS threads (a model is
-    /// `Send + Sync`): one that keeps state across executions outside weft (a `static`, a file)
-    /// must be safe for that, or run with `threads(1)`. Helpers may also run executions the
+    /// `Send + Sync`). A model that keeps state outside the simulation (a std `static` it resets
+    /// at its start, a std `thread_local`) may repeat itself when its executions run one after
+    /// the other on one OS thread, and not when they run at the same time: if it did not repeat
+    /// itself while helpers ran, the exploration explores it again on one thread, whose verdict
+    /// it returns (and says so on stderr), so the verdict does not depend on `n`. Such a model
+    /// is better explored with `threads(1)` from the start. Helpers may also run executions the
     /// exploration never comes to (past its budget or its first failure), which it drops.
     ///
     /// ```

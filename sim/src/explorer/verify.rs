@@ -181,9 +181,7 @@ pub(super) fn nondeterministic(what: &str) -> Failure {
             "nondeterministic model: {what}. The model must do the same thing whenever it is given the same \
              choices: does it depend on random numbers, a HashMap's order (a fresh RandomState), real \
              clocks, addresses, or state kept across executions (a static, a std OnceLock)? Use \
-             weft::sync::OnceLock/LazyLock for per-execution statics. Executions may also run at \
-             the same time on other OS threads (Explorer::threads, by default one per core): a \
-             static they share must allow that, or explore with threads(1).{given_up}"
+             weft::sync::OnceLock/LazyLock for per-execution statics.{given_up}"
         ),
         thread: "MainThread".to_owned(),
     }
