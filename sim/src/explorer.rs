@@ -1,6 +1,7 @@
 //! [`Explorer`]: which strategy, how many executions, how long; the exploration loop,
 //! shrinking, the determinism check, and [`check`].
 
+use std::any::TypeId;
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -194,19 +195,20 @@ impl Explorer {
         // `std::thread::panicking()` reads) then stays raised for good: that must not reach
         // the caller's thread, whose guards would stop poisoning, nor the next exploration.
         // (A kept thread of the caller's name if one is idle: see `pool`.)
+        let kind = model_kind(&model);
         let model = Arc::new(model);
         let (explorer, on_worker) = (self.clone(), model.clone());
         let caller = std::thread::current();
         let name = caller.name().unwrap_or("weft-explorer");
-        match pool::spawn(name, EXPLORER_STACK, true, move || explorer.run_here(move || on_worker())) {
+        match pool::spawn(name, EXPLORER_STACK, true, move || explorer.run_here(move || on_worker(), kind)) {
             Ok(worker) => worker.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload)),
             // No thread to be had: explore here.
-            Err(_) => self.run_here(move || model()),
+            Err(_) => self.run_here(move || model(), kind),
         }
     }
 
-    /// [`Explorer::run`] on the calling thread.
-    fn run_here(&self, model: impl Fn() + Send + Sync + 'static) -> Result<Stats, Box<Report>> {
+    /// [`Explorer::run`] on the calling thread, for a model of type `kind`.
+    fn run_here(&self, model: impl Fn() + Send + Sync + 'static, kind: TypeId) -> Result<Stats, Box<Report>> {
         execution::reset_cells_seen();
         let mut explorer = self.clone().with_env_overrides();
         // A malformed token panics here, where the panic hook still prints the message.
@@ -229,12 +231,12 @@ impl Explorer {
         execution::ACTIVE.fetch_add(1, Ordering::SeqCst);
         let retired = execution::RETIRED_HERE.with(Cell::get);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let result = explorer.explore_alone_if_shared(&model);
+            let result = explorer.explore_alone_if_shared(&model, kind);
             // An `UnsafeCell` was first accessed in an execution that did not track races from
             // its start: that one and those before went unchecked. Explore again, from the start,
             // with every execution tracked.
             if result.is_ok() && execution::take_untracked_cells() {
-                explorer.explore_alone_if_shared(&model)
+                explorer.explore_alone_if_shared(&model, kind)
             } else {
                 result
             }
@@ -321,21 +323,29 @@ impl Explorer {
     /// `thread_local`) may repeat itself when its executions run one after the other on one OS
     /// thread, and not when some run at the same time on others: without this, its verdict would
     /// depend on the number of threads, and with the default number, on the machine's load.
-    fn explore_alone_if_shared(&self, model: &Arc<dyn Fn() + Send + Sync>) -> Result<Stats, Box<Report>> {
+    /// Models of the type `kind` of one that did so are explored on one thread from then on
+    /// (a property test explores one model many times), and the first time is said on stderr.
+    fn explore_alone_if_shared(&self, model: &Arc<dyn Fn() + Send + Sync>, kind: TypeId) -> Result<Stats, Box<Report>> {
+        let alone = Explorer { threads: Some(1), ..self.clone() };
+        let shares = |kinds: &mut Vec<TypeId>| kinds.contains(&kind);
+        if lock(&MODELS_THAT_SHARE, shares) {
+            return alone.explore(model, &mut false);
+        }
         let mut helped = false;
         let result = self.explore(model, &mut helped);
         match result {
             Err(report) if helped && report.failure.kind == FailureKind::Nondeterminism => {
-                let alone = Explorer { threads: Some(1), ..self.clone() };
                 let result = alone.explore(model, &mut helped);
-                if result.is_ok() {
+                let first_time = || lock(&MODELS_THAT_SHARE, |kinds| !shares(kinds) && (kinds.push(kind), true).1);
+                if result.is_ok() && first_time() {
                     eprintln!(
                         "weft: the model did not repeat itself while its executions ran at the same time on \
                          several OS threads, and did on one thread, which explored it again: it keeps state \
                          outside the simulation (a std static, a std thread_local) that executions running \
                          at the same time share. Explorer::threads(1) explores it on one thread from the \
                          start; weft::sync::OnceLock/LazyLock keep a value per execution, and \
-                         weft::thread_local! one per simulated thread."
+                         weft::thread_local! one per simulated thread. Other explorations of this \
+                         model in this process run on one thread."
                     );
                 }
                 result
@@ -580,6 +590,20 @@ impl Explorer {
         }
         Ok(stats)
     }
+}
+
+/// The types of the models that did not repeat themselves while helper threads ran some of
+/// their executions, and did on one thread (see [`Explorer::explore_alone_if_shared`]).
+static MODELS_THAT_SHARE: std::sync::Mutex<Vec<TypeId>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `f` on what `mutex` holds (a panic while it was held poisons nothing here).
+fn lock<T, R>(mutex: &std::sync::Mutex<T>, f: impl FnOnce(&mut T) -> R) -> R {
+    f(&mut mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// The type of `model`: a property test's many explorations of one model share it.
+fn model_kind<M: 'static>(_model: &M) -> TypeId {
+    TypeId::of::<M>()
 }
 
 /// The default portfolio's turns, by lane (0: exhaustive search, 1: weighted partial-order

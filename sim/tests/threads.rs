@@ -7,6 +7,7 @@
 mod models;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -193,30 +194,29 @@ fn a_model_that_keeps_state_in_its_os_thread_has_the_verdict_it_has_on_one_threa
     // run one after the other on one OS thread, and may not when helper threads run some at the
     // same time. Here an execution on another OS thread than the first takes another path (one
     // more lock order, and then a panic): one thread passes; with helpers, the search must
-    // still pass, as on one thread, and not report a failure of the helpers' making.
+    // still pass, as on one thread, and not report a failure of the helpers' making. Later
+    // explorations of the same model run on one thread from the start.
     static FIRST: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
-    static ELSEWHERE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    static ELSEWHERE: AtomicUsize = AtomicUsize::new(0);
     let model = || {
         let here = std::thread::current().id();
         let first = *FIRST.lock().unwrap().get_or_insert(here);
-        let outcomes = Outcomes::default();
-        lock_order(3, 3, None, &outcomes);
+        lock_order(3, 3, None, &Outcomes::default());
         if first != here {
-            ELSEWHERE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            ELSEWHERE.fetch_add(1, Relaxed);
             panic!("this execution ran on another OS thread than the first");
         }
     };
     let one = Explorer::exhaustive().threads(1).run(model).unwrap();
     assert!(one.exhausted && one.executions > 1000, "{one}");
-    for threads in [2, 3] {
+    let explore = |threads: usize| {
         *FIRST.lock().unwrap() = None;
-        ELSEWHERE.store(0, std::sync::atomic::Ordering::Relaxed);
-        let many = Explorer::exhaustive().threads(threads).run(model).unwrap_or_else(|report| panic!("{report}"));
-        assert_eq!(same(&many), same(&one), "{threads} threads: {many} against {one}");
-        // (Otherwise the helpers ran nothing, and the test showed nothing.)
-        assert!(
-            ELSEWHERE.load(std::sync::atomic::Ordering::Relaxed) > 0,
-            "{threads} threads: no execution ran on a helper"
-        );
-    }
+        ELSEWHERE.store(0, Relaxed);
+        let stats = Explorer::exhaustive().threads(threads).run(model).unwrap_or_else(|report| panic!("{report}"));
+        assert_eq!(same(&stats), same(&one), "{threads} threads: {stats} against {one}");
+        ELSEWHERE.load(Relaxed)
+    };
+    // (Otherwise the helpers ran nothing, and the test showed nothing.)
+    assert!(explore(2) > 0, "no execution ran on a helper");
+    assert_eq!(explore(3), 0, "the model was explored again with helpers");
 }

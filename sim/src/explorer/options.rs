@@ -32,8 +32,9 @@ impl Explorer {
     /// at its start, a std `thread_local`) may repeat itself when its executions run one after
     /// the other on one OS thread, and not when they run at the same time: if it did not repeat
     /// itself while helpers ran, the exploration explores it again on one thread, whose verdict
-    /// it returns (and says so on stderr), so the verdict does not depend on `n`. Such a model
-    /// is better explored with `threads(1)` from the start. Helpers may also run executions the
+    /// it returns (and says so on stderr), so the verdict does not depend on `n`; the process's
+    /// later explorations of a model of the same type (the same closure) run on one thread from
+    /// the start. Such a model is better explored with `threads(1)`. Helpers may also run executions the
     /// exploration never comes to (past its budget or its first failure), which it drops.
     ///
     /// ```
