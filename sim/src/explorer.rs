@@ -327,8 +327,7 @@ impl Explorer {
     /// (a property test explores one model many times), and the first time is said on stderr.
     fn explore_alone_if_shared(&self, model: &Arc<dyn Fn() + Send + Sync>, kind: TypeId) -> Result<Stats, Box<Report>> {
         let alone = Explorer { threads: Some(1), ..self.clone() };
-        let shares = |kinds: &mut Vec<TypeId>| kinds.contains(&kind);
-        if lock(&MODELS_THAT_SHARE, shares) {
+        if watchdog::lock(&MODELS_THAT_SHARE).contains(&kind) {
             return alone.explore(model, &mut false);
         }
         let mut helped = false;
@@ -336,7 +335,14 @@ impl Explorer {
         match result {
             Err(report) if helped && report.failure.kind == FailureKind::Nondeterminism => {
                 let result = alone.explore(model, &mut helped);
-                let first_time = || lock(&MODELS_THAT_SHARE, |kinds| !shares(kinds) && (kinds.push(kind), true).1);
+                let first_time = || {
+                    let mut kinds = watchdog::lock(&MODELS_THAT_SHARE);
+                    let first = !kinds.contains(&kind);
+                    if first {
+                        kinds.push(kind);
+                    }
+                    first
+                };
                 if result.is_ok() && first_time() {
                     eprintln!(
                         "weft: the model did not repeat itself while its executions ran at the same time on \
@@ -595,11 +601,6 @@ impl Explorer {
 /// The types of the models that did not repeat themselves while helper threads ran some of
 /// their executions, and did on one thread (see [`Explorer::explore_alone_if_shared`]).
 static MODELS_THAT_SHARE: std::sync::Mutex<Vec<TypeId>> = std::sync::Mutex::new(Vec::new());
-
-/// Runs `f` on what `mutex` holds (a panic while it was held poisons nothing here).
-fn lock<T, R>(mutex: &std::sync::Mutex<T>, f: impl FnOnce(&mut T) -> R) -> R {
-    f(&mut mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
-}
 
 /// The type of `model`: a property test's many explorations of one model share it.
 fn model_kind<M: 'static>(_model: &M) -> TypeId {

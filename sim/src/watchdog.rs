@@ -222,7 +222,7 @@ impl Watch {
 
 /// Locks `mutex`, also after a panic elsewhere poisoned it (its data stays consistent: every
 /// critical section here only pushes or assigns).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
