@@ -123,6 +123,42 @@ fn timed_lock_acquires_take_one_execution_per_order_and_still_time_out() {
     assert!(outcomes.contains("ab") && outcomes.iter().any(|log| log.contains('-')), "{outcomes:?}");
 }
 
+/// Two threads take one lock with timeouts of 20 and 5 ms while the main thread takes it and
+/// holds it 10 ms (a timed `Event` wait nobody sets). The outcome: the order of the two threads'
+/// critical sections. When the 20 ms one takes the lock first, the 5 ms one, found waiting when
+/// it releases, may still take it before the main thread does ("ab"). In the execution where
+/// the main thread takes it there, the 5 ms acquire never completes (it times out), so its race
+/// with the main thread's acquire is seen only when the lock, released and free a moment, is
+/// found taken again: found missing by the differential test (seed 9, model 227).
+fn second_holder_outlasts_a_timeout(outcomes: &Outcomes) {
+    let lock = Arc::new(Lock::<Sim>::new());
+    let log = Arc::new(Mutex::new(String::new()));
+    let takers: Vec<Thread<Sim>> = [('a', 20), ('b', 5)]
+        .into_iter()
+        .map(|(name, timeout)| {
+            let (lock, log) = (lock.clone(), log.clone());
+            Thread::new(move || {
+                if lock.acquire_timeout(Duration::from_millis(timeout)).unwrap() {
+                    log.lock().unwrap().push(name);
+                    lock.release().unwrap();
+                }
+            })
+        })
+        .collect();
+    takers.iter().for_each(|t| t.start().unwrap());
+    lock.acquire();
+    assert!(!Event::<Sim>::new().wait_timeout(Duration::from_millis(10)).unwrap());
+    lock.release().unwrap();
+    takers.iter().for_each(|t| t.join().unwrap());
+    outcomes.lock().unwrap().insert(log.lock().unwrap().clone());
+}
+
+#[test]
+fn a_timed_acquire_races_with_each_thread_that_takes_the_lock_while_it_waits() {
+    let (outcomes, _) = reduced_reaches_every_outcome(second_holder_outlasts_a_timeout);
+    assert!(outcomes.contains("ab"), "{outcomes:?}");
+}
+
 /// `sleepers` threads each sleep `sleep_ms`, then, if `lock`, append their letter to a log under
 /// one lock. The outcome: the log.
 fn sleepers(sleepers: usize, sleep_ms: u64, lock: bool, outcomes: &Outcomes) {

@@ -148,6 +148,9 @@ struct SimThread {
     awaiting: Option<Awaiting>,
     /// Whether it was found not ready at a scheduling point since it began to wait.
     waited: Cell<bool>,
+    /// Whether, after that, it was found ready again (what it waits for was released): found
+    /// not ready once more, another step took the object, which its operation races with too.
+    ready_again: Cell<bool>,
     /// Whether it is unwinding from a panic, as far as the simulator knows (see
     /// [`Execution::panicking`]).
     unwinding: Cell<bool>,

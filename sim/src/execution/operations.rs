@@ -467,6 +467,7 @@ impl Execution {
             let thread = &mut inner.threads[current];
             thread.awaiting = Some(Awaiting { key, ready, until_release: announced, deadline });
             thread.waited.set(!ready_now);
+            thread.ready_again.set(false);
             // Only a blocking operation's test stays false until a release (see `releases`).
             thread.unready.set(announced && !ready_now);
             if announced && !ready_now && self.config.track_footprints {
@@ -526,6 +527,7 @@ impl Execution {
             thread.awaiting = None;
             thread.unready.set(false);
             thread.waited.set(false);
+            thread.ready_again.set(false);
             // The wait ends: what its readers see changes.
             let record = thread.record;
             inner.timed -= usize::from(timed);

@@ -400,13 +400,29 @@ impl Execution {
             return false;
         }
         if self.probe(ready) {
+            thread.ready_again.set(thread.waited.get());
             return true;
         }
         thread.unready.set(until_release);
         if !thread.waited.replace(true) {
             self.begin_waiting(inner, id, key, until_release);
+        } else if thread.ready_again.replace(false) {
+            self.waits_again(inner, id, key, until_release);
         }
         false
+    }
+
+    /// Thread `id`, waiting in its blocking operation on `key`, was found ready since it was last
+    /// found not ready, and is not ready again: the step that just ended took the object, and
+    /// the operation races with it as with the step that took it when the wait began (see
+    /// `Reduction::blocked`). Without this, a timed acquire that a second holder made time out
+    /// was never raced with that holder's acquire, and the order where it took the object
+    /// between the two holders went unexplored (a differential mismatch, seed 9, model 227).
+    #[cold]
+    fn waits_again(&self, inner: &mut Inner, id: usize, key: usize, blocking: bool) {
+        if blocking && self.config.track_footprints {
+            inner.newly_blocked.push((id, key));
+        }
     }
 
     /// Thread `id`, found not ready in its blocking operation on `key` for the first time since

@@ -390,6 +390,7 @@ impl Execution {
             holds,
             awaiting: None,
             waited: Cell::new(false),
+            ready_again: Cell::new(false),
             unwinding: Cell::new(false),
             unready: Cell::new(false),
             polling: false,
