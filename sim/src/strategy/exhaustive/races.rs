@@ -422,7 +422,8 @@ impl Exhaustive {
             // an `Event`'s wait go, the two never both enabled) or begins to read (which
             // commutes with such releases). Ordered after it still.
             if self.updated {
-                for &u in self.updates_since(bit) {
+                let updates = self.updates_since(bit);
+                for &u in updates {
                     let step = &self.steps[u];
                     let released = step.thread != thread
                         && if readiness {
@@ -433,7 +434,27 @@ impl Exhaustive {
                                 && exact(footprint)
                                 && exact(step.footprint)
                         };
-                    if !released {
+                    // A third thread's update of the object, which commutes with the release
+                    // (an `Event`'s second `set`), could have come first and let this step go
+                    // instead: the release then races with this step, whose reversal puts that
+                    // update first (found missing: a wait let go by another thread's `set`
+                    // before the main thread's own, differential seed 32, model 498).
+                    // (Not an update that takes the object, such as another reader's acquire of
+                    // an `RwLock` a writer waits for, nor one by a thread that held it: its
+                    // release is needed as well.)
+                    let object = if readiness { info.acquires } else { begins_read };
+                    let replaceable = || {
+                        updates.iter().any(|&other| {
+                            let theirs = &self.steps[other];
+                            other != u
+                                && theirs.thread != thread
+                                && theirs.thread != step.thread
+                                && theirs.info.acquires != object
+                                && theirs.info.takes != object
+                                && !self.out_of_reach(other, object)
+                        })
+                    };
+                    if !released || replaceable() {
                         dependencies.push(u);
                     } else if !readiness || info.synchronizes {
                         released_before.push(u);
