@@ -115,13 +115,18 @@ impl Footprint {
     /// [`Footprint::conflicts`], leaving the clock (bit 0) out.
     #[inline]
     pub(crate) fn conflicts_besides_clock(self, other: Footprint) -> bool {
-        let without_clock = |f: Footprint| Footprint {
-            reads: f.reads & !Self::CLOCK,
-            writes: f.writes & !Self::CLOCK,
-            updates: f.updates & !Self::CLOCK,
-            ..f
-        };
-        without_clock(self).conflicts(without_clock(other))
+        self.without_clock().conflicts(other.without_clock())
+    }
+
+    /// This footprint without the clock (bit 0).
+    #[inline]
+    fn without_clock(self) -> Footprint {
+        Footprint {
+            reads: self.reads & !Self::CLOCK,
+            writes: self.writes & !Self::CLOCK,
+            updates: self.updates & !Self::CLOCK,
+            ..self
+        }
     }
 
     /// Whether this footprint, of a step that another execution took where `known` objects were
@@ -134,6 +139,12 @@ impl Footprint {
         self.conflicts(other)
             || self.written_below > known && other.touched_below > known
             || self.touched_below > known && other.written_below > known
+    }
+
+    /// [`Footprint::may_conflict`], leaving the clock (bit 0) out.
+    #[inline]
+    pub(crate) fn may_conflict_besides_clock(self, known: u32, other: Footprint) -> bool {
+        self.without_clock().may_conflict(known, other.without_clock())
     }
 }
 

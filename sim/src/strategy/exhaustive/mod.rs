@@ -714,10 +714,20 @@ impl Reduction for Exhaustive {
             }
             if info.moves_clock {
                 // Every thread was blocked: what a sleeping thread does next may not be what it
-                // was to do when it fell asleep.
-                self.sleep.clear();
+                // was to do when it fell asleep; unless it fell asleep at this decision, as the
+                // first timeout due at the new time (its step moved the clock, as this one does:
+                // the same move, whichever timeout fires first). Such a timeout commutes with
+                // this one unless what they touch besides the clock conflicts.
+                let moved_the_clock =
+                    |a: &Asleep| a.footprint.writes & Footprint::CLOCK != 0 && a.footprint.writes != Bits::MAX;
+                self.sleep.retain(|a| {
+                    a.thread != thread
+                        && moved_the_clock(a)
+                        && !a.footprint.may_conflict_besides_clock(a.known, footprint)
+                });
+            } else {
+                self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
             }
-            self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
             if self.cursor < self.replay_end {
                 let kept = &self.steps[self.cursor];
                 if kept.is(thread, node, footprint, info) {
