@@ -326,15 +326,16 @@ impl Explorer {
     /// Models of the type `kind` of one that did so are explored on one thread from then on
     /// (a property test explores one model many times), and the first time is said on stderr.
     fn explore_alone_if_shared(&self, model: &Arc<dyn Fn() + Send + Sync>, kind: TypeId) -> Result<Stats, Box<Report>> {
-        let alone = Explorer { threads: Some(1), ..self.clone() };
+        // (Made only when needed: most explorations never are.)
+        let alone = || Explorer { threads: Some(1), ..self.clone() };
         if watchdog::lock(&MODELS_THAT_SHARE).contains(&kind) {
-            return alone.explore(model, &mut false);
+            return alone().explore(model, &mut false);
         }
         let mut helped = false;
         let result = self.explore(model, &mut helped);
         match result {
             Err(report) if helped && report.failure.kind == FailureKind::Nondeterminism => {
-                let result = alone.explore(model, &mut helped);
+                let result = alone().explore(model, &mut helped);
                 let first_time = || {
                     let mut kinds = watchdog::lock(&MODELS_THAT_SHARE);
                     let first = !kinds.contains(&kind);
