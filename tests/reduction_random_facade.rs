@@ -79,3 +79,10 @@ fn facade_reduction_matches_full_search_with_simultaneous_timeouts() {
 fn facade_reduction_matches_full_search_with_channels() {
     differential::campaign::<weft::Auto>(300, Shares { channels: 50, ..Shares::default() });
 }
+
+/// The models on which a campaign once found the reduced search missing outcomes
+/// (`differential::found_by_campaigns`), each compared with the full search.
+#[test]
+fn facade_reduction_matches_full_search_on_the_models_campaigns_found() {
+    differential::check_models_campaigns_found::<weft::Auto>();
+}

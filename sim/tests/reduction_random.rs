@@ -76,3 +76,10 @@ fn reduction_matches_full_search_with_simultaneous_timeouts() {
 fn reduction_matches_full_search_with_channels() {
     differential::campaign::<Sim>(300, Shares { channels: 50, ..Shares::default() });
 }
+
+/// The models on which a campaign once found the reduced search missing outcomes
+/// (`differential::found_by_campaigns`), each compared with the full search.
+#[test]
+fn reduction_matches_full_search_on_the_models_campaigns_found() {
+    differential::check_models_campaigns_found::<Sim>();
+}

@@ -16,6 +16,17 @@ struct Asleep {
     known: u32,
 }
 
+impl Asleep {
+    /// Whether this entry stays asleep when another thread's step with `footprint` moves the
+    /// clock: only if it fell asleep as another timeout due at the new time (its step moved the
+    /// clock too: the same move, whichever fires first), and the two do not conflict besides the
+    /// clock.
+    fn stays_asleep_at_clock_move(&self, footprint: Footprint) -> bool {
+        let moved_the_clock = self.footprint.writes & Footprint::CLOCK != 0 && self.footprint.writes != Bits::MAX;
+        moved_the_clock && !self.footprint.may_conflict_besides_clock(self.known, footprint)
+    }
+}
+
 /// One decision point of the exhaustive search.
 struct Node {
     /// The node's number in its search (one no other node of the search has): with the option
@@ -81,9 +92,13 @@ impl Node {
     /// Whether thread `t` is explored at this decision already, or will be: a backtrack option,
     /// an option done, or asleep.
     fn covers(&self, t: usize) -> bool {
-        self.backtrack.iter().any(|&i| self.threads[i] == t)
-            || self.done.iter().any(|d| d.thread == t)
-            || self.sleep.iter().any(|z| z.thread == t)
+        self.explores(t) || self.sleep.iter().any(|z| z.thread == t)
+    }
+
+    /// Whether thread `t` is explored at this decision already, or will be: a backtrack option,
+    /// or an option done.
+    fn explores(&self, t: usize) -> bool {
+        self.backtrack.iter().any(|&i| self.threads[i] == t) || self.done.iter().any(|d| d.thread == t)
     }
 
     /// A node with empty buffers (filled by [`Exhaustive::push_node`]).
@@ -718,13 +733,7 @@ impl Reduction for Exhaustive {
                 // first timeout due at the new time (its step moved the clock, as this one does:
                 // the same move, whichever timeout fires first). Such a timeout commutes with
                 // this one unless what they touch besides the clock conflicts.
-                let moved_the_clock =
-                    |a: &Asleep| a.footprint.writes & Footprint::CLOCK != 0 && a.footprint.writes != Bits::MAX;
-                self.sleep.retain(|a| {
-                    a.thread != thread
-                        && moved_the_clock(a)
-                        && !a.footprint.may_conflict_besides_clock(a.known, footprint)
-                });
+                self.sleep.retain(|a| a.thread != thread && a.stays_asleep_at_clock_move(footprint));
             } else {
                 self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
             }
