@@ -143,7 +143,7 @@ impl Exhaustive {
         earlier: usize,
         initials: &[usize],
         (later_thread, end): (usize, usize),
-        let_go: bool,
+        mut let_go: bool,
     ) {
         let Some(node_index) = self.steps[earlier].node else { return };
         let node = &self.stack[node_index];
@@ -160,11 +160,11 @@ impl Exhaustive {
             if initials.iter().any(|&t| covered(t)) {
                 return;
             }
+            // (Every initial asleep, none covering: none can be chosen, and the decision
+            // explores every option awake, as where no initial can run, see `backtrack_at`.)
             awake = initials.iter().copied().filter(|&t| !asleep(t)).collect();
-            if awake.is_empty() {
-                return;
-            }
             initials = &awake;
+            let_go &= !awake.is_empty();
         }
         if node_index < self.frozen {
             // A decision of the search this one runs ahead of: it takes the race in, in order.
@@ -175,20 +175,19 @@ impl Exhaustive {
     }
 
     /// Whether the sleep of `thread` at decision `node_index` (whose step is `earlier`) covers
-    /// the sequence that reverses a race of `earlier`'s, of which it is an initial: the step of
-    /// the thread's that starts the sequence is the one asleep, explored before from an
-    /// equivalent state. That holds where the step that woke the thread in this execution
-    /// comes before it in the sequence (it does not happen after `earlier`), or is `earlier`
-    /// itself, the thread's step in the sequence being the race's later one (the step that
-    /// conflicts with `earlier`), or if nothing woke it (the later step, not executed). But
-    /// `earlier` or a step after it may have woken the thread through a footprint that
-    /// over-approximates what the race counts as dependent (an object first touched after the
-    /// decision, numbered otherwise in the execution that made the entry). In the search's
-    /// own terms the thread then stayed asleep at that point, and the executions that follow
-    /// it here may not reverse the races they would have reversed without it (found missing:
-    /// two senders on a bounded channel, one of which then sends on another that the main
-    /// thread tries to receive from, differential seed 25, model 252: the main thread's
-    /// `try_recv`, woken by the other sender's send, ran first and hid its race).
+    /// the sequence that reverses a race of `earlier`'s, of which it is an initial. It does where
+    /// the thread's step asleep is the race's later step, the one that conflicts with `earlier`:
+    /// `earlier` woke it (or nothing did: the later step, not executed), and the reversal, that
+    /// step first, was explored from an equivalent state. Otherwise the thread's step in the
+    /// sequence does not depend on `earlier` in the race's terms, yet a step of this execution
+    /// woke it: a footprint over-approximates what the race counts as dependent (an object
+    /// first touched after the decision, numbered otherwise in the execution that made the
+    /// entry; a release that a blocking read commutes with). In the search's own terms the
+    /// thread stayed asleep there, and this execution, where it ran early, may hide races that
+    /// the executions with it asleep would have reversed (found missing: two senders on a
+    /// bounded channel, one of which then sends on another that the main thread tries to
+    /// receive from, differential seed 25, model 252: the main thread's `try_recv`, woken by the
+    /// other sender's send, ran first and hid its race).
     #[cold]
     fn sleep_covers(
         &self,
@@ -214,10 +213,6 @@ impl Exhaustive {
         });
         let Some(woken_at) = woken_at.map(|offset| node.step + offset) else { return true };
         let in_sequence = |index: usize| index != earlier && !self.happens_before(earlier, index);
-        if self.steps[woken_at].thread != thread && in_sequence(woken_at) {
-            return true;
-        }
-        // Woken by `earlier`: its step in the sequence must be the race's later one.
         woken_at == earlier
             && thread == later_thread
             && !(earlier + 1..end).any(|j| self.steps[j].thread == thread && in_sequence(j))
