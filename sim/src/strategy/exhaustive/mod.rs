@@ -17,13 +17,24 @@ struct Asleep {
 }
 
 impl Asleep {
-    /// Whether this entry stays asleep when another thread's step with `footprint` moves the
-    /// clock: only if it fell asleep as another timeout due at the new time (its step moved the
-    /// clock too: the same move, whichever fires first), and the two do not conflict besides the
-    /// clock.
-    fn stays_asleep_at_clock_move(&self, footprint: Footprint) -> bool {
-        let moved_the_clock = self.footprint.writes & Footprint::CLOCK != 0 && self.footprint.writes != Bits::MAX;
-        moved_the_clock && !self.footprint.may_conflict_besides_clock(self.known, footprint)
+    /// Whether a step of `thread` with `footprint` (one that moved the clock if `moves_clock`)
+    /// wakes this entry: its own thread's, or one that may conflict with it. A step that moved
+    /// the clock ran with every thread blocked, so what a sleeping thread does next may not be
+    /// what it was to do when it fell asleep; unless it fell asleep at that decision, as the
+    /// first timeout due at the new time (its step moved the clock too: the same move, whichever
+    /// timeout fires first). Such a timeout commutes with the step unless what they touch
+    /// besides the clock conflicts.
+    #[inline]
+    fn woken_by(&self, thread: usize, footprint: Footprint, moves_clock: bool) -> bool {
+        if self.thread == thread {
+            return true;
+        }
+        if moves_clock {
+            let moved_the_clock = self.footprint.writes & Footprint::CLOCK != 0 && self.footprint.writes != Bits::MAX;
+            !moved_the_clock || self.footprint.may_conflict_besides_clock(self.known, footprint)
+        } else {
+            self.footprint.may_conflict(self.known, footprint)
+        }
     }
 }
 
@@ -727,16 +738,7 @@ impl Reduction for Exhaustive {
             if let Some(node) = node {
                 self.stack[node].footprint = footprint;
             }
-            if info.moves_clock {
-                // Every thread was blocked: what a sleeping thread does next may not be what it
-                // was to do when it fell asleep; unless it fell asleep at this decision, as the
-                // first timeout due at the new time (its step moved the clock, as this one does:
-                // the same move, whichever timeout fires first). Such a timeout commutes with
-                // this one unless what they touch besides the clock conflicts.
-                self.sleep.retain(|a| a.thread != thread && a.stays_asleep_at_clock_move(footprint));
-            } else {
-                self.sleep.retain(|a| a.thread != thread && !a.footprint.may_conflict(a.known, footprint));
-            }
+            self.sleep.retain(|a| !a.woken_by(thread, footprint, info.moves_clock));
             if self.cursor < self.replay_end {
                 let kept = &self.steps[self.cursor];
                 if kept.is(thread, node, footprint, info) {

@@ -203,14 +203,9 @@ impl Exhaustive {
             return false;
         }
         // The wake-ups replayed as `Reduction::step_footprint` made them.
-        let woken_at = self.steps[node.step..].iter().position(|step| {
-            step.thread == thread
-                || if step.info.moves_clock {
-                    !entry.stays_asleep_at_clock_move(step.footprint)
-                } else {
-                    entry.footprint.may_conflict(entry.known, step.footprint)
-                }
-        });
+        let woken_at = self.steps[node.step..]
+            .iter()
+            .position(|step| entry.woken_by(step.thread, step.footprint, step.info.moves_clock));
         let Some(woken_at) = woken_at.map(|offset| node.step + offset) else { return true };
         let in_sequence = |index: usize| index != earlier && !self.happens_before(earlier, index);
         woken_at == earlier
