@@ -48,6 +48,27 @@ impl Exhaustive {
         object.is_some() && (step.info.releases.contains(&object) || step.info.held.contains(&object))
     }
 
+    /// Whether step `earlier` let a later step go that begins with a blocking operation (whose
+    /// info is `info`) acquiring or reading the object `earlier` released by writing it (see
+    /// `Observe::releases`: the operation could not proceed before that step). Then the later
+    /// step cannot come before `earlier` in any execution that shares what came before
+    /// `earlier`: every step after `earlier` that touches the object depends on that write, so
+    /// none of the steps that could run first without `earlier` releases it. Whatever else the
+    /// two steps touch (a thread's end and its joiner's next step, both dropping values of a
+    /// `Local`), theirs is no race: reversing it adds a decision whose executions end blocked by
+    /// sleep sets. (Not a release that is an update, see `Observe::commutes`: another thread's
+    /// update of the object commutes with it and could let the operation go first, see
+    /// `Exhaustive::record_step`; nor where the object's bit may stand for another object.)
+    fn let_go_by(&self, earlier: usize, info: &StepInfo) -> bool {
+        let step = &self.steps[earlier];
+        info.synchronizes
+            && info.acquires.is_some_and(|object| {
+                step.info.releases.contains(&Some(object))
+                    && exact(step.footprint)
+                    && step.footprint.writes & Footprint::bit_of(object) != 0
+            })
+    }
+
     /// Whether step `a` happens before step `b` (or is `b`).
     fn happens_before(&self, a: usize, b: usize) -> bool {
         let a = &self.steps[a];
@@ -610,7 +631,7 @@ impl Exhaustive {
         let candidates = dependencies.iter().copied().filter(|_| !info.moves_clock);
         races.extend(candidates.filter(|&d| d != starter).filter(|&d| {
             let step = &self.steps[d];
-            if step.only_clock_orders(footprint) {
+            if step.only_clock_orders(footprint) || self.let_go_by(d, &info) {
                 return false;
             }
             let through_thread = before.get(step.thread).is_some_and(|&n| n >= step.local());
