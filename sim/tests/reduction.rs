@@ -377,6 +377,41 @@ fn reduction_keeps_every_semaphore_order() {
     assert_same(semaphore_as_a_mutex);
 }
 
+/// The main thread takes a semaphore's only unit with `try_acquire`. Then one thread releases
+/// three units, and another releases one, takes one back with a blocking `acquire`, and tries to
+/// take another. The try fails if the second thread does all of it before the first releases.
+///
+/// In the search's first execution the first thread's first release (which made the value 1,
+/// `releases`) let the acquire go, so the acquire was not raced with it. The second thread's own
+/// release commutes with it and could come first, letting the acquire go instead. Only another
+/// thread's update counted as such a replacement, so the reduced search never ran the second
+/// thread's three operations first and lost `false` (found by `spec-tests`,
+/// `semaphore_conforms`, once a semaphore's `acquire` became a blocking operation).
+fn semaphore_own_release_before_an_acquire(outcomes: &Outcomes) {
+    let sem = Arc::new(Semaphore::<Sim>::new(1));
+    assert!(sem.try_acquire());
+    let tried = Arc::new(Mutex::new(None));
+    let (releaser, taker, t) = (sem.clone(), sem.clone(), tried.clone());
+    spawn_all(vec![
+        Box::new(move || {
+            for _ in 0..3 {
+                releaser.release().unwrap();
+            }
+        }),
+        Box::new(move || {
+            taker.release().unwrap();
+            taker.acquire();
+            *t.lock().unwrap() = Some(taker.try_acquire());
+        }),
+    ]);
+    outcomes.lock().unwrap().insert(format!("{:?}", tried.lock().unwrap()));
+}
+
+#[test]
+fn reduction_keeps_a_try_after_an_acquire_its_own_release_let_go() {
+    assert_same(semaphore_own_release_before_an_acquire);
+}
+
 /// One thread takes a unit of a semaphore (value 1) with `try_acquire` and gives it back; another
 /// takes one with a blocking `acquire` and gives it back. The try fails if the acquire comes
 /// first.

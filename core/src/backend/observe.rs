@@ -316,7 +316,9 @@ pub trait Observe {
     /// wait for it (see [`Observe::blocking_read_operation`]: an `Event`'s `clear` of a set
     /// flag), without taking it as a lock is taken. A simulator makes a read that this step
     /// leaves blocked race with it. Announce it only where the step makes the object
-    /// unavailable. The real backend does nothing.
+    /// unavailable; or, for an object no blocking read waits on, where it took part of the
+    /// object without holding it (a semaphore's unit): a blocking acquire that the step leaves
+    /// waiting races with it. The real backend does nothing.
     #[inline(always)]
     fn withdraws(object: usize) {
         let _ = object;

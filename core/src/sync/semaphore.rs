@@ -10,7 +10,7 @@ use crate::backend::{FilterOp, ParkResult, Scheduler, UnparkResult};
 use crate::error::Error;
 use crate::sync::lock::{Guard, Release as GuardRelease};
 use crate::sync::raw::park;
-use crate::timeout::deadline;
+use crate::timeout::{TIMEOUT_MAX, deadline};
 
 // The counter's state word: `value × ONE | PARKED`.
 //
@@ -61,6 +61,27 @@ impl<S: Scheduler> Counter<S> {
 
     fn value(&self) -> usize {
         self.state.load(Relaxed) / ONE
+    }
+
+    /// Whether a unit is there to take: the readiness test of a blocking acquire.
+    fn available(&self) -> bool {
+        self.state.load(Relaxed) >= ONE
+    }
+
+    /// [`Counter::try_acquire`], telling a simulator of a unit taken (see [`Counter::took`]).
+    fn try_take(&self) -> bool {
+        Self::took(self.key(), self.try_acquire())
+    }
+
+    /// Tells a simulator that the calling thread took a unit, if `taken`, and returns `taken`: a
+    /// blocking acquire that it leaves waiting races with it, as with a lock's last taker
+    /// (`Observe::withdraws`; not `Observe::acquires`: a unit has no holder, and any thread
+    /// may release it).
+    fn took(key: usize, taken: bool) -> bool {
+        if taken {
+            S::withdraws(key);
+        }
+        taken
     }
 
     #[inline]
@@ -126,6 +147,11 @@ impl<S: Scheduler> Counter<S> {
                 Err(actual) => state = actual,
             }
         };
+        if state < ONE {
+            // The value was 0: the acquires waiting for a unit can go now, and could not before
+            // (a release that finds units left lets no waiting acquire go, and is none).
+            S::releases(self.key());
+        }
         if state & PARKED != 0 {
             let mut left = n;
             let filter = |_token| {
@@ -159,17 +185,20 @@ macro_rules! semaphore_common {
         /// Takes one unit, blocking while the value is 0. Returns true.
         #[inline]
         pub fn acquire(&self) -> bool {
-            // Not a blocking operation for a simulator: a semaphore's release and acquire commute
-            // when both can go, so the lock rules of the exhaustive search do not hold for it.
-            self.counter.operation(Self::KIND, "acquire");
-            self.counter.acquire_until(None)
+            // A blocking operation for a simulator, which keeps the thread off its run queue
+            // while the value is 0: whether the acquire had to wait is no step of its own. The
+            // release that makes the value leave 0 lets it go (`Observe::releases`); releases
+            // are updates that commute with each other (`Observe::commutes`), so another one
+            // could let it go instead, which the exhaustive search accounts for.
+            S::blocking_operation_on(&self.counter.state, Self::KIND, "acquire", &|| self.counter.available());
+            Counter::<S>::took(self.counter.key(), self.counter.acquire_until(None))
         }
 
         /// Takes one unit if the value is positive. Never blocks.
         #[inline]
         pub fn try_acquire(&self) -> bool {
             self.counter.operation(Self::KIND, "try_acquire");
-            self.counter.try_acquire()
+            self.counter.try_take()
         }
 
         /// Waits at most `timeout` for a unit. Returns whether one was taken.
@@ -177,11 +206,23 @@ macro_rules! semaphore_common {
         /// # Errors
         /// [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
         pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool, Error> {
-            self.counter.operation(Self::KIND, "acquire_timeout");
-            if timeout.is_zero() {
-                return Ok(self.counter.try_acquire());
+            if timeout.is_zero() || timeout > TIMEOUT_MAX {
+                self.counter.operation(Self::KIND, "acquire_timeout");
+                if timeout > TIMEOUT_MAX {
+                    return Err(Error::TimeoutTooLarge);
+                }
+                return Ok(self.counter.try_take());
             }
-            Ok(self.counter.acquire_until(deadline::<S>(timeout)?))
+            // A simulator waits itself, up to the timeout; elsewhere the semaphore parks.
+            let ready = || self.counter.available();
+            let taken =
+                match S::blocking_operation_on_for(&self.counter.state, Self::KIND, "acquire_timeout", &ready, timeout)
+                {
+                    Some(true) => self.counter.acquire_until(None),
+                    Some(false) => false,
+                    None => self.counter.acquire_until(deadline::<S>(timeout)?),
+                };
+            Ok(Counter::<S>::took(self.counter.key(), taken))
         }
 
         /// The current value.

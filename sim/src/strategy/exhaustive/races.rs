@@ -521,20 +521,24 @@ impl Exhaustive {
                                 && exact(footprint)
                                 && exact(step.footprint)
                         };
-                    // A third thread's update of the object, which commutes with the release
-                    // (an `Event`'s second `set`), could have come first and let this step go
+                    // Another update of the object, which commutes with the release (an
+                    // `Event`'s second `set`), could have come first and let this step go
                     // instead: the release then races with this step, whose reversal puts that
                     // update first (found missing: a wait let go by another thread's `set`
-                    // before the main thread's own, differential seed 32, model 498).
+                    // before the main thread's own, differential seed 32, model 498). Also an
+                    // update of this step's own thread: a `Semaphore`'s `release` before the
+                    // thread's own `acquire`, which, run before the other thread's release, lets
+                    // the acquire go without it (found missing: the outcome where that thread's
+                    // `try_acquire` after its acquire finds no unit left,
+                    // `spec-tests/tests/linearizability`, `semaphore_conforms`).
                     // (Not an update that takes the object, such as another reader's acquire of
-                    // an `RwLock` a writer waits for, nor one by a thread that held it: its
-                    // release is needed as well.)
+                    // an `RwLock` a writer waits for, nor one by the releasing thread, nor one
+                    // by a thread that held it: its release is needed as well.)
                     let object = if readiness { info.acquires } else { begins_read };
                     let replaceable = || {
                         updates.iter().any(|&other| {
                             let theirs = &self.steps[other];
                             other != u
-                                && theirs.thread != thread
                                 && theirs.thread != step.thread
                                 && theirs.info.acquires != object
                                 && theirs.info.takes != object
