@@ -146,7 +146,7 @@ fn two_senders(bound: Option<usize>, tries: [bool; 2], outcomes: &Outcomes) {
 }
 
 /// Each channel call is one simulator step on the part of the channel it changes (a rendezvous
-/// send two; a send without room parks, as a semaphore's acquire), so the reduced search reaches
+/// send two; a send without room parks), so the reduced search reaches
 /// every trace and outcome of the full search in far fewer executions: unbounded, bounded and
 /// rendezvous channels, with `send`, with `try_send`, and with both. (Built on a `Mutex` and
 /// `Condvar`, the unbounded channel took 720 executions, the rendezvous 2,520.) The bounds are
