@@ -7,23 +7,4 @@
 #[path = "../sim/tests/small_programs/mod.rs"]
 mod small_programs;
 
-use small_programs::{Op, check_every_program};
-use weft::Auto;
-
-#[test]
-fn reduction_reaches_every_outcome_of_every_program_of_two_threads() {
-    let compared = check_every_program::<Auto>(&[Op::Release, Op::Acquire, Op::Try], 2, 3);
-    assert!(compared >= 1_000, "{compared} programs compared");
-}
-
-#[test]
-fn reduction_reaches_every_outcome_of_every_program_of_three_threads() {
-    let compared = check_every_program::<Auto>(&[Op::Release, Op::Acquire, Op::Try], 3, 2);
-    assert!(compared >= 1_000, "{compared} programs compared");
-}
-
-#[test]
-fn reduction_reaches_every_outcome_of_every_program_with_timed_acquires() {
-    let compared = check_every_program::<Auto>(&[Op::Release, Op::Acquire, Op::Try, Op::Timed], 2, 2);
-    assert!(compared >= 300, "{compared} programs compared");
-}
+semaphore_program_tests!(weft::Auto);

@@ -160,3 +160,29 @@ pub fn check_every_program<S: Scheduler>(alphabet: &[Op], threads: usize, longes
     );
     compared
 }
+
+/// The tests of a scheduler: every program of two threads, of three, and with timed acquires.
+#[macro_export]
+macro_rules! semaphore_program_tests {
+    ($scheduler:ty) => {
+        use small_programs::{Op, check_every_program};
+
+        #[test]
+        fn reduction_reaches_every_outcome_of_every_program_of_two_threads() {
+            let compared = check_every_program::<$scheduler>(&[Op::Release, Op::Acquire, Op::Try], 2, 3);
+            assert!(compared >= 1_000, "{compared} programs compared");
+        }
+
+        #[test]
+        fn reduction_reaches_every_outcome_of_every_program_of_three_threads() {
+            let compared = check_every_program::<$scheduler>(&[Op::Release, Op::Acquire, Op::Try], 3, 2);
+            assert!(compared >= 1_000, "{compared} programs compared");
+        }
+
+        #[test]
+        fn reduction_reaches_every_outcome_of_every_program_with_timed_acquires() {
+            let compared = check_every_program::<$scheduler>(&[Op::Release, Op::Acquire, Op::Try, Op::Timed], 2, 2);
+            assert!(compared >= 300, "{compared} programs compared");
+        }
+    };
+}
