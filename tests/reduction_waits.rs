@@ -193,3 +193,26 @@ fn a_wait_that_waited_is_the_trace_of_one_that_did_not() {
         assert_eq!(reduced, every, "model {index}: outcomes");
     }
 }
+
+/// Threads each store a value in their slot of one `weft::Local`; the main thread joins them and
+/// then drops the `Local`. A thread's end (which drops its value) releases its join, and the main
+/// thread's next step (which drops the others) cannot come before it: no race between the two,
+/// and no execution cut short. Before, 3 threads took 570 executions (228 cut short) for 342
+/// traces with a lock between the store and a read back; this smaller model, 10 (4) for 6.
+#[test]
+fn a_join_is_not_raced_with_the_end_that_let_it_go() {
+    fn local_values() -> String {
+        let local = Arc::new(weft::Local::<weft::AtomicUsize>::new(|| weft::AtomicUsize::new(0)));
+        let threads: Vec<_> = (0..3)
+            .map(|i| {
+                let local = local.clone();
+                thread::spawn(move || local.with(|value| value.store(i, std::sync::atomic::Ordering::SeqCst)))
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        String::new()
+    }
+    let (_, reduced) = search(local_values, true);
+    let (_, by_sleep_sets) = search(local_values, false);
+    assert_eq!((Some(reduced.executions), reduced.pruned), (by_sleep_sets.traces, 0), "{reduced}");
+}

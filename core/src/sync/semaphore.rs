@@ -70,16 +70,16 @@ impl<S: Scheduler> Counter<S> {
 
     /// [`Counter::try_acquire`], telling a simulator of a unit taken (see [`Counter::took`]).
     fn try_take(&self) -> bool {
-        Self::took(self.key(), self.try_acquire())
+        self.took(self.try_acquire())
     }
 
     /// Tells a simulator that the calling thread took a unit, if `taken`, and returns `taken`: a
     /// blocking acquire that it leaves waiting races with it, as with a lock's last taker
     /// (`Observe::withdraws`; not `Observe::acquires`: a unit has no holder, and any thread
     /// may release it).
-    fn took(key: usize, taken: bool) -> bool {
+    fn took(&self, taken: bool) -> bool {
         if taken {
-            S::withdraws(key);
+            S::withdraws(self.key());
         }
         taken
     }
@@ -191,7 +191,7 @@ macro_rules! semaphore_common {
             // are updates that commute with each other (`Observe::commutes`), so another one
             // could let it go instead, which the exhaustive search accounts for.
             S::blocking_operation_on(&self.counter.state, Self::KIND, "acquire", &|| self.counter.available());
-            Counter::<S>::took(self.counter.key(), self.counter.acquire_until(None))
+            self.counter.took(self.counter.acquire_until(None))
         }
 
         /// Takes one unit if the value is positive. Never blocks.
@@ -222,7 +222,7 @@ macro_rules! semaphore_common {
                     Some(false) => false,
                     None => self.counter.acquire_until(deadline::<S>(timeout)?),
                 };
-            Ok(Counter::<S>::took(self.counter.key(), taken))
+            Ok(self.counter.took(taken))
         }
 
         /// The current value.
