@@ -205,6 +205,10 @@ impl<S: Scheduler> Barrier<S> {
                 broke_it.set(true);
             }
         };
+        // Let go by the round's end (or a break), the waiter reads nothing shared on leaving but
+        // the outcome the waking step handed it: waiters' exits commute with each other and with
+        // what later steps do to the barrier (a park that times out still leaves the queue itself).
+        S::next_park_reads_only_its_wake();
         // SAFETY: the key is this barrier's own address. `validate` is trivially true: we hold
         // the lock, without which no round ends, so our round is still filling. `before_sleep`
         // releases the lock, which may unpark but never parks, then spins a little (never under

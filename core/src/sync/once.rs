@@ -1,5 +1,5 @@
-//! std's `Once` and `Barrier`, on weft's `Mutex` and `Condvar` (so every step is an operation
-//! a simulator sees).
+//! std's `Once`, on weft's `Mutex` and `Condvar` (so every step is an operation a simulator
+//! sees), and std's `Barrier`, on weft's Python `Barrier`.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering::{Acquire, Release};
 
 use crate::backend::Scheduler;
 use crate::backend::atomic::Atomic;
+use crate::sync::barrier::Barrier;
 use crate::sync::condvar::Condvar;
 use crate::sync::mutex::{Mutex, MutexGuard};
 
@@ -186,10 +187,12 @@ impl<S: Scheduler> fmt::Debug for Once<S> {
 /// # demo::<weft_real::Real>();
 /// ```
 pub struct StdBarrier<S: Scheduler> {
-    /// Arrived in the current generation, and the generation.
-    state: Mutex<S, (usize, u64)>,
-    all_arrived: Condvar<S>,
-    parties: usize,
+    /// Python's barrier, with no action and no timeout, which nothing aborts or resets: it never
+    /// breaks, and each group's last arrival has the index `parties - 1`. (Its waiters leave
+    /// reading only the outcome the last arrival hands them, so that a simulator orders no exit
+    /// after another: the mutex and condition variable std's own barrier is made of would order
+    /// every waiter's exit, as each takes the mutex back.)
+    inner: Barrier<S>,
 }
 
 /// What [`StdBarrier::wait`] returns: whether this thread is the group's leader.
@@ -215,24 +218,16 @@ impl BarrierWaitResult {
 impl<S: Scheduler> StdBarrier<S> {
     /// A barrier for groups of `n` threads (`n` of 0 behaves as 1, as std's).
     pub fn new(n: usize) -> Self {
-        StdBarrier { state: Mutex::new((0, 0)), all_arrived: Condvar::new(), parties: n.max(1) }
+        StdBarrier { inner: Barrier::new(n.max(1)).expect("a barrier of at least one party") }
     }
 
     /// Waits until `n` threads have called `wait`; the last to arrive is the leader.
     pub fn wait(&self) -> BarrierWaitResult {
-        let mut state = lock(&self.state);
-        let generation = state.1;
-        state.0 += 1;
-        if state.0 < self.parties {
-            while state.1 == generation {
-                state = self.all_arrived.wait(state).unwrap_or_else(|poisoned| poisoned.into_inner());
-            }
-            BarrierWaitResult(false)
-        } else {
-            *state = (0, generation.wrapping_add(1));
-            drop(state);
-            self.all_arrived.notify_all();
-            BarrierWaitResult(true)
+        match self.inner.wait() {
+            Ok(index) => BarrierWaitResult(index + 1 == self.inner.parties()),
+            // (Only where a simulator ends a wait at the end of its execution, where the thread
+            // does not run on: the barrier has no timeout, no action, and nobody aborts it.)
+            Err(_) => BarrierWaitResult(false),
         }
     }
 }
