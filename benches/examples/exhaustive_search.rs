@@ -6,12 +6,17 @@
 //! ```text
 //! cargo run -p weft-benches --release --example exhaustive_search
 //! cargo run -p weft-benches --release --example exhaustive_search -- --no-write
+//! cargo run -p weft-benches --release --example exhaustive_search -- --speed 3 2
+//! valgrind --tool=callgrind target/release/examples/exhaustive_search --runs weft 3 2 15
 //! ```
 //!
 //! `lock_counter(n, k)`: n threads each take one lock k times and increment a counter under it;
 //! main joins them and checks the count. Every execution is a lock order; two executions with the
 //! same lock order are equivalent. Writes its section of `benches/RESULTS.md` unless
-//! `--no-write`.
+//! `--no-write`. `--speed n k` measures only the speeds of `lock_counter(n, k)`, round by round,
+//! and writes nothing. `--runs weft|weft-plain|shuttle n k r` runs r searches of `lock_counter(n, k)` on one
+//! thread (weft's without reduction and shuttle's capped at 10000 executions) and prints their executions: a fixed amount of
+//! work, for an instruction count.
 
 #![allow(missing_docs)] // an example: its items are not an API
 
@@ -465,8 +470,63 @@ fn trace_count(model: fn(), limit: Duration) -> Option<(usize, &'static str)> {
     }
 }
 
+/// `--speed n k`: each round's speeds of `lock_counter(n, k)` (weft on 1 thread and on every
+/// core, shuttle's DFS), then their medians.
+fn speed_only(threads: usize, increments: usize) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let limit = Duration::from_secs(60);
+    let (mut alone, mut parallel, mut dfs) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=SPEED_ROUNDS {
+        alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
+        parallel.push(speed_of(|| weft_search(threads, increments, limit, cores).0));
+        dfs.push(speed_of(|| shuttle_search(threads, increments, SPEED_CAP)));
+        let (a, p, d) = (alone[round - 1], parallel[round - 1], dfs[round - 1]);
+        println!(
+            "round {round}: weft {a:.0} exec/s, {cores} threads {p:.0} ({:.2}), shuttle DFS {d:.0} (weft / shuttle {:.2})",
+            p / a,
+            a / d
+        );
+    }
+    let ratios = |mine: &[f64], theirs: &[f64]| median(mine.iter().zip(theirs).map(|(m, t)| m / t).collect());
+    println!(
+        "medians: weft {:.0}, {cores} threads {:.0} (speed-up {:.2}), shuttle DFS {:.0}, weft / shuttle {:.2}",
+        median(alone.clone()),
+        median(parallel.clone()),
+        ratios(&parallel, &alone),
+        median(dfs.clone()),
+        ratios(&alone, &dfs)
+    );
+}
+
 fn main() {
-    let write = !std::env::args().any(|a| a == "--no-write");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--speed") {
+        let number = |i: usize| args.get(at + i).and_then(|a| a.parse().ok()).expect("--speed <threads> <increments>");
+        speed_only(number(1), number(2));
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--runs") {
+        let number = |i: usize| {
+            args.get(at + i).and_then(|a| a.parse().ok()).expect("--runs <tool> <threads> <increments> <runs>")
+        };
+        let (threads, increments, runs) = (number(2), number(3), number(4));
+        let executions: usize = match args.get(at + 1).map(String::as_str) {
+            Some("weft") => (0..runs).map(|_| weft_search(threads, increments, Duration::from_secs(600), 1).0).sum(),
+            Some("shuttle") => (0..runs).map(|_| shuttle_search(threads, increments, SPEED_CAP)).sum(),
+            // weft's search without reduction (every interleaving, as shuttle's DFS), capped.
+            Some("weft-plain") => (0..runs)
+                .map(|_| {
+                    let explorer =
+                        weft::sim::Explorer::exhaustive().partial_order_reduction(false).iterations(SPEED_CAP);
+                    explorer.threads(1).run(move || weft_lock_counter(threads, increments)).expect("correct").executions
+                })
+                .sum(),
+            _ => panic!("--runs weft|weft-plain|shuttle <threads> <increments> <runs>"),
+        };
+        println!("{executions} executions");
+        return;
+    }
+    let write = !args.iter().any(|a| a == "--no-write");
     let began = Instant::now();
     let grid = [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (3, 3), (4, 2), (3, 4)];
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
