@@ -1,9 +1,10 @@
 //! Every small program on one `weft::Semaphore` (the façade's `Auto` scheduler, on the simulator
 //! inside an exploration): exhaustive search with partial-order reduction reaches the outcomes of
 //! exhaustive search without it. The programs and the comparison are the simulator's
-//! (`sim/tests/small_programs/mod.rs`), which runs them on `Sim` in
-//! `sim/tests/semaphore_programs.rs`.
+//! (`sim/tests/small_programs/`), which runs them on `Sim` in `sim/tests/semaphore_programs.rs`.
 
+#[path = "../sim/tests/small_programs/semaphore.rs"]
+mod semaphore;
 #[path = "../sim/tests/small_programs/mod.rs"]
 mod small_programs;
 
