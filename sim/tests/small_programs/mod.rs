@@ -15,7 +15,8 @@
 //! A program: the object in one of its initial states, and threads that each call a sequence of
 //! operations on it. The main thread starts them all and joins them. The outcome: what each
 //! thread's operations returned (those whose result the family records), and the object's state
-//! at the end.
+//! at the end. A program that can leave a thread blocked for good is either left out or compared
+//! with its blocked threads in the outcome (see [`Blocked`]).
 //!
 //! Enumerating every program of a few operations checks patterns that random differential
 //! campaigns miss: the semaphore's family found at once an outcome the reduction lost, which the
@@ -24,6 +25,7 @@
 use std::collections::BTreeSet;
 use std::fmt::{Debug, Write};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use weft_core::{Scheduler, Thread};
 use weft_sim::{Explorer, FailureKind};
@@ -45,6 +47,22 @@ pub trait Primitive<S: Scheduler>: Send + Sync + Sized + 'static {
 
     /// The object's state at the end of a program, in its outcome.
     fn state(&self) -> String;
+}
+
+/// What a comparison makes of a program some of whose executions leave a thread blocked for
+/// good.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// The program is left out: the main thread joins its threads, and the search stops at the
+    /// first execution that deadlocks. Cheap, but what the reduction makes of such programs goes
+    /// unchecked, even their executions that end.
+    LeftOut,
+    /// The program is compared, its blocked threads in the outcome: the threads are daemons,
+    /// which the main thread joins with a timeout of 1 s (virtual time, which passes only when
+    /// no thread can run, so after every deadline of the program's own); a thread still alive
+    /// then is blocked for good, and the execution ends without it. The reduction must then
+    /// reach every way a program can get stuck, as well as every way it can end.
+    InOutcome,
 }
 
 /// Every sequence of one to `longest` operations of `alphabet`.
@@ -87,8 +105,9 @@ fn programs<O: Copy>(alphabet: &[O], threads: usize, longest: usize) -> Vec<Vec<
 }
 
 /// Runs one program (see the module's documentation) and returns its outcome: `[…]` per
-/// thread, what its operations returned, then the object's state.
-fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>]) -> String {
+/// thread, what its operations returned (and ` blocked` if it is blocked for good), then the
+/// object's state.
+fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>], blocked: Blocked) -> String {
     let object = Arc::new(P::new(initial));
     let seen: Vec<Arc<Mutex<String>>> = threads.iter().map(|_| Arc::default()).collect();
     let started: Vec<Thread<S>> = threads
@@ -96,7 +115,7 @@ fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>]) ->
         .zip(&seen)
         .map(|(ops, seen)| {
             let (ops, seen, object) = (ops.clone(), seen.clone(), object.clone());
-            Thread::new(move || {
+            Thread::builder().daemon(blocked == Blocked::InOutcome).build(move || {
                 for op in ops {
                     if let Some(returned) = object.call(op) {
                         seen.lock().unwrap().push(returned);
@@ -106,26 +125,34 @@ fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>]) ->
         })
         .collect();
     started.iter().for_each(|t| t.start().unwrap());
-    started.iter().for_each(|t| t.join().unwrap());
+    for thread in &started {
+        match blocked {
+            Blocked::LeftOut => thread.join().unwrap(),
+            Blocked::InOutcome => thread.join_timeout(Duration::from_secs(1)).unwrap(),
+        }
+    }
     let mut outcome = String::new();
-    for seen in &seen {
-        write!(outcome, "[{}]", seen.lock().unwrap()).unwrap();
+    for (thread, seen) in started.iter().zip(&seen) {
+        let blocked = if thread.is_alive() { " blocked" } else { "" };
+        write!(outcome, "[{}{blocked}]", seen.lock().unwrap()).unwrap();
     }
     write!(outcome, " {}", object.state()).unwrap();
     outcome
 }
 
 /// The outcomes of an exhaustive search of a program, with or without reduction, and its
-/// executions; `None` if some execution deadlocks (the search stops there).
+/// executions; `None` if some execution deadlocks (the search stops there; only where blocked
+/// threads are [`Blocked::LeftOut`]).
 fn outcomes<S: Scheduler, P: Primitive<S>>(
     initial: usize,
     threads: &[Vec<P::Op>],
+    blocked: Blocked,
     reduce: bool,
 ) -> Option<(BTreeSet<String>, usize)> {
     let found = Arc::new(Mutex::new(BTreeSet::new()));
     let (sink, threads) = (found.clone(), threads.to_vec());
     let result = Explorer::exhaustive().threads(1).partial_order_reduction(reduce).shrink(false).run(move || {
-        let outcome = run::<S, P>(initial, &threads);
+        let outcome = run::<S, P>(initial, &threads, blocked);
         sink.lock().unwrap().insert(outcome);
     });
     match result {
@@ -134,25 +161,30 @@ fn outcomes<S: Scheduler, P: Primitive<S>>(
             let found = found.lock().unwrap().clone();
             Some((found, stats.executions))
         }
-        Err(report) if matches!(report.failure.kind, FailureKind::Deadlock(_)) => None,
+        Err(report) if blocked == Blocked::LeftOut && matches!(report.failure.kind, FailureKind::Deadlock(_)) => None,
         Err(report) => panic!("{report}"),
     }
 }
 
 /// Compares the two searches on every program of `threads` threads of one to `longest`
 /// operations of `alphabet` each, from each initial state of `P`; returns how many it compared
-/// (the others can deadlock).
+/// (the others can deadlock, and `blocked` leaves them out).
 ///
 /// # Panics
 /// Where the reduced search's outcomes differ from the full search's, or only one of the two
 /// searches finds a deadlock.
-pub fn check_every_program<S: Scheduler, P: Primitive<S>>(alphabet: &[P::Op], threads: usize, longest: usize) -> usize {
+pub fn check_every_program<S: Scheduler, P: Primitive<S>>(
+    alphabet: &[P::Op],
+    threads: usize,
+    longest: usize,
+    blocked: Blocked,
+) -> usize {
     let programs = programs(alphabet, threads, longest);
     let (mut compared, mut deadlocking, mut with, mut without) = (0, 0, 0, 0);
     for initial in 0..P::INITIAL_STATES {
         for program in &programs {
-            let full = outcomes::<S, P>(initial, program, false);
-            let reduced = outcomes::<S, P>(initial, program, true);
+            let full = outcomes::<S, P>(initial, program, blocked, false);
+            let reduced = outcomes::<S, P>(initial, program, blocked, true);
             let ((full, all), (reduced, executions)) = match (full, reduced) {
                 (Some(full), Some(reduced)) => (full, reduced),
                 (None, None) => {
