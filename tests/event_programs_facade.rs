@@ -1,0 +1,11 @@
+//! Every small program on one `weft::Event` (the façade's `Auto` scheduler, on the simulator inside
+//! an exploration): exhaustive search with partial-order reduction reaches the outcomes of
+//! exhaustive search without it. The programs and the comparison are the simulator's
+//! (`sim/tests/small_programs/`), which runs them on `Sim` in `sim/tests/event_programs.rs`.
+
+#[path = "../sim/tests/small_programs/event.rs"]
+mod event;
+#[path = "../sim/tests/small_programs/mod.rs"]
+mod small_programs;
+
+event_program_tests!(weft::Auto);
