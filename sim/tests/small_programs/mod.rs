@@ -6,12 +6,15 @@
 //! a scheduler:
 //!
 //! - `semaphore.rs`: release, acquire, try and timed acquire on a `Semaphore`;
-//! - `event.rs`: set, clear, is_set, wait and timed wait on an `Event`.
+//! - `event.rs`: set, clear, is_set, wait and timed wait on an `Event`;
+//! - `condition.rs`: notify, notify_all, wait and timed wait on a `Condition` over a `Lock`, and
+//!   updates of a count its lock guards.
 //!
 //! A test file declares this module and the family it tests (a family no test of the file uses
 //! would be dead code there), then calls the family's macro: on `Sim` in the simulator's tests
-//! (`sim/tests/semaphore_programs.rs`, `event_programs.rs`), on the façade's `weft::Auto` in the
-//! façade's (`tests/*_programs_facade.rs`, which include these files by path).
+//! (`sim/tests/semaphore_programs.rs`, `event_programs.rs`, `condition_programs.rs`), on the
+//! façade's `weft::Auto` in the façade's (`tests/*_programs_facade.rs`, which include these files
+//! by path).
 //!
 //! A program: the object in one of its initial states, and threads that each call a sequence of
 //! operations on it. The main thread starts them all and joins them. The outcome: what each
