@@ -86,12 +86,8 @@ impl<S: Scheduler> Primitive<S> for Guarded<S> {
 }
 
 /// The tests of a scheduler: every program of two threads of up to two operations, and of three
-/// threads of one, with their blocked threads in the outcome. A condition's operations take more
-/// steps than a semaphore's or an event's (the lock around each, and a wait releases and takes it
-/// again), so the full search grows fast: longer programs are too slow for a test (1.2 million
-/// executions without reduction for two threads of up to three among `notify(1)` and `wait`),
-/// and so are three threads with timed waits (1.7 million for three threads of one timed wait
-/// each). The calling file declares `small_programs` and this file as `condition`.
+/// threads of one, with their blocked threads in the outcome. The calling file declares
+/// `small_programs` and this file as `condition`.
 #[macro_export]
 macro_rules! condition_program_tests {
     ($scheduler:ty) => {

@@ -72,10 +72,8 @@ impl<S: Scheduler> Primitive<S> for Event<S> {
 
 /// The tests of a scheduler: every program of two threads of up to two operations, of three
 /// threads of one, and of two threads of up to three operations among `set`, `clear` and one
-/// kind of wait (blocking, then timed), all with their blocked threads in the outcome. (Three
-/// threads of up to two operations among `set`, `clear` and `wait` alone take 13 million
-/// executions without reduction: too slow for a test.) The calling file declares
-/// `small_programs` and this file as `event`.
+/// kind of wait (blocking, then timed), all with their blocked threads in the outcome. The
+/// calling file declares `small_programs` and this file as `event`.
 #[macro_export]
 macro_rules! event_program_tests {
     ($scheduler:ty) => {

@@ -61,8 +61,7 @@ impl<S: Scheduler> Primitive<S> for Semaphore<S> {
 
 /// The tests of a scheduler: every program of two threads, of three, and with timed acquires,
 /// those that can deadlock left out; and every program of two threads again, with their blocked
-/// threads in the outcome (the same with three threads takes 5 million executions without
-/// reduction: too slow for a test). The calling file declares `small_programs` and this file as
+/// threads in the outcome. The calling file declares `small_programs` and this file as
 /// `semaphore`.
 #[macro_export]
 macro_rules! semaphore_program_tests {
