@@ -7,10 +7,8 @@
 //! with each other and with `is_set`, a `clear` withdraws what a `set` let go, and a wait a `set`
 //! woke returns true even if a `clear` comes before it runs. Most programs with a `wait` can block
 //! for good (a `clear` after the last `set`, or no `set` at all), and those are where these claims
-//! are tested hardest: their blocked threads are part of the outcome ([`Blocked::InOutcome`]),
-//! not a reason to leave them out.
-//!
-//! [`Blocked::InOutcome`]: crate::small_programs::Blocked::InOutcome
+//! are tested hardest: their blocked threads are part of the outcome, not a reason to leave them
+//! out.
 
 use std::time::Duration;
 
@@ -78,34 +76,34 @@ impl<S: Scheduler> Primitive<S> for Event<S> {
 macro_rules! event_program_tests {
     ($scheduler:ty) => {
         use event::Op;
-        use small_programs::{Blocked, check_every_program};
+        use small_programs::check_every_program;
         use weft_core::Event;
 
         #[test]
         fn reduction_reaches_every_outcome_of_every_program_of_two_threads() {
             let alphabet = [Op::Set, Op::Clear, Op::IsSet, Op::Wait, Op::Timed];
-            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 2, Blocked::InOutcome);
+            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 2);
             assert!(compared >= 1_800, "{compared} programs compared");
         }
 
         #[test]
         fn reduction_reaches_every_outcome_of_every_program_of_three_threads() {
             let alphabet = [Op::Set, Op::Clear, Op::IsSet, Op::Wait, Op::Timed];
-            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 3, 1, Blocked::InOutcome);
+            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 3, 1);
             assert!(compared >= 250, "{compared} programs compared");
         }
 
         #[test]
         fn reduction_reaches_every_outcome_of_every_program_of_longer_waits() {
             let alphabet = [Op::Set, Op::Clear, Op::Wait];
-            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 3, Blocked::InOutcome);
+            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 3);
             assert!(compared >= 3_000, "{compared} programs compared");
         }
 
         #[test]
         fn reduction_reaches_every_outcome_of_every_program_of_longer_timed_waits() {
             let alphabet = [Op::Set, Op::Clear, Op::Timed];
-            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 3, Blocked::InOutcome);
+            let compared = check_every_program::<$scheduler, Event<$scheduler>>(&alphabet, 2, 3);
             assert!(compared >= 3_000, "{compared} programs compared");
         }
     };

@@ -17,10 +17,16 @@
 //! by path).
 //!
 //! A program: the object in one of its initial states, and threads that each call a sequence of
-//! operations on it. The main thread starts them all and joins them. The outcome: what each
-//! thread's operations returned (those whose result the family records), and the object's state
-//! at the end. A program that can leave a thread blocked for good is either left out or compared
-//! with its blocked threads in the outcome (see [`Blocked`]).
+//! operations on it. The main thread starts them all, then sleeps 1 s: virtual time passes only
+//! when no thread can run, so by then (after every deadline of the program's own) each thread has
+//! ended or is blocked for good. The outcome: what each thread's operations returned (those whose
+//! result the family records), which threads are blocked for good, and the object's state at the
+//! end. The threads are daemons, so the execution ends without those that are blocked: a program
+//! that can block is compared like any other, and the reduction must reach every way a program
+//! can get stuck, as well as every way it can end. (The main thread could join its threads with a
+//! timeout instead, but that costs far more executions, with reduction or without. Plain joins
+//! would turn a blocked thread into a deadlock, where the search stops: such programs would have
+//! to be left out.)
 //!
 //! Enumerating every program of a few operations checks patterns that random differential
 //! campaigns miss: the semaphore's family found at once an outcome the reduction lost, which the
@@ -32,7 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use weft_core::{Scheduler, Thread, sleep};
-use weft_sim::{Explorer, FailureKind};
+use weft_sim::Explorer;
 
 /// An object whose small programs are enumerated: built in one of its initial states, the
 /// operations a program's threads call on it, and its state in an outcome.
@@ -51,23 +57,6 @@ pub trait Primitive<S: Scheduler>: Send + Sync + Sized + 'static {
 
     /// The object's state at the end of a program, in its outcome.
     fn state(&self) -> String;
-}
-
-/// What a comparison makes of a program some of whose executions leave a thread blocked for
-/// good.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blocked {
-    /// The program is left out: the main thread joins its threads, and the search stops at the
-    /// first execution that deadlocks. Cheap, but what the reduction makes of such programs goes
-    /// unchecked, even their executions that end.
-    LeftOut,
-    /// The program is compared, its blocked threads in the outcome: the threads are daemons,
-    /// and the main thread, instead of joining them, sleeps 1 s (virtual time, which passes only
-    /// when no thread can run, so after every deadline of the program's own); a thread still
-    /// alive then is blocked for good, and the execution ends without it. The reduction must
-    /// then reach every way a program can get stuck, as well as every way it can end. (Joins with
-    /// a timeout would do too, but cost far more executions, with reduction or without.)
-    InOutcome,
 }
 
 /// Every sequence of one to `longest` operations of `alphabet`.
@@ -112,7 +101,7 @@ fn programs<O: Copy>(alphabet: &[O], threads: usize, longest: usize) -> Vec<Vec<
 /// Runs one program (see the module's documentation) and returns its outcome: `[…]` per
 /// thread, what its operations returned (and ` blocked` if it is blocked for good), then the
 /// object's state.
-fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>], blocked: Blocked) -> String {
+fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>]) -> String {
     let object = Arc::new(P::new(initial));
     let seen: Vec<Arc<Mutex<String>>> = threads.iter().map(|_| Arc::default()).collect();
     let started: Vec<Thread<S>> = threads
@@ -120,7 +109,7 @@ fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>], bl
         .zip(&seen)
         .map(|(ops, seen)| {
             let (ops, seen, object) = (ops.clone(), seen.clone(), object.clone());
-            Thread::builder().daemon(blocked == Blocked::InOutcome).build(move || {
+            Thread::builder().daemon(true).build(move || {
                 for op in ops {
                     if let Some(returned) = object.call(op) {
                         seen.lock().unwrap().push(returned);
@@ -130,11 +119,8 @@ fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>], bl
         })
         .collect();
     started.iter().for_each(|t| t.start().unwrap());
-    match blocked {
-        Blocked::LeftOut => started.iter().for_each(|t| t.join().unwrap()),
-        // Each thread has ended or is blocked for good when the sleep ends.
-        Blocked::InOutcome => sleep::<S>(Duration::from_secs(1)),
-    }
+    // Each thread has ended or is blocked for good when the sleep ends.
+    sleep::<S>(Duration::from_secs(1));
     let mut outcome = String::new();
     for (thread, seen) in started.iter().zip(&seen) {
         let blocked = if thread.is_alive() { " blocked" } else { "" };
@@ -145,69 +131,40 @@ fn run<S: Scheduler, P: Primitive<S>>(initial: usize, threads: &[Vec<P::Op>], bl
 }
 
 /// The outcomes of an exhaustive search of a program, with or without reduction, and its
-/// executions; `None` if some execution deadlocks (the search stops there; only where blocked
-/// threads are [`Blocked::LeftOut`]).
+/// executions.
 fn outcomes<S: Scheduler, P: Primitive<S>>(
     initial: usize,
     threads: &[Vec<P::Op>],
-    blocked: Blocked,
     reduce: bool,
-) -> Option<(BTreeSet<String>, usize)> {
+) -> (BTreeSet<String>, usize) {
     let found = Arc::new(Mutex::new(BTreeSet::new()));
     let (sink, threads) = (found.clone(), threads.to_vec());
     let result = Explorer::exhaustive().threads(1).partial_order_reduction(reduce).shrink(false).run(move || {
-        let outcome = run::<S, P>(initial, &threads, blocked);
+        let outcome = run::<S, P>(initial, &threads);
         sink.lock().unwrap().insert(outcome);
     });
-    match result {
-        Ok(stats) => {
-            assert!(stats.exhausted, "{stats}");
-            let found = found.lock().unwrap().clone();
-            Some((found, stats.executions))
-        }
-        Err(report) if blocked == Blocked::LeftOut && matches!(report.failure.kind, FailureKind::Deadlock(_)) => None,
-        Err(report) => panic!("{report}"),
-    }
+    let stats = result.unwrap_or_else(|report| panic!("{report}"));
+    assert!(stats.exhausted, "{stats}");
+    let found = found.lock().unwrap().clone();
+    (found, stats.executions)
 }
 
 /// Compares the two searches on every program of `threads` threads of one to `longest`
-/// operations of `alphabet` each, from each initial state of `P`; returns how many it compared
-/// (the others can deadlock, and `blocked` leaves them out).
+/// operations of `alphabet` each, from each initial state of `P`; returns how many it compared.
 ///
 /// # Panics
-/// Where the reduced search's outcomes differ from the full search's, or only one of the two
-/// searches finds a deadlock.
-pub fn check_every_program<S: Scheduler, P: Primitive<S>>(
-    alphabet: &[P::Op],
-    threads: usize,
-    longest: usize,
-    blocked: Blocked,
-) -> usize {
+/// Where the reduced search's outcomes differ from the full search's, or a search fails.
+pub fn check_every_program<S: Scheduler, P: Primitive<S>>(alphabet: &[P::Op], threads: usize, longest: usize) -> usize {
     let programs = programs(alphabet, threads, longest);
-    let (mut compared, mut deadlocking, mut with, mut without) = (0, 0, 0, 0);
+    let (mut compared, mut with, mut without) = (0, 0, 0);
     for initial in 0..P::INITIAL_STATES {
         for program in &programs {
-            let full = outcomes::<S, P>(initial, program, blocked, false);
-            let reduced = outcomes::<S, P>(initial, program, blocked, true);
-            let ((full, all), (reduced, executions)) = match (full, reduced) {
-                (Some(full), Some(reduced)) => (full, reduced),
-                (None, None) => {
-                    deadlocking += 1;
-                    continue;
-                }
-                (full, _) => {
-                    let only = if full.is_some() { "with" } else { "without" };
-                    panic!("initial state {initial}, threads {program:?}: a deadlock only {only} reduction")
-                }
-            };
+            let (full, all) = outcomes::<S, P>(initial, program, false);
+            let (reduced, executions) = outcomes::<S, P>(initial, program, true);
             assert_eq!(reduced, full, "initial state {initial}, threads {program:?}");
             (compared, with, without) = (compared + 1, with + executions, without + all);
         }
     }
-    assert_eq!(compared + deadlocking, P::INITIAL_STATES * programs.len());
-    println!(
-        "{compared} programs compared, {deadlocking} that can deadlock left out: {with} executions with reduction, \
-         {without} without"
-    );
+    println!("{compared} programs compared: {with} executions with reduction, {without} without");
     compared
 }
