@@ -150,11 +150,23 @@ fn outcomes<S: Scheduler, P: Primitive<S>>(
 }
 
 /// Compares the two searches on every program of `threads` threads of one to `longest`
-/// operations of `alphabet` each, from each initial state of `P`; returns how many it compared.
+/// operations of `alphabet` each, from each initial state of `P`, and checks that it compared at
+/// least `at_least` (the count measured, rounded down: a test that compared nothing fails).
 ///
 /// # Panics
-/// Where the reduced search's outcomes differ from the full search's, or a search fails.
-pub fn check_every_program<S: Scheduler, P: Primitive<S>>(alphabet: &[P::Op], threads: usize, longest: usize) -> usize {
+/// Where the reduced search's outcomes differ from the full search's, a search fails, or fewer
+/// than `at_least` programs were compared.
+pub fn check_every_program<S: Scheduler, P: Primitive<S>>(
+    alphabet: &[P::Op],
+    (threads, longest): (usize, usize),
+    at_least: usize,
+) {
+    let compared = compare_every_program::<S, P>(alphabet, threads, longest);
+    assert!(compared >= at_least, "{compared} programs compared, fewer than {at_least}");
+}
+
+/// [`check_every_program`]'s comparison; returns how many programs it compared.
+fn compare_every_program<S: Scheduler, P: Primitive<S>>(alphabet: &[P::Op], threads: usize, longest: usize) -> usize {
     let programs = programs(alphabet, threads, longest);
     let (mut compared, mut with, mut without) = (0, 0, 0);
     for initial in 0..P::INITIAL_STATES {
