@@ -494,31 +494,66 @@ fn trace_count(model: fn(), limit: Duration) -> Option<(usize, &'static str)> {
     }
 }
 
+/// The speeds of `lock_counter(n, k)`, round by round: weft's search on one thread, on every
+/// core, and shuttle's DFS (see [`SPEED_ROUNDS`]).
+struct Speeds {
+    alone: Vec<f64>,
+    parallel: Vec<f64>,
+    dfs: Vec<f64>,
+}
+
+impl Speeds {
+    /// `rounds` rounds of `lock_counter(threads, increments)`'s speeds with weft on `cores`
+    /// threads beside one; `each` sees them after each round.
+    fn measure(
+        threads: usize,
+        increments: usize,
+        cores: usize,
+        rounds: usize,
+        mut each: impl FnMut(&Speeds),
+    ) -> Speeds {
+        let limit = Duration::from_secs(60);
+        let mut speeds = Speeds { alone: Vec::new(), parallel: Vec::new(), dfs: Vec::new() };
+        for _ in 0..rounds {
+            speeds.alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
+            speeds.parallel.push(speed_of(|| weft_search(threads, increments, limit, cores).0));
+            speeds.dfs.push(speed_of(|| shuttle_search(threads, increments, SPEED_CAP)));
+            each(&speeds);
+        }
+        speeds
+    }
+
+    /// The medians of weft's speed on one thread and on every core, of the speed-up (of the
+    /// rounds' ratios), of shuttle's DFS, and of weft on one thread / shuttle (likewise).
+    fn medians(&self) -> [f64; 5] {
+        let ratios = |mine: &[f64], theirs: &[f64]| median(mine.iter().zip(theirs).map(|(m, t)| m / t).collect());
+        [
+            median(self.alone.clone()),
+            median(self.parallel.clone()),
+            ratios(&self.parallel, &self.alone),
+            median(self.dfs.clone()),
+            ratios(&self.alone, &self.dfs),
+        ]
+    }
+}
+
 /// `--speed n k`: each round's speeds of `lock_counter(n, k)` (weft on 1 thread and on every
 /// core, shuttle's DFS), then their medians.
 fn speed_only(threads: usize, increments: usize) {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let limit = Duration::from_secs(60);
-    let (mut alone, mut parallel, mut dfs) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 1..=SPEED_ROUNDS {
-        alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
-        parallel.push(speed_of(|| weft_search(threads, increments, limit, cores).0));
-        dfs.push(speed_of(|| shuttle_search(threads, increments, SPEED_CAP)));
-        let (a, p, d) = (alone[round - 1], parallel[round - 1], dfs[round - 1]);
+    let speeds = Speeds::measure(threads, increments, cores, SPEED_ROUNDS, |speeds| {
+        let round = speeds.alone.len();
+        let (a, p, d) = (speeds.alone[round - 1], speeds.parallel[round - 1], speeds.dfs[round - 1]);
         println!(
             "round {round}: weft {a:.0} exec/s, {cores} threads {p:.0} ({:.2}), shuttle DFS {d:.0} (weft / shuttle {:.2})",
             p / a,
             a / d
         );
-    }
-    let ratios = |mine: &[f64], theirs: &[f64]| median(mine.iter().zip(theirs).map(|(m, t)| m / t).collect());
+    });
+    let [alone, parallel, speed_up, dfs, ratio] = speeds.medians();
     println!(
-        "medians: weft {:.0}, {cores} threads {:.0} (speed-up {:.2}), shuttle DFS {:.0}, weft / shuttle {:.2}",
-        median(alone.clone()),
-        median(parallel.clone()),
-        ratios(&parallel, &alone),
-        median(dfs.clone()),
-        ratios(&alone, &dfs)
+        "medians: weft {alone:.0}, {cores} threads {parallel:.0} (speed-up {speed_up:.2}), shuttle DFS {dfs:.0}, \
+         weft / shuttle {ratio:.2}"
     );
 }
 
@@ -570,23 +605,12 @@ fn main() {
         assert!(!exhausted || parallel == executions, "the same search on {cores} threads");
         let dfs = shuttle_search(threads, increments, shuttle_cap);
         // Speeds, in rounds (a search that did not finish is not timed again: its one run is).
-        let (mut alone, mut parallel_speeds, mut dfs_speeds) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..if exhausted { SPEED_ROUNDS } else { 0 } {
-            alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
-            parallel_speeds.push(speed_of(|| weft_search(threads, increments, limit, cores).0));
-            dfs_speeds.push(speed_of(|| shuttle_search(threads, increments, SPEED_CAP)));
-        }
-        let ratios = |mine: &[f64], theirs: &[f64]| median(mine.iter().zip(theirs).map(|(m, t)| m / t).collect());
+        let rounds = if exhausted { SPEED_ROUNDS } else { 0 };
+        let speeds = Speeds::measure(threads, increments, cores, rounds, |_| {});
         let cells = if exhausted {
-            format!(
-                "{:.0} | {:.0} | {:.2} | {dfs_cell} | {:.0} | {:.2}",
-                median(alone.clone()),
-                median(parallel_speeds.clone()),
-                ratios(&parallel_speeds, &alone),
-                median(dfs_speeds.clone()),
-                ratios(&alone, &dfs_speeds),
-                dfs_cell = if dfs >= shuttle_cap { format!("≥{dfs} (capped)") } else { format!("{dfs}") },
-            )
+            let [alone, parallel, speed_up, dfs_speed, ratio] = speeds.medians();
+            let dfs_cell = if dfs >= shuttle_cap { format!("≥{dfs} (capped)") } else { format!("{dfs}") };
+            format!("{alone:.0} | {parallel:.0} | {speed_up:.2} | {dfs_cell} | {dfs_speed:.0} | {ratio:.2}")
         } else {
             "— | — | — | — | — | —".to_owned()
         };
