@@ -214,7 +214,7 @@ fn composite_facade_types_made_outside_the_simulation_are_refused_inside() {
         ("Condvar", refused_outside(weft::sync::Condvar::new(), |c| c.notify_all())),
         ("RwLock", refused_outside(weft::sync::RwLock::new(0), |r| *r.write().unwrap() += 1)),
         ("RwLock", refused_outside(weft::sync::RwLock::new(0), |r| assert_eq!(*r.read().unwrap(), 0))),
-        ("Mutex", refused_outside(weft::sync::Barrier::new(1), |b| assert!(b.wait().is_leader()))),
+        ("Barrier", refused_outside(weft::sync::Barrier::new(1), |b| assert!(b.wait().is_leader()))),
         (
             // The receiver is not `Sync`: a std mutex shares it (a panic under it poisons it).
             "Sender",
