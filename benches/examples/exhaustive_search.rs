@@ -102,6 +102,10 @@ fn speed_of(mut run: impl FnMut() -> usize) -> f64 {
     }
 }
 
+/// When a lock_counter search of the grid is stopped (its speeds are measured only if it
+/// finished by then).
+const SEARCH_LIMIT: Duration = Duration::from_secs(60);
+
 /// The least time over which each speed of a round is measured.
 const TIMED_AT_LEAST: Duration = Duration::from_millis(60);
 
@@ -512,7 +516,7 @@ impl Speeds {
         rounds: usize,
         mut each: impl FnMut(&Speeds),
     ) -> Speeds {
-        let limit = Duration::from_secs(60);
+        let limit = SEARCH_LIMIT;
         let mut speeds = Speeds { alone: Vec::new(), parallel: Vec::new(), dfs: Vec::new() };
         for _ in 0..rounds {
             speeds.alone.push(speed_of(|| weft_search(threads, increments, limit, 1).0));
@@ -589,7 +593,7 @@ fn main() {
     let began = Instant::now();
     let grid = [(2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1), (3, 3), (4, 2), (3, 4)];
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let limit = Duration::from_secs(60);
+    let limit = SEARCH_LIMIT;
     // shuttle's DFS does not reduce: capped, for its speed only.
     let shuttle_cap = 100_000;
     let mut table = String::new();
