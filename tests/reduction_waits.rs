@@ -286,3 +286,33 @@ fn a_notify_that_wakes_every_waiter_picks_none() {
     assert_eq!(by_sleep_sets.traces, Some(168), "{by_sleep_sets}");
     assert_eq!((reduced.executions - reduced.pruned, reduced.traces), (168, Some(168)), "{reduced}");
 }
+
+/// Three threads each release a semaphore; the main thread joins each with a timeout. A timed
+/// join waits as a join without one does (the simulator keeps it off the run queue until the
+/// thread ended or the time is up), and reads the thread's state in its own step: one trace, one
+/// execution. Before, the join's checks ran in the step before it, and the join parked: 8
+/// executions, for 8 traces by that relation.
+#[test]
+fn a_timed_join_is_not_raced_with_the_end_that_let_it_go() {
+    fn timed_joins() -> String {
+        let units = Arc::new(Semaphore::new(0));
+        let threads: Vec<weft::Thread> = (0..3)
+            .map(|_| {
+                let units = units.clone();
+                weft::Thread::new(move || units.release().unwrap())
+            })
+            .collect();
+        threads.iter().for_each(|t| t.start().unwrap());
+        let alive: String = threads
+            .iter()
+            .map(|t| {
+                t.join_timeout(std::time::Duration::from_secs(1)).unwrap();
+                if t.is_alive() { 'A' } else { 'd' }
+            })
+            .collect();
+        format!("{alive} {}", units.value())
+    }
+    let (outcomes, reduced) = search(timed_joins, true);
+    assert_eq!(outcomes, BTreeSet::from(["ddd 3".to_owned()]));
+    assert_eq!((reduced.executions, reduced.traces), (1, Some(1)), "{reduced}");
+}

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::thread::hooks::{Abandoned, ExceptHook, ExceptHookArgs, SystemExit, ThreadHook, excepthook, panic_message};
 use crate::thread::record::{INITIAL, Kind, STARTED, STARTING, STOPPED, Target, Thread};
 use crate::thread::state::{with_run, with_thread};
-use crate::timeout::deadline;
+use crate::timeout::{TIMEOUT_MAX, deadline};
 
 /// Configures a [`Thread`] before it is created: name and daemon flag.
 ///
@@ -212,7 +212,7 @@ impl<S: Scheduler> Thread<S> {
     /// [`Error::JoinDummyThread`] for a thread weft did not start; [`Error::JoinBeforeStart`]
     /// before `start()`; [`Error::JoinCurrentThread`] when called by the thread itself.
     pub fn join(&self) -> Result<(), Error> {
-        self.join_until(None)
+        self.join_blocking()
     }
 
     /// Waits until the thread ends or `timeout` passes; then ask [`Thread::is_alive`].
@@ -220,9 +220,47 @@ impl<S: Scheduler> Thread<S> {
     /// # Errors
     /// As [`Thread::join`], and [`Error::TimeoutTooLarge`] above [`crate::TIMEOUT_MAX`].
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), Error> {
-        // As CPython: the thread's state is checked before the timeout.
-        self.check_joinable()?;
-        self.join_until(deadline::<S>(timeout)?)
+        // The join is announced before its checks, so that under a simulator they read the
+        // thread's state in the join's own step: read in the step before, they made that step
+        // race with the thread's end as well (more executions, for no other outcome).
+        if timeout.is_zero() || timeout > TIMEOUT_MAX {
+            S::operation_on(&self.inner.state, "Thread", "join");
+            // As CPython: the thread's state is checked before the timeout.
+            self.check_joinable()?;
+            if timeout > TIMEOUT_MAX {
+                return Err(Error::TimeoutTooLarge);
+            }
+            let ended = self.inner.state.load(Acquire) != STARTED;
+            report::<S>(self.state_key(), ended, "ended", "still alive");
+            return Ok(());
+        }
+        // A simulator waits itself, up to the timeout, as for a join without one; elsewhere the
+        // join parks.
+        let me = S::current_ident();
+        let ready = || self.join_ready(me);
+        match S::blocking_operation_on_for(&self.inner.state, "Thread", "join", &ready, timeout) {
+            Some(ready) => {
+                self.check_joinable()?;
+                if ready {
+                    self.wait_for_end(None);
+                } else {
+                    report::<S>(self.state_key(), false, "ended", "still alive");
+                }
+            }
+            None => {
+                self.check_joinable()?;
+                self.wait_for_end(deadline::<S>(timeout)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a join by thread `me` can go on: the thread ended, or the join is an error (see
+    /// [`Thread::check_joinable`]). Only loads the record's atomics (a simulator may ask from
+    /// another thread: see `Observe::blocking_operation`).
+    fn join_ready(&self, me: usize) -> bool {
+        let state = self.inner.state.load(Acquire);
+        state == STOPPED || state < STARTED || self.inner.kind == Kind::Dummy || self.inner.ident.load(Relaxed) == me
     }
 
     fn check_joinable(&self) -> Result<(), Error> {
@@ -238,25 +276,21 @@ impl<S: Scheduler> Thread<S> {
         Ok(())
     }
 
-    fn join_until(&self, deadline: Option<Instant>) -> Result<(), Error> {
-        match deadline {
-            None => {
-                // Ready once the thread ended, or at once when the join is an error.
-                let me = S::current_ident();
-                S::blocking_operation_on(&self.inner.state, "Thread", "join", &|| {
-                    let state = self.inner.state.load(Acquire);
-                    state == STOPPED
-                        || state < STARTED
-                        || self.inner.kind == Kind::Dummy
-                        || self.inner.ident.load(Relaxed) == me
-                })
-            }
-            Some(_) => S::operation_on(&self.inner.state, "Thread", "join"),
-        }
+    /// [`Thread::join`]'s blocking wait, announced as one operation that is ready once the
+    /// thread ended (or at once when the join is an error).
+    fn join_blocking(&self) -> Result<(), Error> {
+        let me = S::current_ident();
+        S::blocking_operation_on(&self.inner.state, "Thread", "join", &|| self.join_ready(me));
         self.check_joinable()?;
+        self.wait_for_end(None);
+        Ok(())
+    }
+
+    /// Waits until the thread ended, or until `deadline`, and tells the scheduler which (the
+    /// join's outcome in a trace).
+    fn wait_for_end(&self, deadline: Option<Instant>) {
         let ended = self.wait_state_leaves(STARTED, deadline);
         report::<S>(self.state_key(), ended, "ended", "still alive");
-        Ok(())
     }
 }
 
