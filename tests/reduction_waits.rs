@@ -316,3 +316,47 @@ fn a_timed_join_is_not_raced_with_the_end_that_let_it_go() {
     assert_eq!(outcomes, BTreeSet::from(["ddd 3".to_owned()]));
     assert_eq!((reduced.executions, reduced.traces), (1, Some(1)), "{reduced}");
 }
+
+/// The main thread parks with a timeout of 1 s, twice, while another thread unparks it: at once
+/// (`gap` 0), after a sleep of 2 s, or twice with no sleep. The outcome: the virtual time each
+/// park returned at. A timed park waits as a park without one does (the simulator keeps it off
+/// the run queue until the token is there or the time is up), and commutes with the `unpark`
+/// that let it go: one execution where the unpark comes at once, and as many as the traces in
+/// each model. Before, it parked: 2 executions where the unpark comes at once. (In the second
+/// model the unpark and the second park's timeout are due at once, at 2 s: 2 traces.)
+#[test]
+fn a_timed_park_is_not_raced_with_the_unpark_that_let_it_go() {
+    fn parks(unparks: usize, gap: u64) -> String {
+        let began = weft::now();
+        let main = thread::current();
+        let unparker = thread::spawn(move || {
+            for _ in 0..unparks {
+                // (Not a sleep of 0: a yield, after which the park's timeout fires first.)
+                if gap > 0 {
+                    thread::sleep(std::time::Duration::from_secs(gap));
+                }
+                main.unpark();
+            }
+        });
+        let mut returned = Vec::new();
+        for _ in 0..2 {
+            thread::park_timeout(std::time::Duration::from_secs(1));
+            returned.push(weft::now().duration_since(began).as_secs());
+        }
+        unparker.join().unwrap();
+        format!("{returned:?}")
+    }
+    let models: [(fn() -> String, &[&str]); 3] =
+        [(|| parks(1, 0), &["[0, 1]"]), (|| parks(1, 2), &["[1, 2]"]), (|| parks(2, 0), &["[0, 0]", "[0, 1]"])];
+    for (index, (model, expected)) in models.into_iter().enumerate() {
+        let (outcomes, reduced) = search(model, true);
+        let (every, by_sleep_sets) = search(model, false);
+        assert_eq!(outcomes, every, "model {index}: outcomes");
+        let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
+        assert_eq!(outcomes, expected, "model {index}: outcomes");
+        assert_eq!(Some(reduced.executions), by_sleep_sets.traces, "model {index}: {reduced}");
+        if index == 0 {
+            assert_eq!(reduced.executions, 1, "{reduced}");
+        }
+    }
+}

@@ -58,14 +58,26 @@ pub(super) fn label<S: Scheduler>(thread: &Thread<S>) {
 /// Returns whether it took a token (false: the timeout passed first).
 pub(super) fn park_current<S: Scheduler>(me: &Thread<S>, timeout: Option<Duration>) -> bool {
     let token = &me.inner.park;
-    match timeout {
-        // The caller can make no progress until a token is there.
-        None => S::blocking_operation_on(token, KIND, "park", &|| token.load(Relaxed) == NOTIFIED),
-        Some(_) => S::operation_on(token, KIND, "park_timeout"),
-    }
-    // A timeout of centuries is no deadline, as std's.
-    let deadline = timeout.and_then(|timeout| S::now().checked_add(timeout));
     let key = key(me);
+    // The caller can make no progress until a token is there.
+    let ready = || token.load(Relaxed) == NOTIFIED;
+    match timeout {
+        None => S::blocking_operation_on(token, KIND, "park", &ready),
+        Some(timeout) if timeout.is_zero() => {
+            // Takes a token that is there, and waits for none.
+            S::operation_on(token, KIND, "park_timeout");
+            let taken = token.swap(EMPTY, Acquire) == NOTIFIED;
+            return report::<S>(key, taken, "token taken", "timed out");
+        }
+        // A simulator waits itself, up to the timeout, as for a park without one: the park then
+        // commutes with the `unpark` that let it go, as that one does. Elsewhere the thread
+        // parks (below).
+        Some(timeout) => {
+            if S::blocking_operation_on_for(token, KIND, "park_timeout", &ready, timeout) == Some(false) {
+                return report::<S>(key, false, "unparked", "timed out");
+            }
+        }
+    }
     if token.compare_exchange(EMPTY, PARKED, Acquire, Acquire).is_err() {
         // The state was NOTIFIED (only this thread leaves EMPTY for anything but NOTIFIED):
         // take the token. An `unpark` meanwhile stores NOTIFIED over NOTIFIED, which is the
@@ -73,6 +85,8 @@ pub(super) fn park_current<S: Scheduler>(me: &Thread<S>, timeout: Option<Duratio
         token.store(EMPTY, Relaxed);
         return report::<S>(key, true, "token taken", "");
     }
+    // A timeout of centuries is no deadline, as std's.
+    let deadline = timeout.and_then(|timeout| S::now().checked_add(timeout));
     loop {
         let validate = || token.load(Relaxed) == PARKED;
         // SAFETY: the key is the address of this thread's own token cell, which no other
