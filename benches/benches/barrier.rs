@@ -1,4 +1,4 @@
-//! Barrier: rounds of 2 and 4 threads, beside std::sync::Barrier and async-lock's Barrier.
+//! Barrier: rounds of 2 and 4 threads (weft's Python and std shapes), beside std's and async-lock's.
 
 #![allow(missing_docs)] // criterion's macros define undocumented items
 

@@ -44,6 +44,13 @@ pub fn barrier(threads: usize) -> Group {
                 ),
             ),
             case(
+                "weft::sync::Barrier",
+                Role::Weft,
+                barrier_rounds(threads, weft::sync::Barrier::new, |b| {
+                    b.wait();
+                }),
+            ),
+            case(
                 "weft_core::Barrier<Real>",
                 Role::Real,
                 barrier_rounds(
