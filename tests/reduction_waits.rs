@@ -346,7 +346,9 @@ fn a_timed_park_is_not_raced_with_the_unpark_that_let_it_go() {
         unparker.join().unwrap();
         format!("{returned:?}")
     }
-    let models: [(fn() -> String, &[&str]); 3] =
+    /// A model and its outcomes.
+    type Expected = (fn() -> String, &'static [&'static str]);
+    let models: [Expected; 3] =
         [(|| parks(1, 0), &["[0, 1]"]), (|| parks(1, 2), &["[1, 2]"]), (|| parks(2, 0), &["[0, 0]", "[0, 1]"])];
     for (index, (model, expected)) in models.into_iter().enumerate() {
         let (outcomes, reduced) = search(model, true);
