@@ -331,7 +331,7 @@ fn a_timed_park_is_not_raced_with_the_unpark_that_let_it_go() {
         let main = thread::current();
         let unparker = thread::spawn(move || {
             for _ in 0..unparks {
-                // (Not a sleep of 0: a yield, after which the park's timeout fires first.)
+                // (Not a sleep of 0, a yield: the second would let time pass, see the README.)
                 if gap > 0 {
                     thread::sleep(std::time::Duration::from_secs(gap));
                 }
@@ -353,7 +353,7 @@ fn a_timed_park_is_not_raced_with_the_unpark_that_let_it_go() {
     for (index, (model, expected)) in models.into_iter().enumerate() {
         let (outcomes, reduced) = search(model, true);
         let (every, by_sleep_sets) = search(model, false);
-        assert_eq!(outcomes, every, "model {index}: outcomes");
+        assert_eq!(outcomes, every, "model {index}: outcomes with and without reduction");
         let expected: BTreeSet<String> = expected.iter().map(|s| s.to_string()).collect();
         assert_eq!(outcomes, expected, "model {index}: outcomes");
         assert_eq!(Some(reduced.executions), by_sleep_sets.traces, "model {index}: {reduced}");

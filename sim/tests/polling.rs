@@ -1,7 +1,8 @@
 //! Polling loops (issue 10, section 3): a thread that yields or sleeps for zero time is
 //! deprioritised by every strategy, so Python's correct polling idiom
 //! `while not flag: time.sleep(0)` passes the default check, and exhaustive search of it ends;
-//! a loop that can never make progress is still a livelock, reported with a hint to yield.
+//! a loop that can never make progress is still a livelock, reported with a hint to yield. A
+//! thread that yields goes on once before time passes (a timeout it would beat fires after it).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
@@ -105,5 +106,70 @@ fn a_loop_that_cannot_progress_is_a_livelock_with_a_hint() {
             .expect_err("the loop never ends");
         assert!(matches!(report.failure.kind, FailureKind::StepLimit(_)), "{how:?}: {report}");
         assert!(report.failure.message.contains("yield_now"), "{how:?}: {report}");
+    }
+}
+
+/// A worker yields once (or sleeps for zero time), then sets an event the main thread waits for
+/// with a timeout of 1 s. Only the worker could run, and it polls: it goes on once before time
+/// passes, so the event is set in time, as on real threads. Before, time passed first in every
+/// execution: the wait timed out, and a model whose usual path is wrong passed an exhaustive
+/// search. Here the usual path asserts what must fail there: every strategy finds it.
+#[test]
+fn a_thread_that_yields_once_goes_on_before_a_timeout_fires() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for (name, explorer) in explorers() {
+            let report = explorer
+                .max_steps(5_000)
+                .run(move || {
+                    let event = Arc::new(weft_core::Event::<Sim>::new());
+                    let set = event.clone();
+                    let worker = Thread::<Sim>::new(move || {
+                        pause::<Sim>(how);
+                        set.set();
+                    });
+                    worker.start().unwrap();
+                    let in_time = event.wait_timeout(Duration::from_secs(1)).unwrap();
+                    assert!(!in_time, "the event was set in time");
+                    worker.join().unwrap();
+                })
+                .expect_err("the usual path fails");
+            assert!(report.failure.message.contains("set in time"), "{how:?}, {name}: {report}");
+        }
+    }
+}
+
+/// Threads that poll for what a timeout does: the main thread and a second poller wait for a
+/// flag that a worker sets once its sleep of 10 ms is over. Each poller goes on once at each
+/// time before time passes; polling again at the same time lets it pass. Every strategy passes,
+/// and the exhaustive searches end.
+#[test]
+fn polling_for_a_timeouts_effect_ends() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for (name, explorer) in explorers() {
+            let result = explorer.max_steps(5_000).run(move || {
+                let flag = Arc::new(AtomicBool::<Sim>::new(false));
+                let (set, seen) = (flag.clone(), flag.clone());
+                let worker = Thread::<Sim>::new(move || {
+                    weft_core::sleep::<Sim>(Duration::from_millis(10));
+                    set.store(true, SeqCst);
+                });
+                let poller = Thread::<Sim>::new(move || {
+                    while !seen.load(SeqCst) {
+                        pause::<Sim>(how);
+                    }
+                });
+                worker.start().unwrap();
+                poller.start().unwrap();
+                while !flag.load(SeqCst) {
+                    pause::<Sim>(how);
+                }
+                worker.join().unwrap();
+                poller.join().unwrap();
+            });
+            match result {
+                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
+                Err(report) => panic!("{how:?}, {name}: a correct polling loop failed\n{report}"),
+            }
+        }
     }
 }

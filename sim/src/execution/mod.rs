@@ -160,6 +160,9 @@ struct SimThread {
     /// Set while it polls: its last step ended in a yield (or a spin), and it has not taken a
     /// step since (see [`Execution::pick_next`]).
     polling: bool,
+    /// The virtual time at which it last went on from a poll before time could pass (see
+    /// [`Execution::may_go_on_before_time_passes`]).
+    went_on_at: Option<Duration>,
     /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
     /// announcement, which the thread that starts it waits for inside `start()`: going back to
     /// the starter then is part of `start()`, not a preemption.

@@ -231,10 +231,16 @@ impl Execution {
                 }
             }
             let mut due = 0;
+            // Only threads that poll (yield or spin) could run, while another waits with a
+            // timeout: each may go on once, at this time, before time passes. A thread that
+            // yields once (`yield_now(); event.set()`) then goes on before the timeout fires,
+            // as it would on real threads: were the timeout to fire first in every execution,
+            // a model whose usual path is wrong would pass. A thread that polls again at the
+            // same time lets time pass, so a loop that polls for a timeout's effect ends.
+            let going_on = inner.timed > 0 && pollers > 0 && options.is_empty() && self.a_poller_may_go_on(inner);
             if inner.timed > 0 {
-                if pollers > 0 && options.is_empty() {
-                    // Only threads that poll (yield or spin) could run: polling lets time pass,
-                    // so the next deadline comes before them.
+                if pollers > 0 && options.is_empty() && !going_on {
+                    // Polling lets time pass: the next deadline comes before the pollers.
                     if let Some(deadline) = Self::earliest_deadline(inner) {
                         inner.clock = inner.clock.max(deadline);
                     }
@@ -255,15 +261,17 @@ impl Execution {
                 }
             }
             // A thread that yields (or spins) polls until it takes a step that is not a yield:
-            // it is not scheduled while a thread that does not poll can run or a timeout can
-            // fire. A yield is a fairness hint, as in loom and shuttle, which every strategy
+            // it is not scheduled while a thread that does not poll can run, or a timeout can
+            // fire once it went on at this time (see `going_on`). A yield is a fairness hint, as
+            // in loom and shuttle, which every strategy
             // follows, so polling loops let the threads they wait for progress, and time pass
             // (and an exhaustive search of them ends).
             let first_timer = options.len() - due;
             let yielder_runs = pollers > 0 && options.is_empty();
             if yielder_runs {
                 for id in 0..inner.threads.len() {
-                    if id != current && inner.threads[id].polling && self.can_run(inner, id) {
+                    let may = !going_on || Self::may_go_on_before_time_passes(inner, id);
+                    if id != current && inner.threads[id].polling && may && self.can_run(inner, id) {
                         options.push(id);
                     }
                 }
@@ -320,6 +328,9 @@ impl Execution {
                 self.check_divergence(inner);
             }
             let chosen = options[index];
+            if going_on {
+                inner.threads[chosen].went_on_at = Some(inner.clock);
+            }
             self.extend_trail(chosen, options.len());
             inner.options = options;
             if self.config.track_footprints {
@@ -382,6 +393,19 @@ impl Execution {
             }
         }
         self.step_info.set(info);
+    }
+
+    /// Whether thread `id`, which polls, may go on before time passes (see
+    /// [`Execution::pick_next_general`]): it has not done so at this time yet.
+    fn may_go_on_before_time_passes(inner: &Inner, id: usize) -> bool {
+        inner.threads[id].went_on_at != Some(inner.clock)
+    }
+
+    /// Whether a thread that polls and can run may go on before time passes.
+    fn a_poller_may_go_on(&self, inner: &mut Inner) -> bool {
+        (0..inner.threads.len()).any(|id| {
+            inner.threads[id].polling && Self::may_go_on_before_time_passes(inner, id) && self.can_run(inner, id)
+        })
     }
 
     /// Whether thread `id` can make progress: runnable, and not waiting in a blocking operation
