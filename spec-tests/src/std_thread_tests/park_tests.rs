@@ -61,6 +61,16 @@ crate::spec_tests! {
         assert_elapsed::<S>(elapsed::<S>(start), Duration::ZERO);
     }
 
+    /// A zero timeout takes a token that is there: the next `park_timeout` (of 10 ms) has none
+    /// left and waits it out.
+    fn test_park_timeout_zero_takes_a_token() {
+        current::<S>().unpark();
+        let start = S::now();
+        park_timeout::<S>(Duration::ZERO);
+        park_timeout::<S>(Duration::from_millis(10));
+        assert_at_least(elapsed::<S>(start), Duration::from_millis(10));
+    }
+
     /// `unpark` wakes a parked thread: here one that parks until a flag is set, polling the
     /// flag around `park` as std's documentation does.
     fn test_unpark_wakes_parked_thread() {

@@ -206,6 +206,31 @@ crate::spec_tests! {
         assert!(!t.is_alive());
     }
 
+    /// `join_timeout` with a zero timeout only looks: a blocked thread is still alive at once,
+    /// with no time passed; an ended one is not alive.
+    fn test_join_with_zero_timeout() {
+        let lock = Arc::new(Lock::<S>::new());
+        lock.acquire();
+        let t = {
+            let lock = lock.clone();
+            Thread::<S>::new(move || {
+                lock.acquire();
+                lock.release().unwrap();
+            })
+        };
+        t.start().unwrap();
+        let start = S::now();
+        t.join_timeout(Duration::ZERO).unwrap();
+        assert!(t.is_alive());
+        if S::observing() {
+            assert_eq!(elapsed::<S>(start), Duration::ZERO, "virtual time");
+        }
+        lock.release().unwrap();
+        t.join().unwrap();
+        t.join_timeout(Duration::ZERO).unwrap();
+        assert!(!t.is_alive());
+    }
+
     /// `daemon` defaults to false (created from main) and follows the builder's flag.
     fn test_daemon_param() {
         assert!(!Thread::<S>::new(|| {}).daemon());
