@@ -261,11 +261,11 @@ impl Execution {
                 }
             }
             // A thread that yields (or spins) polls until it takes a step that is not a yield:
-            // it is not scheduled while a thread that does not poll can run, or a timeout can
-            // fire once it went on at this time (see `going_on`). A yield is a fairness hint, as
-            // in loom and shuttle, which every strategy
-            // follows, so polling loops let the threads they wait for progress, and time pass
-            // (and an exhaustive search of them ends).
+            // it is not scheduled while a thread that does not poll can run, nor while a timeout
+            // can fire once it went on at this time (see `going_on`). A yield is a fairness
+            // hint, as in loom and shuttle, which every strategy follows, so polling loops let
+            // the threads they wait for progress, and time pass (and an exhaustive search of
+            // them ends).
             let first_timer = options.len() - due;
             let yielder_runs = pollers > 0 && options.is_empty();
             if yielder_runs {
