@@ -331,7 +331,6 @@ fn a_timed_park_is_not_raced_with_the_unpark_that_let_it_go() {
         let main = thread::current();
         let unparker = thread::spawn(move || {
             for _ in 0..unparks {
-                // (Not a sleep of 0, a yield: the second would let time pass, see the README.)
                 if gap > 0 {
                     thread::sleep(std::time::Duration::from_secs(gap));
                 }

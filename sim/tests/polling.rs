@@ -173,3 +173,34 @@ fn polling_for_a_timeouts_effect_ends() {
         }
     }
 }
+
+/// A producer puts three items in an unbounded queue, sleeping for zero time after each; the
+/// main thread takes them with timed gets of 1 s. After each put, the main thread takes the item
+/// and waits again: it made progress, so the producer, polling, goes on once more before the
+/// timeout fires. Every get has its item in every execution (before, the second put came after
+/// the timeout: one item, then two timeouts).
+#[test]
+fn a_thread_that_yields_goes_on_again_after_another_thread_progressed() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        let stats = Explorer::exhaustive()
+            .run(move || {
+                let queue = Arc::new(weft_core::Queue::<Sim, usize>::new(0));
+                let producer = {
+                    let queue = queue.clone();
+                    Thread::<Sim>::new(move || {
+                        for item in 0..3 {
+                            queue.put(item).unwrap();
+                            pause::<Sim>(how);
+                        }
+                    })
+                };
+                producer.start().unwrap();
+                for item in 0..3 {
+                    assert_eq!(queue.get_timeout(Duration::from_secs(1)).ok(), Some(item), "item {item} in time");
+                }
+                producer.join().unwrap();
+            })
+            .unwrap_or_else(|report| panic!("{how:?}: {report}"));
+        assert!(stats.exhausted, "{how:?}: {stats}");
+    }
+}

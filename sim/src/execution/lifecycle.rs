@@ -44,6 +44,7 @@ impl Execution {
                 pruned: false,
                 unfinished: 0,
                 timed: 0,
+                progress: 0,
                 fingerprint: FNV_OFFSET,
                 fingerprinted: 0,
                 failure_location: None,

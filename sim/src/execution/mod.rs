@@ -160,9 +160,12 @@ struct SimThread {
     /// Set while it polls: its last step ended in a yield (or a spin), and it has not taken a
     /// step since (see [`Execution::pick_next`]).
     polling: bool,
-    /// The virtual time at which it last went on from a poll before time could pass (see
-    /// [`Execution::may_go_on_before_time_passes`]).
-    went_on_at: Option<Duration>,
+    /// The virtual time of its last yield (or spin): from then until time passes, its steps
+    /// are a poller's, and do not count in [`Inner::progress`].
+    yielded_at: Option<Duration>,
+    /// When it last went on from a poll before time could pass: the virtual time, and
+    /// [`Inner::progress`] then (see [`Execution::may_go_on_before_time_passes`]).
+    went_on_at: Option<(Duration, u64)>,
     /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
     /// announcement, which the thread that starts it waits for inside `start()`: going back to
     /// the starter then is part of `start()`, not a preemption.
@@ -356,6 +359,9 @@ struct Inner {
     unfinished: usize,
     /// Threads blocked with a deadline (when none, time cannot move).
     timed: usize,
+    /// Steps that ended in no yield, of threads that had not yielded at the time they took
+    /// them: what a thread that polls may find changed (see [`SimThread::went_on_at`]).
+    progress: u64,
     /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
     /// it covers.
     fingerprint: u32,

@@ -120,6 +120,9 @@ impl Execution {
         let mut options = std::mem::take(&mut inner.options);
         options.clear();
         let current = inner.current;
+        if inner.threads[current].yielded_at != Some(inner.clock) {
+            inner.progress += 1;
+        }
         let current_runnable = self.can_run(inner, current);
         inner.threads[current].polling = false;
         if current_runnable {
@@ -189,6 +192,13 @@ impl Execution {
         let mut step_reported = false;
         // A switch away from a thread that ends its first step is no preemption.
         let fresh = std::mem::take(&mut inner.threads[inner.current].fresh);
+        let clock = inner.clock;
+        let ended = &mut inner.threads[inner.current];
+        if yielding {
+            ended.yielded_at = Some(clock);
+        } else if ended.yielded_at != Some(clock) {
+            inner.progress += 1;
+        }
         loop {
             let mut options = std::mem::take(&mut inner.options);
             options.clear();
@@ -232,11 +242,13 @@ impl Execution {
             }
             let mut due = 0;
             // Only threads that poll (yield or spin) could run, while another waits with a
-            // timeout: each may go on once, at this time, before time passes. A thread that
-            // yields once (`yield_now(); event.set()`) then goes on before the timeout fires,
-            // as it would on real threads: were the timeout to fire first in every execution,
-            // a model whose usual path is wrong would pass. A thread that polls again at the
-            // same time lets time pass, so a loop that polls for a timeout's effect ends.
+            // timeout: each may go on once before time passes, and once more after each step
+            // of a thread that had not yielded at this time. A thread that yields
+            // (`yield_now(); event.set()`) then goes on before the timeout fires, as it would on
+            // real threads: were the timeout to fire first in every execution, a model whose
+            // usual path is wrong would pass. Pollers that find nothing new (nothing but
+            // pollers ran since their last go) let time pass, so a loop that polls for a
+            // timeout's effect ends.
             let going_on = inner.timed > 0 && pollers > 0 && options.is_empty() && self.a_poller_may_go_on(inner);
             if inner.timed > 0 {
                 if pollers > 0 && options.is_empty() && !going_on {
@@ -329,7 +341,7 @@ impl Execution {
             }
             let chosen = options[index];
             if going_on {
-                inner.threads[chosen].went_on_at = Some(inner.clock);
+                inner.threads[chosen].went_on_at = Some((inner.clock, inner.progress));
             }
             self.extend_trail(chosen, options.len());
             inner.options = options;
@@ -396,9 +408,10 @@ impl Execution {
     }
 
     /// Whether thread `id`, which polls, may go on before time passes (see
-    /// [`Execution::pick_next_general`]): it has not done so at this time yet.
+    /// [`Execution::pick_next_general`]): it has not done so at this time yet, or a thread that
+    /// had not yielded at this time took a step since.
     fn may_go_on_before_time_passes(inner: &Inner, id: usize) -> bool {
-        inner.threads[id].went_on_at != Some(inner.clock)
+        inner.threads[id].went_on_at != Some((inner.clock, inner.progress))
     }
 
     /// Whether a thread that polls and can run may go on before time passes.

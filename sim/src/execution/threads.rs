@@ -394,6 +394,7 @@ impl Execution {
             unwinding: Cell::new(false),
             unready: Cell::new(false),
             polling: false,
+            yielded_at: None,
             went_on_at: None,
             fresh: true,
             open: None,
