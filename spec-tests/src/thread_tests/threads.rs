@@ -186,16 +186,7 @@ crate::spec_tests! {
     /// `join_timeout` on a blocked thread returns after at least the timeout with the thread
     /// still alive; once it can finish, `join()` returns and it is not alive.
     fn test_join_with_timeout() {
-        let lock = Arc::new(Lock::<S>::new());
-        lock.acquire();
-        let t = {
-            let lock = lock.clone();
-            Thread::<S>::new(move || {
-                lock.acquire();
-                lock.release().unwrap();
-            })
-        };
-        t.start().unwrap();
+        let (lock, t) = started_behind_a_held_lock::<S>();
         let timeout = Duration::from_millis(10);
         let start = S::now();
         t.join_timeout(timeout).unwrap();
@@ -209,16 +200,7 @@ crate::spec_tests! {
     /// `join_timeout` with a zero timeout only looks: a blocked thread is still alive at once,
     /// with no time passed; an ended one is not alive.
     fn test_join_with_zero_timeout() {
-        let lock = Arc::new(Lock::<S>::new());
-        lock.acquire();
-        let t = {
-            let lock = lock.clone();
-            Thread::<S>::new(move || {
-                lock.acquire();
-                lock.release().unwrap();
-            })
-        };
-        t.start().unwrap();
+        let (lock, t) = started_behind_a_held_lock::<S>();
         let start = S::now();
         t.join_timeout(Duration::ZERO).unwrap();
         assert!(t.is_alive());
@@ -362,4 +344,20 @@ crate::spec_tests! {
         t.join().unwrap();
         assert!(interrupted.load(SeqCst), "the spinning thread never saw the flag");
     }
+}
+
+/// A lock the calling thread holds, and a started thread that takes it (and lets it go): the
+/// thread is blocked until the caller releases the lock.
+fn started_behind_a_held_lock<S: Scheduler>() -> (Arc<Lock<S>>, Thread<S>) {
+    let lock = Arc::new(Lock::<S>::new());
+    lock.acquire();
+    let thread = {
+        let lock = lock.clone();
+        Thread::<S>::new(move || {
+            lock.acquire();
+            lock.release().unwrap();
+        })
+    };
+    thread.start().unwrap();
+    (lock, thread)
 }
