@@ -2,7 +2,8 @@
 //! deprioritised by every strategy, so Python's correct polling idiom
 //! `while not flag: time.sleep(0)` passes the default check, and exhaustive search of it ends;
 //! a loop that can never make progress is still a livelock, reported with a hint to yield. A
-//! thread that yields goes on once before time passes (a timeout it would beat fires after it).
+//! thread that yields goes on once before time passes (a timeout it would beat fires after it),
+//! and again after each yield that saw nothing since its last one (a loop that counts).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
@@ -109,6 +110,23 @@ fn a_loop_that_cannot_progress_is_a_livelock_with_a_hint() {
     }
 }
 
+/// A worker yields `yields` times (or sleeps for zero time), then sets an event the main thread
+/// waits for with a timeout of 1 s; the main thread asserts `expect_in_time` about it.
+fn yields_then_sets(how: Pause, yields: usize, expect_in_time: bool) {
+    let event = Arc::new(weft_core::Event::<Sim>::new());
+    let set = event.clone();
+    let worker = Thread::<Sim>::new(move || {
+        for _ in 0..yields {
+            pause::<Sim>(how);
+        }
+        set.set();
+    });
+    worker.start().unwrap();
+    let in_time = event.wait_timeout(Duration::from_secs(1)).unwrap();
+    assert_eq!(in_time, expect_in_time, "the event was set in time: {in_time}");
+    worker.join().unwrap();
+}
+
 /// A worker yields once (or sleeps for zero time), then sets an event the main thread waits for
 /// with a timeout of 1 s. Only the worker could run, and it polls: it goes on once before time
 /// passes, so the event is set in time, as on real threads. Before, time passed first in every
@@ -120,22 +138,91 @@ fn a_thread_that_yields_once_goes_on_before_a_timeout_fires() {
         for (name, explorer) in explorers() {
             let report = explorer
                 .max_steps(5_000)
-                .run(move || {
-                    let event = Arc::new(weft_core::Event::<Sim>::new());
-                    let set = event.clone();
-                    let worker = Thread::<Sim>::new(move || {
-                        pause::<Sim>(how);
-                        set.set();
-                    });
-                    worker.start().unwrap();
-                    let in_time = event.wait_timeout(Duration::from_secs(1)).unwrap();
-                    assert!(!in_time, "the event was set in time");
-                    worker.join().unwrap();
-                })
+                .run(move || yields_then_sets(how, 1, false))
                 .expect_err("the usual path fails");
-            assert!(report.failure.message.contains("set in time"), "{how:?}, {name}: {report}");
+            assert!(report.failure.message.contains("set in time: true"), "{how:?}, {name}: {report}");
         }
     }
+}
+
+/// As above, with a worker that yields several times in a row before it sets the event (a loop
+/// that counts, or backs off): each yield that comes right after the last, with nothing looked at
+/// in between, is progress, so the worker goes on again before the timeout fires. Before, it went
+/// on once, and its second yield let the timeout fire first in every execution: the usual path
+/// was never explored, so a model wrong there passed (the first half), and one right there
+/// failed (the second).
+#[test]
+fn a_thread_that_yields_several_times_goes_on_before_a_timeout_fires() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for yields in [2, 3, 10] {
+            for (name, explorer) in explorers() {
+                let explorer = explorer.max_steps(5_000);
+                let report = match explorer.run(move || yields_then_sets(how, yields, false)) {
+                    Ok(stats) => panic!("{how:?}, {yields} yields, {name}: the usual path was not explored: {stats}"),
+                    Err(report) => report,
+                };
+                assert!(
+                    report.failure.message.contains("set in time: true"),
+                    "{how:?}, {yields} yields, {name}: {report}"
+                );
+                match explorer.run(move || yields_then_sets(how, yields, true)) {
+                    Ok(stats) => {
+                        assert!(
+                            stats.exhausted || !name.starts_with("exhaustive"),
+                            "{how:?}, {yields}, {name}: {stats}"
+                        )
+                    }
+                    Err(report) => panic!("{how:?}, {yields} yields, {name}: the event came late\n{report}"),
+                }
+            }
+        }
+    }
+}
+
+/// A thread that polls the clock until 10 ms have passed, yielding between looks, while another
+/// thread sleeps for 20 ms: each look reads the clock, so its yields are a poller's, and time
+/// passes. Every strategy passes, and the exhaustive searches end (were the reading of the clock
+/// not counted as looking, the poller would go on for ever at one time: a step limit).
+#[test]
+fn a_thread_that_polls_the_clock_lets_time_pass() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for (name, explorer) in explorers() {
+            let result = explorer.max_steps(5_000).run(move || {
+                let sleeper = Thread::<Sim>::new(|| weft_core::sleep::<Sim>(Duration::from_millis(20)));
+                sleeper.start().unwrap();
+                let began = weft_core::monotonic::<Sim>();
+                while weft_core::monotonic::<Sim>() < began + Duration::from_millis(10) {
+                    pause::<Sim>(how);
+                }
+                sleeper.join().unwrap();
+            });
+            match result {
+                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
+                Err(report) => panic!("{how:?}, {name}: polling the clock did not end\n{report}"),
+            }
+        }
+    }
+}
+
+/// The price of the rule above: a thread that does nothing but yield, for ever, makes progress
+/// at every yield, so time never passes while it runs, and a thread that sleeps meanwhile never
+/// wakes. As any loop that never blocks, it ends at the step limit, with the hint.
+#[test]
+fn a_thread_that_only_yields_for_ever_is_a_livelock() {
+    let report = Explorer::portfolio(DEFAULT_SEED)
+        .max_steps(2_000)
+        .run(|| {
+            let spinner = Thread::<Sim>::new(|| {
+                loop {
+                    weft_core::yield_now::<Sim>();
+                }
+            });
+            spinner.set_daemon(true).unwrap();
+            spinner.start().unwrap();
+            weft_core::sleep::<Sim>(Duration::from_millis(1));
+        })
+        .expect_err("time never passes");
+    assert!(matches!(report.failure.kind, FailureKind::StepLimit(_)), "{report}");
 }
 
 /// Threads that poll for what a timeout does: the main thread and a second poller wait for a

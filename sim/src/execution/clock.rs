@@ -5,6 +5,7 @@ use super::*;
 impl Execution {
     pub(crate) fn now(&self) -> Instant {
         self.add_footprint(CLOCK_BIT, false);
+        self.looked.set(true);
         epoch() + self.inner.borrow().clock
     }
 
@@ -32,6 +33,9 @@ impl Execution {
     pub(crate) fn yield_now(&self) {
         self.watch.event("", "yield");
         self.yielding.set(true);
+        // (A yield right after the thread's last one that saw nothing in between is a step of a
+        // loop that counts, not one that polls: see `Execution::pick_next_general`.)
+        self.yield_saw_nothing.set(!self.looked.get());
         self.footprint.set(Footprint::ALL);
         self.schedule_point();
     }

@@ -65,6 +65,8 @@ impl Execution {
             config,
             in_critical: Cell::new(false),
             accesses: Cell::new(0),
+            looked: Cell::new(false),
+            yield_saw_nothing: Cell::new(false),
             footprint: Cell::new(Footprint::default()),
             step_begun_on: Cell::new(usize::MAX),
             step_acquired: Cell::new(false),

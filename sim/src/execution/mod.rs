@@ -360,7 +360,9 @@ struct Inner {
     /// Threads blocked with a deadline (when none, time cannot move).
     timed: usize,
     /// Steps that ended in no yield, of threads that had not yielded at the time they took
-    /// them: what a thread that polls may find changed (see [`SimThread::went_on_at`]).
+    /// them, and yields that came right after their thread's last one with nothing looked at in
+    /// between (a loop that counts): what a thread that polls may find changed (see
+    /// [`SimThread::went_on_at`]).
     progress: u64,
     /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
     /// it covers.
@@ -412,6 +414,12 @@ pub(crate) struct Execution {
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
     /// [`SPIN_LIMIT`] is spinning, and is preempted there.
     accesses: Cell<u32>,
+    /// The running thread looked at something between scheduling points (an atomic, the
+    /// clock) since it was last resumed or reached one (see [`Execution::yield_now`]).
+    looked: Cell<bool>,
+    /// The yield that ends the step under way saw nothing since the thread's last scheduling
+    /// point (see [`Execution::pick_next_general`]).
+    yield_saw_nothing: Cell<bool>,
     /// The footprint of the step under way (see [`Strategy::step_footprint`]).
     footprint: Cell<Footprint>,
     /// The object of the operation the step under way began with (its scheduling point was the
@@ -717,6 +725,7 @@ impl Execution {
     /// the race detector's, and the stack overflow handler's.
     fn make_running(&self, inner: &mut Inner, id: usize) {
         inner.current = id;
+        self.looked.set(false);
         self.running.set(id);
         let entry = &inner.threads[id];
         stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);

@@ -652,6 +652,10 @@ impl Execution {
     /// fine-grained mode, or in a spin loop.
     #[inline]
     pub(crate) fn atomic_access(&self, address: usize, write: bool) {
+        // (Not a readiness probe's, nor a primitive's internal section's: the simulator looks.)
+        if self.quiet.get() == 0 {
+            self.looked.set(true);
+        }
         if self.plain_atomics {
             // Coarse mode without footprints: an access only counts towards a spin.
             if self.quiet.get() != 0 && !self.recording.get() {
@@ -772,6 +776,7 @@ impl Execution {
             return;
         }
         self.accesses.set(0);
+        self.looked.set(false);
         self.run_next();
     }
 }

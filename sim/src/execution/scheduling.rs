@@ -193,9 +193,19 @@ impl Execution {
         // A switch away from a thread that ends its first step is no preemption.
         let fresh = std::mem::take(&mut inner.threads[inner.current].fresh);
         let clock = inner.clock;
+        let saw_nothing = self.yield_saw_nothing.replace(false);
         let ended = &mut inner.threads[inner.current];
         if yielding {
             ended.yielded_at = Some(clock);
+            // A yield that comes right after the thread's last one (it took no other step, and
+            // neither read an atomic nor the clock in between) is progress: the thread counts
+            // (`yield_now(); yield_now(); event.set()`), it does not poll, and what it does next
+            // may differ. Only a poller that looked at something and yields again finds nothing
+            // new. (So a thread that only ever yields, with nothing else to do, never lets time
+            // pass: the step limit ends it, as any loop that never blocks.)
+            if ended.polling && saw_nothing {
+                inner.progress += 1;
+            }
         } else if ended.yielded_at != Some(clock) {
             inner.progress += 1;
         }
@@ -243,7 +253,8 @@ impl Execution {
             let mut due = 0;
             // Only threads that poll (yield or spin) could run, while another waits with a
             // timeout: each may go on once before time passes, and once more after each step
-            // of a thread that had not yielded at this time. A thread that yields
+            // of a thread that had not yielded at this time, or yield that saw nothing since its
+            // thread's last one (see the top of this function). A thread that yields
             // (`yield_now(); event.set()`) then goes on before the timeout fires, as it would on
             // real threads: were the timeout to fire first in every execution, a model whose
             // usual path is wrong would pass. Pollers that find nothing new (nothing but
