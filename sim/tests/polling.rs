@@ -204,6 +204,38 @@ fn a_thread_that_polls_the_clock_lets_time_pass() {
     }
 }
 
+/// A poll that backs off with several yields between its looks: the main thread waits for a
+/// flag that a worker sets after a sleep of 10 ms, yielding three times after each look. The
+/// yields after the first go on (they count), but the next look finds nothing new, so time
+/// passes: every strategy passes, and the exhaustive searches end (the counting yields must not
+/// keep the poll going at one time).
+#[test]
+fn a_poll_that_backs_off_with_several_yields_lets_time_pass() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for (name, explorer) in explorers() {
+            let result = explorer.max_steps(5_000).run(move || {
+                let flag = Arc::new(AtomicBool::<Sim>::new(false));
+                let set = flag.clone();
+                let worker = Thread::<Sim>::new(move || {
+                    weft_core::sleep::<Sim>(Duration::from_millis(10));
+                    set.store(true, SeqCst);
+                });
+                worker.start().unwrap();
+                while !flag.load(SeqCst) {
+                    for _ in 0..3 {
+                        pause::<Sim>(how);
+                    }
+                }
+                worker.join().unwrap();
+            });
+            match result {
+                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
+                Err(report) => panic!("{how:?}, {name}: a poll that backs off did not end\n{report}"),
+            }
+        }
+    }
+}
+
 /// The price of the rule above: a thread that does nothing but yield, for ever, makes progress
 /// at every yield, so time never passes while it runs, and a thread that sleeps meanwhile never
 /// wakes. As any loop that never blocks, it ends at the step limit, with the hint.

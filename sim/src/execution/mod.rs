@@ -166,6 +166,10 @@ struct SimThread {
     /// When it last went on from a poll before time could pass: the virtual time, and
     /// [`Inner::progress`] then (see [`Execution::may_go_on_before_time_passes`]).
     went_on_at: Option<(Duration, u64)>,
+    /// Its last yield came right after the one before, with nothing looked at in between: it
+    /// counts (or backs off) rather than polls, and may go on once more before time passes,
+    /// whatever [`SimThread::went_on_at`] says (see [`Execution::pick_next_general`]).
+    counting: bool,
     /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
     /// announcement, which the thread that starts it waits for inside `start()`: going back to
     /// the starter then is part of `start()`, not a preemption.
@@ -360,9 +364,7 @@ struct Inner {
     /// Threads blocked with a deadline (when none, time cannot move).
     timed: usize,
     /// Steps that ended in no yield, of threads that had not yielded at the time they took
-    /// them, and yields that came right after their thread's last one with nothing looked at in
-    /// between (a loop that counts): what a thread that polls may find changed (see
-    /// [`SimThread::went_on_at`]).
+    /// them: what a thread that polls may find changed (see [`SimThread::went_on_at`]).
     progress: u64,
     /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
     /// it covers.

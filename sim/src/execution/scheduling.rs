@@ -198,14 +198,15 @@ impl Execution {
         if yielding {
             ended.yielded_at = Some(clock);
             // A yield that comes right after the thread's last one (it took no other step, and
-            // neither read an atomic nor the clock in between) is progress: the thread counts
-            // (`yield_now(); yield_now(); event.set()`), it does not poll, and what it does next
-            // may differ. Only a poller that looked at something and yields again finds nothing
-            // new. (So a thread that only ever yields, with nothing else to do, never lets time
-            // pass: the step limit ends it, as any loop that never blocks.)
-            if ended.polling && saw_nothing {
-                inner.progress += 1;
-            }
+            // neither read an atomic nor the clock in between) lets the thread go on once more
+            // before time passes: it counts (`yield_now(); yield_now(); event.set()`), it does
+            // not poll, and what it does next may differ. Only a poller that looked at something
+            // and yields again finds nothing new. It changed nothing another poller could see:
+            // they may not go on again for it, and a poll with a count inside (`while !flag {
+            // yield_now(); yield_now() }`) lets time pass at its next look. (A thread that only
+            // ever yields, with nothing else to do, never lets time pass: the step limit ends
+            // it, as any loop that never blocks.)
+            ended.counting = ended.polling && saw_nothing;
         } else if ended.yielded_at != Some(clock) {
             inner.progress += 1;
         }
@@ -253,8 +254,8 @@ impl Execution {
             let mut due = 0;
             // Only threads that poll (yield or spin) could run, while another waits with a
             // timeout: each may go on once before time passes, and once more after each step
-            // of a thread that had not yielded at this time, or yield that saw nothing since its
-            // thread's last one (see the top of this function). A thread that yields
+            // of a thread that had not yielded at this time (a thread that counts with yields
+            // goes on until it looks: see the top of this function). A thread that yields
             // (`yield_now(); event.set()`) then goes on before the timeout fires, as it would on
             // real threads: were the timeout to fire first in every execution, a model whose
             // usual path is wrong would pass. Pollers that find nothing new (nothing but
@@ -352,7 +353,11 @@ impl Execution {
             }
             let chosen = options[index];
             if going_on {
-                inner.threads[chosen].went_on_at = Some((inner.clock, inner.progress));
+                // (Going on as it counts leaves the time it went on from a poll as it was.)
+                let thread = &mut inner.threads[chosen];
+                if !std::mem::take(&mut thread.counting) {
+                    thread.went_on_at = Some((inner.clock, inner.progress));
+                }
             }
             self.extend_trail(chosen, options.len());
             inner.options = options;
@@ -419,10 +424,11 @@ impl Execution {
     }
 
     /// Whether thread `id`, which polls, may go on before time passes (see
-    /// [`Execution::pick_next_general`]): it has not done so at this time yet, or a thread that
-    /// had not yielded at this time took a step since.
+    /// [`Execution::pick_next_general`]): it counts, or it has not gone on from a poll at this
+    /// time yet, or a thread that had not yielded at this time took a step since.
     fn may_go_on_before_time_passes(inner: &Inner, id: usize) -> bool {
-        inner.threads[id].went_on_at != Some((inner.clock, inner.progress))
+        let thread = &inner.threads[id];
+        thread.counting || thread.went_on_at != Some((inner.clock, inner.progress))
     }
 
     /// Whether a thread that polls and can run may go on before time passes.

@@ -396,6 +396,7 @@ impl Execution {
             polling: false,
             yielded_at: None,
             went_on_at: None,
+            counting: false,
             fresh: true,
             open: None,
             nested: 0,
