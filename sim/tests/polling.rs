@@ -236,6 +236,68 @@ fn a_poll_that_backs_off_with_several_yields_lets_time_pass() {
     }
 }
 
+/// A thread that polls the clock alone, with no deadline ahead (no thread sleeps or waits with a
+/// timeout): once it found nothing new, time passes for it, by an eighth of what passed so far
+/// (at least 1 ms), so a wait of 10 ms ends at most 1.25 ms late, and one of an hour after
+/// about 120 polls, at most an eighth late. Before, virtual time stood still: a livelock.
+#[test]
+fn a_thread_that_polls_the_clock_alone_lets_time_pass() {
+    for how in [Pause::SleepZero, Pause::Yield] {
+        for wait in [Duration::from_millis(10), Duration::from_secs(3600)] {
+            for (name, explorer) in explorers() {
+                let result = explorer.max_steps(5_000).run(move || {
+                    let began = weft_core::monotonic::<Sim>();
+                    while weft_core::monotonic::<Sim>() < began + wait {
+                        pause::<Sim>(how);
+                    }
+                    let waited = weft_core::monotonic::<Sim>() - began;
+                    assert!(waited >= wait && waited <= wait + wait / 8 + Duration::from_millis(1), "{waited:?}");
+                });
+                match result {
+                    Ok(stats) => {
+                        assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}")
+                    }
+                    Err(report) => panic!("{how:?}, {wait:?}, {name}: polling the clock did not end\n{report}"),
+                }
+            }
+        }
+    }
+}
+
+/// A test harness that gives a worker 100 ms (or an hour) to report, polling for it, then tells it
+/// to stop: the worker waits for the stop without a timeout, and never reports. Only the harness
+/// can run, and it reads the clock: time passes, the harness gives up and stops the worker, under
+/// every strategy. (Its look at the flag is a scheduling point of its own in an exhaustive
+/// search: still time passes faster the longer it waited.)
+#[test]
+fn a_poll_with_a_time_budget_gives_up_when_nothing_else_waits_for_time() {
+    for (how, budget) in [(Pause::SleepZero, 100), (Pause::Yield, 100), (Pause::Yield, 3_600_000)] {
+        let budget = Duration::from_millis(budget);
+        for (name, explorer) in explorers() {
+            let result = explorer.max_steps(5_000).run(move || {
+                let reported = Arc::new(AtomicBool::<Sim>::new(false));
+                let stop = Arc::new(weft_core::Event::<Sim>::new());
+                let stopped = stop.clone();
+                let worker = Thread::<Sim>::new(move || {
+                    stopped.wait();
+                });
+                worker.start().unwrap();
+                let began = weft_core::monotonic::<Sim>();
+                while !reported.load(SeqCst) && weft_core::monotonic::<Sim>() < began + budget {
+                    pause::<Sim>(how);
+                }
+                assert!(!reported.load(SeqCst));
+                stop.set();
+                worker.join().unwrap();
+            });
+            match result {
+                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
+                Err(report) => panic!("{how:?}, {budget:?}, {name}: the harness did not give up\n{report}"),
+            }
+        }
+    }
+}
+
 /// The price of the rule above: a thread that does nothing but yield, for ever, makes progress
 /// at every yield, so time never passes while it runs, and a thread that sleeps meanwhile never
 /// wakes. As any loop that never blocks, it ends at the step limit, with the hint.

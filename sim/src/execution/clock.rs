@@ -5,7 +5,7 @@ use super::*;
 impl Execution {
     pub(crate) fn now(&self) -> Instant {
         self.add_footprint(CLOCK_BIT, false);
-        self.looked.set(true);
+        self.looked.set(self.looked.get() | LOOKED_AT_THE_CLOCK);
         epoch() + self.inner.borrow().clock
     }
 
@@ -35,7 +35,7 @@ impl Execution {
         self.yielding.set(true);
         // (A yield right after the thread's last one that saw nothing in between is a step of a
         // loop that counts, not one that polls: see `Execution::pick_next_general`.)
-        self.yield_saw_nothing.set(!self.looked.get());
+        self.yield_looked.set(self.looked.get());
         self.footprint.set(Footprint::ALL);
         self.schedule_point();
     }

@@ -170,6 +170,9 @@ struct SimThread {
     /// counts (or backs off) rather than polls, and may go on once more before time passes,
     /// whatever [`SimThread::went_on_at`] says (see [`Execution::pick_next_general`]).
     counting: bool,
+    /// Its last go before a yield read the clock: with no deadline ahead, it waits for time to
+    /// pass (see [`Execution::pick_next_general`]).
+    polls_the_clock: bool,
     /// Set until the scheduling point that ends its first step. That step is a `Thread`'s
     /// announcement, which the thread that starts it waits for inside `start()`: going back to
     /// the starter then is part of `start()`, not a preemption.
@@ -366,6 +369,9 @@ struct Inner {
     /// Steps that ended in no yield, of threads that had not yielded at the time they took
     /// them: what a thread that polls may find changed (see [`SimThread::went_on_at`]).
     progress: u64,
+    /// Where time began to pass for threads that poll the clock with no deadline ahead: the
+    /// virtual time, and [`Inner::progress`] then (see [`Execution::pick_next_general`]).
+    clock_polled_since: Option<(Duration, u64)>,
     /// The program's fingerprint so far (see [`Schedule::fingerprint`]), and how many operations
     /// it covers.
     fingerprint: u32,
@@ -416,12 +422,13 @@ pub(crate) struct Execution {
     /// Atomic accesses since the last scheduling point (coarse mode): a thread past
     /// [`SPIN_LIMIT`] is spinning, and is preempted there.
     accesses: Cell<u32>,
-    /// The running thread looked at something between scheduling points (an atomic, the
-    /// clock) since it was last resumed or reached one (see [`Execution::yield_now`]).
-    looked: Cell<bool>,
-    /// The yield that ends the step under way saw nothing since the thread's last scheduling
-    /// point (see [`Execution::pick_next_general`]).
-    yield_saw_nothing: Cell<bool>,
+    /// What the running thread looked at between scheduling points (an atomic, the clock) since
+    /// it was last resumed or reached one: [`LOOKED_AT_AN_ATOMIC`], [`LOOKED_AT_THE_CLOCK`] (see
+    /// [`Execution::yield_now`]).
+    looked: Cell<u8>,
+    /// What the yield that ends the step under way looked at since the thread's last
+    /// scheduling point (see [`Execution::pick_next_general`]).
+    yield_looked: Cell<u8>,
     /// The footprint of the step under way (see [`Strategy::step_footprint`]).
     footprint: Cell<Footprint>,
     /// The object of the operation the step under way began with (its scheduling point was the
@@ -564,6 +571,12 @@ pub(crate) fn note_panic(location: &std::panic::Location<'_>) {
 /// checked), [`in_simulation`] is one load of this read-mostly word, and no thread-local access:
 /// the façade's types pay nothing for being able to run in a simulation.
 pub(crate) static ACTIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// [`Execution::looked`]: an atomic access (not a readiness probe's, nor a primitive's internal
+/// section's).
+pub(super) const LOOKED_AT_AN_ATOMIC: u8 = 1;
+/// [`Execution::looked`]: a reading of the clock.
+pub(super) const LOOKED_AT_THE_CLOCK: u8 = 2;
 
 /// Executions begun in this process (numbers them from 1).
 static EXECUTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -727,7 +740,7 @@ impl Execution {
     /// the race detector's, and the stack overflow handler's.
     fn make_running(&self, inner: &mut Inner, id: usize) {
         inner.current = id;
-        self.looked.set(false);
+        self.looked.set(0);
         self.running.set(id);
         let entry = &inner.threads[id];
         stack::set_running(entry.guard, entry.overflow_name, &inner.schedule.choices);

@@ -654,7 +654,7 @@ impl Execution {
     pub(crate) fn atomic_access(&self, address: usize, write: bool) {
         // (Not a readiness probe's, nor a primitive's internal section's: the simulator looks.)
         if self.quiet.get() == 0 {
-            self.looked.set(true);
+            self.looked.set(self.looked.get() | LOOKED_AT_AN_ATOMIC);
         }
         if self.plain_atomics {
             // Coarse mode without footprints: an access only counts towards a spin.
@@ -776,7 +776,7 @@ impl Execution {
             return;
         }
         self.accesses.set(0);
-        self.looked.set(false);
+        self.looked.set(0);
         self.run_next();
     }
 }

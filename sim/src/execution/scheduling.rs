@@ -193,7 +193,7 @@ impl Execution {
         // A switch away from a thread that ends its first step is no preemption.
         let fresh = std::mem::take(&mut inner.threads[inner.current].fresh);
         let clock = inner.clock;
-        let saw_nothing = self.yield_saw_nothing.replace(false);
+        let looked = self.yield_looked.replace(0);
         let ended = &mut inner.threads[inner.current];
         if yielding {
             ended.yielded_at = Some(clock);
@@ -206,7 +206,8 @@ impl Execution {
             // yield_now(); yield_now() }`) lets time pass at its next look. (A thread that only
             // ever yields, with nothing else to do, never lets time pass: the step limit ends
             // it, as any loop that never blocks.)
-            ended.counting = ended.polling && saw_nothing;
+            ended.counting = ended.polling && looked == 0;
+            ended.polls_the_clock = looked & LOOKED_AT_THE_CLOCK != 0;
         } else if ended.yielded_at != Some(clock) {
             inner.progress += 1;
         }
@@ -262,6 +263,16 @@ impl Execution {
             // pollers ran since their last go) let time pass, so a loop that polls for a
             // timeout's effect ends.
             let going_on = inner.timed > 0 && pollers > 0 && options.is_empty() && self.a_poller_may_go_on(inner);
+            // With no deadline ahead, pollers run as they will; but once each has gone on at this
+            // time and found nothing new, and one of them reads the clock (`while monotonic() <
+            // until { yield_now() }`), it waits for time to pass, as on real threads: time moves
+            // on by an eighth of what passed so far for them (at least 1 ms: a wait of 10 ms ends
+            // within 1.25 ms of its end, one of an hour after about 120 polls, at most an eighth
+            // late). Before, time stood still and the loop was a livelock.
+            let polling_freely = inner.timed == 0 && pollers > 0 && options.is_empty();
+            if polling_freely && !self.a_poller_may_go_on(inner) && self.a_poller_reads_the_clock(inner) {
+                self.let_time_pass_for_the_clock(inner);
+            }
             if inner.timed > 0 {
                 if pollers > 0 && options.is_empty() && !going_on {
                     // Polling lets time pass: the next deadline comes before the pollers.
@@ -352,7 +363,7 @@ impl Execution {
                 self.check_divergence(inner);
             }
             let chosen = options[index];
-            if going_on {
+            if going_on || polling_freely {
                 // (Going on as it counts leaves the time it went on from a poll as it was.)
                 let thread = &mut inner.threads[chosen];
                 if !std::mem::take(&mut thread.counting) {
@@ -429,6 +440,37 @@ impl Execution {
     fn may_go_on_before_time_passes(inner: &Inner, id: usize) -> bool {
         let thread = &inner.threads[id];
         thread.counting || thread.went_on_at != Some((inner.clock, inner.progress))
+    }
+
+    /// Whether a thread that polls and can run read the clock in its last go.
+    fn a_poller_reads_the_clock(&self, inner: &mut Inner) -> bool {
+        (0..inner.threads.len())
+            .any(|id| inner.threads[id].polling && inner.threads[id].polls_the_clock && self.can_run(inner, id))
+    }
+
+    /// Moves the clock on for threads that poll it with no deadline ahead (see
+    /// [`Execution::pick_next_general`]): by an eighth of the time that passed for them since
+    /// they began (since nothing else progressed), and at least 1 ms. Not past the clock's end.
+    fn let_time_pass_for_the_clock(&self, inner: &mut Inner) {
+        if Self::earliest_deadline(inner).is_some() {
+            return;
+        }
+        let since = match inner.clock_polled_since {
+            Some((since, progress)) if progress == inner.progress => since,
+            _ => {
+                inner.clock_polled_since = Some((inner.clock, inner.progress));
+                inner.clock
+            }
+        };
+        let step = ((inner.clock - since) / 8).max(Duration::from_millis(1));
+        if let Some(later) = inner.clock.checked_add(step).filter(|&later| epoch().checked_add(later).is_some()) {
+            inner.clock = later;
+            // The pollers poll on at the new time: their steps there (a look that is a
+            // scheduling point of its own) are a poller's, no progress.
+            for thread in inner.threads.iter_mut().filter(|thread| thread.polling) {
+                thread.yielded_at = Some(later);
+            }
+        }
     }
 
     /// Whether a thread that polls and can run may go on before time passes.

@@ -397,6 +397,7 @@ impl Execution {
             yielded_at: None,
             went_on_at: None,
             counting: false,
+            polls_the_clock: false,
             fresh: true,
             open: None,
             nested: 0,
