@@ -66,18 +66,19 @@ fn explorers() -> Vec<(&'static str, Explorer)> {
     ]
 }
 
-fn polling_passes(how: Pause) {
+/// Runs `model` under every strategy, each with at most 5,000 steps an execution: each must pass
+/// it, and the exhaustive searches must end. `what` names the case in a failure.
+fn passes_every_strategy(what: &str, model: impl Fn() + Clone + Send + Sync + 'static) {
     for (name, explorer) in explorers() {
-        let explorer = explorer.max_steps(5_000);
-        match explorer.run(move || polling::<Sim>(how)) {
-            Ok(stats) => {
-                if name.starts_with("exhaustive") {
-                    assert!(stats.exhausted, "{how:?}, {name}: {stats:?}");
-                }
-            }
-            Err(report) => panic!("{how:?}, {name}: a correct polling loop failed\n{report}"),
+        match explorer.max_steps(5_000).run(model.clone()) {
+            Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{what}, {name}: {stats}"),
+            Err(report) => panic!("{what}, {name}: it failed\n{report}"),
         }
     }
+}
+
+fn polling_passes(how: Pause) {
+    passes_every_strategy(&format!("{how:?}, a correct polling loop"), move || polling::<Sim>(how));
 }
 
 #[test]
@@ -186,21 +187,15 @@ fn a_thread_that_yields_several_times_goes_on_before_a_timeout_fires() {
 #[test]
 fn a_thread_that_polls_the_clock_lets_time_pass() {
     for how in [Pause::SleepZero, Pause::Yield] {
-        for (name, explorer) in explorers() {
-            let result = explorer.max_steps(5_000).run(move || {
-                let sleeper = Thread::<Sim>::new(|| weft_core::sleep::<Sim>(Duration::from_millis(20)));
-                sleeper.start().unwrap();
-                let began = weft_core::monotonic::<Sim>();
-                while weft_core::monotonic::<Sim>() < began + Duration::from_millis(10) {
-                    pause::<Sim>(how);
-                }
-                sleeper.join().unwrap();
-            });
-            match result {
-                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
-                Err(report) => panic!("{how:?}, {name}: polling the clock did not end\n{report}"),
+        passes_every_strategy(&format!("{how:?}, polling the clock"), move || {
+            let sleeper = Thread::<Sim>::new(|| weft_core::sleep::<Sim>(Duration::from_millis(20)));
+            sleeper.start().unwrap();
+            let began = weft_core::monotonic::<Sim>();
+            while weft_core::monotonic::<Sim>() < began + Duration::from_millis(10) {
+                pause::<Sim>(how);
             }
-        }
+            sleeper.join().unwrap();
+        });
     }
 }
 
@@ -212,27 +207,21 @@ fn a_thread_that_polls_the_clock_lets_time_pass() {
 #[test]
 fn a_poll_that_backs_off_with_several_yields_lets_time_pass() {
     for how in [Pause::SleepZero, Pause::Yield] {
-        for (name, explorer) in explorers() {
-            let result = explorer.max_steps(5_000).run(move || {
-                let flag = Arc::new(AtomicBool::<Sim>::new(false));
-                let set = flag.clone();
-                let worker = Thread::<Sim>::new(move || {
-                    weft_core::sleep::<Sim>(Duration::from_millis(10));
-                    set.store(true, SeqCst);
-                });
-                worker.start().unwrap();
-                while !flag.load(SeqCst) {
-                    for _ in 0..3 {
-                        pause::<Sim>(how);
-                    }
-                }
-                worker.join().unwrap();
+        passes_every_strategy(&format!("{how:?}, a poll that backs off"), move || {
+            let flag = Arc::new(AtomicBool::<Sim>::new(false));
+            let set = flag.clone();
+            let worker = Thread::<Sim>::new(move || {
+                weft_core::sleep::<Sim>(Duration::from_millis(10));
+                set.store(true, SeqCst);
             });
-            match result {
-                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
-                Err(report) => panic!("{how:?}, {name}: a poll that backs off did not end\n{report}"),
+            worker.start().unwrap();
+            while !flag.load(SeqCst) {
+                for _ in 0..3 {
+                    pause::<Sim>(how);
+                }
             }
-        }
+            worker.join().unwrap();
+        });
     }
 }
 
@@ -244,22 +233,14 @@ fn a_poll_that_backs_off_with_several_yields_lets_time_pass() {
 fn a_thread_that_polls_the_clock_alone_lets_time_pass() {
     for how in [Pause::SleepZero, Pause::Yield] {
         for wait in [Duration::from_millis(10), Duration::from_secs(3600)] {
-            for (name, explorer) in explorers() {
-                let result = explorer.max_steps(5_000).run(move || {
-                    let began = weft_core::monotonic::<Sim>();
-                    while weft_core::monotonic::<Sim>() < began + wait {
-                        pause::<Sim>(how);
-                    }
-                    let waited = weft_core::monotonic::<Sim>() - began;
-                    assert!(waited >= wait && waited <= wait + wait / 8 + Duration::from_millis(1), "{waited:?}");
-                });
-                match result {
-                    Ok(stats) => {
-                        assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}")
-                    }
-                    Err(report) => panic!("{how:?}, {wait:?}, {name}: polling the clock did not end\n{report}"),
+            passes_every_strategy(&format!("{how:?}, {wait:?}, polling the clock alone"), move || {
+                let began = weft_core::monotonic::<Sim>();
+                while weft_core::monotonic::<Sim>() < began + wait {
+                    pause::<Sim>(how);
                 }
-            }
+                let waited = weft_core::monotonic::<Sim>() - began;
+                assert!(waited >= wait && waited <= wait + wait / 8 + Duration::from_millis(1), "{waited:?}");
+            });
         }
     }
 }
@@ -273,28 +254,22 @@ fn a_thread_that_polls_the_clock_alone_lets_time_pass() {
 fn a_poll_with_a_time_budget_gives_up_when_nothing_else_waits_for_time() {
     for (how, budget) in [(Pause::SleepZero, 100), (Pause::Yield, 100), (Pause::Yield, 3_600_000)] {
         let budget = Duration::from_millis(budget);
-        for (name, explorer) in explorers() {
-            let result = explorer.max_steps(5_000).run(move || {
-                let reported = Arc::new(AtomicBool::<Sim>::new(false));
-                let stop = Arc::new(weft_core::Event::<Sim>::new());
-                let stopped = stop.clone();
-                let worker = Thread::<Sim>::new(move || {
-                    stopped.wait();
-                });
-                worker.start().unwrap();
-                let began = weft_core::monotonic::<Sim>();
-                while !reported.load(SeqCst) && weft_core::monotonic::<Sim>() < began + budget {
-                    pause::<Sim>(how);
-                }
-                assert!(!reported.load(SeqCst));
-                stop.set();
-                worker.join().unwrap();
+        passes_every_strategy(&format!("{how:?}, {budget:?}, a poll with a time budget"), move || {
+            let reported = Arc::new(AtomicBool::<Sim>::new(false));
+            let stop = Arc::new(weft_core::Event::<Sim>::new());
+            let stopped = stop.clone();
+            let worker = Thread::<Sim>::new(move || {
+                stopped.wait();
             });
-            match result {
-                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
-                Err(report) => panic!("{how:?}, {budget:?}, {name}: the harness did not give up\n{report}"),
+            worker.start().unwrap();
+            let began = weft_core::monotonic::<Sim>();
+            while !reported.load(SeqCst) && weft_core::monotonic::<Sim>() < began + budget {
+                pause::<Sim>(how);
             }
-        }
+            assert!(!reported.load(SeqCst));
+            stop.set();
+            worker.join().unwrap();
+        });
     }
 }
 
@@ -326,32 +301,26 @@ fn a_thread_that_only_yields_for_ever_is_a_livelock() {
 #[test]
 fn polling_for_a_timeouts_effect_ends() {
     for how in [Pause::SleepZero, Pause::Yield] {
-        for (name, explorer) in explorers() {
-            let result = explorer.max_steps(5_000).run(move || {
-                let flag = Arc::new(AtomicBool::<Sim>::new(false));
-                let (set, seen) = (flag.clone(), flag.clone());
-                let worker = Thread::<Sim>::new(move || {
-                    weft_core::sleep::<Sim>(Duration::from_millis(10));
-                    set.store(true, SeqCst);
-                });
-                let poller = Thread::<Sim>::new(move || {
-                    while !seen.load(SeqCst) {
-                        pause::<Sim>(how);
-                    }
-                });
-                worker.start().unwrap();
-                poller.start().unwrap();
-                while !flag.load(SeqCst) {
+        passes_every_strategy(&format!("{how:?}, polling for a timeout's effect"), move || {
+            let flag = Arc::new(AtomicBool::<Sim>::new(false));
+            let (set, seen) = (flag.clone(), flag.clone());
+            let worker = Thread::<Sim>::new(move || {
+                weft_core::sleep::<Sim>(Duration::from_millis(10));
+                set.store(true, SeqCst);
+            });
+            let poller = Thread::<Sim>::new(move || {
+                while !seen.load(SeqCst) {
                     pause::<Sim>(how);
                 }
-                worker.join().unwrap();
-                poller.join().unwrap();
             });
-            match result {
-                Ok(stats) => assert!(stats.exhausted || !name.starts_with("exhaustive"), "{how:?}, {name}: {stats}"),
-                Err(report) => panic!("{how:?}, {name}: a correct polling loop failed\n{report}"),
+            worker.start().unwrap();
+            poller.start().unwrap();
+            while !flag.load(SeqCst) {
+                pause::<Sim>(how);
             }
-        }
+            worker.join().unwrap();
+            poller.join().unwrap();
+        });
     }
 }
 
