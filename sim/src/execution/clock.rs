@@ -33,8 +33,9 @@ impl Execution {
     pub(crate) fn yield_now(&self) {
         self.watch.event("", "yield");
         self.yielding.set(true);
-        // (A yield right after the thread's last one that saw nothing in between is a step of a
-        // loop that counts, not one that polls: see `Execution::pick_next_general`.)
+        // (What the thread looked at since its last scheduling point: a yield right after its
+        // last one that looked at nothing counts rather than polls, and one that read the clock
+        // waits for time to pass; see `Execution::pick_next_general`.)
         self.yield_looked.set(self.looked.get());
         self.footprint.set(Footprint::ALL);
         self.schedule_point();
