@@ -108,6 +108,8 @@ fn a_loop_that_cannot_progress_is_a_livelock_with_a_hint() {
             .expect_err("the loop never ends");
         assert!(matches!(report.failure.kind, FailureKind::StepLimit(_)), "{how:?}: {report}");
         assert!(report.failure.message.contains("yield_now"), "{how:?}: {report}");
+        // (The poller looks at a weft atomic: no hint about flags the simulator cannot see.)
+        assert!(!report.failure.message.contains("a flag in a std atomic"), "{how:?}: {report}");
     }
 }
 
@@ -271,6 +273,31 @@ fn a_poll_with_a_time_budget_gives_up_when_nothing_else_waits_for_time() {
             worker.join().unwrap();
         });
     }
+}
+
+/// A poll of a flag the simulator cannot see (a std atomic) looks like a loop that counts: time
+/// does not pass for it, so the sleep that would set the flag never ends. The step limit's report
+/// says why, and what to use instead.
+#[test]
+fn a_poll_of_a_std_atomic_is_a_livelock_that_names_the_cause() {
+    let report = Explorer::portfolio(DEFAULT_SEED)
+        .max_steps(2_000)
+        .run(|| {
+            let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let set = flag.clone();
+            let worker = Thread::<Sim>::new(move || {
+                weft_core::sleep::<Sim>(Duration::from_millis(10));
+                set.store(true, SeqCst);
+            });
+            worker.start().unwrap();
+            while !flag.load(SeqCst) {
+                weft_core::yield_now::<Sim>();
+            }
+            worker.join().unwrap();
+        })
+        .expect_err("time never passes for the poller");
+    assert!(matches!(report.failure.kind, FailureKind::StepLimit(_)), "{report}");
+    assert!(report.failure.message.contains("a flag in a std atomic"), "{report}");
 }
 
 /// The price of the rule above: a thread that does nothing but yield, for ever, makes progress

@@ -19,13 +19,24 @@ impl Execution {
             if inner.steps >= self.config.max_steps && inner.failure.is_none() {
                 let limit = self.config.max_steps;
                 let thread = inner.threads[inner.current].name.to_string();
+                // A thread that yields right after its last yield, having looked at nothing the
+                // simulator sees, counts: time does not pass for it (see `pick_next_general`).
+                let counting =
+                    self.yielding.get() && self.yield_looked.get() == 0 && inner.threads[inner.current].polling;
+                let counting_hint = if counting {
+                    ". This thread yields again and again without looking at anything the simulator sees \
+                     between its yields, so time does not pass for it: a flag in a std atomic or in plain \
+                     memory is invisible to the simulator (use weft::sync::atomic or weft::AtomicBool)"
+                } else {
+                    ""
+                };
                 inner.failure = Some(Failure {
                     kind: FailureKind::StepLimit(limit),
                     message: format!(
                         "more than {limit} steps: a livelock or a runaway loop (a loop that polls \
                          for another thread's progress must call weft::yield_now() or weft::sleep \
                          in each round, and some thread must be able to make that progress; a \
-                         loop that never ends needs a fix, or a larger Explorer::max_steps)"
+                         loop that never ends needs a fix, or a larger Explorer::max_steps){counting_hint}"
                     ),
                     thread,
                 });
