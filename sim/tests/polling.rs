@@ -31,6 +31,17 @@ fn pause<S: Scheduler>(how: Pause) {
     }
 }
 
+/// A worker, started, that sleeps 10 ms and then runs `set` (which sets the flag a poller waits
+/// for).
+fn set_after_a_sleep(set: impl FnOnce() + Send + 'static) -> Thread<Sim> {
+    let worker = Thread::<Sim>::new(move || {
+        weft_core::sleep::<Sim>(Duration::from_millis(10));
+        set();
+    });
+    worker.start().unwrap();
+    worker
+}
+
 /// The main thread polls a flag that a worker sets after a few steps of its own.
 fn polling<S: Scheduler>(how: Pause) {
     let flag = Arc::new(AtomicBool::<S>::new(false));
@@ -212,11 +223,7 @@ fn a_poll_that_backs_off_with_several_yields_lets_time_pass() {
         passes_every_strategy(&format!("{how:?}, a poll that backs off"), move || {
             let flag = Arc::new(AtomicBool::<Sim>::new(false));
             let set = flag.clone();
-            let worker = Thread::<Sim>::new(move || {
-                weft_core::sleep::<Sim>(Duration::from_millis(10));
-                set.store(true, SeqCst);
-            });
-            worker.start().unwrap();
+            let worker = set_after_a_sleep(move || set.store(true, SeqCst));
             while !flag.load(SeqCst) {
                 for _ in 0..3 {
                     pause::<Sim>(how);
@@ -285,11 +292,7 @@ fn a_poll_of_a_std_atomic_is_a_livelock_that_names_the_cause() {
         .run(|| {
             let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let set = flag.clone();
-            let worker = Thread::<Sim>::new(move || {
-                weft_core::sleep::<Sim>(Duration::from_millis(10));
-                set.store(true, SeqCst);
-            });
-            worker.start().unwrap();
+            let worker = set_after_a_sleep(move || set.store(true, SeqCst));
             while !flag.load(SeqCst) {
                 weft_core::yield_now::<Sim>();
             }
